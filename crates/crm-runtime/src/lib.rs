@@ -1,0 +1,45 @@
+//! Vendor-neutral runtime shared by the `fxiaoke-crm`, `openapi-crm` and `u8-contacts` clients.
+//!
+//! - [`scalars`]: value types for the vendors' wire quirks (decimals as strings or numbers,
+//!   epoch milliseconds, China time, `"1"`/`"0"` booleans, open enums), used by generated code;
+//! - [`SecretString`]: secrets that never reach `Debug`, logs or errors;
+//! - [`operation`]: the operation descriptors that codegen emits and the clients execute.
+//!
+//! ```
+//! use crm_runtime::LenientDecimal;
+//! let a: LenientDecimal = serde_json::from_str("\"300.00\"")?;
+//! let b: LenientDecimal = serde_json::from_str("300")?;
+//! assert_eq!(a, b);
+//! assert_eq!(serde_json::to_string(&a)?, "\"300.00\"");
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+pub mod operation;
+pub mod scalars;
+mod secret;
+
+pub use operation::{Auth, HttpMethod, OperationSpec, Paging};
+pub use scalars::{
+    BoolForm, ChinaDateTime, EpochMillis, LenientDate, LenientDecimal, LenientInt, OpenEnum,
+    StrBool, WireForm, china_offset,
+};
+pub use secret::{REDACTED, SecretString};
+pub mod decode;
+pub mod registry;
+
+pub use decode::DecodeError;
+pub use registry::NamedObject;
+pub mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
+pub mod paginate;
+pub mod record;
+pub mod redact;
+pub mod token;
+pub mod transport;
+
+pub use error::{ApiError, Error, TransportKind};
+pub use paginate::{Page, paginate};
+pub use redact::Redactor;
+pub use token::TokenCache;
+pub use transport::{HttpRequest, HttpResponse, RateLimit, RateLimits, RetryPolicy, Transport, TransportConfig};

@@ -1,0 +1,76 @@
+//! Operation descriptors: what codegen knows about each endpoint, as data the clients execute.
+
+/// The HTTP method of an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    /// `GET`: the input goes into the query string.
+    Get,
+    /// `POST`: the input goes into a JSON body.
+    Post,
+}
+
+impl HttpMethod {
+    /// The method name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+        }
+    }
+}
+
+/// How an operation pages through results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Paging {
+    /// Not paged.
+    None,
+    /// `offset` + `limit` (fxiaoke `search_query_info`).
+    OffsetLimit,
+    /// 1-based `page` + `limit` (useasy).
+    PageLimit,
+    /// 1-based `page_index` + `rows_per_page` (U8).
+    PageIndex,
+}
+
+/// How an operation authenticates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Auth {
+    /// No vendor authentication (the token call itself).
+    None,
+    /// The vendor's normal authentication (token fields, signature headers, ...).
+    Default,
+}
+
+/// One operation of a vendor API, as declared in `schemas/<vendor>/operations.json`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OperationSpec {
+    /// The snake_case name, also the client method name.
+    pub name: &'static str,
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// Path template; `{field}` segments are filled from the input field of that name.
+    pub path: &'static str,
+    /// An alternative path template (fxiaoke custom `__c` objects).
+    pub alt_path: Option<&'static str>,
+    /// How it authenticates.
+    pub auth: Auth,
+    /// How it pages.
+    pub paging: Paging,
+    /// Whether repeating it cannot change state twice, so that it may be retried.
+    pub retry_safe: bool,
+    /// The schema type name of the input.
+    pub input_type: &'static str,
+    /// The schema type name of the output.
+    pub output_type: &'static str,
+}
+
+/// Ties an operation's descriptor to its input and output types. Codegen implements it for one
+/// marker type per operation.
+pub trait Operation {
+    /// What the caller supplies (without the vendor's auth fields).
+    type Input: serde::Serialize;
+    /// The decoded response.
+    type Output: serde::de::DeserializeOwned;
+    /// The descriptor.
+    const SPEC: OperationSpec;
+}

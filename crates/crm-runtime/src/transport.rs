@@ -1,0 +1,358 @@
+//! HTTP transport: timeouts, response-size cap, per-endpoint rate limits, retries with
+//! exponential backoff and jitter, tracing spans, secret redaction and exchange recording.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use backon::{ExponentialBuilder, Retryable};
+use bytes::Bytes;
+use governor::{DefaultDirectRateLimiter, Jitter, Quota};
+use tracing::Instrument;
+use url::Url;
+
+use crate::error::{Error, TransportKind};
+use crate::operation::{HttpMethod, OperationSpec};
+use crate::record::Recorder;
+use crate::redact::Redactor;
+
+/// How failed calls are retried.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in total, the first included (1 disables retries).
+    pub max_attempts: u32,
+    /// Delay before the first retry; doubles each time, with jitter.
+    pub initial_backoff: Duration,
+    /// Upper bound of one delay.
+    pub max_backoff: Duration,
+    /// Upper bound of all delays of one call together.
+    pub max_total_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_total_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+}
+
+/// A documented vendor quota: at most `max_calls` per `window`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Calls allowed per window.
+    pub max_calls: u32,
+    /// The window.
+    pub window: Duration,
+}
+
+impl RateLimit {
+    /// `max_calls` per `window`.
+    pub const fn new(max_calls: u32, window: Duration) -> Self {
+        Self { max_calls, window }
+    }
+
+    /// A GCRA quota that can never exceed the vendor's window count: with a burst of `b`, the
+    /// most calls in any window is `b + window/period`, so the period is `window / (max - b)`.
+    /// A burst of a tenth of the quota keeps the sustained rate at 90 % of the allowance.
+    fn quota(&self) -> Option<Quota> {
+        let max = self.max_calls.max(1);
+        let burst = (max / 10).max(1);
+        let steady = max.saturating_sub(burst).max(1);
+        let period = self.window.checked_div(steady)?;
+        Quota::with_period(period).map(|q| q.allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN)))
+    }
+}
+
+/// Which rate limit applies to a request.
+#[derive(Clone, Debug, Default)]
+pub struct RateLimits {
+    /// Applies to each path separately (fxiaoke: 100 calls / 20 s per endpoint).
+    pub per_path: Option<RateLimit>,
+    /// Applies to all calls together (useasy: 10 calls / s).
+    pub global: Option<RateLimit>,
+    /// Path-specific limits that replace `per_path` (fxiaoke token endpoint: 10 / min).
+    pub overrides: Vec<(String, RateLimit)>,
+}
+
+impl RateLimits {
+    /// No client-side limiting.
+    pub fn off() -> Self {
+        Self::default()
+    }
+}
+
+/// Transport settings shared by the three clients.
+#[derive(Clone, Debug)]
+pub struct TransportConfig {
+    /// TCP connect timeout.
+    pub connect_timeout: Duration,
+    /// Timeout of one attempt, from sending to the end of the body.
+    pub request_timeout: Duration,
+    /// Largest response body accepted, in bytes.
+    pub max_response_bytes: usize,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+    /// Client-side rate limits.
+    pub rate_limits: RateLimits,
+    /// Folder to record exchanges into (off when `None`; `CRM_RECORD_DIR` sets it too).
+    pub record_dir: Option<PathBuf>,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl TransportConfig {
+    /// Defaults: 10 s connect, 60 s per attempt, 64 MiB responses, 4 attempts, recording from
+    /// `CRM_RECORD_DIR` if set.
+    pub fn new(rate_limits: RateLimits) -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_response_bytes: 64 * 1024 * 1024,
+            retry: RetryPolicy::default(),
+            rate_limits,
+            record_dir: std::env::var_os("CRM_RECORD_DIR").map(PathBuf::from),
+            user_agent: concat!("crm-runtime/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+/// One HTTP request, built by a vendor client.
+#[derive(Clone)]
+pub struct HttpRequest {
+    /// The operation (for spans, errors, rate limits and recordings).
+    pub operation: &'static str,
+    /// The method.
+    pub method: HttpMethod,
+    /// The full URL, query included.
+    pub url: Url,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body, if any.
+    pub body: Option<Vec<u8>>,
+}
+
+/// A complete HTTP response with a success status.
+#[derive(Clone, Debug)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// The body.
+    pub body: Bytes,
+}
+
+/// The shared HTTP machinery of one client. Cheap to share behind an `Arc`.
+pub struct Transport {
+    vendor: &'static str,
+    http: reqwest::Client,
+    config: TransportConfig,
+    limiters: Mutex<HashMap<String, Arc<DefaultDirectRateLimiter>>>,
+    global_limiter: Option<Arc<DefaultDirectRateLimiter>>,
+    redactor: Redactor,
+    recorder: Option<Recorder>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("vendor", &self.vendor)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    /// Builds the transport of `vendor`, whose secrets `redactor` knows.
+    pub fn new(vendor: &'static str, config: TransportConfig, redactor: Redactor) -> Result<Self, Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(config.user_agent.clone())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let global_limiter = config
+            .rate_limits
+            .global
+            .and_then(|l| l.quota())
+            .map(|q| Arc::new(DefaultDirectRateLimiter::direct(q)));
+        let recorder = config
+            .record_dir
+            .clone()
+            .map(|dir| Recorder::new(dir, vendor, redactor.clone()));
+        Ok(Self {
+            vendor,
+            http,
+            config,
+            limiters: Mutex::new(HashMap::new()),
+            global_limiter,
+            redactor,
+            recorder,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &TransportConfig {
+        &self.config
+    }
+
+    /// The vendor name.
+    pub fn vendor(&self) -> &'static str {
+        self.vendor
+    }
+
+    /// The redactor of this vendor's secrets.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    fn path_limiter(&self, path: &str) -> Option<Arc<DefaultDirectRateLimiter>> {
+        let limits = &self.config.rate_limits;
+        let limit = limits
+            .overrides
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, l)| *l)
+            .or(limits.per_path)?;
+        let mut map = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = map.get(path) {
+            return Some(l.clone());
+        }
+        let limiter = Arc::new(DefaultDirectRateLimiter::direct(limit.quota()?));
+        map.insert(path.to_owned(), limiter.clone());
+        Some(limiter)
+    }
+
+    /// Waits for the rate limiters of `path`.
+    async fn throttle(&self, path: &str) {
+        let jitter = Jitter::up_to(Duration::from_millis(5));
+        if let Some(l) = &self.global_limiter {
+            l.until_ready_with_jitter(jitter).await;
+        }
+        if let Some(l) = self.path_limiter(path) {
+            l.until_ready_with_jitter(jitter).await;
+        }
+    }
+
+    /// Sends one attempt: rate limit, send, read the body up to the cap. A non-2xx status is an
+    /// [`Error::HttpStatus`].
+    pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
+        let operation = request.operation;
+        self.throttle(request.url.path()).await;
+        let started = Instant::now();
+        let method = match request.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+        };
+        let mut builder = self.http.request(method, request.url.clone());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json;charset=utf-8")
+                .body(body.clone());
+            tracing::debug!(body = %self.redactor.redact_body(body), "request body");
+        }
+        let result = self.read(operation, builder).await;
+        let latency_ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(resp) => {
+                tracing::debug!(status = resp.status, latency_ms, body = %self.redactor.redact_body(&resp.body), "response");
+            }
+            Err(e) => tracing::debug!(latency_ms, error = %e, "attempt failed"),
+        }
+        if let Some(recorder) = &self.recorder {
+            recorder.record(request, &result);
+        }
+        result
+    }
+
+    async fn read(&self, operation: &'static str, builder: reqwest::RequestBuilder) -> Result<HttpResponse, Error> {
+        let transport_error = |e: reqwest::Error| {
+            let kind = if e.is_timeout() {
+                TransportKind::Timeout
+            } else if e.is_connect() {
+                TransportKind::Connect
+            } else if e.is_builder() {
+                TransportKind::Request
+            } else {
+                TransportKind::Io
+            };
+            // reqwest's message can contain the URL, and U8 URLs carry the app secret or token.
+            Error::Transport {
+                operation,
+                kind,
+                message: e.without_url().to_string(),
+            }
+        };
+        let mut response = builder.send().await.map_err(transport_error)?;
+        let status = response.status().as_u16();
+        let limit = self.config.max_response_bytes;
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(Error::ResponseTooLarge { operation, limit });
+        }
+        let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if body.len() + chunk.len() > limit {
+                return Err(Error::ResponseTooLarge { operation, limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if !(200..300).contains(&status) {
+            let text = self.redactor.redact_body(&body);
+            return Err(Error::HttpStatus {
+                operation,
+                status,
+                excerpt: crate::decode::excerpt(&text, crate::decode::EXCERPT_CHARS),
+            });
+        }
+        Ok(HttpResponse {
+            status,
+            body: Bytes::from(body),
+        })
+    }
+
+    /// Runs `attempt` with this transport's retry policy. A retry-safe operation is retried on
+    /// every retryable error; any other operation only when the request cannot have reached the
+    /// vendor (a connect failure), so a write is never applied twice.
+    pub async fn retry<T, F, Fut>(&self, spec: &OperationSpec, attempt: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let policy = &self.config.retry;
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(policy.initial_backoff)
+            .with_max_delay(policy.max_backoff)
+            .with_max_times(policy.max_attempts.saturating_sub(1) as usize)
+            .with_total_delay(Some(policy.max_total_backoff))
+            .with_jitter();
+        let retry_safe = spec.retry_safe;
+        let span = tracing::info_span!("crm.call", vendor = self.vendor, operation = spec.name);
+        attempt
+            .retry(backoff)
+            .sleep(tokio::time::sleep)
+            .when(move |e: &Error| e.is_retryable() && (retry_safe || !e.may_have_been_sent()))
+            .notify(|e: &Error, delay: Duration| {
+                tracing::warn!(error = %e, delay_ms = delay.as_millis() as u64, "retrying");
+            })
+            .instrument(span)
+            .await
+    }
+}

@@ -1,0 +1,1 @@
+//! 有逸 useasy customer API

@@ -1,0 +1,1 @@
+//! 用友 Yonyou U8 OpenAPI customer contacts
