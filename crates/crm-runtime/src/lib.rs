@@ -34,6 +34,7 @@ pub mod error;
 pub mod mock;
 pub mod paginate;
 pub mod record;
+pub mod request;
 pub mod redact;
 pub mod token;
 pub mod transport;

@@ -28,19 +28,31 @@ impl Redactor {
         }
     }
 
-    /// Replaces the value of every secret key in `value`, at any depth.
+    /// Replaces every secret scalar in `value`, at any depth. A secret key is a plain name
+    /// (`corpAccessToken`) or `parent.name` (`token.id`) for a name that is secret only there.
     pub fn redact_json(&self, value: &mut Value) {
+        self.redact_in(value, "");
+    }
+
+    fn is_secret_key(&self, parent: &str, key: &str) -> bool {
+        self.json_keys.iter().any(|s| match s.split_once('.') {
+            Some((p, k)) => p.eq_ignore_ascii_case(parent) && k.eq_ignore_ascii_case(key),
+            None => s.eq_ignore_ascii_case(key),
+        })
+    }
+
+    fn redact_in(&self, value: &mut Value, parent: &str) {
         match value {
             Value::Object(map) => {
                 for (k, v) in map.iter_mut() {
-                    if self.json_keys.iter().any(|s| s.eq_ignore_ascii_case(k)) {
+                    if self.is_secret_key(parent, k) && !v.is_object() && !v.is_array() && !v.is_null() {
                         *v = Value::String(REDACTED.into());
                     } else {
-                        self.redact_json(v);
+                        self.redact_in(v, k);
                     }
                 }
             }
-            Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.redact_in(v, parent)),
             _ => {}
         }
     }
@@ -95,10 +107,11 @@ mod tests {
 
     #[test]
     fn redacts_everywhere() {
-        let r = Redactor::new(&["corpAccessToken", "appSecret"], &["app_secret", "token"], &["signature"]);
-        let body = br#"{"corpAccessToken":"tok","data":{"nested":{"appSecret":"s3"}},"keep":"x"}"#;
+        let r = Redactor::new(&["corpAccessToken", "appSecret", "token.id"], &["app_secret", "token"], &["signature"]);
+        let body = br#"{"corpAccessToken":"tok","data":{"nested":{"appSecret":"s3"}},"keep":"x","token":{"id":"t1d","expiresIn":7200},"id":"kept"}"#;
         let text = r.redact_body(body);
-        assert!(!text.contains("tok") && !text.contains("s3") && text.contains("keep"), "{text}");
+        assert!(!text.contains("tok") && !text.contains("s3") && !text.contains("t1d"), "{text}");
+        assert!(text.contains("keep") && text.contains("kept") && text.contains("7200"), "{text}");
         let url = Url::parse("https://h/system/token?from_account=a&app_secret=S3CRET&token=T0KEN").unwrap();
         let u = r.redact_url(&url);
         assert!(!u.contains("S3CRET") && !u.contains("T0KEN") && u.contains("from_account=a"), "{u}");

@@ -1,1 +1,41 @@
-//! 用友 Yonyou U8 OpenAPI customer contacts
+//! Typed async client for the 用友 Yonyou **U8 OpenAPI** customer contacts
+//! (`customercontacts/batch_get`, `customercontacts/get`), with token caching, typed filters,
+//! a paging stream and an embedded mock server (feature `mock`).
+//!
+//! ```
+//! # #[cfg(feature = "mock")]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use futures::TryStreamExt;
+//!
+//! // A fake U8 gateway with sample contacts; use `Client::from_env()` against the real one.
+//! let mock = u8_contacts::mock::MockU8::start_with_sample_data(50).await?;
+//! let client = mock.client()?;
+//!
+//! let contacts: Vec<_> = client.batch_get().ccuscode("0215").stream().try_collect().await?;
+//! for c in &contacts {
+//!     let main = c.be_main_linker.map(bool::from).unwrap_or(false);
+//!     println!("{} {} main={main}", c.code.as_deref().unwrap_or(""), c.name.as_deref().unwrap_or(""));
+//! }
+//! # Ok(()) }
+//! # #[cfg(not(feature = "mock"))] fn main() {}
+//! ```
+//!
+//! **Writes are not offered**: the vendor documents no contact write (`customercontacts/add`
+//! was not found, VENDORS.md §3.4), so this crate does not invent one.
+
+mod auth;
+mod client;
+mod contacts;
+mod error;
+#[rustfmt::skip]
+pub mod generated;
+#[cfg(feature = "mock")]
+pub mod mock;
+
+pub use client::{Client, ClientBuilder, Config, DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT, ENV_VARS};
+pub use contacts::{BatchGet, DEFAULT_PAGE_SIZE};
+pub use crm_runtime::{Error, RateLimit, RateLimits, RetryPolicy, SecretString, TransportConfig};
+pub use error::{Result, VENDOR};
+pub use generated::types;
+pub use generated::types::Contact;

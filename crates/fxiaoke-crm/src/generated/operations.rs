@@ -10,7 +10,7 @@ pub const ALL: &[::crm_runtime::OperationSpec] = &[
     <InvalidData as ::crm_runtime::operation::Operation>::SPEC,
     <DeleteData as ::crm_runtime::operation::Operation>::SPEC,
     <RecoverData as ::crm_runtime::operation::Operation>::SPEC,
-    <ChangeOwner as ::crm_runtime::operation::Operation>::SPEC,
+    <ChangeOwnerData as ::crm_runtime::operation::Operation>::SPEC,
     <ListObjects as ::crm_runtime::operation::Operation>::SPEC,
     <DescribeObject as ::crm_runtime::operation::Operation>::SPEC,
     <GetCorpAccessToken as ::crm_runtime::operation::Operation>::SPEC,
@@ -142,14 +142,14 @@ impl ::crm_runtime::operation::Operation for RecoverData {
         output_type: "BaseResult",
     };
 }
-/// Marker for the `change_owner` operation.
+/// Marker for the `change_owner_data` operation.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct ChangeOwner;
-impl ::crm_runtime::operation::Operation for ChangeOwner {
+pub struct ChangeOwnerData;
+impl ::crm_runtime::operation::Operation for ChangeOwnerData {
     type Input = super::types::ChangeOwnerArg;
     type Output = super::types::BaseResult;
     const SPEC: ::crm_runtime::OperationSpec = ::crm_runtime::OperationSpec {
-        name: "change_owner",
+        name: "change_owner_data",
         method: ::crm_runtime::HttpMethod::Post,
         path: "/cgi/crm/v2/data/changeOwner",
         alt_path: Some("/cgi/crm/custom/v2/data/changeOwner"),
@@ -299,11 +299,11 @@ impl crate::Client {
     /// 更换负责人 / Change the owner of records (`data.Data[]`, capital D). Retry-safe: setting the same owner twice is idempotent. Records in a public pool must be claimed first.
     ///
     /// `POST /cgi/crm/v2/data/changeOwner` (or `/cgi/crm/custom/v2/data/changeOwner`); input `ChangeOwnerArg`, output `BaseResult`; retried on transient failures.
-    pub async fn change_owner(
+    pub async fn change_owner_data(
         &self,
         input: &super::types::ChangeOwnerArg,
     ) -> ::std::result::Result<super::types::BaseResult, crate::Error> {
-        self.execute::<ChangeOwner>(input).await
+        self.execute::<ChangeOwnerData>(input).await
     }
     /// 查询对象列表 / List the enterprise's objects (preset and custom) with their API names. Read-only.
     ///

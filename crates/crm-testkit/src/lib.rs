@@ -1,0 +1,393 @@
+//! The documented-example suite shared by the vendor crates.
+//!
+//! For every fixture listed in `fixtures/<vendor>/index.json` it checks that the example
+//! 1. validates against its hand-written schema (`schemas/`, with the `jsonschema` crate, offline),
+//! 2. decodes into the generated type (a failure names the fixture and the JSON path),
+//! 3. matches its committed `insta` snapshot of the decoded value,
+//! 4. re-encodes to JSON equal to the fixture (normalisations: the vendor's auth envelope is
+//!    split off and added back, and a `null` member reads as absent),
+//! 5. validates against the schema `schemars` derives from the generated type,
+//!
+//! and, per payload type, that malformed inputs (truncated JSON, a wrong type, a missing
+//! required field) fail with a path-bearing error and never panic.
+
+use std::path::{Path, PathBuf};
+
+use crm_runtime::DecodeError;
+use crm_runtime::registry::Decoded;
+use serde_json::{Map, Value, json};
+
+/// The generated registry functions of one vendor crate.
+#[derive(Clone, Copy)]
+pub struct TypeRegistry {
+    /// `generated::registry::decode_roundtrip`.
+    pub decode_roundtrip: fn(&str, &str) -> Option<Result<Decoded, DecodeError>>,
+    /// `generated::registry::derived_schema`.
+    pub derived_schema: fn(&str) -> Option<schemars::Schema>,
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// One entry of `fixtures/<vendor>/index.json`.
+#[derive(Clone, Debug)]
+pub struct Fixture {
+    /// File name.
+    pub file: String,
+    /// Schema type of the file (without the envelope).
+    pub type_name: String,
+    /// Schema type of the vendor's auth keys found in the file.
+    pub envelope: Option<String>,
+    /// `json`, `query` or `headers`.
+    pub format: String,
+    /// JSON pointer → typed record type.
+    pub parts: Vec<(String, String)>,
+    /// The raw text.
+    pub text: String,
+}
+
+impl Fixture {
+    /// The fixture as JSON (a query string becomes an object of strings).
+    pub fn value(&self) -> Result<Value, String> {
+        if self.format == "query" {
+            let map: Map<String, Value> = url::form_urlencoded::parse(self.text.trim().as_bytes())
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                .collect();
+            return Ok(Value::Object(map));
+        }
+        serde_json::from_str(&self.text).map_err(|e| format!("{}: not JSON: {e}", self.file))
+    }
+}
+
+/// Reads a vendor's fixture index and files.
+pub fn load_fixtures(vendor: &str) -> Vec<Fixture> {
+    let dir = repo_root().join("fixtures").join(vendor);
+    let index = std::fs::read_to_string(dir.join("index.json")).unwrap_or_else(|e| panic!("fixtures/{vendor}/index.json: {e}"));
+    let index: Vec<Value> = serde_json::from_str(&index).unwrap_or_else(|e| panic!("fixtures/{vendor}/index.json: {e}"));
+    index
+        .into_iter()
+        .map(|e| {
+            let s = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
+            let file = s("file").unwrap_or_else(|| panic!("fixtures/{vendor}/index.json: an entry without file"));
+            let text = std::fs::read_to_string(dir.join(&file)).unwrap_or_else(|err| panic!("fixtures/{vendor}/{file}: {err}"));
+            let parts = e
+                .get("parts")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(p, t)| (p.clone(), t.as_str().unwrap_or_default().to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Fixture {
+                type_name: s("type").unwrap_or_else(|| panic!("fixtures/{vendor}/index.json: {file} has no type")),
+                envelope: s("envelope"),
+                format: s("format").unwrap_or_else(|| "json".into()),
+                parts,
+                text,
+                file,
+            }
+        })
+        .collect()
+}
+
+/// The hand-written schemas of a vendor (plus `common/`), keyed by their `$id`.
+pub struct Schemas {
+    docs: Vec<(String, Value)>,
+    /// Definition name → (document `$id`, schema).
+    defs: Vec<(String, String, Value)>,
+}
+
+impl Schemas {
+    /// Loads `schemas/common/*.json` and `schemas/<dir>/*.json` (not `operations.json`).
+    pub fn load(dir: &str) -> Self {
+        let mut docs = Vec::new();
+        let mut defs = Vec::new();
+        for sub in ["common", dir] {
+            let folder = repo_root().join("schemas").join(sub);
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+                .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json") && !p.ends_with("operations.json"))
+                .collect();
+            files.sort();
+            for f in files {
+                let doc: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap_or_default())
+                    .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+                let id = doc
+                    .get("$id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_else(|| panic!("{} has no $id", f.display()))
+                    .to_owned();
+                if let Some(d) = doc.get("$defs").and_then(Value::as_object) {
+                    for (name, schema) in d {
+                        defs.push((name.clone(), id.clone(), schema.clone()));
+                    }
+                }
+                docs.push((id, doc));
+            }
+        }
+        Self { docs, defs }
+    }
+
+    /// The document `$id` and schema of a definition.
+    pub fn def(&self, name: &str) -> Option<(&str, &Value)> {
+        self.defs
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, id, s)| (id.as_str(), s))
+    }
+
+    /// Follows a local or cross-file `$ref` to its definition.
+    pub fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(r) => {
+                let name = r.rsplit('/').next().unwrap_or_default();
+                self.def(name).map(|(_, s)| self.resolve(s)).unwrap_or(schema)
+            }
+            None => schema,
+        }
+    }
+
+    /// Validates `value` against definition `name`; the errors with their instance paths.
+    pub fn validate(&self, name: &str, value: &Value) -> Result<(), Vec<String>> {
+        let (id, _) = self.def(name).ok_or_else(|| vec![format!("no schema definition `{name}`")])?;
+        let mut registry = jsonschema::Registry::new();
+        for (doc_id, doc) in &self.docs {
+            registry = registry
+                .add(doc_id.as_str(), doc.clone())
+                .map_err(|e| vec![format!("schema {doc_id}: {e}")])?;
+        }
+        let registry = registry.prepare().map_err(|e| vec![format!("schema registry: {e}")])?;
+        let root = json!({ "$ref": format!("{id}#/$defs/{name}") });
+        let validator = jsonschema::options()
+            .offline()
+            .with_registry(&registry)
+            .build(&root)
+            .map_err(|e| vec![format!("cannot compile the schema of {name}: {e}")])?;
+        let errors: Vec<String> = validator
+            .iter_errors(value)
+            .map(|e| format!("at {}: {}", e.instance_path(), e))
+            .collect();
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+}
+
+/// Validates `value` against a schema derived by `schemars` (offline).
+pub fn validate_derived(schema: &schemars::Schema, value: &Value) -> Result<(), Vec<String>> {
+    let validator = jsonschema::options()
+        .offline()
+        .build(schema.as_value())
+        .map_err(|e| vec![format!("derived schema does not compile: {e}")])?;
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("at {}: {}", e.instance_path(), e))
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// Drops `null` members (the documented normalisation: every vendor here treats a `null`
+/// member as absent, and the generated `Option`s re-encode it as absent).
+pub fn without_nulls(value: &Value) -> Value {
+    match value {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The first path where two JSON values differ.
+pub fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys()) {
+                let p = format!("{path}/{k}");
+                match (x.get(k), y.get(k)) {
+                    (Some(va), Some(vb)) => {
+                        if let Some(d) = first_difference(va, vb, &p) {
+                            return Some(d);
+                        }
+                    }
+                    (va, vb) => return Some(format!("{p}: {va:?} vs {vb:?}")),
+                }
+            }
+            None
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (va, vb))| first_difference(va, vb, &format!("{path}/{i}"))),
+        _ if a == b => None,
+        _ => Some(format!("{path}: {a} vs {b}")),
+    }
+}
+
+/// Splits the envelope's keys (the properties of the envelope type) off a fixture.
+fn split_envelope(schemas: &Schemas, envelope: &str, value: &Value) -> Result<(Value, Value), String> {
+    let (_, schema) = schemas.def(envelope).ok_or_else(|| format!("no envelope type {envelope}"))?;
+    let keys: Vec<&String> = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().collect())
+        .unwrap_or_default();
+    let obj = value.as_object().ok_or("an enveloped fixture must be an object")?;
+    let (env, rest): (Map<String, Value>, Map<String, Value>) = obj
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .partition(|(k, _)| keys.contains(&k));
+    Ok((Value::Object(env), Value::Object(rest)))
+}
+
+/// Checks one value of one type through steps 1, 2, 4 and 5; returns the decoded `Debug`.
+fn check_value(
+    schemas: &Schemas,
+    registry: TypeRegistry,
+    label: &str,
+    type_name: &str,
+    value: &Value,
+) -> Result<String, String> {
+    schemas
+        .validate(type_name, value)
+        .map_err(|e| format!("{label}: does not validate against its hand-written schema {type_name}:\n  {}", e.join("\n  ")))?;
+    let text = value.to_string();
+    let decoded = (registry.decode_roundtrip)(type_name, &text)
+        .ok_or_else(|| format!("{label}: no generated type named {type_name}"))?
+        .map_err(|e| format!("{label}: does not decode into {type_name}: {e}"))?;
+    let expected = without_nulls(value);
+    if let Some(diff) = first_difference(&expected, &without_nulls(&decoded.reencoded), "") {
+        return Err(format!("{label}: re-encodes differently as {type_name} at {diff}"));
+    }
+    let derived = (registry.derived_schema)(type_name).ok_or_else(|| format!("{label}: no derived schema for {type_name}"))?;
+    validate_derived(&derived, value)
+        .map_err(|e| format!("{label}: does not validate against the schemars schema of {type_name}:\n  {}", e.join("\n  ")))?;
+    Ok(decoded.debug)
+}
+
+/// Runs the suite over every fixture of a vendor; `snapshot(name, text)` is the vendor test's
+/// `insta::assert_snapshot!` (so that snapshots live in the vendor crate). All fixtures are
+/// checked before it panics with every failure listed.
+pub fn run_fixture_suite(vendor: &str, schema_dir: &str, registry: TypeRegistry, snapshot: impl Fn(&str, &str)) {
+    let schemas = Schemas::load(schema_dir);
+    let fixtures = load_fixtures(vendor);
+    assert!(!fixtures.is_empty(), "fixtures/{vendor}: no fixtures");
+    let mut failures = Vec::new();
+    let mut snapshots = Vec::new();
+    for f in &fixtures {
+        let label = format!("fixtures/{vendor}/{}", f.file);
+        let result = (|| -> Result<String, String> {
+            let value = f.value()?;
+            let (envelope_debug, body) = match &f.envelope {
+                Some(env) => {
+                    let (e, rest) = split_envelope(&schemas, env, &value)?;
+                    (Some(check_value(&schemas, registry, &label, env, &e)?), rest)
+                }
+                None => (None, value.clone()),
+            };
+            let mut out = check_value(&schemas, registry, &label, &f.type_name, &body)?;
+            if let Some(env) = envelope_debug {
+                out = format!("envelope {}:\n{env}\n\n{}:\n{out}", f.envelope.as_deref().unwrap_or(""), f.type_name);
+            }
+            for (pointer, ty) in &f.parts {
+                let part = value
+                    .pointer(pointer)
+                    .ok_or_else(|| format!("{label}: no value at {pointer}"))?;
+                let debug = check_value(&schemas, registry, &format!("{label}#{pointer}"), ty, part)?;
+                out.push_str(&format!("\n\npart {pointer} as {ty}:\n{debug}"));
+            }
+            Ok(out)
+        })();
+        match result {
+            Ok(debug) => snapshots.push((f.file.replace('.', "_"), debug)),
+            Err(e) => failures.push(e),
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} fixtures failed:\n{}", failures.len(), fixtures.len(), failures.join("\n"));
+    for (name, debug) in snapshots {
+        snapshot(&name, &debug);
+    }
+}
+
+/// Malformed variants of each fixture's payload type must fail with a path-bearing
+/// [`DecodeError`] and never panic: truncated JSON, a wrong type at a typed property, a missing
+/// required property. Returns how many malformed inputs were checked.
+pub fn run_malformed_suite(vendor: &str, schema_dir: &str, registry: TypeRegistry) -> usize {
+    let schemas = Schemas::load(schema_dir);
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    for f in load_fixtures(vendor) {
+        if f.format != "json" || !seen.insert(f.type_name.clone()) {
+            continue;
+        }
+        let Ok(value) = f.value() else { continue };
+        let body = match &f.envelope {
+            Some(env) => match split_envelope(&schemas, env, &value) {
+                Ok((_, rest)) => rest,
+                Err(_) => continue,
+            },
+            None => value,
+        };
+        let ty = f.type_name.as_str();
+        let decode = |text: &str| {
+            std::panic::catch_unwind(|| (registry.decode_roundtrip)(ty, text))
+                .map_err(|_| format!("{ty}: decoding panicked on {text:.80}"))
+                .and_then(|r| r.ok_or_else(|| format!("no type {ty}")))
+        };
+        // Truncated JSON.
+        let text = body.to_string();
+        let cut = &text[..text.char_indices().nth(text.chars().count() / 2).map_or(0, |(i, _)| i)];
+        checked += 1;
+        match decode(cut) {
+            Ok(Err(_)) => {}
+            Ok(Ok(_)) => failures.push(format!("{}: truncated {ty} decoded without error", f.file)),
+            Err(e) => failures.push(e),
+        }
+        let Some(schema) = schemas.def(ty).map(|(_, s)| schemas.resolve(s)) else { continue };
+        let props = schema.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+        // A wrong type at a property the fixture has and the schema types as a string/object.
+        let typed = props.iter().find(|(k, p)| {
+            let p = schemas.resolve(p);
+            body.get(k.as_str()).is_some() && matches!(p.get("type").and_then(Value::as_str), Some("string" | "object" | "integer"))
+        });
+        if let Some((key, _)) = typed {
+            let mut bad = body.clone();
+            bad[key.as_str()] = json!([[true]]);
+            checked += 1;
+            match decode(&bad.to_string()) {
+                Ok(Err(e)) if e.path.contains(key.as_str()) => {}
+                Ok(Err(e)) => failures.push(format!("{}: wrong type at {key}: error path is `{}`: {e}", f.file, e.path)),
+                Ok(Ok(_)) => failures.push(format!("{}: {ty} accepted [[true]] at {key}", f.file)),
+                Err(e) => failures.push(e),
+            }
+        }
+        // A missing required, non-nullable property.
+        let required = schema.get("required").and_then(Value::as_array).cloned().unwrap_or_default();
+        let non_nullable = required.iter().filter_map(Value::as_str).find(|k| {
+            let p = props.get(*k).map(|p| schemas.resolve(p));
+            !p.and_then(|p| p.get("type")).is_some_and(|t| t.as_array().is_some_and(|a| a.contains(&json!("null"))))
+        });
+        if let Some(key) = non_nullable {
+            let mut bad = body.clone();
+            if let Some(m) = bad.as_object_mut() {
+                m.remove(key);
+            }
+            checked += 1;
+            match decode(&bad.to_string()) {
+                Ok(Err(e)) if e.message.contains(key) => {}
+                Ok(Err(e)) => failures.push(format!("{}: missing {key}: error does not name it: {e}", f.file)),
+                Ok(Ok(_)) => failures.push(format!("{}: {ty} decoded without required {key}", f.file)),
+                Err(e) => failures.push(e),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "malformed inputs:\n{}", failures.join("\n"));
+    checked
+}

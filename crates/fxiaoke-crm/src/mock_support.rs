@@ -1,0 +1,33 @@
+//! Clients wired to the embedded mock.
+
+use std::time::Duration;
+
+use crm_runtime::RetryPolicy;
+
+use crate::mock::MockFxiaoke;
+use crate::{Client, ClientBuilder, Result};
+
+impl MockFxiaoke {
+    /// A builder preconfigured for this mock: its URL and credentials, and short retry delays so
+    /// tests run fast. Adjust it before `build()`.
+    pub fn client_builder(&self) -> ClientBuilder {
+        let c = self.credentials();
+        Client::builder()
+            .base_url(self.base_url().to_string())
+            .app_id(c.app_id)
+            .app_secret(c.app_secret)
+            .permanent_code(c.permanent_code)
+            .open_user_id(c.open_user_id)
+            .retry_policy(RetryPolicy {
+                max_attempts: 4,
+                initial_backoff: Duration::from_millis(5),
+                max_backoff: Duration::from_millis(50),
+                max_total_backoff: Duration::from_secs(2),
+            })
+    }
+
+    /// A client for this mock.
+    pub fn client(&self) -> Result<Client> {
+        self.client_builder().build()
+    }
+}

@@ -1,0 +1,266 @@
+//! Typed object operations: records that know their API name (`PaymentObj`, ...) and the
+//! generic [`ObjectData`] for any other object, custom `__c` objects included.
+
+use std::collections::BTreeMap;
+
+use crm_runtime::NamedObject;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::generated::types::{
+    ChangeOwnerArg, ChangeOwnerData, CreateArg, CreateData, DescribeArg, DescribeResult, DetailsMap, GetArg,
+    GetData, IdListArg, IdListData, InvalidArg, InvalidData, ObjectData, ObjectListArg, ObjectSummary, OwnerChange,
+    UpdateArg, UpdateData,
+};
+use crate::{Client, Error, Result};
+
+/// Top-level write flags. Unset flags are not sent, so the vendor's defaults apply (workflow
+/// and approval flow **are triggered by default**).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// `triggerWorkFlow` (vendor default true; most preset objects run their workflow anyway).
+    pub trigger_work_flow: Option<bool>,
+    /// `triggerApprovalFlow` (vendor default true).
+    pub trigger_approval_flow: Option<bool>,
+    /// `hasSpecifyTime`: honour a given `create_time` (create only).
+    pub has_specify_time: Option<bool>,
+    /// `hasSpecifyCreatedBy`: honour a given `created_by` (create only).
+    pub has_specify_created_by: Option<bool>,
+    /// `includeDetailIds`: return the ids of created details (create only).
+    pub include_detail_ids: Option<bool>,
+    /// `skipDataStatusValidate`: allow editing locked records (custom objects, update only).
+    pub skip_data_status_validate: Option<bool>,
+}
+
+impl WriteOptions {
+    /// Neither workflow nor approval flow (typical for data migration).
+    pub fn without_flows() -> Self {
+        Self {
+            trigger_work_flow: Some(false),
+            trigger_approval_flow: Some(false),
+            ..Self::default()
+        }
+    }
+}
+
+/// Detail records of a master record (`details`), keyed by the detail object's API name.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Details(BTreeMap<String, Vec<ObjectData>>);
+
+impl Details {
+    /// No details.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a typed detail record (`OrderPaymentObj`, ...).
+    pub fn add<T: NamedObject + Serialize>(mut self, record: &T) -> Result<Self> {
+        let data = to_object_data(T::API_NAME, record)?;
+        self.0.entry(T::API_NAME.to_owned()).or_default().push(data);
+        Ok(self)
+    }
+
+    /// Adds a generic detail record of any API name.
+    pub fn add_object(mut self, api_name: &str, mut record: ObjectData) -> Self {
+        record.object_describe_api_name.get_or_insert_with(|| api_name.to_owned());
+        self.0.entry(api_name.to_owned()).or_default().push(record);
+        self
+    }
+
+    fn into_map(self) -> Option<DetailsMap> {
+        (!self.0.is_empty()).then(|| DetailsMap(self.0.into_iter().collect()))
+    }
+}
+
+/// Converts any record to the generic form with its API name set.
+pub fn to_object_data<T: Serialize>(api_name: &str, record: &T) -> Result<ObjectData> {
+    let mut value = serde_json::to_value(record).map_err(|e| Error::Config(format!("cannot encode {api_name}: {e}")))?;
+    if let Value::Object(map) = &mut value {
+        map.entry("dataObjectApiName").or_insert_with(|| api_name.into());
+    }
+    crm_runtime::decode::from_value(&value).map_err(|e| Error::Config(format!("{api_name} is not an object record: {e}")))
+}
+
+/// Converts a generic record into a typed one.
+pub fn from_object_data<T: DeserializeOwned>(record: &ObjectData) -> Result<T> {
+    let value = serde_json::to_value(record).map_err(|e| Error::Config(e.to_string()))?;
+    crm_runtime::decode::from_value(&value).map_err(|source| Error::Decode {
+        operation: "get_data",
+        source,
+    })
+}
+
+impl Client {
+    /// Creates a typed record (its API name comes from its type); returns the new `_id`.
+    pub async fn create<T: NamedObject + Serialize>(&self, record: &T) -> Result<String> {
+        self.create_with_details(record, Details::new(), &WriteOptions::default()).await
+    }
+
+    /// Creates a typed record with detail records and write flags; returns the new `_id`.
+    pub async fn create_with_details<T: NamedObject + Serialize>(
+        &self,
+        record: &T,
+        details: Details,
+        options: &WriteOptions,
+    ) -> Result<String> {
+        self.create_object(T::API_NAME, to_object_data(T::API_NAME, record)?, details, options).await
+    }
+
+    /// Creates a record of any object (custom `__c` objects use the custom path by themselves);
+    /// returns the new `_id`. The custom-object API is documented to answer without `dataId`;
+    /// then the id is `""`.
+    pub async fn create_object(
+        &self,
+        api_name: &str,
+        mut record: ObjectData,
+        details: Details,
+        options: &WriteOptions,
+    ) -> Result<String> {
+        record.data_object_api_name = Some(api_name.to_owned());
+        let arg = CreateArg {
+            data: CreateData {
+                object_data: record,
+                details: details.into_map(),
+                fill_out_owner: None,
+                need_convert_lookup: None,
+                extra: Map::new(),
+            },
+            trigger_work_flow: options.trigger_work_flow,
+            trigger_approval_flow: options.trigger_approval_flow,
+            has_specify_time: options.has_specify_time,
+            has_specify_created_by: options.has_specify_created_by,
+            include_detail_ids: options.include_detail_ids,
+            extra: Map::new(),
+        };
+        Ok(self.create_data(&arg).await?.data_id.unwrap_or_default())
+    }
+
+    /// Reads a typed record by `_id`.
+    pub async fn get<T: NamedObject + DeserializeOwned>(&self, id: &str) -> Result<T> {
+        from_object_data(&self.get_object(T::API_NAME, id).await?)
+    }
+
+    /// Reads a record of any object by `_id`.
+    pub async fn get_object(&self, api_name: &str, id: &str) -> Result<ObjectData> {
+        let arg = GetArg {
+            data: GetData {
+                data_object_api_name: api_name.to_owned(),
+                object_data_id: id.to_owned(),
+                extra: Map::new(),
+            },
+            include_null: None,
+            extra: Map::new(),
+        };
+        self.get_data(&arg).await?.data.ok_or_else(|| Error::Decode {
+            operation: "get_data",
+            source: crm_runtime::DecodeError::new("data", "missing record", ""),
+        })
+    }
+
+    /// Updates a typed record; it must carry its `_id`. Fields left `None` are not sent, so
+    /// they keep their values. `owner` cannot change through update: use [`Client::change_owner`].
+    pub async fn update<T: NamedObject + Serialize>(&self, record: &T, options: &WriteOptions) -> Result<()> {
+        self.update_object(T::API_NAME, to_object_data(T::API_NAME, record)?, Details::new(), options).await
+    }
+
+    /// Updates a record of any object; it must carry its `_id`.
+    pub async fn update_object(
+        &self,
+        api_name: &str,
+        mut record: ObjectData,
+        details: Details,
+        options: &WriteOptions,
+    ) -> Result<()> {
+        if record.id.as_deref().is_none_or(str::is_empty) {
+            return Err(Error::Config(format!("update of {api_name}: the record has no _id")));
+        }
+        record.data_object_api_name = Some(api_name.to_owned());
+        let arg = UpdateArg {
+            data: UpdateData {
+                object_data: record,
+                details: details.into_map(),
+                skip_data_status_validate: options.skip_data_status_validate,
+                extra: Map::new(),
+            },
+            trigger_work_flow: options.trigger_work_flow,
+            trigger_approval_flow: options.trigger_approval_flow,
+            extra: Map::new(),
+        };
+        self.update_data(&arg).await.map(drop)
+    }
+
+    /// Voids (作废) a record: the first step of deleting it; [`Client::recover`] undoes it.
+    pub async fn invalid(&self, api_name: &str, id: &str) -> Result<()> {
+        let arg = InvalidArg {
+            data: InvalidData {
+                data_object_api_name: api_name.to_owned(),
+                object_data_id: id.to_owned(),
+                extra: Map::new(),
+            },
+            extra: Map::new(),
+        };
+        self.invalid_data(&arg).await.map(drop)
+    }
+
+    /// Deletes records the documented way: void each, then delete them ("删除之前请先作废数据").
+    pub async fn delete(&self, api_name: &str, ids: &[&str]) -> Result<()> {
+        for id in ids {
+            self.invalid(api_name, id).await?;
+        }
+        self.delete_invalid(api_name, ids).await
+    }
+
+    /// Deletes records that are already voided.
+    pub async fn delete_invalid(&self, api_name: &str, ids: &[&str]) -> Result<()> {
+        self.delete_data(&id_list(api_name, ids)).await.map(drop)
+    }
+
+    /// Restores voided records.
+    pub async fn recover(&self, api_name: &str, ids: &[&str]) -> Result<()> {
+        self.recover_data(&id_list(api_name, ids)).await.map(drop)
+    }
+
+    /// Changes the owner of a record (`ownerId` is a list, even for one owner).
+    pub async fn change_owner(&self, api_name: &str, id: &str, owners: &[&str]) -> Result<()> {
+        let arg = ChangeOwnerArg {
+            data: ChangeOwnerData {
+                data_object_api_name: api_name.to_owned(),
+                data: vec![OwnerChange {
+                    object_data_id: id.to_owned(),
+                    owner_id: owners.iter().map(|s| (*s).to_owned()).collect(),
+                }],
+                extra: Map::new(),
+            },
+            extra: Map::new(),
+        };
+        self.change_owner_data(&arg).await.map(drop)
+    }
+
+    /// The objects of the tenant (`/cgi/crm/v2/object/list`).
+    pub async fn objects(&self) -> Result<Vec<ObjectSummary>> {
+        let result = self.list_objects(&ObjectListArg(Map::new())).await?;
+        Ok(result.data.and_then(|d| d.objects).unwrap_or_default())
+    }
+
+    /// The description of an object: its fields, types and options.
+    pub async fn describe(&self, api_name: &str) -> Result<DescribeResult> {
+        let arg = DescribeArg {
+            api_name: api_name.to_owned(),
+            include_detail: None,
+            extra: Map::new(),
+        };
+        self.describe_object(&arg).await
+    }
+}
+
+fn id_list(api_name: &str, ids: &[&str]) -> IdListArg {
+    IdListArg {
+        data: IdListData {
+            data_object_api_name: api_name.to_owned(),
+            id_list: ids.iter().map(|s| (*s).to_owned()).collect(),
+            extra: Map::new(),
+        },
+        extra: Map::new(),
+    }
+}

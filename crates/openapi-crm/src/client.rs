@@ -1,0 +1,256 @@
+//! The client: configuration, builder, and the executor that the generated operation methods
+//! call.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crm_runtime::operation::Operation;
+use crm_runtime::{
+    HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, RetryPolicy, SecretString, Transport, TransportConfig,
+    request,
+};
+use url::Url;
+
+use crate::auth::{self, NonceGuard};
+use crate::error::{self, VENDOR, check};
+use crate::fields::FieldConfigCache;
+use crate::{Error, Result};
+
+/// The production server (VENDORS.md §2.2). The document's examples use the test server
+/// `http://47.99.32.215:8081`.
+pub const DEFAULT_BASE_URL: &str = "https://openapi.useasy.cn";
+
+/// "openAPI接口频次均为10次/秒": every openAPI call together, at most 10 per second
+/// (VENDORS.md §2.2). The client-side limiter keeps strictly within it.
+pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit::new(10, Duration::from_secs(1));
+
+/// The content type the vendor asks for on every request.
+pub const CONTENT_TYPE: &str = "application/json;charset=utf-8";
+
+/// Where useasy carries secrets, for redaction in logs, errors and recordings: the
+/// `signature` header (and the same names in any JSON body or query, defensively).
+pub(crate) fn redactor() -> Redactor {
+    Redactor::new(&["signature", "secret", "secretkey"], &["signature", "secret"], &[auth::HEADER_SIGNATURE])
+}
+
+/// Everything the client needs. The secret is a [`SecretString`], so `Debug` never shows it.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The server, default [`DEFAULT_BASE_URL`].
+    pub base_url: Url,
+    /// 账户编号: the account number (`appid` header), shown in the personal settings.
+    pub appid: String,
+    /// The account secret (secretkey, from the 开户单 / 鉴权信息 section of the account form).
+    pub secret: SecretString,
+    /// Timeouts, retries, rate limits, recording.
+    pub transport: TransportConfig,
+}
+
+/// A useasy customer API client. Cheap to clone; clones share the connection pool, rate
+/// limiter, nonce guard and field-configuration cache.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    pub(crate) transport: Transport,
+    pub(crate) nonces: NonceGuard,
+    pub(crate) field_configs: FieldConfigCache,
+}
+
+/// Builds a [`Client`]; [`Client::builder`].
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    appid: Option<String>,
+    secret: Option<SecretString>,
+    transport: Option<TransportConfig>,
+}
+
+impl ClientBuilder {
+    /// The server (default [`DEFAULT_BASE_URL`]); e.g. the embedded mock's URL.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+    /// The account number (`appid`).
+    pub fn appid(mut self, v: impl Into<String>) -> Self {
+        self.appid = Some(v.into());
+        self
+    }
+    /// The account secret (the HMAC key).
+    pub fn secret(mut self, v: impl Into<SecretString>) -> Self {
+        self.secret = Some(v.into());
+        self
+    }
+    /// Timeouts, retries, rate limits and recording, all at once.
+    pub fn transport(mut self, config: TransportConfig) -> Self {
+        self.transport = Some(config);
+        self
+    }
+    fn transport_mut(&mut self) -> &mut TransportConfig {
+        self.transport
+            .get_or_insert_with(|| TransportConfig::new(default_rate_limits()))
+    }
+    /// The retry policy.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.transport_mut().retry = policy;
+        self
+    }
+    /// Client-side rate limits (default [`DEFAULT_RATE_LIMIT`] for all calls together;
+    /// [`RateLimits::off`] to disable).
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.transport_mut().rate_limits = limits;
+        self
+    }
+    /// Records every exchange into `dir` (the signature header redacted).
+    pub fn record_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.transport_mut().record_dir = Some(dir.into());
+        self
+    }
+    /// Connect and per-attempt timeouts.
+    pub fn timeouts(mut self, connect: Duration, request: Duration) -> Self {
+        let t = self.transport_mut();
+        t.connect_timeout = connect;
+        t.request_timeout = request;
+        self
+    }
+
+    /// Builds the client; a missing credential is an [`Error::Config`] naming it.
+    pub fn build(mut self) -> Result<Client> {
+        let transport = self.transport_mut().clone();
+        let appid = self.appid.filter(|s| !s.is_empty());
+        let secret = self.secret.filter(|s| !s.is_empty());
+        let missing: Vec<&str> = [("appid", appid.is_none()), ("secret", secret.is_none())]
+            .into_iter()
+            .filter_map(|(name, absent)| absent.then_some(name))
+            .collect();
+        let (Some(appid), Some(secret)) = (appid, secret) else {
+            return Err(Error::Config(format!("openapi-crm: missing {}", missing.join(", "))));
+        };
+        let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+        let base_url = Url::parse(base).map_err(|e| Error::Config(format!("invalid base URL {base:?}: {e}")))?;
+        Client::new(Config {
+            base_url,
+            appid,
+            secret,
+            transport,
+        })
+    }
+}
+
+fn default_rate_limits() -> RateLimits {
+    RateLimits {
+        global: Some(DEFAULT_RATE_LIMIT),
+        ..RateLimits::default()
+    }
+}
+
+/// The environment variables [`Client::from_env`] requires (`USEASY_BASE_URL` is optional).
+pub const ENV_VARS: &[&str] = &["USEASY_APPID", "USEASY_SECRET"];
+
+impl Client {
+    /// A builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client from `USEASY_APPID`, `USEASY_SECRET` and optionally `USEASY_BASE_URL`.
+    pub fn from_env() -> Result<Client> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let missing: Vec<&str> = ENV_VARS.iter().copied().filter(|k| var(k).is_none()).collect();
+        if !missing.is_empty() {
+            return Err(Error::Config(format!(
+                "set {} (and optionally USEASY_BASE_URL)",
+                missing.join(", ")
+            )));
+        }
+        let mut b = Client::builder()
+            .appid(var("USEASY_APPID").unwrap_or_default())
+            .secret(var("USEASY_SECRET").unwrap_or_default());
+        if let Some(url) = var("USEASY_BASE_URL") {
+            b = b.base_url(url);
+        }
+        b.build()
+    }
+
+    /// A client from a complete configuration.
+    pub fn new(config: Config) -> Result<Client> {
+        if config.appid.is_empty() || config.secret.is_empty() {
+            return Err(Error::Config("openapi-crm: appid and secret must not be empty".into()));
+        }
+        let transport = Transport::new(VENDOR, config.transport.clone(), redactor())?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                transport,
+                nonces: NonceGuard::default(),
+                field_configs: FieldConfigCache::default(),
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The authentication headers of one attempt: a fresh nonce and the current time, signed.
+    fn auth_headers(&self) -> Vec<(String, String)> {
+        let config = &self.inner.config;
+        let nonce = self.inner.nonces.next();
+        let timestamp = auth::unix_timestamp();
+        auth::signed_headers(&config.secret, &config.appid, &timestamp, &nonce)
+    }
+
+    /// Runs one operation: fills `{id}` path parameters, sends the other input fields as the
+    /// JSON body (`POST`) or query string (`GET`), signs every attempt afresh, retries what is
+    /// safe to retry, checks the envelope and decodes the typed response.
+    pub(crate) async fn execute<O: Operation>(&self, input: &O::Input) -> Result<O::Output> {
+        let spec = O::SPEC;
+        let config = &self.inner.config;
+        let mut fields = request::to_object(spec.name, input)?;
+        let path = request::fill_path(spec.name, spec.path, &mut fields)?;
+        let mut url = request::join_url(spec.name, &config.base_url, &path)?;
+        let body = match spec.method {
+            HttpMethod::Post => Some(
+                serde_json::to_vec(&serde_json::Value::Object(fields))
+                    .map_err(|e| Error::Config(format!("{}: cannot encode the body: {e}", spec.name)))?,
+            ),
+            HttpMethod::Get => {
+                let pairs = request::query_pairs(spec.name, &fields)?;
+                if !pairs.is_empty() {
+                    url.query_pairs_mut().extend_pairs(pairs);
+                }
+                None
+            }
+        };
+        let transport = &self.inner.transport;
+        transport
+            .retry(&spec, || async {
+                let mut headers = self.auth_headers();
+                if body.is_none() {
+                    // The transport sets the content type only with a body; the vendor asks for it
+                    // on every request.
+                    headers.push(("content-type".to_owned(), CONTENT_TYPE.to_owned()));
+                }
+                let http = HttpRequest {
+                    operation: spec.name,
+                    method: spec.method,
+                    url: url.clone(),
+                    headers,
+                    body: body.clone(),
+                };
+                let response = transport.send(&http).await.map_err(error::from_transport)?;
+                check(spec.name, &response.body)?;
+                crm_runtime::decode::from_slice::<O::Output>(&response.body).map_err(|source| Error::Decode {
+                    operation: spec.name,
+                    source,
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,150 @@
+//! useasy's response envelope `{success, message, code, traceId, data}` and how failures are
+//! classified.
+//!
+//! `code` is a string, `"200"` meaning success (VENDORS.md §2.3). A response with
+//! `success: false` or any other code is an [`Error::Api`](crate::Error::Api) carrying the
+//! vendor's code, message and trace id. The same envelope in the body of a non-2xx HTTP response
+//! (e.g. HTTP 401 for a bad signature) is reported the same way, not as a bare HTTP error.
+//!
+//! **No error-code table is published** (VENDORS.md §2.3 [U]), and no throttling code is
+//! documented, so no vendor code is classified as retryable. Only the transport's own rules
+//! apply: network failures, HTTP 429 and HTTP 5xx are retried (for retry-safe operations), also
+//! when their body is an envelope.
+
+use serde::Deserialize;
+
+use crate::Error;
+use crm_runtime::ApiError;
+
+/// The vendor name used in errors, spans and recordings.
+pub const VENDOR: &str = "useasy";
+
+/// The `code` of a successful response.
+pub const SUCCESS_CODE: &str = "200";
+
+/// Result of every call of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The fields every useasy response carries. A numeric `code` is accepted too, in case a
+/// gateway sends one.
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    success: Option<bool>,
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default, rename = "traceId")]
+    trace_id: Option<String>,
+}
+
+impl Envelope {
+    fn code(&self) -> Option<String> {
+        match &self.code {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(other) => Some(other.to_string()),
+        }
+    }
+
+    /// The vendor error this envelope reports, if it reports one.
+    fn failure(self, operation: &'static str) -> Option<ApiError> {
+        let code = self.code();
+        let failed = self.success == Some(false) || code.as_deref().is_some_and(|c| c != SUCCESS_CODE);
+        if !failed {
+            return None;
+        }
+        Some(ApiError {
+            vendor: VENDOR,
+            operation,
+            code: code.unwrap_or_default(),
+            message: self.message.unwrap_or_default(),
+            description: None,
+            trace_id: self.trace_id.filter(|t| !t.is_empty()),
+            // No vendor code is documented as transient (see the module docs).
+            retryable: false,
+        })
+    }
+}
+
+/// Returns the vendor error carried by a 2xx `body`, if any. Bodies that are not a JSON object
+/// are left to the typed decode, which reports them with their path.
+pub(crate) fn check(operation: &'static str, body: &[u8]) -> Result<()> {
+    match serde_json::from_slice::<Envelope>(body) {
+        Ok(envelope) => match envelope.failure(operation) {
+            Some(api) => Err(Error::Api(api)),
+            None => Ok(()),
+        },
+        Err(_) => Ok(()),
+    }
+}
+
+/// Turns a non-2xx response whose body is a failed useasy envelope into an [`Error::Api`] (the
+/// HTTP status goes into `description`; HTTP 429 and 5xx stay retryable). Any other error is
+/// returned unchanged.
+///
+/// The transport hands over only the beginning of a non-2xx body (secrets redacted, at most
+/// `crm_runtime::decode::EXCERPT_CHARS` characters), so a very long error body stays an
+/// [`Error::HttpStatus`] whose excerpt shows the vendor's message.
+pub(crate) fn from_transport(error: Error) -> Error {
+    let Error::HttpStatus {
+        operation,
+        status,
+        ref excerpt,
+    } = error
+    else {
+        return error;
+    };
+    let Ok(envelope) = serde_json::from_str::<Envelope>(excerpt) else {
+        return error;
+    };
+    let retryable = error.is_retryable();
+    match envelope.failure(operation) {
+        Some(api) => Error::Api(ApiError {
+            description: Some(format!("HTTP {status}")),
+            retryable,
+            ..api
+        }),
+        None => error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn envelope_failures() {
+        assert!(check("op", br#"{"success":true,"message":"200 ok!","code":"200","data":null}"#).is_ok());
+        assert!(check("op", b"not json").is_ok());
+        let e = check("op", br#"{"success":false,"message":"bad","code":"500","traceId":"t1"}"#).unwrap_err();
+        let api = e.api().unwrap();
+        assert_eq!((api.code.as_str(), api.message.as_str(), api.trace_id.as_deref()), ("500", "bad", Some("t1")));
+        assert!(!api.retryable);
+        // `success` missing but a non-200 code, and a numeric code.
+        assert_eq!(check("op", br#"{"code":"401","message":"x"}"#).unwrap_err().api_code(), Some("401"));
+        assert_eq!(check("op", br#"{"code":401,"message":"x"}"#).unwrap_err().api_code(), Some("401"));
+        // `success: false` with code 200 is still a failure.
+        assert!(check("op", br#"{"success":false,"code":"200","message":"?"}"#).is_err());
+    }
+
+    #[test]
+    fn non_2xx_envelopes_become_api_errors() {
+        let http = |status, excerpt: &str| Error::HttpStatus {
+            operation: "op",
+            status,
+            excerpt: excerpt.into(),
+        };
+        let e = from_transport(http(401, r#"{"success":false,"code":"401","message":"签名验证失败"}"#));
+        let api = e.api().unwrap();
+        assert_eq!(api.code, "401");
+        assert_eq!(api.description.as_deref(), Some("HTTP 401"));
+        assert!(!e.is_retryable());
+        let e = from_transport(http(429, r#"{"success":false,"code":"429","message":"too many"}"#));
+        assert!(e.api().is_some() && e.is_retryable());
+        let e = from_transport(http(503, "injected fault: HTTP 503"));
+        assert!(matches!(e, Error::HttpStatus { status: 503, .. }) && e.is_retryable());
+    }
+}

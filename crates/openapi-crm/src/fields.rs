@@ -1,0 +1,396 @@
+//! Custom fields: the account's field configuration (查询客户字段配置列表), cached in the client,
+//! and setting / reading a customer's fields by their display name with validation against the
+//! configured choices and cascade options.
+//!
+//! # Value formats (assumed; the vendor document does not show a custom-field value)
+//!
+//! A custom field's value travels on the customer record under the field id
+//! (`CustomerFieldVO.field`, e.g. `text_6ts9_1687316347239`; `param` and `glFieldId` are used
+//! when `field` is missing; in the document's example all three are equal).
+//!
+//! | field configuration | value accepted | value written |
+//! |---|---|---|
+//! | no `choices`, no `options` (e.g. `type: "text"`) | any JSON value (a string for text) | as given |
+//! | `choices` (下拉, `ChoicesDubbo`) | a choice **key** or its **label** (`value`); or an array of them (multi-select) | the key(s) |
+//! | cascade `options` (级联, `CascadeOptionsDubbo`) | an array: one key or label per level, from the top, following `children` | the keys |
+//! | any | `null` (clear the field) | `null` |
+//!
+//! A cascade path must have at least `fillLevel` and at most `level` entries (when those are
+//! positive). Writing choice **keys** (not labels) is an assumption: `ChoicesDubbo` pairs a key
+//! with a display value, and a key is what such systems usually store. If the real server
+//! expects labels, bypass the translation with [`Customer::set_field`] (no validation).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+
+use crate::generated::types::{ChildOptionDubbo, Customer, CustomerFieldVo, FieldConfigListArg};
+use crate::{Client, Error, Result};
+
+/// How long [`Client::field_configs`] serves its cached copy before fetching again.
+pub const FIELD_CONFIG_TTL: Duration = Duration::from_secs(600);
+
+/// `CustomerFieldVO.status` of a deleted field (0 = disabled, 1 = enabled).
+const STATUS_DELETED: i64 = -1;
+/// `CustomerFieldVO.status` of an enabled field.
+const STATUS_ENABLED: i64 = 1;
+
+/// The account's customer field configurations ([`Client::field_configs`]), looked up by
+/// display name or field id.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FieldConfigs {
+    fields: Vec<CustomerFieldVo>,
+}
+
+impl From<Vec<CustomerFieldVo>> for FieldConfigs {
+    fn from(fields: Vec<CustomerFieldVo>) -> Self {
+        Self { fields }
+    }
+}
+
+/// The key under which a field's value sits on a customer: `field`, else `param`, else
+/// `glFieldId`.
+pub fn field_key(config: &CustomerFieldVo) -> Option<&str> {
+    [&config.field, &config.param, &config.gl_field_id]
+        .into_iter()
+        .find_map(|k| k.as_deref().filter(|k| !k.is_empty()))
+}
+
+fn describe(config: &CustomerFieldVo) -> String {
+    format!(
+        "customer field {:?} ({})",
+        config.name.as_deref().unwrap_or(""),
+        field_key(config).unwrap_or("no field id")
+    )
+}
+
+impl FieldConfigs {
+    /// Wraps a configuration list (e.g. the `data` of [`Client::list_field_configs`]).
+    pub fn new(fields: Vec<CustomerFieldVo>) -> Self {
+        Self { fields }
+    }
+
+    /// Every configuration, in the server's order.
+    pub fn fields(&self) -> &[CustomerFieldVo] {
+        &self.fields
+    }
+
+    /// How many fields are configured.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether no field is configured.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// The field with this display name (`name`, e.g. `详细地址`) or, failing that, this field
+    /// id. Among several with the same name, an enabled one wins, then any not deleted.
+    pub fn find(&self, name_or_id: &str) -> Option<&CustomerFieldVo> {
+        let rank = |f: &CustomerFieldVo| match f.status {
+            Some(STATUS_ENABLED) => 0,
+            Some(STATUS_DELETED) => 2,
+            _ => 1,
+        };
+        let by_name = self
+            .fields
+            .iter()
+            .filter(|f| f.name.as_deref() == Some(name_or_id))
+            .min_by_key(|f| rank(f));
+        by_name.or_else(|| {
+            self.fields
+                .iter()
+                .filter(|f| {
+                    [&f.field, &f.param, &f.gl_field_id]
+                        .into_iter()
+                        .any(|k| k.as_deref() == Some(name_or_id))
+                })
+                .min_by_key(|f| rank(f))
+        })
+    }
+
+    /// The field with this name or id, or an [`Error::Config`] listing the known names.
+    pub fn get(&self, name_or_id: &str) -> Result<&CustomerFieldVo> {
+        self.find(name_or_id).ok_or_else(|| {
+            let mut names: Vec<&str> = self.fields.iter().filter_map(|f| f.name.as_deref()).collect();
+            let more = names.len().saturating_sub(30);
+            names.truncate(30);
+            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            Error::Config(format!(
+                "no customer field named {name_or_id:?}; known fields: {}{more}",
+                names.join(", ")
+            ))
+        })
+    }
+
+    /// The field id (the key on the customer record) of the field with this name or id.
+    pub fn field_id(&self, name_or_id: &str) -> Result<&str> {
+        let config = self.get(name_or_id)?;
+        field_key(config).ok_or_else(|| Error::Config(format!("{} has no field id", describe(config))))
+    }
+
+    /// Checks `value` against the field's choices or cascade options and returns the field id
+    /// and the value to write (labels replaced by keys). See the module docs for the formats.
+    pub fn validate(&self, name_or_id: &str, value: Value) -> Result<(String, Value)> {
+        let config = self.get(name_or_id)?;
+        let key = field_key(config)
+            .ok_or_else(|| Error::Config(format!("{} has no field id", describe(config))))?
+            .to_owned();
+        if config.status == Some(STATUS_DELETED) {
+            return Err(Error::Config(format!("{} is deleted (status -1)", describe(config))));
+        }
+        if value.is_null() {
+            return Ok((key, value));
+        }
+        let value = if let Some(choices) = config.choices.as_ref().filter(|c| !c.is_empty()) {
+            let pick = |v: &Value| -> Result<Value> {
+                let s = v.as_str().ok_or_else(|| {
+                    Error::Config(format!("{}: a choice must be a string (key or label), not {v}", describe(config)))
+                })?;
+                choices
+                    .iter()
+                    .find(|c| c.key == s)
+                    .or_else(|| choices.iter().find(|c| c.value == s))
+                    .map(|c| Value::String(c.key.clone()))
+                    .ok_or_else(|| {
+                        let allowed: Vec<String> = choices.iter().map(|c| format!("{} ({})", c.key, c.value)).collect();
+                        Error::Config(format!(
+                            "{}: {s:?} is not one of its choices; allowed keys (labels): {}",
+                            describe(config),
+                            allowed.join(", ")
+                        ))
+                    })
+            };
+            match &value {
+                Value::Array(items) => Value::Array(items.iter().map(pick).collect::<Result<_>>()?),
+                other => pick(other)?,
+            }
+        } else if let Some(options) = &config.options {
+            let children = options.children.as_deref().unwrap_or_default();
+            let path = value.as_array().ok_or_else(|| {
+                Error::Config(format!(
+                    "{}: a cascade value is an array of keys or labels, one per level from the top, e.g. {}",
+                    describe(config),
+                    example_path(children)
+                ))
+            })?;
+            Value::Array(cascade_path(config, children, path, options.level, options.fill_level)?)
+        } else {
+            value
+        };
+        Ok((key, value))
+    }
+
+    /// A readable rendering of a stored value: choice labels, or a cascade path of labels
+    /// joined by `/`; other values as JSON text. `None` if the field is unknown.
+    pub fn display_value(&self, name_or_id: &str, value: &Value) -> Option<String> {
+        let config = self.find(name_or_id)?;
+        let text = |v: &Value| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string());
+        if let Some(choices) = config.choices.as_ref().filter(|c| !c.is_empty()) {
+            let label = |v: &Value| {
+                let s = text(v);
+                choices.iter().find(|c| c.key == s).map(|c| c.value.clone()).unwrap_or(s)
+            };
+            return Some(match value {
+                Value::Array(items) => items.iter().map(label).collect::<Vec<_>>().join(", "),
+                other => label(other),
+            });
+        }
+        if let (Some(options), Value::Array(path)) = (&config.options, value) {
+            let mut level = options.children.as_deref().unwrap_or_default();
+            let mut labels = Vec::with_capacity(path.len());
+            for step in path {
+                let s = text(step);
+                match level.iter().find(|o| o.key == s) {
+                    Some(o) => {
+                        labels.push(o.value.clone());
+                        level = o.children.as_deref().unwrap_or_default();
+                    }
+                    None => {
+                        labels.push(s);
+                        level = &[];
+                    }
+                }
+            }
+            return Some(labels.join("/"));
+        }
+        Some(text(value))
+    }
+}
+
+fn example_path(children: &[ChildOptionDubbo]) -> String {
+    let mut keys = Vec::new();
+    let mut level = children;
+    while let Some(first) = level.first() {
+        keys.push(format!("{:?}", first.key));
+        level = first.children.as_deref().unwrap_or_default();
+    }
+    format!("[{}]", keys.join(", "))
+}
+
+fn cascade_path(
+    config: &CustomerFieldVo,
+    top: &[ChildOptionDubbo],
+    path: &[Value],
+    level: Option<i64>,
+    fill_level: Option<i64>,
+) -> Result<Vec<Value>> {
+    let len = path.len() as i64;
+    if let Some(min) = fill_level.filter(|n| *n > 0)
+        && len < min
+    {
+        return Err(Error::Config(format!(
+            "{}: the cascade path needs at least {min} level(s) (fillLevel), got {len}",
+            describe(config)
+        )));
+    }
+    if let Some(max) = level.filter(|n| *n > 0)
+        && len > max
+    {
+        return Err(Error::Config(format!(
+            "{}: the cascade has {max} level(s), got a path of {len}",
+            describe(config)
+        )));
+    }
+    let mut options = top;
+    let mut keys = Vec::with_capacity(path.len());
+    for (depth, step) in path.iter().enumerate() {
+        let Some(s) = step.as_str() else {
+            return Err(Error::Config(format!(
+                "{}: cascade level {} must be a string (key or label), not {step}",
+                describe(config),
+                depth + 1
+            )));
+        };
+        let found = options
+            .iter()
+            .find(|o| o.key == s)
+            .or_else(|| options.iter().find(|o| o.value == s));
+        let Some(option) = found else {
+            let allowed: Vec<String> = options.iter().map(|o| format!("{} ({})", o.key, o.value)).collect();
+            let allowed = if allowed.is_empty() { "none (the path is too long)".to_owned() } else { allowed.join(", ") };
+            return Err(Error::Config(format!(
+                "{}: {s:?} is not an option at cascade level {}; allowed keys (labels): {allowed}",
+                describe(config),
+                depth + 1
+            )));
+        };
+        keys.push(Value::String(option.key.clone()));
+        options = option.children.as_deref().unwrap_or_default();
+    }
+    Ok(keys)
+}
+
+impl Customer {
+    /// The value at any key of the record: a built-in field (`customerName`, `mobile`) or a
+    /// custom field id. `None` when absent.
+    pub fn field(&self, key: &str) -> Option<Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(mut map)) => map.remove(key),
+            _ => None,
+        }
+    }
+
+    /// Sets any key of the record without validation: a custom field id goes into `extra`, a
+    /// built-in name (`owner`) into its typed field (an [`Error::Config`] if the value does not
+    /// fit its type). A `null` custom field is sent as `null`.
+    pub fn set_field(&mut self, key: &str, value: Value) -> Result<()> {
+        let mut map = match serde_json::to_value(&*self) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        map.insert(key.to_owned(), value);
+        *self = serde_json::from_value(Value::Object(map))
+            .map_err(|e| Error::Config(format!("customer field {key:?}: the value does not fit: {e}")))?;
+        Ok(())
+    }
+
+    /// Sets the field with this display name (or id), validated against its configuration
+    /// (choices, cascade options); see the [module docs](crate::fields) for the formats.
+    ///
+    /// ```
+    /// # use openapi_crm::{Customer, FieldConfigs};
+    /// # fn demo(configs: &FieldConfigs) -> openapi_crm::Result<()> {
+    /// let mut c = Customer::named("张三");
+    /// c.set_field_by_name(configs, "详细地址", "杭州市西湖区文三路 1 号")?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_field_by_name(&mut self, configs: &FieldConfigs, name: &str, value: impl Into<Value>) -> Result<()> {
+        let (key, value) = configs.validate(name, value.into())?;
+        self.set_field(&key, value)
+    }
+
+    /// The value of the field with this display name (or id), as stored (choice keys; see
+    /// [`FieldConfigs::display_value`] for labels). `Ok(None)` when the customer has no value;
+    /// an [`Error::Config`] when no field has that name.
+    pub fn get_field_by_name(&self, configs: &FieldConfigs, name: &str) -> Result<Option<Value>> {
+        let key = configs.field_id(name)?;
+        Ok(self.field(key))
+    }
+}
+
+/// The client's cached field configuration.
+#[derive(Debug, Default)]
+pub(crate) struct FieldConfigCache {
+    slot: tokio::sync::Mutex<Option<(Instant, Arc<FieldConfigs>)>>,
+}
+
+impl Client {
+    /// The account's customer field configurations, fetched once and cached for
+    /// [`FIELD_CONFIG_TTL`] (one fetch at a time; clones of the client share the cache).
+    pub async fn field_configs(&self) -> Result<Arc<FieldConfigs>> {
+        let mut slot = self.inner.field_configs.slot.lock().await;
+        if let Some((at, configs)) = slot.as_ref()
+            && at.elapsed() < FIELD_CONFIG_TTL
+        {
+            return Ok(configs.clone());
+        }
+        let configs = self.fetch_field_configs().await?;
+        *slot = Some((Instant::now(), configs.clone()));
+        Ok(configs)
+    }
+
+    /// Fetches the field configurations again (e.g. after a field was added) and caches them.
+    pub async fn refresh_field_configs(&self) -> Result<Arc<FieldConfigs>> {
+        let mut slot = self.inner.field_configs.slot.lock().await;
+        let configs = self.fetch_field_configs().await?;
+        *slot = Some((Instant::now(), configs.clone()));
+        Ok(configs)
+    }
+
+    async fn fetch_field_configs(&self) -> Result<Arc<FieldConfigs>> {
+        let arg = FieldConfigListArg {
+            category: None,
+            editable: None,
+            enabled: None,
+            name: None,
+            type_: None,
+            extra: Map::new(),
+        };
+        let response = self.list_field_configs(&arg).await?;
+        Ok(Arc::new(FieldConfigs::new(response.data.unwrap_or_default())))
+    }
+
+    /// Sets `customer`'s field with this display name (or id), validated against the cached
+    /// configuration; an unknown name refreshes the cache once (the field may be new) before it
+    /// is an [`Error::Config`]. Nothing is sent: add or update the customer afterwards.
+    pub async fn set_custom_field(&self, customer: &mut Customer, name: &str, value: impl Into<Value>) -> Result<()> {
+        let mut configs = self.field_configs().await?;
+        if configs.find(name).is_none() {
+            configs = self.refresh_field_configs().await?;
+        }
+        customer.set_field_by_name(&configs, name, value)
+    }
+
+    /// `customer`'s value of the field with this display name (or id); see
+    /// [`Customer::get_field_by_name`].
+    pub async fn custom_field(&self, customer: &Customer, name: &str) -> Result<Option<Value>> {
+        let mut configs = self.field_configs().await?;
+        if configs.find(name).is_none() {
+            configs = self.refresh_field_configs().await?;
+        }
+        customer.get_field_by_name(&configs, name)
+    }
+}

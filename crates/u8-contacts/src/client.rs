@@ -1,0 +1,366 @@
+//! The client: configuration, builder, and the executor that the generated operation methods
+//! call.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crm_runtime::operation::Operation;
+use crm_runtime::{
+    Auth, HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, RetryPolicy, SecretString, TokenCache,
+    Transport, TransportConfig, request,
+};
+use url::Url;
+
+use crate::error::{VENDOR, check, is_token_error};
+use crate::{Error, Result};
+
+/// The production gateway.
+pub const DEFAULT_BASE_URL: &str = "https://api.yonyouup.com";
+
+/// U8 publishes no rate limit (VENDORS.md §3.6). The client keeps to 10 calls per second unless
+/// told otherwise, a conservative choice that still pages 100 contacts per call.
+pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit::new(10, Duration::from_secs(1));
+
+/// Where U8 carries secrets, for redaction in logs, errors and recordings.
+pub(crate) fn redactor() -> Redactor {
+    Redactor::new(&["app_secret", "token", "token.id"], &["app_secret", "token"], &[])
+}
+
+/// Everything the client needs. Secrets are [`SecretString`]s, so `Debug` never shows them.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The gateway, default [`DEFAULT_BASE_URL`].
+    pub base_url: Url,
+    /// 调用方id: the caller (developer) account.
+    pub from_account: String,
+    /// 提供方id: the provider (enterprise) account.
+    pub to_account: String,
+    /// 应用编码: the application key (`opa…`).
+    pub app_key: String,
+    /// The application secret.
+    pub app_secret: SecretString,
+    /// 数据源序号: the data source; the application's first one when `None`.
+    pub ds_sequence: Option<i64>,
+    /// Timeouts, retries, rate limits, recording.
+    pub transport: TransportConfig,
+}
+
+/// A U8 OpenAPI client. Cheap to clone; clones share the connection pool, token cache and rate
+/// limiter.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) config: Config,
+    pub(crate) transport: Transport,
+    pub(crate) tokens: TokenCache<SecretString>,
+}
+
+/// Builds a [`Client`]; [`Client::builder`].
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    from_account: Option<String>,
+    to_account: Option<String>,
+    app_key: Option<String>,
+    app_secret: Option<SecretString>,
+    ds_sequence: Option<i64>,
+    transport: Option<TransportConfig>,
+}
+
+impl ClientBuilder {
+    /// The gateway (default [`DEFAULT_BASE_URL`]); e.g. the embedded mock's URL.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+    /// The caller (developer) account.
+    pub fn from_account(mut self, v: impl Into<String>) -> Self {
+        self.from_account = Some(v.into());
+        self
+    }
+    /// The provider (enterprise) account.
+    pub fn to_account(mut self, v: impl Into<String>) -> Self {
+        self.to_account = Some(v.into());
+        self
+    }
+    /// The application key.
+    pub fn app_key(mut self, v: impl Into<String>) -> Self {
+        self.app_key = Some(v.into());
+        self
+    }
+    /// The application secret.
+    pub fn app_secret(mut self, v: impl Into<SecretString>) -> Self {
+        self.app_secret = Some(v.into());
+        self
+    }
+    /// The data source number.
+    pub fn ds_sequence(mut self, v: i64) -> Self {
+        self.ds_sequence = Some(v);
+        self
+    }
+    /// Timeouts, retries, rate limits and recording, all at once.
+    pub fn transport(mut self, config: TransportConfig) -> Self {
+        self.transport = Some(config);
+        self
+    }
+    fn transport_mut(&mut self) -> &mut TransportConfig {
+        self.transport
+            .get_or_insert_with(|| TransportConfig::new(default_rate_limits()))
+    }
+    /// The retry policy.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.transport_mut().retry = policy;
+        self
+    }
+    /// Client-side rate limits ([`RateLimits::off`] to disable).
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.transport_mut().rate_limits = limits;
+        self
+    }
+    /// Records every exchange into `dir` (secrets redacted); see `cargo xtask drift`.
+    pub fn record_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.transport_mut().record_dir = Some(dir.into());
+        self
+    }
+    /// Connect and per-attempt timeouts.
+    pub fn timeouts(mut self, connect: Duration, request: Duration) -> Self {
+        let t = self.transport_mut();
+        t.connect_timeout = connect;
+        t.request_timeout = request;
+        self
+    }
+
+    /// Builds the client; a missing credential is an [`Error::Config`] naming it.
+    pub fn build(mut self) -> Result<Client> {
+        let transport = self.transport_mut().clone();
+        let mut missing = Vec::new();
+        let mut need = |v: Option<String>, name: &str| {
+            let v = v.filter(|s| !s.is_empty());
+            if v.is_none() {
+                missing.push(name.to_owned());
+            }
+            v.unwrap_or_default()
+        };
+        let from_account = need(self.from_account, "from_account");
+        let to_account = need(self.to_account, "to_account");
+        let app_key = need(self.app_key, "app_key");
+        let app_secret = self.app_secret.filter(|s| !s.is_empty());
+        if app_secret.is_none() {
+            missing.push("app_secret".into());
+        }
+        if !missing.is_empty() {
+            return Err(Error::Config(format!("u8-contacts: missing {}", missing.join(", "))));
+        }
+        let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+        let base_url = Url::parse(base).map_err(|e| Error::Config(format!("invalid base URL {base:?}: {e}")))?;
+        let config = Config {
+            base_url,
+            from_account,
+            to_account,
+            app_key,
+            app_secret: app_secret.unwrap_or_default(),
+            ds_sequence: self.ds_sequence,
+            transport,
+        };
+        Client::new(config)
+    }
+}
+
+fn default_rate_limits() -> RateLimits {
+    RateLimits {
+        global: Some(DEFAULT_RATE_LIMIT),
+        ..RateLimits::default()
+    }
+}
+
+/// The environment variables [`Client::from_env`] reads.
+pub const ENV_VARS: &[&str] = &["U8_FROM_ACCOUNT", "U8_TO_ACCOUNT", "U8_APP_KEY", "U8_APP_SECRET"];
+
+impl Client {
+    /// A builder.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client from `U8_FROM_ACCOUNT`, `U8_TO_ACCOUNT`, `U8_APP_KEY`, `U8_APP_SECRET` and
+    /// optionally `U8_BASE_URL`, `U8_DS_SEQUENCE`.
+    pub fn from_env() -> Result<Client> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let missing: Vec<&str> = ENV_VARS.iter().copied().filter(|k| var(k).is_none()).collect();
+        if !missing.is_empty() {
+            return Err(Error::Config(format!("set {}", missing.join(", "))));
+        }
+        let mut b = Client::builder()
+            .from_account(var("U8_FROM_ACCOUNT").unwrap_or_default())
+            .to_account(var("U8_TO_ACCOUNT").unwrap_or_default())
+            .app_key(var("U8_APP_KEY").unwrap_or_default())
+            .app_secret(var("U8_APP_SECRET").unwrap_or_default());
+        if let Some(url) = var("U8_BASE_URL") {
+            b = b.base_url(url);
+        }
+        if let Some(ds) = var("U8_DS_SEQUENCE") {
+            let ds = ds
+                .parse()
+                .map_err(|_| Error::Config(format!("U8_DS_SEQUENCE must be a number, not {ds:?}")))?;
+            b = b.ds_sequence(ds);
+        }
+        b.build()
+    }
+
+    /// A client from a complete configuration.
+    pub fn new(config: Config) -> Result<Client> {
+        let transport = Transport::new(VENDOR, config.transport.clone(), redactor())?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                transport,
+                tokens: TokenCache::new(crate::auth::REFRESH_MARGIN),
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// How many tokens this client has fetched (for monitoring and tests).
+    pub fn token_fetches(&self) -> u64 {
+        self.inner.tokens.fetch_count()
+    }
+
+    /// The path and query parameters of an operation input (the data source added).
+    pub(crate) fn prepare<O: Operation>(&self, input: &O::Input) -> Result<(String, Vec<(String, String)>)> {
+        let spec = O::SPEC;
+        let mut fields = request::to_object(spec.name, input)?;
+        let path = request::fill_path(spec.name, spec.path, &mut fields)?;
+        if spec.auth == Auth::Default && !fields.contains_key("ds_sequence") {
+            if let Some(ds) = self.inner.config.ds_sequence {
+                fields.insert("ds_sequence".into(), ds.into());
+            }
+        }
+        Ok((path, request::query_pairs(spec.name, &fields)?))
+    }
+
+    /// Runs one operation: adds the authentication parameters, sends with retries, checks
+    /// `errcode`, decodes the typed response. A token the vendor rejects is replaced and the
+    /// call repeated once.
+    pub(crate) async fn execute<O: Operation>(&self, input: &O::Input) -> Result<O::Output> {
+        let spec = O::SPEC;
+        let (path, params) = self.prepare::<O>(input)?;
+        if spec.auth == Auth::None {
+            return self.send::<O>(&path, &params, None).await;
+        }
+        let mut token_retry_left = true;
+        loop {
+            let issued = self.inner.tokens.get(|| self.fetch_token()).await?;
+            match self.send::<O>(&path, &params, Some(&issued.token)).await {
+                Err(Error::Api(api)) if token_retry_left && is_token_error(&api) => {
+                    tracing::info!(code = %api.code, "token rejected; fetching a new one");
+                    self.inner.tokens.invalidate(issued.generation).await;
+                    token_retry_left = false;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// Sends one operation (with retries) and decodes its response.
+    pub(crate) async fn send<O: Operation>(
+        &self,
+        path: &str,
+        params: &[(String, String)],
+        token: Option<&SecretString>,
+    ) -> Result<O::Output> {
+        let spec = O::SPEC;
+        let config = &self.inner.config;
+        let mut url = request::join_url(spec.name, &config.base_url, path)?;
+        {
+            let mut q = url.query_pairs_mut();
+            if let Some(token) = token {
+                q.append_pair("from_account", &config.from_account)
+                    .append_pair("to_account", &config.to_account)
+                    .append_pair("app_key", &config.app_key)
+                    .append_pair("token", token.expose_secret());
+            }
+            for (k, v) in params {
+                q.append_pair(k, v);
+            }
+        }
+        let http = HttpRequest {
+            operation: spec.name,
+            method: HttpMethod::Get,
+            url,
+            headers: Vec::new(),
+            body: None,
+        };
+        let transport = &self.inner.transport;
+        transport
+            .retry(&spec, || async {
+                let response = transport.send(&http).await?;
+                check(spec.name, &response.body)?;
+                crm_runtime::decode::from_slice::<O::Output>(&response.body).map_err(|mut source| {
+                    // The excerpt is raw body text: a token response carries the token.
+                    let redacted = transport.redactor().redact_body(&response.body);
+                    source.excerpt = crm_runtime::decode::excerpt(&redacted, crm_runtime::decode::EXCERPT_CHARS);
+                    if is_secret_path(&source.path) {
+                        // serde quotes the failing value in its message.
+                        source.message = format!("invalid value {}", crm_runtime::REDACTED);
+                    }
+                    Error::Decode { operation: spec.name, source }
+                })
+            })
+            .await
+            .map_err(|e| self.scrub(e, token))
+    }
+
+    /// Replaces the app secret and `token` wherever an error quotes text from the wire (the
+    /// vendor's message, a body excerpt), in case the vendor echoes them.
+    fn scrub(&self, error: Error, token: Option<&SecretString>) -> Error {
+        let secrets: Vec<&str> = [Some(&self.inner.config.app_secret), token]
+            .into_iter()
+            .flatten()
+            .map(SecretString::expose_secret)
+            .filter(|s| !s.is_empty())
+            .collect();
+        let clean = |text: String| {
+            secrets
+                .iter()
+                .fold(text, |t, s| if t.contains(s) { t.replace(s, crm_runtime::REDACTED) } else { t })
+        };
+        match error {
+            Error::Api(mut api) => {
+                api.message = clean(api.message);
+                api.description = api.description.map(clean);
+                Error::Api(api)
+            }
+            Error::Decode { operation, mut source } => {
+                source.message = clean(source.message);
+                source.excerpt = clean(source.excerpt);
+                Error::Decode { operation, source }
+            }
+            Error::HttpStatus { operation, status, excerpt } => Error::HttpStatus {
+                operation,
+                status,
+                excerpt: clean(excerpt),
+            },
+            Error::Transport { operation, kind, message } => Error::Transport {
+                operation,
+                kind,
+                message: clean(message),
+            },
+            other => other,
+        }
+    }
+}
+
+/// Whether a decode error's JSON path points at a secret value (`token.id`, `app_secret`).
+fn is_secret_path(path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let last = last.split('[').next().unwrap_or(last);
+    path.ends_with("token.id") || last == "token" || last == "app_secret"
+}

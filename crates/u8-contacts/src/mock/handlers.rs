@@ -1,0 +1,364 @@
+//! The HTTP side of the mock: routes, authentication, filters, paging. Nothing here panics on
+//! a request: parameters are parsed leniently and every bad value becomes an errcode.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{RawQuery, State as Shared};
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::NaiveDate;
+use crm_runtime::{LenientDate, LenientInt, SecretString};
+use serde::Serialize;
+
+use super::state::{Injection, State};
+use super::{DEFAULT_ROWS_PER_PAGE, codes, paths};
+use crate::generated::types::{BatchGetResponse, Contact, GetContactResponse, TokenInfo, TokenResponse};
+
+const JSON: &str = "application/json;charset=UTF-8";
+
+/// The routes of the fake gateway.
+pub(crate) fn router(state: Arc<State>) -> Router {
+    Router::new()
+        .route(paths::TOKEN, get(token))
+        .route(paths::BATCH_GET, get(batch_get))
+        .route(paths::GET, get(get_one))
+        .fallback(unknown_path)
+        .with_state(state)
+}
+
+/// A U8 error envelope `{"errcode": …, "errmsg": …}` (HTTP 200, like the document's example).
+#[derive(Debug)]
+struct U8Error {
+    code: String,
+    message: String,
+}
+
+impl U8Error {
+    fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+    fn missing(name: &str) -> Self {
+        Self::new(codes::MISSING_PARAMETER, format!("缺少必填参数: {name}"))
+    }
+    fn invalid(name: &str, value: &str) -> Self {
+        // Echo at most a short prefix of what was sent; never echo a credential (no credential
+        // is ever validated through this path).
+        let shown: String = value.chars().take(32).collect();
+        Self::new(codes::INVALID_PARAMETER, format!("参数{name}格式错误: {shown:?}"))
+    }
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, JSON)], body).into_response()
+}
+
+fn error_body(code: &str, message: &str) -> String {
+    serde_json::json!({ "errcode": code, "errmsg": message }).to_string()
+}
+
+fn respond(result: Result<String, U8Error>) -> Response {
+    match result {
+        Ok(body) => json_response(StatusCode::OK, body),
+        Err(e) => json_response(StatusCode::OK, error_body(&e.code, &e.message)),
+    }
+}
+
+fn injected(injection: Injection) -> Response {
+    match injection {
+        Injection::Errcode { code, message } => json_response(StatusCode::OK, error_body(&code, &message)),
+        Injection::Raw(body) => json_response(StatusCode::OK, body),
+    }
+}
+
+fn to_body<T: Serialize>(value: &T) -> Result<String, U8Error> {
+    serde_json::to_string(value).map_err(|e| U8Error::new(codes::INTERNAL, format!("服务器内部错误: {e}")))
+}
+
+/// The query string as name/value pairs (percent-decoding never fails; bad UTF-8 is replaced).
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn parse(query: Option<&str>) -> Self {
+        Self(url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect())
+    }
+
+    /// The first value of `name`; an empty or blank value counts as absent.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    fn required(&self, name: &str) -> Result<&str, U8Error> {
+        self.get(name).ok_or_else(|| U8Error::missing(name))
+    }
+
+    /// A positive integer (`"1"`, `" 20 "`), or `default` when absent.
+    fn positive(&self, name: &str, default: u64) -> Result<u64, U8Error> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| U8Error::invalid(name, v)),
+        }
+    }
+}
+
+// --- /system/token ------------------------------------------------------------------------
+
+async fn token(Shared(state): Shared<Arc<State>>, RawQuery(query): RawQuery) -> Response {
+    state.count_token_call();
+    if let Some(injection) = state.take_injection(paths::TOKEN) {
+        return injected(injection);
+    }
+    respond(issue_token(&state, &Params::parse(query.as_deref())))
+}
+
+fn issue_token(state: &State, params: &Params) -> Result<String, U8Error> {
+    let from_account = params.required("from_account")?;
+    let app_key = params.required("app_key")?;
+    let app_secret = params.required("app_secret")?;
+    let c = &state.credentials;
+    if from_account != c.from_account || app_key != c.app_key || app_secret != c.app_secret.expose_secret() {
+        return Err(U8Error::new(codes::BAD_CREDENTIALS, "app_key或app_secret错误"));
+    }
+    let (id, lifetime) = state.issue_token(app_key);
+    // Whole seconds, rounded up, so a sub-second lifetime still reads as "expires soon".
+    let seconds = lifetime.as_secs() + u64::from(lifetime.subsec_nanos() > 0);
+    let response = TokenResponse {
+        errcode: Some("0".into()),
+        errmsg: Some(String::new()),
+        token: Some(TokenInfo {
+            appkey: Some(app_key.to_owned()),
+            expires_in: Some(LenientInt::number(i64::try_from(seconds).unwrap_or(i64::MAX))),
+            id: Some(SecretString::new(id)),
+            extra: serde_json::Map::new(),
+        }),
+        extra: serde_json::Map::new(),
+    };
+    to_body(&response)
+}
+
+// --- authentication of business calls ---------------------------------------------------
+
+fn authorize(state: &State, params: &Params) -> Result<(), U8Error> {
+    let from_account = params.required("from_account")?;
+    let to_account = params.required("to_account")?;
+    let app_key = params.required("app_key")?;
+    let token = params.required("token")?;
+    let c = &state.credentials;
+    if from_account != c.from_account || app_key != c.app_key {
+        return Err(U8Error::new(codes::BAD_CREDENTIALS, "from_account或app_key错误"));
+    }
+    if !state.token_valid(token, app_key) {
+        return Err(U8Error::new(codes::TOKEN_INVALID, "token无效或已过期"));
+    }
+    if to_account != c.to_account {
+        let shown: String = to_account.chars().take(32).collect();
+        return Err(U8Error::new(codes::NOT_AUTHORIZED, format!("提供方{shown}未授权此应用")));
+    }
+    if let Some(ds) = params.get("ds_sequence") {
+        if !ds.trim().parse::<u64>().is_ok_and(|n| n >= 1) {
+            return Err(U8Error::invalid("ds_sequence", ds));
+        }
+    }
+    Ok(())
+}
+
+// --- filters ------------------------------------------------------------------------------
+
+/// 关键字 (keyword) filters: the field contains the value (case-insensitively, like SQL
+/// Server's default `LIKE '%…%'`).
+const KEYWORD_FILTERS: &[&str] = &["name", "ccusname", "direct_leader", "charge_person", "email", "favorite", "wechat"];
+
+/// Exact filters: the field equals the value.
+const EXACT_FILTERS: &[&str] = &[
+    "ccuscode",
+    "direct_leader_code",
+    "charge_person_code",
+    "title",
+    "sex",
+    "position",
+    "mobile_phone",
+    "office_phone",
+    "qq",
+];
+
+fn text<'a>(c: &'a Contact, field: &str) -> &'a str {
+    let value = match field {
+        "code" => &c.code,
+        "name" => &c.name,
+        "ccuscode" => &c.ccuscode,
+        "ccusname" => &c.ccusname,
+        "direct_leader_code" => &c.direct_leader_code,
+        "direct_leader" => &c.direct_leader,
+        "charge_person_code" => &c.charge_person_code,
+        "charge_person" => &c.charge_person,
+        "title" => &c.title,
+        "sex" => &c.sex,
+        "position" => &c.position,
+        "mobile_phone" => &c.mobile_phone,
+        "office_phone" => &c.office_phone,
+        "email" => &c.email,
+        "favorite" => &c.favorite,
+        "wechat" => &c.wechat,
+        "qq" => &c.qq,
+        "native" => &c.native,
+        _ => return "",
+    };
+    value.as_deref().unwrap_or("")
+}
+
+fn flag(name: &str, value: &str) -> Result<bool, U8Error> {
+    match value.trim() {
+        "1" | "true" | "True" | "TRUE" => Ok(true),
+        "0" | "false" | "False" | "FALSE" => Ok(false),
+        _ => Err(U8Error::invalid(name, value)),
+    }
+}
+
+/// The filters of one `batch_get` request, validated.
+#[derive(Debug, Default)]
+struct Filter {
+    code_begin: Option<String>,
+    code_end: Option<String>,
+    keywords: Vec<(&'static str, String)>,
+    exact: Vec<(&'static str, String)>,
+    be_main_linker: Option<bool>,
+    default: Option<bool>,
+    birthday: Option<NaiveDate>,
+}
+
+impl Filter {
+    fn parse(params: &Params) -> Result<Self, U8Error> {
+        let mut f = Filter {
+            code_begin: params.get("code_begin").map(str::to_owned),
+            code_end: params.get("code_end").map(str::to_owned),
+            ..Filter::default()
+        };
+        for name in KEYWORD_FILTERS {
+            if let Some(v) = params.get(name) {
+                f.keywords.push((name, v.to_lowercase()));
+            }
+        }
+        for name in EXACT_FILTERS {
+            if let Some(v) = params.get(name) {
+                f.exact.push((name, v.to_owned()));
+            }
+        }
+        f.be_main_linker = params.get("be_main_linker").map(|v| flag("be_main_linker", v)).transpose()?;
+        f.default = params.get("default").map(|v| flag("default", v)).transpose()?;
+        if let Some(v) = params.get("birthday") {
+            let date = v.trim().parse::<LenientDate>().ok().and_then(|d| d.date());
+            f.birthday = Some(date.ok_or_else(|| U8Error::invalid("birthday", v))?);
+        }
+        Ok(f)
+    }
+
+    fn matches(&self, c: &Contact) -> bool {
+        let code = text(c, "code");
+        self.code_begin.as_deref().is_none_or(|b| code >= b)
+            && self.code_end.as_deref().is_none_or(|e| code <= e)
+            && self.keywords.iter().all(|(f, v)| text(c, f).to_lowercase().contains(v.as_str()))
+            && self.exact.iter().all(|(f, v)| text(c, f) == v)
+            && self.be_main_linker.is_none_or(|b| c.be_main_linker.map(bool::from).unwrap_or(false) == b)
+            && self.default.is_none_or(|b| c.default.map(bool::from).unwrap_or(false) == b)
+            && self
+                .birthday
+                .is_none_or(|d| c.birthday.as_ref().and_then(LenientDate::date) == Some(d))
+    }
+}
+
+// --- /api/customercontacts/batch_get -----------------------------------------------------
+
+async fn batch_get(Shared(state): Shared<Arc<State>>, RawQuery(query): RawQuery) -> Response {
+    if let Some(injection) = state.take_injection(paths::BATCH_GET) {
+        return injected(injection);
+    }
+    respond(list(&state, &Params::parse(query.as_deref())))
+}
+
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+fn lenient(n: u64) -> LenientInt {
+    LenientInt::new(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+fn list(state: &State, params: &Params) -> Result<String, U8Error> {
+    authorize(state, params)?;
+    let page_index = params.positive("page_index", 1)?;
+    let requested_rows = params.positive("rows_per_page", DEFAULT_ROWS_PER_PAGE)?;
+    let filter = Filter::parse(params)?;
+    let (records, row_count, rows_per_page) = {
+        let data = state.data();
+        let rows = data.max_page_size.map_or(requested_rows, |max| requested_rows.min(max.max(1)));
+        let skip = page_index.saturating_sub(1).saturating_mul(rows);
+        let mut row_count: u64 = 0;
+        let mut records = Vec::new();
+        for c in data.contacts.values().filter(|c| filter.matches(c)) {
+            if row_count >= skip && records.len() < to_usize(rows) {
+                records.push(c.clone());
+            }
+            row_count += 1;
+        }
+        (records, row_count, rows)
+    };
+    let response = BatchGetResponse {
+        customercontacts: Some(records),
+        errcode: Some("0".into()),
+        errmsg: Some(String::new()),
+        page_count: Some(lenient(row_count.div_ceil(rows_per_page))),
+        page_index: Some(lenient(page_index)),
+        row_count: Some(lenient(row_count)),
+        rows_per_page: Some(lenient(rows_per_page)),
+        extra: serde_json::Map::new(),
+    };
+    to_body(&response)
+}
+
+// --- /api/customercontacts/get ------------------------------------------------------------
+
+async fn get_one(Shared(state): Shared<Arc<State>>, RawQuery(query): RawQuery) -> Response {
+    if let Some(injection) = state.take_injection(paths::GET) {
+        return injected(injection);
+    }
+    respond(find(&state, &Params::parse(query.as_deref())))
+}
+
+fn find(state: &State, params: &Params) -> Result<String, U8Error> {
+    authorize(state, params)?;
+    let id = params.required("id")?;
+    let contact = state.data().contacts.get(id).cloned();
+    let Some(contact) = contact else {
+        let shown: String = id.chars().take(32).collect();
+        return Err(U8Error::new(codes::NOT_FOUND, format!("客户联系人{shown}不存在")));
+    };
+    to_body(&GetContactResponse {
+        customercontacts: Some(contact),
+        errcode: Some("0".into()),
+        errmsg: Some(String::new()),
+        extra: serde_json::Map::new(),
+    })
+}
+
+// --- anything else ------------------------------------------------------------------------
+
+async fn unknown_path(uri: Uri) -> Response {
+    let path: String = uri.path().chars().take(100).collect();
+    json_response(
+        StatusCode::NOT_FOUND,
+        error_body(codes::UNKNOWN_API, &format!("接口不存在: {path}")),
+    )
+}

@@ -1,0 +1,323 @@
+//! An embedded, stateful fake of the U8 OpenAPI gateway (feature `mock`), for your tests,
+//! examples and demos. It serves the three documented endpoints on `127.0.0.1:<random port>`:
+//!
+//! | endpoint | behaviour |
+//! |---|---|
+//! | `GET /system/token?from_account&app_key&app_secret` | checks the three against [`MockU8::credentials`]; issues a 32-hex token with `expiresIn` (default 7200 s) |
+//! | `GET /api/customercontacts/batch_get` | checks `from_account`, `to_account`, `app_key`, `token`; applies every documented filter; pages by `page_index`/`rows_per_page` in code order |
+//! | `GET /api/customercontacts/get?id=<code>` | one contact by code |
+//!
+//! Filters follow the document: `code_begin`/`code_end` are an inclusive range on the contact
+//! code (string comparison); `name`, `ccusname`, `direct_leader`, `charge_person`, `email`,
+//! `favorite`, `wechat` (the document's 关键字, keyword) match when the field contains the value
+//! (case-insensitively); `ccuscode`, `direct_leader_code`, `charge_person_code`, `title`, `sex`,
+//! `position`, `mobile_phone`, `office_phone`, `qq` must be equal; `be_main_linker` and
+//! `default` take `1`/`0` (or `true`/`false`); `birthday` takes a date `yyyy-MM-dd` and matches
+//! the date part. An empty parameter counts as absent. Responses look like the document's
+//! example: every value a string (`"1"`/`"0"` flags, `""` for empty fields), paging metadata
+//! `page_index`, `rows_per_page`, `row_count`, `page_count` as strings, `"errcode":"0"`.
+//! `rows_per_page` defaults to [`DEFAULT_ROWS_PER_PAGE`] and is unlimited unless you set
+//! [`MockU8::set_max_page_size`] (the real maximum is unknown).
+//!
+//! # Error codes are the mock's own
+//!
+//! U8 publishes no error-code table (VENDORS.md §3.5): the real codes for bad credentials, an
+//! expired token, a bad parameter or a missing record are **unknown**. The mock uses the codes
+//! in [`codes`], chosen to be plausible, always as `{"errcode":"…","errmsg":"…"}` with HTTP 200.
+//! Only `30021` 此应用未上线 comes from the document. Do not match on these codes in production
+//! code. The one behaviour the client relies on is that a token error's message mentions
+//! "token" (the client then fetches a new token and repeats the call once).
+//!
+//! # Faults
+//!
+//! [`MockU8::control`] injects transport faults (HTTP status, delay, dropped connection) and
+//! counts calls per path; [`MockU8::fail_next_with_errcode`] makes the next calls answer with a
+//! vendor error envelope; [`MockU8::respond_next_raw`] answers one call with any body (to test
+//! decoding); [`MockU8::expire_tokens`] invalidates every issued token.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use u8_contacts::mock::MockU8;
+//!
+//! let mock = MockU8::start_with_sample_data(30).await?;
+//! let client = mock.client()?;
+//! let page = client.batch_get().ccusname("鹏程").page_size(2).send().await?;
+//! assert_eq!(page.customercontacts.map(|c| c.len()), Some(2));
+//!
+//! mock.fail_next_with_errcode(1, "30021", "此应用未上线");
+//! let err = client.contact("00000001").await.unwrap_err();
+//! assert_eq!(err.api_code(), Some("30021"));
+//! # Ok(()) }
+//! ```
+
+mod handlers;
+mod sample;
+mod state;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crm_runtime::mock::{MockControl, MockServer};
+use crm_runtime::{RateLimits, RetryPolicy, SecretString};
+use url::Url;
+
+pub use sample::sample_contacts;
+use state::{Injection, State};
+
+use crate::generated::types::Contact;
+use crate::{Client, ClientBuilder, Result};
+
+/// The paths the mock serves.
+pub mod paths {
+    /// `GET /system/token`.
+    pub const TOKEN: &str = "/system/token";
+    /// `GET /api/customercontacts/batch_get`.
+    pub const BATCH_GET: &str = "/api/customercontacts/batch_get";
+    /// `GET /api/customercontacts/get`.
+    pub const GET: &str = "/api/customercontacts/get";
+}
+
+/// The error codes the mock answers with. **Invented** except [`APP_NOT_ONLINE`]: U8's real
+/// codes are unknown (VENDORS.md §3.5).
+pub mod codes {
+    /// Wrong `from_account`, `app_key` or `app_secret` (`app_key或app_secret错误`).
+    pub const BAD_CREDENTIALS: &str = "40001";
+    /// A required parameter is missing (`缺少必填参数: …`).
+    pub const MISSING_PARAMETER: &str = "40002";
+    /// A parameter has a bad value, e.g. `page_index=abc` (`参数…格式错误`).
+    pub const INVALID_PARAMETER: &str = "40003";
+    /// `to_account` has not authorized the application (`提供方…未授权此应用`).
+    pub const NOT_AUTHORIZED: &str = "40004";
+    /// No contact with that code (`客户联系人…不存在`).
+    pub const NOT_FOUND: &str = "40005";
+    /// An unknown path (HTTP 404).
+    pub const UNKNOWN_API: &str = "40400";
+    /// The token is unknown or expired (`token无效或已过期`).
+    pub const TOKEN_INVALID: &str = "20002";
+    /// The application is not online (`此应用未上线`); from the document's error example. The
+    /// mock sends it only when told to ([`MockU8::fail_next_with_errcode`](super::MockU8::fail_next_with_errcode)).
+    pub const APP_NOT_ONLINE: &str = "30021";
+    /// The mock could not encode its answer (never expected).
+    pub const INTERNAL: &str = "50000";
+}
+
+/// Rows per page when a request sends no `rows_per_page` (the official SDK's default).
+pub const DEFAULT_ROWS_PER_PAGE: u64 = 20;
+
+/// Token lifetime unless changed with [`MockU8::set_token_lifetime`] (2 hours, VENDORS.md §3.2).
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(7200);
+
+/// The credentials the mock accepts.
+#[derive(Clone)]
+pub struct MockCredentials {
+    /// 调用方id (the document's example value `openapi_dev`).
+    pub from_account: String,
+    /// 提供方id (`openapi_ent`).
+    pub to_account: String,
+    /// 应用编码 (`opa6fdd4bea98b95ad7`).
+    pub app_key: String,
+    /// The application secret.
+    pub app_secret: SecretString,
+}
+
+impl Default for MockCredentials {
+    fn default() -> Self {
+        Self {
+            from_account: "openapi_dev".into(),
+            to_account: "openapi_ent".into(),
+            app_key: "opa6fdd4bea98b95ad7".into(),
+            app_secret: SecretString::new("mocksecret5f2c0e1d9a7b4c38e6f10d2a"),
+        }
+    }
+}
+
+impl fmt::Debug for MockCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockCredentials")
+            .field("from_account", &self.from_account)
+            .field("to_account", &self.to_account)
+            .field("app_key", &self.app_key)
+            .field("app_secret", &self.app_secret)
+            .finish()
+    }
+}
+
+/// A running fake U8 gateway with its data. Stops when dropped. Needs a Tokio runtime.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mock = u8_contacts::mock::MockU8::start_with_sample_data(10).await?;
+/// let contact = mock.client()?.contact("00000003").await?;
+/// assert_eq!(contact.and_then(|c| c.code).as_deref(), Some("00000003"));
+/// assert_eq!(mock.token_calls(), 1);
+/// # Ok(()) }
+/// ```
+pub struct MockU8 {
+    server: MockServer,
+    state: Arc<State>,
+}
+
+impl fmt::Debug for MockU8 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockU8")
+            .field("base_url", &self.base_url().as_str())
+            .field("credentials", &self.state.credentials)
+            .field("contacts", &self.state.data().contacts.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockU8 {
+    /// Starts an empty mock on `127.0.0.1:0`.
+    pub async fn start() -> std::io::Result<MockU8> {
+        let state = Arc::new(State::new(MockCredentials::default()));
+        let control = MockControl::new();
+        let server = MockServer::start(handlers::router(state.clone()), control).await?;
+        Ok(MockU8 { server, state })
+    }
+
+    /// Starts a mock holding `n` realistic, deterministic sample contacts (codes `"00000001"`
+    /// to `format!("{n:08}")`, spread over customers such as `0215` 天津鹏程电子有限公司 and
+    /// `0111` 云飞电子科技集团; see [`sample_contacts`]).
+    pub async fn start_with_sample_data(n: usize) -> std::io::Result<MockU8> {
+        let mock = Self::start().await?;
+        mock.insert_many(sample_contacts(n));
+        Ok(mock)
+    }
+
+    /// Adds or replaces a contact, keyed by its code; returns the code. A contact without a
+    /// code gets the next free 8-digit one. Fields left `None` are stored as U8 sends empty
+    /// values: `""`, and `"0"` for the two flags.
+    pub fn insert(&self, contact: Contact) -> String {
+        self.state.insert(contact)
+    }
+
+    /// [`MockU8::insert`] for many contacts; returns their codes.
+    pub fn insert_many(&self, contacts: impl IntoIterator<Item = Contact>) -> Vec<String> {
+        self.state.insert_many(contacts)
+    }
+
+    /// Removes a contact; returns it if it existed.
+    pub fn remove(&self, code: &str) -> Option<Contact> {
+        self.state.data().contacts.remove(code)
+    }
+
+    /// Removes every contact.
+    pub fn clear(&self) {
+        self.state.data().contacts.clear();
+    }
+
+    /// Every stored contact, in code order (as stored: normalized, see [`MockU8::insert`]).
+    pub fn contacts(&self) -> Vec<Contact> {
+        self.state.data().contacts.values().cloned().collect()
+    }
+
+    /// The stored contact with this code.
+    pub fn contact(&self, code: &str) -> Option<Contact> {
+        self.state.data().contacts.get(code).cloned()
+    }
+
+    /// `http://127.0.0.1:<port>/`.
+    pub fn base_url(&self) -> Url {
+        self.server.base_url()
+    }
+
+    /// Transport fault injection (`fail_next`, `delay_next`, `drop_next`) and call counts per
+    /// path (`calls(paths::BATCH_GET)`).
+    pub fn control(&self) -> &Arc<MockControl> {
+        self.server.control()
+    }
+
+    /// The credentials the mock accepts.
+    pub fn credentials(&self) -> &MockCredentials {
+        &self.state.credentials
+    }
+
+    /// A client builder for this mock: its URL and credentials, retries with 10 ms backoffs,
+    /// no client-side rate limit (set one with `.rate_limits(…)` to test it) and short
+    /// timeouts. Adjust and `.build()`.
+    pub fn client_builder(&self) -> ClientBuilder {
+        let c = &self.state.credentials;
+        Client::builder()
+            .base_url(self.base_url().as_str())
+            .from_account(c.from_account.clone())
+            .to_account(c.to_account.clone())
+            .app_key(c.app_key.clone())
+            .app_secret(c.app_secret.clone())
+            .retry_policy(RetryPolicy {
+                max_attempts: 4,
+                initial_backoff: Duration::from_millis(10),
+                max_backoff: Duration::from_millis(50),
+                max_total_backoff: Duration::from_secs(1),
+            })
+            .rate_limits(RateLimits::off())
+            .timeouts(Duration::from_secs(5), Duration::from_secs(10))
+    }
+
+    /// `self.client_builder().build()`.
+    pub fn client(&self) -> Result<Client> {
+        self.client_builder().build()
+    }
+
+    /// Invalidates every token issued so far: the next business call with one gets
+    /// [`codes::TOKEN_INVALID`] `token无效或已过期`.
+    pub fn expire_tokens(&self) {
+        self.state.expire_tokens();
+    }
+
+    /// The lifetime of tokens issued from now on (`expiresIn`, rounded up to whole seconds);
+    /// the mock rejects a token once it has passed. Default [`DEFAULT_TOKEN_LIFETIME`].
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        self.state.data().token_lifetime = lifetime;
+    }
+
+    /// How many requests the token endpoint answered (successful or not; requests consumed by
+    /// an injected transport fault are not counted, see `control().calls(paths::TOKEN)`).
+    pub fn token_calls(&self) -> u64 {
+        self.state.token_calls()
+    }
+
+    /// Every token issued so far, oldest first (for tests that check a token never leaks).
+    pub fn issued_tokens(&self) -> Vec<SecretString> {
+        self.state.issued_tokens().into_iter().map(SecretString::new).collect()
+    }
+
+    /// Caps `rows_per_page` (the response then echoes the capped value and a `page_count` to
+    /// match), like a gateway with a maximum page size. `None` (the default) means no cap.
+    pub fn set_max_page_size(&self, max: Option<u64>) {
+        self.state.data().max_page_size = max;
+    }
+
+    /// The next `n` requests, to any of the three endpoints, answer
+    /// `{"errcode": errcode, "errmsg": errmsg}`, e.g. `("30021", "此应用未上线")`.
+    pub fn fail_next_with_errcode(&self, n: usize, errcode: &str, errmsg: &str) {
+        self.state.inject(None, n, Self::errcode(errcode, errmsg));
+    }
+
+    /// Like [`MockU8::fail_next_with_errcode`], for requests to `path` only (see [`paths`]).
+    pub fn fail_next_with_errcode_on(&self, path: &str, n: usize, errcode: &str, errmsg: &str) {
+        self.state.inject(Some(path), n, Self::errcode(errcode, errmsg));
+    }
+
+    /// The next request to `path` gets `body` verbatim (HTTP 200, JSON content type), e.g. a
+    /// malformed record to test decoding.
+    pub fn respond_next_raw(&self, path: &str, body: impl Into<String>) {
+        self.state.inject(Some(path), 1, Injection::Raw(body.into()));
+    }
+
+    /// Drops every pending errcode or raw injection (not the transport faults of
+    /// [`MockU8::control`]).
+    pub fn clear_injections(&self) {
+        self.state.clear_injections();
+    }
+
+    fn errcode(code: &str, message: &str) -> Injection {
+        Injection::Errcode {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use futures::stream::BoxStream;
+use u8_contacts::{Contact, Result};
+
+/// No test may run longer than this.
+pub const TIME_LIMIT: Duration = Duration::from_secs(30);
+
+/// Runs `f`, failing the test if it takes longer than [`TIME_LIMIT`].
+pub async fn bounded<T>(f: impl Future<Output = T>) -> T {
+    tokio::time::timeout(TIME_LIMIT, f)
+        .await
+        .expect("the test did not finish in time")
+}
+
+/// The code of a contact (`""` if none).
+pub fn code(c: &Contact) -> String {
+    c.code.clone().unwrap_or_default()
+}
+
+/// A text field's value (`""` if none).
+pub fn text(field: &Option<String>) -> &str {
+    field.as_deref().unwrap_or("")
+}
+
+/// The codes of every contact of a stream, in order.
+pub async fn codes(stream: BoxStream<'static, Result<Contact>>) -> Vec<String> {
+    stream.map_ok(|c| code(&c)).try_collect().await.unwrap()
+}

@@ -1,0 +1,239 @@
+//! Every `batch_get` filter of the document, against the mock's sample data: each test
+//! compares what comes back with the contacts an independent predicate selects, and checks
+//! that the filter is selective (some but not all contacts).
+#![cfg(feature = "mock")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chrono::NaiveDate;
+use common::{bounded, code, codes, text};
+use u8_contacts::mock::{MockU8, paths};
+use u8_contacts::{BatchGet, Client, Contact};
+
+const SAMPLE: usize = 80;
+
+/// Streams `query` (7 rows per page, so every filter is also paged) and compares the codes
+/// with the stored contacts that `expected` selects.
+async fn check(label: &str, query: impl FnOnce(&Client) -> BatchGet, expected: impl Fn(&Contact) -> bool) {
+    bounded(async {
+        let mock = MockU8::start_with_sample_data(SAMPLE).await.unwrap();
+        let client = mock.client().unwrap();
+        let all = mock.contacts();
+        let want: Vec<String> = all.iter().filter(|c| expected(c)).map(code).collect();
+        assert!(
+            !want.is_empty() && want.len() < all.len(),
+            "{label}: the sample data must make this filter selective ({} of {})",
+            want.len(),
+            all.len()
+        );
+        let got = codes(query(&client).page_size(7).stream()).await;
+        assert_eq!(got, want, "{label}");
+        // Bounded: one request per page plus the token.
+        assert_eq!(mock.control().calls(paths::BATCH_GET), want.len().div_ceil(7) as u64);
+        assert_eq!(mock.token_calls(), 1);
+    })
+    .await;
+}
+
+/// A stored sample contact.
+async fn sample(code: &str) -> Contact {
+    u8_contacts::mock::sample_contacts(SAMPLE)
+        .into_iter()
+        .find(|c| c.code.as_deref() == Some(code))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn code_begin_is_inclusive() {
+    check("code_begin", |c| c.batch_get().code_begin("00000063"), |c| text(&c.code) >= "00000063").await;
+}
+
+#[tokio::test]
+async fn code_end_is_inclusive() {
+    check("code_end", |c| c.batch_get().code_end("00000012"), |c| text(&c.code) <= "00000012").await;
+}
+
+#[tokio::test]
+async fn code_range() {
+    check(
+        "code_begin..code_end",
+        |c| c.batch_get().code_begin("00000011").code_end("00000015"),
+        |c| ("00000011"..="00000015").contains(&text(&c.code)),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn name_is_a_keyword() {
+    check("name", |c| c.batch_get().name("张"), |c| text(&c.name).contains('张')).await;
+}
+
+#[tokio::test]
+async fn ccuscode_is_exact() {
+    check("ccuscode", |c| c.batch_get().ccuscode("0215"), |c| text(&c.ccuscode) == "0215").await;
+}
+
+#[tokio::test]
+async fn ccuscode_prefix_matches_nothing() {
+    bounded(async {
+        let mock = MockU8::start_with_sample_data(SAMPLE).await.unwrap();
+        let page = mock.client().unwrap().batch_get().ccuscode("021").send().await.unwrap();
+        assert_eq!(page.customercontacts.unwrap_or_default().len(), 0, "exact, not a prefix");
+        assert_eq!(page.row_count.map(|n| n.get()), Some(0));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ccusname_is_a_keyword() {
+    check("ccusname", |c| c.batch_get().ccusname("电子"), |c| text(&c.ccusname).contains("电子")).await;
+}
+
+#[tokio::test]
+async fn direct_leader_code_is_exact() {
+    check(
+        "direct_leader_code",
+        |c| c.batch_get().direct_leader_code("00000002"),
+        |c| text(&c.direct_leader_code) == "00000002",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn direct_leader_is_a_keyword() {
+    let leader = text(&sample("00000001").await.name).to_owned();
+    let keyword: String = leader.chars().skip(1).collect(); // the given name only
+    check(
+        "direct_leader",
+        |c| c.batch_get().direct_leader(keyword.clone()),
+        |c| text(&c.direct_leader).contains(&keyword),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn charge_person_code_is_exact() {
+    check(
+        "charge_person_code",
+        |c| c.batch_get().charge_person_code("00040"),
+        |c| text(&c.charge_person_code) == "00040",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn charge_person_is_a_keyword() {
+    check("charge_person", |c| c.batch_get().charge_person("小容"), |c| text(&c.charge_person).contains("小容")).await;
+}
+
+#[tokio::test]
+async fn be_main_linker_true() {
+    check(
+        "be_main_linker=1",
+        |c| c.batch_get().be_main_linker(true),
+        |c| c.be_main_linker.is_some_and(bool::from),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn be_main_linker_false() {
+    check(
+        "be_main_linker=0",
+        |c| c.batch_get().be_main_linker(false),
+        |c| !c.be_main_linker.is_some_and(bool::from),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn title_is_exact() {
+    check("title", |c| c.batch_get().title("女士"), |c| text(&c.title) == "女士").await;
+}
+
+#[tokio::test]
+async fn sex_is_exact() {
+    check("sex", |c| c.batch_get().sex("不详"), |c| text(&c.sex) == "不详").await;
+}
+
+#[tokio::test]
+async fn birthday_matches_the_date_part() {
+    // Contact 4 has a birthday with a time part ("1981-04-06 00:00:00.000").
+    let stored = sample("00000004").await.birthday.unwrap();
+    assert_eq!(stored.as_str(), "1981-04-06 00:00:00.000");
+    let day = NaiveDate::from_ymd_opt(1981, 4, 6).unwrap();
+    check(
+        "birthday",
+        |c| c.batch_get().birthday(day),
+        |c| c.birthday.as_ref().and_then(|b| b.date()) == Some(day),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn position_is_exact() {
+    check("position", |c| c.batch_get().position("采购经理"), |c| text(&c.position) == "采购经理").await;
+}
+
+#[tokio::test]
+async fn mobile_phone_is_exact() {
+    let phone = text(&sample("00000006").await.mobile_phone).to_owned();
+    assert!(!phone.is_empty());
+    check("mobile_phone", |c| c.batch_get().mobile_phone(phone.clone()), |c| text(&c.mobile_phone) == phone).await;
+    bounded(async {
+        let mock = MockU8::start_with_sample_data(SAMPLE).await.unwrap();
+        let page = mock.client().unwrap().batch_get().mobile_phone(&phone[..7]).send().await.unwrap();
+        assert!(page.customercontacts.unwrap_or_default().is_empty(), "exact, not a prefix");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn office_phone_is_exact() {
+    let phone = text(&sample("00000005").await.office_phone).to_owned();
+    assert!(!phone.is_empty());
+    check("office_phone", |c| c.batch_get().office_phone(phone.clone()), |c| text(&c.office_phone) == phone).await;
+}
+
+#[tokio::test]
+async fn email_is_a_case_insensitive_keyword() {
+    check(
+        "email",
+        |c| c.batch_get().email("@PengCheng-TJ"),
+        |c| text(&c.email).contains("@pengcheng-tj"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn favorite_is_a_keyword() {
+    check("favorite", |c| c.batch_get().favorite("摄影"), |c| text(&c.favorite).contains("摄影")).await;
+}
+
+#[tokio::test]
+async fn wechat_is_a_keyword() {
+    check("wechat", |c| c.batch_get().wechat("wx_li"), |c| text(&c.wechat).contains("wx_li")).await;
+}
+
+#[tokio::test]
+async fn qq_is_exact() {
+    let qq = text(&sample("00000008").await.qq).to_owned();
+    assert!(!qq.is_empty());
+    check("qq", |c| c.batch_get().qq(qq.clone()), |c| text(&c.qq) == qq).await;
+}
+
+#[tokio::test]
+async fn default_contact() {
+    check("default", |c| c.batch_get().default_contact(true), |c| c.default.is_some_and(bool::from)).await;
+}
+
+#[tokio::test]
+async fn filters_combine_with_and() {
+    check(
+        "ccuscode+be_main_linker+sex",
+        |c| c.batch_get().ccuscode("0111").be_main_linker(false).sex("男"),
+        |c| text(&c.ccuscode) == "0111" && !c.be_main_linker.is_some_and(bool::from) && text(&c.sex) == "男",
+    )
+    .await;
+}

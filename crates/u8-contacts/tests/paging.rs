@@ -1,0 +1,127 @@
+//! Paging: streams return every contact exactly once, follow the server's `page_count`, and
+//! single pages carry the metadata as strings; `get` by code.
+#![cfg(feature = "mock")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{bounded, codes};
+use crm_runtime::WireForm;
+use u8_contacts::Error;
+use u8_contacts::mock::{MockU8, codes as errcodes, paths};
+
+#[tokio::test]
+async fn a_1234_contact_stream_returns_each_contact_exactly_once() {
+    bounded(async {
+        let mock = MockU8::start_with_sample_data(1234).await.unwrap();
+        let client = mock.client().unwrap();
+        let all = codes(client.batch_get().stream()).await;
+        let unique: HashSet<&String> = all.iter().collect();
+        assert_eq!(all.len(), 1234, "count");
+        assert_eq!(unique.len(), 1234, "no duplicates");
+        assert_eq!(
+            unique,
+            mock.contacts().iter().filter_map(|c| c.code.as_ref()).collect::<HashSet<_>>(),
+            "every stored contact"
+        );
+        assert!(all.windows(2).all(|w| w[0] < w[1]), "in code order");
+        // 100 rows per page by default: 13 pages, one request each, one token.
+        assert_eq!(mock.control().calls(paths::BATCH_GET), 13);
+        assert_eq!(mock.token_calls(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_side_page_cap_is_followed() {
+    bounded(async {
+        let mock = MockU8::start_with_sample_data(60).await.unwrap();
+        mock.set_max_page_size(Some(25));
+        let all = codes(mock.client().unwrap().batch_get().page_size(100).stream()).await;
+        assert_eq!(all.len(), 60);
+        assert_eq!(all.iter().collect::<HashSet<_>>().len(), 60);
+        assert_eq!(mock.control().calls(paths::BATCH_GET), 3, "25 + 25 + 10");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_empty_result_is_one_request() {
+    bounded(async {
+        let mock = MockU8::start().await.unwrap();
+        let all = codes(mock.client().unwrap().batch_get().stream()).await;
+        assert!(all.is_empty());
+        assert_eq!(mock.control().calls(paths::BATCH_GET), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn one_page_has_string_metadata() {
+    bounded(async {
+        let mock = MockU8::start_with_sample_data(95).await.unwrap();
+        let page = mock.client().unwrap().batch_get().page_size(20).page(3).send().await.unwrap();
+        let meta = [&page.page_index, &page.rows_per_page, &page.row_count, &page.page_count];
+        assert_eq!(meta.map(|m| m.map(|n| n.get())), [Some(3), Some(20), Some(95), Some(5)]);
+        assert!(meta.iter().all(|m| m.is_some_and(|n| n.wire_form() == WireForm::String)));
+        let records = page.customercontacts.unwrap();
+        assert_eq!(records.first().and_then(|c| c.code.as_deref()), Some("00000041"));
+        assert_eq!(records.len(), 20);
+        assert_eq!(page.errcode.as_deref(), Some("0"));
+        assert_eq!(page.errmsg.as_deref(), Some(""));
+
+        let beyond = mock.client().unwrap().batch_get().page_size(20).page(99).send().await.unwrap();
+        assert_eq!(beyond.customercontacts.map(|c| c.len()), Some(0), "past the last page: empty");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn get_one_by_code() {
+    bounded(async {
+        let mock = MockU8::start_with_sample_data(20).await.unwrap();
+        let client = mock.client().unwrap();
+        let contact = client.contact("00000008").await.unwrap().unwrap();
+        assert_eq!(Some(contact.clone()), mock.contact("00000008"));
+        assert_eq!(contact.ccuscode.as_deref(), Some("0215"));
+        assert_eq!(contact.ccusname.as_deref(), Some("天津鹏程电子有限公司"));
+
+        let err = client.contact("99999999").await.unwrap_err();
+        let api = err.api().expect("a vendor error");
+        assert_eq!(api.code, errcodes::NOT_FOUND);
+        assert!(api.message.contains("99999999"), "{err}");
+        assert_eq!(api.operation, "get_contact");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn inserted_contacts_are_served_and_normalized() {
+    bounded(async {
+        let mock = MockU8::start_with_sample_data(3).await.unwrap();
+        let mut c: u8_contacts::Contact = serde_json::from_value(serde_json::json!({
+            "name": "欧阳修", "ccuscode": "0999", "ccusname": "滁州醉翁亭文化有限公司", "be_main_linker": "1",
+            "custom__c": "kept"
+        }))
+        .unwrap();
+        let code = mock.insert(c.clone());
+        assert_eq!(code, "00000004", "the next free code");
+        c.code = Some("A-1".into());
+        assert_eq!(mock.insert_many([c]), vec!["A-1".to_owned()]);
+
+        let client = mock.client().unwrap();
+        let got = client.contact("00000004").await.unwrap().unwrap();
+        assert_eq!(got.name.as_deref(), Some("欧阳修"));
+        assert_eq!(got.default.map(bool::from), Some(false), "a missing flag is stored as \"0\"");
+        assert_eq!(got.email.as_deref(), Some(""), "a missing text is stored as \"\"");
+        assert_eq!(got.extra.get("custom__c"), Some(&serde_json::json!("kept")));
+        let customer = codes(client.batch_get().ccuscode("0999").stream()).await;
+        assert_eq!(customer, vec!["00000004".to_owned(), "A-1".to_owned()]);
+
+        assert!(mock.remove("A-1").is_some());
+        assert!(matches!(client.contact("A-1").await, Err(Error::Api(_))));
+    })
+    .await;
+}

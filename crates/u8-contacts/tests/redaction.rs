@@ -1,0 +1,150 @@
+//! The app secret and tokens never appear in `Debug` output, error messages or logs.
+#![cfg(feature = "mock")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::bounded;
+use futures::TryStreamExt;
+use u8_contacts::mock::{MockU8, codes, paths};
+use u8_contacts::{Client, Error};
+
+/// Every secret the mock knows: the app secret and every token it issued.
+fn secrets(mock: &MockU8) -> Vec<String> {
+    let mut s = vec![mock.credentials().app_secret.expose_secret().to_owned()];
+    s.extend(mock.issued_tokens().iter().map(|t| t.expose_secret().to_owned()));
+    assert!(s.iter().all(|s| s.len() >= 16), "distinctive values");
+    s
+}
+
+fn assert_clean(what: &str, text: &str, secrets: &[String]) {
+    for s in secrets {
+        assert!(!text.contains(s.as_str()), "{what} leaks a secret: {text}");
+    }
+}
+
+fn assert_error_clean(err: &Error, secrets: &[String]) {
+    assert_clean("Display", &err.to_string(), secrets);
+    assert_clean("Debug", &format!("{err:?}"), secrets);
+    if let Error::Decode { source, .. } = err {
+        assert_clean("excerpt", &source.excerpt, secrets);
+        assert_clean("message", &source.message, secrets);
+    }
+}
+
+#[tokio::test]
+async fn debug_output_of_the_client_and_mock_shows_no_secret() {
+    bounded(async {
+        let mock = MockU8::start_with_sample_data(5).await.unwrap();
+        let client = mock.client().unwrap();
+        client.batch_get().send().await.unwrap(); // a token is now cached
+        let secrets = secrets(&mock);
+        assert_eq!(secrets.len(), 2);
+        assert_clean("client Debug", &format!("{client:?}"), &secrets);
+        assert_clean("client Debug (pretty)", &format!("{client:#?}"), &secrets);
+        assert_clean("config Debug", &format!("{:?}", client.config()), &secrets);
+        assert_clean("mock Debug", &format!("{mock:?}"), &secrets);
+        assert!(format!("{client:?}").contains("[redacted]"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn no_error_shows_a_secret() {
+    bounded(async {
+        let mock = MockU8::start_with_sample_data(5).await.unwrap();
+        let client = mock.client().unwrap();
+        client.batch_get().send().await.unwrap();
+        let mut errors: Vec<Error> = Vec::new();
+
+        // A vendor message that echoes the secret and the token (a careless gateway).
+        let token = mock.issued_tokens()[0].expose_secret().to_owned();
+        let secret = mock.credentials().app_secret.expose_secret().to_owned();
+        // (Without the word "t-o-k-e-n", which would make the client refresh and repeat the call.)
+        mock.fail_next_with_errcode(1, "99999", &format!("非法请求 secret={secret} id={token}"));
+        errors.push(client.batch_get().send().await.unwrap_err());
+        // The token rejected twice.
+        mock.fail_next_with_errcode_on(paths::BATCH_GET, 2, codes::TOKEN_INVALID, "token无效或已过期");
+        errors.push(client.batch_get().send().await.unwrap_err());
+        // HTTP errors, retried to exhaustion.
+        mock.control().fail_next(4, 503);
+        errors.push(client.contact("00000001").await.unwrap_err());
+        // A malformed token response that carries a token (its excerpt would show it).
+        mock.expire_tokens();
+        mock.respond_next_raw(
+            paths::TOKEN,
+            r#"{"errcode":"0","token":{"id":"0123456789abcdef0123456789abcdef","expiresIn":"soon"}}"#,
+        );
+        errors.push(client.batch_get().send().await.unwrap_err());
+        // A token of the wrong type (serde quotes the failing value in its message).
+        mock.respond_next_raw(paths::TOKEN, r#"{"errcode":"0","token":{"id":98765432109876543210}}"#);
+        errors.push(client.batch_get().send().await.unwrap_err());
+        // Bad credentials.
+        let wrong = mock.client_builder().app_secret("wrong-secret-7f3a9c2e41d8b065").build().unwrap();
+        errors.push(wrong.batch_get().send().await.unwrap_err());
+        // A dropped connection that does not recover.
+        mock.control().drop_next(4);
+        errors.push(client.batch_get().send().await.unwrap_err());
+
+        let mut all = secrets(&mock);
+        all.extend(["0123456789abcdef0123456789abcdef", "98765432109876543210", "wrong-secret-7f3a9c2e41d8b065"].map(String::from));
+        assert_eq!(errors.len(), 7);
+        for err in &errors {
+            assert_error_clean(err, &all);
+        }
+        assert!(matches!(&errors[3], Error::Decode { source, .. } if source.path == "token.expiresIn"), "{:?}", errors[3]);
+        assert!(matches!(&errors[4], Error::Decode { source, .. } if source.path == "token.id"), "{:?}", errors[4]);
+        assert!(errors[0].to_string().contains("[redacted]"), "{}", errors[0]);
+    })
+    .await;
+}
+
+/// A `MakeWriter` that appends to a shared buffer.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn trace_logs_show_no_secret() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    // Thread-local: a current-thread runtime runs the client, its streams and the mock on
+    // this thread, so everything they log is captured.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mock = bounded(async {
+        let mock = MockU8::start_with_sample_data(45).await.unwrap();
+        let client: Client = mock.client().unwrap();
+        let all: Vec<_> = client.batch_get().page_size(10).stream().try_collect().await.unwrap();
+        assert_eq!(all.len(), 45);
+        client.contact("00000003").await.unwrap();
+        mock.expire_tokens(); // a refresh, logged
+        mock.control().fail_next(1, 503); // a retry, logged
+        client.batch_get().ccuscode("0215").send().await.unwrap();
+        assert_eq!(mock.token_calls(), 2);
+        mock
+    })
+    .await;
+
+    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("TRACE") || log.contains("DEBUG"), "captured at TRACE level: {log}");
+    assert!(log.contains("[redacted]"), "the token response was logged, redacted: {log}");
+    assert!(log.contains("retrying") && log.contains("token rejected"), "{log}");
+    assert_clean("trace log", &log, &secrets(&mock));
+}
