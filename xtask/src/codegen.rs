@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// A vendor: its schema folder and the crate its code goes to.
 pub struct Vendor {
@@ -393,6 +393,22 @@ fn typify_settings(bundle: &Bundle) -> typify::TypeSpaceSettings {
     for (name, path) in &bundle.replacements {
         settings.with_replacement(name.as_str(), path.as_str(), std::iter::empty());
     }
+    // typify writes no `Default` for a struct with a flattened catch-all map, even when every
+    // property is optional; records need it for `..Default::default()`.
+    for (name, def) in &bundle.defs {
+        let schema = &def.schema;
+        let has_properties = schema.get("properties").is_some_and(|p| p.as_object().is_some_and(|m| !m.is_empty()));
+        let catch_all = schema.get("additionalProperties").is_some_and(Value::is_object);
+        let all_optional = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .is_none_or(|r| r.is_empty());
+        if has_properties && catch_all && all_optional {
+            let mut patch = typify::TypeSpacePatch::default();
+            patch.with_derive("Default");
+            settings.with_patch(pascal_case(name), &patch);
+        }
+    }
     settings
 }
 
@@ -497,10 +513,8 @@ fn optional_arrays_as_options(v: &mut Value) {
                     if required.contains(name) {
                         continue;
                     }
-                    if let Some(ty) = prop.get_mut("type") {
-                        if ty == "array" {
-                            *ty = serde_json::json!(["array", "null"]);
-                        }
+                    if let Some(ty) = prop.get_mut("type").filter(|t| *t == "array") {
+                        *ty = serde_json::json!(["array", "null"]);
                     }
                 }
             }
@@ -558,7 +572,6 @@ fn pascal_case(s: &str) -> String {
         let boundary = match prev {
             Some(p) if c.is_uppercase() && p.is_lowercase() => true,
             Some(p) if c.is_uppercase() && p.is_uppercase() && next.is_some_and(char::is_lowercase) => true,
-            Some(p) if c.is_ascii_digit() != p.is_ascii_digit() && p.is_lowercase() && false => true,
             _ => false,
         };
         if boundary && !current.is_empty() {
@@ -791,6 +804,3 @@ mod tests {
         assert_eq!(pascal_case("LifeStatusKnown"), "LifeStatusKnown");
     }
 }
-
-#[allow(dead_code)]
-fn _unused(_: Map<String, Value>) {}

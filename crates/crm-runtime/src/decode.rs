@@ -33,7 +33,11 @@ impl DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "at `{}`: {} (body starts: {})", self.path, self.message, self.excerpt)
+        write!(
+            f,
+            "at `{}`: {} (body starts: {})",
+            self.path, self.message, self.excerpt
+        )
     }
 }
 
@@ -66,7 +70,11 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        DecodeError::new(path, e.into_inner().to_string(), &String::from_utf8_lossy(bytes))
+        DecodeError::new(
+            path,
+            e.into_inner().to_string(),
+            &String::from_utf8_lossy(bytes),
+        )
     })
 }
 

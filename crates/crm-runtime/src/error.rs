@@ -25,8 +25,16 @@ pub struct ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} failed with code {}: {}", self.vendor, self.operation, self.code, self.message)?;
-        if let Some(d) = self.description.as_deref().filter(|d| !d.is_empty() && *d != self.message) {
+        write!(
+            f,
+            "{} {} failed with code {}: {}",
+            self.vendor, self.operation, self.code, self.message
+        )?;
+        if let Some(d) = self
+            .description
+            .as_deref()
+            .filter(|d| !d.is_empty() && *d != self.message)
+        {
             write!(f, " ({d})")?;
         }
         if let Some(t) = &self.trace_id {
@@ -103,7 +111,9 @@ pub enum Error {
     #[error("configuration error: {0}")]
     Config(String),
     /// A paginated listing stopped making progress (the same page again), which would loop.
-    #[error("{operation}: pagination made no progress ({detail}); stopped to avoid an endless loop")]
+    #[error(
+        "{operation}: pagination made no progress ({detail}); stopped to avoid an endless loop"
+    )]
     NoProgress {
         /// The operation.
         operation: &'static str,
@@ -140,6 +150,55 @@ impl Error {
                 ..
             } | Error::Config(_)
         )
+    }
+
+    /// Replaces each of `secrets` wherever this error quotes text from the wire (a vendor
+    /// message, a body excerpt, a transport message), in case a vendor echoes a secret back
+    /// outside the keys the redactor knows.
+    pub fn redact_values(self, secrets: &[&str]) -> Error {
+        let clean = |text: String| {
+            secrets.iter().filter(|s| !s.is_empty()).fold(text, |t, s| {
+                if t.contains(s) {
+                    t.replace(s, crate::REDACTED)
+                } else {
+                    t
+                }
+            })
+        };
+        match self {
+            Error::Api(mut api) => {
+                api.message = clean(api.message);
+                api.description = api.description.map(clean);
+                Error::Api(api)
+            }
+            Error::Decode {
+                operation,
+                mut source,
+            } => {
+                source.message = clean(source.message);
+                source.excerpt = clean(source.excerpt);
+                Error::Decode { operation, source }
+            }
+            Error::HttpStatus {
+                operation,
+                status,
+                excerpt,
+            } => Error::HttpStatus {
+                operation,
+                status,
+                excerpt: clean(excerpt),
+            },
+            Error::Transport {
+                operation,
+                kind,
+                message,
+            } => Error::Transport {
+                operation,
+                kind,
+                message: clean(message),
+            },
+            other => other,
+        }
     }
 
     /// The vendor error, if this is one.

@@ -34,8 +34,8 @@ pub mod error;
 pub mod mock;
 pub mod paginate;
 pub mod record;
-pub mod request;
 pub mod redact;
+pub mod request;
 pub mod token;
 pub mod transport;
 
@@ -43,4 +43,6 @@ pub use error::{ApiError, Error, TransportKind};
 pub use paginate::{Page, paginate};
 pub use redact::Redactor;
 pub use token::TokenCache;
-pub use transport::{HttpRequest, HttpResponse, RateLimit, RateLimits, RetryPolicy, Transport, TransportConfig};
+pub use transport::{
+    HttpRequest, HttpResponse, RateLimit, RateLimits, RetryPolicy, Transport, TransportConfig,
+};

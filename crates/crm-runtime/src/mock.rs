@@ -68,7 +68,10 @@ impl MockControl {
 
     /// Removes every pending fault.
     pub fn clear_faults(&self) {
-        self.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// How many requests reached `path` (faulted ones included).
@@ -83,7 +86,11 @@ impl MockControl {
 
     /// How many requests reached the mock in total.
     pub fn total_calls(&self) -> u64 {
-        self.calls.lock().unwrap_or_else(|e| e.into_inner()).values().sum()
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .sum()
     }
 
     fn next_fault(&self, path: &str) -> Option<Fault> {
@@ -95,7 +102,11 @@ impl MockControl {
     }
 }
 
-async fn fault_layer(State(control): State<Arc<MockControl>>, request: Request, next: Next) -> Response {
+async fn fault_layer(
+    State(control): State<Arc<MockControl>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_owned();
     *control
         .calls
@@ -163,8 +174,11 @@ impl MockServer {
 
     /// `http://127.0.0.1:<port>/`.
     pub fn base_url(&self) -> Url {
-        // A socket address always forms a valid URL.
-        Url::parse(&format!("http://{}/", self.addr)).unwrap_or_else(|_| Url::parse("http://127.0.0.1/").expect("static URL"))
+        let mut url =
+            Url::parse("http://127.0.0.1/").unwrap_or_else(|_| unreachable!("a constant URL"));
+        // Setting the port of an http URL cannot fail.
+        let _ = url.set_port(Some(self.addr.port()));
+        url
     }
 
     /// Fault injection and call counts.
@@ -207,11 +221,15 @@ impl WindowLimiter {
         let now = Instant::now();
         let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
         let q = hits.entry(key.to_owned()).or_default();
-        while q.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
             q.pop_front();
         }
         if q.len() >= self.max {
-            self.rejected.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.rejected
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return false;
         }
         q.push_back(now);

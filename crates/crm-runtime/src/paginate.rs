@@ -55,7 +55,8 @@ where
             match next {
                 None => return,
                 Some(next) if next == cursor => {
-                    let detail = format!("the page at {cursor:?} points to itself as the next page");
+                    let detail =
+                        format!("the page at {cursor:?} points to itself as the next page");
                     let _ = tx.send(Err(Error::NoProgress { operation, detail })).await;
                     return;
                 }
@@ -63,21 +64,24 @@ where
             }
         }
     });
-    futures::stream::unfold((rx, VecDeque::new(), false), |(mut rx, mut buffer, done)| async move {
-        loop {
-            if let Some(record) = buffer.pop_front() {
-                return Some((Ok(record), (rx, buffer, done)));
+    futures::stream::unfold(
+        (rx, VecDeque::new(), false),
+        |(mut rx, mut buffer, done)| async move {
+            loop {
+                if let Some(record) = buffer.pop_front() {
+                    return Some((Ok(record), (rx, buffer, done)));
+                }
+                if done {
+                    return None;
+                }
+                match rx.recv().await {
+                    Some(Ok(records)) => buffer = records.into(),
+                    Some(Err(e)) => return Some((Err(e), (rx, buffer, true))),
+                    None => return None,
+                }
             }
-            if done {
-                return None;
-            }
-            match rx.recv().await {
-                Some(Ok(records)) => buffer = records.into(),
-                Some(Err(e)) => return Some((Err(e), (rx, buffer, true))),
-                None => return None,
-            }
-        }
-    })
+        },
+    )
     .boxed()
 }
 
@@ -90,7 +94,10 @@ mod tests {
     async fn yields_every_record_once_and_stops() {
         let stream = paginate("list", 0u32, 2, |page| async move {
             let records: Vec<u32> = (page * 10..(page * 10 + 10).min(95)).collect();
-            Ok(Page { records, next: (page < 9).then_some(page + 1) })
+            Ok(Page {
+                records,
+                next: (page < 9).then_some(page + 1),
+            })
         });
         let all: Vec<u32> = stream.try_collect().await.unwrap();
         assert_eq!(all, (0..95).collect::<Vec<_>>());
@@ -99,7 +106,10 @@ mod tests {
     #[tokio::test]
     async fn a_page_without_progress_is_an_error() {
         let stream = paginate("list", 0u32, 1, |page| async move {
-            Ok(Page { records: vec![page], next: Some((page + 1).min(3)) })
+            Ok(Page {
+                records: vec![page],
+                next: Some((page + 1).min(3)),
+            })
         });
         let results: Vec<Result<u32, Error>> = stream.collect().await;
         assert_eq!(results.len(), 5, "0,1,2,3 then the error");

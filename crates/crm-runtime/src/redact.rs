@@ -45,7 +45,11 @@ impl Redactor {
         match value {
             Value::Object(map) => {
                 for (k, v) in map.iter_mut() {
-                    if self.is_secret_key(parent, k) && !v.is_object() && !v.is_array() && !v.is_null() {
+                    if self.is_secret_key(parent, k)
+                        && !v.is_object()
+                        && !v.is_array()
+                        && !v.is_null()
+                    {
                         *v = Value::String(REDACTED.into());
                     } else {
                         self.redact_in(v, k);
@@ -68,6 +72,20 @@ impl Redactor {
         }
     }
 
+    /// Whether a JSON path (`data.token.id`, `items[3].corpAccessToken`) ends at a secret key.
+    pub fn is_secret_path(&self, path: &str) -> bool {
+        let segments: Vec<&str> = path
+            .split('.')
+            .map(|s| s.split('[').next().unwrap_or(s))
+            .filter(|s| !s.is_empty())
+            .collect();
+        match segments.as_slice() {
+            [] => false,
+            [key] => self.is_secret_key("", key),
+            [.., parent, key] => self.is_secret_key(parent, key),
+        }
+    }
+
     /// The URL with secret query parameters replaced.
     pub fn redact_url(&self, url: &Url) -> String {
         let mut url = url.clone();
@@ -76,7 +94,14 @@ impl Redactor {
                 .query_pairs()
                 .map(|(k, v)| {
                     let secret = self.query_keys.iter().any(|s| s.eq_ignore_ascii_case(&k));
-                    (k.into_owned(), if secret { REDACTED.to_owned() } else { v.into_owned() })
+                    (
+                        k.into_owned(),
+                        if secret {
+                            REDACTED.to_owned()
+                        } else {
+                            v.into_owned()
+                        },
+                    )
                 })
                 .collect();
             url.query_pairs_mut().clear().extend_pairs(pairs);
@@ -86,7 +111,9 @@ impl Redactor {
 
     /// Whether a header carries a secret.
     pub fn is_secret_header(&self, name: &str) -> bool {
-        self.header_names.iter().any(|s| s.eq_ignore_ascii_case(name))
+        self.header_names
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(name))
     }
 
     /// Headers with secret values replaced.
@@ -94,7 +121,11 @@ impl Redactor {
         headers
             .iter()
             .map(|(k, v)| {
-                let v = if self.is_secret_header(k) { REDACTED.to_owned() } else { v.clone() };
+                let v = if self.is_secret_header(k) {
+                    REDACTED.to_owned()
+                } else {
+                    v.clone()
+                };
                 (k.clone(), v)
             })
             .collect()
@@ -107,15 +138,34 @@ mod tests {
 
     #[test]
     fn redacts_everywhere() {
-        let r = Redactor::new(&["corpAccessToken", "appSecret", "token.id"], &["app_secret", "token"], &["signature"]);
-        let body = br#"{"corpAccessToken":"tok","data":{"nested":{"appSecret":"s3"}},"keep":"x","token":{"id":"t1d","expiresIn":7200},"id":"kept"}"#;
+        let r = Redactor::new(
+            &["corpAccessToken", "appSecret", "token.id"],
+            &["app_secret", "token"],
+            &["signature"],
+        );
+        let body = br#"{"corpAccessToken":"SECRET-T0K","data":{"nested":{"appSecret":"s3"}},"keep":"x","token":{"id":"t1d","expiresIn":7200},"id":"kept"}"#;
         let text = r.redact_body(body);
-        assert!(!text.contains("tok") && !text.contains("s3") && !text.contains("t1d"), "{text}");
-        assert!(text.contains("keep") && text.contains("kept") && text.contains("7200"), "{text}");
-        let url = Url::parse("https://h/system/token?from_account=a&app_secret=S3CRET&token=T0KEN").unwrap();
+        assert!(
+            !text.contains("SECRET-T0K") && !text.contains("s3") && !text.contains("t1d"),
+            "{text}"
+        );
+        assert!(
+            text.contains("keep") && text.contains("kept") && text.contains("7200"),
+            "{text}"
+        );
+        let url = Url::parse("https://h/system/token?from_account=a&app_secret=S3CRET&token=T0KEN")
+            .unwrap();
         let u = r.redact_url(&url);
-        assert!(!u.contains("S3CRET") && !u.contains("T0KEN") && u.contains("from_account=a"), "{u}");
-        let h = r.redact_headers(&[("Signature".into(), "sig".into()), ("appid".into(), "1".into())]);
+        assert!(
+            !u.contains("S3CRET") && !u.contains("T0KEN") && u.contains("from_account=a"),
+            "{u}"
+        );
+        assert!(r.is_secret_path("token.id") && r.is_secret_path("a[2].corpAccessToken"));
+        assert!(!r.is_secret_path("id") && !r.is_secret_path("data.dataList[0]._id"));
+        let h = r.redact_headers(&[
+            ("Signature".into(), "sig".into()),
+            ("appid".into(), "1".into()),
+        ]);
         assert_eq!(h[0].1, REDACTED);
         assert_eq!(h[1].1, "1");
     }

@@ -20,7 +20,8 @@ pub fn decode_roundtrip<T: DeserializeOwned + Serialize + std::fmt::Debug>(
     json: &str,
 ) -> Result<Decoded, DecodeError> {
     let value: T = crate::decode::from_str(json)?;
-    let reencoded = serde_json::to_value(&value).map_err(|e| DecodeError::new("", e.to_string(), json))?;
+    let reencoded =
+        serde_json::to_value(&value).map_err(|e| DecodeError::new("", e.to_string(), json))?;
     Ok(Decoded {
         debug: format!("{value:#?}"),
         reencoded,

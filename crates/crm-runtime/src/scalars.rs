@@ -125,13 +125,17 @@ impl Serialize for LenientDecimal {
         match self.form {
             WireForm::String => serializer.collect_str(&self.value),
             WireForm::Number => {
-                if self.value.scale() == 0 && !self.float {
-                    if let Ok(i) = i64::try_from(self.value) {
-                        return serializer.serialize_i64(i);
-                    }
+                if let (0, false, Ok(i)) =
+                    (self.value.scale(), self.float, i64::try_from(self.value))
+                {
+                    return serializer.serialize_i64(i);
                 }
                 // Came from a JSON float: its shortest decimal form parses back to the same f64.
-                let f: f64 = self.value.to_string().parse().map_err(serde::ser::Error::custom)?;
+                let f: f64 = self
+                    .value
+                    .to_string()
+                    .parse()
+                    .map_err(serde::ser::Error::custom)?;
                 serializer.serialize_f64(f)
             }
         }
@@ -584,8 +588,8 @@ impl FromStr for LenientDate {
             });
         }
         let head = s.get(..10).ok_or_else(|| InvalidDate(s.to_owned()))?;
-        let date = NaiveDate::parse_from_str(head, "%Y-%m-%d")
-            .map_err(|_| InvalidDate(s.to_owned()))?;
+        let date =
+            NaiveDate::parse_from_str(head, "%Y-%m-%d").map_err(|_| InvalidDate(s.to_owned()))?;
         if s.len() > 10 && NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").is_err() {
             return Err(InvalidDate(s.to_owned()));
         }
@@ -884,14 +888,22 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn roundtrip<T: Serialize + for<'de> Deserialize<'de>>(v: serde_json::Value) -> serde_json::Value {
+    fn roundtrip<T: Serialize + for<'de> Deserialize<'de>>(
+        v: serde_json::Value,
+    ) -> serde_json::Value {
         let t: T = serde_json::from_value(v).unwrap();
         serde_json::to_value(&t).unwrap()
     }
 
     #[test]
     fn decimal_keeps_form_and_scale() {
-        for v in [json!(1), json!("300.00"), json!(12.5), json!("-0.10"), json!(1e3)] {
+        for v in [
+            json!(1),
+            json!("300.00"),
+            json!(12.5),
+            json!("-0.10"),
+            json!(1e3),
+        ] {
             assert_eq!(roundtrip::<LenientDecimal>(v.clone()), v);
         }
         let a: LenientDecimal = serde_json::from_value(json!(1)).unwrap();
@@ -926,13 +938,20 @@ mod tests {
     fn china_time_is_utc_plus_8() {
         let t: ChinaDateTime = serde_json::from_value(json!("2023-06-26 23:18:43")).unwrap();
         assert_eq!(t.to_utc().to_rfc3339(), "2023-06-26T15:18:43+00:00");
-        assert_eq!(serde_json::to_value(t).unwrap(), json!("2023-06-26 23:18:43"));
+        assert_eq!(
+            serde_json::to_value(t).unwrap(),
+            json!("2023-06-26 23:18:43")
+        );
         assert!(serde_json::from_value::<ChinaDateTime>(json!("2023-06-26T23:18:43")).is_err());
     }
 
     #[test]
     fn lenient_date() {
-        for v in [json!(""), json!("1990-02-03"), json!("1990-02-03 00:00:00.000")] {
+        for v in [
+            json!(""),
+            json!("1990-02-03"),
+            json!("1990-02-03 00:00:00.000"),
+        ] {
             assert_eq!(roundtrip::<LenientDate>(v.clone()), v);
         }
         let d: LenientDate = serde_json::from_value(json!("")).unwrap();
@@ -945,7 +964,13 @@ mod tests {
 
     #[test]
     fn str_bool_forms() {
-        for v in [json!("1"), json!("0"), json!(true), json!("false"), json!(1)] {
+        for v in [
+            json!("1"),
+            json!("0"),
+            json!(true),
+            json!("false"),
+            json!(1),
+        ] {
             assert_eq!(roundtrip::<StrBool>(v.clone()), v);
         }
         let b: StrBool = serde_json::from_value(json!("1")).unwrap();

@@ -83,7 +83,10 @@ mod tests {
     #[test]
     fn never_printed() {
         let s = SecretString::new("hunter2");
-        assert_eq!(format!("{s:?} {s} {:?}", Some(&s)), "[redacted] [redacted] Some([redacted])");
+        assert_eq!(
+            format!("{s:?} {s} {:?}", Some(&s)),
+            "[redacted] [redacted] Some([redacted])"
+        );
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"hunter2\"");
         assert_eq!(s.expose_secret(), "hunter2");
     }

@@ -53,10 +53,8 @@ impl<T> TokenCache<T> {
         Fut: Future<Output = Result<(T, Duration), Error>>,
     {
         let mut slot = self.slot.lock().await;
-        if let Some(issued) = slot.as_ref() {
-            if Instant::now() < issued.refresh_at {
-                return Ok(issued.clone());
-            }
+        if let Some(issued) = slot.as_ref().filter(|t| Instant::now() < t.refresh_at) {
+            return Ok(issued.clone());
         }
         let started = Instant::now();
         let (token, lifetime) = fetch().await?;

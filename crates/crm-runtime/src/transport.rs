@@ -75,7 +75,8 @@ impl RateLimit {
         let burst = (max / 10).max(1);
         let steady = max.saturating_sub(burst).max(1);
         let period = self.window.checked_div(steady)?;
-        Quota::with_period(period).map(|q| q.allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN)))
+        Quota::with_period(period)
+            .map(|q| q.allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN)))
     }
 }
 
@@ -178,7 +179,11 @@ impl std::fmt::Debug for Transport {
 
 impl Transport {
     /// Builds the transport of `vendor`, whose secrets `redactor` knows.
-    pub fn new(vendor: &'static str, config: TransportConfig, redactor: Redactor) -> Result<Self, Error> {
+    pub fn new(
+        vendor: &'static str,
+        config: TransportConfig,
+        redactor: Redactor,
+    ) -> Result<Self, Error> {
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
@@ -265,7 +270,10 @@ impl Transport {
         }
         if let Some(body) = &request.body {
             builder = builder
-                .header(reqwest::header::CONTENT_TYPE, "application/json;charset=utf-8")
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/json;charset=utf-8",
+                )
                 .body(body.clone());
             tracing::debug!(body = %self.redactor.redact_body(body), "request body");
         }
@@ -283,7 +291,11 @@ impl Transport {
         result
     }
 
-    async fn read(&self, operation: &'static str, builder: reqwest::RequestBuilder) -> Result<HttpResponse, Error> {
+    async fn read(
+        &self,
+        operation: &'static str,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<HttpResponse, Error> {
         let transport_error = |e: reqwest::Error| {
             let kind = if e.is_timeout() {
                 TransportKind::Timeout
@@ -325,6 +337,27 @@ impl Transport {
         Ok(HttpResponse {
             status,
             body: Bytes::from(body),
+        })
+    }
+
+    /// Decodes a response body as `T`. On failure the error carries the JSON path and an excerpt
+    /// of the body **with this vendor's secrets redacted** (a token response must not leak its
+    /// token through a decode error).
+    pub fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        body: &[u8],
+    ) -> Result<T, Error> {
+        crate::decode::from_slice::<T>(body).map_err(|mut source| {
+            source.excerpt = crate::decode::excerpt(
+                &self.redactor.redact_body(body),
+                crate::decode::EXCERPT_CHARS,
+            );
+            if self.redactor.is_secret_path(&source.path) {
+                // serde quotes the failing value in its message.
+                source.message = format!("invalid value {}", crate::REDACTED);
+            }
+            Error::Decode { operation, source }
         })
     }
 

@@ -64,14 +64,18 @@ impl Fixture {
 /// Reads a vendor's fixture index and files.
 pub fn load_fixtures(vendor: &str) -> Vec<Fixture> {
     let dir = repo_root().join("fixtures").join(vendor);
-    let index = std::fs::read_to_string(dir.join("index.json")).unwrap_or_else(|e| panic!("fixtures/{vendor}/index.json: {e}"));
-    let index: Vec<Value> = serde_json::from_str(&index).unwrap_or_else(|e| panic!("fixtures/{vendor}/index.json: {e}"));
+    let index = std::fs::read_to_string(dir.join("index.json"))
+        .unwrap_or_else(|e| panic!("fixtures/{vendor}/index.json: {e}"));
+    let index: Vec<Value> = serde_json::from_str(&index)
+        .unwrap_or_else(|e| panic!("fixtures/{vendor}/index.json: {e}"));
     index
         .into_iter()
         .map(|e| {
             let s = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
-            let file = s("file").unwrap_or_else(|| panic!("fixtures/{vendor}/index.json: an entry without file"));
-            let text = std::fs::read_to_string(dir.join(&file)).unwrap_or_else(|err| panic!("fixtures/{vendor}/{file}: {err}"));
+            let file = s("file")
+                .unwrap_or_else(|| panic!("fixtures/{vendor}/index.json: an entry without file"));
+            let text = std::fs::read_to_string(dir.join(&file))
+                .unwrap_or_else(|err| panic!("fixtures/{vendor}/{file}: {err}"));
             let parts = e
                 .get("parts")
                 .and_then(Value::as_object)
@@ -82,7 +86,8 @@ pub fn load_fixtures(vendor: &str) -> Vec<Fixture> {
                 })
                 .unwrap_or_default();
             Fixture {
-                type_name: s("type").unwrap_or_else(|| panic!("fixtures/{vendor}/index.json: {file} has no type")),
+                type_name: s("type")
+                    .unwrap_or_else(|| panic!("fixtures/{vendor}/index.json: {file} has no type")),
                 envelope: s("envelope"),
                 format: s("format").unwrap_or_else(|| "json".into()),
                 parts,
@@ -110,12 +115,15 @@ impl Schemas {
             let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
                 .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "json") && !p.ends_with("operations.json"))
+                .filter(|p| {
+                    p.extension().is_some_and(|x| x == "json") && !p.ends_with("operations.json")
+                })
                 .collect();
             files.sort();
             for f in files {
-                let doc: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap_or_default())
-                    .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+                let doc: Value =
+                    serde_json::from_str(&std::fs::read_to_string(&f).unwrap_or_default())
+                        .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
                 let id = doc
                     .get("$id")
                     .and_then(Value::as_str)
@@ -145,7 +153,9 @@ impl Schemas {
         match schema.get("$ref").and_then(Value::as_str) {
             Some(r) => {
                 let name = r.rsplit('/').next().unwrap_or_default();
-                self.def(name).map(|(_, s)| self.resolve(s)).unwrap_or(schema)
+                self.def(name)
+                    .map(|(_, s)| self.resolve(s))
+                    .unwrap_or(schema)
             }
             None => schema,
         }
@@ -153,14 +163,18 @@ impl Schemas {
 
     /// Validates `value` against definition `name`; the errors with their instance paths.
     pub fn validate(&self, name: &str, value: &Value) -> Result<(), Vec<String>> {
-        let (id, _) = self.def(name).ok_or_else(|| vec![format!("no schema definition `{name}`")])?;
+        let (id, _) = self
+            .def(name)
+            .ok_or_else(|| vec![format!("no schema definition `{name}`")])?;
         let mut registry = jsonschema::Registry::new();
         for (doc_id, doc) in &self.docs {
             registry = registry
                 .add(doc_id.as_str(), doc.clone())
                 .map_err(|e| vec![format!("schema {doc_id}: {e}")])?;
         }
-        let registry = registry.prepare().map_err(|e| vec![format!("schema registry: {e}")])?;
+        let registry = registry
+            .prepare()
+            .map_err(|e| vec![format!("schema registry: {e}")])?;
         let root = json!({ "$ref": format!("{id}#/$defs/{name}") });
         let validator = jsonschema::options()
             .offline()
@@ -171,7 +185,11 @@ impl Schemas {
             .iter_errors(value)
             .map(|e| format!("at {}: {}", e.instance_path(), e))
             .collect();
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -185,7 +203,11 @@ pub fn validate_derived(schema: &schemars::Schema, value: &Value) -> Result<(), 
         .iter_errors(value)
         .map(|e| format!("at {}: {}", e.instance_path(), e))
         .collect();
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// Drops `null` members (the documented normalisation: every vendor here treats a `null`
@@ -231,14 +253,22 @@ pub fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
 }
 
 /// Splits the envelope's keys (the properties of the envelope type) off a fixture.
-fn split_envelope(schemas: &Schemas, envelope: &str, value: &Value) -> Result<(Value, Value), String> {
-    let (_, schema) = schemas.def(envelope).ok_or_else(|| format!("no envelope type {envelope}"))?;
+fn split_envelope(
+    schemas: &Schemas,
+    envelope: &str,
+    value: &Value,
+) -> Result<(Value, Value), String> {
+    let (_, schema) = schemas
+        .def(envelope)
+        .ok_or_else(|| format!("no envelope type {envelope}"))?;
     let keys: Vec<&String> = schema
         .get("properties")
         .and_then(Value::as_object)
         .map(|p| p.keys().collect())
         .unwrap_or_default();
-    let obj = value.as_object().ok_or("an enveloped fixture must be an object")?;
+    let obj = value
+        .as_object()
+        .ok_or("an enveloped fixture must be an object")?;
     let (env, rest): (Map<String, Value>, Map<String, Value>) = obj
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -254,27 +284,42 @@ fn check_value(
     type_name: &str,
     value: &Value,
 ) -> Result<String, String> {
-    schemas
-        .validate(type_name, value)
-        .map_err(|e| format!("{label}: does not validate against its hand-written schema {type_name}:\n  {}", e.join("\n  ")))?;
+    schemas.validate(type_name, value).map_err(|e| {
+        format!(
+            "{label}: does not validate against its hand-written schema {type_name}:\n  {}",
+            e.join("\n  ")
+        )
+    })?;
     let text = value.to_string();
     let decoded = (registry.decode_roundtrip)(type_name, &text)
         .ok_or_else(|| format!("{label}: no generated type named {type_name}"))?
         .map_err(|e| format!("{label}: does not decode into {type_name}: {e}"))?;
     let expected = without_nulls(value);
     if let Some(diff) = first_difference(&expected, &without_nulls(&decoded.reencoded), "") {
-        return Err(format!("{label}: re-encodes differently as {type_name} at {diff}"));
+        return Err(format!(
+            "{label}: re-encodes differently as {type_name} at {diff}"
+        ));
     }
-    let derived = (registry.derived_schema)(type_name).ok_or_else(|| format!("{label}: no derived schema for {type_name}"))?;
-    validate_derived(&derived, value)
-        .map_err(|e| format!("{label}: does not validate against the schemars schema of {type_name}:\n  {}", e.join("\n  ")))?;
+    let derived = (registry.derived_schema)(type_name)
+        .ok_or_else(|| format!("{label}: no derived schema for {type_name}"))?;
+    validate_derived(&derived, value).map_err(|e| {
+        format!(
+            "{label}: does not validate against the schemars schema of {type_name}:\n  {}",
+            e.join("\n  ")
+        )
+    })?;
     Ok(decoded.debug)
 }
 
 /// Runs the suite over every fixture of a vendor; `snapshot(name, text)` is the vendor test's
 /// `insta::assert_snapshot!` (so that snapshots live in the vendor crate). All fixtures are
 /// checked before it panics with every failure listed.
-pub fn run_fixture_suite(vendor: &str, schema_dir: &str, registry: TypeRegistry, snapshot: impl Fn(&str, &str)) {
+pub fn run_fixture_suite(
+    vendor: &str,
+    schema_dir: &str,
+    registry: TypeRegistry,
+    snapshot: impl Fn(&str, &str),
+) {
     let schemas = Schemas::load(schema_dir);
     let fixtures = load_fixtures(vendor);
     assert!(!fixtures.is_empty(), "fixtures/{vendor}: no fixtures");
@@ -287,19 +332,27 @@ pub fn run_fixture_suite(vendor: &str, schema_dir: &str, registry: TypeRegistry,
             let (envelope_debug, body) = match &f.envelope {
                 Some(env) => {
                     let (e, rest) = split_envelope(&schemas, env, &value)?;
-                    (Some(check_value(&schemas, registry, &label, env, &e)?), rest)
+                    (
+                        Some(check_value(&schemas, registry, &label, env, &e)?),
+                        rest,
+                    )
                 }
                 None => (None, value.clone()),
             };
             let mut out = check_value(&schemas, registry, &label, &f.type_name, &body)?;
             if let Some(env) = envelope_debug {
-                out = format!("envelope {}:\n{env}\n\n{}:\n{out}", f.envelope.as_deref().unwrap_or(""), f.type_name);
+                out = format!(
+                    "envelope {}:\n{env}\n\n{}:\n{out}",
+                    f.envelope.as_deref().unwrap_or(""),
+                    f.type_name
+                );
             }
             for (pointer, ty) in &f.parts {
                 let part = value
                     .pointer(pointer)
                     .ok_or_else(|| format!("{label}: no value at {pointer}"))?;
-                let debug = check_value(&schemas, registry, &format!("{label}#{pointer}"), ty, part)?;
+                let debug =
+                    check_value(&schemas, registry, &format!("{label}#{pointer}"), ty, part)?;
                 out.push_str(&format!("\n\npart {pointer} as {ty}:\n{debug}"));
             }
             Ok(out)
@@ -309,7 +362,13 @@ pub fn run_fixture_suite(vendor: &str, schema_dir: &str, registry: TypeRegistry,
             Err(e) => failures.push(e),
         }
     }
-    assert!(failures.is_empty(), "{} of {} fixtures failed:\n{}", failures.len(), fixtures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n{}",
+        failures.len(),
+        fixtures.len(),
+        failures.join("\n")
+    );
     for (name, debug) in snapshots {
         snapshot(&name, &debug);
     }
@@ -343,19 +402,32 @@ pub fn run_malformed_suite(vendor: &str, schema_dir: &str, registry: TypeRegistr
         };
         // Truncated JSON.
         let text = body.to_string();
-        let cut = &text[..text.char_indices().nth(text.chars().count() / 2).map_or(0, |(i, _)| i)];
+        let cut = &text[..text
+            .char_indices()
+            .nth(text.chars().count() / 2)
+            .map_or(0, |(i, _)| i)];
         checked += 1;
         match decode(cut) {
             Ok(Err(_)) => {}
             Ok(Ok(_)) => failures.push(format!("{}: truncated {ty} decoded without error", f.file)),
             Err(e) => failures.push(e),
         }
-        let Some(schema) = schemas.def(ty).map(|(_, s)| schemas.resolve(s)) else { continue };
-        let props = schema.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+        let Some(schema) = schemas.def(ty).map(|(_, s)| schemas.resolve(s)) else {
+            continue;
+        };
+        let props = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         // A wrong type at a property the fixture has and the schema types as a string/object.
         let typed = props.iter().find(|(k, p)| {
             let p = schemas.resolve(p);
-            body.get(k.as_str()).is_some() && matches!(p.get("type").and_then(Value::as_str), Some("string" | "object" | "integer"))
+            body.get(k.as_str()).is_some()
+                && matches!(
+                    p.get("type").and_then(Value::as_str),
+                    Some("string" | "object" | "integer")
+                )
         });
         if let Some((key, _)) = typed {
             let mut bad = body.clone();
@@ -363,16 +435,24 @@ pub fn run_malformed_suite(vendor: &str, schema_dir: &str, registry: TypeRegistr
             checked += 1;
             match decode(&bad.to_string()) {
                 Ok(Err(e)) if e.path.contains(key.as_str()) => {}
-                Ok(Err(e)) => failures.push(format!("{}: wrong type at {key}: error path is `{}`: {e}", f.file, e.path)),
+                Ok(Err(e)) => failures.push(format!(
+                    "{}: wrong type at {key}: error path is `{}`: {e}",
+                    f.file, e.path
+                )),
                 Ok(Ok(_)) => failures.push(format!("{}: {ty} accepted [[true]] at {key}", f.file)),
                 Err(e) => failures.push(e),
             }
         }
         // A missing required, non-nullable property.
-        let required = schema.get("required").and_then(Value::as_array).cloned().unwrap_or_default();
+        let required = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let non_nullable = required.iter().filter_map(Value::as_str).find(|k| {
             let p = props.get(*k).map(|p| schemas.resolve(p));
-            !p.and_then(|p| p.get("type")).is_some_and(|t| t.as_array().is_some_and(|a| a.contains(&json!("null"))))
+            !p.and_then(|p| p.get("type"))
+                .is_some_and(|t| t.as_array().is_some_and(|a| a.contains(&json!("null"))))
         });
         if let Some(key) = non_nullable {
             let mut bad = body.clone();
@@ -382,12 +462,21 @@ pub fn run_malformed_suite(vendor: &str, schema_dir: &str, registry: TypeRegistr
             checked += 1;
             match decode(&bad.to_string()) {
                 Ok(Err(e)) if e.message.contains(key) => {}
-                Ok(Err(e)) => failures.push(format!("{}: missing {key}: error does not name it: {e}", f.file)),
-                Ok(Ok(_)) => failures.push(format!("{}: {ty} decoded without required {key}", f.file)),
+                Ok(Err(e)) => failures.push(format!(
+                    "{}: missing {key}: error does not name it: {e}",
+                    f.file
+                )),
+                Ok(Ok(_)) => {
+                    failures.push(format!("{}: {ty} decoded without required {key}", f.file))
+                }
                 Err(e) => failures.push(e),
             }
         }
     }
-    assert!(failures.is_empty(), "malformed inputs:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "malformed inputs:\n{}",
+        failures.join("\n")
+    );
     checked
 }

@@ -49,13 +49,20 @@ impl Client {
         let access_token = result
             .corp_access_token
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| Error::Config("get_corp_access_token: the response has no corpAccessToken".into()))?;
-        let corp_id = result
-            .corp_id
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| Error::Config("get_corp_access_token: the response has no corpId".into()))?;
+            .ok_or_else(|| {
+                Error::Config("get_corp_access_token: the response has no corpAccessToken".into())
+            })?;
+        let corp_id = result.corp_id.filter(|c| !c.is_empty()).ok_or_else(|| {
+            Error::Config("get_corp_access_token: the response has no corpId".into())
+        })?;
         let lifetime = Duration::from_secs(result.expires_in.unwrap_or(7200).clamp(1, 7200) as u64);
-        Ok((CorpToken { access_token, corp_id }, lifetime))
+        Ok((
+            CorpToken {
+                access_token,
+                corp_id,
+            },
+            lifetime,
+        ))
     }
 
     /// The operator's open user id, resolving a mobile number once.
@@ -67,7 +74,9 @@ impl Client {
                 match &self.inner.config.operator {
                     Operator::OpenUserId(id) => Ok(id.clone()),
                     Operator::Mobile(mobile) => {
-                        let arg = GetUserByMobileArg { mobile: mobile.clone() };
+                        let arg = GetUserByMobileArg {
+                            mobile: mobile.clone(),
+                        };
                         let result = self.call_with_token::<GetUserByMobile>(&arg, None).await?;
                         result
                             .emp_list
@@ -75,7 +84,9 @@ impl Client {
                             .into_iter()
                             .find_map(|e| Some(e.open_user_id).filter(|id| !id.is_empty()))
                             .ok_or_else(|| {
-                                Error::Config(format!("no employee with the mobile number {mobile} (getByMobile)"))
+                                Error::Config(format!(
+                                    "no employee with the mobile number {mobile} (getByMobile)"
+                                ))
                             })
                     }
                 }

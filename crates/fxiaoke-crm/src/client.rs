@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crm_runtime::operation::Operation;
 use crm_runtime::{
-    Auth, HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, RetryPolicy, SecretString, TokenCache,
-    Transport, TransportConfig, request,
+    Auth, HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, RetryPolicy, SecretString,
+    TokenCache, Transport, TransportConfig, request,
 };
 use serde_json::{Map, Value};
 use url::Url;
@@ -42,7 +42,16 @@ const WITHOUT_OPERATOR: &[&str] = &["get_user_by_mobile"];
 
 /// Where Fxiaoke carries secrets, for redaction in logs, errors and recordings.
 pub(crate) fn redactor() -> Redactor {
-    Redactor::new(&["corpAccessToken", "appSecret", "permanentCode", "accessToken"], &[], &["authorization"])
+    Redactor::new(
+        &[
+            "corpAccessToken",
+            "appSecret",
+            "permanentCode",
+            "accessToken",
+        ],
+        &[],
+        &["authorization"],
+    )
 }
 
 /// Everything the client needs. Secrets are [`SecretString`]s, so `Debug` never shows them.
@@ -177,10 +186,14 @@ impl ClientBuilder {
         let (Some(app_id), Some(app_secret), Some(permanent_code), Some(operator)) =
             (app_id, app_secret, permanent_code, operator)
         else {
-            return Err(Error::Config(format!("fxiaoke-crm: missing {}", missing.join(", "))));
+            return Err(Error::Config(format!(
+                "fxiaoke-crm: missing {}",
+                missing.join(", ")
+            )));
         };
         let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-        let base_url = Url::parse(base).map_err(|e| Error::Config(format!("invalid base URL {base:?}: {e}")))?;
+        let base_url = Url::parse(base)
+            .map_err(|e| Error::Config(format!("invalid base URL {base:?}: {e}")))?;
         Client::new(Config {
             base_url,
             app_id,
@@ -276,7 +289,11 @@ impl Client {
     }
 
     /// Sends an authenticated operation, replacing a rejected token once.
-    pub(crate) async fn call_with_token<O: Operation>(&self, input: &O::Input, operator: Option<&str>) -> Result<O::Output> {
+    pub(crate) async fn call_with_token<O: Operation>(
+        &self,
+        input: &O::Input,
+        operator: Option<&str>,
+    ) -> Result<O::Output> {
         let spec = O::SPEC;
         let fields = request::to_object(spec.name, input)?;
         let path = match spec.alt_path {
@@ -287,14 +304,28 @@ impl Client {
         loop {
             let issued = self.inner.tokens.get(|| self.fetch_token()).await?;
             let mut body = Map::with_capacity(fields.len() + 3);
-            body.insert("corpAccessToken".into(), issued.token.access_token.expose_secret().into());
+            body.insert(
+                "corpAccessToken".into(),
+                issued.token.access_token.expose_secret().into(),
+            );
             body.insert("corpId".into(), issued.token.corp_id.clone().into());
             if let Some(op) = operator {
                 body.insert("currentOpenUserId".into(), op.into());
             }
             body.extend(fields.clone());
-            match self.send::<O>(path, body).await {
-                Err(e) if token_retry_left && crate::error::api_code(&e) == Some(codes::TOKEN_EXPIRED) => {
+            let result = self.send::<O>(path, body).await.map_err(|e| {
+                let config = &self.inner.config;
+                e.redact_values(&[
+                    config.app_secret.expose_secret(),
+                    config.permanent_code.expose_secret(),
+                    issued.token.access_token.expose_secret(),
+                ])
+            });
+            match result {
+                Err(e)
+                    if token_retry_left
+                        && crate::error::api_code(&e) == Some(codes::TOKEN_EXPIRED) =>
+                {
                     tracing::info!("corpAccessToken rejected (20016); fetching a new one");
                     self.inner.tokens.invalidate(issued.generation).await;
                     token_retry_left = false;
@@ -305,10 +336,15 @@ impl Client {
     }
 
     /// Sends a body to `path` (with retries) and decodes the result.
-    pub(crate) async fn send<O: Operation>(&self, path: &str, body: Map<String, Value>) -> Result<O::Output> {
+    pub(crate) async fn send<O: Operation>(
+        &self,
+        path: &str,
+        body: Map<String, Value>,
+    ) -> Result<O::Output> {
         let spec = O::SPEC;
         let url = request::join_url(spec.name, &self.inner.config.base_url, path)?;
-        let body = serde_json::to_vec(&body).map_err(|e| Error::Config(format!("{}: {e}", spec.name)))?;
+        let body =
+            serde_json::to_vec(&body).map_err(|e| Error::Config(format!("{}: {e}", spec.name)))?;
         let http = HttpRequest {
             operation: spec.name,
             method: HttpMethod::Post,
@@ -321,8 +357,7 @@ impl Client {
             .retry(&spec, || async {
                 let response = transport.send(&http).await?;
                 check(spec.name, &response.body)?;
-                crm_runtime::decode::from_slice::<O::Output>(&response.body)
-                    .map_err(|source| Error::Decode { operation: spec.name, source })
+                transport.decode::<O::Output>(spec.name, &response.body)
             })
             .await
     }
@@ -334,8 +369,10 @@ fn is_custom_object(fields: &Map<String, Value>) -> bool {
     let name = fields
         .get("data")
         .and_then(|d| {
-            d.get("dataObjectApiName")
-                .or_else(|| d.get("object_data").and_then(|o| o.get("dataObjectApiName")))
+            d.get("dataObjectApiName").or_else(|| {
+                d.get("object_data")
+                    .and_then(|o| o.get("dataObjectApiName"))
+            })
         })
         .and_then(Value::as_str);
     name.is_some_and(|n| n.ends_with("__c"))

@@ -77,5 +77,8 @@ pub(crate) fn check(operation: &'static str, body: &[u8]) -> Result<()> {
 
 /// The numeric code of a vendor error of this crate.
 pub fn api_code(error: &Error) -> Option<i64> {
-    error.api().filter(|a| a.vendor == VENDOR).and_then(|a| a.code.parse().ok())
+    error
+        .api()
+        .filter(|a| a.vendor == VENDOR)
+        .and_then(|a| a.code.parse().ok())
 }

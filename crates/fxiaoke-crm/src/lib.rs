@@ -52,9 +52,12 @@ mod query;
 
 pub use auth::{CorpToken, Operator};
 pub use client::{
-    Client, ClientBuilder, Config, DEFAULT_BASE_URL, ENDPOINT_RATE_LIMIT, ENV_VARS, TOKEN_RATE_LIMIT, default_rate_limits,
+    Client, ClientBuilder, Config, DEFAULT_BASE_URL, ENDPOINT_RATE_LIMIT, ENV_VARS,
+    TOKEN_RATE_LIMIT, default_rate_limits,
 };
-pub use crm_runtime::{Error, NamedObject, RateLimit, RateLimits, RetryPolicy, SecretString, TransportConfig};
+pub use crm_runtime::{
+    Error, NamedObject, RateLimit, RateLimits, RetryPolicy, SecretString, TransportConfig,
+};
 pub use error::{Result, VENDOR, api_code, codes, is_retryable_code};
 pub use generated::types;
 pub use generated::types::ObjectData;

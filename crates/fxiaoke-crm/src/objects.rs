@@ -9,9 +9,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::generated::types::{
-    ChangeOwnerArg, ChangeOwnerData, CreateArg, CreateData, DescribeArg, DescribeResult, DetailsMap, GetArg,
-    GetData, IdListArg, IdListData, InvalidArg, InvalidData, ObjectData, ObjectListArg, ObjectSummary, OwnerChange,
-    UpdateArg, UpdateData,
+    ChangeOwnerArg, ChangeOwnerData, CreateArg, CreateData, DescribeArg, DescribeResult,
+    DetailsMap, GetArg, GetData, IdListArg, IdListData, InvalidArg, InvalidData, ObjectData,
+    ObjectListArg, ObjectSummary, OwnerChange, UpdateArg, UpdateData,
 };
 use crate::{Client, Error, Result};
 
@@ -55,15 +55,17 @@ impl Details {
     }
 
     /// Adds a typed detail record (`OrderPaymentObj`, ...).
-    pub fn add<T: NamedObject + Serialize>(mut self, record: &T) -> Result<Self> {
+    pub fn with_record<T: NamedObject + Serialize>(mut self, record: &T) -> Result<Self> {
         let data = to_object_data(T::API_NAME, record)?;
         self.0.entry(T::API_NAME.to_owned()).or_default().push(data);
         Ok(self)
     }
 
     /// Adds a generic detail record of any API name.
-    pub fn add_object(mut self, api_name: &str, mut record: ObjectData) -> Self {
-        record.object_describe_api_name.get_or_insert_with(|| api_name.to_owned());
+    pub fn with_object(mut self, api_name: &str, mut record: ObjectData) -> Self {
+        record
+            .object_describe_api_name
+            .get_or_insert_with(|| api_name.to_owned());
         self.0.entry(api_name.to_owned()).or_default().push(record);
         self
     }
@@ -75,11 +77,14 @@ impl Details {
 
 /// Converts any record to the generic form with its API name set.
 pub fn to_object_data<T: Serialize>(api_name: &str, record: &T) -> Result<ObjectData> {
-    let mut value = serde_json::to_value(record).map_err(|e| Error::Config(format!("cannot encode {api_name}: {e}")))?;
+    let mut value = serde_json::to_value(record)
+        .map_err(|e| Error::Config(format!("cannot encode {api_name}: {e}")))?;
     if let Value::Object(map) = &mut value {
-        map.entry("dataObjectApiName").or_insert_with(|| api_name.into());
+        map.entry("dataObjectApiName")
+            .or_insert_with(|| api_name.into());
     }
-    crm_runtime::decode::from_value(&value).map_err(|e| Error::Config(format!("{api_name} is not an object record: {e}")))
+    crm_runtime::decode::from_value(&value)
+        .map_err(|e| Error::Config(format!("{api_name} is not an object record: {e}")))
 }
 
 /// Converts a generic record into a typed one.
@@ -94,7 +99,8 @@ pub fn from_object_data<T: DeserializeOwned>(record: &ObjectData) -> Result<T> {
 impl Client {
     /// Creates a typed record (its API name comes from its type); returns the new `_id`.
     pub async fn create<T: NamedObject + Serialize>(&self, record: &T) -> Result<String> {
-        self.create_with_details(record, Details::new(), &WriteOptions::default()).await
+        self.create_with_details(record, Details::new(), &WriteOptions::default())
+            .await
     }
 
     /// Creates a typed record with detail records and write flags; returns the new `_id`.
@@ -104,7 +110,13 @@ impl Client {
         details: Details,
         options: &WriteOptions,
     ) -> Result<String> {
-        self.create_object(T::API_NAME, to_object_data(T::API_NAME, record)?, details, options).await
+        self.create_object(
+            T::API_NAME,
+            to_object_data(T::API_NAME, record)?,
+            details,
+            options,
+        )
+        .await
     }
 
     /// Creates a record of any object (custom `__c` objects use the custom path by themselves);
@@ -152,16 +164,29 @@ impl Client {
             include_null: None,
             extra: Map::new(),
         };
-        self.get_data(&arg).await?.data.ok_or_else(|| Error::Decode {
-            operation: "get_data",
-            source: crm_runtime::DecodeError::new("data", "missing record", ""),
-        })
+        self.get_data(&arg)
+            .await?
+            .data
+            .ok_or_else(|| Error::Decode {
+                operation: "get_data",
+                source: crm_runtime::DecodeError::new("data", "missing record", ""),
+            })
     }
 
     /// Updates a typed record; it must carry its `_id`. Fields left `None` are not sent, so
     /// they keep their values. `owner` cannot change through update: use [`Client::change_owner`].
-    pub async fn update<T: NamedObject + Serialize>(&self, record: &T, options: &WriteOptions) -> Result<()> {
-        self.update_object(T::API_NAME, to_object_data(T::API_NAME, record)?, Details::new(), options).await
+    pub async fn update<T: NamedObject + Serialize>(
+        &self,
+        record: &T,
+        options: &WriteOptions,
+    ) -> Result<()> {
+        self.update_object(
+            T::API_NAME,
+            to_object_data(T::API_NAME, record)?,
+            Details::new(),
+            options,
+        )
+        .await
     }
 
     /// Updates a record of any object; it must carry its `_id`.
@@ -173,7 +198,9 @@ impl Client {
         options: &WriteOptions,
     ) -> Result<()> {
         if record.id.as_deref().is_none_or(str::is_empty) {
-            return Err(Error::Config(format!("update of {api_name}: the record has no _id")));
+            return Err(Error::Config(format!(
+                "update of {api_name}: the record has no _id"
+            )));
         }
         record.data_object_api_name = Some(api_name.to_owned());
         let arg = UpdateArg {

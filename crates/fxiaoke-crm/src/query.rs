@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Map;
 
 pub use crate::generated::types::FilterOperatorKnown as FilterOperator;
-use crate::generated::types::{ObjectData, QueryArg, QueryData, QueryFilter, QueryOrder, SearchQueryInfo};
+use crate::generated::types::{
+    ObjectData, QueryArg, QueryData, QueryFilter, QueryOrder, SearchQueryInfo,
+};
 use crate::{Client, Error, Result};
 
 /// Records per page when none is set, and the most the current documents allow (`limit ≤ 100`;
@@ -57,7 +59,9 @@ pub struct Query<T> {
 
 impl Client {
     /// A query over a typed object (`client.query::<PaymentObj>()`).
-    pub fn query<T: NamedObject + DeserializeOwned + Serialize + Send + 'static>(&self) -> Query<T> {
+    pub fn query<T: NamedObject + DeserializeOwned + Serialize + Send + 'static>(
+        &self,
+    ) -> Query<T> {
         self.query_as(T::API_NAME)
     }
 
@@ -151,7 +155,12 @@ impl<T> Query<T> {
     }
 
     /// The request for one page.
-    fn arg(&self, offset: i64, extra_filter: Option<QueryFilter>, orders: Vec<QueryOrder>) -> QueryArg {
+    fn arg(
+        &self,
+        offset: i64,
+        extra_filter: Option<QueryFilter>,
+        orders: Vec<QueryOrder>,
+    ) -> QueryArg {
         let mut filters = self.filters.clone();
         filters.extend(extra_filter);
         QueryArg {
@@ -203,6 +212,9 @@ impl<T: DeserializeOwned> Operation for TypedQuery<T> {
 enum Cursor {
     Offset(i64),
     After(String),
+    /// More records match, but an ordered query cannot continue: report it after the records
+    /// already fetched.
+    CannotContinue(String),
 }
 
 fn record_id<T: Serialize>(record: &T) -> Option<String> {
@@ -238,56 +250,74 @@ impl<T: DeserializeOwned + Serialize + Send + 'static> Query<T> {
     /// not used: it is 0 when a tenant disables counting). See the module docs for the
     /// switch to the `_id` cursor past offset 10,000.
     pub fn stream(mut self) -> BoxStream<'static, Result<T>> {
-        if let Some(fields) = &mut self.projection {
-            if !fields.iter().any(|f| f == "_id") {
-                fields.push("_id".into());
-            }
+        if let Some(fields) = self
+            .projection
+            .as_mut()
+            .filter(|f| !f.iter().any(|f| f == "_id"))
+        {
+            fields.push("_id".into());
         }
         let by_id = vec![QueryOrder {
             field_name: "_id".into(),
             is_asc: true,
         }];
         let custom_order = !self.orders.is_empty();
-        let orders = if custom_order { self.orders.clone() } else { by_id.clone() };
+        let orders = if custom_order {
+            self.orders.clone()
+        } else {
+            by_id.clone()
+        };
         let limit = self.page_size;
-        paginate("query_data", Cursor::Offset(0), PREFETCH_PAGES, move |cursor: Cursor| {
-            let query = self.clone();
-            let orders = orders.clone();
-            let by_id = by_id.clone();
-            async move {
-                let arg = match &cursor {
-                    Cursor::Offset(offset) => query.arg(*offset, None, orders),
-                    Cursor::After(last) => {
-                        let after = QueryFilter {
-                            field_name: "_id".into(),
-                            field_values: vec![last.clone()],
-                            operator: FilterOperator::Gt.into(),
-                        };
-                        query.arg(0, Some(after), by_id)
-                    }
-                };
-                let page = query.fetch(&arg).await?;
-                let full = page.records.len() as i64 >= limit;
-                let last_id = page.records.last().and_then(record_id);
-                let next = match (&cursor, full) {
-                    (_, false) => None,
-                    (Cursor::Offset(offset), true) if offset + limit <= MAX_OFFSET => Some(Cursor::Offset(offset + limit)),
-                    (Cursor::Offset(_), true) if custom_order => {
-                        return Err(Error::Config(format!(
-                            "query of {}: more than {MAX_OFFSET} records match and the query is ordered, so it cannot continue with the _id cursor; remove the orders or narrow the filters",
-                            query.api_name
-                        )));
-                    }
-                    (_, true) => Some(Cursor::After(last_id.ok_or_else(|| Error::Decode {
-                        operation: "query_data",
-                        source: crm_runtime::DecodeError::new("data.dataList[-1]._id", "the last record has no _id to continue from", ""),
-                    })?)),
-                };
-                Ok(Page {
-                    records: page.records,
-                    next,
-                })
-            }
-        })
+        paginate(
+            "query_data",
+            Cursor::Offset(0),
+            PREFETCH_PAGES,
+            move |cursor: Cursor| {
+                let query = self.clone();
+                let orders = orders.clone();
+                let by_id = by_id.clone();
+                async move {
+                    let arg = match &cursor {
+                        Cursor::CannotContinue(why) => return Err(Error::Config(why.clone())),
+                        Cursor::Offset(offset) => query.arg(*offset, None, orders),
+                        Cursor::After(last) => {
+                            let after = QueryFilter {
+                                field_name: "_id".into(),
+                                field_values: vec![last.clone()],
+                                operator: FilterOperator::Gt.into(),
+                            };
+                            query.arg(0, Some(after), by_id)
+                        }
+                    };
+                    let page = query.fetch(&arg).await?;
+                    let full = page.records.len() as i64 >= limit;
+                    let last_id = page.records.last().and_then(record_id);
+                    let next = match (&cursor, full) {
+                        (_, false) => None,
+                        (Cursor::Offset(offset), true) if offset + limit <= MAX_OFFSET => {
+                            Some(Cursor::Offset(offset + limit))
+                        }
+                        (Cursor::Offset(_), true) if custom_order => {
+                            Some(Cursor::CannotContinue(format!(
+                                "query of {}: more than {MAX_OFFSET} records match and the query is ordered, so it cannot continue with the _id cursor; remove the orders or narrow the filters",
+                                query.api_name
+                            )))
+                        }
+                        (_, true) => Some(Cursor::After(last_id.ok_or_else(|| Error::Decode {
+                            operation: "query_data",
+                            source: crm_runtime::DecodeError::new(
+                                "data.dataList[-1]._id",
+                                "the last record has no _id to continue from",
+                                "",
+                            ),
+                        })?)),
+                    };
+                    Ok(Page {
+                        records: page.records,
+                        next,
+                    })
+                }
+            },
+        )
     }
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crm_runtime::operation::Operation;
 use crm_runtime::{
-    Auth, HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, RetryPolicy, SecretString, TokenCache,
-    Transport, TransportConfig, request,
+    Auth, HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, RetryPolicy, SecretString,
+    TokenCache, Transport, TransportConfig, request,
 };
 use url::Url;
 
@@ -23,7 +23,11 @@ pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit::new(10, Duration::from_secs
 
 /// Where U8 carries secrets, for redaction in logs, errors and recordings.
 pub(crate) fn redactor() -> Redactor {
-    Redactor::new(&["app_secret", "token", "token.id"], &["app_secret", "token"], &[])
+    Redactor::new(
+        &["app_secret", "token", "token.id"],
+        &["app_secret", "token"],
+        &[],
+    )
 }
 
 /// Everything the client needs. Secrets are [`SecretString`]s, so `Debug` never shows them.
@@ -153,10 +157,14 @@ impl ClientBuilder {
             missing.push("app_secret".into());
         }
         if !missing.is_empty() {
-            return Err(Error::Config(format!("u8-contacts: missing {}", missing.join(", "))));
+            return Err(Error::Config(format!(
+                "u8-contacts: missing {}",
+                missing.join(", ")
+            )));
         }
         let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-        let base_url = Url::parse(base).map_err(|e| Error::Config(format!("invalid base URL {base:?}: {e}")))?;
+        let base_url = Url::parse(base)
+            .map_err(|e| Error::Config(format!("invalid base URL {base:?}: {e}")))?;
         let config = Config {
             base_url,
             from_account,
@@ -178,7 +186,12 @@ fn default_rate_limits() -> RateLimits {
 }
 
 /// The environment variables [`Client::from_env`] reads.
-pub const ENV_VARS: &[&str] = &["U8_FROM_ACCOUNT", "U8_TO_ACCOUNT", "U8_APP_KEY", "U8_APP_SECRET"];
+pub const ENV_VARS: &[&str] = &[
+    "U8_FROM_ACCOUNT",
+    "U8_TO_ACCOUNT",
+    "U8_APP_KEY",
+    "U8_APP_SECRET",
+];
 
 impl Client {
     /// A builder.
@@ -190,7 +203,11 @@ impl Client {
     /// optionally `U8_BASE_URL`, `U8_DS_SEQUENCE`.
     pub fn from_env() -> Result<Client> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let missing: Vec<&str> = ENV_VARS.iter().copied().filter(|k| var(k).is_none()).collect();
+        let missing: Vec<&str> = ENV_VARS
+            .iter()
+            .copied()
+            .filter(|k| var(k).is_none())
+            .collect();
         if !missing.is_empty() {
             return Err(Error::Config(format!("set {}", missing.join(", "))));
         }
@@ -203,9 +220,9 @@ impl Client {
             b = b.base_url(url);
         }
         if let Some(ds) = var("U8_DS_SEQUENCE") {
-            let ds = ds
-                .parse()
-                .map_err(|_| Error::Config(format!("U8_DS_SEQUENCE must be a number, not {ds:?}")))?;
+            let ds = ds.parse().map_err(|_| {
+                Error::Config(format!("U8_DS_SEQUENCE must be a number, not {ds:?}"))
+            })?;
             b = b.ds_sequence(ds);
         }
         b.build()
@@ -234,14 +251,18 @@ impl Client {
     }
 
     /// The path and query parameters of an operation input (the data source added).
-    pub(crate) fn prepare<O: Operation>(&self, input: &O::Input) -> Result<(String, Vec<(String, String)>)> {
+    pub(crate) fn prepare<O: Operation>(
+        &self,
+        input: &O::Input,
+    ) -> Result<(String, Vec<(String, String)>)> {
         let spec = O::SPEC;
         let mut fields = request::to_object(spec.name, input)?;
         let path = request::fill_path(spec.name, spec.path, &mut fields)?;
-        if spec.auth == Auth::Default && !fields.contains_key("ds_sequence") {
-            if let Some(ds) = self.inner.config.ds_sequence {
-                fields.insert("ds_sequence".into(), ds.into());
-            }
+        if spec.auth == Auth::Default
+            && !fields.contains_key("ds_sequence")
+            && let Some(ds) = self.inner.config.ds_sequence
+        {
+            fields.insert("ds_sequence".into(), ds.into());
         }
         Ok((path, request::query_pairs(spec.name, &fields)?))
     }
@@ -303,64 +324,12 @@ impl Client {
             .retry(&spec, || async {
                 let response = transport.send(&http).await?;
                 check(spec.name, &response.body)?;
-                crm_runtime::decode::from_slice::<O::Output>(&response.body).map_err(|mut source| {
-                    // The excerpt is raw body text: a token response carries the token.
-                    let redacted = transport.redactor().redact_body(&response.body);
-                    source.excerpt = crm_runtime::decode::excerpt(&redacted, crm_runtime::decode::EXCERPT_CHARS);
-                    if is_secret_path(&source.path) {
-                        // serde quotes the failing value in its message.
-                        source.message = format!("invalid value {}", crm_runtime::REDACTED);
-                    }
-                    Error::Decode { operation: spec.name, source }
-                })
+                transport.decode::<O::Output>(spec.name, &response.body)
             })
             .await
-            .map_err(|e| self.scrub(e, token))
+            .map_err(|e| {
+                let token = token.map(SecretString::expose_secret).unwrap_or_default();
+                e.redact_values(&[self.inner.config.app_secret.expose_secret(), token])
+            })
     }
-
-    /// Replaces the app secret and `token` wherever an error quotes text from the wire (the
-    /// vendor's message, a body excerpt), in case the vendor echoes them.
-    fn scrub(&self, error: Error, token: Option<&SecretString>) -> Error {
-        let secrets: Vec<&str> = [Some(&self.inner.config.app_secret), token]
-            .into_iter()
-            .flatten()
-            .map(SecretString::expose_secret)
-            .filter(|s| !s.is_empty())
-            .collect();
-        let clean = |text: String| {
-            secrets
-                .iter()
-                .fold(text, |t, s| if t.contains(s) { t.replace(s, crm_runtime::REDACTED) } else { t })
-        };
-        match error {
-            Error::Api(mut api) => {
-                api.message = clean(api.message);
-                api.description = api.description.map(clean);
-                Error::Api(api)
-            }
-            Error::Decode { operation, mut source } => {
-                source.message = clean(source.message);
-                source.excerpt = clean(source.excerpt);
-                Error::Decode { operation, source }
-            }
-            Error::HttpStatus { operation, status, excerpt } => Error::HttpStatus {
-                operation,
-                status,
-                excerpt: clean(excerpt),
-            },
-            Error::Transport { operation, kind, message } => Error::Transport {
-                operation,
-                kind,
-                message: clean(message),
-            },
-            other => other,
-        }
-    }
-}
-
-/// Whether a decode error's JSON path points at a secret value (`token.id`, `app_secret`).
-fn is_secret_path(path: &str) -> bool {
-    let last = path.rsplit('.').next().unwrap_or(path);
-    let last = last.split('[').next().unwrap_or(last);
-    path.ends_with("token.id") || last == "token" || last == "app_secret"
 }

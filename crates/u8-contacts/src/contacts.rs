@@ -123,13 +123,17 @@ impl BatchGet {
 
     fn with_defaults(mut query: BatchGetQuery) -> BatchGetQuery {
         query.page_index.get_or_insert(LenientInt::new(1));
-        query.rows_per_page.get_or_insert(LenientInt::new(DEFAULT_PAGE_SIZE));
+        query
+            .rows_per_page
+            .get_or_insert(LenientInt::new(DEFAULT_PAGE_SIZE));
         query
     }
 
     /// Fetches one page.
     pub async fn send(self) -> Result<BatchGetResponse> {
-        self.client.batch_get_contacts(&Self::with_defaults(self.query)).await
+        self.client
+            .batch_get_contacts(&Self::with_defaults(self.query))
+            .await
     }
 
     /// Every matching contact, page after page (the next page is fetched while this one is
@@ -139,23 +143,28 @@ impl BatchGet {
         let client = self.client;
         let base = Self::with_defaults(self.query);
         let start = base.page_index.map(|p| p.get()).unwrap_or(1);
-        paginate("batch_get_contacts", start, PREFETCH_PAGES, move |page_index: i64| {
-            let client = client.clone();
-            let mut query = base.clone();
-            query.page_index = Some(LenientInt::new(page_index));
-            async move {
-                let response = client.batch_get_contacts(&query).await?;
-                let records = response.customercontacts.unwrap_or_default();
-                let last = match response.page_count {
-                    Some(count) => page_index >= count.get(),
-                    None => records.is_empty(),
-                };
-                Ok(Page {
-                    next: (!last && !records.is_empty()).then_some(page_index + 1),
-                    records,
-                })
-            }
-        })
+        paginate(
+            "batch_get_contacts",
+            start,
+            PREFETCH_PAGES,
+            move |page_index: i64| {
+                let client = client.clone();
+                let mut query = base.clone();
+                query.page_index = Some(LenientInt::new(page_index));
+                async move {
+                    let response = client.batch_get_contacts(&query).await?;
+                    let records = response.customercontacts.unwrap_or_default();
+                    let last = match response.page_count {
+                        Some(count) => page_index >= count.get(),
+                        None => records.is_empty(),
+                    };
+                    Ok(Page {
+                        next: (!last && !records.is_empty()).then_some(page_index + 1),
+                        records,
+                    })
+                }
+            },
+        )
     }
 }
 

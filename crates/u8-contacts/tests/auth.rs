@@ -24,7 +24,11 @@ async fn an_expired_token_is_replaced_once() {
         assert_eq!(page.customercontacts.map(|c| c.len()), Some(10));
         assert_eq!(mock.token_calls(), 2, "exactly one new token");
         assert_eq!(client.token_fetches(), 2);
-        assert_eq!(mock.control().calls(paths::BATCH_GET), 3, "ok, rejected, ok");
+        assert_eq!(
+            mock.control().calls(paths::BATCH_GET),
+            3,
+            "ok, rejected, ok"
+        );
 
         client.contact("00000001").await.unwrap();
         assert_eq!(mock.token_calls(), 2, "the new token is cached");
@@ -36,7 +40,12 @@ async fn an_expired_token_is_replaced_once() {
 async fn a_token_rejected_twice_is_an_error_not_a_loop() {
     bounded(async {
         let mock = MockU8::start_with_sample_data(3).await.unwrap();
-        mock.fail_next_with_errcode_on(paths::BATCH_GET, 5, codes::TOKEN_INVALID, "token无效或已过期");
+        mock.fail_next_with_errcode_on(
+            paths::BATCH_GET,
+            5,
+            codes::TOKEN_INVALID,
+            "token无效或已过期",
+        );
         let err = mock.client().unwrap().batch_get().send().await.unwrap_err();
         assert_eq!(err.api_code(), Some(codes::TOKEN_INVALID));
         assert_eq!(mock.token_calls(), 2, "one refresh, then the error");
@@ -55,7 +64,14 @@ async fn twenty_concurrent_calls_on_a_cold_cache_fetch_one_token() {
         let tasks: Vec<_> = (0..20)
             .map(|i| {
                 let client = client.clone();
-                tokio::spawn(async move { client.batch_get().page_size(3).page(1 + i % 10).send().await })
+                tokio::spawn(async move {
+                    client
+                        .batch_get()
+                        .page_size(3)
+                        .page(1 + i % 10)
+                        .send()
+                        .await
+                })
             })
             .collect();
         for task in tasks {
@@ -80,7 +96,11 @@ async fn a_token_is_refreshed_before_it_expires() {
         tokio::time::sleep(Duration::from_millis(600)).await;
         client.batch_get().send().await.unwrap();
         assert_eq!(mock.token_calls(), 2);
-        assert_eq!(mock.control().calls(paths::BATCH_GET), 2, "never rejected: refreshed ahead");
+        assert_eq!(
+            mock.control().calls(paths::BATCH_GET),
+            2,
+            "never rejected: refreshed ahead"
+        );
     })
     .await;
 }
@@ -89,10 +109,19 @@ async fn a_token_is_refreshed_before_it_expires() {
 async fn a_wrong_secret_is_an_api_error_of_the_token_call() {
     bounded(async {
         let mock = MockU8::start_with_sample_data(3).await.unwrap();
-        let client = mock.client_builder().app_secret("not-the-secret").build().unwrap();
+        let client = mock
+            .client_builder()
+            .app_secret("not-the-secret")
+            .build()
+            .unwrap();
         let err = client.batch_get().send().await.unwrap_err();
-        let Error::Api(api) = &err else { panic!("expected Error::Api, got {err}") };
-        assert_eq!((api.code.as_str(), api.operation), (codes::BAD_CREDENTIALS, "get_token"));
+        let Error::Api(api) = &err else {
+            panic!("expected Error::Api, got {err}")
+        };
+        assert_eq!(
+            (api.code.as_str(), api.operation),
+            (codes::BAD_CREDENTIALS, "get_token")
+        );
         assert_eq!(api.message, "app_key或app_secret错误");
         assert_eq!(mock.token_calls(), 1, "not retried");
         assert_eq!(mock.control().calls(paths::BATCH_GET), 0);
@@ -104,7 +133,11 @@ async fn a_wrong_secret_is_an_api_error_of_the_token_call() {
 async fn a_wrong_provider_account_is_an_api_error() {
     bounded(async {
         let mock = MockU8::start_with_sample_data(3).await.unwrap();
-        let client = mock.client_builder().to_account("someone_else").build().unwrap();
+        let client = mock
+            .client_builder()
+            .to_account("someone_else")
+            .build()
+            .unwrap();
         let err = client.contact("00000001").await.unwrap_err();
         assert_eq!(err.api_code(), Some(codes::NOT_AUTHORIZED), "{err}");
         assert_eq!(mock.token_calls(), 1, "not mistaken for a token error");
@@ -117,9 +150,21 @@ async fn the_data_source_is_sent_and_checked() {
     bounded(async {
         let mock = MockU8::start_with_sample_data(3).await.unwrap();
         let client = mock.client_builder().ds_sequence(1).build().unwrap();
-        assert_eq!(client.batch_get().send().await.unwrap().row_count.map(|n| n.get()), Some(3));
+        assert_eq!(
+            client
+                .batch_get()
+                .send()
+                .await
+                .unwrap()
+                .row_count
+                .map(|n| n.get()),
+            Some(3)
+        );
         let bad = mock.client_builder().ds_sequence(0).build().unwrap();
-        assert_eq!(bad.batch_get().send().await.unwrap_err().api_code(), Some(codes::INVALID_PARAMETER));
+        assert_eq!(
+            bad.batch_get().send().await.unwrap_err().api_code(),
+            Some(codes::INVALID_PARAMETER)
+        );
     })
     .await;
 }

@@ -20,14 +20,30 @@ fn a_missing_field_is_named() {
         assert!(message.contains(field), "{message}");
     }
 
-    let message = config_message(Client::builder().from_account("dev").app_key("opa1").to_account("").build());
-    assert!(message.contains("to_account") && message.contains("app_secret"), "{message}");
-    assert!(!message.contains("from_account") && !message.contains("app_key"), "{message}");
+    let message = config_message(
+        Client::builder()
+            .from_account("dev")
+            .app_key("opa1")
+            .to_account("")
+            .build(),
+    );
+    assert!(
+        message.contains("to_account") && message.contains("app_secret"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("from_account") && !message.contains("app_key"),
+        "{message}"
+    );
 }
 
 #[test]
 fn a_bad_base_url_is_a_config_error() {
-    let b = Client::builder().from_account("a").to_account("b").app_key("c").app_secret("d");
+    let b = Client::builder()
+        .from_account("a")
+        .to_account("b")
+        .app_key("c")
+        .app_secret("d");
     let message = config_message(b.base_url("not a url").build());
     assert!(message.contains("base URL"), "{message}");
 }
@@ -36,14 +52,24 @@ fn a_bad_base_url_is_a_config_error() {
 /// variables (none inherited), and returns whether it passed.
 fn run_child(vars: &[(&str, &str)], expect: &str) -> bool {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", "from_env_child", "--nocapture", "--test-threads=1"]);
+    cmd.args([
+        "--exact",
+        "from_env_child",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
     for k in ENV_VARS.iter().chain(&["U8_BASE_URL", "U8_DS_SEQUENCE"]) {
         cmd.env_remove(k);
     }
-    cmd.envs(vars.iter().copied()).env("U8_CONTACTS_TEST_CHILD", expect);
+    cmd.envs(vars.iter().copied())
+        .env("U8_CONTACTS_TEST_CHILD", expect);
     let out = cmd.output().unwrap();
     if !out.status.success() {
-        eprintln!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        eprintln!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     out.status.success() && String::from_utf8_lossy(&out.stdout).contains("child checked")
 }
@@ -51,7 +77,9 @@ fn run_child(vars: &[(&str, &str)], expect: &str) -> bool {
 /// Only does something when started by `from_env_lists_the_missing_variables`.
 #[test]
 fn from_env_child() {
-    let Ok(expect) = std::env::var("U8_CONTACTS_TEST_CHILD") else { return };
+    let Ok(expect) = std::env::var("U8_CONTACTS_TEST_CHILD") else {
+        return;
+    };
     let message = config_message(Client::from_env());
     assert_eq!(message, expect);
     println!("child checked");
@@ -59,13 +87,28 @@ fn from_env_child() {
 
 #[test]
 fn from_env_lists_the_missing_variables() {
-    assert!(run_child(&[], "set U8_FROM_ACCOUNT, U8_TO_ACCOUNT, U8_APP_KEY, U8_APP_SECRET"));
     assert!(run_child(
-        &[("U8_FROM_ACCOUNT", "dev"), ("U8_APP_KEY", "opa1"), ("U8_TO_ACCOUNT", "")],
+        &[],
+        "set U8_FROM_ACCOUNT, U8_TO_ACCOUNT, U8_APP_KEY, U8_APP_SECRET"
+    ));
+    assert!(run_child(
+        &[
+            ("U8_FROM_ACCOUNT", "dev"),
+            ("U8_APP_KEY", "opa1"),
+            ("U8_TO_ACCOUNT", "")
+        ],
         "set U8_TO_ACCOUNT, U8_APP_SECRET"
     ));
-    let all = [("U8_FROM_ACCOUNT", "dev"), ("U8_TO_ACCOUNT", "ent"), ("U8_APP_KEY", "opa1"), ("U8_APP_SECRET", "s")];
+    let all = [
+        ("U8_FROM_ACCOUNT", "dev"),
+        ("U8_TO_ACCOUNT", "ent"),
+        ("U8_APP_KEY", "opa1"),
+        ("U8_APP_SECRET", "s"),
+    ];
     let mut bad_ds = all.to_vec();
     bad_ds.push(("U8_DS_SEQUENCE", "first"));
-    assert!(run_child(&bad_ds, "U8_DS_SEQUENCE must be a number, not \"first\""));
+    assert!(run_child(
+        &bad_ds,
+        "U8_DS_SEQUENCE must be a number, not \"first\""
+    ));
 }

@@ -27,7 +27,11 @@ async fn a_5xx_burst_is_retried() {
         mock.control().fail_next(2, 503);
         let page = client.batch_get().send().await.unwrap();
         assert_eq!(page.customercontacts.map(|c| c.len()), Some(10));
-        assert_eq!(mock.control().calls(paths::BATCH_GET), 1 + 3, "two 503s, then success");
+        assert_eq!(
+            mock.control().calls(paths::BATCH_GET),
+            1 + 3,
+            "two 503s, then success"
+        );
     })
     .await;
 }
@@ -50,8 +54,15 @@ async fn persistent_5xx_gives_up_after_the_policy_attempts() {
         let (mock, client) = warm(10).await;
         mock.control().fail_next_on(paths::BATCH_GET, 10, 500);
         let err = client.batch_get().send().await.unwrap_err();
-        assert!(matches!(err, Error::HttpStatus { status: 500, .. }), "{err}");
-        assert_eq!(mock.control().calls(paths::BATCH_GET), 1 + 4, "max_attempts = 4");
+        assert!(
+            matches!(err, Error::HttpStatus { status: 500, .. }),
+            "{err}"
+        );
+        assert_eq!(
+            mock.control().calls(paths::BATCH_GET),
+            1 + 4,
+            "max_attempts = 4"
+        );
         mock.control().clear_faults();
     })
     .await;
@@ -92,13 +103,18 @@ async fn an_errcode_surfaces_as_an_api_error_with_code_and_message() {
         let (mock, client) = warm(10).await;
         mock.fail_next_with_errcode(1, "30021", "此应用未上线");
         let err = client.batch_get().send().await.unwrap_err();
-        let Error::Api(api) = &err else { panic!("expected Error::Api, got {err}") };
+        let Error::Api(api) = &err else {
+            panic!("expected Error::Api, got {err}")
+        };
         assert_eq!(api.vendor, "u8");
         assert_eq!(api.operation, "batch_get_contacts");
         assert_eq!(api.code, "30021");
         assert_eq!(api.message, "此应用未上线");
         assert!(!err.is_retryable());
-        assert_eq!(err.to_string(), "u8 batch_get_contacts failed with code 30021: 此应用未上线");
+        assert_eq!(
+            err.to_string(),
+            "u8 batch_get_contacts failed with code 30021: 此应用未上线"
+        );
         assert_eq!(mock.control().calls(paths::BATCH_GET), 2, "not retried");
         assert_eq!(mock.token_calls(), 1, "not taken for a token error");
     })
@@ -110,8 +126,16 @@ async fn an_errcode_on_a_cold_client_comes_from_the_token_call() {
     bounded(async {
         let mock = MockU8::start_with_sample_data(10).await.unwrap();
         mock.fail_next_with_errcode(1, "30021", "此应用未上线");
-        let err = mock.client().unwrap().contact("00000001").await.unwrap_err();
-        assert_eq!(err.api().map(|a| (a.code.as_str(), a.operation)), Some(("30021", "get_token")));
+        let err = mock
+            .client()
+            .unwrap()
+            .contact("00000001")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.api().map(|a| (a.code.as_str(), a.operation)),
+            Some(("30021", "get_token"))
+        );
     })
     .await;
 }
@@ -120,10 +144,15 @@ async fn an_errcode_on_a_cold_client_comes_from_the_token_call() {
 async fn a_malformed_record_is_a_decode_error_with_its_path() {
     bounded(async {
         let mock = MockU8::start_with_sample_data(10).await.unwrap();
-        mock.respond_next_raw(paths::BATCH_GET, r#"{"errcode":"0","customercontacts":[{"be_main_linker":"maybe"}]}"#);
+        mock.respond_next_raw(
+            paths::BATCH_GET,
+            r#"{"errcode":"0","customercontacts":[{"be_main_linker":"maybe"}]}"#,
+        );
         let client = mock.client().unwrap();
         let err = client.batch_get().send().await.unwrap_err();
-        let Error::Decode { operation, source } = &err else { panic!("expected Error::Decode, got {err}") };
+        let Error::Decode { operation, source } = &err else {
+            panic!("expected Error::Decode, got {err}")
+        };
         assert_eq!(*operation, "batch_get_contacts");
         assert_eq!(source.path, "customercontacts[0].be_main_linker");
         assert!(source.message.contains("maybe"), "{err}");
@@ -131,10 +160,16 @@ async fn a_malformed_record_is_a_decode_error_with_its_path() {
         assert_eq!(mock.control().calls(paths::BATCH_GET), 1, "not retried");
 
         // The same inside a stream: the error is the stream's item.
-        mock.respond_next_raw(paths::BATCH_GET, r#"{"errcode":"0","page_count":"x","customercontacts":[]}"#);
+        mock.respond_next_raw(
+            paths::BATCH_GET,
+            r#"{"errcode":"0","page_count":"x","customercontacts":[]}"#,
+        );
         use futures::StreamExt;
         let first = client.batch_get().stream().next().await.unwrap();
-        assert!(matches!(&first, Err(Error::Decode { source, .. }) if source.path == "page_count"), "{first:?}");
+        assert!(
+            matches!(&first, Err(Error::Decode { source, .. }) if source.path == "page_count"),
+            "{first:?}"
+        );
     })
     .await;
 }
@@ -144,7 +179,12 @@ async fn a_non_json_body_is_a_decode_error() {
     bounded(async {
         let mock = MockU8::start_with_sample_data(1).await.unwrap();
         mock.respond_next_raw(paths::GET, "<html>502 Bad Gateway</html>");
-        let err = mock.client().unwrap().contact("00000001").await.unwrap_err();
+        let err = mock
+            .client()
+            .unwrap()
+            .contact("00000001")
+            .await
+            .unwrap_err();
         assert!(matches!(&err, Error::Decode { .. }), "{err}");
         assert!(err.to_string().contains("<html>"), "{err}");
     })

@@ -15,7 +15,11 @@ const SAMPLE: usize = 80;
 
 /// Streams `query` (7 rows per page, so every filter is also paged) and compares the codes
 /// with the stored contacts that `expected` selects.
-async fn check(label: &str, query: impl FnOnce(&Client) -> BatchGet, expected: impl Fn(&Contact) -> bool) {
+async fn check(
+    label: &str,
+    query: impl FnOnce(&Client) -> BatchGet,
+    expected: impl Fn(&Contact) -> bool,
+) {
     bounded(async {
         let mock = MockU8::start_with_sample_data(SAMPLE).await.unwrap();
         let client = mock.client().unwrap();
@@ -30,7 +34,10 @@ async fn check(label: &str, query: impl FnOnce(&Client) -> BatchGet, expected: i
         let got = codes(query(&client).page_size(7).stream()).await;
         assert_eq!(got, want, "{label}");
         // Bounded: one request per page plus the token.
-        assert_eq!(mock.control().calls(paths::BATCH_GET), want.len().div_ceil(7) as u64);
+        assert_eq!(
+            mock.control().calls(paths::BATCH_GET),
+            want.len().div_ceil(7) as u64
+        );
         assert_eq!(mock.token_calls(), 1);
     })
     .await;
@@ -46,12 +53,22 @@ async fn sample(code: &str) -> Contact {
 
 #[tokio::test]
 async fn code_begin_is_inclusive() {
-    check("code_begin", |c| c.batch_get().code_begin("00000063"), |c| text(&c.code) >= "00000063").await;
+    check(
+        "code_begin",
+        |c| c.batch_get().code_begin("00000063"),
+        |c| text(&c.code) >= "00000063",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn code_end_is_inclusive() {
-    check("code_end", |c| c.batch_get().code_end("00000012"), |c| text(&c.code) <= "00000012").await;
+    check(
+        "code_end",
+        |c| c.batch_get().code_end("00000012"),
+        |c| text(&c.code) <= "00000012",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -66,20 +83,41 @@ async fn code_range() {
 
 #[tokio::test]
 async fn name_is_a_keyword() {
-    check("name", |c| c.batch_get().name("张"), |c| text(&c.name).contains('张')).await;
+    check(
+        "name",
+        |c| c.batch_get().name("张"),
+        |c| text(&c.name).contains('张'),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn ccuscode_is_exact() {
-    check("ccuscode", |c| c.batch_get().ccuscode("0215"), |c| text(&c.ccuscode) == "0215").await;
+    check(
+        "ccuscode",
+        |c| c.batch_get().ccuscode("0215"),
+        |c| text(&c.ccuscode) == "0215",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn ccuscode_prefix_matches_nothing() {
     bounded(async {
         let mock = MockU8::start_with_sample_data(SAMPLE).await.unwrap();
-        let page = mock.client().unwrap().batch_get().ccuscode("021").send().await.unwrap();
-        assert_eq!(page.customercontacts.unwrap_or_default().len(), 0, "exact, not a prefix");
+        let page = mock
+            .client()
+            .unwrap()
+            .batch_get()
+            .ccuscode("021")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            page.customercontacts.unwrap_or_default().len(),
+            0,
+            "exact, not a prefix"
+        );
         assert_eq!(page.row_count.map(|n| n.get()), Some(0));
     })
     .await;
@@ -87,7 +125,12 @@ async fn ccuscode_prefix_matches_nothing() {
 
 #[tokio::test]
 async fn ccusname_is_a_keyword() {
-    check("ccusname", |c| c.batch_get().ccusname("电子"), |c| text(&c.ccusname).contains("电子")).await;
+    check(
+        "ccusname",
+        |c| c.batch_get().ccusname("电子"),
+        |c| text(&c.ccusname).contains("电子"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -124,7 +167,12 @@ async fn charge_person_code_is_exact() {
 
 #[tokio::test]
 async fn charge_person_is_a_keyword() {
-    check("charge_person", |c| c.batch_get().charge_person("小容"), |c| text(&c.charge_person).contains("小容")).await;
+    check(
+        "charge_person",
+        |c| c.batch_get().charge_person("小容"),
+        |c| text(&c.charge_person).contains("小容"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -149,12 +197,22 @@ async fn be_main_linker_false() {
 
 #[tokio::test]
 async fn title_is_exact() {
-    check("title", |c| c.batch_get().title("女士"), |c| text(&c.title) == "女士").await;
+    check(
+        "title",
+        |c| c.batch_get().title("女士"),
+        |c| text(&c.title) == "女士",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn sex_is_exact() {
-    check("sex", |c| c.batch_get().sex("不详"), |c| text(&c.sex) == "不详").await;
+    check(
+        "sex",
+        |c| c.batch_get().sex("不详"),
+        |c| text(&c.sex) == "不详",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -173,18 +231,38 @@ async fn birthday_matches_the_date_part() {
 
 #[tokio::test]
 async fn position_is_exact() {
-    check("position", |c| c.batch_get().position("采购经理"), |c| text(&c.position) == "采购经理").await;
+    check(
+        "position",
+        |c| c.batch_get().position("采购经理"),
+        |c| text(&c.position) == "采购经理",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn mobile_phone_is_exact() {
     let phone = text(&sample("00000006").await.mobile_phone).to_owned();
     assert!(!phone.is_empty());
-    check("mobile_phone", |c| c.batch_get().mobile_phone(phone.clone()), |c| text(&c.mobile_phone) == phone).await;
+    check(
+        "mobile_phone",
+        |c| c.batch_get().mobile_phone(phone.clone()),
+        |c| text(&c.mobile_phone) == phone,
+    )
+    .await;
     bounded(async {
         let mock = MockU8::start_with_sample_data(SAMPLE).await.unwrap();
-        let page = mock.client().unwrap().batch_get().mobile_phone(&phone[..7]).send().await.unwrap();
-        assert!(page.customercontacts.unwrap_or_default().is_empty(), "exact, not a prefix");
+        let page = mock
+            .client()
+            .unwrap()
+            .batch_get()
+            .mobile_phone(&phone[..7])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            page.customercontacts.unwrap_or_default().is_empty(),
+            "exact, not a prefix"
+        );
     })
     .await;
 }
@@ -193,7 +271,12 @@ async fn mobile_phone_is_exact() {
 async fn office_phone_is_exact() {
     let phone = text(&sample("00000005").await.office_phone).to_owned();
     assert!(!phone.is_empty());
-    check("office_phone", |c| c.batch_get().office_phone(phone.clone()), |c| text(&c.office_phone) == phone).await;
+    check(
+        "office_phone",
+        |c| c.batch_get().office_phone(phone.clone()),
+        |c| text(&c.office_phone) == phone,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -208,32 +291,61 @@ async fn email_is_a_case_insensitive_keyword() {
 
 #[tokio::test]
 async fn favorite_is_a_keyword() {
-    check("favorite", |c| c.batch_get().favorite("摄影"), |c| text(&c.favorite).contains("摄影")).await;
+    check(
+        "favorite",
+        |c| c.batch_get().favorite("摄影"),
+        |c| text(&c.favorite).contains("摄影"),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn wechat_is_a_keyword() {
-    check("wechat", |c| c.batch_get().wechat("wx_li"), |c| text(&c.wechat).contains("wx_li")).await;
+    check(
+        "wechat",
+        |c| c.batch_get().wechat("wx_li"),
+        |c| text(&c.wechat).contains("wx_li"),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn qq_is_exact() {
     let qq = text(&sample("00000008").await.qq).to_owned();
     assert!(!qq.is_empty());
-    check("qq", |c| c.batch_get().qq(qq.clone()), |c| text(&c.qq) == qq).await;
+    check(
+        "qq",
+        |c| c.batch_get().qq(qq.clone()),
+        |c| text(&c.qq) == qq,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn default_contact() {
-    check("default", |c| c.batch_get().default_contact(true), |c| c.default.is_some_and(bool::from)).await;
+    check(
+        "default",
+        |c| c.batch_get().default_contact(true),
+        |c| c.default.is_some_and(bool::from),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn filters_combine_with_and() {
     check(
         "ccuscode+be_main_linker+sex",
-        |c| c.batch_get().ccuscode("0111").be_main_linker(false).sex("男"),
-        |c| text(&c.ccuscode) == "0111" && !c.be_main_linker.is_some_and(bool::from) && text(&c.sex) == "男",
+        |c| {
+            c.batch_get()
+                .ccuscode("0111")
+                .be_main_linker(false)
+                .sex("男")
+        },
+        |c| {
+            text(&c.ccuscode) == "0111"
+                && !c.be_main_linker.is_some_and(bool::from)
+                && text(&c.sex) == "男"
+        },
     )
     .await;
 }

@@ -23,7 +23,10 @@ async fn a_1234_contact_stream_returns_each_contact_exactly_once() {
         assert_eq!(unique.len(), 1234, "no duplicates");
         assert_eq!(
             unique,
-            mock.contacts().iter().filter_map(|c| c.code.as_ref()).collect::<HashSet<_>>(),
+            mock.contacts()
+                .iter()
+                .filter_map(|c| c.code.as_ref())
+                .collect::<HashSet<_>>(),
             "every stored contact"
         );
         assert!(all.windows(2).all(|w| w[0] < w[1]), "in code order");
@@ -62,18 +65,52 @@ async fn an_empty_result_is_one_request() {
 async fn one_page_has_string_metadata() {
     bounded(async {
         let mock = MockU8::start_with_sample_data(95).await.unwrap();
-        let page = mock.client().unwrap().batch_get().page_size(20).page(3).send().await.unwrap();
-        let meta = [&page.page_index, &page.rows_per_page, &page.row_count, &page.page_count];
-        assert_eq!(meta.map(|m| m.map(|n| n.get())), [Some(3), Some(20), Some(95), Some(5)]);
-        assert!(meta.iter().all(|m| m.is_some_and(|n| n.wire_form() == WireForm::String)));
+        let page = mock
+            .client()
+            .unwrap()
+            .batch_get()
+            .page_size(20)
+            .page(3)
+            .send()
+            .await
+            .unwrap();
+        let meta = [
+            &page.page_index,
+            &page.rows_per_page,
+            &page.row_count,
+            &page.page_count,
+        ];
+        assert_eq!(
+            meta.map(|m| m.map(|n| n.get())),
+            [Some(3), Some(20), Some(95), Some(5)]
+        );
+        assert!(
+            meta.iter()
+                .all(|m| m.is_some_and(|n| n.wire_form() == WireForm::String))
+        );
         let records = page.customercontacts.unwrap();
-        assert_eq!(records.first().and_then(|c| c.code.as_deref()), Some("00000041"));
+        assert_eq!(
+            records.first().and_then(|c| c.code.as_deref()),
+            Some("00000041")
+        );
         assert_eq!(records.len(), 20);
         assert_eq!(page.errcode.as_deref(), Some("0"));
         assert_eq!(page.errmsg.as_deref(), Some(""));
 
-        let beyond = mock.client().unwrap().batch_get().page_size(20).page(99).send().await.unwrap();
-        assert_eq!(beyond.customercontacts.map(|c| c.len()), Some(0), "past the last page: empty");
+        let beyond = mock
+            .client()
+            .unwrap()
+            .batch_get()
+            .page_size(20)
+            .page(99)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            beyond.customercontacts.map(|c| c.len()),
+            Some(0),
+            "past the last page: empty"
+        );
     })
     .await;
 }

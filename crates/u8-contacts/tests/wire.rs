@@ -19,7 +19,10 @@ async fn get_url(url: &str) -> (u16, Value) {
     let response = reqwest::get(url).await.unwrap();
     let status = response.status().as_u16();
     let body = response.text().await.unwrap();
-    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
 }
 
 /// A valid token, from the token endpoint.
@@ -28,7 +31,11 @@ async fn token(mock: &MockU8) -> String {
     let (status, body) = get(
         mock,
         paths::TOKEN,
-        &[("from_account", &c.from_account), ("app_key", &c.app_key), ("app_secret", c.app_secret.expose_secret())],
+        &[
+            ("from_account", &c.from_account),
+            ("app_key", &c.app_key),
+            ("app_secret", c.app_secret.expose_secret()),
+        ],
     )
     .await;
     assert_eq!(status, 200);
@@ -47,8 +54,15 @@ async fn auth(mock: &MockU8) -> Vec<(String, String)> {
 
 async fn batch_get(mock: &MockU8, extra: &[(&str, &str)]) -> Value {
     let mut params = auth(mock).await;
-    params.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    params.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let pairs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let (status, body) = get(mock, paths::BATCH_GET, &pairs).await;
     assert_eq!(status, 200);
     body
@@ -66,18 +80,37 @@ async fn the_token_response_has_the_documented_shape() {
         let (_, body) = get(
             &mock,
             paths::TOKEN,
-            &[("from_account", &c.from_account), ("app_key", &c.app_key), ("app_secret", c.app_secret.expose_secret())],
+            &[
+                ("from_account", &c.from_account),
+                ("app_key", &c.app_key),
+                ("app_secret", c.app_secret.expose_secret()),
+            ],
         )
         .await;
         assert_eq!((errcode(&body), body["errmsg"].as_str()), ("0", Some("")));
         let id = body["token"]["id"].as_str().unwrap();
-        assert!(id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+        assert!(
+            id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
+            "{id}"
+        );
         assert_eq!(body["token"]["expiresIn"], 7200);
         assert_eq!(body["token"]["appkey"].as_str(), Some(c.app_key.as_str()));
         assert_ne!(token(&mock).await, id, "a new token each time");
 
-        let (_, bad) = get(&mock, paths::TOKEN, &[("from_account", &c.from_account), ("app_key", &c.app_key), ("app_secret", "x")]).await;
-        assert_eq!((errcode(&bad), bad["errmsg"].as_str()), (codes::BAD_CREDENTIALS, Some("app_key或app_secret错误")));
+        let (_, bad) = get(
+            &mock,
+            paths::TOKEN,
+            &[
+                ("from_account", &c.from_account),
+                ("app_key", &c.app_key),
+                ("app_secret", "x"),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (errcode(&bad), bad["errmsg"].as_str()),
+            (codes::BAD_CREDENTIALS, Some("app_key或app_secret错误"))
+        );
         let (_, missing) = get(&mock, paths::TOKEN, &[("from_account", &c.from_account)]).await;
         assert_eq!(errcode(&missing), codes::MISSING_PARAMETER);
         assert_eq!(mock.token_calls(), 4);
@@ -91,21 +124,47 @@ async fn batch_get_has_the_documented_shape() {
         let mock = MockU8::start_with_sample_data(45).await.unwrap();
         let body = batch_get(&mock, &[("page_index", "2"), ("rows_per_page", "20")]).await;
         assert_eq!((errcode(&body), body["errmsg"].as_str()), ("0", Some("")));
-        for (k, v) in [("page_index", "2"), ("rows_per_page", "20"), ("row_count", "45"), ("page_count", "3")] {
+        for (k, v) in [
+            ("page_index", "2"),
+            ("rows_per_page", "20"),
+            ("row_count", "45"),
+            ("page_count", "3"),
+        ] {
             assert_eq!(body[k].as_str(), Some(v), "{k} is a string");
         }
         let records = body["customercontacts"].as_array().unwrap();
         assert_eq!(records.len(), 20);
         let documented = [
-            "code", "name", "ccuscode", "ccusname", "direct_leader_code", "direct_leader", "charge_person_code",
-            "charge_person", "be_main_linker", "title", "sex", "birthday", "native", "default", "position",
-            "mobile_phone", "office_phone", "email", "favorite", "wechat", "qq",
+            "code",
+            "name",
+            "ccuscode",
+            "ccusname",
+            "direct_leader_code",
+            "direct_leader",
+            "charge_person_code",
+            "charge_person",
+            "be_main_linker",
+            "title",
+            "sex",
+            "birthday",
+            "native",
+            "default",
+            "position",
+            "mobile_phone",
+            "office_phone",
+            "email",
+            "favorite",
+            "wechat",
+            "qq",
         ];
         for r in records {
             let r = r.as_object().unwrap();
             assert_eq!(r.len(), documented.len(), "{r:?}");
             for k in documented {
-                assert!(r.get(k).is_some_and(Value::is_string), "{k} is a string in {r:?}");
+                assert!(
+                    r.get(k).is_some_and(Value::is_string),
+                    "{k} is a string in {r:?}"
+                );
             }
             assert!(["0", "1"].contains(&r["be_main_linker"].as_str().unwrap()));
             assert!(["男", "女", "不详"].contains(&r["sex"].as_str().unwrap()));
@@ -113,7 +172,10 @@ async fn batch_get_has_the_documented_shape() {
         assert_eq!(records[0]["code"], "00000021");
 
         let defaults = batch_get(&mock, &[]).await;
-        assert_eq!(defaults["rows_per_page"], "20", "the SDK's default page size");
+        assert_eq!(
+            defaults["rows_per_page"], "20",
+            "the SDK's default page size"
+        );
         assert_eq!(defaults["page_index"], "1");
     })
     .await;
@@ -144,7 +206,11 @@ async fn bad_parameters_are_errcodes() {
         assert_eq!(errcode(&body), "0", "{body}");
         assert_eq!(body["customercontacts"].as_array().map(Vec::len), Some(0));
         let body = batch_get(&mock, &[("page_index", "99999999999999999999999")]).await;
-        assert_eq!(errcode(&body), codes::INVALID_PARAMETER, "beyond u64: {body}");
+        assert_eq!(
+            errcode(&body),
+            codes::INVALID_PARAMETER,
+            "beyond u64: {body}"
+        );
     })
     .await;
 }
@@ -158,32 +224,61 @@ async fn authentication_errors() {
             valid
                 .iter()
                 .filter(|(n, _)| n != k || v.is_some())
-                .map(|(n, old)| (n.clone(), if n == k { v.unwrap_or_default().to_owned() } else { old.clone() }))
+                .map(|(n, old)| {
+                    (
+                        n.clone(),
+                        if n == k {
+                            v.unwrap_or_default().to_owned()
+                        } else {
+                            old.clone()
+                        },
+                    )
+                })
                 .collect()
         };
         for (params, code) in [
             (with("token", None), codes::MISSING_PARAMETER),
             (with("to_account", None), codes::MISSING_PARAMETER),
-            (with("token", Some("00000000000000000000000000000000")), codes::TOKEN_INVALID),
+            (
+                with("token", Some("00000000000000000000000000000000")),
+                codes::TOKEN_INVALID,
+            ),
             (with("app_key", Some("opa0")), codes::BAD_CREDENTIALS),
             (with("from_account", Some("other")), codes::BAD_CREDENTIALS),
             (with("to_account", Some("other")), codes::NOT_AUTHORIZED),
         ] {
-            let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let pairs: Vec<(&str, &str)> = params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             for path in [paths::BATCH_GET, paths::GET] {
                 let (_, body) = get(&mock, path, &pairs).await;
                 assert_eq!(errcode(&body), code, "{path} {params:?}: {body}");
             }
         }
         let unknown = with("token", Some("0"));
-        let pairs: Vec<(&str, &str)> = unknown.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = unknown
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let (_, body) = get(&mock, paths::BATCH_GET, &pairs).await;
-        assert!(body["errmsg"].as_str().unwrap().contains("token"), "the client keys token refreshes on this: {body}");
+        assert!(
+            body["errmsg"].as_str().unwrap().contains("token"),
+            "the client keys token refreshes on this: {body}"
+        );
 
         // A token that was valid is rejected once the mock expires it.
         mock.expire_tokens();
-        let pairs: Vec<(&str, &str)> = valid.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let (_, body) = get(&mock, paths::GET, &[pairs.as_slice(), &[("id", "00000001")]].concat()).await;
+        let pairs: Vec<(&str, &str)> = valid
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let (_, body) = get(
+            &mock,
+            paths::GET,
+            &[pairs.as_slice(), &[("id", "00000001")]].concat(),
+        )
+        .await;
         assert_eq!(errcode(&body), codes::TOKEN_INVALID);
     })
     .await;
@@ -194,13 +289,24 @@ async fn get_needs_an_id() {
     bounded(async {
         let mock = MockU8::start_with_sample_data(5).await.unwrap();
         let params = auth(&mock).await;
-        let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let (_, body) = get(&mock, paths::GET, &pairs).await;
         assert_eq!(errcode(&body), codes::MISSING_PARAMETER);
-        let (_, body) = get(&mock, paths::GET, &[pairs.as_slice(), &[("id", "00000005")]].concat()).await;
+        let (_, body) = get(
+            &mock,
+            paths::GET,
+            &[pairs.as_slice(), &[("id", "00000005")]].concat(),
+        )
+        .await;
         assert_eq!(errcode(&body), "0");
         assert_eq!(body["customercontacts"]["code"], "00000005");
-        assert!(body["customercontacts"].is_object(), "one object, not a list");
+        assert!(
+            body["customercontacts"].is_object(),
+            "one object, not a list"
+        );
     })
     .await;
 }

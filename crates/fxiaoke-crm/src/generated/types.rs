@@ -62,6 +62,7 @@ pub mod error {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct AttachmentFile {
@@ -729,6 +730,7 @@ pub struct DescribeArg {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct DescribeData {
@@ -1065,6 +1067,7 @@ pub struct Employee {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct FieldDescribe {
@@ -1940,6 +1943,7 @@ pub struct GetUserByMobileResult {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct GoodsReceivedNoteObj {
@@ -2135,6 +2139,7 @@ pub struct GoodsReceivedNoteObj {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct GoodsReceivedNoteProductObj {
@@ -2646,6 +2651,7 @@ impl ::std::convert::TryFrom<::std::string::String> for LockStatusKnown {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct ObjectData {
@@ -2747,6 +2753,7 @@ pub struct ObjectData {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct ObjectDescribe {
@@ -2839,6 +2846,7 @@ for ObjectListArg {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct ObjectListData {
@@ -3109,6 +3117,7 @@ pub struct ObjectSummary {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct OrderPaymentObj {
@@ -3384,6 +3393,7 @@ pub struct OwnerChange {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct PaymentObj {
@@ -3811,6 +3821,7 @@ pub struct QueryResult {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct QueryResultData {

@@ -29,7 +29,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     if Route::parse(&path).is_none() {
-        return (StatusCode::NOT_FOUND, format!("no such endpoint in the Fxiaoke mock: {path}")).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            format!("no such endpoint in the Fxiaoke mock: {path}"),
+        )
+            .into_response();
     }
     if request.method() != Method::POST {
         return (
@@ -43,7 +47,11 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
         Ok(body) => handle(&shared, &path, &body),
         Err(e) => Some(envelope(
             &shared,
-            Err(ApiFail::new(codes::PARAM, "参数不合法", format!("cannot read the request body: {e}"))),
+            Err(ApiFail::new(
+                codes::PARAM,
+                "参数不合法",
+                format!("cannot read the request body: {e}"),
+            )),
             "OK",
         )),
     };
@@ -120,7 +128,11 @@ pub(crate) fn handle(shared: &Shared, path: &str, body: &[u8]) -> Option<Value> 
 }
 
 /// `{errorCode, errorMessage, errorDescription, traceId, ...fields}`.
-fn envelope(shared: &Shared, result: Result<Map<String, Value>, ApiFail>, ok_message: &str) -> Value {
+fn envelope(
+    shared: &Shared,
+    result: Result<Map<String, Value>, ApiFail>,
+    ok_message: &str,
+) -> Value {
     let mut out = Map::new();
     match result {
         Ok(fields) => {
@@ -146,7 +158,10 @@ fn fields(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Map<String,
 /// `30004` when `path` is over its quota.
 fn check_quota(shared: &Shared, token_endpoint: bool, path: &str) -> Result<(), ApiFail> {
     let (limiter, quota) = if token_endpoint {
-        (shared.token_limiter.as_ref(), shared.settings.token_rate_limit)
+        (
+            shared.token_limiter.as_ref(),
+            shared.settings.token_rate_limit,
+        )
     } else {
         (shared.limiter.as_ref(), shared.settings.rate_limit)
     };
@@ -166,7 +181,11 @@ fn check_quota(shared: &Shared, token_endpoint: bool, path: &str) -> Result<(), 
 fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiFail> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiFail::new(codes::PARAM, "参数不合法", "the request body must be a JSON object")),
+        Ok(_) => Err(ApiFail::new(
+            codes::PARAM,
+            "参数不合法",
+            "the request body must be a JSON object",
+        )),
         Err(e) => Err(ApiFail::new(
             codes::PARAM,
             "参数不合法",
@@ -197,19 +216,36 @@ fn token(shared: &Shared, path: &str, body: &[u8]) -> Result<Map<String, Value>,
         ));
     }
     if permanent_code != c.permanent_code {
-        return Err(ApiFail::new(codes::PERMANENT_CODE, "permanentCode is error", "永久授权码错误"));
+        return Err(ApiFail::new(
+            codes::PERMANENT_CODE,
+            "permanentCode is error",
+            "永久授权码错误",
+        ));
     }
     let token = shared.random_token();
-    shared.state().tokens.insert(token.clone(), std::time::Instant::now());
+    {
+        let mut state = shared.state();
+        state
+            .tokens
+            .insert(token.clone(), std::time::Instant::now());
+        state.issued.push(token.clone());
+    }
     Ok(fields([
         ("corpAccessToken", Value::from(token)),
         ("corpId", Value::from(c.corp_id.clone())),
-        ("expiresIn", Value::from(shared.settings.token_lifetime.as_secs())),
+        (
+            "expiresIn",
+            Value::from(shared.settings.token_lifetime.as_secs()),
+        ),
     ]))
 }
 
 /// Checks the three auth keys; returns the operator (`currentOpenUserId`) when required.
-fn authenticate(shared: &Shared, body: &Map<String, Value>, need_operator: bool) -> Result<String, ApiFail> {
+fn authenticate(
+    shared: &Shared,
+    body: &Map<String, Value>,
+    need_operator: bool,
+) -> Result<String, ApiFail> {
     let invalid = || {
         ApiFail::new(
             codes::TOKEN_INVALID,
@@ -265,7 +301,12 @@ fn authenticate(shared: &Shared, body: &Map<String, Value>, need_operator: bool)
     }
 }
 
-fn business(shared: &Shared, route: Route, path: &str, body: &[u8]) -> Result<Map<String, Value>, ApiFail> {
+fn business(
+    shared: &Shared,
+    route: Route,
+    path: &str,
+    body: &[u8],
+) -> Result<Map<String, Value>, ApiFail> {
     check_quota(shared, false, path)?;
     let body = parse_body(body)?;
     let operator = authenticate(shared, &body, route != Route::UserByMobile)?;
@@ -296,7 +337,10 @@ fn business(shared: &Shared, route: Route, path: &str, body: &[u8]) -> Result<Ma
     }
 }
 
-fn user_by_mobile(shared: &Shared, body: &Map<String, Value>) -> Result<Map<String, Value>, ApiFail> {
+fn user_by_mobile(
+    shared: &Shared,
+    body: &Map<String, Value>,
+) -> Result<Map<String, Value>, ApiFail> {
     let mobile = nonempty_str(body, "mobile")?.trim();
     let employees: Vec<Value> = shared
         .directory
@@ -319,7 +363,11 @@ fn is_custom(api_name: &str) -> bool {
 }
 
 fn define_type(api_name: &str) -> &'static str {
-    if is_custom(api_name) { "custom" } else { "package" }
+    if is_custom(api_name) {
+        "custom"
+    } else {
+        "package"
+    }
 }
 
 fn object_missing(api_name: &str, why: &str) -> ApiFail {
@@ -334,8 +382,15 @@ fn not_found(api_name: &str, id: &str) -> ApiFail {
 }
 
 /// Refuses edits of voided records, and of locked ones unless `skip_status`.
-fn check_editable(record: &Map<String, Value>, api_name: &str, skip_status: bool) -> Result<(), ApiFail> {
-    let id = record.get("_id").and_then(Value::as_str).unwrap_or_default();
+fn check_editable(
+    record: &Map<String, Value>,
+    api_name: &str,
+    skip_status: bool,
+) -> Result<(), ApiFail> {
+    let id = record
+        .get("_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if record.get("life_status").and_then(Value::as_str) == Some("invalid") {
         return Err(ApiFail::business(
             format!("数据已作废，不能编辑: {api_name} {id}"),
@@ -357,7 +412,11 @@ fn parse_details(value: Option<&Value>) -> Result<Details, ApiFail> {
     let map = match value {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Object(map)) => map,
-        Some(_) => return Err(ApiFail::param("details must be a map of detail API name to a list of records")),
+        Some(_) => {
+            return Err(ApiFail::param(
+                "details must be a map of detail API name to a list of records",
+            ));
+        }
     };
     let mut out = Vec::new();
     for (api_name, items) in map {
@@ -379,7 +438,10 @@ fn parse_details(value: Option<&Value>) -> Result<Details, ApiFail> {
 }
 
 fn given_id(record: &Map<String, Value>) -> Option<&str> {
-    record.get("_id").and_then(Value::as_str).filter(|s| !s.trim().is_empty())
+    record
+        .get("_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
 }
 
 fn id_list(data: &Map<String, Value>) -> Result<Vec<String>, ApiFail> {
@@ -396,19 +458,33 @@ fn id_list(data: &Map<String, Value>) -> Result<Vec<String>, ApiFail> {
 }
 
 fn owner_ids(value: Option<&Value>, index: usize) -> Result<Vec<Value>, ApiFail> {
-    let bad = || ApiFail::param(format!("Data[{index}].ownerId must be a non-empty list of employee ids"));
+    let bad = || {
+        ApiFail::param(format!(
+            "Data[{index}].ownerId must be a non-empty list of employee ids"
+        ))
+    };
     let scalar = |v: &Value| match v {
         Value::String(s) if !s.trim().is_empty() => Some(Value::String(s.trim().to_owned())),
         Value::Number(n) => Some(Value::String(n.to_string())),
         _ => None,
     };
     let ids: Vec<Value> = match value {
-        Some(Value::Array(items)) => items.iter().map(scalar).collect::<Option<_>>().ok_or_else(bad)?,
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(scalar)
+            .collect::<Option<_>>()
+            .ok_or_else(bad)?,
         // One doc page writes `"[1000]"`; accept that and a single id.
-        Some(Value::String(s)) if s.trim_start().starts_with('[') => match serde_json::from_str::<Value>(s) {
-            Ok(Value::Array(items)) => items.iter().map(scalar).collect::<Option<_>>().ok_or_else(bad)?,
-            _ => return Err(bad()),
-        },
+        Some(Value::String(s)) if s.trim_start().starts_with('[') => {
+            match serde_json::from_str::<Value>(s) {
+                Ok(Value::Array(items)) => items
+                    .iter()
+                    .map(scalar)
+                    .collect::<Option<_>>()
+                    .ok_or_else(bad)?,
+                _ => return Err(bad()),
+            }
+        }
         Some(v @ (Value::String(_) | Value::Number(_))) => scalar(v).into_iter().collect(),
         _ => return Err(bad()),
     };
@@ -468,7 +544,10 @@ impl Ctx<'_> {
             Some(Value::Object(m)) => m.clone(),
             _ => return Err(ApiFail::missing("object_data")),
         };
-        let api_name = match object_data.get("dataObjectApiName").or_else(|| self.data.get("dataObjectApiName")) {
+        let api_name = match object_data
+            .get("dataObjectApiName")
+            .or_else(|| self.data.get("dataObjectApiName"))
+        {
             Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
             _ => return Err(ApiFail::missing("dataObjectApiName")),
         };
@@ -489,7 +568,9 @@ impl Ctx<'_> {
         let mut seen = HashSet::new();
         for (detail_api, items) in &details {
             for id in items.iter().filter_map(given_id) {
-                if state.store.get(detail_api, id).is_some() || !seen.insert((detail_api.as_str(), id)) {
+                if state.store.get(detail_api, id).is_some()
+                    || !seen.insert((detail_api.as_str(), id))
+                {
                     return Err(ApiFail::business(
                         format!("数据已存在: {detail_api} {id}"),
                         "a detail record with this _id exists already",
@@ -515,7 +596,10 @@ impl Ctx<'_> {
         let skip_status = self.flag("skipDataStatusValidate");
         let stamp = self.stamp();
         let mut state = self.shared.state();
-        let record = state.store.get(&api_name, &id).ok_or_else(|| not_found(&api_name, &id))?;
+        let record = state
+            .store
+            .get(&api_name, &id)
+            .ok_or_else(|| not_found(&api_name, &id))?;
         check_editable(record, &api_name, skip_status)?;
         for (detail_api, items) in &details {
             for detail_id in items.iter().filter_map(given_id) {
@@ -538,9 +622,14 @@ impl Ctx<'_> {
                         state.store.update(&detail_api, &detail_id, item, stamp);
                     }
                     None => {
-                        state
-                            .store
-                            .create_detail(&api_name, &id, &detail_api, item, stamp, origin)?;
+                        state.store.create_detail(
+                            &api_name,
+                            &id,
+                            &detail_api,
+                            item,
+                            stamp,
+                            origin,
+                        )?;
                     }
                 }
             }
@@ -552,8 +641,14 @@ impl Ctx<'_> {
         let api_name = self.api_name()?;
         let id = nonempty_str(self.data, "objectDataId")?;
         let state = self.shared.state();
-        let record = state.store.get(api_name, id).ok_or_else(|| not_found(api_name, id))?;
-        Ok(fields([("data", Value::Object(query::project(record, None)))]))
+        let record = state
+            .store
+            .get(api_name, id)
+            .ok_or_else(|| not_found(api_name, id))?;
+        Ok(fields([(
+            "data",
+            Value::Object(query::project(record, None)),
+        )]))
     }
 
     fn query(&self) -> Result<Map<String, Value>, ApiFail> {
@@ -606,7 +701,10 @@ impl Ctx<'_> {
                 .get(&a, &i)
                 .is_some_and(|r| r.get("life_status").and_then(Value::as_str) == Some("invalid"));
             if !voided {
-                let changes = [("life_status", json!("invalid")), ("is_deleted", json!(true))];
+                let changes = [
+                    ("life_status", json!("invalid")),
+                    ("is_deleted", json!(true)),
+                ];
                 state.store.set_system(&a, &i, &changes, stamp);
             }
         }
@@ -618,7 +716,10 @@ impl Ctx<'_> {
         let ids = id_list(self.data)?;
         let mut state = self.shared.state();
         for id in &ids {
-            let record = state.store.get(api_name, id).ok_or_else(|| not_found(api_name, id))?;
+            let record = state
+                .store
+                .get(api_name, id)
+                .ok_or_else(|| not_found(api_name, id))?;
             if record.get("life_status").and_then(Value::as_str) != Some("invalid") {
                 return Err(ApiFail::business(
                     format!("请先作废数据: {api_name} {id}"),
@@ -639,17 +740,22 @@ impl Ctx<'_> {
         let ids = id_list(self.data)?;
         let stamp = self.stamp();
         let mut state = self.shared.state();
-        if let Some(id) = ids.iter().find(|id| state.store.get(api_name, id).is_none()) {
+        if let Some(id) = ids
+            .iter()
+            .find(|id| state.store.get(api_name, id).is_none())
+        {
             return Err(not_found(api_name, id));
         }
         for id in &ids {
             for (a, i) in state.store.family(api_name, id) {
-                let voided = state
-                    .store
-                    .get(&a, &i)
-                    .is_some_and(|r| r.get("life_status").and_then(Value::as_str) == Some("invalid"));
+                let voided = state.store.get(&a, &i).is_some_and(|r| {
+                    r.get("life_status").and_then(Value::as_str) == Some("invalid")
+                });
                 if voided {
-                    let changes = [("life_status", json!("normal")), ("is_deleted", json!(false))];
+                    let changes = [
+                        ("life_status", json!("normal")),
+                        ("is_deleted", json!(false)),
+                    ];
                     state.store.set_system(&a, &i, &changes, stamp);
                 }
             }
@@ -676,7 +782,10 @@ impl Ctx<'_> {
         }
         let stamp = self.stamp();
         let mut state = self.shared.state();
-        if let Some((id, _)) = changes.iter().find(|(id, _)| state.store.get(api_name, id).is_none()) {
+        if let Some((id, _)) = changes
+            .iter()
+            .find(|(id, _)| state.store.get(api_name, id).is_none())
+        {
             return Err(not_found(api_name, id));
         }
         for (id, owners) in changes {
@@ -690,7 +799,10 @@ impl Ctx<'_> {
 
 fn object_list(shared: &Shared) -> Map<String, Value> {
     let state = shared.state();
-    let mut names: Vec<String> = store::PRESET_OBJECTS.iter().map(|o| o.api_name.to_owned()).collect();
+    let mut names: Vec<String> = store::PRESET_OBJECTS
+        .iter()
+        .map(|o| o.api_name.to_owned())
+        .collect();
     let others: BTreeSet<&str> = state
         .store
         .api_names()
@@ -746,7 +858,9 @@ fn field_json(def: FieldDef, define_type: &str) -> Value {
             {"label": "正常", "value": "normal"}, {"label": "作废", "value": "invalid"},
             {"label": "未生效", "value": "ineffective"}, {"label": "审核中", "value": "under_review"},
             {"label": "变更中", "value": "in_change"}]),
-        "lock_status" => json!([{"label": "未锁定", "value": "0"}, {"label": "锁定", "value": "1"}]),
+        "lock_status" => {
+            json!([{"label": "未锁定", "value": "0"}, {"label": "锁定", "value": "1"}])
+        }
         _ => Value::Null,
     };
     if !options.is_null() {

@@ -92,7 +92,11 @@
 //!   ignored (no optimistic locking). Required fields are not enforced. The same-token reuse
 //!   within 6,600 s is not modelled: every token call issues a new token. A `getByMobile`
 //!   with an unknown number answers `errorCode 0` with an empty `empList`. `ownerId` values are
-//!   not checked against the directory.
+//!   not checked against the directory. Voiding a voided record succeeds without change (so
+//!   "void, then delete" can be retried). Any API name is accepted on its path: an object
+//!   without records queries as an empty page (only `describe` refuses unknown objects).
+//! - Quotas are counted per path for every request that reaches the mock, before the body is
+//!   parsed or authenticated, so a rejected call leaves no trace.
 //! - The directory holds two employees: the administrator of [`MockFxiaoke::credentials`] and
 //!   a sales rep (`FSUID_7B8A3925E40FA68630C0D7E9C3000002`, mobile `13900139000`).
 //! - `create_time`, `last_modified_time` and every field whose name ends in `time` or `date`
@@ -151,7 +155,11 @@ pub(crate) struct ApiFail {
 }
 
 impl ApiFail {
-    pub(crate) fn new(code: i64, message: impl Into<String>, description: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        code: i64,
+        message: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
         Self {
             code,
             message: message.into(),
@@ -311,6 +319,8 @@ pub(crate) struct State {
     pub(crate) store: Store,
     /// Issued tokens and when each was issued.
     pub(crate) tokens: HashMap<String, Instant>,
+    /// Every token ever issued, expired ones included (for leak checks in tests).
+    pub(crate) issued: Vec<String>,
 }
 
 /// Everything the handlers share.
@@ -330,7 +340,9 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(settings: MockSettings) -> Self {
-        let limiter = settings.rate_limit.map(|(max, window)| WindowLimiter::new(max, window));
+        let limiter = settings
+            .rate_limit
+            .map(|(max, window)| WindowLimiter::new(max, window));
         let token_limiter = settings
             .token_rate_limit
             .map(|(max, window)| WindowLimiter::new(max, window));
@@ -362,11 +374,17 @@ impl Shared {
     /// 32 random hex digits.
     pub(crate) fn random_token(&self) -> String {
         let n = self.trace_seq.fetch_add(1, Ordering::Relaxed);
-        format!("{:016x}{:016x}", random_u64(n), random_u64(n ^ 0x9e37_79b9_7f4a_7c15))
+        format!(
+            "{:016x}{:016x}",
+            random_u64(n),
+            random_u64(n ^ 0x9e37_79b9_7f4a_7c15)
+        )
     }
 
     pub(crate) fn employee(&self, open_user_id: &str) -> Option<&Employee> {
-        self.directory.iter().find(|e| e.open_user_id == open_user_id)
+        self.directory
+            .iter()
+            .find(|e| e.open_user_id == open_user_id)
     }
 }
 
@@ -424,7 +442,10 @@ impl MockFxiaoke {
     /// the administrator and a sales rep.
     pub async fn start_with_sample_data(n: usize) -> std::io::Result<Self> {
         let mock = Self::start().await?;
-        mock.shared.state().store.seed_samples(n, &[ADMIN_ID, SALES_ID]);
+        mock.shared
+            .state()
+            .store
+            .seed_samples(n, &[ADMIN_ID, SALES_ID]);
         Ok(mock)
     }
 
@@ -449,11 +470,17 @@ impl MockFxiaoke {
     /// dates → epoch ms). A record with an existing `_id` replaces it.
     pub fn insert(&self, api_name: &str, record: Map<String, Value>) -> String {
         let mut state = self.shared.state();
-        state.store.insert_backdoor(api_name, record, now_ms(), ADMIN_ID)
+        state
+            .store
+            .insert_backdoor(api_name, record, now_ms(), ADMIN_ID)
     }
 
     /// [`insert`](Self::insert) for many records.
-    pub fn insert_many(&self, api_name: &str, records: impl IntoIterator<Item = Map<String, Value>>) {
+    pub fn insert_many(
+        &self,
+        api_name: &str,
+        records: impl IntoIterator<Item = Map<String, Value>>,
+    ) {
         let now = now_ms();
         let mut state = self.shared.state();
         for record in records {
@@ -470,6 +497,12 @@ impl MockFxiaoke {
     /// Invalidates every token issued so far: the next business call answers `20016`.
     pub fn expire_tokens(&self) {
         self.shared.state().tokens.clear();
+    }
+
+    /// Every token the mock has issued, expired ones included: tests assert that none of them
+    /// leaks into logs or errors.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.state().issued.clone()
     }
 
     /// How many requests reached the token endpoint (rejected ones included).

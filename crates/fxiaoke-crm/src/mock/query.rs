@@ -71,7 +71,10 @@ pub(crate) const OPERATORS: &[(&str, Operator)] = &[
 impl Operator {
     /// The operator of a wire name (exact, upper case).
     pub(crate) fn parse(name: &str) -> Option<Self> {
-        OPERATORS.iter().find(|(n, _)| *n == name).map(|(_, op)| *op)
+        OPERATORS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, op)| *op)
     }
 
     /// How many values the operator needs: `(min, max)`.
@@ -157,13 +160,17 @@ fn list<'a>(value: Option<&'a Value>, name: &str) -> Result<&'a [Value], ApiFail
     match value {
         None | Some(Value::Null) => Ok(&[]),
         Some(Value::Array(items)) => Ok(items),
-        Some(_) => Err(ApiFail::param(format!("the parameter {name} must be a list"))),
+        Some(_) => Err(ApiFail::param(format!(
+            "the parameter {name} must be a list"
+        ))),
     }
 }
 
 fn parse_filter(value: &Value, index: usize) -> Result<Filter, ApiFail> {
     let Value::Object(f) = value else {
-        return Err(ApiFail::param(format!("filters[{index}] must be an object")));
+        return Err(ApiFail::param(format!(
+            "filters[{index}] must be an object"
+        )));
     };
     let field = match f.get("field_name") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
@@ -188,7 +195,9 @@ fn parse_filter(value: &Value, index: usize) -> Result<Filter, ApiFail> {
         .iter()
         .map(filter_value)
         .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| ApiFail::param(format!("filters[{index}].field_values must hold scalars")))?;
+        .ok_or_else(|| {
+            ApiFail::param(format!("filters[{index}].field_values must hold scalars"))
+        })?;
     let (min, max) = op.arity();
     if values.len() < min || max.is_some_and(|max| values.len() > max) {
         let wanted = match max {
@@ -214,7 +223,11 @@ fn parse_order(value: &Value, index: usize) -> Result<Order, ApiFail> {
     let asc = match o.get("isAsc") {
         None | Some(Value::Null) => true,
         Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(ApiFail::param(format!("orders[{index}].isAsc must be a boolean"))),
+        Some(_) => {
+            return Err(ApiFail::param(format!(
+                "orders[{index}].isAsc must be a boolean"
+            )));
+        }
     };
     Ok(Order { field, asc })
 }
@@ -229,13 +242,17 @@ pub(crate) fn parse(info: Option<&Value>, limits: Limits) -> Result<SearchQuery,
     };
     let requested = int_param(info.get("limit"), "limit")?.unwrap_or(DEFAULT_LIMIT as i64);
     if requested < 1 {
-        return Err(ApiFail::param(format!("limit must be at least 1, got {requested}")));
+        return Err(ApiFail::param(format!(
+            "limit must be at least 1, got {requested}"
+        )));
     }
     let requested = requested as u64;
     let limit = requested.min(u64::from(limits.max_limit.max(1)));
     let offset = int_param(info.get("offset"), "offset")?.unwrap_or(0);
     if offset < 0 {
-        return Err(ApiFail::param(format!("offset must not be negative, got {offset}")));
+        return Err(ApiFail::param(format!(
+            "offset must not be negative, got {offset}"
+        )));
     }
     let offset = offset as u64;
     if offset > u64::from(limits.max_offset) {
@@ -246,7 +263,7 @@ pub(crate) fn parse(info: Option<&Value>, limits: Limits) -> Result<SearchQuery,
             format!("offset 不能超过{max}"),
         ));
     }
-    if offset % requested != 0 && offset % limit != 0 {
+    if !offset.is_multiple_of(requested) && !offset.is_multiple_of(limit) {
         return Err(ApiFail::param(format!(
             "offset must be a multiple of limit (offset {offset}, limit {requested})"
         )));
@@ -271,7 +288,11 @@ pub(crate) fn parse(info: Option<&Value>, limits: Limits) -> Result<SearchQuery,
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| ApiFail::param("fieldProjection must be a list of field names"))?,
         ),
-        Some(_) => return Err(ApiFail::param("fieldProjection must be a list of field names")),
+        Some(_) => {
+            return Err(ApiFail::param(
+                "fieldProjection must be a list of field names",
+            ));
+        }
     };
     Ok(SearchQuery {
         limit,
@@ -364,7 +385,11 @@ pub(crate) fn matches(record: &Map<String, Value>, filter: &Filter) -> bool {
     let value = record.get(field);
     let elems = scalars(value);
     let vals = &filter.values;
-    let any_eq = || elems.iter().any(|e| vals.iter().any(|v| equal(field, e, v)));
+    let any_eq = || {
+        elems
+            .iter()
+            .any(|e| vals.iter().any(|v| equal(field, e, v)))
+    };
     let first = vals.first().map(String::as_str).unwrap_or_default();
     let any_cmp = |ok: fn(Ordering) -> bool| elems.iter().any(|e| ok(compare(field, e, first)));
     let any_text = |ok: fn(&str, &str) -> bool| elems.iter().any(|e| vals.iter().any(|v| ok(e, v)));
@@ -373,9 +398,9 @@ pub(crate) fn matches(record: &Map<String, Value>, filter: &Filter) -> bool {
             [lo, hi, ..] => (lo.as_str(), hi.as_str()),
             _ => return false,
         };
-        elems
-            .iter()
-            .any(|e| compare(field, e, lo) != Ordering::Less && compare(field, e, hi) != Ordering::Greater)
+        elems.iter().any(|e| {
+            compare(field, e, lo) != Ordering::Less && compare(field, e, hi) != Ordering::Greater
+        })
     };
     let eq = || any_eq() || (vals.iter().any(String::is_empty) && is_empty(&elems));
     match filter.op {
@@ -420,24 +445,36 @@ fn key(field: &str, value: Option<&Value>) -> Key {
 }
 
 fn id_of(record: &Map<String, Value>) -> &str {
-    record.get("_id").and_then(Value::as_str).unwrap_or_default()
+    record
+        .get("_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
-/// Orders records by `orders`, ties (and no orders) by `_id` ascending.
-pub(crate) fn compare_records(a: &Map<String, Value>, b: &Map<String, Value>, orders: &[Order]) -> Ordering {
-    for order in orders {
-        let f = order.field.as_str();
-        let o = key(f, a.get(f)).cmp(&key(f, b.get(f)));
+/// Orders two records by their precomputed order keys, ties (and no orders) by `_id` ascending.
+fn compare_keyed(a: &Keyed<'_>, b: &Keyed<'_>, orders: &[Order]) -> Ordering {
+    for ((ka, kb), order) in a.keys.iter().zip(&b.keys).zip(orders) {
+        let o = ka.cmp(kb);
         let o = if order.asc { o } else { o.reverse() };
         if o != Ordering::Equal {
             return o;
         }
     }
-    id_of(a).cmp(id_of(b))
+    a.id.cmp(b.id)
+}
+
+/// A matching record with its sort keys, computed once per query.
+struct Keyed<'a> {
+    keys: Vec<Key>,
+    id: &'a str,
+    record: &'a Map<String, Value>,
 }
 
 /// The fields of `record` to return.
-pub(crate) fn project(record: &Map<String, Value>, projection: Option<&[String]>) -> Map<String, Value> {
+pub(crate) fn project(
+    record: &Map<String, Value>,
+    projection: Option<&[String]>,
+) -> Map<String, Value> {
     let mut out = match projection {
         None => record.clone(),
         Some(fields) => fields
@@ -460,12 +497,24 @@ pub(crate) struct Page {
 }
 
 /// Runs `query` over `records`.
-pub(crate) fn execute<'a>(records: impl IntoIterator<Item = &'a Map<String, Value>>, query: &SearchQuery) -> Page {
-    let mut hits: Vec<&Map<String, Value>> = records
+pub(crate) fn execute<'a>(
+    records: impl IntoIterator<Item = &'a Map<String, Value>>,
+    query: &SearchQuery,
+) -> Page {
+    let mut hits: Vec<Keyed<'a>> = records
         .into_iter()
         .filter(|r| query.filters.iter().all(|f| matches(r, f)))
+        .map(|record| Keyed {
+            keys: query
+                .orders
+                .iter()
+                .map(|o| key(&o.field, record.get(&o.field)))
+                .collect(),
+            id: id_of(record),
+            record,
+        })
         .collect();
-    hits.sort_by(|a, b| compare_records(a, b, &query.orders));
+    hits.sort_by(|a, b| compare_keyed(a, b, &query.orders));
     let total = hits.len();
     let skip = usize::try_from(query.offset).unwrap_or(usize::MAX);
     let take = usize::try_from(query.limit).unwrap_or(usize::MAX);
@@ -473,7 +522,7 @@ pub(crate) fn execute<'a>(records: impl IntoIterator<Item = &'a Map<String, Valu
         .into_iter()
         .skip(skip)
         .take(take)
-        .map(|r| project(r, query.projection.as_deref()))
+        .map(|hit| project(hit.record, query.projection.as_deref()))
         .collect();
     Page { total, records }
 }
@@ -499,17 +548,24 @@ mod tests {
 
     fn records() -> Vec<Map<String, Value>> {
         vec![
-            rec(json!({"_id": "a1", "name": "20180302-000001", "payment_amount": "300.00", "payment_time": 1_517_328_000_000_i64,
-                "owner": ["FSUID_A"], "remark": "首付款 alpha", "tags__c": ["x", "y"], "flag__c": true})),
-            rec(json!({"_id": "a2", "name": "20180302-000002", "payment_amount": "20.5", "payment_time": 1_517_414_400_000_i64,
-                "owner": ["FSUID_B", "FSUID_C"], "remark": "", "tags__c": ["z"], "flag__c": false})),
-            rec(json!({"_id": "a3", "name": "20180303-000003", "payment_amount": "1000", "payment_time": 1_517_500_800_000_i64,
-                "owner": ["FSUID_A"], "tags__c": [], "nullable": null})),
+            rec(
+                json!({"_id": "a1", "name": "20180302-000001", "payment_amount": "300.00", "payment_time": 1_517_328_000_000_i64,
+                "owner": ["FSUID_A"], "remark": "首付款 alpha", "tags__c": ["x", "y"], "flag__c": true}),
+            ),
+            rec(
+                json!({"_id": "a2", "name": "20180302-000002", "payment_amount": "20.5", "payment_time": 1_517_414_400_000_i64,
+                "owner": ["FSUID_B", "FSUID_C"], "remark": "", "tags__c": ["z"], "flag__c": false}),
+            ),
+            rec(
+                json!({"_id": "a3", "name": "20180303-000003", "payment_amount": "1000", "payment_time": 1_517_500_800_000_i64,
+                "owner": ["FSUID_A"], "tags__c": [], "nullable": null}),
+            ),
         ]
     }
 
     fn ids(op: &str, field: &str, values: Value) -> Vec<String> {
-        let info = json!({"filters": [{"field_name": field, "field_values": values, "operator": op}]});
+        let info =
+            json!({"filters": [{"field_name": field, "field_values": values, "operator": op}]});
         let q = parse(Some(&info), LIMITS).unwrap();
         let data = records();
         execute(&data, &q)
@@ -535,9 +591,18 @@ mod tests {
         assert_eq!(ids("GT", "payment_amount", json!(["100"])), ["a1", "a3"]);
         assert_eq!(ids("GTE", "payment_amount", json!(["300"])), ["a1", "a3"]);
         assert_eq!(ids("LT", "payment_amount", json!([300])), ["a2"]);
-        assert_eq!(ids("LTE", "payment_amount", json!(["300.00"])), ["a1", "a2"]);
-        assert_eq!(ids("GT", "payment_time", json!(["1517328000000"])), ["a2", "a3"]);
-        assert_eq!(ids("LT", "payment_time", json!([1_517_414_400_000_i64])), ["a1"]);
+        assert_eq!(
+            ids("LTE", "payment_amount", json!(["300.00"])),
+            ["a1", "a2"]
+        );
+        assert_eq!(
+            ids("GT", "payment_time", json!(["1517328000000"])),
+            ["a2", "a3"]
+        );
+        assert_eq!(
+            ids("LT", "payment_time", json!([1_517_414_400_000_i64])),
+            ["a1"]
+        );
         // Text compare when not both numbers.
         assert_eq!(ids("GT", "name", json!(["20180302-000001"])), ["a2", "a3"]);
         assert_eq!(ids("GT", "_id", json!(["a1"])), ["a2", "a3"]);
@@ -571,7 +636,10 @@ mod tests {
     #[test]
     fn set_operators() {
         assert_eq!(ids("IN", "owner", json!(["FSUID_C", "FSUID_X"])), ["a2"]);
-        assert_eq!(ids("IN", "payment_amount", json!(["1000.00", "20.50"])), ["a2", "a3"]);
+        assert_eq!(
+            ids("IN", "payment_amount", json!(["1000.00", "20.50"])),
+            ["a2", "a3"]
+        );
         assert_eq!(ids("NIN", "owner", json!(["FSUID_A"])), ["a2"]);
         assert_eq!(ids("NIN", "remark", json!(["x"])), ["a1", "a2", "a3"]);
         assert_eq!(ids("CONTAINS", "tags__c", json!(["y"])), ["a1"]);
@@ -581,10 +649,20 @@ mod tests {
 
     #[test]
     fn between_is_inclusive() {
-        assert_eq!(ids("BETWEEN", "payment_amount", json!(["20.5", "300"])), ["a1", "a2"]);
-        assert_eq!(ids("NBETWEEN", "payment_amount", json!(["20.5", "300"])), ["a3"]);
         assert_eq!(
-            ids("BETWEEN", "payment_time", json!(["1517414400000", "1517500800000"])),
+            ids("BETWEEN", "payment_amount", json!(["20.5", "300"])),
+            ["a1", "a2"]
+        );
+        assert_eq!(
+            ids("NBETWEEN", "payment_amount", json!(["20.5", "300"])),
+            ["a3"]
+        );
+        assert_eq!(
+            ids(
+                "BETWEEN",
+                "payment_time",
+                json!(["1517414400000", "1517500800000"])
+            ),
             ["a2", "a3"]
         );
     }
@@ -607,17 +685,48 @@ mod tests {
         let e = bad(json!({"field_name": "a", "field_values": ["1"], "operator": "NE"}));
         assert_eq!(e.code, codes::PARAM);
         assert!(e.message.contains("unknown operator"), "{e:?}");
-        assert_eq!(bad(json!({"field_name": "a", "field_values": ["1"], "operator": "eq"})).code, codes::PARAM);
-        assert_eq!(bad(json!({"field_name": "a", "field_values": "1", "operator": "EQ"})).code, codes::PARAM);
-        assert_eq!(bad(json!({"field_name": "a", "field_values": [], "operator": "EQ"})).code, codes::PARAM);
-        assert_eq!(bad(json!({"field_name": "a", "field_values": ["1"], "operator": "BETWEEN"})).code, codes::PARAM);
-        assert_eq!(bad(json!({"field_name": "a", "field_values": [["1"]], "operator": "IN"})).code, codes::PARAM);
-        assert_eq!(bad(json!({"field_values": ["1"], "operator": "EQ"})).code, codes::PARAM);
-        assert_eq!(bad(json!({"field_name": "a", "field_values": ["1"]})).code, codes::PARAM);
-        assert_eq!(bad(json!("EQ")).code, codes::PARAM);
-        assert_eq!(parse(Some(&json!({"filters": {}})), LIMITS).unwrap_err().code, codes::PARAM);
         assert_eq!(
-            parse(Some(&json!({"orders": [{"fieldName": "a", "isAsc": "yes"}]})), LIMITS).unwrap_err().code,
+            bad(json!({"field_name": "a", "field_values": ["1"], "operator": "eq"})).code,
+            codes::PARAM
+        );
+        assert_eq!(
+            bad(json!({"field_name": "a", "field_values": "1", "operator": "EQ"})).code,
+            codes::PARAM
+        );
+        assert_eq!(
+            bad(json!({"field_name": "a", "field_values": [], "operator": "EQ"})).code,
+            codes::PARAM
+        );
+        assert_eq!(
+            bad(json!({"field_name": "a", "field_values": ["1"], "operator": "BETWEEN"})).code,
+            codes::PARAM
+        );
+        assert_eq!(
+            bad(json!({"field_name": "a", "field_values": [["1"]], "operator": "IN"})).code,
+            codes::PARAM
+        );
+        assert_eq!(
+            bad(json!({"field_values": ["1"], "operator": "EQ"})).code,
+            codes::PARAM
+        );
+        assert_eq!(
+            bad(json!({"field_name": "a", "field_values": ["1"]})).code,
+            codes::PARAM
+        );
+        assert_eq!(bad(json!("EQ")).code, codes::PARAM);
+        assert_eq!(
+            parse(Some(&json!({"filters": {}})), LIMITS)
+                .unwrap_err()
+                .code,
+            codes::PARAM
+        );
+        assert_eq!(
+            parse(
+                Some(&json!({"orders": [{"fieldName": "a", "isAsc": "yes"}]})),
+                LIMITS
+            )
+            .unwrap_err()
+            .code,
             codes::PARAM
         );
     }
@@ -650,14 +759,42 @@ mod tests {
         let e = parse(Some(&json!({"limit": 20, "offset": 30})), LIMITS).unwrap_err();
         assert_eq!(e.code, codes::PARAM);
         assert!(e.message.contains("multiple"));
-        assert_eq!(parse(Some(&json!({"limit": 0})), LIMITS).unwrap_err().code, codes::PARAM);
-        assert_eq!(parse(Some(&json!({"limit": -5})), LIMITS).unwrap_err().code, codes::PARAM);
-        assert_eq!(parse(Some(&json!({"offset": -20})), LIMITS).unwrap_err().code, codes::PARAM);
-        assert_eq!(parse(Some(&json!({"limit": "x"})), LIMITS).unwrap_err().code, codes::PARAM);
-        assert_eq!(parse(Some(&json!({"limit": 1.5})), LIMITS).unwrap_err().code, codes::PARAM);
-        assert_eq!(parse(Some(&json!([])), LIMITS).unwrap_err().code, codes::PARAM);
+        assert_eq!(
+            parse(Some(&json!({"limit": 0})), LIMITS).unwrap_err().code,
+            codes::PARAM
+        );
+        assert_eq!(
+            parse(Some(&json!({"limit": -5})), LIMITS).unwrap_err().code,
+            codes::PARAM
+        );
+        assert_eq!(
+            parse(Some(&json!({"offset": -20})), LIMITS)
+                .unwrap_err()
+                .code,
+            codes::PARAM
+        );
+        assert_eq!(
+            parse(Some(&json!({"limit": "x"})), LIMITS)
+                .unwrap_err()
+                .code,
+            codes::PARAM
+        );
+        assert_eq!(
+            parse(Some(&json!({"limit": 1.5})), LIMITS)
+                .unwrap_err()
+                .code,
+            codes::PARAM
+        );
+        assert_eq!(
+            parse(Some(&json!([])), LIMITS).unwrap_err().code,
+            codes::PARAM
+        );
         // Huge values do not overflow.
-        let e = parse(Some(&json!({"limit": u64::MAX, "offset": u64::MAX})), LIMITS).unwrap_err();
+        let e = parse(
+            Some(&json!({"limit": u64::MAX, "offset": u64::MAX})),
+            LIMITS,
+        )
+        .unwrap_err();
         assert_eq!(e.code, 10013);
     }
 
@@ -693,10 +830,18 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(run(json!([])), ["a", "b", "c", "d", "e"]);
-        assert_eq!(run(json!([{"fieldName": "amount", "isAsc": true}])), ["b", "c", "a", "e", "d"]);
-        assert_eq!(run(json!([{"fieldName": "amount", "isAsc": false}])), ["d", "e", "a", "b", "c"]);
         assert_eq!(
-            run(json!([{"fieldName": "k", "isAsc": true}, {"fieldName": "amount", "isAsc": false}])),
+            run(json!([{"fieldName": "amount", "isAsc": true}])),
+            ["b", "c", "a", "e", "d"]
+        );
+        assert_eq!(
+            run(json!([{"fieldName": "amount", "isAsc": false}])),
+            ["d", "e", "a", "b", "c"]
+        );
+        assert_eq!(
+            run(
+                json!([{"fieldName": "k", "isAsc": true}, {"fieldName": "amount", "isAsc": false}])
+            ),
             ["d", "e", "b", "a", "c"]
         );
     }
@@ -704,8 +849,19 @@ mod tests {
     #[test]
     fn sorting_mixed_values_never_panics() {
         let values = [
-            json!("2"), json!("10"), json!("1a"), json!(3), json!(true), json!(null), json!(["x", 1]),
-            json!({"a": 1}), json!(""), json!("1e3"), json!("-0"), json!("NaN"), json!("inf"),
+            json!("2"),
+            json!("10"),
+            json!("1a"),
+            json!(3),
+            json!(true),
+            json!(null),
+            json!(["x", 1]),
+            json!({"a": 1}),
+            json!(""),
+            json!("1e3"),
+            json!("-0"),
+            json!("NaN"),
+            json!("inf"),
         ];
         let data: Vec<_> = values
             .iter()
@@ -715,24 +871,37 @@ mod tests {
             .map(|(i, v)| rec(json!({"_id": format!("{:03}", (i * 37) % 200), "v": v})))
             .collect();
         for asc in [true, false] {
-            let q = parse(Some(&json!({"limit": 100, "orders": [{"fieldName": "v", "isAsc": asc}]})), LIMITS).unwrap();
+            let q = parse(
+                Some(&json!({"limit": 100, "orders": [{"fieldName": "v", "isAsc": asc}]})),
+                LIMITS,
+            )
+            .unwrap();
             assert_eq!(execute(&data, &q).total, 200);
         }
     }
 
     #[test]
     fn projection_keeps_id() {
-        let q = parse(Some(&json!({"fieldProjection": ["name", "missing"]})), LIMITS).unwrap();
+        let q = parse(
+            Some(&json!({"fieldProjection": ["name", "missing"]})),
+            LIMITS,
+        )
+        .unwrap();
         let data = records();
         let page = execute(&data, &q);
-        assert_eq!(page.records[0], rec(json!({"_id": "a1", "name": "20180302-000001"})));
+        assert_eq!(
+            page.records[0],
+            rec(json!({"_id": "a1", "name": "20180302-000001"}))
+        );
         // An empty projection returns everything; nulls are never returned.
         let q = parse(Some(&json!({"fieldProjection": []})), LIMITS).unwrap();
         let page = execute(&data, &q);
         assert!(page.records[0].contains_key("remark"));
         assert!(!page.records[2].contains_key("nullable"));
         assert_eq!(
-            parse(Some(&json!({"fieldProjection": [1]})), LIMITS).unwrap_err().code,
+            parse(Some(&json!({"fieldProjection": [1]})), LIMITS)
+                .unwrap_err()
+                .code,
             codes::PARAM
         );
     }
@@ -742,7 +911,9 @@ mod tests {
         assert_eq!(number("300.00"), number("300"));
         assert_eq!(number("1.5e3"), number("1500"));
         assert_eq!(number("+7"), number("7"));
-        for s in ["", "-", ".", "1_000", "5a99", "1e", "e5", " 1", "NaN", "inf", "1.2.3", "0x10"] {
+        for s in [
+            "", "-", ".", "1_000", "5a99", "1e", "e5", " 1", "NaN", "inf", "1.2.3", "0x10",
+        ] {
             assert_eq!(number(s), None, "{s}");
         }
         assert!(number("99999999999999999999999999999999999").is_none());

@@ -38,7 +38,9 @@ const ID_PREFIX: u32 = 0x5a99_22dd;
 /// typed date/date_time/time, and every field whose name (before a `__c` suffix) ends in
 /// `time` or `date`.
 pub(crate) fn is_date_field(api_name: &str, field: &str) -> bool {
-    if let Some(def) = object_def(api_name).and_then(|o| o.fields.iter().find(|f| f.api_name == field)) {
+    if let Some(def) =
+        object_def(api_name).and_then(|o| o.fields.iter().find(|f| f.api_name == field))
+    {
         return matches!(def.ty, "date" | "date_time" | "time");
     }
     let stem = field.strip_suffix("__c").unwrap_or(field);
@@ -80,7 +82,9 @@ pub(crate) fn link_field(master_api_name: &str) -> String {
     if let Some(stem) = master_api_name.strip_suffix("__c") {
         return format!("{stem}_id__c");
     }
-    let stem = master_api_name.strip_suffix("Obj").unwrap_or(master_api_name);
+    let stem = master_api_name
+        .strip_suffix("Obj")
+        .unwrap_or(master_api_name);
     let mut out = String::with_capacity(stem.len() + 4);
     for (i, c) in stem.chars().enumerate() {
         if c.is_uppercase() {
@@ -99,12 +103,21 @@ pub(crate) fn link_field(master_api_name: &str) -> String {
 /// `yyyyMMdd` of epoch ms in China time.
 fn china_day(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&crm_runtime::china_offset()).format("%Y%m%d").to_string())
+        .map(|t| {
+            t.with_timezone(&crm_runtime::china_offset())
+                .format("%Y%m%d")
+                .to_string()
+        })
         .unwrap_or_else(|| "19700101".to_owned())
 }
 
 fn str_list(values: &[&str]) -> Value {
-    Value::Array(values.iter().map(|v| Value::String((*v).to_owned())).collect())
+    Value::Array(
+        values
+            .iter()
+            .map(|v| Value::String((*v).to_owned()))
+            .collect(),
+    )
 }
 
 fn is_nonempty_list(v: Option<&Value>) -> bool {
@@ -178,7 +191,10 @@ impl Store {
 
     /// The records of `api_name` by `_id`.
     pub(crate) fn iter(&self, api_name: &str) -> impl Iterator<Item = &Map<String, Value>> {
-        self.tables.get(api_name).into_iter().flat_map(|t| t.records.values())
+        self.tables
+            .get(api_name)
+            .into_iter()
+            .flat_map(|t| t.records.values())
     }
 
     /// Copies of the records of `api_name`, by `_id`.
@@ -279,7 +295,10 @@ impl Store {
         record.insert("is_deleted".into(), Value::Bool(is_deleted));
         record.insert("lock_status".into(), Value::String(lock_status));
         record.insert("version".into(), version);
-        record.insert("object_describe_api_name".into(), Value::String(api_name.to_owned()));
+        record.insert(
+            "object_describe_api_name".into(),
+            Value::String(api_name.to_owned()),
+        );
         if !matches!(record.get("record_type"), Some(Value::String(s)) if !s.is_empty()) {
             record.insert("record_type".into(), Value::String("default__c".into()));
         }
@@ -295,13 +314,17 @@ impl Store {
     }
 
     /// [`create`](Self::create) through the back door: never fails.
-    pub(crate) fn insert_backdoor(&mut self, api_name: &str, record: Map<String, Value>, now_ms: i64, user: &str) -> String {
+    pub(crate) fn insert_backdoor(
+        &mut self,
+        api_name: &str,
+        record: Map<String, Value>,
+        now_ms: i64,
+        user: &str,
+    ) -> String {
         let stamp = Stamp { now_ms, user };
-        match self.create(api_name, record, stamp, Origin::Backdoor) {
-            Ok(id) => id,
-            // Unreachable: the back door replaces existing ids instead of failing.
-            Err(_) => String::new(),
-        }
+        // Never fails: the back door replaces existing ids instead of refusing them.
+        self.create(api_name, record, stamp, Origin::Backdoor)
+            .unwrap_or_default()
     }
 
     /// Creates a detail record of `master`, linked by [`link_field`]; it inherits the master's
@@ -320,7 +343,10 @@ impl Store {
             .entry(link)
             .or_insert_with(|| Value::String(master_id.to_owned()));
         if !is_nonempty_list(record.get("owner"))
-            && let Some(owner) = self.get(master_api, master_id).and_then(|m| m.get("owner")).cloned()
+            && let Some(owner) = self
+                .get(master_api, master_id)
+                .and_then(|m| m.get("owner"))
+                .cloned()
         {
             record.insert("owner".into(), owner);
         }
@@ -334,7 +360,13 @@ impl Store {
 
     /// Merges `fields` into an existing record (system fields and `owner` ignored) and bumps
     /// it. `false` if there is no such record.
-    pub(crate) fn update(&mut self, api_name: &str, id: &str, mut fields: Map<String, Value>, stamp: Stamp<'_>) -> bool {
+    pub(crate) fn update(
+        &mut self,
+        api_name: &str,
+        id: &str,
+        mut fields: Map<String, Value>,
+        stamp: Stamp<'_>,
+    ) -> bool {
         // Nulls clear fields: remember them before normalisation drops them.
         let cleared: Vec<String> = fields
             .iter()
@@ -358,7 +390,13 @@ impl Store {
     }
 
     /// Sets fields the server owns (life status, owner) and bumps the record.
-    pub(crate) fn set_system(&mut self, api_name: &str, id: &str, fields: &[(&str, Value)], stamp: Stamp<'_>) -> bool {
+    pub(crate) fn set_system(
+        &mut self,
+        api_name: &str,
+        id: &str,
+        fields: &[(&str, Value)],
+        stamp: Stamp<'_>,
+    ) -> bool {
         let Some(record) = self.get_mut(api_name, id) else {
             return false;
         };
@@ -373,7 +411,12 @@ impl Store {
     pub(crate) fn family(&self, api_name: &str, id: &str) -> Vec<(String, String)> {
         let mut out = vec![(api_name.to_owned(), id.to_owned())];
         if let Some(details) = self.links.get(&(api_name.to_owned(), id.to_owned())) {
-            out.extend(details.iter().filter(|(a, i)| self.get(a, i).is_some()).cloned());
+            out.extend(
+                details
+                    .iter()
+                    .filter(|(a, i)| self.get(a, i).is_some())
+                    .cloned(),
+            );
         }
         out
     }
@@ -395,7 +438,12 @@ impl Store {
         const BASE_TIME: i64 = 1_519_985_373_616; // 2018-03-02 18:09:33.616 +08:00
         const DAY: i64 = 86_400_000;
         const PAYMENT_DAY: i64 = 1_517_328_000_000; // 2018-01-31 00:00 +08:00
-        let owner = |i: usize| owners.get(i % owners.len().max(1)).copied().unwrap_or("FSUID_MOCK");
+        let owner = |i: usize| {
+            owners
+                .get(i % owners.len().max(1))
+                .copied()
+                .unwrap_or("FSUID_MOCK")
+        };
         let admin = owner(0);
         for i in 0..n {
             let create_time = BASE_TIME + (i as i64) * 3_600_000;
@@ -422,7 +470,9 @@ impl Store {
                 now_ms: create_time,
                 user: admin,
             };
-            let Value::Object(master) = master else { continue };
+            let Value::Object(master) = master else {
+                continue;
+            };
             let Ok(master_id) = self.create("PaymentObj", master, stamp, Origin::Backdoor) else {
                 continue;
             };
@@ -443,7 +493,14 @@ impl Store {
                     "last_modified_time": create_time,
                 });
                 if let Value::Object(detail) = detail {
-                    let _ = self.create_detail("PaymentObj", &master_id, "OrderPaymentObj", detail, stamp, Origin::Backdoor);
+                    let _ = self.create_detail(
+                        "PaymentObj",
+                        &master_id,
+                        "OrderPaymentObj",
+                        detail,
+                        stamp,
+                        Origin::Backdoor,
+                    );
                 }
             }
         }
@@ -463,7 +520,8 @@ impl Store {
                 "last_modified_time": create_time,
             });
             let Value::Object(note) = note else { continue };
-            let Ok(note_id) = self.create("GoodsReceivedNoteObj", note, stamp, Origin::Backdoor) else {
+            let Ok(note_id) = self.create("GoodsReceivedNoteObj", note, stamp, Origin::Backdoor)
+            else {
                 continue;
             };
             for j in 0..2_i64 {
@@ -494,7 +552,10 @@ impl Store {
 fn touch(record: &mut Map<String, Value>, stamp: Stamp<'_>) {
     let version = version_of(record).saturating_add(1);
     record.insert("version".into(), Value::from(version));
-    let previous = record.get("last_modified_time").and_then(Value::as_i64).unwrap_or(0);
+    let previous = record
+        .get("last_modified_time")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     record.insert(
         "last_modified_time".into(),
         Value::from(stamp.now_ms.max(previous.saturating_add(1))),
@@ -519,7 +580,12 @@ pub(crate) struct ObjectDef {
     pub(crate) fields: &'static [FieldDef],
 }
 
-const fn field(api_name: &'static str, ty: &'static str, label: &'static str, required: bool) -> FieldDef {
+const fn field(
+    api_name: &'static str,
+    ty: &'static str,
+    label: &'static str,
+    required: bool,
+) -> FieldDef {
     FieldDef {
         api_name,
         ty,
@@ -612,14 +678,21 @@ pub(crate) fn infer_type(api_name: &str, field: &str, value: &Value) -> &'static
         Value::Array(items) => {
             if items.iter().any(Value::is_object) {
                 "file_attachment"
-            } else if items.iter().any(|v| v.as_str().is_some_and(|s| s.starts_with("FSUID_"))) {
+            } else if items
+                .iter()
+                .any(|v| v.as_str().is_some_and(|s| s.starts_with("FSUID_")))
+            {
                 "employee"
             } else {
                 "select_many"
             }
         }
         Value::Object(_) => "group",
-        Value::String(s) if field.ends_with("_id") && s.len() >= 24 && s.chars().all(|c| c.is_ascii_hexdigit()) => {
+        Value::String(s)
+            if field.ends_with("_id")
+                && s.len() >= 24
+                && s.chars().all(|c| c.is_ascii_hexdigit()) =>
+        {
             "object_reference"
         }
         _ => "text",
@@ -729,7 +802,14 @@ mod tests {
     #[test]
     fn update_ignores_owner_and_system_fields() {
         let mut store = Store::default();
-        let id = store.create("PaymentObj", map(json!({"remark": "a", "x__c": 1})), STAMP, API).unwrap();
+        let id = store
+            .create(
+                "PaymentObj",
+                map(json!({"remark": "a", "x__c": 1})),
+                STAMP,
+                API,
+            )
+            .unwrap();
         let later = Stamp {
             now_ms: STAMP.now_ms,
             user: "FSUID_B",
@@ -755,9 +835,18 @@ mod tests {
     #[test]
     fn details_link_and_cascade() {
         let mut store = Store::default();
-        let m = store.create("PaymentObj", map(json!({"owner": ["FSUID_O"]})), STAMP, API).unwrap();
+        let m = store
+            .create("PaymentObj", map(json!({"owner": ["FSUID_O"]})), STAMP, API)
+            .unwrap();
         let d = store
-            .create_detail("PaymentObj", &m, "OrderPaymentObj", map(json!({"payment_amount": "1"})), STAMP, API)
+            .create_detail(
+                "PaymentObj",
+                &m,
+                "OrderPaymentObj",
+                map(json!({"payment_amount": "1"})),
+                STAMP,
+                API,
+            )
             .unwrap();
         let detail = store.get("OrderPaymentObj", &d).unwrap();
         assert_eq!(detail["payment_id"], json!(m));
@@ -784,7 +873,12 @@ mod tests {
         assert_eq!(r["last_modified_time"], json!(7));
         assert_eq!(r["name"], json!("n"));
         // Replaces.
-        store.insert_backdoor("Foo__c", map(json!({"_id": "abc"})), STAMP.now_ms, "FSUID_A");
+        store.insert_backdoor(
+            "Foo__c",
+            map(json!({"_id": "abc"})),
+            STAMP.now_ms,
+            "FSUID_A",
+        );
         assert_eq!(store.records("Foo__c").len(), 1);
     }
 
@@ -796,7 +890,10 @@ mod tests {
         b.seed_samples(7, &["FSUID_A", "FSUID_B"]);
         assert_eq!(a.records("PaymentObj"), b.records("PaymentObj"));
         assert_eq!(a.records("PaymentObj").len(), 7);
-        assert_eq!(a.records("OrderPaymentObj").len(), 1 + 2 + 3 + 1 + 2 + 3 + 1);
+        assert_eq!(
+            a.records("OrderPaymentObj").len(),
+            1 + 2 + 3 + 1 + 2 + 3 + 1
+        );
         assert_eq!(a.records("GoodsReceivedNoteObj").len(), 3);
         assert_eq!(a.records("GoodsReceivedNoteProductObj").len(), 6);
         let first = &a.records("PaymentObj")[0];
@@ -814,6 +911,14 @@ mod tests {
                 s.parse::<i64>().unwrap()
             })
             .sum();
-        assert_eq!(total, third["payment_amount"].as_str().unwrap().replace('.', "").parse::<i64>().unwrap());
+        assert_eq!(
+            total,
+            third["payment_amount"]
+                .as_str()
+                .unwrap()
+                .replace('.', "")
+                .parse::<i64>()
+                .unwrap()
+        );
     }
 }

@@ -15,7 +15,10 @@ const TOKEN: &str = "/cgi/corpAccessToken/get/V2";
 
 fn call(shared: &Shared, path: &str, body: &Value) -> Value {
     let answer = handle(shared, path, body.to_string().as_bytes()).expect("a served path");
-    assert!(answer["traceId"].as_str().is_some_and(|t| !t.is_empty()), "{answer}");
+    assert!(
+        answer["traceId"].as_str().is_some_and(|t| !t.is_empty()),
+        "{answer}"
+    );
     assert!(answer["errorCode"].is_i64(), "{answer}");
     answer
 }
@@ -63,7 +66,12 @@ fn fail(shared: &Shared, token: &str, path: &str, body: Value) -> Value {
 }
 
 fn query_ids(shared: &Shared, token: &str, api: &str, info: Value) -> (i64, Vec<String>) {
-    let answer = ok(shared, token, QUERY, json!({"data": {"dataObjectApiName": api, "search_query_info": info}}));
+    let answer = ok(
+        shared,
+        token,
+        QUERY,
+        json!({"data": {"dataObjectApiName": api, "search_query_info": info}}),
+    );
     let data = &answer["data"];
     let ids = data["dataList"]
         .as_array()
@@ -117,7 +125,10 @@ fn token_endpoint() {
     body.as_object_mut().unwrap().remove("appSecret");
     let answer = call(&shared, TOKEN, &body);
     assert_eq!(code(&answer), 10006);
-    assert_eq!(answer["errorMessage"], "the parameter appSecret is missing or illegal");
+    assert_eq!(
+        answer["errorMessage"],
+        "the parameter appSecret is missing or illegal"
+    );
     assert_eq!(shared.token_calls.load(Ordering::Relaxed), 6);
 }
 
@@ -154,7 +165,10 @@ fn endpoint_quota_is_per_path() {
     for _ in 0..3 {
         ok(&shared, &token, create, doc_payment_create());
     }
-    assert_eq!(code(&fail(&shared, &token, create, doc_payment_create())), 30004);
+    assert_eq!(
+        code(&fail(&shared, &token, create, doc_payment_create())),
+        30004
+    );
     assert_eq!(shared.state().store.records("PaymentObj").len(), 3);
     assert_eq!(shared.rate_rejections.load(Ordering::Relaxed), 2);
 }
@@ -171,7 +185,10 @@ fn authentication() {
     wrong["corpAccessToken"] = json!("0123456789abcdef0123456789abcdef");
     let answer = call(&shared, QUERY, &wrong);
     assert_eq!(code(&answer), 20016);
-    assert_eq!(answer["errorMessage"], "the cropId,cropAccessToken or authorization is error");
+    assert_eq!(
+        answer["errorMessage"],
+        "the cropId,cropAccessToken or authorization is error"
+    );
     wrong["corpAccessToken"] = json!(42);
     assert_eq!(code(&call(&shared, QUERY, &wrong)), 20016);
 
@@ -215,9 +232,15 @@ fn user_by_mobile() {
     assert_eq!(answer["empList"][0]["mobile"], json!(c.mobile));
     assert!(answer["empList"][0]["mainDepartmentIds"].is_array());
     let unknown = json!({"corpAccessToken": token, "corpId": c.corp_id, "mobile": "10000000000"});
-    assert_eq!(call(&shared, "/cgi/user/getByMobile", &unknown)["empList"], json!([]));
+    assert_eq!(
+        call(&shared, "/cgi/user/getByMobile", &unknown)["empList"],
+        json!([])
+    );
     let missing = json!({"corpAccessToken": token, "corpId": c.corp_id});
-    assert_eq!(code(&call(&shared, "/cgi/user/getByMobile", &missing)), 10006);
+    assert_eq!(
+        code(&call(&shared, "/cgi/user/getByMobile", &missing)),
+        10006
+    );
 }
 
 #[test]
@@ -228,12 +251,20 @@ fn create_and_get_the_documents_payment() {
     let id = answer["dataId"].as_str().unwrap().to_owned();
     assert_eq!(id.len(), 24);
 
-    let got = ok(&shared, &token, GET, json!({"data": {"dataObjectApiName": "PaymentObj", "objectDataId": id}}));
+    let got = ok(
+        &shared,
+        &token,
+        GET,
+        json!({"data": {"dataObjectApiName": "PaymentObj", "objectDataId": id}}),
+    );
     let r = &got["data"];
     assert_eq!(r["_id"], json!(id));
     assert_eq!(r["payment_amount"], "1");
     assert_eq!(r["payment_time"], 1_517_328_000_000_i64);
-    assert_eq!(r["owner"], json!(["FSUID_7B8A3925E40FA68630C0D7E9C3XXXXXX"]));
+    assert_eq!(
+        r["owner"],
+        json!(["FSUID_7B8A3925E40FA68630C0D7E9C3XXXXXX"])
+    );
     assert_eq!(r["created_by"], json!([shared.credentials.open_user_id]));
     assert_eq!(r["life_status"], "normal");
     assert_eq!(r["lock_status"], "0");
@@ -257,7 +288,12 @@ fn create_and_get_the_documents_payment() {
     );
     assert_eq!(total, 1);
 
-    let missing = fail(&shared, &token, GET, json!({"data": {"dataObjectApiName": "PaymentObj", "objectDataId": "nope"}}));
+    let missing = fail(
+        &shared,
+        &token,
+        GET,
+        json!({"data": {"dataObjectApiName": "PaymentObj", "objectDataId": "nope"}}),
+    );
     assert_eq!(code(&missing), BUSINESS_ERROR);
 }
 
@@ -274,13 +310,25 @@ fn create_the_documents_goods_received_note_and_honour_flags() {
             {"product_id": "c8658c7ac31a4686904bb38752640281", "goods_received_amount": 856_325, "remark": "OpenApi test",
              "object_describe_api_name": "GoodsReceivedNoteProductObj"}]}
     }});
-    let id = ok(&shared, &token, CREATE, body)["dataId"].as_str().unwrap().to_owned();
-    let note = shared.state().store.get("GoodsReceivedNoteObj", &id).cloned().unwrap();
+    let id = ok(&shared, &token, CREATE, body)["dataId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let note = shared
+        .state()
+        .store
+        .get("GoodsReceivedNoteObj", &id)
+        .cloned()
+        .unwrap();
     assert_eq!(note["create_time"], 1_500_000_000_000_i64);
     assert_eq!(note["name"].as_str().unwrap(), "20170714-000001");
     let lines = shared.state().store.records("GoodsReceivedNoteProductObj");
     assert_eq!(lines.len(), 2);
-    assert!(lines.iter().all(|l| l["goods_received_note_id"] == json!(id)));
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["goods_received_note_id"] == json!(id))
+    );
     assert_eq!(lines[1]["goods_received_amount"], "856325");
 }
 
@@ -290,18 +338,36 @@ fn custom_objects_need_the_custom_path() {
     let custom = json!({"data": {"object_data": {"dataObjectApiName": "object_Nyeoj__c", "field_a__c": 5, "name": "甲"}}});
     let answer = fail(&shared, &token, CREATE, custom.clone());
     assert_eq!(code(&answer), BUSINESS_ERROR);
-    assert!(answer["errorMessage"].as_str().unwrap().contains("对象不存在"));
+    assert!(
+        answer["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("对象不存在")
+    );
     let id = ok(&shared, &token, "/cgi/crm/custom/v2/data/create", custom)["dataId"]
         .as_str()
         .unwrap()
         .to_owned();
-    let record = shared.state().store.get("object_Nyeoj__c", &id).cloned().unwrap();
+    let record = shared
+        .state()
+        .store
+        .get("object_Nyeoj__c", &id)
+        .cloned()
+        .unwrap();
     assert_eq!(record["field_a__c"], "5");
     assert_eq!(record["name"], "甲");
-    let answer = fail(&shared, &token, "/cgi/crm/custom/v2/data/create", doc_payment_create());
+    let answer = fail(
+        &shared,
+        &token,
+        "/cgi/crm/custom/v2/data/create",
+        doc_payment_create(),
+    );
     assert_eq!(code(&answer), BUSINESS_ERROR);
     let query = json!({"data": {"dataObjectApiName": "object_Nyeoj__c", "search_query_info": {}}});
-    assert_eq!(code(&fail(&shared, &token, QUERY, query.clone())), BUSINESS_ERROR);
+    assert_eq!(
+        code(&fail(&shared, &token, QUERY, query.clone())),
+        BUSINESS_ERROR
+    );
     ok(&shared, &token, "/cgi/crm/custom/v2/data/query", query);
 }
 
@@ -316,7 +382,12 @@ fn update_merges_fields_and_details() {
         .as_str()
         .unwrap()
         .to_owned();
-    let before = shared.state().store.get("PaymentObj", &id).cloned().unwrap();
+    let before = shared
+        .state()
+        .store
+        .get("PaymentObj", &id)
+        .cloned()
+        .unwrap();
     let body = json!({"data": {
         "object_data": {"dataObjectApiName": "PaymentObj", "_id": id, "remark": "测试更新003", "payment_term": "2",
             "owner": ["FSUID_SOMEONE"], "version": "2", "life_status": "invalid", "extra__c": 3.5},
@@ -325,7 +396,12 @@ fn update_merges_fields_and_details() {
             {"order_id": "974789b4d13040fcbb9d0ae35cxxxxxx", "payment_amount": 100}]}
     }});
     ok(&shared, &token, UPDATE, body);
-    let after = shared.state().store.get("PaymentObj", &id).cloned().unwrap();
+    let after = shared
+        .state()
+        .store
+        .get("PaymentObj", &id)
+        .cloned()
+        .unwrap();
     assert_eq!(after["remark"], "测试更新003");
     assert_eq!(after["payment_term"], "2");
     assert_eq!(after["extra__c"], "3.5");
@@ -342,13 +418,23 @@ fn update_merges_fields_and_details() {
 
     // Unknown ids fail, and a failed update changes nothing.
     let unknown = json!({"data": {"object_data": {"dataObjectApiName": "PaymentObj", "_id": "nope", "remark": "x"}}});
-    assert_eq!(code(&fail(&shared, &token, UPDATE, unknown)), BUSINESS_ERROR);
+    assert_eq!(
+        code(&fail(&shared, &token, UPDATE, unknown)),
+        BUSINESS_ERROR
+    );
     let bad_detail = json!({"data": {
         "object_data": {"dataObjectApiName": "PaymentObj", "_id": id, "remark": "never"},
         "details": {"OrderPaymentObj": [{"_id": "nope", "payment_amount": "1"}]}}});
-    assert_eq!(code(&fail(&shared, &token, UPDATE, bad_detail)), BUSINESS_ERROR);
-    assert_eq!(shared.state().store.get("PaymentObj", &id).unwrap()["remark"], "测试更新003");
-    let no_id = json!({"data": {"object_data": {"dataObjectApiName": "PaymentObj", "remark": "x"}}});
+    assert_eq!(
+        code(&fail(&shared, &token, UPDATE, bad_detail)),
+        BUSINESS_ERROR
+    );
+    assert_eq!(
+        shared.state().store.get("PaymentObj", &id).unwrap()["remark"],
+        "测试更新003"
+    );
+    let no_id =
+        json!({"data": {"object_data": {"dataObjectApiName": "PaymentObj", "remark": "x"}}});
     assert_eq!(code(&fail(&shared, &token, UPDATE, no_id)), 10006);
 }
 
@@ -357,17 +443,26 @@ fn locked_records_need_skip_data_status_validate() {
     let (shared, token) = setup();
     let id = shared.state().store.insert_backdoor(
         "object_x__c",
-        json!({"lock_status": "1", "name": "locked"}).as_object().cloned().unwrap(),
+        json!({"lock_status": "1", "name": "locked"})
+            .as_object()
+            .cloned()
+            .unwrap(),
         now_ms(),
         ADMIN_ID,
     );
     let path = "/cgi/crm/custom/v2/data/update";
     let body = json!({"data": {"object_data": {"dataObjectApiName": "object_x__c", "_id": id, "name": "changed"}}});
-    assert_eq!(code(&fail(&shared, &token, path, body.clone())), BUSINESS_ERROR);
+    assert_eq!(
+        code(&fail(&shared, &token, path, body.clone())),
+        BUSINESS_ERROR
+    );
     let mut skip = body;
     skip["data"]["skipDataStatusValidate"] = json!(true);
     ok(&shared, &token, path, skip);
-    assert_eq!(shared.state().store.get("object_x__c", &id).unwrap()["name"], "changed");
+    assert_eq!(
+        shared.state().store.get("object_x__c", &id).unwrap()["name"],
+        "changed"
+    );
 }
 
 #[test]
@@ -381,10 +476,18 @@ fn invalid_delete_recover_and_change_owner() {
     let delete = json!({"data": {"dataObjectApiName": api, "idList": [id]}});
     let answer = fail(&shared, &token, "/cgi/crm/v2/data/delete", delete.clone());
     assert_eq!(code(&answer), BUSINESS_ERROR);
-    assert!(answer["errorMessage"].as_str().unwrap().contains("请先作废"));
+    assert!(
+        answer["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("请先作废")
+    );
 
     let batch = json!({"data": {"dataObjectApiName": api, "object_data_id": [id]}});
-    assert_eq!(code(&fail(&shared, &token, "/cgi/crm/v2/data/invalid", batch)), 10006);
+    assert_eq!(
+        code(&fail(&shared, &token, "/cgi/crm/v2/data/invalid", batch)),
+        10006
+    );
     let invalid = json!({"data": {"dataObjectApiName": api, "object_data_id": id}});
     ok(&shared, &token, "/cgi/crm/v2/data/invalid", invalid.clone());
     ok(&shared, &token, "/cgi/crm/v2/data/invalid", invalid.clone()); // idempotent
@@ -394,40 +497,79 @@ fn invalid_delete_recover_and_change_owner() {
         assert_eq!(r["life_status"], "invalid");
         assert_eq!(r["is_deleted"], true);
         assert_eq!(r["version"], 2);
-        assert_eq!(state.store.records("OrderPaymentObj")[0]["life_status"], "invalid");
+        assert_eq!(
+            state.store.records("OrderPaymentObj")[0]["life_status"],
+            "invalid"
+        );
     }
     // Voided records are still returned by get and query.
-    ok(&shared, &token, GET, json!({"data": {"dataObjectApiName": api, "objectDataId": id}}));
-    let edit = json!({"data": {"object_data": {"dataObjectApiName": api, "_id": id, "remark": "x"}}});
+    ok(
+        &shared,
+        &token,
+        GET,
+        json!({"data": {"dataObjectApiName": api, "objectDataId": id}}),
+    );
+    let edit =
+        json!({"data": {"object_data": {"dataObjectApiName": api, "_id": id, "remark": "x"}}});
     assert_eq!(code(&fail(&shared, &token, UPDATE, edit)), BUSINESS_ERROR);
 
     let recover = json!({"data": {"dataObjectApiName": api, "idList": [id]}});
     ok(&shared, &token, "/cgi/crm/v2/data/recover", recover);
-    assert_eq!(shared.state().store.get("PaymentObj", &id).unwrap()["life_status"], "normal");
-    assert_eq!(shared.state().store.records("OrderPaymentObj")[0]["is_deleted"], false);
+    assert_eq!(
+        shared.state().store.get("PaymentObj", &id).unwrap()["life_status"],
+        "normal"
+    );
+    assert_eq!(
+        shared.state().store.records("OrderPaymentObj")[0]["is_deleted"],
+        false
+    );
 
     let change = json!({"data": {"dataObjectApiName": api, "Data": [{"objectDataId": id, "ownerId": [SALES_ID]}]}});
     ok(&shared, &token, "/cgi/crm/v2/data/changeOwner", change);
-    assert_eq!(shared.state().store.get("PaymentObj", &id).unwrap()["owner"], json!([SALES_ID]));
+    assert_eq!(
+        shared.state().store.get("PaymentObj", &id).unwrap()["owner"],
+        json!([SALES_ID])
+    );
     let string_form = json!({"data": {"dataObjectApiName": api, "Data": [{"objectDataId": id, "ownerId": "[1000]"}]}});
     ok(&shared, &token, "/cgi/crm/v2/data/changeOwner", string_form);
-    assert_eq!(shared.state().store.get("PaymentObj", &id).unwrap()["owner"], json!(["1000"]));
-    let bad = json!({"data": {"dataObjectApiName": api, "Data": [{"objectDataId": id, "ownerId": []}]}});
-    assert_eq!(code(&fail(&shared, &token, "/cgi/crm/v2/data/changeOwner", bad)), 10006);
+    assert_eq!(
+        shared.state().store.get("PaymentObj", &id).unwrap()["owner"],
+        json!(["1000"])
+    );
+    let bad =
+        json!({"data": {"dataObjectApiName": api, "Data": [{"objectDataId": id, "ownerId": []}]}});
+    assert_eq!(
+        code(&fail(&shared, &token, "/cgi/crm/v2/data/changeOwner", bad)),
+        10006
+    );
     let unknown = json!({"data": {"dataObjectApiName": api, "Data": [{"objectDataId": "nope", "ownerId": ["x"]}]}});
-    assert_eq!(code(&fail(&shared, &token, "/cgi/crm/v2/data/changeOwner", unknown)), BUSINESS_ERROR);
+    assert_eq!(
+        code(&fail(
+            &shared,
+            &token,
+            "/cgi/crm/v2/data/changeOwner",
+            unknown
+        )),
+        BUSINESS_ERROR
+    );
 
     ok(&shared, &token, "/cgi/crm/v2/data/invalid", invalid);
     ok(&shared, &token, "/cgi/crm/v2/data/delete", delete.clone());
     assert!(shared.state().store.records("PaymentObj").is_empty());
     assert!(shared.state().store.records("OrderPaymentObj").is_empty());
-    assert_eq!(code(&fail(&shared, &token, "/cgi/crm/v2/data/delete", delete)), BUSINESS_ERROR);
+    assert_eq!(
+        code(&fail(&shared, &token, "/cgi/crm/v2/data/delete", delete)),
+        BUSINESS_ERROR
+    );
 }
 
 #[test]
 fn query_paging_rules() {
     let (shared, token) = setup();
-    shared.state().store.seed_samples(250, &[ADMIN_ID, SALES_ID]);
+    shared
+        .state()
+        .store
+        .seed_samples(250, &[ADMIN_ID, SALES_ID]);
     let answer = fail(
         &shared,
         &token,
@@ -549,7 +691,12 @@ fn object_list_and_describe() {
     assert_eq!(objects[4]["isActive"], true);
 
     let describe = "/cgi/crm/v2/object/describe";
-    let answer = ok(&shared, &token, describe, json!({"apiName": "PaymentObj", "includeDetail": true}));
+    let answer = ok(
+        &shared,
+        &token,
+        describe,
+        json!({"apiName": "PaymentObj", "includeDetail": true}),
+    );
     let d = &answer["data"]["describe"];
     assert_eq!(d["api_name"], "PaymentObj");
     assert_eq!(d["fields"]["payment_amount"]["type"], "currency");
@@ -557,14 +704,27 @@ fn object_list_and_describe() {
     assert_eq!(d["fields"]["owner"]["type"], "employee");
     assert_eq!(d["fields"]["account_id"]["is_required"], true);
     assert_eq!(d["fields"]["payment_amount"]["api_name"], "payment_amount");
-    let answer = ok(&shared, &token, describe, json!({"data": {"apiName": "object_Nyeoj__c"}}));
+    let answer = ok(
+        &shared,
+        &token,
+        describe,
+        json!({"data": {"apiName": "object_Nyeoj__c"}}),
+    );
     let f = &answer["data"]["describe"]["fields"];
     assert_eq!(f["field_a__c"]["type"], "text"); // stored as the string "1"
     assert_eq!(f["due_date__c"]["type"], "date_time");
     assert_eq!(f["flag__c"]["type"], "true_or_false");
     assert_eq!(f["flag__c"]["define_type"], "custom");
     assert!(f.get("name__r").is_none());
-    assert_eq!(code(&fail(&shared, &token, describe, json!({"apiName": "NoSuchObj"}))), BUSINESS_ERROR);
+    assert_eq!(
+        code(&fail(
+            &shared,
+            &token,
+            describe,
+            json!({"apiName": "NoSuchObj"})
+        )),
+        BUSINESS_ERROR
+    );
     assert_eq!(code(&fail(&shared, &token, describe, json!({}))), 10006);
 }
 
@@ -600,14 +760,28 @@ fn no_input_panics() {
         json!(-1e300),
         json!(u64::MAX),
     ];
-    let raw: [&[u8]; 6] = [b"", b"{", b"not json", b"\xff\xfe", b"[[[[[[[[[[", b"{\"a\":1}garbage"];
+    let raw: [&[u8]; 6] = [
+        b"",
+        b"{",
+        b"not json",
+        b"\xff\xfe",
+        b"[[[[[[[[[[",
+        b"{\"a\":1}garbage",
+    ];
     for path in paths {
         for body in raw {
             let answer = handle(&shared, path, body).unwrap();
             assert_eq!(answer["errorCode"], 10006, "{path}: {answer}");
         }
         for w in &weird {
-            let mut bodies = vec![w.clone(), authed(&shared, &token, json!({"data": w, "apiName": w, "mobile": w}))];
+            let mut bodies = vec![
+                w.clone(),
+                authed(
+                    &shared,
+                    &token,
+                    json!({"data": w, "apiName": w, "mobile": w}),
+                ),
+            ];
             for key in [
                 "object_data",
                 "details",
@@ -618,7 +792,11 @@ fn no_input_panics() {
                 "Data",
                 "search_query_info",
             ] {
-                bodies.push(authed(&shared, &token, json!({"data": {"dataObjectApiName": "PaymentObj", key: w}})));
+                bodies.push(authed(
+                    &shared,
+                    &token,
+                    json!({"data": {"dataObjectApiName": "PaymentObj", key: w}}),
+                ));
             }
             for key in ["limit", "offset", "filters", "orders", "fieldProjection"] {
                 bodies.push(authed(
@@ -654,12 +832,22 @@ fn no_input_panics() {
 mod http {
     use super::*;
 
-    async fn post(client: &reqwest::Client, mock: &MockFxiaoke, path: &str, body: &Value) -> reqwest::Response {
+    async fn post(
+        client: &reqwest::Client,
+        mock: &MockFxiaoke,
+        path: &str,
+        body: &Value,
+    ) -> reqwest::Response {
         let url = mock.base_url().join(path.trim_start_matches('/')).unwrap();
         client.post(url).json(body).send().await.unwrap()
     }
 
-    async fn post_json(client: &reqwest::Client, mock: &MockFxiaoke, path: &str, body: &Value) -> Value {
+    async fn post_json(
+        client: &reqwest::Client,
+        mock: &MockFxiaoke,
+        path: &str,
+        body: &Value,
+    ) -> Value {
         let response = post(client, mock, path, body).await;
         assert_eq!(response.status(), 200);
         response.json().await.unwrap()
@@ -703,9 +891,16 @@ mod http {
         record.insert("remark".into(), json!("by insert"));
         record.insert("payment_amount".into(), json!(12.5));
         let id = mock.insert("PaymentObj", record);
-        let stored = mock.records("PaymentObj").into_iter().find(|r| r["_id"] == json!(id)).unwrap();
+        let stored = mock
+            .records("PaymentObj")
+            .into_iter()
+            .find(|r| r["_id"] == json!(id))
+            .unwrap();
         assert_eq!(stored["payment_amount"], "12.5");
-        mock.insert_many("object_x__c", (0..3).map(|i| json!({"n": i}).as_object().cloned().unwrap()));
+        mock.insert_many(
+            "object_x__c",
+            (0..3).map(|i| json!({"n": i}).as_object().cloned().unwrap()),
+        );
         assert_eq!(mock.records("object_x__c").len(), 3);
 
         // Faults from the runtime's control.
@@ -720,13 +915,24 @@ mod http {
         let (fresh, _) = get_token(&client, &mock).await;
         let mut body = body;
         body["corpAccessToken"] = json!(fresh);
-        assert_eq!(post_json(&client, &mock, QUERY, &body).await["errorCode"], 0);
+        assert_eq!(
+            post_json(&client, &mock, QUERY, &body).await["errorCode"],
+            0
+        );
 
         // Not the API's: unknown path, wrong method, bad JSON.
         assert_eq!(post(&client, &mock, "/cgi/nope", &body).await.status(), 404);
         let url = mock.base_url().join("cgi/crm/v2/data/query").unwrap();
         assert_eq!(client.get(url.clone()).send().await.unwrap().status(), 405);
-        let answer: Value = client.post(url).body("{oops").send().await.unwrap().json().await.unwrap();
+        let answer: Value = client
+            .post(url)
+            .body("{oops")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(answer["errorCode"], 10006);
         assert!(answer["traceId"].is_string());
     }
@@ -742,9 +948,15 @@ mod http {
         let client = reqwest::Client::new();
         let body = json!({});
         for _ in 0..2 {
-            assert_eq!(post_json(&client, &mock, QUERY, &body).await["errorCode"], 20017);
+            assert_eq!(
+                post_json(&client, &mock, QUERY, &body).await["errorCode"],
+                20017
+            );
         }
-        assert_eq!(post_json(&client, &mock, QUERY, &body).await["errorCode"], 30004);
+        assert_eq!(
+            post_json(&client, &mock, QUERY, &body).await["errorCode"],
+            30004
+        );
         assert_eq!(mock.rate_limit_rejections(), 1);
     }
 
@@ -752,7 +964,12 @@ mod http {
     async fn sample_data_is_deterministic() {
         let a = MockFxiaoke::start_with_sample_data(12).await.unwrap();
         let b = MockFxiaoke::start_with_sample_data(12).await.unwrap();
-        for api in ["PaymentObj", "OrderPaymentObj", "GoodsReceivedNoteObj", "GoodsReceivedNoteProductObj"] {
+        for api in [
+            "PaymentObj",
+            "OrderPaymentObj",
+            "GoodsReceivedNoteObj",
+            "GoodsReceivedNoteProductObj",
+        ] {
             assert_eq!(a.records(api), b.records(api));
         }
         assert_eq!(a.credentials(), b.credentials());

@@ -362,6 +362,7 @@ impl ::std::default::Default for BatchGetQuery {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct BatchGetResponse {
@@ -493,6 +494,7 @@ pub struct BatchGetResponse {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct Contact {
@@ -675,6 +677,7 @@ pub struct GetContactQuery {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct GetContactResponse {
@@ -722,6 +725,7 @@ pub struct GetContactResponse {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct TokenInfo {
@@ -819,6 +823,7 @@ pub struct TokenQuery {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct TokenResponse {

@@ -14,7 +14,9 @@ use serde::Serialize;
 
 use super::state::{Injection, State};
 use super::{DEFAULT_ROWS_PER_PAGE, codes, paths};
-use crate::generated::types::{BatchGetResponse, Contact, GetContactResponse, TokenInfo, TokenResponse};
+use crate::generated::types::{
+    BatchGetResponse, Contact, GetContactResponse, TokenInfo, TokenResponse,
+};
 
 const JSON: &str = "application/json;charset=UTF-8";
 
@@ -49,7 +51,10 @@ impl U8Error {
         // Echo at most a short prefix of what was sent; never echo a credential (no credential
         // is ever validated through this path).
         let shown: String = value.chars().take(32).collect();
-        Self::new(codes::INVALID_PARAMETER, format!("参数{name}格式错误: {shown:?}"))
+        Self::new(
+            codes::INVALID_PARAMETER,
+            format!("参数{name}格式错误: {shown:?}"),
+        )
     }
 }
 
@@ -70,13 +75,16 @@ fn respond(result: Result<String, U8Error>) -> Response {
 
 fn injected(injection: Injection) -> Response {
     match injection {
-        Injection::Errcode { code, message } => json_response(StatusCode::OK, error_body(&code, &message)),
+        Injection::Errcode { code, message } => {
+            json_response(StatusCode::OK, error_body(&code, &message))
+        }
         Injection::Raw(body) => json_response(StatusCode::OK, body),
     }
 }
 
 fn to_body<T: Serialize>(value: &T) -> Result<String, U8Error> {
-    serde_json::to_string(value).map_err(|e| U8Error::new(codes::INTERNAL, format!("服务器内部错误: {e}")))
+    serde_json::to_string(value)
+        .map_err(|e| U8Error::new(codes::INTERNAL, format!("服务器内部错误: {e}")))
 }
 
 /// The query string as name/value pairs (percent-decoding never fails; bad UTF-8 is replaced).
@@ -84,7 +92,11 @@ struct Params(Vec<(String, String)>);
 
 impl Params {
     fn parse(query: Option<&str>) -> Self {
-        Self(url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect())
+        Self(
+            url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
 
     /// The first value of `name`; an empty or blank value counts as absent.
@@ -129,8 +141,14 @@ fn issue_token(state: &State, params: &Params) -> Result<String, U8Error> {
     let app_key = params.required("app_key")?;
     let app_secret = params.required("app_secret")?;
     let c = &state.credentials;
-    if from_account != c.from_account || app_key != c.app_key || app_secret != c.app_secret.expose_secret() {
-        return Err(U8Error::new(codes::BAD_CREDENTIALS, "app_key或app_secret错误"));
+    if from_account != c.from_account
+        || app_key != c.app_key
+        || app_secret != c.app_secret.expose_secret()
+    {
+        return Err(U8Error::new(
+            codes::BAD_CREDENTIALS,
+            "app_key或app_secret错误",
+        ));
     }
     let (id, lifetime) = state.issue_token(app_key);
     // Whole seconds, rounded up, so a sub-second lifetime still reads as "expires soon".
@@ -140,7 +158,9 @@ fn issue_token(state: &State, params: &Params) -> Result<String, U8Error> {
         errmsg: Some(String::new()),
         token: Some(TokenInfo {
             appkey: Some(app_key.to_owned()),
-            expires_in: Some(LenientInt::number(i64::try_from(seconds).unwrap_or(i64::MAX))),
+            expires_in: Some(LenientInt::number(
+                i64::try_from(seconds).unwrap_or(i64::MAX),
+            )),
             id: Some(SecretString::new(id)),
             extra: serde_json::Map::new(),
         }),
@@ -158,19 +178,25 @@ fn authorize(state: &State, params: &Params) -> Result<(), U8Error> {
     let token = params.required("token")?;
     let c = &state.credentials;
     if from_account != c.from_account || app_key != c.app_key {
-        return Err(U8Error::new(codes::BAD_CREDENTIALS, "from_account或app_key错误"));
+        return Err(U8Error::new(
+            codes::BAD_CREDENTIALS,
+            "from_account或app_key错误",
+        ));
     }
     if !state.token_valid(token, app_key) {
         return Err(U8Error::new(codes::TOKEN_INVALID, "token无效或已过期"));
     }
     if to_account != c.to_account {
         let shown: String = to_account.chars().take(32).collect();
-        return Err(U8Error::new(codes::NOT_AUTHORIZED, format!("提供方{shown}未授权此应用")));
+        return Err(U8Error::new(
+            codes::NOT_AUTHORIZED,
+            format!("提供方{shown}未授权此应用"),
+        ));
     }
-    if let Some(ds) = params.get("ds_sequence") {
-        if !ds.trim().parse::<u64>().is_ok_and(|n| n >= 1) {
-            return Err(U8Error::invalid("ds_sequence", ds));
-        }
+    if let Some(ds) = params.get("ds_sequence")
+        && !ds.trim().parse::<u64>().is_ok_and(|n| n >= 1)
+    {
+        return Err(U8Error::invalid("ds_sequence", ds));
     }
     Ok(())
 }
@@ -179,7 +205,15 @@ fn authorize(state: &State, params: &Params) -> Result<(), U8Error> {
 
 /// 关键字 (keyword) filters: the field contains the value (case-insensitively, like SQL
 /// Server's default `LIKE '%…%'`).
-const KEYWORD_FILTERS: &[&str] = &["name", "ccusname", "direct_leader", "charge_person", "email", "favorite", "wechat"];
+const KEYWORD_FILTERS: &[&str] = &[
+    "name",
+    "ccusname",
+    "direct_leader",
+    "charge_person",
+    "email",
+    "favorite",
+    "wechat",
+];
 
 /// Exact filters: the field equals the value.
 const EXACT_FILTERS: &[&str] = &[
@@ -256,8 +290,14 @@ impl Filter {
                 f.exact.push((name, v.to_owned()));
             }
         }
-        f.be_main_linker = params.get("be_main_linker").map(|v| flag("be_main_linker", v)).transpose()?;
-        f.default = params.get("default").map(|v| flag("default", v)).transpose()?;
+        f.be_main_linker = params
+            .get("be_main_linker")
+            .map(|v| flag("be_main_linker", v))
+            .transpose()?;
+        f.default = params
+            .get("default")
+            .map(|v| flag("default", v))
+            .transpose()?;
         if let Some(v) = params.get("birthday") {
             let date = v.trim().parse::<LenientDate>().ok().and_then(|d| d.date());
             f.birthday = Some(date.ok_or_else(|| U8Error::invalid("birthday", v))?);
@@ -269,10 +309,17 @@ impl Filter {
         let code = text(c, "code");
         self.code_begin.as_deref().is_none_or(|b| code >= b)
             && self.code_end.as_deref().is_none_or(|e| code <= e)
-            && self.keywords.iter().all(|(f, v)| text(c, f).to_lowercase().contains(v.as_str()))
+            && self
+                .keywords
+                .iter()
+                .all(|(f, v)| text(c, f).to_lowercase().contains(v.as_str()))
             && self.exact.iter().all(|(f, v)| text(c, f) == v)
-            && self.be_main_linker.is_none_or(|b| c.be_main_linker.map(bool::from).unwrap_or(false) == b)
-            && self.default.is_none_or(|b| c.default.map(bool::from).unwrap_or(false) == b)
+            && self
+                .be_main_linker
+                .is_none_or(|b| c.be_main_linker.map(bool::from).unwrap_or(false) == b)
+            && self
+                .default
+                .is_none_or(|b| c.default.map(bool::from).unwrap_or(false) == b)
             && self
                 .birthday
                 .is_none_or(|d| c.birthday.as_ref().and_then(LenientDate::date) == Some(d))
@@ -303,7 +350,9 @@ fn list(state: &State, params: &Params) -> Result<String, U8Error> {
     let filter = Filter::parse(params)?;
     let (records, row_count, rows_per_page) = {
         let data = state.data();
-        let rows = data.max_page_size.map_or(requested_rows, |max| requested_rows.min(max.max(1)));
+        let rows = data
+            .max_page_size
+            .map_or(requested_rows, |max| requested_rows.min(max.max(1)));
         let skip = page_index.saturating_sub(1).saturating_mul(rows);
         let mut row_count: u64 = 0;
         let mut records = Vec::new();
@@ -343,7 +392,10 @@ fn find(state: &State, params: &Params) -> Result<String, U8Error> {
     let contact = state.data().contacts.get(id).cloned();
     let Some(contact) = contact else {
         let shown: String = id.chars().take(32).collect();
-        return Err(U8Error::new(codes::NOT_FOUND, format!("客户联系人{shown}不存在")));
+        return Err(U8Error::new(
+            codes::NOT_FOUND,
+            format!("客户联系人{shown}不存在"),
+        ));
     };
     to_body(&GetContactResponse {
         customercontacts: Some(contact),

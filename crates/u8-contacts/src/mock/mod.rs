@@ -79,7 +79,7 @@ pub mod paths {
     pub const GET: &str = "/api/customercontacts/get";
 }
 
-/// The error codes the mock answers with. **Invented** except [`APP_NOT_ONLINE`]: U8's real
+/// The error codes the mock answers with. **Invented** except [`codes::APP_NOT_ONLINE`]: U8's real
 /// codes are unknown (VENDORS.md §3.5).
 pub mod codes {
     /// Wrong `from_account`, `app_key` or `app_secret` (`app_key或app_secret错误`).
@@ -282,7 +282,11 @@ impl MockU8 {
 
     /// Every token issued so far, oldest first (for tests that check a token never leaks).
     pub fn issued_tokens(&self) -> Vec<SecretString> {
-        self.state.issued_tokens().into_iter().map(SecretString::new).collect()
+        self.state
+            .issued_tokens()
+            .into_iter()
+            .map(SecretString::new)
+            .collect()
     }
 
     /// Caps `rows_per_page` (the response then echoes the capped value and a `page_count` to
@@ -299,13 +303,15 @@ impl MockU8 {
 
     /// Like [`MockU8::fail_next_with_errcode`], for requests to `path` only (see [`paths`]).
     pub fn fail_next_with_errcode_on(&self, path: &str, n: usize, errcode: &str, errmsg: &str) {
-        self.state.inject(Some(path), n, Self::errcode(errcode, errmsg));
+        self.state
+            .inject(Some(path), n, Self::errcode(errcode, errmsg));
     }
 
     /// The next request to `path` gets `body` verbatim (HTTP 200, JSON content type), e.g. a
     /// malformed record to test decoding.
     pub fn respond_next_raw(&self, path: &str, body: impl Into<String>) {
-        self.state.inject(Some(path), 1, Injection::Raw(body.into()));
+        self.state
+            .inject(Some(path), 1, Injection::Raw(body.into()));
     }
 
     /// Drops every pending errcode or raw injection (not the transport faults of

@@ -55,16 +55,34 @@ const GIVEN_NAMES: &[&str] = &[
     "杰", "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "志远",
 ];
 
-const POSITIONS: &[&str] = &["采购经理", "总经理", "财务主管", "销售代表", "技术工程师", "行政助理", "", ""];
+const POSITIONS: &[&str] = &[
+    "采购经理",
+    "总经理",
+    "财务主管",
+    "销售代表",
+    "技术工程师",
+    "行政助理",
+    "",
+    "",
+];
 const FAVORITES: &[&str] = &["篮球", "旅游", "书法", "摄影", "钓鱼", "围棋", "", "音乐"];
-const NATIVES: &[&str] = &["天津", "北京", "河北保定", "山东济南", "", "江苏苏州", "四川成都"];
+const NATIVES: &[&str] = &[
+    "天津",
+    "北京",
+    "河北保定",
+    "山东济南",
+    "",
+    "江苏苏州",
+    "四川成都",
+];
 
 fn pick<T: Copy>(items: &[T], i: usize) -> Option<T> {
     items.get(i % items.len().max(1)).copied()
 }
 
 fn name_of(i: usize) -> (String, &'static str) {
-    let (surname, pinyin) = pick(SURNAMES, i).unwrap_or(("张", "zhang"));
+    // Not `i`: customers take contacts in turn (`i % 7`), and each should get varied surnames.
+    let (surname, pinyin) = pick(SURNAMES, i * 13 + i / CUSTOMERS.len()).unwrap_or(("张", "zhang"));
     let given = pick(GIVEN_NAMES, i * 7 + i / SURNAMES.len()).unwrap_or("伟");
     (format!("{surname}{given}"), pinyin)
 }
@@ -105,9 +123,27 @@ pub(crate) fn normalize(mut c: Contact) -> Contact {
         ($($f:ident),*) => { $( if c.$f.is_none() { c.$f = blank.$f.clone(); } )* };
     }
     fill!(
-        be_main_linker, birthday, ccuscode, ccusname, charge_person, charge_person_code, code, default,
-        direct_leader, direct_leader_code, email, favorite, mobile_phone, name, native, office_phone,
-        position, qq, sex, title, wechat
+        be_main_linker,
+        birthday,
+        ccuscode,
+        ccusname,
+        charge_person,
+        charge_person_code,
+        code,
+        default,
+        direct_leader,
+        direct_leader_code,
+        email,
+        favorite,
+        mobile_phone,
+        name,
+        native,
+        office_phone,
+        position,
+        qq,
+        sex,
+        title,
+        wechat
     );
     c
 }
@@ -116,7 +152,8 @@ pub(crate) fn normalize(mut c: Contact) -> Contact {
 pub(crate) fn sample_contact(i: usize) -> Contact {
     let (cus_code, cus_name, area, domain) = pick(CUSTOMERS, i).unwrap_or(CUSTOMERS[0]);
     let customer_index = i % CUSTOMERS.len();
-    let (charge_code, charge_name) = pick(CHARGE_PERSONS, customer_index).unwrap_or(CHARGE_PERSONS[0]);
+    let (charge_code, charge_name) =
+        pick(CHARGE_PERSONS, customer_index).unwrap_or(CHARGE_PERSONS[0]);
     let (name, pinyin) = name_of(i);
     let sex = match i % 5 {
         0 | 1 => "男",
@@ -129,15 +166,24 @@ pub(crate) fn sample_contact(i: usize) -> Contact {
         ("女", _) => "女士",
         _ => "",
     };
-    let birthday = if i % 4 == 0 {
+    let birthday = if i.is_multiple_of(4) {
         String::new()
     } else {
-        let date = format!("{}-{:02}-{:02}", 1960 + (i * 7) % 40, (i * 5) % 12 + 1, (i * 11) % 28 + 1);
+        let date = format!(
+            "{}-{:02}-{:02}",
+            1960 + (i * 7) % 40,
+            (i * 5) % 12 + 1,
+            (i * 11) % 28 + 1
+        );
         // U8 sometimes sends a date with a time part (VENDORS.md §3.3).
-        if i % 10 == 3 { format!("{date} 00:00:00.000") } else { date }
+        if i % 10 == 3 {
+            format!("{date} 00:00:00.000")
+        } else {
+            date
+        }
     };
     // The first contact of each customer leads the others of some of its contacts.
-    let leader = (i >= CUSTOMERS.len() && i % 3 != 0).then_some(customer_index);
+    let leader = (i >= CUSTOMERS.len() && !i.is_multiple_of(3)).then_some(customer_index);
     let mobile_prefix = pick(&[3, 5, 8, 9], i).unwrap_or(3);
     let mut c = blank_contact();
     c.code = Some(format!("{:08}", i + 1));
@@ -150,15 +196,18 @@ pub(crate) fn sample_contact(i: usize) -> Contact {
         c.direct_leader_code = Some(format!("{:08}", l + 1));
         c.direct_leader = Some(name_of(l).0);
     }
-    c.be_main_linker = Some(StrBool::new(i % 3 == 0));
-    c.default = Some(StrBool::new(i < CUSTOMERS.len() || i % 11 == 0));
+    c.be_main_linker = Some(StrBool::new(i.is_multiple_of(3)));
+    c.default = Some(StrBool::new(i < CUSTOMERS.len() || i.is_multiple_of(11)));
     c.title = Some(title.to_owned());
     c.sex = Some(sex.to_owned());
     c.birthday = Some(birthday.parse().unwrap_or_default());
     c.native = Some(pick(NATIVES, i / 2).unwrap_or("").to_owned());
     c.position = Some(pick(POSITIONS, i / 3).unwrap_or("").to_owned());
     if i % 6 != 1 {
-        c.mobile_phone = Some(format!("1{mobile_prefix}{:09}", (i as u64 * 7_919_993 + 12_345_678) % 1_000_000_000));
+        c.mobile_phone = Some(format!(
+            "1{mobile_prefix}{:09}",
+            (i as u64 * 7_919_993 + 12_345_678) % 1_000_000_000
+        ));
     }
     if i % 3 != 2 {
         c.office_phone = Some(format!("{area}-{:08}", 23_450_000 + i));
@@ -170,8 +219,11 @@ pub(crate) fn sample_contact(i: usize) -> Contact {
     if i % 4 != 1 {
         c.wechat = Some(format!("wx_{pinyin}{:03}", (i * 37) % 1000));
     }
-    if i % 3 != 0 {
-        c.qq = Some(format!("{}", 100_000_000 + (i as u64 * 37_513) % 900_000_000));
+    if !i.is_multiple_of(3) {
+        c.qq = Some(format!(
+            "{}",
+            100_000_000 + (i as u64 * 37_513) % 900_000_000
+        ));
     }
     c
 }

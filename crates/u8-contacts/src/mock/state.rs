@@ -60,7 +60,11 @@ fn mix(mut z: u64) -> u64 {
 
 /// The next free code after the largest numeric code, 8 digits like U8's own.
 fn next_code(contacts: &BTreeMap<String, Contact>) -> String {
-    let max = contacts.keys().filter_map(|k| k.parse::<u64>().ok()).max().unwrap_or(0);
+    let max = contacts
+        .keys()
+        .filter_map(|k| k.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
     format!("{:08}", max.saturating_add(1))
 }
 
@@ -94,7 +98,10 @@ impl State {
 
     pub(crate) fn insert_many(&self, contacts: impl IntoIterator<Item = Contact>) -> Vec<String> {
         let mut data = self.data();
-        contacts.into_iter().map(|c| Self::insert_locked(&mut data, c)).collect()
+        contacts
+            .into_iter()
+            .map(|c| Self::insert_locked(&mut data, c))
+            .collect()
     }
 
     fn insert_locked(data: &mut Data, contact: Contact) -> String {
@@ -123,7 +130,11 @@ impl State {
         let mut data = self.data();
         data.next_token += 1;
         let n = data.next_token;
-        let id = format!("{:016x}{:016x}", mix(self.seed ^ n), mix(self.seed.rotate_left(32) ^ n.wrapping_mul(31)));
+        let id = format!(
+            "{:016x}{:016x}",
+            mix(self.seed ^ n),
+            mix(self.seed.rotate_left(32) ^ n.wrapping_mul(31))
+        );
         let lifetime = data.token_lifetime;
         data.tokens.insert(
             id.clone(),
@@ -164,11 +175,16 @@ impl State {
     /// The first pending injection that applies to `path`, removed from the queue.
     pub(crate) fn take_injection(&self, path: &str) -> Option<Injection> {
         let mut queue = self.injections.lock().unwrap_or_else(|e| e.into_inner());
-        let i = queue.iter().position(|(p, _)| p.as_deref().is_none_or(|p| p == path))?;
+        let i = queue
+            .iter()
+            .position(|(p, _)| p.as_deref().is_none_or(|p| p == path))?;
         queue.remove(i).map(|(_, injection)| injection)
     }
 
     pub(crate) fn clear_injections(&self) {
-        self.injections.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.injections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }

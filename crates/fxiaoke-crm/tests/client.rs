@@ -1,0 +1,560 @@
+//! The fxiaoke client against its embedded mock (and wiremock for hand-made bodies).
+#![cfg(feature = "mock")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use fxiaoke_crm::mock::{MockFxiaoke, MockSettings};
+use fxiaoke_crm::types::{
+    GoodsReceivedNoteObj, GoodsReceivedNoteProductObj, OrderPaymentObj, PaymentObj,
+};
+use fxiaoke_crm::{
+    Details, Error, FilterOperator, ObjectData, RateLimit, RateLimits, WriteOptions, api_code,
+};
+use serde_json::{Map, Value, json};
+
+fn record(i: usize) -> Map<String, Value> {
+    json!({
+        "account_id": format!("acc{:04}", i % 50),
+        "payment_amount": format!("{}.00", 100 + i),
+        "payment_time": 1_517_328_000_000_i64 + i as i64 * 86_400_000,
+        "remark": format!("第{i}笔"),
+        "field_a1b2__c": format!("custom {i}"),
+    })
+    .as_object()
+    .unwrap()
+    .clone()
+}
+
+async fn mock_without_limits() -> MockFxiaoke {
+    MockFxiaoke::start_with(MockSettings::without_rate_limits())
+        .await
+        .unwrap()
+}
+
+fn unlimited(mock: &MockFxiaoke) -> fxiaoke_crm::Client {
+    mock.client_builder()
+        .rate_limits(RateLimits::off())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn create_get_update_with_details_and_custom_fields() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    let client = mock.client().unwrap();
+    let mut payment = PaymentObj {
+        account_id: Some("2d58af2dbb4d4ecd931e80ef18xxxxxx".into()),
+        payment_amount: Some("300.00".parse().unwrap()),
+        payment_time: Some(crm_runtime::EpochMillis::new(1_517_328_000_000)),
+        remark: Some("002测试".into()),
+        ..Default::default()
+    };
+    payment
+        .extra
+        .insert("field_x9__c".into(), json!("自定义值"));
+    let detail = OrderPaymentObj {
+        order_id: Some("974789b4d13040fcbb9d0ae35cxxxxxx".into()),
+        payment_amount: Some("300.00".parse().unwrap()),
+        ..Default::default()
+    };
+    let details = Details::new().with_record(&detail).unwrap();
+    let id = client
+        .create_with_details(&payment, details, &WriteOptions::without_flows())
+        .await
+        .unwrap();
+    assert!(!id.is_empty());
+    assert_eq!(
+        mock.records("OrderPaymentObj").len(),
+        1,
+        "the detail is stored"
+    );
+
+    let mut got: PaymentObj = client.get(&id).await.unwrap();
+    assert_eq!(got.payment_amount.unwrap().value(), "300".parse().unwrap());
+    assert_eq!(
+        got.extra.get("field_x9__c"),
+        Some(&json!("自定义值")),
+        "custom field round-trips"
+    );
+    assert_eq!(
+        got.life_status.as_ref().map(ToString::to_string).as_deref(),
+        Some("normal")
+    );
+
+    got.remark = Some("测试更新003".into());
+    client.update(&got, &WriteOptions::default()).await.unwrap();
+    let again: PaymentObj = client.get(&id).await.unwrap();
+    assert_eq!(again.remark.as_deref(), Some("测试更新003"));
+    assert_eq!(again.extra.get("field_x9__c"), Some(&json!("自定义值")));
+
+    // A typed record of another object.
+    let note = GoodsReceivedNoteObj {
+        warehouse_id: Some("5ab9e468830bdbc390daebb7".into()),
+        goods_received_type: Some("1".into()),
+        ..Default::default()
+    };
+    let line = GoodsReceivedNoteProductObj {
+        product_id: Some("a86b57c8065140d1ae2922679603ebe5".into()),
+        goods_received_amount: Some("10009".parse().unwrap()),
+        unit: Some("只".into()),
+        ..Default::default()
+    };
+    let note_id = client
+        .create_with_details(
+            &note,
+            Details::new().with_record(&line).unwrap(),
+            &WriteOptions::default(),
+        )
+        .await
+        .unwrap();
+    let note: GoodsReceivedNoteObj = client.get(&note_id).await.unwrap();
+    assert_eq!(
+        note.warehouse_id.as_deref(),
+        Some("5ab9e468830bdbc390daebb7")
+    );
+}
+
+#[tokio::test]
+async fn invalid_delete_recover_change_owner() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    let client = mock.client().unwrap();
+    let a = mock.insert("PaymentObj", record(1));
+    let b = mock.insert("PaymentObj", record(2));
+
+    // Deleting a live record directly is refused by the vendor; `delete` voids first.
+    let direct = client
+        .delete_invalid("PaymentObj", &[&a])
+        .await
+        .unwrap_err();
+    assert!(direct.api().is_some(), "{direct}");
+    client.delete("PaymentObj", &[&a]).await.unwrap();
+    assert!(
+        client.get_object("PaymentObj", &a).await.is_err(),
+        "deleted"
+    );
+
+    client.invalid("PaymentObj", &b).await.unwrap();
+    let voided = client.get_object("PaymentObj", &b).await.unwrap();
+    assert_eq!(voided.life_status.unwrap().to_string(), "invalid");
+    client.recover("PaymentObj", &[&b]).await.unwrap();
+    let back = client.get_object("PaymentObj", &b).await.unwrap();
+    assert_eq!(back.life_status.unwrap().to_string(), "normal");
+
+    client
+        .change_owner("PaymentObj", &b, &["FSUID_NEWOWNER"])
+        .await
+        .unwrap();
+    let owned = client.get_object("PaymentObj", &b).await.unwrap();
+    assert_eq!(owned.owner, Some(vec!["FSUID_NEWOWNER".to_owned()]));
+}
+
+#[tokio::test]
+async fn custom_objects_use_the_custom_path() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    let client = mock.client().unwrap();
+    let mut data = ObjectData::default();
+    data.extra.insert("name".into(), json!("试用项目"));
+    data.extra
+        .insert("field_budget__c".into(), json!("1200.50"));
+    client
+        .create_object(
+            "object_Nyeoj__c",
+            data,
+            Details::new(),
+            &WriteOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(mock.control().calls("/cgi/crm/custom/v2/data/create"), 1);
+    assert_eq!(mock.control().calls("/cgi/crm/v2/data/create"), 0);
+    let rows: Vec<ObjectData> = client
+        .query_object("object_Nyeoj__c")
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0].extra.get("field_budget__c"),
+        Some(&json!("1200.50"))
+    );
+    assert_eq!(mock.control().calls("/cgi/crm/custom/v2/data/query"), 1);
+}
+
+#[tokio::test]
+async fn query_filters_orders_projection_and_metadata() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    let client = mock.client().unwrap();
+    mock.insert_many("PaymentObj", (0..30).map(record));
+
+    let page = client
+        .query::<PaymentObj>()
+        .filter("payment_amount", FilterOperator::Gte, ["120"])
+        .filter(
+            "account_id",
+            FilterOperator::In,
+            ["acc0021", "acc0022", "acc0025"],
+        )
+        .order_by("payment_amount", false)
+        .fields(["_id", "payment_amount", "account_id"])
+        .page_size(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.total, Some(3));
+    let amounts: Vec<String> = page
+        .records
+        .iter()
+        .map(|p| p.payment_amount.unwrap().to_string())
+        .collect();
+    assert_eq!(amounts, ["125.00", "122.00"]);
+    assert!(
+        page.records[0].remark.is_none(),
+        "projection drops other fields"
+    );
+
+    let like: Vec<PaymentObj> = client
+        .query::<PaymentObj>()
+        .filter("remark", FilterOperator::Like, ["第1"])
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(like.len(), 11, "第1 and 第10..第19");
+
+    let objects = client.objects().await.unwrap();
+    assert!(objects.iter().any(|o| o.describe_api_name == "PaymentObj"));
+    let describe = client.describe("PaymentObj").await.unwrap();
+    let fields = describe
+        .data
+        .and_then(|d| d.describe)
+        .and_then(|d| d.fields)
+        .unwrap();
+    assert!(fields.contains_key("payment_amount"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_of_12345_records_returns_each_once_across_the_offset_limit() {
+    let mock = mock_without_limits().await;
+    mock.insert_many("PaymentObj", (0..12_345).map(record));
+    let client = unlimited(&mock);
+    let mut ids = HashSet::new();
+    let mut stream = client.query::<PaymentObj>().stream();
+    while let Some(p) = stream.next().await {
+        let p = p.unwrap();
+        assert!(ids.insert(p.id.clone().unwrap()), "duplicate {:?}", p.id);
+    }
+    assert_eq!(ids.len(), 12_345);
+    // 101 offset pages (0..=10,000) then the _id cursor for the rest.
+    assert!(mock.control().calls("/cgi/crm/v2/data/query") >= 124);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_expiring_mid_export_loses_and_duplicates_nothing() {
+    let mock = mock_without_limits().await;
+    mock.insert_many("PaymentObj", (0..1_000).map(record));
+    let client = unlimited(&mock);
+    let mut ids = HashSet::new();
+    let mut stream = client.query::<PaymentObj>().page_size(50).stream();
+    let mut n = 0;
+    while let Some(p) = stream.next().await {
+        n += 1;
+        if n == 333 {
+            mock.expire_tokens();
+        }
+        assert!(ids.insert(p.unwrap().id.unwrap()));
+    }
+    assert_eq!(ids.len(), 1_000);
+    assert_eq!(client.token_fetches(), 2, "one refresh after 20016");
+}
+
+#[tokio::test]
+async fn a_burst_of_5xx_and_a_dropped_connection_are_retried() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    mock.insert("PaymentObj", record(1));
+    let client = mock.client().unwrap();
+    client.query::<PaymentObj>().send().await.unwrap(); // warm the token
+    mock.control().fail_next(3, 503);
+    let page = client.query::<PaymentObj>().send().await.unwrap();
+    assert_eq!(page.records.len(), 1);
+    mock.control().drop_next(1);
+    assert_eq!(
+        client
+            .query::<PaymentObj>()
+            .send()
+            .await
+            .unwrap()
+            .records
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_write_is_not_repeated_after_it_may_have_reached_the_vendor() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    let client = mock.client().unwrap();
+    client.objects().await.unwrap(); // warm the token
+    mock.control()
+        .fail_next_on("/cgi/crm/v2/data/create", 1, 503);
+    let err = client.create(&PaymentObj::default()).await.unwrap_err();
+    assert!(
+        matches!(err, Error::HttpStatus { status: 503, .. }),
+        "{err}"
+    );
+    assert_eq!(
+        mock.control().calls("/cgi/crm/v2/data/create"),
+        1,
+        "create is not retry-safe"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_300_page_export_never_trips_the_rate_limit() {
+    // The documented 100 calls / 20 s per endpoint, with the window shortened to 1 s on both
+    // sides so the test stays short.
+    let window = Duration::from_secs(1);
+    let settings = MockSettings {
+        rate_limit: Some((100, window)),
+        ..MockSettings::default()
+    };
+    let mock = MockFxiaoke::start_with(settings).await.unwrap();
+    mock.insert_many("PaymentObj", (0..3_000).map(record));
+    let client = mock
+        .client_builder()
+        .rate_limits(RateLimits {
+            per_path: Some(RateLimit::new(100, window)),
+            ..RateLimits::default()
+        })
+        .build()
+        .unwrap();
+    let n = client
+        .query::<PaymentObj>()
+        .page_size(10)
+        .stream()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(n, 3_000);
+    assert!(mock.control().calls("/cgi/crm/v2/data/query") >= 300);
+    assert_eq!(mock.rate_limit_rejections(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_calls_on_a_cold_cache_make_one_token_call() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    mock.insert("PaymentObj", record(1));
+    let client = mock.client().unwrap();
+    let calls = (0..20).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.query::<PaymentObj>().send().await })
+    });
+    for c in futures::future::join_all(calls).await {
+        c.unwrap().unwrap();
+    }
+    assert_eq!(mock.token_calls(), 1);
+    assert_eq!(client.token_fetches(), 1);
+}
+
+#[tokio::test]
+async fn the_operator_can_be_resolved_from_a_mobile_number() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    let creds = mock.credentials();
+    let client = mock
+        .client_builder()
+        .operator_mobile(creds.mobile.clone())
+        .build()
+        .unwrap();
+    assert_eq!(
+        client.operator_open_user_id().await.unwrap(),
+        creds.open_user_id
+    );
+    client.objects().await.unwrap();
+    client.objects().await.unwrap();
+    assert_eq!(
+        mock.control().calls("/cgi/user/getByMobile"),
+        1,
+        "resolved once"
+    );
+}
+
+#[tokio::test]
+async fn wrong_credentials_and_missing_config_are_clear() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    let client = mock.client_builder().app_secret("wrong").build().unwrap();
+    let err = client.objects().await.unwrap_err();
+    assert!(
+        err.api().is_some(),
+        "an API error, not a decode error: {err}"
+    );
+    let err = fxiaoke_crm::Client::builder()
+        .app_id("x")
+        .build()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("app_secret")
+            && text.contains("permanent_code")
+            && text.contains("open_user_id"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn ordered_streams_stop_with_an_explanation_at_the_offset_limit() {
+    let mock = mock_without_limits().await;
+    mock.insert_many("PaymentObj", (0..10_150).map(record));
+    let client = unlimited(&mock);
+    let results: Vec<_> = client
+        .query::<PaymentObj>()
+        .order_by("payment_amount", true)
+        .stream()
+        .collect()
+        .await;
+    let err = results.last().unwrap().as_ref().unwrap_err();
+    assert!(err.to_string().contains("10000"), "{err}");
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 10_100);
+}
+
+mod wire {
+    //! Bodies the mock would never send, served by wiremock.
+    use super::*;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    async fn server_with(query_body: Value) -> (MockServer, fxiaoke_crm::Client) {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/cgi/corpAccessToken/get/V2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "errorCode": 0, "errorMessage": "success",
+                "corpAccessToken": "TOKEN-0123456789abcdef", "corpId": "FSCID_1", "expiresIn": 7200
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/cgi/crm/v2/data/query"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(query_body))
+            .mount(&server)
+            .await;
+        let client = fxiaoke_crm::Client::builder()
+            .base_url(server.uri())
+            .app_id("FSAID_1")
+            .app_secret("APP-SECRET-xyz")
+            .permanent_code("PERMANENT-CODE-xyz")
+            .open_user_id("FSUID_1")
+            .retry_policy(fxiaoke_crm::RetryPolicy::none())
+            .build()
+            .unwrap();
+        (server, client)
+    }
+
+    #[tokio::test]
+    async fn a_malformed_body_gives_a_decode_error_with_its_path() {
+        let (_server, client) = server_with(json!({
+            "errorCode": 0, "errorMessage": "OK",
+            "data": {"total": 1, "dataList": [{"_id": "a"}, {"_id": "b", "create_time": "yesterday"}]}
+        }))
+        .await;
+        let err = client.query::<PaymentObj>().send().await.unwrap_err();
+        match err {
+            Error::Decode { source, .. } => assert_eq!(source.path, "data.dataList[1].create_time"),
+            other => panic!("expected a decode error, got {other}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_vendor_codes_surface_as_api_errors() {
+        let (_server, client) = server_with(json!({
+            "errorCode": 123456, "errorMessage": "新的错误", "errorDescription": "something new", "traceId": "T-1"
+        }))
+        .await;
+        let err = client.query::<PaymentObj>().send().await.unwrap_err();
+        assert_eq!(api_code(&err), Some(123456));
+        let api = err.api().unwrap();
+        assert_eq!(api.trace_id.as_deref(), Some("T-1"));
+        assert!(!api.retryable);
+        assert!(err.to_string().contains("新的错误"), "{err}");
+    }
+}
+
+/// A `MakeWriter` that keeps everything written to it.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn secrets_appear_in_no_debug_output_error_or_log_line() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    mock.insert("PaymentObj", record(1));
+    let creds = mock.credentials();
+    let logs = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(logs.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let client = mock.client().unwrap();
+    client.query::<PaymentObj>().send().await.unwrap();
+    mock.expire_tokens();
+    client.query::<PaymentObj>().send().await.unwrap(); // 20016, refresh, retry: all logged
+    let bad = mock
+        .client_builder()
+        .app_secret("wrong-secret-value")
+        .build()
+        .unwrap();
+    let err = bad.objects().await.unwrap_err();
+
+    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logged.contains("crm.call"),
+        "spans are logged: {logged:.300}"
+    );
+    let tokens: Vec<String> = mock.issued_tokens();
+    assert!(!tokens.is_empty());
+    let texts = [
+        logged,
+        format!("{client:?}"),
+        format!("{bad:?}"),
+        format!("{err}"),
+        format!("{err:?}"),
+    ];
+    for secret in [
+        creds.app_secret.as_str(),
+        creds.permanent_code.as_str(),
+        "wrong-secret-value",
+    ]
+    .into_iter()
+    .chain(tokens.iter().map(String::as_str))
+    {
+        for text in &texts {
+            assert!(
+                !text.contains(secret),
+                "secret {secret:?} leaked into: {text:.500}"
+            );
+        }
+    }
+}

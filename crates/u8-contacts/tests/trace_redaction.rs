@@ -1,0 +1,95 @@
+//! The app secret and tokens never appear in trace output. Alone in its test binary: tracing
+//! caches per-callsite interest process-wide, so an event first hit by a concurrent test on a
+//! thread without a subscriber could be missed by this test's thread-local subscriber.
+#![cfg(feature = "mock")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::bounded;
+use futures::TryStreamExt;
+use u8_contacts::Client;
+use u8_contacts::mock::MockU8;
+
+/// Every secret the mock knows: the app secret and every token it issued.
+fn secrets(mock: &MockU8) -> Vec<String> {
+    let mut s = vec![mock.credentials().app_secret.expose_secret().to_owned()];
+    s.extend(
+        mock.issued_tokens()
+            .iter()
+            .map(|t| t.expose_secret().to_owned()),
+    );
+    s
+}
+
+/// A `MakeWriter` that appends to a shared buffer.
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn trace_logs_show_no_secret() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    // Thread-local: a current-thread runtime runs the client, its streams and the mock on
+    // this thread, so everything they log is captured.
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mock = bounded(async {
+        let mock = MockU8::start_with_sample_data(45).await.unwrap();
+        let client: Client = mock.client().unwrap();
+        let all: Vec<_> = client
+            .batch_get()
+            .page_size(10)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 45);
+        client.contact("00000003").await.unwrap();
+        mock.expire_tokens(); // a refresh, logged
+        mock.control().fail_next(1, 503); // a retry, logged
+        client.batch_get().ccuscode("0215").send().await.unwrap();
+        assert_eq!(mock.token_calls(), 2);
+        mock
+    })
+    .await;
+
+    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("TRACE") || log.contains("DEBUG"),
+        "captured at TRACE level: {log}"
+    );
+    assert!(
+        log.contains("[redacted]"),
+        "the token response was logged, redacted: {log}"
+    );
+    assert!(
+        log.contains("retrying") && log.contains("token rejected"),
+        "{log}"
+    );
+    let secrets = secrets(&mock);
+    assert_eq!(secrets.len(), 3, "the app secret and two tokens");
+    for s in &secrets {
+        assert!(
+            !log.contains(s.as_str()),
+            "the trace log leaks a secret: {log}"
+        );
+    }
+}
