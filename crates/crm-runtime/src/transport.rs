@@ -59,22 +59,41 @@ pub struct RateLimit {
     pub max_calls: u32,
     /// The window.
     pub window: Duration,
+    /// Calls allowed at once before pacing starts; `None` for a tenth of `max_calls`.
+    pub burst: Option<u32>,
 }
 
 impl RateLimit {
     /// `max_calls` per `window`.
     pub const fn new(max_calls: u32, window: Duration) -> Self {
-        Self { max_calls, window }
+        Self {
+            max_calls,
+            window,
+            burst: None,
+        }
+    }
+
+    /// The same quota with `burst` calls allowed at once. A larger burst lowers the sustained
+    /// rate (the window total stays within `max_calls`).
+    pub const fn with_burst(mut self, burst: u32) -> Self {
+        self.burst = Some(burst);
+        self
     }
 
     /// A GCRA quota that can never exceed the vendor's window count: with a burst of `b`, the
     /// most calls in any window is `b + window/period`, so the period is `window / (max - b)`.
-    /// A burst of a tenth of the quota keeps the sustained rate at 90 % of the allowance.
+    /// The default burst of a tenth of the quota keeps the sustained rate at 90 % of the
+    /// allowance.
     fn quota(&self) -> Option<Quota> {
         let max = self.max_calls.max(1);
-        let burst = (max / 10).max(1);
+        let burst = self
+            .burst
+            .unwrap_or(max / 10)
+            .clamp(1, max.saturating_sub(1).max(1));
         let steady = max.saturating_sub(burst).max(1);
-        let period = self.window.checked_div(steady)?;
+        // Rounded up, so that rounding never lets one call too many through.
+        let nanos = self.window.as_nanos().div_ceil(u128::from(steady));
+        let period = Duration::from_nanos(u64::try_from(nanos).ok()?);
         Quota::with_period(period)
             .map(|q| q.allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN)))
     }
@@ -387,5 +406,40 @@ impl Transport {
             })
             .instrument(span)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A burst at `t = 0`, then one call per period: a half-open window `[t, t + W)` (how vendors
+    /// and the mocks count) sees at most `burst + ceil(W / period) - 1` calls. That must never
+    /// exceed the vendor's quota, and should stay near 90 % of it by default.
+    #[test]
+    fn quotas_never_exceed_the_vendor_window() {
+        let cases = [
+            RateLimit::new(100, Duration::from_secs(20)),
+            RateLimit::new(10, Duration::from_secs(1)),
+            RateLimit::new(10, Duration::from_secs(60)).with_burst(3),
+            RateLimit::new(1, Duration::from_secs(1)),
+        ];
+        for limit in cases {
+            let q = limit.quota().unwrap();
+            let per_window = limit
+                .window
+                .as_nanos()
+                .div_ceil(q.replenish_interval().as_nanos());
+            let most = u128::from(q.burst_size().get()) + per_window - 1;
+            assert!(most <= u128::from(limit.max_calls), "{limit:?}: {most}");
+        }
+        let fx = RateLimit::new(100, Duration::from_secs(20))
+            .quota()
+            .unwrap();
+        assert_eq!(fx.burst_size().get(), 10);
+        assert_eq!(
+            fx.replenish_interval().as_nanos(),
+            (20_000_000_000_u128).div_ceil(90)
+        );
     }
 }
