@@ -396,16 +396,39 @@ impl Transport {
             .with_total_delay(Some(policy.max_total_backoff))
             .with_jitter();
         let retry_safe = spec.retry_safe;
-        let span = tracing::info_span!("crm.call", vendor = self.vendor, operation = spec.name);
-        attempt
-            .retry(backoff)
-            .sleep(tokio::time::sleep)
-            .when(move |e: &Error| e.is_retryable() && (retry_safe || !e.may_have_been_sent()))
-            .notify(|e: &Error, delay: Duration| {
-                tracing::warn!(error = %e, delay_ms = delay.as_millis() as u64, "retrying");
-            })
-            .instrument(span)
-            .await
+        // One span per call; attempts, latency and the vendor code are recorded when it ends.
+        let span = tracing::info_span!(
+            "crm.call",
+            vendor = self.vendor,
+            operation = spec.name,
+            attempts = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+            code = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let attempts = std::sync::atomic::AtomicU32::new(0);
+        let mut attempt = attempt;
+        let result = (|| {
+            let n = attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            attempt().instrument(tracing::debug_span!("crm.attempt", attempt = n))
+        })
+        .retry(backoff)
+        .sleep(tokio::time::sleep)
+        .when(move |e: &Error| e.is_retryable() && (retry_safe || !e.may_have_been_sent()))
+        .notify(|e: &Error, delay: Duration| {
+            tracing::warn!(error = %e, delay_ms = delay.as_millis() as u64, "retrying");
+        })
+        .instrument(span.clone())
+        .await;
+        span.record("attempts", attempts.load(std::sync::atomic::Ordering::Relaxed));
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        if let Err(e) = &result {
+            span.record("code", e.api_code().unwrap_or("-"));
+            span.in_scope(|| tracing::debug!(error = %e, "call failed"));
+        } else {
+            span.in_scope(|| tracing::debug!("call succeeded"));
+        }
+        result
     }
 }
 

@@ -45,7 +45,8 @@ impl Client {
         let body = crm_runtime::request::to_object(GetCorpAccessToken::SPEC.name, &request)?;
         let result = self
             .send::<GetCorpAccessToken>(GetCorpAccessToken::SPEC.path, body)
-            .await?;
+            .await
+            .map_err(|e| e.redact_values(&[config.app_secret.expose_secret(), config.permanent_code.expose_secret()]))?;
         let access_token = result
             .corp_access_token
             .filter(|t| !t.is_empty())
