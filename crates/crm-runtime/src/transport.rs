@@ -276,6 +276,27 @@ impl Transport {
     /// Sends one attempt: rate limit, send, read the body up to the cap. A non-2xx status is an
     /// [`Error::HttpStatus`].
     pub async fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
+        let response = self.send_any_status(request).await?;
+        if (200..300).contains(&response.status) {
+            Ok(response)
+        } else {
+            Err(self.status_error(request.operation, &response))
+        }
+    }
+
+    /// The [`Error::HttpStatus`] of a response, with a redacted excerpt of its body.
+    pub fn status_error(&self, operation: &'static str, response: &HttpResponse) -> Error {
+        let text = self.redactor.redact_body(&response.body);
+        Error::HttpStatus {
+            operation,
+            status: response.status,
+            excerpt: crate::decode::excerpt(&text, crate::decode::EXCERPT_CHARS),
+        }
+    }
+
+    /// Like [`Transport::send`], but returns the response whatever its status, for vendors
+    /// whose error bodies must be read whole (an envelope on an HTTP 401).
+    pub async fn send_any_status(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         let operation = request.operation;
         self.throttle(request.url.path()).await;
         let started = Instant::now();
@@ -345,14 +366,6 @@ impl Transport {
             }
             body.extend_from_slice(&chunk);
         }
-        if !(200..300).contains(&status) {
-            let text = self.redactor.redact_body(&body);
-            return Err(Error::HttpStatus {
-                operation,
-                status,
-                excerpt: crate::decode::excerpt(&text, crate::decode::EXCERPT_CHARS),
-            });
-        }
         Ok(HttpResponse {
             status,
             body: Bytes::from(body),
@@ -420,7 +433,10 @@ impl Transport {
         })
         .instrument(span.clone())
         .await;
-        span.record("attempts", attempts.load(std::sync::atomic::Ordering::Relaxed));
+        span.record(
+            "attempts",
+            attempts.load(std::sync::atomic::Ordering::Relaxed),
+        );
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         if let Err(e) = &result {
             span.record("code", e.api_code().unwrap_or("-"));

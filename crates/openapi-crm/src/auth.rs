@@ -58,29 +58,47 @@ fn mac(secret: &SecretString, message: &str) -> HmacSha256 {
 /// assert_eq!(format!("{sig:?}"), "[redacted]");
 /// ```
 pub fn signature(secret: &SecretString, appid: &str, timestamp: &str, nonce: &str) -> SecretString {
-    let digest = mac(secret, &format!("{appid}{timestamp}{nonce}")).finalize().into_bytes();
+    let digest = mac(secret, &format!("{appid}{timestamp}{nonce}"))
+        .finalize()
+        .into_bytes();
     SecretString::new(STANDARD.encode(digest))
 }
 
 /// Whether `provided` is the signature of `appid + timestamp + nonce` under `secret`
 /// (constant-time comparison). Used by the mock server; useful to check a captured request.
-pub fn verify_signature(secret: &SecretString, appid: &str, timestamp: &str, nonce: &str, provided: &str) -> bool {
+pub fn verify_signature(
+    secret: &SecretString,
+    appid: &str,
+    timestamp: &str,
+    nonce: &str,
+    provided: &str,
+) -> bool {
     let Ok(bytes) = STANDARD.decode(provided.trim()) else {
         return false;
     };
-    mac(secret, &format!("{appid}{timestamp}{nonce}")).verify_slice(&bytes).is_ok()
+    mac(secret, &format!("{appid}{timestamp}{nonce}"))
+        .verify_slice(&bytes)
+        .is_ok()
 }
 
 /// The four authentication headers for one request, given its timestamp and nonce. The
 /// signature is a header value here, so keep the result out of logs (the client's transport
 /// redacts the `signature` header in recordings).
-pub fn signed_headers(secret: &SecretString, appid: &str, timestamp: &str, nonce: &str) -> Vec<(String, String)> {
+pub fn signed_headers(
+    secret: &SecretString,
+    appid: &str,
+    timestamp: &str,
+    nonce: &str,
+) -> Vec<(String, String)> {
     let signature = signature(secret, appid, timestamp, nonce);
     vec![
         (HEADER_APPID.to_owned(), appid.to_owned()),
         (HEADER_NONCE.to_owned(), nonce.to_owned()),
         (HEADER_TIMESTAMP.to_owned(), timestamp.to_owned()),
-        (HEADER_SIGNATURE.to_owned(), signature.expose_secret().to_owned()),
+        (
+            HEADER_SIGNATURE.to_owned(),
+            signature.expose_secret().to_owned(),
+        ),
     ]
 }
 
@@ -144,13 +162,42 @@ mod tests {
     #[test]
     fn known_answers() {
         // VENDORS.md §2.2, computed with Python's hmac: 7moor's published inputs.
-        let s = signature(&"HWHp9xFVlbboxIU2S6DHA7sf9sGzt3".into(), "2000103", "1608119594", "123221");
-        assert_eq!(s.expose_secret(), "ybCwXrg9CMo39xv1kdfVLemqFmk+2Elz+vXYu1CyHlo=");
+        let s = signature(
+            &"HWHp9xFVlbboxIU2S6DHA7sf9sGzt3".into(),
+            "2000103",
+            "1608119594",
+            "123221",
+        );
+        assert_eq!(
+            s.expose_secret(),
+            "ybCwXrg9CMo39xv1kdfVLemqFmk+2Elz+vXYu1CyHlo="
+        );
         let s = signature(&"test-secret".into(), "1090", "1687792454", "123456");
-        assert_eq!(s.expose_secret(), "QGNvl+17HYEWMBy4l759YUpqN10QjmO7sZE95PLt+p8=");
-        assert!(verify_signature(&"test-secret".into(), "1090", "1687792454", "123456", s.expose_secret()));
-        assert!(!verify_signature(&"other".into(), "1090", "1687792454", "123456", s.expose_secret()));
-        assert!(!verify_signature(&"test-secret".into(), "1090", "1687792454", "123456", "not base64!"));
+        assert_eq!(
+            s.expose_secret(),
+            "QGNvl+17HYEWMBy4l759YUpqN10QjmO7sZE95PLt+p8="
+        );
+        assert!(verify_signature(
+            &"test-secret".into(),
+            "1090",
+            "1687792454",
+            "123456",
+            s.expose_secret()
+        ));
+        assert!(!verify_signature(
+            &"other".into(),
+            "1090",
+            "1687792454",
+            "123456",
+            s.expose_secret()
+        ));
+        assert!(!verify_signature(
+            &"test-secret".into(),
+            "1090",
+            "1687792454",
+            "123456",
+            "not base64!"
+        ));
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crm_runtime::operation::Operation;
 use crm_runtime::{
-    HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, RetryPolicy, SecretString, Transport, TransportConfig,
-    request,
+    HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, RetryPolicy, SecretString, Transport,
+    TransportConfig, request,
 };
 use url::Url;
 
@@ -30,7 +30,11 @@ pub const CONTENT_TYPE: &str = "application/json;charset=utf-8";
 /// Where useasy carries secrets, for redaction in logs, errors and recordings: the
 /// `signature` header (and the same names in any JSON body or query, defensively).
 pub(crate) fn redactor() -> Redactor {
-    Redactor::new(&["signature", "secret", "secretkey"], &["signature", "secret"], &[auth::HEADER_SIGNATURE])
+    Redactor::new(
+        &["signature", "secret", "secretkey"],
+        &["signature", "secret"],
+        &[auth::HEADER_SIGNATURE],
+    )
 }
 
 /// Everything the client needs. The secret is a [`SecretString`], so `Debug` never shows it.
@@ -129,10 +133,14 @@ impl ClientBuilder {
             .filter_map(|(name, absent)| absent.then_some(name))
             .collect();
         let (Some(appid), Some(secret)) = (appid, secret) else {
-            return Err(Error::Config(format!("openapi-crm: missing {}", missing.join(", "))));
+            return Err(Error::Config(format!(
+                "openapi-crm: missing {}",
+                missing.join(", ")
+            )));
         };
         let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-        let base_url = Url::parse(base).map_err(|e| Error::Config(format!("invalid base URL {base:?}: {e}")))?;
+        let base_url = Url::parse(base)
+            .map_err(|e| Error::Config(format!("invalid base URL {base:?}: {e}")))?;
         Client::new(Config {
             base_url,
             appid,
@@ -161,7 +169,11 @@ impl Client {
     /// A client from `USEASY_APPID`, `USEASY_SECRET` and optionally `USEASY_BASE_URL`.
     pub fn from_env() -> Result<Client> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let missing: Vec<&str> = ENV_VARS.iter().copied().filter(|k| var(k).is_none()).collect();
+        let missing: Vec<&str> = ENV_VARS
+            .iter()
+            .copied()
+            .filter(|k| var(k).is_none())
+            .collect();
         if !missing.is_empty() {
             return Err(Error::Config(format!(
                 "set {} (and optionally USEASY_BASE_URL)",
@@ -180,7 +192,9 @@ impl Client {
     /// A client from a complete configuration.
     pub fn new(config: Config) -> Result<Client> {
         if config.appid.is_empty() || config.secret.is_empty() {
-            return Err(Error::Config("openapi-crm: appid and secret must not be empty".into()));
+            return Err(Error::Config(
+                "openapi-crm: appid and secret must not be empty".into(),
+            ));
         }
         let transport = Transport::new(VENDOR, config.transport.clone(), redactor())?;
         Ok(Client {
@@ -217,8 +231,9 @@ impl Client {
         let mut url = request::join_url(spec.name, &config.base_url, &path)?;
         let body = match spec.method {
             HttpMethod::Post => Some(
-                serde_json::to_vec(&serde_json::Value::Object(fields))
-                    .map_err(|e| Error::Config(format!("{}: cannot encode the body: {e}", spec.name)))?,
+                serde_json::to_vec(&serde_json::Value::Object(fields)).map_err(|e| {
+                    Error::Config(format!("{}: cannot encode the body: {e}", spec.name))
+                })?,
             ),
             HttpMethod::Get => {
                 let pairs = request::query_pairs(spec.name, &fields)?;
@@ -244,12 +259,15 @@ impl Client {
                     headers,
                     body: body.clone(),
                 };
-                let response = transport.send(&http).await.map_err(error::from_transport)?;
+                let response = transport.send_any_status(&http).await?;
+                if !(200..300).contains(&response.status) {
+                    return Err(error::from_status(
+                        transport.status_error(spec.name, &response),
+                        &response.body,
+                    ));
+                }
                 check(spec.name, &response.body)?;
-                crm_runtime::decode::from_slice::<O::Output>(&response.body).map_err(|source| Error::Decode {
-                    operation: spec.name,
-                    source,
-                })
+                transport.decode::<O::Output>(spec.name, &response.body)
             })
             .await
     }

@@ -6,7 +6,8 @@ use futures::stream::BoxStream;
 use serde_json::Map;
 
 use crate::generated::types::{
-    Customer, CustomerPage, DeleteCustomerArg, FindByIdArg, ListCustomersArg, SearchCondition, SearchOperatorKnown,
+    Customer, CustomerPage, DeleteCustomerArg, FindByIdArg, ListCustomersArg, SearchCondition,
+    SearchOperatorKnown,
 };
 use crate::{Client, Error, Result};
 
@@ -19,7 +20,7 @@ use crate::{Client, Error, Result};
 pub type SearchOperator = OpenEnum<SearchOperatorKnown>;
 
 /// Customers per page when none is set. The vendor documents neither a default nor a maximum
-/// (VENDORS.md §2.3 [U]); streams follow `count`, so a server that clamps the page size loses
+/// (VENDORS.md §2.3, unknown); streams follow `count`, so a server that clamps the page size loses
 /// nothing.
 pub const DEFAULT_PAGE_SIZE: i64 = 100;
 
@@ -48,36 +49,6 @@ pub mod field {
     pub const CREATE_TIME: &str = "createTime";
 }
 
-impl Default for Customer {
-    /// An empty record: set what you need, e.g.
-    /// `Customer { customer_name: Some("张三".into()), ..Default::default() }`.
-    fn default() -> Self {
-        Self {
-            account_id: None,
-            assign_time: None,
-            create_agent: None,
-            create_method: None,
-            create_time: None,
-            customer_name: None,
-            customer_source: None,
-            email: None,
-            first_assign_time: None,
-            first_owner: None,
-            id: None,
-            mobile: None,
-            mobile_decrypt: None,
-            open_sea_ids: None,
-            owner: None,
-            qq: None,
-            update_agent: None,
-            update_time: None,
-            visitor_id: None,
-            wechat: None,
-            extra: Map::new(),
-        }
-    }
-}
-
 impl Customer {
     /// A new customer with this name (the one field the vendor requires on add).
     pub fn named(name: impl Into<String>) -> Self {
@@ -85,16 +56,6 @@ impl Customer {
             customer_name: Some(name.into()),
             ..Self::default()
         }
-    }
-}
-
-/// An empty list request (no conditions, no paging).
-pub(crate) fn empty_list_arg() -> ListCustomersArg {
-    ListCustomersArg {
-        limit: None,
-        page: None,
-        search: None,
-        extra: Map::new(),
     }
 }
 
@@ -109,17 +70,25 @@ pub struct CustomerQuery {
 
 impl CustomerQuery {
     /// Adds the condition `field operator values`.
-    pub fn search<I, V>(mut self, field: impl Into<String>, operator: impl Into<SearchOperator>, values: I) -> Self
+    pub fn search<I, V>(
+        mut self,
+        field: impl Into<String>,
+        operator: impl Into<SearchOperator>,
+        values: I,
+    ) -> Self
     where
         I: IntoIterator<Item = V>,
         V: Into<String>,
     {
-        self.arg.search.get_or_insert_with(Vec::new).push(SearchCondition {
-            field: field.into(),
-            operator: operator.into(),
-            value: values.into_iter().map(Into::into).collect(),
-            extra: Map::new(),
-        });
+        self.arg
+            .search
+            .get_or_insert_with(Vec::new)
+            .push(SearchCondition {
+                field: field.into(),
+                operator: operator.into(),
+                value: values.into_iter().map(Into::into).collect(),
+                extra: Map::new(),
+            });
         self
     }
 
@@ -159,12 +128,11 @@ impl CustomerQuery {
 
     /// Fetches one page: its customers and `count`, the total number of matches.
     pub async fn send(self) -> Result<CustomerPage> {
-        let response = self.client.list_customers(&Self::with_defaults(self.arg)).await?;
-        Ok(response.data.unwrap_or_else(|| CustomerPage {
-            count: None,
-            list: None,
-            extra: Map::new(),
-        }))
+        let response = self
+            .client
+            .list_customers(&Self::with_defaults(self.arg))
+            .await?;
+        Ok(response.data.unwrap_or_default())
     }
 
     /// Every matching customer, page after page (the next page is fetched while this one is
@@ -187,46 +155,56 @@ impl CustomerQuery {
             seen: (start_page - 1).saturating_mul(limit),
             first_id: None,
         };
-        paginate("list_customers", start, PREFETCH_PAGES, move |cursor: Cursor| {
-            let client = client.clone();
-            let mut arg = base.clone();
-            arg.page = Some(cursor.page);
-            async move {
-                let response = client.list_customers(&arg).await?;
-                let data = response.data;
-                let count = data.as_ref().and_then(|d| d.count);
-                let records = data.and_then(|d| d.list).unwrap_or_default();
-                let first_id = records.first().and_then(|c| c.id.clone());
-                if first_id.is_some() && first_id == cursor.first_id {
-                    return Err(Error::NoProgress {
-                        operation: "list_customers",
-                        detail: format!(
-                            "page {} starts with the same customer as page {}",
-                            cursor.page,
-                            cursor.page - 1
-                        ),
-                    });
+        paginate(
+            "list_customers",
+            start,
+            PREFETCH_PAGES,
+            move |cursor: Cursor| {
+                let client = client.clone();
+                let mut arg = base.clone();
+                arg.page = Some(cursor.page);
+                async move {
+                    let response = client.list_customers(&arg).await?;
+                    let data = response.data;
+                    let count = data.as_ref().and_then(|d| d.count);
+                    let records = data.and_then(|d| d.list).unwrap_or_default();
+                    let first_id = records.first().and_then(|c| c.id.clone());
+                    if first_id.is_some() && first_id == cursor.first_id {
+                        return Err(Error::NoProgress {
+                            operation: "list_customers",
+                            detail: format!(
+                                "page {} starts with the same customer as page {}",
+                                cursor.page,
+                                cursor.page - 1
+                            ),
+                        });
+                    }
+                    let n = records.len() as i64;
+                    let seen = cursor.seen.saturating_add(n);
+                    let more = n > 0
+                        && match count {
+                            Some(count) => seen < count,
+                            None => n >= limit,
+                        };
+                    if more && n < limit {
+                        tracing::debug!(
+                            page = cursor.page,
+                            n,
+                            limit,
+                            "short page below count: the server may clamp the page size"
+                        );
+                    }
+                    Ok(Page {
+                        next: more.then(|| Cursor {
+                            page: cursor.page + 1,
+                            seen,
+                            first_id,
+                        }),
+                        records,
+                    })
                 }
-                let n = records.len() as i64;
-                let seen = cursor.seen.saturating_add(n);
-                let more = n > 0
-                    && match count {
-                        Some(count) => seen < count,
-                        None => n >= limit,
-                    };
-                if more && n < limit {
-                    tracing::debug!(page = cursor.page, n, limit, "short page below count: the server may clamp the page size");
-                }
-                Ok(Page {
-                    next: more.then(|| Cursor {
-                        page: cursor.page + 1,
-                        seen,
-                        first_id,
-                    }),
-                    records,
-                })
-            }
-        })
+            },
+        )
     }
 }
 
@@ -252,7 +230,7 @@ impl Client {
     pub fn customers(&self) -> CustomerQuery {
         CustomerQuery {
             client: self.clone(),
-            arg: empty_list_arg(),
+            arg: ListCustomersArg::default(),
         }
     }
 
@@ -271,7 +249,9 @@ impl Client {
     /// retried once sent: a repeat would create a duplicate.
     pub async fn add(&self, customer: &Customer) -> Result<Customer> {
         if customer.customer_name.as_deref().is_none_or(str::is_empty) {
-            return Err(Error::Config("add_customer: customerName is required".into()));
+            return Err(Error::Config(
+                "add_customer: customerName is required".into(),
+            ));
         }
         required("add_customer", self.add_customer(customer).await?.data)
     }
@@ -282,7 +262,10 @@ impl Client {
         if customer.id.as_deref().is_none_or(str::is_empty) {
             return Err(Error::Config("update_customer: _id is required".into()));
         }
-        required("update_customer", self.update_customer(customer).await?.data)
+        required(
+            "update_customer",
+            self.update_customer(customer).await?.data,
+        )
     }
 
     /// Deletes the customer with this `_id`.

@@ -2,11 +2,11 @@
 //! classified.
 //!
 //! `code` is a string, `"200"` meaning success (VENDORS.md §2.3). A response with
-//! `success: false` or any other code is an [`Error::Api`](crate::Error::Api) carrying the
+//! `success: false` or any other code is an [`Error::Api`] carrying the
 //! vendor's code, message and trace id. The same envelope in the body of a non-2xx HTTP response
 //! (e.g. HTTP 401 for a bad signature) is reported the same way, not as a bare HTTP error.
 //!
-//! **No error-code table is published** (VENDORS.md §2.3 [U]), and no throttling code is
+//! **No error-code table is published** (VENDORS.md §2.3, unknown), and no throttling code is
 //! documented, so no vendor code is classified as retryable. Only the transport's own rules
 //! apply: network failures, HTTP 429 and HTTP 5xx are retried (for retry-safe operations), also
 //! when their body is an envelope.
@@ -51,7 +51,8 @@ impl Envelope {
     /// The vendor error this envelope reports, if it reports one.
     fn failure(self, operation: &'static str) -> Option<ApiError> {
         let code = self.code();
-        let failed = self.success == Some(false) || code.as_deref().is_some_and(|c| c != SUCCESS_CODE);
+        let failed =
+            self.success == Some(false) || code.as_deref().is_some_and(|c| c != SUCCESS_CODE);
         if !failed {
             return None;
         }
@@ -84,19 +85,17 @@ pub(crate) fn check(operation: &'static str, body: &[u8]) -> Result<()> {
 /// HTTP status goes into `description`; HTTP 429 and 5xx stay retryable). Any other error is
 /// returned unchanged.
 ///
-/// The transport hands over only the beginning of a non-2xx body (secrets redacted, at most
-/// `crm_runtime::decode::EXCERPT_CHARS` characters), so a very long error body stays an
-/// [`Error::HttpStatus`] whose excerpt shows the vendor's message.
-pub(crate) fn from_transport(error: Error) -> Error {
+/// A non-2xx response whose whole body is the vendor envelope (a bad signature answers
+/// HTTP 401 with `{"success":false,"code":"401",...}`) becomes an [`Error::Api`] carrying the
+/// status; any other body stays the given [`Error::HttpStatus`].
+pub(crate) fn from_status(error: Error, body: &[u8]) -> Error {
     let Error::HttpStatus {
-        operation,
-        status,
-        ref excerpt,
+        operation, status, ..
     } = error
     else {
         return error;
     };
-    let Ok(envelope) = serde_json::from_str::<Envelope>(excerpt) else {
+    let Ok(envelope) = serde_json::from_slice::<Envelope>(body) else {
         return error;
     };
     let retryable = error.is_retryable();
@@ -117,34 +116,70 @@ mod tests {
 
     #[test]
     fn envelope_failures() {
-        assert!(check("op", br#"{"success":true,"message":"200 ok!","code":"200","data":null}"#).is_ok());
+        assert!(
+            check(
+                "op",
+                br#"{"success":true,"message":"200 ok!","code":"200","data":null}"#
+            )
+            .is_ok()
+        );
         assert!(check("op", b"not json").is_ok());
-        let e = check("op", br#"{"success":false,"message":"bad","code":"500","traceId":"t1"}"#).unwrap_err();
+        let e = check(
+            "op",
+            br#"{"success":false,"message":"bad","code":"500","traceId":"t1"}"#,
+        )
+        .unwrap_err();
         let api = e.api().unwrap();
-        assert_eq!((api.code.as_str(), api.message.as_str(), api.trace_id.as_deref()), ("500", "bad", Some("t1")));
+        assert_eq!(
+            (
+                api.code.as_str(),
+                api.message.as_str(),
+                api.trace_id.as_deref()
+            ),
+            ("500", "bad", Some("t1"))
+        );
         assert!(!api.retryable);
         // `success` missing but a non-200 code, and a numeric code.
-        assert_eq!(check("op", br#"{"code":"401","message":"x"}"#).unwrap_err().api_code(), Some("401"));
-        assert_eq!(check("op", br#"{"code":401,"message":"x"}"#).unwrap_err().api_code(), Some("401"));
+        assert_eq!(
+            check("op", br#"{"code":"401","message":"x"}"#)
+                .unwrap_err()
+                .api_code(),
+            Some("401")
+        );
+        assert_eq!(
+            check("op", br#"{"code":401,"message":"x"}"#)
+                .unwrap_err()
+                .api_code(),
+            Some("401")
+        );
         // `success: false` with code 200 is still a failure.
         assert!(check("op", br#"{"success":false,"code":"200","message":"?"}"#).is_err());
     }
 
     #[test]
     fn non_2xx_envelopes_become_api_errors() {
-        let http = |status, excerpt: &str| Error::HttpStatus {
-            operation: "op",
-            status,
-            excerpt: excerpt.into(),
+        let http = |status, body: &str| {
+            let error = Error::HttpStatus {
+                operation: "op",
+                status,
+                excerpt: body.chars().take(20).collect(),
+            };
+            from_status(error, body.as_bytes())
         };
-        let e = from_transport(http(401, r#"{"success":false,"code":"401","message":"签名验证失败"}"#));
+        let e = http(
+            401,
+            r#"{"success":false,"code":"401","message":"签名验证失败"}"#,
+        );
         let api = e.api().unwrap();
         assert_eq!(api.code, "401");
         assert_eq!(api.description.as_deref(), Some("HTTP 401"));
         assert!(!e.is_retryable());
-        let e = from_transport(http(429, r#"{"success":false,"code":"429","message":"too many"}"#));
+        let e = http(
+            429,
+            r#"{"success":false,"code":"429","message":"too many"}"#,
+        );
         assert!(e.api().is_some() && e.is_retryable());
-        let e = from_transport(http(503, "injected fault: HTTP 503"));
+        let e = http(503, "injected fault: HTTP 503");
         assert!(matches!(e, Error::HttpStatus { status: 503, .. }) && e.is_retryable());
     }
 }

@@ -114,10 +114,18 @@ impl FieldConfigs {
     /// The field with this name or id, or an [`Error::Config`] listing the known names.
     pub fn get(&self, name_or_id: &str) -> Result<&CustomerFieldVo> {
         self.find(name_or_id).ok_or_else(|| {
-            let mut names: Vec<&str> = self.fields.iter().filter_map(|f| f.name.as_deref()).collect();
+            let mut names: Vec<&str> = self
+                .fields
+                .iter()
+                .filter_map(|f| f.name.as_deref())
+                .collect();
             let more = names.len().saturating_sub(30);
             names.truncate(30);
-            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
             Error::Config(format!(
                 "no customer field named {name_or_id:?}; known fields: {}{more}",
                 names.join(", ")
@@ -128,7 +136,8 @@ impl FieldConfigs {
     /// The field id (the key on the customer record) of the field with this name or id.
     pub fn field_id(&self, name_or_id: &str) -> Result<&str> {
         let config = self.get(name_or_id)?;
-        field_key(config).ok_or_else(|| Error::Config(format!("{} has no field id", describe(config))))
+        field_key(config)
+            .ok_or_else(|| Error::Config(format!("{} has no field id", describe(config))))
     }
 
     /// Checks `value` against the field's choices or cascade options and returns the field id
@@ -139,7 +148,10 @@ impl FieldConfigs {
             .ok_or_else(|| Error::Config(format!("{} has no field id", describe(config))))?
             .to_owned();
         if config.status == Some(STATUS_DELETED) {
-            return Err(Error::Config(format!("{} is deleted (status -1)", describe(config))));
+            return Err(Error::Config(format!(
+                "{} is deleted (status -1)",
+                describe(config)
+            )));
         }
         if value.is_null() {
             return Ok((key, value));
@@ -147,7 +159,10 @@ impl FieldConfigs {
         let value = if let Some(choices) = config.choices.as_ref().filter(|c| !c.is_empty()) {
             let pick = |v: &Value| -> Result<Value> {
                 let s = v.as_str().ok_or_else(|| {
-                    Error::Config(format!("{}: a choice must be a string (key or label), not {v}", describe(config)))
+                    Error::Config(format!(
+                        "{}: a choice must be a string (key or label), not {v}",
+                        describe(config)
+                    ))
                 })?;
                 choices
                     .iter()
@@ -155,7 +170,10 @@ impl FieldConfigs {
                     .or_else(|| choices.iter().find(|c| c.value == s))
                     .map(|c| Value::String(c.key.clone()))
                     .ok_or_else(|| {
-                        let allowed: Vec<String> = choices.iter().map(|c| format!("{} ({})", c.key, c.value)).collect();
+                        let allowed: Vec<String> = choices
+                            .iter()
+                            .map(|c| format!("{} ({})", c.key, c.value))
+                            .collect();
                         Error::Config(format!(
                             "{}: {s:?} is not one of its choices; allowed keys (labels): {}",
                             describe(config),
@@ -176,7 +194,13 @@ impl FieldConfigs {
                     example_path(children)
                 ))
             })?;
-            Value::Array(cascade_path(config, children, path, options.level, options.fill_level)?)
+            Value::Array(cascade_path(
+                config,
+                children,
+                path,
+                options.level,
+                options.fill_level,
+            )?)
         } else {
             value
         };
@@ -187,11 +211,19 @@ impl FieldConfigs {
     /// joined by `/`; other values as JSON text. `None` if the field is unknown.
     pub fn display_value(&self, name_or_id: &str, value: &Value) -> Option<String> {
         let config = self.find(name_or_id)?;
-        let text = |v: &Value| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string());
+        let text = |v: &Value| {
+            v.as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| v.to_string())
+        };
         if let Some(choices) = config.choices.as_ref().filter(|c| !c.is_empty()) {
             let label = |v: &Value| {
                 let s = text(v);
-                choices.iter().find(|c| c.key == s).map(|c| c.value.clone()).unwrap_or(s)
+                choices
+                    .iter()
+                    .find(|c| c.key == s)
+                    .map(|c| c.value.clone())
+                    .unwrap_or(s)
             };
             return Some(match value {
                 Value::Array(items) => items.iter().map(label).collect::<Vec<_>>().join(", "),
@@ -269,8 +301,15 @@ fn cascade_path(
             .find(|o| o.key == s)
             .or_else(|| options.iter().find(|o| o.value == s));
         let Some(option) = found else {
-            let allowed: Vec<String> = options.iter().map(|o| format!("{} ({})", o.key, o.value)).collect();
-            let allowed = if allowed.is_empty() { "none (the path is too long)".to_owned() } else { allowed.join(", ") };
+            let allowed: Vec<String> = options
+                .iter()
+                .map(|o| format!("{} ({})", o.key, o.value))
+                .collect();
+            let allowed = if allowed.is_empty() {
+                "none (the path is too long)".to_owned()
+            } else {
+                allowed.join(", ")
+            };
             return Err(Error::Config(format!(
                 "{}: {s:?} is not an option at cascade level {}; allowed keys (labels): {allowed}",
                 describe(config),
@@ -302,8 +341,11 @@ impl Customer {
             _ => Map::new(),
         };
         map.insert(key.to_owned(), value);
-        *self = serde_json::from_value(Value::Object(map))
-            .map_err(|e| Error::Config(format!("customer field {key:?}: the value does not fit: {e}")))?;
+        *self = serde_json::from_value(Value::Object(map)).map_err(|e| {
+            Error::Config(format!(
+                "customer field {key:?}: the value does not fit: {e}"
+            ))
+        })?;
         Ok(())
     }
 
@@ -317,7 +359,12 @@ impl Customer {
     /// c.set_field_by_name(configs, "详细地址", "杭州市西湖区文三路 1 号")?;
     /// # Ok(()) }
     /// ```
-    pub fn set_field_by_name(&mut self, configs: &FieldConfigs, name: &str, value: impl Into<Value>) -> Result<()> {
+    pub fn set_field_by_name(
+        &mut self,
+        configs: &FieldConfigs,
+        name: &str,
+        value: impl Into<Value>,
+    ) -> Result<()> {
         let (key, value) = configs.validate(name, value.into())?;
         self.set_field(&key, value)
     }
@@ -361,22 +408,23 @@ impl Client {
     }
 
     async fn fetch_field_configs(&self) -> Result<Arc<FieldConfigs>> {
-        let arg = FieldConfigListArg {
-            category: None,
-            editable: None,
-            enabled: None,
-            name: None,
-            type_: None,
-            extra: Map::new(),
-        };
-        let response = self.list_field_configs(&arg).await?;
-        Ok(Arc::new(FieldConfigs::new(response.data.unwrap_or_default())))
+        let response = self
+            .list_field_configs(&FieldConfigListArg::default())
+            .await?;
+        Ok(Arc::new(FieldConfigs::new(
+            response.data.unwrap_or_default(),
+        )))
     }
 
     /// Sets `customer`'s field with this display name (or id), validated against the cached
     /// configuration; an unknown name refreshes the cache once (the field may be new) before it
     /// is an [`Error::Config`]. Nothing is sent: add or update the customer afterwards.
-    pub async fn set_custom_field(&self, customer: &mut Customer, name: &str, value: impl Into<Value>) -> Result<()> {
+    pub async fn set_custom_field(
+        &self,
+        customer: &mut Customer,
+        name: &str,
+        value: impl Into<Value>,
+    ) -> Result<()> {
         let mut configs = self.field_configs().await?;
         if configs.find(name).is_none() {
             configs = self.refresh_field_configs().await?;

@@ -43,16 +43,12 @@
 //! - [`fields`]: custom fields by display name, validated against choices and cascade options.
 //! - Errors: [`Error`] (shared by the three vendor crates). A response with `success: false` or
 //!   a `code` other than `"200"` is an [`Error::Api`] with the vendor's code, message and trace
-//!   id; see [`error`](crate::error) for what is retried.
+//!   id; see [`error`] for what is retried.
 //!
 //! **Finding a customer by id**: the document's heading says `GET /openapi/crm/{id}`, but its
 //! only example calls `/openapi/crm/findById/{id}`. [`Client::find_customer_by_id`] (and
 //! [`Client::customer`]) use the example's path, because it is the one shown working;
 //! [`Client::find_customer_by_id_short`] uses the heading's.
-
-// `crm_runtime::Error` (shared by the three vendor crates) is large because `ApiError` is
-// inline; boxing it is a runtime decision, so the lint is silenced here rather than wrapped.
-#![allow(clippy::result_large_err)]
 
 pub mod auth;
 mod client;
@@ -64,13 +60,17 @@ pub mod generated;
 #[cfg(feature = "mock")]
 pub mod mock;
 
-pub use client::{CONTENT_TYPE, Client, ClientBuilder, Config, DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT, ENV_VARS};
-pub use crm_runtime::{ApiError, Error, RateLimit, RateLimits, RetryPolicy, SecretString, TransportConfig};
+pub use client::{
+    CONTENT_TYPE, Client, ClientBuilder, Config, DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT, ENV_VARS,
+};
+pub use crm_runtime::{
+    ApiError, Error, RateLimit, RateLimits, RetryPolicy, SecretString, TransportConfig,
+};
 pub use customers::{CustomerQuery, DEFAULT_PAGE_SIZE, PREFETCH_PAGES, SearchOperator, field};
 pub use error::{Result, VENDOR};
 pub use fields::{FIELD_CONFIG_TTL, FieldConfigs};
 pub use generated::types;
 pub use generated::types::{
-    ChoicesDubbo, ChildOptionDubbo, CascadeOptionsDubbo, Customer, CustomerFieldVo, CustomerPage, SearchCondition,
-    SearchOperatorKnown,
+    CascadeOptionsDubbo, ChildOptionDubbo, ChoicesDubbo, Customer, CustomerFieldVo, CustomerPage,
+    SearchCondition, SearchOperatorKnown,
 };

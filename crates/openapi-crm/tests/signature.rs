@@ -10,20 +10,54 @@ fn sevenmoor_published_inputs() {
     // (message "20001031608119594123221"); the signature was computed with Python's hmac.
     let secret = SecretString::from("HWHp9xFVlbboxIU2S6DHA7sf9sGzt3");
     let s = signature(&secret, "2000103", "1608119594", "123221");
-    assert_eq!(s.expose_secret(), "ybCwXrg9CMo39xv1kdfVLemqFmk+2Elz+vXYu1CyHlo=");
+    assert_eq!(
+        s.expose_secret(),
+        "ybCwXrg9CMo39xv1kdfVLemqFmk+2Elz+vXYu1CyHlo="
+    );
 }
 
 #[test]
 fn useasy_made_up_case() {
     let secret = SecretString::from("test-secret");
     let s = signature(&secret, "1090", "1687792454", "123456");
-    assert_eq!(s.expose_secret(), "QGNvl+17HYEWMBy4l759YUpqN10QjmO7sZE95PLt+p8=");
-    assert_eq!(s.expose_secret().len(), 44, "standard Base64 of 32 bytes, padded");
-    assert!(verify_signature(&secret, "1090", "1687792454", "123456", s.expose_secret()));
+    assert_eq!(
+        s.expose_secret(),
+        "QGNvl+17HYEWMBy4l759YUpqN10QjmO7sZE95PLt+p8="
+    );
+    assert_eq!(
+        s.expose_secret().len(),
+        44,
+        "standard Base64 of 32 bytes, padded"
+    );
+    assert!(verify_signature(
+        &secret,
+        "1090",
+        "1687792454",
+        "123456",
+        s.expose_secret()
+    ));
     // Any change of input, order or key breaks it.
-    assert!(!verify_signature(&secret, "1090", "1687792455", "123456", s.expose_secret()));
-    assert!(!verify_signature(&secret, "1090", "123456", "1687792454", s.expose_secret()));
-    assert!(!verify_signature(&"test-secreT".into(), "1090", "1687792454", "123456", s.expose_secret()));
+    assert!(!verify_signature(
+        &secret,
+        "1090",
+        "1687792455",
+        "123456",
+        s.expose_secret()
+    ));
+    assert!(!verify_signature(
+        &secret,
+        "1090",
+        "123456",
+        "1687792454",
+        s.expose_secret()
+    ));
+    assert!(!verify_signature(
+        &"test-secreT".into(),
+        "1090",
+        "1687792454",
+        "123456",
+        s.expose_secret()
+    ));
 }
 
 #[test]
@@ -33,7 +67,10 @@ fn headers_carry_the_four_values() {
     assert_eq!(get("appid"), Some("1090"));
     assert_eq!(get("nonce"), Some("123456"));
     assert_eq!(get("timestamp"), Some("1687792454"));
-    assert_eq!(get("signature"), Some("QGNvl+17HYEWMBy4l759YUpqN10QjmO7sZE95PLt+p8="));
+    assert_eq!(
+        get("signature"),
+        Some("QGNvl+17HYEWMBy4l759YUpqN10QjmO7sZE95PLt+p8=")
+    );
 }
 
 #[test]

@@ -44,7 +44,7 @@ pub mod error {
 ///  "type": "object",
 ///  "properties": {
 ///    "children": {
-///      "description": "次级选项列表 / First-level options: List<ChildOptionDubbo>.",
+///      "description": "次级选项列表 / First-level options: `List<ChildOptionDubbo>`.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -72,10 +72,11 @@ pub mod error {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct CascadeOptionsDubbo {
-    ///次级选项列表 / First-level options: List<ChildOptionDubbo>.
+    ///次级选项列表 / First-level options: `List<ChildOptionDubbo>`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub children: ::std::option::Option<::std::vec::Vec<ChildOptionDubbo>>,
     ///几级必填 / How many levels must be filled.
@@ -105,7 +106,7 @@ pub struct CascadeOptionsDubbo {
 ///  ],
 ///  "properties": {
 ///    "children": {
-///      "description": "次级选项 / Sub-options: List<ChildOptionDubbo>; absent in the 6.5 example.",
+///      "description": "次级选项 / Sub-options: `List<ChildOptionDubbo>`; absent in the 6.5 example.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -136,7 +137,7 @@ pub struct CascadeOptionsDubbo {
     PartialEq
 )]
 pub struct ChildOptionDubbo {
-    ///次级选项 / Sub-options: List<ChildOptionDubbo>; absent in the 6.5 example.
+    ///次级选项 / Sub-options: `List<ChildOptionDubbo>`; absent in the 6.5 example.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub children: ::std::option::Option<::std::vec::Vec<ChildOptionDubbo>>,
     ///选项key / Option key.
@@ -247,7 +248,7 @@ pub struct ChoicesDubbo {
 ///      }
 ///    },
 ///    "email": {
-///      "description": "邮箱 / E-mail addresses: List<EmailProperty>.",
+///      "description": "邮箱 / E-mail addresses: `List<EmailProperty>`.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -265,7 +266,7 @@ pub struct ChoicesDubbo {
 ///      "type": "string"
 ///    },
 ///    "mobile": {
-///      "description": "手机 / Mobile phone numbers: List<PhoneProperty>.",
+///      "description": "手机 / Mobile phone numbers: `List<PhoneProperty>`.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -293,7 +294,7 @@ pub struct ChoicesDubbo {
 ///      "type": "string"
 ///    },
 ///    "qq": {
-///      "description": "qq / QQ numbers: List<QqProperty>.",
+///      "description": "qq / QQ numbers: `List<QqProperty>`.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -315,7 +316,7 @@ pub struct ChoicesDubbo {
 ///      "type": "string"
 ///    },
 ///    "wechat": {
-///      "description": "微信 / WeChat ids: List<WechatProperty>.",
+///      "description": "微信 / WeChat ids: `List<WechatProperty>`.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -335,6 +336,7 @@ pub struct ChoicesDubbo {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct Customer {
@@ -387,7 +389,7 @@ pub struct Customer {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub customer_source: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    ///邮箱 / E-mail addresses: List<EmailProperty>.
+    ///邮箱 / E-mail addresses: `List<EmailProperty>`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub email: ::std::option::Option<::std::vec::Vec<EmailProperty>>,
     ///首次归属时间 / First assignment time, "yyyy-MM-dd HH:mm:ss" China time (UTC+8). Response only; seen in the list response example.
@@ -411,7 +413,7 @@ pub struct Customer {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub id: ::std::option::Option<::std::string::String>,
-    ///手机 / Mobile phone numbers: List<PhoneProperty>.
+    ///手机 / Mobile phone numbers: `List<PhoneProperty>`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub mobile: ::std::option::Option<::std::vec::Vec<PhoneProperty>>,
     ///手机号解密方式 / Phone-number decryption mode; only "Haier" is supported. Not in the document: from VENDORS.md §2.3 (help.useasy.cn).
@@ -431,7 +433,7 @@ pub struct Customer {
     ///归属人 / Owner: either an agent (座席) id or an open-sea (公海, public pool) id, e.g. "8310" or "662821403012902912". Not in table 1.2: seen in the add request and list response examples; meaning from VENDORS.md §2.3.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub owner: ::std::option::Option<::std::string::String>,
-    ///qq / QQ numbers: List<QqProperty>.
+    ///qq / QQ numbers: `List<QqProperty>`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub qq: ::std::option::Option<::std::vec::Vec<QqProperty>>,
     ///更新人 / Last updater: an agent id, or "openApi" when updated through this API. Response only; seen in the response examples.
@@ -455,7 +457,7 @@ pub struct Customer {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub visitor_id: ::std::option::Option<::std::string::String>,
-    ///微信 / WeChat ids: List<WechatProperty>.
+    ///微信 / WeChat ids: `List<WechatProperty>`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub wechat: ::std::option::Option<::std::vec::Vec<WechatProperty>>,
     #[serde(flatten)]
@@ -475,7 +477,7 @@ pub struct Customer {
 ///      "type": "string"
 ///    },
 ///    "choices": {
-///      "description": "下拉选项 / Drop-down choices: List<ChoicesDubbo>; null when the field has none.",
+///      "description": "下拉选项 / Drop-down choices: `List<ChoicesDubbo>`; null when the field has none.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -576,6 +578,7 @@ pub struct Customer {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct CustomerFieldVo {
@@ -586,7 +589,7 @@ pub struct CustomerFieldVo {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub account_id: ::std::option::Option<::std::string::String>,
-    ///下拉选项 / Drop-down choices: List<ChoicesDubbo>; null when the field has none.
+    ///下拉选项 / Drop-down choices: `List<ChoicesDubbo>`; null when the field has none.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub choices: ::std::option::Option<::std::vec::Vec<ChoicesDubbo>>,
     ///创建人 / Creator agent id. Not in table 6.4; seen in the examples.
@@ -705,6 +708,7 @@ pub struct CustomerFieldVo {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct CustomerPage {
@@ -980,6 +984,7 @@ pub struct EmptyResult {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct FieldConfigListArg {
@@ -1005,13 +1010,13 @@ pub struct FieldConfigListArg {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///查询客户字段配置列表的返回 / Response envelope of the field-configuration list: data is List<CustomerFieldVO>. The 6.5 template shows "message": "string", "code": "string", so code stays a plain string.
+///查询客户字段配置列表的返回 / Response envelope of the field-configuration list: data is `List<CustomerFieldVO>`. The 6.5 template shows "message": "string", "code": "string", so code stays a plain string.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "查询客户字段配置列表的返回 / Response envelope of the field-configuration list: data is List<CustomerFieldVO>. The 6.5 template shows \"message\": \"string\", \"code\": \"string\", so code stays a plain string.",
+///  "description": "查询客户字段配置列表的返回 / Response envelope of the field-configuration list: data is `List<CustomerFieldVO>`. The 6.5 template shows \"message\": \"string\", \"code\": \"string\", so code stays a plain string.",
 ///  "type": "object",
 ///  "required": [
 ///    "code",
@@ -1024,7 +1029,7 @@ pub struct FieldConfigListArg {
 ///      "type": "string"
 ///    },
 ///    "data": {
-///      "description": "字段配置列表 / Field configurations: List<CustomerFieldVO>; may be null.",
+///      "description": "字段配置列表 / Field configurations: `List<CustomerFieldVO>`; may be null.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -1061,7 +1066,7 @@ pub struct FieldConfigListArg {
 pub struct FieldConfigListResult {
     ///返回码 / Result code as a string; "200" = success. The error-code table is not documented.
     pub code: ::std::string::String,
-    ///字段配置列表 / Field configurations: List<CustomerFieldVO>; may be null.
+    ///字段配置列表 / Field configurations: `List<CustomerFieldVO>`; may be null.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<::std::vec::Vec<CustomerFieldVo>>,
     ///返回信息 / Message, e.g. "200 ok!".
@@ -1195,6 +1200,7 @@ for FindByIdBody {
     ::serde::Serialize,
     Clone,
     Debug,
+    Default,
     PartialEq
 )]
 pub struct ListCustomersArg {

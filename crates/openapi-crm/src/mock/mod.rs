@@ -24,17 +24,45 @@
 //! - **Field configuration** (`config/field/list`): the document's text field `详细地址`
 //!   (`text_6ts9_1687316347239`), a select field `客户等级` with choices, a cascade field
 //!   `所在地区` with options, and a few built-in fields ([`sample_field_configs`]).
-//! - **Faults** through [`MockUseasy::control`]: injected HTTP statuses, delays, dropped
-//!   connections, call counts.
+//!
+//! # Error codes are the mock's own
+//!
+//! useasy publishes no error-code table (VENDORS.md §2.3): the mock uses the codes in [`codes`],
+//! chosen to be plausible (HTTP-like strings, as `"200"` is success). Do not match on them in
+//! production code.
+//!
+//! # Faults
+//!
+//! [`MockUseasy::control`] injects transport faults (HTTP status, delay, dropped connection) and
+//! counts calls per path; [`MockUseasy::fail_next_with_code`] answers the next calls with a
+//! failed envelope; [`MockUseasy::respond_next_raw`] answers one call with any body (to test
+//! decoding). Injections apply after the rate limit and signature check.
 //!
 //! No input makes it panic: every malformed request gets an error envelope.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use openapi_crm::mock::MockUseasy;
+//!
+//! let mock = MockUseasy::start_with_sample_data(30).await?;
+//! let client = mock.client()?;
+//! let page = client.customers().eq("owner", "8310").page_size(5).send().await?;
+//! assert_eq!((page.count, page.list.map(|l| l.len())), (Some(15), Some(5)));
+//!
+//! mock.fail_next_with_code(1, "500", "系统繁忙");
+//! let err = client.customers().send().await.unwrap_err();
+//! assert_eq!(err.api_code(), Some("500"));
+//! # Ok(()) }
+//! ```
 
 mod server;
 mod store;
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU16, AtomicU64};
-use std::sync::{Arc, Mutex};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crm_runtime::mock::{MockControl, MockServer, WindowLimiter};
@@ -51,7 +79,8 @@ pub use store::sample_field_configs;
 /// The mock's account number, as in the document's examples.
 pub const MOCK_APPID: &str = "1090";
 
-/// The largest page the mock serves; a larger `limit` is clamped (the real maximum is unknown).
+/// The largest page the mock serves by default; a larger `limit` is clamped (the real maximum
+/// is unknown). See [`MockUseasy::set_max_page_size`].
 pub const MAX_PAGE_SIZE: i64 = 500;
 
 /// The page size the mock uses when a list request has no `limit` (the real default is unknown).
@@ -60,65 +89,182 @@ pub const DEFAULT_LIMIT: i64 = 10;
 /// Requests per second the mock accepts per appid (VENDORS.md §2.2).
 pub const RATE_LIMIT_PER_SECOND: usize = 10;
 
+/// The request paths the mock serves.
+pub mod paths {
+    /// 添加客户.
+    pub const ADD: &str = "/openapi/crm/add";
+    /// 修改客户.
+    pub const UPDATE: &str = "/openapi/crm/update";
+    /// 查询客户列表.
+    pub const LIST: &str = "/openapi/crm/list";
+    /// 根据id删除客户.
+    pub const DELETE: &str = "/openapi/crm/delete";
+    /// 查询客户字段配置列表.
+    pub const FIELD_LIST: &str = "/openapi/crm/config/field/list";
+    /// 根据id查询客户 (the example's path; `{id}` appended).
+    pub const FIND_BY_ID_PREFIX: &str = "/openapi/crm/findById/";
+}
+
+/// The envelope codes the mock answers with. Only `"200"` (success) is documented; the others
+/// are the mock's own choice (HTTP-like).
+pub mod codes {
+    /// Success.
+    pub const OK: &str = "200";
+    /// Invalid request: missing `customerName`/`_id`/`id`, bad search, invalid field value.
+    pub const BAD_REQUEST: &str = "400";
+    /// Authentication failed: missing header, unknown appid, bad signature, stale timestamp,
+    /// reused nonce (HTTP 401 unless [`super::MockUseasy::set_auth_error_status`]).
+    pub const UNAUTHORIZED: &str = "401";
+    /// Unknown customer id, or unknown path (then with HTTP 404).
+    pub const NOT_FOUND: &str = "404";
+    /// Wrong HTTP method (HTTP 405).
+    pub const METHOD_NOT_ALLOWED: &str = "405";
+    /// More than 10 requests per second (HTTP 429).
+    pub const TOO_MANY_REQUESTS: &str = "429";
+}
+
 /// The credentials a mock accepts.
 #[derive(Clone, Debug)]
-pub struct Credentials {
-    /// The account number.
+pub struct MockCredentials {
+    /// The account number (`1090`, as in the document).
     pub appid: String,
     /// The secret (random per mock).
     pub secret: SecretString,
 }
 
-/// Shared state of a running mock.
+/// A canned answer for the next matching request.
 #[derive(Debug)]
+pub(crate) enum Injection {
+    /// A failed envelope with this code and message (HTTP 200).
+    Code(String, String),
+    /// This body, verbatim, with HTTP 200.
+    Raw(String),
+}
+
+/// Shared state of a running mock.
 pub(crate) struct MockState {
-    pub(crate) appid: String,
-    pub(crate) secret: SecretString,
+    pub(crate) credentials: MockCredentials,
     pub(crate) store: Mutex<store::Store>,
     pub(crate) nonces: Mutex<server::NonceLog>,
     pub(crate) limiter: WindowLimiter,
+    pub(crate) rate_limiting: AtomicBool,
     pub(crate) auth_error_status: AtomicU16,
     pub(crate) trace_seq: AtomicU64,
     pub(crate) signatures: Mutex<VecDeque<String>>,
+    pub(crate) injections: Mutex<VecDeque<(Option<String>, Injection)>>,
 }
 
-/// A running fake useasy server. See the [module docs](self).
-#[derive(Debug)]
+impl MockState {
+    pub(crate) fn store(&self) -> MutexGuard<'_, store::Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The injection for a request to `path`, if one is queued.
+    pub(crate) fn next_injection(&self, path: &str) -> Option<Injection> {
+        let mut queue = self.injections.lock().unwrap_or_else(|e| e.into_inner());
+        let i = queue
+            .iter()
+            .position(|(p, _)| p.as_deref().is_none_or(|p| p == path))?;
+        queue.remove(i).map(|(_, inj)| inj)
+    }
+
+    fn inject(&self, path: Option<&str>, n: usize, make: impl Fn() -> Injection) {
+        let mut queue = self.injections.lock().unwrap_or_else(|e| e.into_inner());
+        for _ in 0..n {
+            queue.push_back((path.map(str::to_owned), make()));
+        }
+    }
+}
+
+/// A running fake useasy server with its data. Stops when dropped. Needs a Tokio runtime. See
+/// the [module docs](self).
 pub struct MockUseasy {
     server: MockServer,
     state: Arc<MockState>,
 }
 
+impl fmt::Debug for MockUseasy {
+    // A summary: the store is large, and the received signatures must not be printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockUseasy")
+            .field("base_url", &self.base_url().as_str())
+            .field("credentials", &self.state.credentials)
+            .field("customers", &self.state.store().len())
+            .field("rate_limited", &self.state.limiter.rejected())
+            .finish_non_exhaustive()
+    }
+}
+
 impl MockUseasy {
-    /// Starts an empty mock (no customers; the sample field configuration).
-    pub async fn start() -> std::io::Result<Self> {
-        let secret: String = rand::rng().sample_iter(&Alphanumeric).take(32).map(char::from).collect();
+    /// Starts an empty mock on `127.0.0.1:0` (no customers; the [`sample_field_configs`]).
+    pub async fn start() -> std::io::Result<MockUseasy> {
+        let secret: String = rand::rng()
+            .sample_iter(&Alphanumeric)
+            .take(32)
+            .map(char::from)
+            .collect();
         let state = Arc::new(MockState {
-            appid: MOCK_APPID.to_owned(),
-            secret: SecretString::new(secret),
+            credentials: MockCredentials {
+                appid: MOCK_APPID.to_owned(),
+                secret: SecretString::new(secret),
+            },
             store: Mutex::new(store::Store::new(MOCK_APPID)),
             nonces: Mutex::new(server::NonceLog::default()),
             limiter: WindowLimiter::new(RATE_LIMIT_PER_SECOND, Duration::from_secs(1)),
+            rate_limiting: AtomicBool::new(true),
             auth_error_status: AtomicU16::new(401),
             trace_seq: AtomicU64::new(0),
             signatures: Mutex::new(VecDeque::new()),
+            injections: Mutex::new(VecDeque::new()),
         });
         let server = MockServer::start(server::router(state.clone()), MockControl::new()).await?;
-        Ok(Self { server, state })
+        Ok(MockUseasy { server, state })
     }
 
     /// Starts a mock holding `n` deterministic sample customers: names `测试客户0001`…, one mobile
-    /// each, `customerSource` cycling 试用申请/官网/转介绍, owner `8310` (even) or `8311` (odd),
-    /// `openSeaIds` set on every fifth (index divisible by 5), the custom fields `详细地址` on
-    /// even ones, `客户等级` cycling A/B/C, `所在地区` on every third.
-    pub async fn start_with_sample_data(n: usize) -> std::io::Result<Self> {
+    /// each (`1380000xxxx`), `customerSource` cycling 试用申请/官网/转介绍, owner `8310` (even
+    /// index) or `8311` (odd), `openSeaIds` on every fifth (index divisible by 5), and the custom
+    /// fields `详细地址` (even index), `客户等级` (cycling A/B/C) and `所在地区` (every third).
+    pub async fn start_with_sample_data(n: usize) -> std::io::Result<MockUseasy> {
         let mock = Self::start().await?;
-        mock.lock_store().insert_samples(n);
+        mock.state.store().insert_samples(n);
         Ok(mock)
     }
 
-    fn lock_store(&self) -> std::sync::MutexGuard<'_, store::Store> {
-        self.state.store.lock().unwrap_or_else(|e| e.into_inner())
+    /// Stores a customer directly (no signature, no rate limit, no validation), filling `_id`,
+    /// `accountId`, `createTime`, `updateTime`, `createAgent` and `updateAgent` when missing; a
+    /// customer with an existing `_id` is replaced. Returns its `_id`.
+    pub fn insert(&self, customer: Customer) -> String {
+        self.state.store().insert_customer(customer)
+    }
+
+    /// [`MockUseasy::insert`] for many customers; returns their ids.
+    pub fn insert_many(&self, customers: impl IntoIterator<Item = Customer>) -> Vec<String> {
+        let mut store = self.state.store();
+        customers
+            .into_iter()
+            .map(|c| store.insert_customer(c))
+            .collect()
+    }
+
+    /// Removes a customer.
+    pub fn remove(&self, id: &str) -> Option<Customer> {
+        self.state.store().remove(id)
+    }
+
+    /// Removes every customer.
+    pub fn clear(&self) {
+        self.state.store().clear();
+    }
+
+    /// Every stored customer, in `_id` (creation) order.
+    pub fn customers(&self) -> Vec<Customer> {
+        self.state.store().customers()
+    }
+
+    /// The stored customer with this `_id`.
+    pub fn customer(&self, id: &str) -> Option<Customer> {
+        self.state.store().customer(id)
     }
 
     /// `http://127.0.0.1:<port>/`.
@@ -126,70 +272,65 @@ impl MockUseasy {
         self.server.base_url()
     }
 
-    /// Fault injection and call counts (paths as `/openapi/crm/list`).
+    /// Fault injection and call counts (paths as in [`paths`]).
     pub fn control(&self) -> &Arc<MockControl> {
         self.server.control()
     }
 
     /// The appid and secret this mock accepts.
-    pub fn credentials(&self) -> Credentials {
-        Credentials {
-            appid: self.state.appid.clone(),
-            secret: self.state.secret.clone(),
-        }
+    pub fn credentials(&self) -> &MockCredentials {
+        &self.state.credentials
     }
 
-    /// A client builder aimed at this mock with its credentials, the default rate limit, and
-    /// short retry delays (10 ms doubling, at most 4 attempts) so tests stay fast.
+    /// A client builder for this mock: its URL and credentials, the vendor's rate limit (the
+    /// default, which the mock enforces), retries with 10 ms backoffs and short timeouts.
+    /// Adjust and `.build()`.
     pub fn client_builder(&self) -> ClientBuilder {
+        let c = &self.state.credentials;
         Client::builder()
             .base_url(self.base_url().as_str())
-            .appid(self.state.appid.clone())
-            .secret(self.state.secret.clone())
+            .appid(c.appid.clone())
+            .secret(c.secret.clone())
             .retry_policy(RetryPolicy {
                 max_attempts: 4,
                 initial_backoff: Duration::from_millis(10),
-                max_backoff: Duration::from_millis(200),
-                max_total_backoff: Duration::from_secs(2),
+                max_backoff: Duration::from_millis(50),
+                max_total_backoff: Duration::from_secs(1),
             })
+            .timeouts(Duration::from_secs(5), Duration::from_secs(10))
     }
 
-    /// A client for this mock ([`MockUseasy::client_builder`] built).
+    /// `self.client_builder().build()`.
     pub fn client(&self) -> Result<Client> {
         self.client_builder().build()
     }
 
-    /// Stores a customer directly (no signature, no rate limit, no validation), filling `_id`,
-    /// `accountId`, `createTime`, `updateTime`, `createAgent` and `updateAgent` when missing.
-    /// Returns the stored record.
-    pub fn insert(&self, customer: Customer) -> Customer {
-        self.lock_store().insert_customer(customer)
-    }
-
-    /// Every stored customer, in `_id` (creation) order.
-    pub fn customers(&self) -> Vec<Customer> {
-        self.lock_store().customers()
-    }
-
-    /// The stored customer with this `_id`.
-    pub fn customer(&self, id: &str) -> Option<Customer> {
-        self.lock_store().customer(id)
-    }
-
     /// The field configuration the mock serves.
     pub fn field_configs(&self) -> Vec<CustomerFieldVo> {
-        self.lock_store().field_configs().to_vec()
+        self.state.store().field_configs().to_vec()
     }
 
-    /// Replaces the field configuration the mock serves (and validates against).
+    /// Replaces the field configuration the mock serves (and validates custom fields against).
     pub fn set_field_configs(&self, configs: Vec<CustomerFieldVo>) {
-        self.lock_store().set_field_configs(configs);
+        self.state.store().set_field_configs(configs);
+    }
+
+    /// Caps `limit` (default `Some(`[`MAX_PAGE_SIZE`]`)`); `None` serves any page size.
+    pub fn set_max_page_size(&self, max: Option<i64>) {
+        self.state.store().max_page_size = max;
     }
 
     /// The mock's rate limiter (10 requests per second per appid); `rejected()` counts the
     /// requests it answered with HTTP 429.
     pub fn rate_limiter(&self) -> &WindowLimiter {
         &self.state.limiter
+    }
+
+    /// Turns the 10 requests/second limit off (`false`) or back on (default on).
+    pub fn set_rate_limiting(&self, on: bool) {
+        self.state
+            .rate_limiting
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The HTTP status of authentication failures: 401 (default) or, e.g., 200 (the failure
@@ -200,15 +341,48 @@ impl MockUseasy {
             .store(status, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// The last (up to 1,024) signatures the mock received, valid or not: for tests that assert
-    /// no signature reaches a log or an error.
-    pub fn seen_signatures(&self) -> Vec<String> {
+    /// The next `n` authenticated requests, to any path, answer
+    /// `{"success": false, "code": code, "message": message}` with HTTP 200.
+    pub fn fail_next_with_code(&self, n: usize, code: &str, message: &str) {
+        self.state.inject(None, n, || {
+            Injection::Code(code.to_owned(), message.to_owned())
+        });
+    }
+
+    /// [`MockUseasy::fail_next_with_code`] for requests to `path` only.
+    pub fn fail_next_with_code_on(&self, path: &str, n: usize, code: &str, message: &str) {
+        self.state.inject(Some(path), n, || {
+            Injection::Code(code.to_owned(), message.to_owned())
+        });
+    }
+
+    /// The next authenticated request to `path` answers `body` verbatim with HTTP 200.
+    pub fn respond_next_raw(&self, path: &str, body: impl Into<String>) {
+        let body = body.into();
+        self.state
+            .inject(Some(path), 1, || Injection::Raw(body.clone()));
+    }
+
+    /// Drops every pending [`fail_next_with_code`](MockUseasy::fail_next_with_code) and
+    /// [`respond_next_raw`](MockUseasy::respond_next_raw).
+    pub fn clear_injections(&self) {
+        self.state
+            .injections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// The last (up to 1,024) signatures the mock received, valid or not, for tests that check a
+    /// signature never reaches a log or an error. Requests answered by an injected transport
+    /// fault ([`MockUseasy::control`]) never reach the signature check and are not included.
+    pub fn seen_signatures(&self) -> Vec<SecretString> {
         self.state
             .signatures
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
-            .cloned()
+            .map(|s| SecretString::new(s.clone()))
             .collect()
     }
 }

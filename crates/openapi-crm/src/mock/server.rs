@@ -9,12 +9,12 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::MockState;
 use super::store::{Reject, bad_request, parse_search};
+use super::{Injection, MockState};
 use crate::auth::{self, REPLAY_WINDOW};
 
 /// Nonces seen recently, per appid, against replay.
@@ -27,7 +27,8 @@ impl NonceLog {
     /// Records `nonce`; `false` if it was already used within the replay window.
     fn first_use(&mut self, appid: &str, nonce: &str) -> bool {
         let now = Instant::now();
-        self.seen.retain(|_, at| now.duration_since(*at) < REPLAY_WINDOW);
+        self.seen
+            .retain(|_, at| now.duration_since(*at) < REPLAY_WINDOW);
         let key = (appid.to_owned(), nonce.to_owned());
         if self.seen.contains_key(&key) {
             return false;
@@ -42,7 +43,10 @@ pub(crate) fn router(state: Arc<MockState>) -> Router {
 }
 
 fn trace_id(state: &MockState) -> String {
-    format!("mock-{:016x}", state.trace_seq.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "mock-{:016x}",
+        state.trace_seq.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 fn ok(state: &MockState, data: Value) -> Response {
@@ -71,16 +75,20 @@ fn rejected(state: &MockState, reject: Reject) -> Response {
     fail(state, StatusCode::OK, reject.code, &reject.message)
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+fn header_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
 }
 
 /// Checks the signature headers; the error message says what is wrong.
 fn authenticate(state: &MockState, headers: &HeaderMap) -> Result<(), String> {
-    let appid = header(headers, auth::HEADER_APPID);
-    let nonce = header(headers, auth::HEADER_NONCE);
-    let timestamp = header(headers, auth::HEADER_TIMESTAMP);
-    let signature = header(headers, auth::HEADER_SIGNATURE);
+    let appid = header_value(headers, auth::HEADER_APPID);
+    let nonce = header_value(headers, auth::HEADER_NONCE);
+    let timestamp = header_value(headers, auth::HEADER_TIMESTAMP);
+    let signature = header_value(headers, auth::HEADER_SIGNATURE);
     if let Some(sig) = signature {
         let mut seen = state.signatures.lock().unwrap_or_else(|e| e.into_inner());
         if seen.len() >= 1024 {
@@ -88,7 +96,9 @@ fn authenticate(state: &MockState, headers: &HeaderMap) -> Result<(), String> {
         }
         seen.push_back(sig.to_owned());
     }
-    let (Some(appid), Some(nonce), Some(timestamp), Some(signature)) = (appid, nonce, timestamp, signature) else {
+    let (Some(appid), Some(nonce), Some(timestamp), Some(signature)) =
+        (appid, nonce, timestamp, signature)
+    else {
         let missing: Vec<&str> = [
             (auth::HEADER_APPID, appid.is_none()),
             (auth::HEADER_NONCE, nonce.is_none()),
@@ -98,9 +108,12 @@ fn authenticate(state: &MockState, headers: &HeaderMap) -> Result<(), String> {
         .into_iter()
         .filter_map(|(n, absent)| absent.then_some(n))
         .collect();
-        return Err(format!("缺少鉴权请求头 missing authentication header(s): {}", missing.join(", ")));
+        return Err(format!(
+            "缺少鉴权请求头 missing authentication header(s): {}",
+            missing.join(", ")
+        ));
     };
-    if appid != state.appid {
+    if appid != state.credentials.appid {
         return Err(format!("appid不存在 unknown appid {appid:?}"));
     }
     if nonce.len() != 6 || !nonce.bytes().all(|b| b.is_ascii_digit()) {
@@ -109,13 +122,22 @@ fn authenticate(state: &MockState, headers: &HeaderMap) -> Result<(), String> {
     let Ok(ts) = timestamp.parse::<i64>() else {
         return Err("timestamp无效 timestamp must be Unix seconds".into());
     };
-    let skew = chrono::Utc::now().timestamp().saturating_sub(ts).unsigned_abs();
+    let skew = chrono::Utc::now()
+        .timestamp()
+        .saturating_sub(ts)
+        .unsigned_abs();
     if skew > REPLAY_WINDOW.as_secs() {
         return Err(format!(
             "时间戳过期 timestamp expired: {skew} s from server time (more than 5 minutes)"
         ));
     }
-    if !auth::verify_signature(&state.secret, appid, timestamp, nonce, signature) {
+    if !auth::verify_signature(
+        &state.credentials.secret,
+        appid,
+        timestamp,
+        nonce,
+        signature,
+    ) {
         return Err("签名验证失败 signature invalid".into());
     }
     let mut nonces = state.nonces.lock().unwrap_or_else(|e| e.into_inner());
@@ -132,8 +154,12 @@ fn object(body: &[u8]) -> Result<Map<String, Value>, Reject> {
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(bad_request("请求体必须是JSON对象 the body must be a JSON object")),
-        Err(e) => Err(bad_request(format!("请求体不是合法JSON the body is not valid JSON: {e}"))),
+        Ok(_) => Err(bad_request(
+            "请求体必须是JSON对象 the body must be a JSON object",
+        )),
+        Err(e) => Err(bad_request(format!(
+            "请求体不是合法JSON the body is not valid JSON: {e}"
+        ))),
     }
 }
 
@@ -147,7 +173,9 @@ fn positive(body: &Map<String, Value>, key: &str, default: i64) -> Result<i64, R
     };
     match n {
         Some(n) if n > 0 => Ok(n),
-        _ => Err(bad_request(format!("{key}必须是正整数 `{key}` must be a positive integer"))),
+        _ => Err(bad_request(format!(
+            "{key}必须是正整数 `{key}` must be a positive integer"
+        ))),
     }
 }
 
@@ -180,10 +208,16 @@ fn route(path: &str) -> Option<(Route<'_>, bool)> {
     })
 }
 
-async fn handle(State(state): State<Arc<MockState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(state): State<Arc<MockState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let state = &*state;
-    let appid = header(&headers, auth::HEADER_APPID).unwrap_or("-");
-    if !state.limiter.check(appid) {
+    let appid = header_value(&headers, auth::HEADER_APPID).unwrap_or("-");
+    if state.rate_limiting.load(Ordering::Relaxed) && !state.limiter.check(appid) {
         return fail(
             state,
             StatusCode::TOO_MANY_REQUESTS,
@@ -192,24 +226,52 @@ async fn handle(State(state): State<Arc<MockState>>, method: Method, uri: Uri, h
         );
     }
     if let Err(message) = authenticate(state, &headers) {
-        let status = StatusCode::from_u16(state.auth_error_status.load(Ordering::Relaxed)).unwrap_or(StatusCode::UNAUTHORIZED);
+        let status = StatusCode::from_u16(state.auth_error_status.load(Ordering::Relaxed))
+            .unwrap_or(StatusCode::UNAUTHORIZED);
         return fail(state, status, "401", &message);
     }
     let Some((route, get_allowed)) = route(uri.path()) else {
-        return fail(state, StatusCode::NOT_FOUND, "404", "接口不存在 no such endpoint");
+        return fail(
+            state,
+            StatusCode::NOT_FOUND,
+            "404",
+            "接口不存在 no such endpoint",
+        );
     };
     if method != Method::POST && !(get_allowed && method == Method::GET) {
-        return fail(state, StatusCode::METHOD_NOT_ALLOWED, "405", "请求方法不支持 method not allowed");
+        return fail(
+            state,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "405",
+            "请求方法不支持 method not allowed",
+        );
     }
     let body = if method == Method::POST {
         match object(&body) {
             Ok(map) => map,
-            Err(reject) => return fail(state, StatusCode::BAD_REQUEST, reject.code, &reject.message),
+            Err(reject) => {
+                return fail(state, StatusCode::BAD_REQUEST, reject.code, &reject.message);
+            }
         }
     } else {
         Map::new()
     };
-    let mut store = state.store.lock().unwrap_or_else(|e| e.into_inner());
+    match state.next_injection(uri.path()) {
+        Some(Injection::Code(code, message)) => {
+            return fail(state, StatusCode::OK, &code, &message);
+        }
+        Some(Injection::Raw(body)) => {
+            return (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response();
+        }
+        None => {}
+    }
+    let mut store = state.store();
+    let max_page_size = store.max_page_size;
     let result = match route {
         Route::Add => store.add(body),
         Route::Update => store.update(body),
@@ -217,7 +279,8 @@ async fn handle(State(state): State<Arc<MockState>>, method: Method, uri: Uri, h
         Route::Delete => store.delete(&body).map(|()| Value::Null),
         Route::FieldList => Ok(store.field_list(&body)),
         Route::List => (|| {
-            let limit = positive(&body, "limit", super::DEFAULT_LIMIT)?.min(super::MAX_PAGE_SIZE);
+            let limit = positive(&body, "limit", super::DEFAULT_LIMIT)?;
+            let limit = max_page_size.map_or(limit, |max| limit.min(max.max(1)));
             let page = positive(&body, "page", 1)?;
             let conditions = parse_search(body.get("search"))?;
             let limit = usize::try_from(limit).unwrap_or(usize::MAX);

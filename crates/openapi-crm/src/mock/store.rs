@@ -15,7 +15,14 @@ const FIRST_ID: u64 = 685_770_000_643_772_416;
 const ID_STEP: u64 = 65_536;
 
 /// Keys the server sets itself; a client cannot write them.
-const READ_ONLY: &[&str] = &["_id", "accountId", "createTime", "updateTime", "createAgent", "updateAgent"];
+const READ_ONLY: &[&str] = &[
+    "_id",
+    "accountId",
+    "createTime",
+    "updateTime",
+    "createAgent",
+    "updateAgent",
+];
 
 /// The agent recorded for writes through the open API.
 pub(crate) const OPEN_API_AGENT: &str = "openApi";
@@ -91,18 +98,31 @@ pub(crate) fn parse_search(search: Option<&Value>) -> Result<Vec<Condition>, Rej
     let items = match search {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(items)) => items,
-        Some(_) => return Err(bad_request("search必须是数组 `search` must be an array of conditions")),
+        Some(_) => {
+            return Err(bad_request(
+                "search必须是数组 `search` must be an array of conditions",
+            ));
+        }
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let Some(obj) = item.as_object() else {
-            return Err(bad_request(format!("search[{i}] must be an object {{field, operator, value}}")));
+            return Err(bad_request(format!(
+                "search[{i}] must be an object {{field, operator, value}}"
+            )));
         };
         let field = match obj.get("field") {
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
-            _ => return Err(bad_request(format!("search[{i}].field must be a non-empty string"))),
+            _ => {
+                return Err(bad_request(format!(
+                    "search[{i}].field must be a non-empty string"
+                )));
+            }
         };
-        let op_name = obj.get("operator").and_then(Value::as_str).unwrap_or_default();
+        let op_name = obj
+            .get("operator")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let Some(op) = Op::parse(op_name) else {
             return Err(bad_request(format!(
                 "search[{i}].operator {op_name:?} is not supported (eq, empty, ne, in, nin, like, notEmpty, gt, gte, lt, lte, between)"
@@ -117,12 +137,20 @@ pub(crate) fn parse_search(search: Option<&Value>) -> Result<Vec<Condition>, Rej
                         Value::String(s) => values.push(s.clone()),
                         Value::Number(n) => values.push(n.to_string()),
                         Value::Bool(b) => values.push(b.to_string()),
-                        _ => return Err(bad_request(format!("search[{i}].value must hold strings"))),
+                        _ => {
+                            return Err(bad_request(format!(
+                                "search[{i}].value must hold strings"
+                            )));
+                        }
                     }
                 }
                 values
             }
-            Some(_) => return Err(bad_request(format!("search[{i}].value must be an array of strings"))),
+            Some(_) => {
+                return Err(bad_request(format!(
+                    "search[{i}].value must be an array of strings"
+                )));
+            }
         };
         let needed = match op {
             Op::Empty | Op::NotEmpty => 0,
@@ -199,6 +227,8 @@ pub(crate) struct Store {
     customers: BTreeMap<String, Map<String, Value>>,
     next_id: u64,
     fields: FieldConfigs,
+    /// The largest `limit` served (`None`: unlimited).
+    pub(crate) max_page_size: Option<i64>,
 }
 
 fn now() -> String {
@@ -212,6 +242,7 @@ impl Store {
             customers: BTreeMap::new(),
             next_id: FIRST_ID,
             fields: FieldConfigs::new(sample_field_configs(account_id)),
+            max_page_size: Some(super::MAX_PAGE_SIZE),
         }
     }
 
@@ -223,6 +254,10 @@ impl Store {
                 return id;
             }
         }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.customers.len()
     }
 
     pub(crate) fn field_configs(&self) -> &[CustomerFieldVo] {
@@ -240,11 +275,14 @@ impl Store {
             return Err(bad_request(format!("参数格式错误 invalid customer: {e}")));
         }
         for config in self.fields.fields() {
-            let Some(key) = field_key(config) else { continue };
+            let Some(key) = field_key(config) else {
+                continue;
+            };
             let Some(value) = record.get(key).filter(|v| !v.is_null()) else {
                 continue;
             };
-            let has_options = config.choices.as_ref().is_some_and(|c| !c.is_empty()) || config.options.is_some();
+            let has_options =
+                config.choices.as_ref().is_some_and(|c| !c.is_empty()) || config.options.is_some();
             if !has_options {
                 continue;
             }
@@ -273,12 +311,14 @@ impl Store {
         let now = now();
         if let Some(owner) = body.get("owner").filter(|o| !o.is_null()).cloned() {
             body.entry("firstOwner").or_insert(owner);
-            body.entry("assignTime").or_insert_with(|| Value::String(now.clone()));
+            body.entry("assignTime")
+                .or_insert_with(|| Value::String(now.clone()));
             if let Some(at) = body.get("assignTime").cloned() {
                 body.entry("firstAssignTime").or_insert(at);
             }
         }
-        body.entry("createMethod").or_insert_with(|| Value::String(String::new()));
+        body.entry("createMethod")
+            .or_insert_with(|| Value::String(String::new()));
         body.insert("accountId".into(), Value::String(self.account_id.clone()));
         body.insert("createTime".into(), Value::String(now.clone()));
         body.insert("updateTime".into(), Value::String(now));
@@ -301,7 +341,9 @@ impl Store {
         if let Some(name) = body.get("customerName")
             && name.as_str().is_none_or(|s| s.trim().is_empty())
         {
-            return Err(bad_request("customerName不能为空 customerName must not be empty"));
+            return Err(bad_request(
+                "customerName不能为空 customerName must not be empty",
+            ));
         }
         let Some(existing) = self.customers.get(&id) else {
             return Err(not_found(&id));
@@ -356,14 +398,20 @@ impl Store {
             Some(Value::Number(n)) => n.to_string(),
             _ => return Err(bad_request("id不能为空 id is required")),
         };
-        self.customers.remove(&id).map(|_| ()).ok_or_else(|| not_found(&id))
+        self.customers
+            .remove(&id)
+            .map(|_| ())
+            .ok_or_else(|| not_found(&id))
     }
 
     /// `POST /openapi/crm/config/field/list` with its filters: `name` (contained in the field
     /// name), `type` (one of), `enabled` (status 1 / 0). `category` and `editable` are accepted
     /// and ignored (their meaning is not documented).
     pub(crate) fn field_list(&self, body: &Map<String, Value>) -> Value {
-        let name = body.get("name").and_then(Value::as_str).filter(|s| !s.is_empty());
+        let name = body
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty());
         let types: Option<Vec<&str>> = body
             .get("type")
             .and_then(Value::as_array)
@@ -373,11 +421,13 @@ impl Store {
             .fields
             .fields()
             .iter()
-            .filter(|f| name.is_none_or(|n| f.name.as_deref().is_some_and(|fname| fname.contains(n))))
             .filter(|f| {
-                types
-                    .as_ref()
-                    .is_none_or(|ts| ts.is_empty() || f.type_.as_deref().is_some_and(|t| ts.contains(&t)))
+                name.is_none_or(|n| f.name.as_deref().is_some_and(|fname| fname.contains(n)))
+            })
+            .filter(|f| {
+                types.as_ref().is_none_or(|ts| {
+                    ts.is_empty() || f.type_.as_deref().is_some_and(|t| ts.contains(&t))
+                })
             })
             .filter(|f| enabled.is_none_or(|e| f.status == Some(if e { 1 } else { 0 })))
             .filter_map(|f| serde_json::to_value(f).ok())
@@ -385,25 +435,49 @@ impl Store {
         Value::Array(list)
     }
 
-    /// Stores a customer as given (see `MockUseasy::insert`).
-    pub(crate) fn insert_customer(&mut self, customer: Customer) -> Customer {
+    /// Stores a customer as given (see `MockUseasy::insert`); returns its id.
+    pub(crate) fn insert_customer(&mut self, customer: Customer) -> String {
         let mut record = match serde_json::to_value(&customer) {
             Ok(Value::Object(map)) => map,
             _ => Map::new(),
         };
-        let id = match record.get("_id").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+        let id = match record
+            .get("_id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        {
             Some(id) => id.to_owned(),
             None => self.new_id(),
         };
         let now = now();
         record.insert("_id".into(), Value::String(id.clone()));
-        record.entry("accountId").or_insert_with(|| Value::String(self.account_id.clone()));
-        record.entry("createTime").or_insert_with(|| Value::String(now.clone()));
-        record.entry("updateTime").or_insert_with(|| Value::String(now));
-        record.entry("createAgent").or_insert_with(|| OPEN_API_AGENT.into());
-        record.entry("updateAgent").or_insert_with(|| OPEN_API_AGENT.into());
-        self.customers.insert(id, record.clone());
-        serde_json::from_value(Value::Object(record)).unwrap_or(customer)
+        record
+            .entry("accountId")
+            .or_insert_with(|| Value::String(self.account_id.clone()));
+        record
+            .entry("createTime")
+            .or_insert_with(|| Value::String(now.clone()));
+        record
+            .entry("updateTime")
+            .or_insert_with(|| Value::String(now));
+        record
+            .entry("createAgent")
+            .or_insert_with(|| OPEN_API_AGENT.into());
+        record
+            .entry("updateAgent")
+            .or_insert_with(|| OPEN_API_AGENT.into());
+        self.customers.insert(id.clone(), record);
+        id
+    }
+
+    pub(crate) fn remove(&mut self, id: &str) -> Option<Customer> {
+        self.customers
+            .remove(id)
+            .and_then(|r| serde_json::from_value(Value::Object(r)).ok())
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.customers.clear();
     }
 
     pub(crate) fn customers(&self) -> Vec<Customer> {
@@ -424,10 +498,13 @@ impl Store {
         let sources = ["试用申请", "官网", "转介绍"];
         let levels = ["A", "B", "C"];
         // 2023-06-26 22:57:30 China time (the list example's createTime), one minute apart.
-        let base = chrono::NaiveDate::from_ymd_opt(2023, 6, 26).and_then(|d| d.and_hms_opt(22, 57, 30));
+        let base =
+            chrono::NaiveDate::from_ymd_opt(2023, 6, 26).and_then(|d| d.and_hms_opt(22, 57, 30));
         for i in 0..n {
             let created = base
-                .map(|b| ChinaDateTime::from_local(b + chrono::TimeDelta::minutes(i as i64)).to_string())
+                .map(|b| {
+                    ChinaDateTime::from_local(b + chrono::TimeDelta::minutes(i as i64)).to_string()
+                })
                 .unwrap_or_else(now);
             let mut record = json!({
                 "customerName": format!("测试客户{:04}", i + 1),
@@ -450,7 +527,10 @@ impl Store {
                     obj.insert("openSeaIds".into(), json!(["662821403012902912"]));
                 }
                 if i % 2 == 0 {
-                    obj.insert(TEXT_FIELD.into(), json!(format!("杭州市西湖区文三路{}号", i + 1)));
+                    obj.insert(
+                        TEXT_FIELD.into(),
+                        json!(format!("杭州市西湖区文三路{}号", i + 1)),
+                    );
                 }
                 if i % 3 == 0 {
                     obj.insert(CASCADE_FIELD.into(), json!(["zj", "hz", "xh"]));
@@ -476,37 +556,54 @@ pub(crate) const CASCADE_FIELD: &str = "cascade_r8p3_1687316500000";
 /// 3-level cascade field `所在地区` (`cascade_r8p3_1687316500000`, 2 levels required: 浙江省 →
 /// 杭州市 → 西湖区/滨江区, 浙江省 → 宁波市, 北京市 → 海淀区); and a deleted text field `旧地址`.
 pub fn sample_field_configs(account_id: &str) -> Vec<CustomerFieldVo> {
-    let field = |id: &str, name: &str, type_: &str, status: i64, sort: i64, system: bool, extra: Value| {
-        let mut v = json!({
-            "accountId": account_id,
-            "glFieldId": id,
-            "field": id,
-            "name": name,
-            "param": id,
-            "type": type_,
-            "status": status,
-            "searchable": true,
-            "oplog": false,
-            "choices": null,
-            "options": null,
-            "createTime": "2023-06-21 11:02:18",
-            "updateTime": "2023-06-21 11:02:18",
-            "createAgent": "662772464553308160",
-            "updateAgent": "662772464553308160",
-            "scenes": null,
-            "sort": sort,
-            "isSystem": system,
-            "required": false,
-        });
-        if let (Some(obj), Value::Object(extra)) = (v.as_object_mut(), extra) {
-            obj.extend(extra);
-        }
-        serde_json::from_value::<CustomerFieldVo>(v).ok()
-    };
+    let field =
+        |id: &str, name: &str, type_: &str, status: i64, sort: i64, system: bool, extra: Value| {
+            let mut v = json!({
+                "accountId": account_id,
+                "glFieldId": id,
+                "field": id,
+                "name": name,
+                "param": id,
+                "type": type_,
+                "status": status,
+                "searchable": true,
+                "oplog": false,
+                "choices": null,
+                "options": null,
+                "createTime": "2023-06-21 11:02:18",
+                "updateTime": "2023-06-21 11:02:18",
+                "createAgent": "662772464553308160",
+                "updateAgent": "662772464553308160",
+                "scenes": null,
+                "sort": sort,
+                "isSystem": system,
+                "required": false,
+            });
+            if let (Some(obj), Value::Object(extra)) = (v.as_object_mut(), extra) {
+                obj.extend(extra);
+            }
+            serde_json::from_value::<CustomerFieldVo>(v).ok()
+        };
     [
-        field("customerName", "客户名称", "text", 1, 1, true, json!({ "required": true })),
+        field(
+            "customerName",
+            "客户名称",
+            "text",
+            1,
+            1,
+            true,
+            json!({ "required": true }),
+        ),
         field("mobile", "手机", "phone", 1, 2, true, json!({})),
-        field(TEXT_FIELD, "详细地址", "text", 1, 42, false, json!({ "searchable": false })),
+        field(
+            TEXT_FIELD,
+            "详细地址",
+            "text",
+            1,
+            42,
+            false,
+            json!({ "searchable": false }),
+        ),
         field(
             SELECT_FIELD,
             "客户等级",
@@ -540,7 +637,15 @@ pub fn sample_field_configs(account_id: &str) -> Vec<CustomerFieldVo> {
                 ] },
             ] } }),
         ),
-        field("text_old0_1600000000000", "旧地址", "text", -1, 99, false, json!({})),
+        field(
+            "text_old0_1600000000000",
+            "旧地址",
+            "text",
+            -1,
+            99,
+            false,
+            json!({}),
+        ),
     ]
     .into_iter()
     .flatten()

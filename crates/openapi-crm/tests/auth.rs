@@ -1,0 +1,267 @@
+//! Signature checking, replay protection and retries against the embedded mock.
+#![cfg(feature = "mock")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use crm_runtime::mock::{MockControl, MockServer};
+
+use openapi_crm::auth::{signed_headers, unix_timestamp, verify_signature};
+use openapi_crm::mock::MockUseasy;
+use openapi_crm::{Customer, Error, RateLimits, RetryPolicy, SecretString};
+use serde_json::Value;
+
+fn assert_auth_error(e: &Error, needle: &str) {
+    let Error::Api(api) = e else {
+        panic!("expected an API error, got {e:?}");
+    };
+    assert_eq!(api.vendor, "useasy");
+    assert_eq!(api.code, "401", "{api}");
+    assert!(api.message.contains(needle), "{api}");
+    assert!(!e.is_retryable());
+}
+
+#[tokio::test]
+async fn wrong_secret_is_an_auth_api_error_not_a_decode_error() {
+    let mock = MockUseasy::start().await.unwrap();
+    let client = mock
+        .client_builder()
+        .secret("not-the-secret")
+        .build()
+        .unwrap();
+    let e = client.customers().send().await.unwrap_err();
+    assert_auth_error(&e, "signature invalid");
+    let api = e.api().unwrap();
+    assert_eq!(api.description.as_deref(), Some("HTTP 401"));
+    assert!(api.trace_id.is_some());
+    assert_eq!(
+        mock.control().calls("/openapi/crm/list"),
+        1,
+        "an auth failure is not retried"
+    );
+
+    // The same when the server answers HTTP 200 with the failed envelope.
+    mock.set_auth_error_status(200);
+    let e = client.field_configs().await.unwrap_err();
+    assert_auth_error(&e, "signature invalid");
+    assert_eq!(e.api().unwrap().description, None);
+
+    // A wrong appid is reported as such.
+    mock.set_auth_error_status(401);
+    let client = mock.client_builder().appid("9999").build().unwrap();
+    let e = client.add(&Customer::named("x")).await.unwrap_err();
+    assert_auth_error(&e, "unknown appid");
+}
+
+/// Sends one signed list request with the given timestamp and nonce, bypassing the client.
+async fn raw_list(
+    mock: &MockUseasy,
+    secret: &SecretString,
+    timestamp: &str,
+    nonce: &str,
+) -> (u16, Value) {
+    let appid = mock.credentials().appid.clone();
+    let url = mock.base_url().join("openapi/crm/list").unwrap();
+    let mut request = reqwest::Client::new().post(url).body("{}");
+    for (k, v) in signed_headers(secret, &appid, timestamp, nonce) {
+        request = request.header(k, v);
+    }
+    let response = request
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_replayed_nonce_is_rejected() {
+    let mock = MockUseasy::start().await.unwrap();
+    let secret = mock.credentials().secret.clone();
+    let ts = unix_timestamp();
+    let (status, body) = raw_list(&mock, &secret, &ts, "123456").await;
+    assert_eq!(
+        (status, body["success"].as_bool()),
+        (200, Some(true)),
+        "{body}"
+    );
+    // Exactly the same signed request again: a replay.
+    let (status, body) = raw_list(&mock, &secret, &ts, "123456").await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["code"], "401");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("nonce already used"),
+        "{body}"
+    );
+    // The same nonce with a new timestamp (new signature) is still a reused nonce.
+    let later = (ts.parse::<i64>().unwrap() + 1).to_string();
+    let (status, _) = raw_list(&mock, &secret, &later, "123456").await;
+    assert_eq!(status, 401);
+    // A fresh nonce passes.
+    let (status, _) = raw_list(&mock, &secret, &ts, "654321").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn stale_timestamps_bad_nonces_and_missing_headers_are_rejected() {
+    let mock = MockUseasy::start().await.unwrap();
+    let secret = mock.credentials().secret.clone();
+    let now: i64 = unix_timestamp().parse().unwrap();
+    for skew in [-301, 400] {
+        let (status, body) = raw_list(&mock, &secret, &(now + skew).to_string(), "111111").await;
+        assert_eq!(status, 401, "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("timestamp expired"),
+            "{body}"
+        );
+    }
+    // Within 5 minutes is fine.
+    let (status, _) = raw_list(&mock, &secret, &(now - 240).to_string(), "222222").await;
+    assert_eq!(status, 200);
+    let (status, body) = raw_list(&mock, &secret, &now.to_string(), "12345").await;
+    assert_eq!(status, 401);
+    assert!(
+        body["message"].as_str().unwrap().contains("6-digit"),
+        "{body}"
+    );
+
+    let url = mock.base_url().join("openapi/crm/list").unwrap();
+    let response = reqwest::Client::new()
+        .post(url)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    let body: Value = response.json().await.unwrap();
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("appid") && message.contains("signature"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn reads_are_retried_on_5xx() {
+    let mock = MockUseasy::start_with_sample_data(5).await.unwrap();
+    let client = mock.client().unwrap();
+    mock.control().fail_next(2, 503);
+    let page = client.customers().send().await.unwrap();
+    assert_eq!(page.count, Some(5));
+    assert_eq!(mock.control().calls("/openapi/crm/list"), 3);
+
+    // A read retried on 502/504 as well, through find-by-id.
+    let id = mock.customers()[0].id.clone().unwrap();
+    mock.control().fail_next(1, 502);
+    mock.control().fail_next(1, 504);
+    assert!(client.customer(&id).await.unwrap().is_some());
+
+    // Retries give up after max_attempts.
+    mock.control().fail_next(10, 500);
+    let e = client.customers().send().await.unwrap_err();
+    assert!(matches!(e, Error::HttpStatus { status: 500, .. }), "{e}");
+    mock.control().clear_faults();
+}
+
+#[tokio::test]
+async fn every_attempt_is_signed_afresh() {
+    // A bare server that records the auth headers and fails the first two attempts (the mock's
+    // fault injection answers before its signature check, so it cannot see them).
+    let seen: Arc<Mutex<Vec<(String, String, String)>>> = Arc::default();
+    let record = seen.clone();
+    let app = axum::Router::new().fallback(move |headers: HeaderMap| {
+        let record = record.clone();
+        async move {
+            let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            let mut seen = record.lock().unwrap();
+            seen.push((h("nonce"), h("timestamp"), h("signature")));
+            if seen.len() <= 2 {
+                return (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
+            }
+            axum::Json(serde_json::json!({"success": true, "code": "200", "message": "200 ok!", "data": {"list": [], "count": 0}}))
+                .into_response()
+        }
+    });
+    let server = MockServer::start(app, MockControl::new()).await.unwrap();
+    let secret = SecretString::from("s3cret");
+    let client = openapi_crm::Client::builder()
+        .base_url(server.base_url().as_str())
+        .appid("1090")
+        .secret(secret.clone())
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(20),
+            max_total_backoff: Duration::from_secs(1),
+        })
+        .build()
+        .unwrap();
+    client.customers().send().await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(
+        seen.iter().map(|s| &s.0).collect::<HashSet<_>>().len(),
+        3,
+        "a new nonce per attempt"
+    );
+    assert_eq!(
+        seen.iter().map(|s| &s.2).collect::<HashSet<_>>().len(),
+        3,
+        "a new signature per attempt"
+    );
+    for (nonce, timestamp, signature) in &seen {
+        assert!(
+            verify_signature(&secret, "1090", timestamp, nonce, signature),
+            "{nonce} {timestamp}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn add_is_not_retried_once_sent() {
+    let mock = MockUseasy::start().await.unwrap();
+    let client = mock.client().unwrap();
+    mock.control().fail_next(1, 503);
+    let e = client.add(&Customer::named("once")).await.unwrap_err();
+    assert!(matches!(e, Error::HttpStatus { status: 503, .. }), "{e}");
+    assert_eq!(mock.control().calls("/openapi/crm/add"), 1);
+    assert!(mock.customers().is_empty());
+    // A dropped connection is not retried for add either (it may have been applied).
+    mock.control().drop_next(1);
+    assert!(client.add(&Customer::named("once")).await.is_err());
+    assert_eq!(mock.control().calls("/openapi/crm/add"), 2);
+}
+
+#[tokio::test]
+async fn the_mock_enforces_ten_requests_per_second() {
+    let mock = MockUseasy::start().await.unwrap();
+    let client = mock
+        .client_builder()
+        .rate_limits(RateLimits::off())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let calls = (0..15).map(|_| {
+        let c = client.clone();
+        async move { c.customers().send().await }
+    });
+    let results = futures::future::join_all(calls).await;
+    let throttled: Vec<&Error> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(throttled.len() >= 5, "{} throttled", throttled.len());
+    for e in &throttled {
+        assert_eq!(e.api_code(), Some("429"), "{e}");
+        assert!(e.is_retryable(), "HTTP 429 stays retryable");
+    }
+    assert_eq!(mock.rate_limiter().rejected(), throttled.len() as u64);
+}
