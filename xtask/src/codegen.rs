@@ -43,8 +43,14 @@ pub const VENDORS: &[Vendor] = &[
 /// allowed only inside `x-crm-runtime` and `x-crm-open-enum` definitions, which are not
 /// generated.
 const UNSUPPORTED: &[(&str, &str)] = &[
-    ("anyOf", "typify 0.6.2 generates broken code for anyOf (typify #895); use a common scalar (schemas/README.md §4), an x-crm-open-enum, or oneOf"),
-    ("allOf", "typify merges allOf unreliably; repeat the properties instead"),
+    (
+        "anyOf",
+        "typify 0.6.2 generates broken code for anyOf (typify #895); use a common scalar (schemas/README.md §4), an x-crm-open-enum, or oneOf",
+    ),
+    (
+        "allOf",
+        "typify merges allOf unreliably; repeat the properties instead",
+    ),
     ("if", "typify panics on if/then/else"),
     ("then", "typify panics on if/then/else"),
     ("else", "typify panics on if/then/else"),
@@ -116,7 +122,10 @@ fn schema_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if name.ends_with(".json") && name != "operations.json" {
             files.push(path);
         }
@@ -153,8 +162,8 @@ pub fn load_bundle(root: &Path, vendor: &Vendor) -> Result<Bundle> {
         for (name, schema) in file_defs {
             let mut schema = schema.clone();
             let pointer = format!("/$defs/{}", ptr_token(name));
-            let marked = schema.get("x-crm-runtime").is_some()
-                || schema.get("x-crm-open-enum").is_some();
+            let marked =
+                schema.get("x-crm-runtime").is_some() || schema.get("x-crm-open-enum").is_some();
             check_and_rewrite(root, f, &docs, &pointer, &mut schema, marked)?;
             if let Some(prev) = defs.get(name) {
                 bail!(
@@ -181,7 +190,10 @@ pub fn load_bundle(root: &Path, vendor: &Vendor) -> Result<Bundle> {
         let pointer = format!("/$defs/{}", ptr_token(name));
         if let Some(rt) = def.schema.get("x-crm-runtime") {
             let rt = rt.as_str().ok_or_else(|| {
-                anyhow!("{}: {pointer}/x-crm-runtime: must be a string (a crm_runtime type name)", def.file.display())
+                anyhow!(
+                    "{}: {pointer}/x-crm-runtime: must be a string (a crm_runtime type name)",
+                    def.file.display()
+                )
             })?;
             replacements.insert(name.clone(), format!("::crm_runtime::{rt}"));
         } else if def.schema.get("x-crm-open-enum") == Some(&Value::Bool(true)) {
@@ -250,7 +262,10 @@ fn check_and_rewrite(
             if !marked {
                 for (kw, why) in UNSUPPORTED {
                     if map.contains_key(*kw) {
-                        bail!("{}: {pointer}/{kw}: unsupported construct: {why}", rel(root, file));
+                        bail!(
+                            "{}: {pointer}/{kw}: unsupported construct: {why}",
+                            rel(root, file)
+                        );
                     }
                 }
             }
@@ -289,7 +304,10 @@ fn check_and_rewrite(
                             rel(root, file)
                         )
                     })?;
-                if doc.pointer(&format!("/$defs/{}", ptr_token(name))).is_none() {
+                if doc
+                    .pointer(&format!("/$defs/{}", ptr_token(name)))
+                    .is_none()
+                {
                     bail!(
                         "{}: {pointer}/$ref: `{r}`: {} has no definition `{name}`",
                         rel(root, file),
@@ -299,10 +317,22 @@ fn check_and_rewrite(
                 map.insert("$ref".into(), Value::String(format!("#/$defs/{name}")));
             }
             for (k, v) in map.iter_mut() {
-                if k == "$ref" || k.starts_with("x-") || k == "examples" || k == "enum" || k == "const" {
+                if k == "$ref"
+                    || k.starts_with("x-")
+                    || k == "examples"
+                    || k == "enum"
+                    || k == "const"
+                {
                     continue;
                 }
-                check_and_rewrite(root, file, docs, &format!("{pointer}/{}", ptr_token(k)), v, marked)?;
+                check_and_rewrite(
+                    root,
+                    file,
+                    docs,
+                    &format!("{pointer}/{}", ptr_token(k)),
+                    v,
+                    marked,
+                )?;
             }
         }
         Value::Array(items) => {
@@ -315,8 +345,15 @@ fn check_and_rewrite(
     Ok(())
 }
 
-fn load_operations(root: &Path, vendor: &Vendor, defs: &BTreeMap<String, Def>) -> Result<Vec<Operation>> {
-    let path = root.join("schemas").join(vendor.schema_dir).join("operations.json");
+fn load_operations(
+    root: &Path,
+    vendor: &Vendor,
+    defs: &BTreeMap<String, Def>,
+) -> Result<Vec<Operation>> {
+    let path = root
+        .join("schemas")
+        .join(vendor.schema_dir)
+        .join("operations.json");
     let file = rel(root, &path);
     let doc = read_json(root, &path)?;
     let list = doc
@@ -334,7 +371,10 @@ fn load_operations(root: &Path, vendor: &Vendor, defs: &BTreeMap<String, Def>) -
                 .ok_or_else(|| anyhow!("{at}/{key}: missing or not a string"))
         };
         let name = s("name")?;
-        if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
             bail!("{at}/name: `{name}` must be snake_case");
         }
         if !seen.insert(name.clone()) {
@@ -347,7 +387,10 @@ fn load_operations(root: &Path, vendor: &Vendor, defs: &BTreeMap<String, Def>) -
         let (input, output) = (s("input")?, s("output")?);
         for (key, ty) in [("input", &input), ("output", &output)] {
             if !defs.contains_key(ty) {
-                bail!("{at}/{key}: no definition `{ty}` in schemas/{} or schemas/common", vendor.schema_dir);
+                bail!(
+                    "{at}/{key}: no definition `{ty}` in schemas/{} or schemas/common",
+                    vendor.schema_dir
+                );
             }
         }
         let auth = s("auth")?;
@@ -397,8 +440,12 @@ fn typify_settings(bundle: &Bundle) -> typify::TypeSpaceSettings {
     // property is optional; records need it for `..Default::default()`.
     for (name, def) in &bundle.defs {
         let schema = &def.schema;
-        let has_properties = schema.get("properties").is_some_and(|p| p.as_object().is_some_and(|m| !m.is_empty()));
-        let catch_all = schema.get("additionalProperties").is_some_and(Value::is_object);
+        let has_properties = schema
+            .get("properties")
+            .is_some_and(|p| p.as_object().is_some_and(|m| !m.is_empty()));
+        let catch_all = schema
+            .get("additionalProperties")
+            .is_some_and(Value::is_object);
         let all_optional = schema
             .get("required")
             .and_then(Value::as_array)
@@ -419,7 +466,9 @@ pub fn generate(root: &Path, vendor: &Vendor) -> Result<BTreeMap<PathBuf, String
         "// @generated by cargo xtask codegen from schemas/{}; DO NOT EDIT.\n",
         vendor.schema_dir
     );
-    let out_dir = PathBuf::from("crates").join(vendor.crate_dir).join("src/generated");
+    let out_dir = PathBuf::from("crates")
+        .join(vendor.crate_dir)
+        .join("src/generated");
     let mut files = BTreeMap::new();
 
     let types = generate_types(vendor, &bundle)?;
@@ -506,7 +555,12 @@ fn optional_arrays_as_options(v: &mut Value) {
             let required: Vec<String> = map
                 .get("required")
                 .and_then(Value::as_array)
-                .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|r| {
+                    r.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default();
             if let Some(Value::Object(props)) = map.get_mut("properties") {
                 for (name, prop) in props.iter_mut() {
@@ -571,7 +625,11 @@ fn pascal_case(s: &str) -> String {
         let next = chars.get(i + 1).copied();
         let boundary = match prev {
             Some(p) if c.is_uppercase() && p.is_lowercase() => true,
-            Some(p) if c.is_uppercase() && p.is_uppercase() && next.is_some_and(char::is_lowercase) => true,
+            Some(p)
+                if c.is_uppercase() && p.is_uppercase() && next.is_some_and(char::is_lowercase) =>
+            {
+                true
+            }
             _ => false,
         };
         if boundary && !current.is_empty() {
@@ -587,7 +645,10 @@ fn pascal_case(s: &str) -> String {
         .map(|w| {
             let mut cs = w.chars();
             match cs.next() {
-                Some(f) => f.to_uppercase().chain(cs.flat_map(char::to_lowercase)).collect(),
+                Some(f) => f
+                    .to_uppercase()
+                    .chain(cs.flat_map(char::to_lowercase))
+                    .collect(),
                 None => String::new(),
             }
         })
@@ -616,8 +677,16 @@ fn generate_operations(vendor: &Vendor, bundle: &Bundle) -> TokenStream {
             Some(p) => quote!(Some(#p)),
             None => quote!(None),
         };
-        let method = if op.method == "GET" { quote!(Get) } else { quote!(Post) };
-        let auth = if op.auth == "none" { quote!(None) } else { quote!(Default) };
+        let method = if op.method == "GET" {
+            quote!(Get)
+        } else {
+            quote!(Post)
+        };
+        let auth = if op.auth == "none" {
+            quote!(None)
+        } else {
+            quote!(Default)
+        };
         let paging = match op.paging.as_str() {
             "offset-limit" => quote!(OffsetLimit),
             "page-limit" => quote!(PageLimit),
@@ -763,11 +832,18 @@ pub fn run(root: &Path, check: bool) -> Result<Vec<PathBuf>> {
     let mut stale = Vec::new();
     for vendor in VENDORS {
         let files = generate(root, vendor)?;
-        let dir = root.join("crates").join(vendor.crate_dir).join("src/generated");
+        let dir = root
+            .join("crates")
+            .join(vendor.crate_dir)
+            .join("src/generated");
         // Files in generated/ that codegen no longer writes are stale too.
         if let Ok(entries) = std::fs::read_dir(&dir) {
             for e in entries.flatten() {
-                let p = e.path().strip_prefix(root).map(Path::to_path_buf).unwrap_or_default();
+                let p = e
+                    .path()
+                    .strip_prefix(root)
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
                 if !files.contains_key(&p) {
                     stale.push(p.clone());
                     if !check {

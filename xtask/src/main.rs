@@ -1,15 +1,25 @@
 //! Repository chores, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 
 mod codegen;
+mod drift;
+mod fixtures;
+mod patch;
+mod recording;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::Value;
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Repository chores for the CRM SDK workspace")]
+#[command(
+    name = "cargo xtask",
+    about = "Repository chores for the CRM SDK workspace"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -23,6 +33,54 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Compare recorded exchanges with schemas/ (exit 0: no drift, 1: drift, 2: error).
+    ///
+    /// Reads the files written by a client's `.record_dir(dir)`, `CRM_RECORD_DIR=dir` or
+    /// `crm --record dir`, and reports unknown fields, type mismatches, new enum values and
+    /// missing required fields, one table row per (file, path, kind).
+    Drift {
+        /// Recording files, or folders (walked for `*.json` recordings).
+        #[arg(required = true, value_name = "FILE_OR_DIR")]
+        paths: Vec<PathBuf>,
+        /// Also print, per schema file, a JSON Patch (RFC 6902) that would absorb the drift.
+        #[arg(long)]
+        suggest: bool,
+        /// With --suggest: also write each patch to DIR/<vendor>/<schema>.patch.json.
+        #[arg(long, value_name = "DIR", requires = "suggest")]
+        patch_dir: Option<PathBuf>,
+        /// Print the findings as JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage fixtures/ (the vendor examples the fixture tests check).
+    Fixtures {
+        #[command(subcommand)]
+        command: FixturesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FixturesCommand {
+    /// Write a recorded body as a fixture and list it in fixtures/<vendor>/index.json.
+    ///
+    /// Writes fixtures/<vendor>/<name>.<direction>.json (a U8 request: <name>.request.query);
+    /// never overwrites.
+    Add {
+        /// The recording (one JSON file written by the recorder).
+        recording: PathBuf,
+        /// Fixture name: lowercase words joined by hyphens (e.g. `query-payment-custom-field`).
+        #[arg(long)]
+        name: String,
+        /// Which body to write.
+        #[arg(long, value_enum, default_value_t = DirectionArg::Response)]
+        direction: DirectionArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DirectionArg {
+    Request,
+    Response,
 }
 
 fn repo_root() -> PathBuf {
@@ -72,5 +130,135 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Drift {
+            paths,
+            suggest,
+            patch_dir,
+            json,
+        } => run_drift(&root, &paths, suggest, patch_dir.as_deref(), json),
+        Command::Fixtures {
+            command:
+                FixturesCommand::Add {
+                    recording,
+                    name,
+                    direction,
+                },
+        } => {
+            let direction = match direction {
+                DirectionArg::Request => drift::Direction::Request,
+                DirectionArg::Response => drift::Direction::Response,
+            };
+            match fixtures::add(&root, &recording, &name, direction) {
+                Ok(added) => {
+                    println!("wrote {}", added.file.display());
+                    println!("appended to {}:\n{}", added.index.display(), added.entry);
+                    if added.drift > 0 {
+                        eprintln!(
+                            "warning: the recorded {} drifts from the schema ({} finding(s)); the fixture test fails until the schema absorbs it: cargo xtask drift --suggest {}",
+                            direction.as_str(),
+                            added.drift,
+                            recording.display()
+                        );
+                    }
+                    println!("next:");
+                    println!(
+                        "  cargo test -p {} --test fixtures   (fails: the new fixture has no snapshot yet)",
+                        added.crate_name
+                    );
+                    println!(
+                        "  INSTA_UPDATE=always cargo test -p {} --test fixtures   or   cargo insta review",
+                        added.crate_name
+                    );
+                    println!(
+                        "  then add the file to the fixture list in fixtures/README.md and commit the fixture, index and snapshot"
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}
+
+fn run_drift(
+    root: &std::path::Path,
+    paths: &[PathBuf],
+    suggest: bool,
+    patch_dir: Option<&std::path::Path>,
+    json: bool,
+) -> ExitCode {
+    let report = match drift::run(root, paths) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    for n in &report.notes {
+        eprintln!("note: {n}");
+    }
+    if json {
+        for f in &report.findings {
+            println!("{}", f.to_json());
+        }
+    } else if !report.findings.is_empty() {
+        print!("{}", drift::render_table(&report.findings));
+    }
+    if suggest && !report.findings.is_empty() {
+        let suggestions = match patch::suggest(root, &report.findings, &report.observations) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return ExitCode::from(2);
+            }
+        };
+        for n in &suggestions.notes {
+            eprintln!("note: not patched: {n}");
+        }
+        for p in &suggestions.patches {
+            let text = patch::to_pretty(&Value::Array(p.ops.clone()));
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"patch": {"file": p.file, "ops": p.ops}})
+                );
+            } else {
+                println!(
+                    "\n# JSON Patch for {} ({} operation(s))",
+                    p.file,
+                    p.ops.len()
+                );
+                println!("{text}");
+            }
+            if let Some(dir) = patch_dir {
+                let rel = p.file.strip_prefix("schemas/").unwrap_or(&p.file);
+                let out = dir.join(rel.replace(".json", ".patch.json"));
+                let written = out
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .and_then(|()| std::fs::write(&out, text + "\n"));
+                match written {
+                    Ok(()) => eprintln!("wrote {}", out.display()),
+                    Err(e) => {
+                        eprintln!("error: cannot write {}: {e}", out.display());
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+        }
+    }
+    let summary = drift::summary(&report);
+    if json {
+        eprintln!("{summary}");
+    } else {
+        println!("{summary}");
+    }
+    if report.findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

@@ -46,7 +46,12 @@ impl Client {
         let result = self
             .send::<GetCorpAccessToken>(GetCorpAccessToken::SPEC.path, body)
             .await
-            .map_err(|e| e.redact_values(&[config.app_secret.expose_secret(), config.permanent_code.expose_secret()]))?;
+            .map_err(|e| {
+                e.redact_values(&[
+                    config.app_secret.expose_secret(),
+                    config.permanent_code.expose_secret(),
+                ])
+            })?;
         let access_token = result
             .corp_access_token
             .filter(|t| !t.is_empty())
