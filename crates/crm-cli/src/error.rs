@@ -1,0 +1,265 @@
+//! What can go wrong, as one readable line and an exit code.
+
+use std::fmt;
+use std::process::ExitCode;
+
+use crm_runtime::{ApiError, Error};
+
+/// The exit codes of `crm`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: not an error after all (stdout was closed by the reader, e.g. `crm ... | head`).
+    Success = 0,
+    /// 1: a failure of `crm` itself (cannot write the output, cannot start a mock).
+    Internal = 1,
+    /// 2: bad usage (clap reports its own errors with this code too).
+    Usage = 2,
+    /// 3: missing or invalid configuration, or the vendor rejected the credentials.
+    Config = 3,
+    /// 4: the vendor answered with an error (or with something undecodable).
+    Api = 4,
+    /// 5: the vendor could not be reached or answered with an HTTP error.
+    Network = 5,
+}
+
+/// An error of a command: its exit code and one line for stderr.
+#[derive(Debug)]
+pub struct CliError {
+    /// The exit code.
+    pub exit: Exit,
+    /// The message, without the `error: ` prefix.
+    pub message: String,
+}
+
+/// Result of a command.
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+impl CliError {
+    /// A usage error (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            exit: Exit::Usage,
+            message: message.into(),
+        }
+    }
+
+    /// A configuration error (exit 3).
+    pub fn config(message: impl Into<String>) -> Self {
+        Self {
+            exit: Exit::Config,
+            message: message.into(),
+        }
+    }
+
+    /// A vendor-side failure that is not an error code, e.g. a record that does not exist
+    /// (exit 4).
+    pub fn api(message: impl Into<String>) -> Self {
+        Self {
+            exit: Exit::Api,
+            message: message.into(),
+        }
+    }
+
+    /// An internal failure (exit 1).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self {
+            exit: Exit::Internal,
+            message: message.into(),
+        }
+    }
+
+    /// Names the vendor and its address in a network error ("which server could not be
+    /// reached?"); other errors already name the vendor.
+    pub fn at(mut self, vendor: &str, base_url: &str) -> Self {
+        if self.exit == Exit::Network {
+            self.message = format!("{vendor} at {base_url}: {}", self.message);
+        }
+        self
+    }
+
+    /// The process exit code.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.exit as u8)
+    }
+
+    /// The message on one line (vendor messages may contain line breaks).
+    pub fn line(&self) -> String {
+        self.message
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.line())
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(e: Error) -> Self {
+        Self {
+            exit: classify(&e),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Self {
+                exit: Exit::Success,
+                message: "stdout closed".into(),
+            };
+        }
+        Self::internal(format!("cannot write the output: {e}"))
+    }
+}
+
+/// The exit code of a client error.
+pub fn classify(e: &Error) -> Exit {
+    match e {
+        Error::Config(_) => Exit::Config,
+        Error::Transport { .. } | Error::HttpStatus { .. } | Error::ResponseTooLarge { .. } => {
+            Exit::Network
+        }
+        Error::Api(api) if is_auth_error(api) => Exit::Config,
+        _ => Exit::Api,
+    }
+}
+
+/// Whether a vendor error says the credentials or the token are wrong, missing or expired.
+pub fn is_auth_error(api: &ApiError) -> bool {
+    let message = format!(
+        "{} {}",
+        api.message,
+        api.description.as_deref().unwrap_or("")
+    )
+    .to_lowercase();
+    let mentions = |words: &[&str]| words.iter().any(|w| message.contains(&w.to_lowercase()));
+    match api.vendor {
+        fxiaoke_crm::VENDOR => {
+            let Ok(code) = api.code.parse::<i64>() else {
+                return false;
+            };
+            match code {
+                // Illegal appId/appSecret/.../corpAccessToken/corpId; appAccessToken expired; wrong
+                // appId or appSecret; unknown operator; no permission for the employee; wrong
+                // permanent code; token missing or expired; the app lacks the corp's permission,
+                // is disabled or was never authorized; app has no access.
+                11001..=11018 | 20005 | 20006 | 20012 | 20014..=20017 | 20020..=20023 | 15003 => {
+                    true
+                }
+                // "Missing <parameter>" (10006 is also the mock's generic parameter error, 10013
+                // also "offset out of range"): auth only when a credential is the parameter.
+                10001..=10015 => {
+                    api.operation == "get_corp_access_token"
+                        || mentions(&[
+                            "appid",
+                            "appsecret",
+                            "permanentcode",
+                            "corpaccesstoken",
+                            "corpid",
+                            "openuserid",
+                        ])
+                }
+                _ => false,
+            }
+        }
+        openapi_crm::VENDOR => matches!(api.code.as_str(), "401" | "403"),
+        u8_contacts::VENDOR => {
+            // U8 publishes no error-code table: a failed token call, or a message about the token,
+            // the app key/secret or the authorization.
+            api.operation == "get_token"
+                || mentions(&["token", "令牌", "app_key", "app_secret", "授权"])
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(vendor: &'static str, operation: &'static str, code: &str, message: &str) -> Error {
+        Error::Api(ApiError {
+            vendor,
+            operation,
+            code: code.into(),
+            message: message.into(),
+            description: None,
+            trace_id: None,
+            retryable: false,
+        })
+    }
+
+    #[test]
+    fn classification() {
+        assert_eq!(
+            classify(&api("fxiaoke", "get_data", "20016", "token expired")),
+            Exit::Config
+        );
+        assert_eq!(
+            classify(&api("fxiaoke", "get_data", "32000", "数据不存在")),
+            Exit::Api
+        );
+        assert_eq!(
+            classify(&api(
+                "fxiaoke",
+                "query_data",
+                "10013",
+                "offset out of range 10000"
+            )),
+            Exit::Api
+        );
+        assert_eq!(
+            classify(&api(
+                "fxiaoke",
+                "get_corp_access_token",
+                "10006",
+                "the parameter appSecret is missing or illegal"
+            )),
+            Exit::Config
+        );
+        assert_eq!(
+            classify(&api(
+                "fxiaoke",
+                "query_data",
+                "10006",
+                "unknown operator FOO"
+            )),
+            Exit::Api
+        );
+        assert_eq!(
+            classify(&api("useasy", "list_customers", "401", "签名验证失败")),
+            Exit::Config
+        );
+        assert_eq!(
+            classify(&api("useasy", "find_customer_by_id", "404", "not found")),
+            Exit::Api
+        );
+        assert_eq!(
+            classify(&api("u8", "get_token", "40001", "app_key或app_secret错误")),
+            Exit::Config
+        );
+        assert_eq!(
+            classify(&api("u8", "get_contact", "40005", "客户联系人不存在")),
+            Exit::Api
+        );
+        assert_eq!(classify(&Error::Config("x".into())), Exit::Config);
+        let net = Error::HttpStatus {
+            operation: "x",
+            status: 502,
+            excerpt: String::new(),
+        };
+        assert_eq!(classify(&net), Exit::Network);
+    }
+
+    #[test]
+    fn one_line() {
+        let e = CliError::api("a\nb\r\n  c");
+        assert_eq!(e.to_string(), "a b c");
+    }
+}

@@ -1,0 +1,119 @@
+//! `crm`: look at and export CRM data of 纷享销客 Fxiaoke, 有逸 useasy and 用友 Yonyou U8 from the
+//! command line, built on the `fxiaoke-crm`, `openapi-crm` and `u8-contacts` clients.
+//!
+//! ```text
+//! crm demo                                            # all three vendors against embedded mocks
+//! crm fxiaoke query PaymentObj --filter 'payment_amount GTE 100' > payments.jsonl
+//! crm useasy customers list --search 'openSeaIds empty' --format csv
+//! crm u8 contacts list --ccuscode 0215 --format table
+//! crm --mock fxiaoke get PaymentObj <ID>              # any command against the vendor's mock
+//! ```
+//!
+//! Modules: [`cli`] (the command line), [`clients`] (configuration and mocks), [`output`]
+//! (formats and progress), [`error`] (exit codes), one module per vendor, [`demo`].
+
+mod cli;
+mod clients;
+mod demo;
+mod error;
+mod fxiaoke;
+mod output;
+mod u8;
+mod useasy;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use crate::cli::{Cli, Command};
+use crate::clients::Settings;
+use crate::error::{CliError, CliResult};
+use crate::output::{Format, Progress, Sink};
+
+fn main() -> ExitCode {
+    // Usage errors exit with 2, `--help` and `--version` with 0 (clap's defaults).
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return fail(&CliError::internal(format!(
+                "cannot start the async runtime: {e}"
+            )));
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+/// Prints the error line and returns its exit code. A closed stdout (`crm ... | head`) is not
+/// an error.
+fn fail(e: &CliError) -> ExitCode {
+    if e.exit == error::Exit::Success {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("error: {e}");
+    e.exit_code()
+}
+
+/// `-v` info, `-vv` debug, `-vvv` trace, to stderr; nothing without `-v`.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Runs one command.
+async fn run(cli: Cli) -> CliResult {
+    let settings = Settings {
+        mock: cli.mock,
+        mock_records: cli.mock_records,
+        record: cli.record.clone(),
+        retries: cli.retries,
+    };
+    let progress = Progress::wanted(cli.no_progress);
+    let format = Format::resolve(cli.format);
+    match cli.command {
+        Command::Demo => demo::run(&settings).await,
+        Command::Completions { shell } => {
+            // Into a buffer first: clap_complete panics on a write error (e.g. a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "crm", &mut script);
+            let mut out = std::io::stdout().lock();
+            out.write_all(&script)?;
+            out.flush()?;
+            Ok(())
+        }
+        Command::Fxiaoke(args) => {
+            let mut sink = Sink::new(format);
+            fxiaoke::run(args, &settings, &mut sink, progress).await?;
+            sink.finish()
+        }
+        Command::Useasy(args) => {
+            let mut sink = Sink::new(format);
+            useasy::run(args, &settings, &mut sink, progress).await?;
+            sink.finish()
+        }
+        Command::U8(args) => {
+            let mut sink = Sink::new(format);
+            u8::run(args, &settings, &mut sink, progress).await?;
+            sink.finish()
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! `crm useasy customers ...`: the useasy customer commands.
+
+use openapi_crm::Customer;
+use serde_json::{Map, Value, json};
+
+use crate::cli::{CustomersCommand, UseasyArgs, UseasyCommand, UseasyListArgs};
+use crate::clients::{self, Settings};
+use crate::error::{CliError, CliResult};
+use crate::fxiaoke::{cap, record_id};
+use crate::output::{Progress, Sink, read_data, to_json};
+
+/// Runs a useasy command.
+pub async fn run(
+    args: UseasyArgs,
+    settings: &Settings,
+    sink: &mut Sink,
+    progress: bool,
+) -> CliResult {
+    let session = clients::useasy(&args.config, settings).await?;
+    let base_url = session.client.config().base_url.to_string();
+    let UseasyCommand::Customers(command) = args.command;
+    execute(&session.client, command, sink, progress)
+        .await
+        .map_err(|e| e.at("useasy", &base_url))
+}
+
+async fn execute(
+    client: &openapi_crm::Client,
+    command: CustomersCommand,
+    sink: &mut Sink,
+    progress: bool,
+) -> CliResult {
+    match command {
+        CustomersCommand::List(list) => run_list(client, list, sink, progress).await,
+        CustomersCommand::Get { id } => match client.customer(&id).await? {
+            Some(customer) => sink.write(to_json(&customer)?),
+            None => Err(CliError::api(format!("useasy customer {id:?} not found"))),
+        },
+        CustomersCommand::Add { data, set } => {
+            let customer = customer(client, read_data(&data)?, &set).await?;
+            if customer.customer_name.as_deref().is_none_or(str::is_empty) {
+                return Err(CliError::usage("add needs \"customerName\" in --data"));
+            }
+            sink.write(to_json(&client.add(&customer).await?)?)
+        }
+        CustomersCommand::Update { id, data, set } => {
+            let mut data = read_data(&data)?;
+            record_id(&mut data, id, "_id")?;
+            let customer = customer(client, data, &set).await?;
+            sink.write(to_json(&client.update(&customer).await?)?)
+        }
+        CustomersCommand::Delete { id } => {
+            client.delete(&id).await?;
+            sink.write(json!({ "_id": id, "result": "deleted" }))
+        }
+        CustomersCommand::Fields => {
+            let configs = client.field_configs().await?;
+            for field in configs.fields() {
+                sink.write(to_json(field)?)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `list`: every matching customer, streamed.
+async fn run_list(
+    client: &openapi_crm::Client,
+    args: UseasyListArgs,
+    sink: &mut Sink,
+    progress: bool,
+) -> CliResult {
+    let mut query = client.customers().page_size(args.page_size);
+    for s in args.search {
+        query = query.search(s.field, s.operator, s.values);
+    }
+    let total = if progress {
+        query
+            .clone()
+            .page_size(1)
+            .send()
+            .await?
+            .count
+            .map(i64::unsigned_abs)
+    } else {
+        None
+    };
+    let bar = Progress::new(progress, cap(total, args.max));
+    sink.write_stream(query.stream(), args.max, &bar).await
+}
+
+/// The customer of `--data` with the `--set NAME=VALUE` custom fields (by display name,
+/// validated against the field configuration; VALUE is JSON, else text).
+async fn customer(
+    client: &openapi_crm::Client,
+    data: Map<String, Value>,
+    set: &[(String, String)],
+) -> CliResult<Customer> {
+    let mut customer: Customer = serde_json::from_value(Value::Object(data))
+        .map_err(|e| CliError::usage(format!("--data is not a valid customer: {e}")))?;
+    for (name, value) in set {
+        let value =
+            serde_json::from_str::<Value>(value).unwrap_or_else(|_| Value::String(value.clone()));
+        client
+            .set_custom_field(&mut customer, name, value)
+            .await
+            .map_err(|e| match e {
+                // An unknown field name or a value outside the choices: a usage error.
+                openapi_crm::Error::Config(message) => {
+                    CliError::usage(format!("--set {name}: {message}"))
+                }
+                other => other.into(),
+            })?;
+    }
+    Ok(customer)
+}
