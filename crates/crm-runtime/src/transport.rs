@@ -448,6 +448,56 @@ impl Transport {
     }
 }
 
+/// Expands, inside a client builder's `impl` block, the transport setters every vendor builder
+/// shares: `transport`, `retry_policy`, `rate_limits`, `record_dir`, `timeouts`. The builder
+/// needs a field `transport: Option<TransportConfig>` and the expression giving its default rate
+/// limits.
+#[macro_export]
+macro_rules! transport_builder_methods {
+    ($default_rate_limits:expr) => {
+        /// Timeouts, retries, rate limits and recording, all at once.
+        pub fn transport(mut self, config: $crate::TransportConfig) -> Self {
+            self.transport = Some(config);
+            self
+        }
+
+        fn transport_mut(&mut self) -> &mut $crate::TransportConfig {
+            self.transport
+                .get_or_insert_with(|| $crate::TransportConfig::new($default_rate_limits))
+        }
+
+        /// The retry policy (default [`RetryPolicy::default`]($crate::RetryPolicy::default)).
+        pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
+            self.transport_mut().retry = policy;
+            self
+        }
+
+        /// Client-side rate limits ([`RateLimits::off`]($crate::RateLimits::off) disables them).
+        pub fn rate_limits(mut self, limits: $crate::RateLimits) -> Self {
+            self.transport_mut().rate_limits = limits;
+            self
+        }
+
+        /// Records every exchange into `dir`, secrets redacted (see `cargo xtask drift`).
+        pub fn record_dir(mut self, dir: impl Into<::std::path::PathBuf>) -> Self {
+            self.transport_mut().record_dir = Some(dir.into());
+            self
+        }
+
+        /// Connect and per-attempt timeouts.
+        pub fn timeouts(
+            mut self,
+            connect: ::std::time::Duration,
+            request: ::std::time::Duration,
+        ) -> Self {
+            let t = self.transport_mut();
+            t.connect_timeout = connect;
+            t.request_timeout = request;
+            self
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

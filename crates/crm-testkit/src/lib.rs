@@ -480,3 +480,55 @@ pub fn run_malformed_suite(vendor: &str, schema_dir: &str, registry: TypeRegistr
     );
     checked
 }
+
+/// Everything logged through `tracing` at TRACE level while installed, for asserting that no
+/// secret reaches a log line.
+#[derive(Clone, Default)]
+pub struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLogs {
+    fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + 'static {
+        let writer = self.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish()
+    }
+
+    /// Captures this thread's events until the guard drops (enough for a current-thread
+    /// runtime, where the client, its streams and an in-process mock all run on one thread).
+    pub fn for_this_thread() -> (Self, tracing::subscriber::DefaultGuard) {
+        let logs = Self::default();
+        let guard = tracing::subscriber::set_default(logs.subscriber());
+        (logs, guard)
+    }
+
+    /// Captures every thread's events for the rest of the process (for a test alone in its
+    /// binary). Panics if a global subscriber is already set.
+    pub fn globally() -> Self {
+        let logs = Self::default();
+        if tracing::subscriber::set_global_default(logs.subscriber()).is_err() {
+            panic!("a global tracing subscriber is already installed");
+        }
+        logs
+    }
+
+    /// The text logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crm_runtime::operation::Operation;
 use crm_runtime::{
-    HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, RetryPolicy, SecretString, Transport,
+    HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, SecretString, Transport,
     TransportConfig, request,
 };
 use url::Url;
@@ -90,38 +90,7 @@ impl ClientBuilder {
         self.secret = Some(v.into());
         self
     }
-    /// Timeouts, retries, rate limits and recording, all at once.
-    pub fn transport(mut self, config: TransportConfig) -> Self {
-        self.transport = Some(config);
-        self
-    }
-    fn transport_mut(&mut self) -> &mut TransportConfig {
-        self.transport
-            .get_or_insert_with(|| TransportConfig::new(default_rate_limits()))
-    }
-    /// The retry policy.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.transport_mut().retry = policy;
-        self
-    }
-    /// Client-side rate limits (default [`DEFAULT_RATE_LIMIT`] for all calls together;
-    /// [`RateLimits::off`] to disable).
-    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
-        self.transport_mut().rate_limits = limits;
-        self
-    }
-    /// Records every exchange into `dir` (the signature header redacted).
-    pub fn record_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
-        self.transport_mut().record_dir = Some(dir.into());
-        self
-    }
-    /// Connect and per-attempt timeouts.
-    pub fn timeouts(mut self, connect: Duration, request: Duration) -> Self {
-        let t = self.transport_mut();
-        t.connect_timeout = connect;
-        t.request_timeout = request;
-        self
-    }
+    crm_runtime::transport_builder_methods!(default_rate_limits());
 
     /// Builds the client; a missing credential is an [`Error::Config`] naming it.
     pub fn build(mut self) -> Result<Client> {

@@ -2,24 +2,8 @@
 #![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use openapi_crm::Customer;
 use openapi_crm::mock::MockUseasy;
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn assert_clean(what: &str, text: &str, secret: &str, signatures: &[String]) {
     assert!(
@@ -38,13 +22,7 @@ fn assert_clean(what: &str, text: &str, secret: &str, signatures: &[String]) {
 // (the paging task, the mock server) are captured.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_and_signatures_are_never_printed() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let capture = crm_testkit::CapturedLogs::globally();
 
     let record_dir =
         std::env::temp_dir().join(format!("openapi-crm-redaction-{}", std::process::id()));
@@ -100,7 +78,7 @@ async fn secrets_and_signatures_are_never_printed() {
     assert!(format!("{client:?}").contains("[redacted]"));
 
     // Everything logged, at TRACE.
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("response"), "the capture works:\n{logs}");
     assert!(
         logs.contains("retrying"),

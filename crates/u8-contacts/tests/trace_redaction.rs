@@ -6,9 +6,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::bounded;
 use futures::TryStreamExt;
 use u8_contacts::Client;
@@ -25,31 +22,11 @@ fn secrets(mock: &MockU8) -> Vec<String> {
     s
 }
 
-/// A `MakeWriter` that appends to a shared buffer.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn trace_logs_show_no_secret() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
     // Thread-local: a current-thread runtime runs the client, its streams and the mock on
     // this thread, so everything they log is captured.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = crm_testkit::CapturedLogs::for_this_thread();
 
     let mock = bounded(async {
         let mock = MockU8::start_with_sample_data(45).await.unwrap();
@@ -71,7 +48,7 @@ async fn trace_logs_show_no_secret() {
     })
     .await;
 
-    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let log = capture.text();
     assert!(
         log.contains("TRACE") || log.contains("DEBUG"),
         "captured at TRACE level: {log}"
