@@ -80,19 +80,22 @@ impl RateLimit {
         self
     }
 
-    /// A GCRA quota that can never exceed the vendor's window count: with a burst of `b`, the
-    /// most calls in any window is `b + window/period`, so the period is `window / (max - b)`.
-    /// The default burst of a tenth of the quota keeps the sustained rate at 90 % of the
-    /// allowance.
+    /// A GCRA quota that never lets more than `max_calls` depart within any window. After a
+    /// burst of `b` at `t = 0` one call leaves per period, so a half-open window `[t, t + W)`
+    /// sees at most `b + ceil(W / period) - 1` calls. The period is `W / (max - b + 1/4)`, so
+    /// the bound is exactly `max`. Calls that reach the vendor up to `max * period - W` later
+    /// than they left cannot push a window over either: at the steady rate that is ~80 ms for
+    /// 10 calls/s and ~2 s for 100 calls/20 s. The default burst of a tenth of the quota keeps
+    /// the sustained rate at about 92 % of the allowance.
     fn quota(&self) -> Option<Quota> {
         let max = self.max_calls.max(1);
         let burst = self
             .burst
             .unwrap_or(max / 10)
             .clamp(1, max.saturating_sub(1).max(1));
-        let steady = max.saturating_sub(burst).max(1);
+        let steady_quarters = 4 * u128::from(max.saturating_sub(burst)) + 1;
         // Rounded up, so that rounding never lets one call too many through.
-        let nanos = self.window.as_nanos().div_ceil(u128::from(steady));
+        let nanos = (4 * self.window.as_nanos()).div_ceil(steady_quarters);
         let period = Duration::from_nanos(u64::try_from(nanos).ok()?);
         Quota::with_period(period)
             .map(|q| q.allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN)))
@@ -264,7 +267,7 @@ impl Transport {
 
     /// Waits for the rate limiters of `path`.
     async fn throttle(&self, path: &str) {
-        let jitter = Jitter::up_to(Duration::from_millis(5));
+        let jitter = Jitter::up_to(Duration::from_millis(1));
         if let Some(l) = &self.global_limiter {
             l.until_ready_with_jitter(jitter).await;
         }
@@ -528,7 +531,13 @@ mod tests {
         assert_eq!(fx.burst_size().get(), 10);
         assert_eq!(
             fx.replenish_interval().as_nanos(),
-            (20_000_000_000_u128).div_ceil(90)
+            (80_000_000_000_u128).div_ceil(361)
+        );
+        let ua = RateLimit::new(10, Duration::from_secs(1)).quota().unwrap();
+        assert_eq!(ua.burst_size().get(), 1);
+        assert!(
+            (ua.replenish_interval().as_secs_f64() - 1.0 / 9.25).abs() < 1e-6,
+            "9.25 calls/s"
         );
     }
 }
