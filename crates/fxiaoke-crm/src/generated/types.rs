@@ -56,15 +56,7 @@ pub mod error {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct AttachmentFile {
     ///文件名 / File name, e.g. `"aaa.jpg"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -724,15 +716,7 @@ pub struct DescribeArg {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct DescribeData {
     ///对象描述 / The object's describe.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1061,15 +1045,7 @@ pub struct Employee {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct FieldDescribe {
     ///字段api_name / Field API name.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1937,15 +1913,7 @@ pub struct GetUserByMobileResult {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GoodsReceivedNoteObj {
     ///创建时间（毫秒时间戳）/ Creation time, epoch milliseconds. Honoured on create only with `hasSpecifyTime: true`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2133,15 +2101,7 @@ pub struct GoodsReceivedNoteObj {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GoodsReceivedNoteProductObj {
     ///创建时间（毫秒时间戳）/ Creation time, epoch milliseconds. Honoured on create only with `hasSpecifyTime: true`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2645,15 +2605,7 @@ impl ::std::convert::TryFrom<::std::string::String> for LockStatusKnown {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ObjectData {
     ///创建时间（毫秒时间戳）/ Creation time, epoch milliseconds. Honoured on create only with `hasSpecifyTime: true`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2747,15 +2699,7 @@ pub struct ObjectData {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ObjectDescribe {
     ///对象api_name / Object API name.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2840,15 +2784,7 @@ for ObjectListArg {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ObjectListData {
     ///对象列表 / Objects (preset and custom) available to the enterprise.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3111,15 +3047,7 @@ pub struct ObjectSummary {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct OrderPaymentObj {
     ///附件（文件列表）/ Attachments: list of files `{name, path}` (VENDORS.md §1.6); the document's examples only show `[]`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3387,15 +3315,7 @@ pub struct OwnerChange {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct PaymentObj {
     ///客户ID（查找关联）/ Account (customer) id: `_id` of the related `AccountObj`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3815,15 +3735,7 @@ pub struct QueryResult {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct QueryResultData {
     ///数据列表 / Records of this page.
     #[serde(
@@ -4047,4 +3959,546 @@ pub struct UpdateData {
     pub skip_data_status_validate: ::std::option::Option<bool>,
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl<'de> ::serde::Deserialize<'de> for AttachmentFile {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = AttachmentFile;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct AttachmentFile")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<AttachmentFile, A::Error> {
+                let mut out = AttachmentFile::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "name" => out.name = map.next_value()?,
+                        "path" => out.path = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DescribeData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = DescribeData;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct DescribeData")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<DescribeData, A::Error> {
+                let mut out = DescribeData::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "describe" => out.describe = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FieldDescribe {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = FieldDescribe;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct FieldDescribe")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<FieldDescribe, A::Error> {
+                let mut out = FieldDescribe::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "api_name" => out.api_name = map.next_value()?,
+                        "date_format" => out.date_format = map.next_value()?,
+                        "decimal_places" => out.decimal_places = map.next_value()?,
+                        "is_required" => out.is_required = map.next_value()?,
+                        "label" => out.label = map.next_value()?,
+                        "options" => out.options = map.next_value()?,
+                        "time_zone" => out.time_zone = map.next_value()?,
+                        "type" => out.type_ = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GoodsReceivedNoteObj {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = GoodsReceivedNoteObj;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GoodsReceivedNoteObj")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GoodsReceivedNoteObj, A::Error> {
+                let mut out = GoodsReceivedNoteObj::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "create_time" => out.create_time = map.next_value()?,
+                        "created_by" => out.created_by = map.next_value()?,
+                        "dataObjectApiName" => {
+                            out.data_object_api_name = map.next_value()?;
+                        }
+                        "goods_received_date" => {
+                            out.goods_received_date = map.next_value()?;
+                        }
+                        "goods_received_type" => {
+                            out.goods_received_type = map.next_value()?;
+                        }
+                        "_id" => out.id = map.next_value()?,
+                        "is_deleted" => out.is_deleted = map.next_value()?,
+                        "last_modified_by" => out.last_modified_by = map.next_value()?,
+                        "last_modified_time" => {
+                            out.last_modified_time = map.next_value()?;
+                        }
+                        "life_status" => out.life_status = map.next_value()?,
+                        "lock_status" => out.lock_status = map.next_value()?,
+                        "name" => out.name = map.next_value()?,
+                        "object_describe_api_name" => {
+                            out.object_describe_api_name = map.next_value()?;
+                        }
+                        "object_describe_id" => {
+                            out.object_describe_id = map.next_value()?;
+                        }
+                        "owner" => out.owner = map.next_value()?,
+                        "owner_department" => out.owner_department = map.next_value()?,
+                        "record_type" => out.record_type = map.next_value()?,
+                        "remark" => out.remark = map.next_value()?,
+                        "version" => out.version = map.next_value()?,
+                        "warehouse_id" => out.warehouse_id = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GoodsReceivedNoteProductObj {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = GoodsReceivedNoteProductObj;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GoodsReceivedNoteProductObj")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GoodsReceivedNoteProductObj, A::Error> {
+                let mut out = GoodsReceivedNoteProductObj::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "create_time" => out.create_time = map.next_value()?,
+                        "created_by" => out.created_by = map.next_value()?,
+                        "dataObjectApiName" => {
+                            out.data_object_api_name = map.next_value()?;
+                        }
+                        "goods_received_amount" => {
+                            out.goods_received_amount = map.next_value()?;
+                        }
+                        "_id" => out.id = map.next_value()?,
+                        "is_deleted" => out.is_deleted = map.next_value()?,
+                        "last_modified_by" => out.last_modified_by = map.next_value()?,
+                        "last_modified_time" => {
+                            out.last_modified_time = map.next_value()?;
+                        }
+                        "life_status" => out.life_status = map.next_value()?,
+                        "lock_status" => out.lock_status = map.next_value()?,
+                        "name" => out.name = map.next_value()?,
+                        "object_describe_api_name" => {
+                            out.object_describe_api_name = map.next_value()?;
+                        }
+                        "object_describe_id" => {
+                            out.object_describe_id = map.next_value()?;
+                        }
+                        "owner" => out.owner = map.next_value()?,
+                        "owner_department" => out.owner_department = map.next_value()?,
+                        "product_id" => out.product_id = map.next_value()?,
+                        "record_type" => out.record_type = map.next_value()?,
+                        "remark" => out.remark = map.next_value()?,
+                        "unit" => out.unit = map.next_value()?,
+                        "version" => out.version = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ObjectData;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ObjectData")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ObjectData, A::Error> {
+                let mut out = ObjectData::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "create_time" => out.create_time = map.next_value()?,
+                        "created_by" => out.created_by = map.next_value()?,
+                        "dataObjectApiName" => {
+                            out.data_object_api_name = map.next_value()?;
+                        }
+                        "_id" => out.id = map.next_value()?,
+                        "is_deleted" => out.is_deleted = map.next_value()?,
+                        "last_modified_by" => out.last_modified_by = map.next_value()?,
+                        "last_modified_time" => {
+                            out.last_modified_time = map.next_value()?;
+                        }
+                        "life_status" => out.life_status = map.next_value()?,
+                        "lock_status" => out.lock_status = map.next_value()?,
+                        "name" => out.name = map.next_value()?,
+                        "object_describe_api_name" => {
+                            out.object_describe_api_name = map.next_value()?;
+                        }
+                        "object_describe_id" => {
+                            out.object_describe_id = map.next_value()?;
+                        }
+                        "owner" => out.owner = map.next_value()?,
+                        "owner_department" => out.owner_department = map.next_value()?,
+                        "record_type" => out.record_type = map.next_value()?,
+                        "version" => out.version = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectDescribe {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ObjectDescribe;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ObjectDescribe")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ObjectDescribe, A::Error> {
+                let mut out = ObjectDescribe::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "api_name" => out.api_name = map.next_value()?,
+                        "display_name" => out.display_name = map.next_value()?,
+                        "fields" => out.fields = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectListData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ObjectListData;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ObjectListData")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ObjectListData, A::Error> {
+                let mut out = ObjectListData::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "objects" => out.objects = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for OrderPaymentObj {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = OrderPaymentObj;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct OrderPaymentObj")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<OrderPaymentObj, A::Error> {
+                let mut out = OrderPaymentObj::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "attachment" => out.attachment = map.next_value()?,
+                        "create_time" => out.create_time = map.next_value()?,
+                        "created_by" => out.created_by = map.next_value()?,
+                        "dataObjectApiName" => {
+                            out.data_object_api_name = map.next_value()?;
+                        }
+                        "_id" => out.id = map.next_value()?,
+                        "is_deleted" => out.is_deleted = map.next_value()?,
+                        "last_modified_by" => out.last_modified_by = map.next_value()?,
+                        "last_modified_time" => {
+                            out.last_modified_time = map.next_value()?;
+                        }
+                        "life_status" => out.life_status = map.next_value()?,
+                        "lock_status" => out.lock_status = map.next_value()?,
+                        "name" => out.name = map.next_value()?,
+                        "object_describe_api_name" => {
+                            out.object_describe_api_name = map.next_value()?;
+                        }
+                        "object_describe_id" => {
+                            out.object_describe_id = map.next_value()?;
+                        }
+                        "order_id" => out.order_id = map.next_value()?,
+                        "owner" => out.owner = map.next_value()?,
+                        "owner_department" => out.owner_department = map.next_value()?,
+                        "payment_amount" => out.payment_amount = map.next_value()?,
+                        "record_type" => out.record_type = map.next_value()?,
+                        "remark" => out.remark = map.next_value()?,
+                        "version" => out.version = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PaymentObj {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = PaymentObj;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct PaymentObj")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<PaymentObj, A::Error> {
+                let mut out = PaymentObj::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "account_id" => out.account_id = map.next_value()?,
+                        "account_id__r" => out.account_id_r = map.next_value()?,
+                        "attachment" => out.attachment = map.next_value()?,
+                        "create_time" => out.create_time = map.next_value()?,
+                        "created_by" => out.created_by = map.next_value()?,
+                        "dataObjectApiName" => {
+                            out.data_object_api_name = map.next_value()?;
+                        }
+                        "_id" => out.id = map.next_value()?,
+                        "is_deleted" => out.is_deleted = map.next_value()?,
+                        "last_modified_by" => out.last_modified_by = map.next_value()?,
+                        "last_modified_time" => {
+                            out.last_modified_time = map.next_value()?;
+                        }
+                        "life_status" => out.life_status = map.next_value()?,
+                        "lock_status" => out.lock_status = map.next_value()?,
+                        "name" => out.name = map.next_value()?,
+                        "notification_time" => out.notification_time = map.next_value()?,
+                        "object_describe_api_name" => {
+                            out.object_describe_api_name = map.next_value()?;
+                        }
+                        "object_describe_id" => {
+                            out.object_describe_id = map.next_value()?;
+                        }
+                        "order_data_id" => out.order_data_id = map.next_value()?,
+                        "order_id" => out.order_id = map.next_value()?,
+                        "owner" => out.owner = map.next_value()?,
+                        "owner_department" => out.owner_department = map.next_value()?,
+                        "payment_amount" => out.payment_amount = map.next_value()?,
+                        "payment_term" => out.payment_term = map.next_value()?,
+                        "payment_time" => out.payment_time = map.next_value()?,
+                        "record_type" => out.record_type = map.next_value()?,
+                        "remark" => out.remark = map.next_value()?,
+                        "total_num" => out.total_num = map.next_value()?,
+                        "version" => out.version = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for QueryResultData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = QueryResultData;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct QueryResultData")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<QueryResultData, A::Error> {
+                let mut out = QueryResultData::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "dataList" => out.data_list = map.next_value()?,
+                        "limit" => out.limit = map.next_value()?,
+                        "offset" => out.offset = map.next_value()?,
+                        "total" => out.total = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }

@@ -66,15 +66,7 @@ pub mod error {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CascadeOptionsDubbo {
     ///次级选项列表 / First-level options: `List<ChildOptionDubbo>`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -330,15 +322,7 @@ pub struct ChoicesDubbo {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Customer {
     ///账户id / Account id (same value as the appid header, e.g. "1090"). Response only; seen in the response examples.
     #[serde(
@@ -572,15 +556,7 @@ pub struct Customer {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CustomerFieldVo {
     ///账户id / Account id, e.g. "1090".
     #[serde(
@@ -702,15 +678,7 @@ pub struct CustomerFieldVo {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CustomerPage {
     ///总数 / Total number of matching customers (the example has count 20 with a 1-item page at limit 1, so it is the total, not the page size).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -978,15 +946,7 @@ pub struct EmptyResult {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct FieldConfigListArg {
     ///字段分类 / Field categories to filter by (values not documented).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1194,15 +1154,7 @@ for FindByIdBody {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct ListCustomersArg {
     ///每页条数 / Page size. The maximum (and default) is not documented.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1655,4 +1607,260 @@ pub struct WechatProperty {
     pub value: ::std::string::String,
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl<'de> ::serde::Deserialize<'de> for CascadeOptionsDubbo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CascadeOptionsDubbo;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CascadeOptionsDubbo")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CascadeOptionsDubbo, A::Error> {
+                let mut out = CascadeOptionsDubbo::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "children" => out.children = map.next_value()?,
+                        "fillLevel" => out.fill_level = map.next_value()?,
+                        "level" => out.level = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Customer {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = Customer;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Customer")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Customer, A::Error> {
+                let mut out = Customer::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "accountId" => out.account_id = map.next_value()?,
+                        "assignTime" => out.assign_time = map.next_value()?,
+                        "createAgent" => out.create_agent = map.next_value()?,
+                        "createMethod" => out.create_method = map.next_value()?,
+                        "createTime" => out.create_time = map.next_value()?,
+                        "customerName" => out.customer_name = map.next_value()?,
+                        "customerSource" => out.customer_source = map.next_value()?,
+                        "email" => out.email = map.next_value()?,
+                        "firstAssignTime" => out.first_assign_time = map.next_value()?,
+                        "firstOwner" => out.first_owner = map.next_value()?,
+                        "_id" => out.id = map.next_value()?,
+                        "mobile" => out.mobile = map.next_value()?,
+                        "mobileDecrypt" => out.mobile_decrypt = map.next_value()?,
+                        "openSeaIds" => out.open_sea_ids = map.next_value()?,
+                        "owner" => out.owner = map.next_value()?,
+                        "qq" => out.qq = map.next_value()?,
+                        "updateAgent" => out.update_agent = map.next_value()?,
+                        "updateTime" => out.update_time = map.next_value()?,
+                        "visitorId" => out.visitor_id = map.next_value()?,
+                        "wechat" => out.wechat = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomerFieldVo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerFieldVo;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CustomerFieldVo")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CustomerFieldVo, A::Error> {
+                let mut out = CustomerFieldVo::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "accountId" => out.account_id = map.next_value()?,
+                        "choices" => out.choices = map.next_value()?,
+                        "createAgent" => out.create_agent = map.next_value()?,
+                        "createTime" => out.create_time = map.next_value()?,
+                        "field" => out.field = map.next_value()?,
+                        "glFieldId" => out.gl_field_id = map.next_value()?,
+                        "isSystem" => out.is_system = map.next_value()?,
+                        "name" => out.name = map.next_value()?,
+                        "oplog" => out.oplog = map.next_value()?,
+                        "options" => out.options = map.next_value()?,
+                        "param" => out.param = map.next_value()?,
+                        "required" => out.required = map.next_value()?,
+                        "scenes" => out.scenes = map.next_value()?,
+                        "searchable" => out.searchable = map.next_value()?,
+                        "sort" => out.sort = map.next_value()?,
+                        "status" => out.status = map.next_value()?,
+                        "type" => out.type_ = map.next_value()?,
+                        "updateAgent" => out.update_agent = map.next_value()?,
+                        "updateTime" => out.update_time = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomerPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerPage;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CustomerPage")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CustomerPage, A::Error> {
+                let mut out = CustomerPage::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "count" => out.count = map.next_value()?,
+                        "list" => out.list = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FieldConfigListArg {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = FieldConfigListArg;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct FieldConfigListArg")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<FieldConfigListArg, A::Error> {
+                let mut out = FieldConfigListArg::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "category" => out.category = map.next_value()?,
+                        "editable" => out.editable = map.next_value()?,
+                        "enabled" => out.enabled = map.next_value()?,
+                        "name" => out.name = map.next_value()?,
+                        "type" => out.type_ = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListCustomersArg {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListCustomersArg;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ListCustomersArg")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ListCustomersArg, A::Error> {
+                let mut out = ListCustomersArg::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "limit" => out.limit = map.next_value()?,
+                        "page" => out.page = map.next_value()?,
+                        "search" => out.search = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }

@@ -356,15 +356,7 @@ impl ::std::default::Default for BatchGetQuery {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct BatchGetResponse {
     ///客户联系人列表 / The contacts of this page.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -488,15 +480,7 @@ pub struct BatchGetResponse {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Contact {
     ///主要联系人 / Main contact. Typed boolean by the document, sent as "1"/"0".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -671,15 +655,7 @@ pub struct GetContactQuery {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct GetContactResponse {
     ///客户联系人 / The contact.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -719,15 +695,7 @@ pub struct GetContactResponse {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct TokenInfo {
     ///应用编码 / The application key it was issued to.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -817,15 +785,7 @@ pub struct TokenQuery {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    Default,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct TokenResponse {
     ///错误码，0 为正常 / Error code as a string; "0" means success. A missing errcode also means success (the official SDK's rule).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -838,4 +798,215 @@ pub struct TokenResponse {
     pub token: ::std::option::Option<TokenInfo>,
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl<'de> ::serde::Deserialize<'de> for BatchGetResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = BatchGetResponse;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct BatchGetResponse")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<BatchGetResponse, A::Error> {
+                let mut out = BatchGetResponse::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "customercontacts" => out.customercontacts = map.next_value()?,
+                        "errcode" => out.errcode = map.next_value()?,
+                        "errmsg" => out.errmsg = map.next_value()?,
+                        "page_count" => out.page_count = map.next_value()?,
+                        "page_index" => out.page_index = map.next_value()?,
+                        "row_count" => out.row_count = map.next_value()?,
+                        "rows_per_page" => out.rows_per_page = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Contact {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = Contact;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Contact")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Contact, A::Error> {
+                let mut out = Contact::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "be_main_linker" => out.be_main_linker = map.next_value()?,
+                        "birthday" => out.birthday = map.next_value()?,
+                        "ccuscode" => out.ccuscode = map.next_value()?,
+                        "ccusname" => out.ccusname = map.next_value()?,
+                        "charge_person" => out.charge_person = map.next_value()?,
+                        "charge_person_code" => {
+                            out.charge_person_code = map.next_value()?;
+                        }
+                        "code" => out.code = map.next_value()?,
+                        "default" => out.default = map.next_value()?,
+                        "direct_leader" => out.direct_leader = map.next_value()?,
+                        "direct_leader_code" => {
+                            out.direct_leader_code = map.next_value()?;
+                        }
+                        "email" => out.email = map.next_value()?,
+                        "favorite" => out.favorite = map.next_value()?,
+                        "mobile_phone" => out.mobile_phone = map.next_value()?,
+                        "name" => out.name = map.next_value()?,
+                        "native" => out.native = map.next_value()?,
+                        "office_phone" => out.office_phone = map.next_value()?,
+                        "position" => out.position = map.next_value()?,
+                        "qq" => out.qq = map.next_value()?,
+                        "sex" => out.sex = map.next_value()?,
+                        "title" => out.title = map.next_value()?,
+                        "wechat" => out.wechat = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetContactResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = GetContactResponse;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetContactResponse")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetContactResponse, A::Error> {
+                let mut out = GetContactResponse::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "customercontacts" => out.customercontacts = map.next_value()?,
+                        "errcode" => out.errcode = map.next_value()?,
+                        "errmsg" => out.errmsg = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TokenInfo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = TokenInfo;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct TokenInfo")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<TokenInfo, A::Error> {
+                let mut out = TokenInfo::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "appkey" => out.appkey = map.next_value()?,
+                        "expiresIn" => out.expires_in = map.next_value()?,
+                        "id" => out.id = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TokenResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = TokenResponse;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct TokenResponse")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<TokenResponse, A::Error> {
+                let mut out = TokenResponse::default();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "errcode" => out.errcode = map.next_value()?,
+                        "errmsg" => out.errmsg = map.next_value()?,
+                        "token" => out.token = map.next_value()?,
+                        _ => {
+                            let value: ::serde_json::Value = map.next_value()?;
+                            out.extra.insert(key.0.into_owned(), value);
+                        }
+                    }
+                }
+                ::std::result::Result::Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
