@@ -57,7 +57,14 @@ pub fn excerpt(body: &str, max: usize) -> String {
 }
 
 /// Decodes `json` as `T`; an error names the JSON path of the failing value.
+///
+/// Path tracking costs on every value, so the input is decoded plainly first and only a failure
+/// is decoded again with `serde_path_to_error` to find where it failed.
 pub fn from_str<T: DeserializeOwned>(json: &str) -> Result<T, DecodeError> {
+    serde_json::from_str(json).or_else(|_| from_str_with_path(json))
+}
+
+fn from_str_with_path<T: DeserializeOwned>(json: &str) -> Result<T, DecodeError> {
     let de = &mut serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -65,8 +72,13 @@ pub fn from_str<T: DeserializeOwned>(json: &str) -> Result<T, DecodeError> {
     })
 }
 
-/// Decodes `bytes` as `T`; an error names the JSON path of the failing value.
+/// Decodes `bytes` as `T`; an error names the JSON path of the failing value (see [`from_str`]
+/// for why the path is found only after a failure).
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    serde_json::from_slice(bytes).or_else(|_| from_slice_with_path(bytes))
+}
+
+fn from_slice_with_path<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
