@@ -44,7 +44,11 @@ impl Client {
         // Sent directly: `execute` would ask the cache for a token to fetch a token.
         let body = crm_runtime::request::to_object(GetCorpAccessToken::SPEC.name, &request)?;
         let result = self
-            .send::<GetCorpAccessToken>(GetCorpAccessToken::SPEC.path, body)
+            .send::<GetCorpAccessToken>(
+                GetCorpAccessToken::SPEC.path,
+                body,
+                crate::client::decode_checked,
+            )
             .await
             .map_err(|e| {
                 e.redact_values(&[
@@ -83,7 +87,13 @@ impl Client {
                         let arg = GetUserByMobileArg {
                             mobile: mobile.clone(),
                         };
-                        let result = self.call_with_token::<GetUserByMobile>(&arg, None).await?;
+                        let result = self
+                            .call_with_token::<GetUserByMobile>(
+                                &arg,
+                                None,
+                                crate::client::decode_checked,
+                            )
+                            .await?;
                         result
                             .emp_list
                             .unwrap_or_default()

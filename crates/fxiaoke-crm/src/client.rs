@@ -246,17 +246,28 @@ impl Client {
     /// `errorCode` and decodes the typed result. On `20016` (token expired) the token is
     /// replaced and the call repeated once.
     pub(crate) async fn execute<O: Operation>(&self, input: &O::Input) -> Result<O::Output> {
+        self.execute_with::<O>(input, decode_checked::<O::Output>)
+            .await
+    }
+
+    /// [`Client::execute`] with a given way of turning the body into the output.
+    pub(crate) async fn execute_with<O: Operation>(
+        &self,
+        input: &O::Input,
+        decode: Decode<O::Output>,
+    ) -> Result<O::Output> {
         let spec = O::SPEC;
         if spec.auth == Auth::None {
             let body = request::to_object(spec.name, input)?;
-            return self.send::<O>(spec.path, body).await;
+            return self.send::<O>(spec.path, body, decode).await;
         }
         let operator = if WITHOUT_OPERATOR.contains(&spec.name) {
             None
         } else {
             Some(self.operator_open_user_id().await?)
         };
-        self.call_with_token::<O>(input, operator.as_deref()).await
+        self.call_with_token::<O>(input, operator.as_deref(), decode)
+            .await
     }
 
     /// Sends an authenticated operation, replacing a rejected token once.
@@ -264,6 +275,7 @@ impl Client {
         &self,
         input: &O::Input,
         operator: Option<&str>,
+        decode: Decode<O::Output>,
     ) -> Result<O::Output> {
         let spec = O::SPEC;
         let fields = request::to_object(spec.name, input)?;
@@ -284,7 +296,7 @@ impl Client {
                 body.insert("currentOpenUserId".into(), op.into());
             }
             body.extend(fields.clone());
-            let result = self.send::<O>(path, body).await.map_err(|e| {
+            let result = self.send::<O>(path, body, decode).await.map_err(|e| {
                 let config = &self.inner.config;
                 e.redact_values(&[
                     config.app_secret.expose_secret(),
@@ -311,6 +323,7 @@ impl Client {
         &self,
         path: &str,
         body: Map<String, Value>,
+        decode: Decode<O::Output>,
     ) -> Result<O::Output> {
         let spec = O::SPEC;
         let url = request::join_url(spec.name, &self.inner.config.base_url, path)?;
@@ -327,11 +340,24 @@ impl Client {
         transport
             .retry(&spec, || async {
                 let response = transport.send(&http).await?;
-                check(spec.name, &response.body)?;
-                transport.decode::<O::Output>(spec.name, &response.body)
+                decode(transport, spec.name, &response.body)
             })
             .await
     }
+}
+
+/// Turns a response body into an operation's output, or the vendor's error.
+pub(crate) type Decode<T> = fn(&Transport, &'static str, &[u8]) -> Result<T>;
+
+/// The general way: read `errorCode` first, then decode the output (two passes, but any output
+/// type works, and an error body never has to fit the output type).
+pub(crate) fn decode_checked<T: serde::de::DeserializeOwned>(
+    transport: &Transport,
+    operation: &'static str,
+    body: &[u8],
+) -> Result<T> {
+    check(operation, body)?;
+    transport.decode::<T>(operation, body)
 }
 
 /// Whether the request is about a custom object (API name ending in `__c`), which lives under

@@ -62,17 +62,37 @@ pub(crate) fn check(operation: &'static str, body: &[u8]) -> Result<()> {
         return Ok(()); // left to the typed decode, which reports the path
     };
     match envelope.error_code {
-        None | Some(codes::OK) => Ok(()),
-        Some(code) => Err(Error::Api(ApiError {
-            vendor: VENDOR,
+        None => Ok(()),
+        Some(code) => status(
             operation,
-            code: code.to_string(),
-            message: envelope.error_message.unwrap_or_default(),
-            description: envelope.error_description,
-            trace_id: envelope.trace_id,
-            retryable: is_retryable_code(code),
-        })),
+            code,
+            envelope.error_message,
+            envelope.error_description,
+            envelope.trace_id,
+        ),
     }
+}
+
+/// `Ok` for `errorCode` 0, else the vendor error with its classification.
+pub(crate) fn status(
+    operation: &'static str,
+    code: i64,
+    message: Option<String>,
+    description: Option<String>,
+    trace_id: Option<String>,
+) -> Result<()> {
+    if code == codes::OK {
+        return Ok(());
+    }
+    Err(Error::Api(ApiError {
+        vendor: VENDOR,
+        operation,
+        code: code.to_string(),
+        message: message.unwrap_or_default(),
+        description,
+        trace_id,
+        retryable: is_retryable_code(code),
+    }))
 }
 
 /// The numeric code of a vendor error of this crate.

@@ -18,11 +18,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Map;
 
+use crate::error::{check, status};
 pub use crate::generated::types::FilterOperatorKnown as FilterOperator;
 use crate::generated::types::{
     ObjectData, QueryArg, QueryData, QueryFilter, QueryOrder, SearchQueryInfo,
 };
 use crate::{Client, Error, Result};
+use crm_runtime::Transport;
 
 /// Records per page when none is set, and the most the current documents allow (`limit ≤ 100`;
 /// older documents allowed 1,000 for preset objects, but 100 holds for every object).
@@ -188,10 +190,45 @@ impl<T> Query<T> {
 /// The query operation with records decoded straight into `T` (no intermediate map).
 struct TypedQuery<T>(PhantomData<T>);
 
+/// A query page and its envelope, decoded in one pass (the export hot path).
 #[derive(Deserialize)]
 struct TypedQueryResult<T> {
     #[serde(default = "Option::default")]
     data: Option<TypedQueryData<T>>,
+    #[serde(rename = "errorCode", default)]
+    error_code: i64,
+    #[serde(rename = "errorMessage", default)]
+    error_message: Option<String>,
+    #[serde(rename = "errorDescription", default)]
+    error_description: Option<String>,
+    #[serde(rename = "traceId", default)]
+    trace_id: Option<String>,
+}
+
+/// Decodes a page and its `errorCode` in one pass. A body that does not fit (an error whose
+/// `data` has another shape) is read for its `errorCode` before it is reported as a decode
+/// error.
+fn decode_page<T: DeserializeOwned>(
+    transport: &Transport,
+    operation: &'static str,
+    body: &[u8],
+) -> Result<TypedQueryResult<T>> {
+    match transport.decode::<TypedQueryResult<T>>(operation, body) {
+        Ok(mut page) => {
+            status(
+                operation,
+                page.error_code,
+                page.error_message.take(),
+                page.error_description.take(),
+                page.trace_id.take(),
+            )?;
+            Ok(page)
+        }
+        Err(e) => {
+            check(operation, body)?;
+            Err(e)
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -227,7 +264,10 @@ fn record_id<T: Serialize>(record: &T) -> Option<String> {
 
 impl<T: DeserializeOwned + Serialize + Send + 'static> Query<T> {
     async fn fetch(&self, arg: &QueryArg) -> Result<QueryPage<T>> {
-        let result = self.client.execute::<TypedQuery<T>>(arg).await?;
+        let result = self
+            .client
+            .execute_with::<TypedQuery<T>>(arg, decode_page::<T>)
+            .await?;
         let data = result.data.unwrap_or(TypedQueryData {
             total: None,
             data_list: Vec::new(),
