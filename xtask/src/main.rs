@@ -1,5 +1,6 @@
 //! Repository chores, run as `cargo xtask <command>` (see `.cargo/config.toml`).
 
+mod bench;
 mod codegen;
 mod drift;
 mod fixtures;
@@ -57,6 +58,18 @@ enum Command {
         #[command(subcommand)]
         command: FixturesCommand,
     },
+    /// Run the benchmarks of crates/crm-bench and write BENCHMARKS.md.
+    ///
+    /// Decode speed (criterion), export throughput, memory, rate-limited sync and build cost,
+    /// each against its baseline in the same run. The clean builds take 10+ minutes on 2 cores.
+    Bench {
+        /// Smaller exports and shorter measurements (a few minutes).
+        #[arg(long)]
+        quick: bool,
+        /// Leave out the clean builds of the build-cost section.
+        #[arg(long)]
+        skip_build_cost: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -93,6 +106,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = repo_root();
     match cli.command {
+        Command::Bench {
+            quick,
+            skip_build_cost,
+        } => run_bench(&root, quick, skip_build_cost),
         Command::Codegen { check } => {
             let started = Instant::now();
             match codegen::run(&root, check) {
@@ -260,5 +277,22 @@ fn run_drift(
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+fn run_bench(root: &std::path::Path, quick: bool, skip_build_cost: bool) -> ExitCode {
+    let options = bench::Options {
+        quick,
+        skip_build_cost,
+    };
+    match bench::run(root, options) {
+        Ok(path) => {
+            eprintln!("bench: wrote {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -1,0 +1,201 @@
+//! Export throughput: every `PaymentObj` record of a Fxiaoke server, written as JSON lines to a
+//! byte-counting sink (what an export to a file does, minus the disk), by the SDK's stream and
+//! by the loop a user would otherwise write.
+
+use std::io::Write;
+use std::time::Instant;
+
+use futures::StreamExt;
+use fxiaoke_crm::types::PaymentObj;
+use fxiaoke_crm::{RateLimits, RetryPolicy};
+use serde_json::{Value, json};
+
+use crate::{BenchError, Credentials, FXIAOKE_QUERY_PATH, FXIAOKE_TOKEN_PATH};
+
+/// Records per page, for both clients (the API's maximum).
+pub const PAGE_SIZE: usize = 100;
+
+/// The largest offset the API accepts; past it both clients switch to the `_id` cursor.
+pub const MAX_OFFSET: usize = 10_000;
+
+/// An `io::Write` that only counts bytes.
+#[derive(Debug, Default)]
+pub struct CountingSink {
+    /// Bytes written so far.
+    pub bytes: u64,
+}
+
+impl Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.bytes += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What one export did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportResult {
+    /// Records written.
+    pub records: u64,
+    /// Wall time from the first request to the last record written.
+    pub secs: f64,
+    /// JSON-lines bytes written.
+    pub bytes: u64,
+    /// Whether the `_id`s came strictly increasing (every record once, in order).
+    pub ordered: bool,
+}
+
+/// Tracks that ids strictly increase.
+#[derive(Default)]
+struct Order {
+    last: String,
+    ok: bool,
+    seen: bool,
+}
+
+impl Order {
+    fn new() -> Self {
+        Self {
+            ok: true,
+            ..Self::default()
+        }
+    }
+    fn push(&mut self, id: &str) {
+        if self.seen && id <= self.last.as_str() {
+            self.ok = false;
+        }
+        self.seen = true;
+        self.last.clear();
+        self.last.push_str(id);
+    }
+}
+
+/// The SDK: `client.query::<PaymentObj>().stream()` (typed records, the next page prefetched
+/// while this one is written), rate limits off.
+pub async fn sdk(base_url: &str, credentials: &Credentials) -> Result<ExportResult, BenchError> {
+    let client = fxiaoke_crm::Client::builder()
+        .base_url(base_url)
+        .app_id(credentials.app_id.clone())
+        .app_secret(credentials.app_secret.clone())
+        .permanent_code(credentials.permanent_code.clone())
+        .open_user_id(credentials.open_user_id.clone())
+        .rate_limits(RateLimits::off())
+        .retry_policy(RetryPolicy::none())
+        .build()?;
+    let started = Instant::now();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, CountingSink::default());
+    let mut order = Order::new();
+    let mut records = 0u64;
+    let mut stream = client
+        .query::<PaymentObj>()
+        .page_size(PAGE_SIZE as i64)
+        .stream();
+    while let Some(record) = stream.next().await {
+        let record = record?;
+        order.push(record.id.as_deref().unwrap_or_default());
+        serde_json::to_writer(&mut out, &record)?;
+        out.write_all(b"\n")?;
+        records += 1;
+    }
+    out.flush()?;
+    let secs = started.elapsed().as_secs_f64();
+    Ok(ExportResult {
+        records,
+        secs,
+        bytes: out.get_ref().bytes,
+        ordered: order.ok,
+    })
+}
+
+/// The loop a user would otherwise write: plain `reqwest` and `serde_json::Value`, one page
+/// after another, the same requests as the SDK's stream (offset paging ordered by `_id` up to
+/// offset 10,000, then `_id GT <last>`), no prefetch.
+pub async fn naive(base_url: &str, credentials: &Credentials) -> Result<ExportResult, BenchError> {
+    let base = base_url.trim_end_matches('/');
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let token: Value = http
+        .post(format!("{base}{FXIAOKE_TOKEN_PATH}"))
+        .json(&json!({
+            "appId": credentials.app_id,
+            "appSecret": credentials.app_secret,
+            "permanentCode": credentials.permanent_code,
+        }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let (Some(access_token), Some(corp_id)) =
+        (token["corpAccessToken"].as_str(), token["corpId"].as_str())
+    else {
+        return Err(BenchError::msg(format!("no token: {token}")));
+    };
+    let url = format!("{base}{FXIAOKE_QUERY_PATH}");
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, CountingSink::default());
+    let mut order = Order::new();
+    let mut records = 0u64;
+    let mut offset = 0usize;
+    let mut after: Option<String> = None;
+    loop {
+        let filters = match &after {
+            Some(id) => json!([{ "field_name": "_id", "field_values": [id], "operator": "GT" }]),
+            None => json!([]),
+        };
+        let body = json!({
+            "corpAccessToken": access_token,
+            "corpId": corp_id,
+            "currentOpenUserId": credentials.open_user_id,
+            "data": {
+                "dataObjectApiName": crate::payloads::FXIAOKE_OBJECT,
+                "search_query_info": {
+                    "limit": PAGE_SIZE,
+                    "offset": offset,
+                    "filters": filters,
+                    "orders": [{ "fieldName": "_id", "isAsc": true }],
+                },
+            },
+        });
+        let page: Value = http.post(&url).json(&body).send().await?.json().await?;
+        if page["errorCode"].as_i64() != Some(0) {
+            return Err(BenchError::msg(format!(
+                "query failed: {} {}",
+                page["errorCode"], page["errorMessage"]
+            )));
+        }
+        let list = page["data"]["dataList"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice);
+        for record in list {
+            order.push(record["_id"].as_str().unwrap_or_default());
+            serde_json::to_writer(&mut out, record)?;
+            out.write_all(b"\n")?;
+        }
+        records += list.len() as u64;
+        if list.len() < PAGE_SIZE {
+            break;
+        }
+        if after.is_none() && offset + PAGE_SIZE <= MAX_OFFSET {
+            offset += PAGE_SIZE;
+        } else {
+            offset = 0;
+            after = list
+                .last()
+                .and_then(|r| r["_id"].as_str())
+                .map(str::to_owned);
+            if after.is_none() {
+                return Err(BenchError::msg("the last record has no _id"));
+            }
+        }
+    }
+    out.flush()?;
+    let secs = started.elapsed().as_secs_f64();
+    Ok(ExportResult {
+        records,
+        secs,
+        bytes: out.get_ref().bytes,
+        ordered: order.ok,
+    })
+}

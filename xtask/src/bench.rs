@@ -1,0 +1,1426 @@
+//! `cargo xtask bench [--quick] [--skip-build-cost]`: runs every benchmark of `crates/crm-bench`
+//! and writes `BENCHMARKS.md` (rewritten after each section, so an interrupted run still leaves
+//! the figures measured so far).
+//!
+//! 1. Decode: `cargo bench -p crm-bench --bench decode` (criterion); the estimates are read
+//!    from `<target>/criterion/<group>/<variant>/new/{estimates,benchmark}.json`.
+//! 2. Export throughput: `crm-bench serve` (the embedded Fxiaoke mock, or the synthetic server,
+//!    in its own process) and `crm-bench export --client sdk|naive` against it.
+//! 3. Memory: peak RSS (`VmHWM`) of the exporting process at two export sizes, 10× apart.
+//! 4. Rate-limited sync: `crm-bench ratelimit --vendor fxiaoke|useasy`.
+//! 5. Build cost: clean builds in a separate `CARGO_TARGET_DIR` under the system temp folder
+//!    (the shared `target/` is untouched), and the codegen run time.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::Value;
+
+/// What to run.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Smaller sizes and shorter measurements (a few minutes instead of half an hour).
+    pub quick: bool,
+    /// Leave out the clean builds (the slowest part).
+    pub skip_build_cost: bool,
+}
+
+/// Export sizes and durations of one run.
+struct Sizes {
+    export: usize,
+    export_synthetic: usize,
+    mock_rounds: usize,
+    memory_small: usize,
+    memory_large: usize,
+    rounds: usize,
+    rate_secs: u32,
+    decode_rounds: usize,
+    criterion: &'static [&'static str],
+}
+
+impl Sizes {
+    fn of(quick: bool) -> Self {
+        if quick {
+            Self {
+                export: 20_000,
+                export_synthetic: 50_000,
+                mock_rounds: 2,
+                memory_small: 50_000,
+                memory_large: 500_000,
+                rounds: 3,
+                rate_secs: 8,
+                decode_rounds: 100,
+                criterion: &[
+                    "--warm-up-time",
+                    "1",
+                    "--measurement-time",
+                    "2",
+                    "--sample-size",
+                    "30",
+                ],
+            }
+        } else {
+            Self {
+                export: 100_000,
+                export_synthetic: 100_000,
+                mock_rounds: 2,
+                memory_small: 100_000,
+                memory_large: 1_000_000,
+                rounds: 3,
+                rate_secs: 20,
+                decode_rounds: 300,
+                criterion: &["--warm-up-time", "1", "--measurement-time", "3"],
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------------------------
+
+struct Machine {
+    date: String,
+    cpu: String,
+    cores: usize,
+    memory: String,
+    rustc: String,
+    kernel: String,
+    load: String,
+}
+
+struct DecodeRow {
+    group: String,
+    variant: String,
+    bytes: u64,
+    /// Median time per page of the interleaved measurement: the figure the comparisons use.
+    median_ns: f64,
+    p25_ns: f64,
+    p75_ns: f64,
+    rounds: u64,
+    /// Criterion's own median (measured variant after variant), for reference.
+    criterion_ns: Option<f64>,
+}
+
+impl DecodeRow {
+    fn mb_per_s(&self) -> f64 {
+        self.bytes as f64 * 1e3 / self.median_ns
+    }
+}
+
+#[derive(Clone)]
+struct ExportRun {
+    backend: String,
+    client: String,
+    records: u64,
+    secs: f64,
+    records_per_sec: f64,
+    hwm_kib: u64,
+    ordered: bool,
+}
+
+struct RateRow {
+    vendor: String,
+    max_calls: u64,
+    window_secs: f64,
+    secs: f64,
+    requests: u64,
+    records: u64,
+    allowed_rate: f64,
+    achieved_rate: f64,
+    fraction: f64,
+    limit_errors: u64,
+    client_errors: u64,
+}
+
+struct BuildRow {
+    what: String,
+    command: String,
+    secs: Option<f64>,
+    note: String,
+}
+
+#[derive(Default)]
+struct Report {
+    machine: Option<Machine>,
+    quick: bool,
+    decode: Vec<DecodeRow>,
+    decode_error: Option<String>,
+    export: Vec<ExportRun>,
+    export_error: Option<String>,
+    mock_server_hwm_kib: Option<u64>,
+    memory: Vec<ExportRun>,
+    memory_error: Option<String>,
+    rate: Vec<RateRow>,
+    rate_error: Option<String>,
+    build: Vec<BuildRow>,
+    build_skipped: bool,
+    build_load: Option<(String, String)>,
+    started: Option<Instant>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry point
+// ---------------------------------------------------------------------------------------------
+
+/// Runs the benchmarks and writes `BENCHMARKS.md`; returns its path.
+pub fn run(root: &Path, options: Options) -> Result<PathBuf> {
+    let sizes = Sizes::of(options.quick);
+    let out = root.join("BENCHMARKS.md");
+    let target = target_dir(root);
+    let mut report = Report {
+        machine: Some(machine()),
+        quick: options.quick,
+        build_skipped: options.skip_build_cost,
+        started: Some(Instant::now()),
+        ..Report::default()
+    };
+
+    step("decode (criterion)");
+    if let Err(e) = decode(root, &target, &sizes, &mut report) {
+        eprintln!("bench: decode failed: {e:#}");
+        report.decode_error = Some(format!("{e:#}"));
+    }
+    write(&out, &report)?;
+
+    step("building crm-bench (release)");
+    let bin = build_bench_bin(root, &target)?;
+
+    step("export throughput");
+    if let Err(e) = export(&bin, &sizes, &mut report) {
+        eprintln!("bench: export failed: {e:#}");
+        report.export_error = Some(format!("{e:#}"));
+    }
+    write(&out, &report)?;
+
+    step("memory");
+    if let Err(e) = memory(&bin, &sizes, &mut report) {
+        eprintln!("bench: memory failed: {e:#}");
+        report.memory_error = Some(format!("{e:#}"));
+    }
+    write(&out, &report)?;
+
+    step("rate-limited sync");
+    if let Err(e) = rate_limited(&bin, &sizes, &mut report) {
+        eprintln!("bench: rate-limited sync failed: {e:#}");
+        report.rate_error = Some(format!("{e:#}"));
+    }
+    write(&out, &report)?;
+
+    if !options.skip_build_cost {
+        step("build cost (clean builds; slow)");
+        build_cost(root, &mut report);
+        write(&out, &report)?;
+    }
+    Ok(out)
+}
+
+fn step(name: &str) {
+    eprintln!("bench: {name} ...");
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { root.join(p) })
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn write(path: &Path, report: &Report) -> Result<()> {
+    std::fs::write(path, render(report)).with_context(|| format!("writing {}", path.display()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine
+// ---------------------------------------------------------------------------------------------
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+fn machine() -> Machine {
+    let cpuinfo = read("/proc/cpuinfo");
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|v| v.trim_start_matches([' ', '\t', ':']).trim().to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    let meminfo = read("/proc/meminfo");
+    let memory = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kib| format!("{:.1} GiB", kib / 1024.0 / 1024.0))
+        .unwrap_or_else(|| "unknown".into());
+    let rustc = Command::new("rustc")
+        .arg("-V")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    Machine {
+        date: utc_now(),
+        cpu,
+        cores: std::thread::available_parallelism().map_or(1, usize::from),
+        memory,
+        rustc,
+        kernel: format!("Linux {}", read("/proc/sys/kernel/osrelease").trim()),
+        load: load_average(),
+    }
+}
+
+fn load_average() -> String {
+    read("/proc/loadavg")
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `YYYY-MM-DD HH:MM UTC`, from the system clock (days-to-civil, proleptic Gregorian).
+fn utc_now() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Decode
+// ---------------------------------------------------------------------------------------------
+
+const DECODE_GROUPS: &[(&str, &str)] = &[
+    (
+        "fxiaoke_query_page",
+        "Fxiaoke query page (typed: `QueryResult`)",
+    ),
+    (
+        "useasy_list_page",
+        "useasy list page (typed: `ListCustomersResult`)",
+    ),
+    (
+        "u8_batch_page",
+        "U8 batch_get page (typed: `BatchGetResponse`)",
+    ),
+];
+
+fn decode(root: &Path, target: &Path, sizes: &Sizes, report: &mut Report) -> Result<()> {
+    // Our own folder, emptied first, so no result of an earlier run or another bench counts.
+    let dir = target.join("crm-bench");
+    let home = dir.join("criterion");
+    let out = dir.join("decode.json");
+    let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::remove_file(&out);
+    std::fs::create_dir_all(&dir)?;
+    let status = cargo()
+        .current_dir(root)
+        .env("CRITERION_HOME", &home)
+        .env("CRM_BENCH_ROUNDS", sizes.decode_rounds.to_string())
+        .env("CRM_BENCH_DECODE_OUT", &out)
+        .args(["bench", "-p", "crm-bench", "--bench", "decode", "--"])
+        .args(sizes.criterion)
+        .arg("--noplot")
+        .status()
+        .context("running cargo bench")?;
+    if !status.success() {
+        bail!("cargo bench -p crm-bench --bench decode failed ({status})");
+    }
+    let results = json_file(&out)?;
+    let mut rows = Vec::new();
+    for r in results.as_array().into_iter().flatten() {
+        let group = r["group"].as_str().unwrap_or_default().to_owned();
+        let variant = r["variant"].as_str().unwrap_or_default().to_owned();
+        let estimates = home
+            .join(&group)
+            .join(&variant)
+            .join("new")
+            .join("estimates.json");
+        let criterion_ns = json_file(&estimates)
+            .ok()
+            .and_then(|e| e["median"]["point_estimate"].as_f64());
+        rows.push(DecodeRow {
+            bytes: r["bytes"].as_u64().unwrap_or(0),
+            median_ns: number(&r["median_ns"])?,
+            p25_ns: number(&r["p25_ns"])?,
+            p75_ns: number(&r["p75_ns"])?,
+            rounds: r["rounds"].as_u64().unwrap_or(0),
+            criterion_ns,
+            group,
+            variant,
+        });
+    }
+    rows.sort_by_key(|r| {
+        let g = DECODE_GROUPS.iter().position(|(x, _)| *x == r.group);
+        (g, variant_rank(&r.variant))
+    });
+    report.decode = rows;
+    Ok(())
+}
+
+fn variant_rank(v: &str) -> usize {
+    [
+        "typed",
+        "typed_sdk",
+        "typed_record",
+        "typed_handwritten",
+        "value",
+        "strict",
+        "envelope_check",
+    ]
+    .iter()
+    .position(|x| *x == v)
+    .unwrap_or(9)
+}
+
+fn json_file(path: &Path) -> Result<Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+fn number(v: &Value) -> Result<f64> {
+    v.as_f64().ok_or_else(|| anyhow!("not a number: {v}"))
+}
+
+fn decode_ns(report: &Report, group: &str, variant: &str) -> Option<f64> {
+    report
+        .decode
+        .iter()
+        .find(|r| r.group == group && r.variant == variant)
+        .map(|r| r.median_ns)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2.–4. The crm-bench binary
+// ---------------------------------------------------------------------------------------------
+
+/// Builds `target/release/crm-bench` the way `cargo bench` does (same profile and features as
+/// the decode benchmark, whose dev-dependencies change feature unification: a plain
+/// `cargo build --release` would rebuild half the dependency tree every other run).
+fn build_bench_bin(root: &Path, target: &Path) -> Result<PathBuf> {
+    let status = cargo()
+        .current_dir(root)
+        .args(["bench", "-p", "crm-bench", "--bench", "decode", "--no-run"])
+        .status()
+        .context("building crm-bench")?;
+    if !status.success() {
+        bail!("cargo bench -p crm-bench --bench decode --no-run failed ({status})");
+    }
+    Ok(target.join("release").join("crm-bench"))
+}
+
+/// A running `crm-bench serve`; stops when its stdin closes (on drop).
+struct Server {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    info: Value,
+}
+
+impl Server {
+    fn start(bin: &Path, backend: &str, records: usize) -> Result<Self> {
+        let mut child = Command::new(bin)
+            .args([
+                "serve",
+                "--backend",
+                backend,
+                "--records",
+                &records.to_string(),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let stdin = child.stdin.take();
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow!("no stdout of crm-bench serve"))?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let info: Value = serde_json::from_str(line.trim())
+            .with_context(|| format!("crm-bench serve printed {line:?}"))?;
+        eprintln!(
+            "bench:   {backend} server with {records} records ready in {:.1}s",
+            info["setup_secs"].as_f64().unwrap_or(0.0)
+        );
+        Ok(Self { child, stdin, info })
+    }
+
+    fn export(&self, bin: &Path, client: &str) -> Result<ExportRun> {
+        let url = self.info["url"].as_str().unwrap_or_default();
+        let env = [
+            ("FXIAOKE_APP_ID", "app_id"),
+            ("FXIAOKE_APP_SECRET", "app_secret"),
+            ("FXIAOKE_PERMANENT_CODE", "permanent_code"),
+            ("FXIAOKE_OPEN_USER_ID", "open_user_id"),
+        ];
+        let mut cmd = Command::new(bin);
+        cmd.args(["export", "--url", url, "--client", client]);
+        for (var, key) in env {
+            cmd.env(var, self.info[key].as_str().unwrap_or_default());
+        }
+        let v = json_line(cmd.output()?, "crm-bench export")?;
+        let run = ExportRun {
+            backend: self.info["backend"].as_str().unwrap_or_default().to_owned(),
+            client: client.to_owned(),
+            records: v["records"].as_u64().unwrap_or(0),
+            secs: number(&v["secs"])?,
+            records_per_sec: number(&v["records_per_sec"])?,
+            hwm_kib: v["vm_hwm_kib"].as_u64().unwrap_or(0),
+            ordered: v["ordered"].as_bool().unwrap_or(false),
+        };
+        eprintln!(
+            "bench:   {} {client}: {} records in {:.2}s = {:.0} records/s, peak RSS {:.1} MiB",
+            run.backend,
+            run.records,
+            run.secs,
+            run.records_per_sec,
+            run.hwm_kib as f64 / 1024.0
+        );
+        let expected = self.info["records"].as_u64().unwrap_or(0);
+        if run.records != expected || !run.ordered {
+            bail!(
+                "{client} exported {} records (ordered: {}), expected {expected}",
+                run.records,
+                run.ordered
+            );
+        }
+        Ok(run)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The last stdout line of a successful child, as JSON.
+fn json_line(output: std::process::Output, what: &str) -> Result<Value> {
+    if !output.status.success() {
+        bail!(
+            "{what} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .ok_or_else(|| anyhow!("{what} printed nothing"))?;
+    serde_json::from_str(line).with_context(|| format!("{what} printed {line:?}"))
+}
+
+fn export(bin: &Path, sizes: &Sizes, report: &mut Report) -> Result<()> {
+    // Alternating rounds on each server, the best of each client counts (other work on the
+    // shared cores only ever slows a run down). The mock is slow (each page costs it a scan and
+    // sort of every record), so it gets fewer rounds.
+    {
+        let server = Server::start(bin, "mock", sizes.export)?;
+        report.mock_server_hwm_kib = server.info["vm_hwm_kib"].as_u64();
+        for _ in 0..sizes.mock_rounds {
+            for client in ["naive", "sdk"] {
+                report.export.push(server.export(bin, client)?);
+            }
+        }
+    }
+    let server = Server::start(bin, "synthetic", sizes.export_synthetic)?;
+    for _ in 0..sizes.rounds {
+        for client in ["naive", "sdk"] {
+            report.export.push(server.export(bin, client)?);
+        }
+    }
+    Ok(())
+}
+
+fn memory(bin: &Path, sizes: &Sizes, report: &mut Report) -> Result<()> {
+    for records in [sizes.memory_small, sizes.memory_large] {
+        let server = Server::start(bin, "synthetic", records)?;
+        for client in ["sdk", "naive"] {
+            report.memory.push(server.export(bin, client)?);
+        }
+    }
+    Ok(())
+}
+
+fn rate_limited(bin: &Path, sizes: &Sizes, report: &mut Report) -> Result<()> {
+    let secs = sizes.rate_secs.to_string();
+    let runs: [&[&str]; 2] = [
+        &["--vendor", "fxiaoke", "--window", "2", "--records", "10000"],
+        &["--vendor", "useasy", "--records", "5000"],
+    ];
+    for args in runs {
+        let output = Command::new(bin)
+            .arg("ratelimit")
+            .args(args)
+            .args(["--secs", &secs])
+            .output()?;
+        let v = json_line(output, "crm-bench ratelimit")?;
+        let row = RateRow {
+            vendor: v["vendor"].as_str().unwrap_or_default().to_owned(),
+            max_calls: v["max_calls"].as_u64().unwrap_or(0),
+            window_secs: number(&v["window_secs"])?,
+            secs: number(&v["secs"])?,
+            requests: v["requests"].as_u64().unwrap_or(0),
+            records: v["records"].as_u64().unwrap_or(0),
+            allowed_rate: number(&v["allowed_rate"])?,
+            achieved_rate: number(&v["achieved_rate"])?,
+            fraction: number(&v["fraction"])?,
+            limit_errors: v["limit_errors"].as_u64().unwrap_or(0),
+            client_errors: v["client_errors"].as_u64().unwrap_or(0),
+        };
+        eprintln!(
+            "bench:   {}: {:.2} req/s of {:.2} allowed ({:.1} %), {} limit errors",
+            row.vendor,
+            row.achieved_rate,
+            row.allowed_rate,
+            row.fraction * 100.0,
+            row.limit_errors
+        );
+        report.rate.push(row);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Build cost
+// ---------------------------------------------------------------------------------------------
+
+fn build_cost(root: &Path, report: &mut Report) {
+    let before = load_average();
+    let base = std::env::temp_dir().join("crm-bench-build-cost");
+    for krate in ["fxiaoke-crm", "openapi-crm", "u8-contacts", "xtask"] {
+        let dir = base.join(krate);
+        let _ = std::fs::remove_dir_all(&dir);
+        let command = format!("cargo build -p {krate}");
+        eprintln!(
+            "bench:   clean {command} (CARGO_TARGET_DIR={})",
+            dir.display()
+        );
+        let started = Instant::now();
+        let status = cargo()
+            .current_dir(root)
+            .env("CARGO_TARGET_DIR", &dir)
+            .args(["build", "--quiet", "-p", krate])
+            .status();
+        let secs = started.elapsed().as_secs_f64();
+        let (secs, note) = match status {
+            Ok(s) if s.success() => {
+                eprintln!("bench:   {secs:.0}s");
+                (Some(secs), String::new())
+            }
+            Ok(s) => (None, format!("failed ({s})")),
+            Err(e) => (None, format!("could not run cargo: {e}")),
+        };
+        let what = if krate == "xtask" {
+            "xtask (what the first `cargo xtask codegen` of a fresh clone builds)".to_owned()
+        } else {
+            format!("`{krate}` with its dependencies")
+        };
+        report.build.push(BuildRow {
+            what,
+            command: format!("{command} (clean, dev profile)"),
+            secs,
+            note,
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let _ = std::fs::remove_dir(&base);
+
+    // Codegen: in this process, and through cargo as a user types it. `--check` writes
+    // nothing (someone may be editing schemas/), but does all the work of a run.
+    let started = Instant::now();
+    let result = crate::codegen::run(root, true);
+    let secs = started.elapsed().as_secs_f64();
+    report.build.push(BuildRow {
+        what: "codegen itself (bundle, typify, format, compare; in process)".into(),
+        command: "codegen::run(check = true)".into(),
+        secs: Some(secs),
+        note: match result {
+            Ok(stale) if stale.is_empty() => String::new(),
+            Ok(stale) => format!("{} generated file(s) stale at the time", stale.len()),
+            Err(e) => format!("failed: {e:#}"),
+        },
+    });
+    let started = Instant::now();
+    let status = cargo()
+        .current_dir(root)
+        .args(["xtask", "codegen", "--check"])
+        .stderr(Stdio::null())
+        .status();
+    let secs = started.elapsed().as_secs_f64();
+    report.build.push(BuildRow {
+        what: "`cargo xtask codegen --check`, xtask already built".into(),
+        command: "cargo xtask codegen --check".into(),
+        secs: Some(secs),
+        note: match status {
+            Ok(s) if s.success() => String::new(),
+            Ok(_) => "exit 1: generated code stale at the time (timing still valid)".into(),
+            Err(e) => format!("could not run cargo: {e}"),
+        },
+    });
+    report.build_load = Some((before, load_average()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// BENCHMARKS.md
+// ---------------------------------------------------------------------------------------------
+
+const DECODE_VS_VALUE: f64 = 1.5;
+const DECODE_VS_STRICT: f64 = 1.3;
+const EXPORT_RATIO: f64 = 1.5;
+const MEMORY_RATIO: f64 = 1.10;
+const RATE_FRACTION: f64 = 0.90;
+
+fn met(ok: bool) -> &'static str {
+    if ok { "✅ met" } else { "❌ missed" }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// The best run (highest records/s) of `client` on `backend`.
+fn best<'a>(runs: &'a [ExportRun], backend: &str, client: &str) -> Option<&'a ExportRun> {
+    runs.iter()
+        .filter(|r| r.backend == backend && r.client == client)
+        .max_by(|a, b| a.records_per_sec.total_cmp(&b.records_per_sec))
+}
+
+fn memory_run<'a>(runs: &'a [ExportRun], client: &str, records: u64) -> Option<&'a ExportRun> {
+    runs.iter()
+        .find(|r| r.client == client && r.records == records)
+}
+
+struct Summary {
+    rows: Vec<String>,
+    notes: Vec<String>,
+}
+
+fn render(report: &Report) -> String {
+    let mut s = String::new();
+    let sizes = Sizes::of(report.quick);
+    let _ = writeln!(s, "# Benchmarks\n");
+    let _ = writeln!(
+        s,
+        "Reproduce: `cargo xtask bench` (everything; the clean builds take 10+ minutes on 2 cores), \
+         `cargo xtask bench --skip-build-cost`, or `cargo xtask bench --quick --skip-build-cost` \
+         (smaller exports, shorter measurements: a few minutes). Every figure is measured against \
+         its baseline in the same run, over loopback only. Written by `xtask/src/bench.rs`; the \
+         benchmarks are in `crates/crm-bench`.\n"
+    );
+    if let Some(m) = &report.machine {
+        let _ = writeln!(
+            s,
+            "| | |\n|---|---|\n| date | {} |\n| mode | {} |\n| CPU | {} × {} |\n| memory | {} |\n| OS | {} |\n| rustc | {} |\n| load average at start | {} (the cores are shared with other work: expect noise) |\n",
+            m.date,
+            if report.quick {
+                "`--quick` (smaller sizes, shorter measurements)"
+            } else {
+                "full"
+            },
+            m.cores,
+            m.cpu,
+            m.memory,
+            m.kernel,
+            m.rustc,
+            m.load
+        );
+    }
+    if let Some(started) = report.started {
+        let _ = writeln!(
+            s,
+            "Run time so far: {:.0} s.\n",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let summary = summary(report, &sizes);
+    let _ = writeln!(s, "## Targets\n");
+    let _ = writeln!(
+        s,
+        "| figure | ours | baseline | ratio | target | |\n|---|---|---|---|---|---|"
+    );
+    for row in &summary.rows {
+        let _ = writeln!(s, "{row}");
+    }
+    s.push('\n');
+    if !summary.notes.is_empty() {
+        let _ = writeln!(s, "### Where a target is missed\n");
+        for n in &summary.notes {
+            let _ = writeln!(s, "- {n}");
+        }
+        s.push('\n');
+    }
+    render_decode(&mut s, report);
+    render_export(&mut s, report, &sizes);
+    render_memory(&mut s, report);
+    render_rate(&mut s, report);
+    render_build(&mut s, report);
+    s
+}
+
+fn summary(report: &Report, sizes: &Sizes) -> Summary {
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    let mut strict_missed = Vec::new();
+    let mut value_missed = Vec::new();
+    let mut sdk_costs = Vec::new();
+    let mut sdk_worst = 1.0_f64;
+    let mut sdk_missed = false;
+    for (group, title) in DECODE_GROUPS {
+        let (Some(typed), Some(value), Some(strict)) = (
+            decode_ns(report, group, "typed"),
+            decode_ns(report, group, "value"),
+            decode_ns(report, group, "strict"),
+        ) else {
+            continue;
+        };
+        let mbs = |ns: f64| {
+            let bytes = report
+                .decode
+                .iter()
+                .find(|r| r.group == *group)
+                .map_or(0, |r| r.bytes);
+            bytes as f64 * 1e3 / ns
+        };
+        let sdk = decode_ns(report, group, "typed_sdk");
+        let vs_value = value / typed;
+        let vs_strict = typed / strict;
+        // The client decodes through `crm_runtime::decode` (path tracking): shown next to the
+        // generated type's own figure, and judged too.
+        let ours = |extra: Option<f64>| match extra {
+            Some(sdk) => format!(
+                "{:.0} MB/s; through the client's decoder {:.0} MB/s",
+                mbs(typed),
+                mbs(sdk)
+            ),
+            None => format!("{:.0} MB/s", mbs(typed)),
+        };
+        let verdict = |ok: bool, sdk_ok: Option<bool>| match (ok, sdk_ok) {
+            (true, Some(false)) => "⚠️ met by the type, missed through the client's decoder",
+            (ok, _) => met(ok),
+        };
+        rows.push(format!(
+            "| decode {title}: typed vs `Value` | {} | {:.0} MB/s | {vs_value:.2}× faster{} | ≥ {DECODE_VS_VALUE}× | {} |",
+            ours(sdk),
+            mbs(value),
+            sdk.map_or(String::new(), |x| format!(" ({:.2}× through the client's decoder)", value / x)),
+            verdict(
+                vs_value >= DECODE_VS_VALUE,
+                sdk.map(|x| value / x >= DECODE_VS_VALUE)
+            )
+        ));
+        rows.push(format!(
+            "| decode {title}: typed vs strict struct | {} | {:.0} MB/s | {vs_strict:.2}× slower{} | ≤ {DECODE_VS_STRICT}× | {} |",
+            ours(sdk),
+            mbs(strict),
+            sdk.map_or(String::new(), |x| format!(" ({:.2}× through the client's decoder)", x / strict)),
+            verdict(
+                vs_strict <= DECODE_VS_STRICT,
+                sdk.map(|x| x / strict <= DECODE_VS_STRICT)
+            )
+        ));
+        if let Some(x) = sdk {
+            sdk_costs.push(format!("{title} {:.2}×", x / typed));
+            sdk_worst = sdk_worst.max(x / typed);
+            sdk_missed |= (vs_value >= DECODE_VS_VALUE && value / x < DECODE_VS_VALUE)
+                || (vs_strict <= DECODE_VS_STRICT && x / strict > DECODE_VS_STRICT);
+        }
+        if vs_value < DECODE_VS_VALUE {
+            value_missed.push(format!("{title} {vs_value:.2}×"));
+        }
+        if vs_strict > DECODE_VS_STRICT {
+            strict_missed.push(format!("{title} {vs_strict:.2}×"));
+        }
+    }
+    // What the hand-written prototype shows: is serde's `flatten` buffering the cost?
+    let fx = |v: &str| decode_ns(report, "fxiaoke_query_page", v);
+    let prototype = match (fx("typed_handwritten"), fx("typed")) {
+        (Some(h), Some(t)) => Some(h / t),
+        _ => None,
+    };
+    let buffering_is_the_cost = prototype.is_some_and(|p| p <= 0.85);
+    let record_beats_value =
+        matches!((fx("typed_record"), fx("value")), (Some(r), Some(v)) if r < v);
+    let record_vs_strict = match (fx("typed_record"), fx("strict")) {
+        (Some(r), Some(st)) => Some(r / st),
+        _ => None,
+    };
+    if !strict_missed.is_empty() {
+        let finding = match prototype {
+            Some(p) if buffering_is_the_cost => format!(
+                " A prototype of a hand-written `Deserialize` for `ObjectData` that puts unknown \
+                 keys straight into the map, without serde's `Content` buffer \
+                 (`crates/crm-bench/src/proto.rs`: same fields, field types and map; not used by \
+                 the SDK) takes {p:.2}× the generated type's time: the buffering of `flatten` \
+                 is a large part of the cost."
+            ),
+            Some(p) => format!(
+                " A prototype of a hand-written `Deserialize` for `ObjectData` that puts unknown \
+                 keys straight into the map, without serde's `Content` buffer \
+                 (`crates/crm-bench/src/proto.rs`: same fields, field types and map; not used by \
+                 the SDK) takes {p:.2}× the generated type's time: the buffering of `flatten` is \
+                 not the cost; building a `String` or `Value` for every kept field is."
+            ),
+            None => String::new(),
+        };
+        let record = record_vs_strict.map_or(String::new(), |r| {
+            format!(
+                " Decoded as `client.query::<PaymentObj>()` does (`typed_record`: the payment \
+                 fields typed, only the six `__c` fields in the map), the Fxiaoke page takes \
+                 {r:.2}× the strict struct's time."
+            )
+        });
+        let fix = if buffering_is_the_cost {
+            "codegen emitting a hand-written `Deserialize` for the hottest record types \
+             (`ObjectData`, `PaymentObj`, `Customer`, `Contact`) whose visitor matches the known \
+             keys and inserts every other key straight into `extra` (the prototype above; the \
+             approach of serde #2363)."
+                .to_owned()
+        } else {
+            "not a hand-written `Deserialize` of the same types (the prototype above). Either \
+             keep the unknown fields undecoded, each as its raw JSON text (e.g. \
+             `Box<serde_json::value::RawValue>`), parsed only when read, which changes the type \
+             of `extra` and so the generated API; or decode records into the object's own type \
+             (as `query::<PaymentObj>()` does), so that only the custom fields are kept as \
+             `Value`s."
+                .to_owned()
+        };
+        notes.push(format!(
+            "**Decode vs strict struct** ({}): the strict struct drops every unknown key; ours \
+             keeps each one as a `serde_json::Value` in the type's `#[serde(flatten)] extra` \
+             map.{fxiaoke}{useasy} The vendor scalars add a little (`LenientDecimal`, \
+             `EpochMillis`, `LenientInt` accept a number or a string; `OpenEnum` keeps unknown \
+             values).{record}{finding} **What would close it:** {fix} That is a generator change \
+             (the schemas stay the source), for you to decide; generated files are not edited \
+             by hand.",
+            strict_missed.join(", "),
+            fxiaoke = if strict_missed.iter().any(|m| m.starts_with("Fxiaoke")) {
+                " `QueryResult`'s records are `ObjectData`, which knows only the system fields: \
+                 15 of the 30 keys of each payment record (its nine payment fields and six \
+                 `__c` fields) land in the map."
+            } else {
+                ""
+            },
+            useasy = if strict_missed.iter().any(|m| m.starts_with("useasy")) {
+                " A useasy customer also has four China-time date strings that the typed decode \
+                 parses into `ChinaDateTime` (the strict struct keeps strings), and each \
+                 `{value, memo}` entry type has its own flattened map."
+            } else {
+                ""
+            }
+        ));
+    }
+    if sdk_missed || sdk_worst >= 1.10 {
+        notes.push(format!(
+            "**The client's decoder** (time of `typed_sdk` over `typed`: {}): every client \
+             decodes every response with `crm_runtime::decode::from_slice`, which runs \
+             `serde_path_to_error` so that a decode error names the JSON path of the bad value. \
+             It wraps every visitor and allocates every map key as a `String` for the path, on \
+             success too. **What would close it:** decode with plain `serde_json` and, only when \
+             that fails, decode the same bytes again with `serde_path_to_error` to get the path \
+             (errors are rare and the error stays the same). A small change in \
+             `crm-runtime/src/decode.rs`, not in generated code. Each client also parses every \
+             body once more for its `errorCode` before decoding it (`envelope_check`).",
+            sdk_costs.join(", ")
+        ));
+    }
+    if !value_missed.is_empty() {
+        notes.push(format!(
+            "**Decode vs `Value`** ({}): the keys our type keeps in its map are built as \
+             `Value`s exactly as in the `Value` decode, so the more keys a page has that the type \
+             does not know (custom fields, or a preset object read as `ObjectData`), the closer \
+             the two get; only the typed fields save time. Same remedies as above.",
+            value_missed.join(", ")
+        ));
+    }
+
+    for (backend, label) in [("mock", "embedded mock"), ("synthetic", "synthetic server")] {
+        let (Some(sdk), Some(naive)) = (
+            best(&report.export, backend, "sdk"),
+            best(&report.export, backend, "naive"),
+        ) else {
+            continue;
+        };
+        let ratio = sdk.records_per_sec / naive.records_per_sec;
+        rows.push(format!(
+            "| export {} records, {label} | {} records/s | {} records/s (reqwest + `Value`, sequential) | {ratio:.2}× | ≥ {EXPORT_RATIO}× | {} |",
+            thousands(sdk.records),
+            thousands(sdk.records_per_sec as u64),
+            thousands(naive.records_per_sec as u64),
+            met(ratio >= EXPORT_RATIO)
+        ));
+        if ratio < EXPORT_RATIO {
+            notes.push(match backend {
+                "mock" => format!(
+                    "**Export from the embedded mock** ({ratio:.2}×): the mock answers each page by \
+                     filtering and sorting all {} stored records (`fxiaoke-crm/src/mock/query.rs`, \
+                     `execute`): a 100-record page took about {:.0} ms here, nearly all of it \
+                     the server's, against about 1 ms of client work (see the synthetic \
+                     server's figures). Both clients send the same requests one at a time, so \
+                     both run at the mock's speed. Prefetch hides only the consumer's work: the \
+                     stream decodes a page (one pass, envelope included, then re-serializing the \
+                     last record for its `_id`) before it requests the next one, so that work \
+                     stays on the critical path and can leave ours slightly behind. **What would close it:** nothing on the \
+                     client side that matters here; the mock would need an index for `_id` order \
+                     and the `_id GT` cursor (a `BTreeMap` range) to stop being the bottleneck, \
+                     and then the synthetic-server figure applies. (In the offset phase the \
+                     stream could also request the next page before decoding this one.)",
+                    thousands(sizes.export as u64),
+                    naive.secs * 1000.0 / (naive.records as f64 / 100.0)
+                ),
+                _ => format!(
+                    "**Export from the synthetic server** ({ratio:.2}×): with a server that costs \
+                     O(page), the client's CPU time per page decides. {lead} The stream decodes \
+                     each page once (records and `errorCode` in one pass; the JSON path is only \
+                     tracked to explain a failure), serializes the last record of each page back \
+                     to a `Value` to read its `_id`, and the consumer re-encodes typed records \
+                     (decimals, epoch-ms values, the flattened map) where the naive loop \
+                     re-encodes `Value`s. Prefetch overlaps the next \
+                     page's request and decode with writing the current one, but writing is the \
+                     smaller part of the work, and this machine has {} cores for three busy \
+                     parties (the server process, the stream's fetch task, the consumer), shared \
+                     with other work. **What would close it:** reading the last `_id` from the typed \
+                     record instead of re-serializing it, a cheaper catch-all (see Decode), and \
+                     requesting the next page before decoding this one; then prefetch can give up to about (fetch + \
+                     decode + write) / max(fetch + decode, write) when a core is free. Against \
+                     the real vendor none of this is the limit: 100 calls / 20 s is 500 records/s.",
+                    std::thread::available_parallelism().map_or(1, usize::from),
+                    lead = if ratio >= 1.0 {
+                        if record_beats_value {
+                            "Ours is faster (prefetch overlaps writing one page with fetching and \
+                             decoding the next, and decoding into `PaymentObj` costs less than \
+                             into `Value`), but not by 1.5×: its CPU work per page is not much \
+                             smaller than the naive loop's."
+                        } else {
+                            "Ours is faster (prefetch overlaps writing one page with fetching and \
+                             decoding the next), but not by 1.5×: its CPU work per page is about \
+                             the naive loop's."
+                        }
+                    } else {
+                        "Ours is not faster: its CPU work per page is not smaller than the naive \
+                         loop's."
+                    }
+                ),
+            });
+        }
+    }
+
+    let small = report
+        .memory
+        .iter()
+        .filter(|r| r.client == "sdk")
+        .min_by_key(|r| r.records);
+    let large = report
+        .memory
+        .iter()
+        .filter(|r| r.client == "sdk")
+        .max_by_key(|r| r.records);
+    if let (Some(small), Some(large)) = (small, large)
+        && small.records != large.records
+    {
+        let ratio = large.hwm_kib as f64 / small.hwm_kib as f64;
+        rows.push(format!(
+            "| peak RSS, export of {} vs {} records (ours) | {} | {} | {ratio:.2}× | ≤ {MEMORY_RATIO:.2}× (equal within 10 %) | {} |",
+            thousands(large.records),
+            thousands(small.records),
+            mib(large.hwm_kib),
+            mib(small.hwm_kib),
+            met(ratio <= MEMORY_RATIO)
+        ));
+        if ratio > MEMORY_RATIO {
+            notes.push(format!(
+                "**Memory** ({ratio:.2}×): the stream holds at most the page being read and \
+                 one prefetched page, so growth with the export size points at allocator \
+                 fragmentation (glibc keeps per-thread arenas, and pages are allocated on the \
+                 stream's fetch task and freed by the consumer, often on another thread) or a \
+                 leak; compare the naive loop's figures (single task) in the Memory section. \
+                 **What would close it:** finding out which: rerun with `MALLOC_ARENA_MAX=1`."
+            ));
+        }
+    }
+
+    for r in &report.rate {
+        let ok = r.fraction >= RATE_FRACTION && r.limit_errors == 0;
+        let burst = (r.max_calls / 10).max(1);
+        let jitter = if burst == 1 {
+            " With a burst of 1 the GCRA has no slack: every wait for a cell is followed by a \
+             random jitter of up to 5 ms (`until_ready_with_jitter`, on top of the timer's 1 ms \
+             resolution) and the cell is taken only after it, so each call loses that delay for \
+             good (about 2.5 ms of a 111 ms period: \
+             −2 %)."
+        } else {
+            " Each wait adds up to 5 ms of jitter, which the burst absorbs."
+        };
+        rows.push(format!(
+            "| rate-limited sync, {} ({} calls / {} s) | {:.1} % of the allowed rate, {} limit errors | {:.1} req/s allowed | {:.2} | ≥ 90 %, 0 errors | {} |",
+            r.vendor,
+            r.max_calls,
+            r.window_secs,
+            r.fraction * 100.0,
+            r.limit_errors,
+            r.allowed_rate,
+            r.fraction,
+            met(ok)
+        ));
+        if !ok {
+            notes.push(format!(
+                "**Rate-limited sync, {}** ({:.1} %, {} limit errors): the client's limiter is \
+                 a GCRA with a burst of a tenth of the quota (here {burst}) and a steady rate of \
+                 the other nine tenths (`crm_runtime::RateLimit::quota`), so that no window of \
+                 the vendor's sliding count can ever exceed the quota; that design caps a long \
+                 run at 90 % plus the burst.{jitter} **What would close it:** a limiter that \
+                 keeps the timestamps of its own last `max_calls` calls and waits exactly until \
+                 the oldest leaves the vendor's window (an exact sliding window, like the \
+                 mock's), which reaches 100 % without a single rejection; or, smaller, no jitter \
+                 when the burst is 1.",
+                r.vendor,
+                r.fraction * 100.0,
+                r.limit_errors
+            ));
+        }
+    }
+    if !report.rate.is_empty() {
+        rows.push(
+            "| rate-limited sync, U8 | not measured | | | U8 documents no quota (VENDORS.md §3.6); the client's default of 10 calls/s is our own conservative assumption | n/a |"
+                .to_owned(),
+        );
+    }
+    Summary { rows, notes }
+}
+
+fn render_decode(s: &mut String, report: &Report) {
+    let _ = writeln!(s, "## Decode speed\n");
+    let _ = writeln!(
+        s,
+        "`cargo bench -p crm-bench --bench decode` (criterion; decode and drop of one 100-record page from `&[u8]` with `serde_json::from_slice`; MB = 10⁶ bytes). \
+         The pages are generated deterministically in `crates/crm-bench/src/payloads.rs`: \
+         Fxiaoke `PaymentObj` records with a realistic field mix (amounts and numbers as \
+         strings, epoch-ms dates, employee lists, Chinese text) and six `field_xxxxx__c` custom \
+         fields each; useasy customers with three custom fields; the U8 mock's own sample \
+         contacts. Variants: **typed** = the generated result type (keeps every custom field) \
+         with `serde_json::from_slice`, **typed_sdk** = the same type through the decoder the \
+         clients use on every response (`crm_runtime::decode::from_slice`: \
+         `serde_path_to_error`, which tracks the JSON path of every value for error messages), \
+         **envelope_check** = the `errorCode` pre-parse each client also runs on every body \
+         before decoding it, **typed_record** = the Fxiaoke page as `client.query::<PaymentObj>()` decodes it, \
+         **typed_handwritten** = a prototype, not used by the SDK, with the fields of the \
+         generated `ObjectData` and a hand-written `Deserialize` that inserts unknown keys \
+         straight into the map (`crates/crm-bench/src/proto.rs`), **value** = `serde_json::Value`, **strict** = a minimal hand-written struct with only \
+         the documented fields as `String`/`Option<String>`/integers, unknown keys dropped \
+         (`crates/crm-bench/src/strict.rs`).\n"
+    );
+    if let Some(e) = &report.decode_error {
+        let _ = writeln!(s, "**Failed:** {e}\n");
+    }
+    if report.decode.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| page | bytes | variant | time per page (median) | middle half of the rounds | MB/s | criterion's median | vs typed |\n|---|---|---|---|---|---|---|---|"
+    );
+    for r in &report.decode {
+        let title = DECODE_GROUPS
+            .iter()
+            .find(|(g, _)| *g == r.group)
+            .map_or(r.group.as_str(), |(_, t)| t);
+        let vs = decode_ns(report, &r.group, "typed")
+            .map(|t| format!("{:.2}×", r.median_ns / t))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "| {title} | {} | {} | {:.1} µs | {:.1}–{:.1} µs | {:.0} | {} | {vs} |",
+            thousands(r.bytes),
+            r.variant,
+            r.median_ns / 1e3,
+            r.p25_ns / 1e3,
+            r.p75_ns / 1e3,
+            r.mb_per_s(),
+            r.criterion_ns
+                .map_or_else(|| "—".to_owned(), |c| format!("{:.1} µs", c / 1e3))
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n**Time per page** is the median of an interleaved measurement that follows criterion's \
+         run in the same benchmark binary: {} rounds, in each every variant of the page decodes \
+         for about 5 ms, in a rotating order. The cores are shared with other work, which comes \
+         and goes; interleaving spreads it over all variants alike, so the ratios hold even when \
+         the absolute times wander. Criterion's median (variant after variant) is shown for \
+         reference; it moves with whatever else ran at that moment. \"vs typed\" is the time \
+         relative to the typed decode's (above 1: slower than typed).\n",
+        report.decode.first().map_or(0, |r| r.rounds)
+    );
+}
+
+fn render_export(s: &mut String, report: &Report, sizes: &Sizes) {
+    let _ = writeln!(s, "## Export throughput\n");
+    let _ = writeln!(
+        s,
+        "Every `PaymentObj` record of a Fxiaoke server in another process on 127.0.0.1, written \
+         as JSON lines to a byte-counting sink (an export to a file, minus the disk); page size \
+         100, rate limits off. **ours** = `client.query::<PaymentObj>().stream()` (typed \
+         records, one page prefetched, the `_id` cursor past offset 10,000); **naive** = plain \
+         `reqwest` + `serde_json::Value`, one page after another, the same requests (offset \
+         paging ordered by `_id`, then `_id GT <last>`) (`crates/crm-bench/src/export.rs`). \
+         Servers: the **embedded mock** (`MockFxiaoke`, {} records inserted with \
+         `insert_many`), and a **synthetic** server speaking the same protocol that generates \
+         the same records on the fly, O(page) per request (`crates/crm-bench/src/synthetic.rs`; \
+         {} records). Alternating rounds ({} on the mock, {} on the synthetic server); the best \
+         run of each client counts.\n",
+        thousands(sizes.export as u64),
+        thousands(sizes.export_synthetic as u64),
+        sizes.mock_rounds,
+        sizes.rounds
+    );
+    if let Some(e) = &report.export_error {
+        let _ = writeln!(s, "**Failed:** {e}\n");
+    }
+    if report.export.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| server | client | records | seconds | records/s | peak RSS of the client |\n|---|---|---|---|---|---|"
+    );
+    for r in &report.export {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.2} | {} | {} |",
+            r.backend,
+            if r.client == "sdk" { "ours" } else { "naive" },
+            thousands(r.records),
+            r.secs,
+            thousands(r.records_per_sec as u64),
+            mib(r.hwm_kib)
+        );
+    }
+    if let Some(kib) = report.mock_server_hwm_kib {
+        let _ = writeln!(
+            s,
+            "\nThe mock's own process held {} after inserting its records: that is why the \
+             measured client runs in a different process.",
+            mib(kib)
+        );
+    }
+    s.push('\n');
+}
+
+fn render_memory(s: &mut String, report: &Report) {
+    let _ = writeln!(s, "## Memory\n");
+    let _ = writeln!(
+        s,
+        "Peak resident set size (`VmHWM` of `/proc/self/status`, read by the exporting process \
+         after its last record) of an export from the synthetic server in another process. \
+         The embedded mock cannot serve the large export in reasonable time: it would hold \
+         every record in memory ({}) and scan and sort all of them for each of the pages, so \
+         it is measured only at the export size above.\n",
+        report
+            .mock_server_hwm_kib
+            .zip(report.export.first().map(|r| r.records))
+            .filter(|(_, n)| *n > 0)
+            .map_or_else(
+                || "several KiB each".to_owned(),
+                |(kib, n)| format!(
+                    "its process held {:.1} KiB per record at {} records",
+                    kib as f64 / n as f64,
+                    thousands(n)
+                )
+            )
+    );
+    if let Some(e) = &report.memory_error {
+        let _ = writeln!(s, "**Failed:** {e}\n");
+    }
+    if report.memory.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| client | records | peak RSS | seconds | records/s |\n|---|---|---|---|---|"
+    );
+    for r in &report.memory {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.1} | {} |",
+            if r.client == "sdk" { "ours" } else { "naive" },
+            thousands(r.records),
+            mib(r.hwm_kib),
+            r.secs,
+            thousands(r.records_per_sec as u64)
+        );
+    }
+    for client in ["sdk", "naive"] {
+        let runs: Vec<&ExportRun> = report
+            .memory
+            .iter()
+            .filter(|r| r.client == client)
+            .collect();
+        if let (Some(a), Some(b)) = (runs.first(), runs.last())
+            && a.records != b.records
+            && let Some(small) = memory_run(&report.memory, client, a.records.min(b.records))
+            && let Some(large) = memory_run(&report.memory, client, a.records.max(b.records))
+        {
+            let _ = writeln!(
+                s,
+                "\n{}: {}× the records, {:.2}× the peak RSS.",
+                if client == "sdk" { "Ours" } else { "Naive" },
+                large.records / small.records.max(1),
+                large.hwm_kib as f64 / small.hwm_kib.max(1) as f64
+            );
+        }
+    }
+    s.push('\n');
+}
+
+fn render_rate(s: &mut String, report: &Report) {
+    let _ = writeln!(s, "## Rate-limited sync\n");
+    let _ = writeln!(
+        s,
+        "A long export against an embedded mock that enforces the vendor's quota as an exact \
+         sliding window, through a client configured with the same quota; a stream that ends is \
+         started again until the time is up (`crates/crm-bench/src/ratelimit.rs`). Fxiaoke \
+         documents 100 calls / 20 s per endpoint; the window is shortened to 2 s (same shape, \
+         10× the rate) so a run covers several windows: mock `MockSettings {{ rate_limit: \
+         Some((100, 2 s)) }}`, client `per_path: RateLimit::new(100, 2 s)`, 10,000 records, \
+         100 per page. useasy: the mock's fixed 10 requests/s, the client's default \
+         `RateLimit::new(10, 1 s)`, 5,000 customers, 100 per page. \"limit errors\" are the \
+         mock's quota rejections (`30004`, HTTP 429), counted by the mock; \"client errors\" \
+         the errors the stream returned after retries. U8 documents no rate limit (VENDORS.md \
+         §3.6), so there is nothing to measure against.\n"
+    );
+    if let Some(e) = &report.rate_error {
+        let _ = writeln!(s, "**Failed:** {e}\n");
+    }
+    if report.rate.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| vendor | quota | seconds | requests | records | allowed req/s | achieved req/s | fraction | limit errors | client errors |\n|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for r in &report.rate {
+        let _ = writeln!(
+            s,
+            "| {} | {} / {} s | {:.1} | {} | {} | {:.1} | {:.2} | {:.1} % | {} | {} |",
+            r.vendor,
+            r.max_calls,
+            r.window_secs,
+            r.secs,
+            r.requests,
+            thousands(r.records),
+            r.allowed_rate,
+            r.achieved_rate,
+            r.fraction * 100.0,
+            r.limit_errors,
+            r.client_errors
+        );
+    }
+    s.push('\n');
+}
+
+fn render_build(s: &mut String, report: &Report) {
+    let _ = writeln!(s, "## Build cost\n");
+    if report.build_skipped {
+        let _ = writeln!(
+            s,
+            "Not measured in this run (`--skip-build-cost`); `cargo xtask bench` measures it.\n"
+        );
+        return;
+    }
+    if report.build.is_empty() {
+        let _ = writeln!(s, "Not measured yet (it runs last).\n");
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "Wall time of each clean build, in its own empty `CARGO_TARGET_DIR` under the temp \
+         folder (deleted afterwards; the crates are already downloaded), default features, \
+         default job count. The cores are shared with other work, so these are upper bounds.\n"
+    );
+    let _ = writeln!(s, "| what | command | seconds | |\n|---|---|---|---|");
+    for r in &report.build {
+        let _ = writeln!(
+            s,
+            "| {} | `{}` | {} | {} |",
+            r.what,
+            r.command,
+            r.secs.map_or_else(|| "—".into(), |x| format!("{x:.1}")),
+            r.note
+        );
+    }
+    if let Some((before, after)) = &report.build_load {
+        let _ = writeln!(s, "\nLoad average before: {before}; after: {after}.");
+    }
+    s.push('\n');
+}
+
+#[cfg(test)]
+mod bench_tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+    }
+
+    #[test]
+    fn utc_date_is_plausible() {
+        let d = utc_now();
+        assert!(d.starts_with("20") && d.ends_with(" UTC"), "{d}");
+    }
+
+    #[test]
+    fn an_empty_report_renders() {
+        let text = render(&Report::default());
+        assert!(text.contains("# Benchmarks"));
+    }
+}
