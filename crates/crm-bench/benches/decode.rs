@@ -3,14 +3,15 @@
 //! - `typed`: the generated result type (fxiaoke `QueryResult`, useasy `ListCustomersResult`,
 //!   U8 `BatchGetResponse`), which keeps every unknown (custom) field in its flattened map;
 //! - `typed_sdk`: the same type through the decoder the clients use
-//!   (`crm_runtime::decode::from_slice`, which tracks the JSON path for error messages with
-//!   `serde_path_to_error`);
-//! - `envelope_check` (fxiaoke only): the `errorCode` pre-parse the client runs on every body
-//!   before decoding it (a copy of its private `Envelope`);
+//!   (`crm_runtime::decode::from_slice`: plain `serde_json`, and `serde_path_to_error` only to
+//!   explain a failure);
+//! - `envelope_check` (fxiaoke only): the `errorCode` pre-parse the clients run before decoding
+//!   a response (a copy of fxiaoke's private `Envelope`; the query stream reads it in the same
+//!   pass instead);
 //! - `typed_record` (fxiaoke only): the page as `client.query::<PaymentObj>()` decodes it;
-//! - `typed_handwritten` (fxiaoke only): a prototype with the fields of the generated
-//!   `ObjectData` and a hand-written `Deserialize` that puts unknown keys straight into the map
-//!   (`crm_bench::proto`; not used by the SDK);
+//! - `typed_handwritten` (fxiaoke only): the hand-written prototype of the single-pass
+//!   `Deserialize` the generator now emits for records (`crm_bench::proto`; not used by the
+//!   SDK), kept as a cross-check;
 //! - `value`: `serde_json::Value`;
 //! - `strict`: minimal hand-written structs with only the documented fields, unknown keys
 //!   dropped (what a user would otherwise write).

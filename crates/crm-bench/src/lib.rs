@@ -3,8 +3,8 @@
 //!
 //! - `benches/decode.rs` (criterion): one response page per vendor ([`payloads`]) decoded into
 //!   the generated types, into `serde_json::Value`, and into minimal strict structs
-//!   ([`strict`]); plus, for Fxiaoke, a [`proto`]type of the hand-written `Deserialize` a
-//!   generator change could emit.
+//!   ([`strict`]); plus, for Fxiaoke, the hand-written [`proto`]type of the single-pass
+//!   `Deserialize` the generator emits for records, as a cross-check.
 //! - The `crm-bench` binary: export throughput and memory ([`export`], against the embedded
 //!   mock or the [`synthetic`] server in another process) and rate-limited sync
 //!   ([`ratelimit`]). It prints one JSON object per measurement on stdout.

@@ -1,9 +1,10 @@
-//! A prototype, **not used by the SDK**: what a generator-emitted, hand-written `Deserialize`
-//! for the hottest record type would buy. [`ObjectData`] has exactly the fields and field types
-//! of the generated `fxiaoke_crm::types::ObjectData`, but its visitor matches the known keys
-//! and inserts every other key straight into `extra`, instead of serde's derived `flatten`,
-//! which first buffers every unknown key and value as `Content` (shared/TYPIFY.md §7,
-//! serde #2363). The envelope types are derived exactly like the generated ones.
+//! A prototype, **not used by the SDK**, of the single-pass `Deserialize` that codegen now
+//! emits for records with a catch-all map, kept in the decode benchmark as a cross-check.
+//! [`ObjectData`] has exactly the fields and field types of the generated
+//! `fxiaoke_crm::types::ObjectData`; its visitor matches the known keys and inserts every other
+//! key straight into `extra`, instead of serde's derived `flatten`, which first buffers every
+//! unknown key and value as `Content` (shared/TYPIFY.md §7, serde #2363). The envelope types
+//! are derived like the generated ones.
 
 use std::borrow::Cow;
 use std::fmt;
