@@ -1314,8 +1314,9 @@ fn render_memory(s: &mut String, report: &Report) {
         {
             let _ = writeln!(
                 s,
-                "\n{}: {}× the records, {:.2}× the peak RSS.",
-                client_label(client),
+                "\n{}{}: {}× the records, {:.2}× the peak RSS.",
+                client_label(client)[..1].to_uppercase(),
+                &client_label(client)[1..],
                 large.records / small.records.max(1),
                 large.hwm_kib as f64 / small.hwm_kib.max(1) as f64
             );
