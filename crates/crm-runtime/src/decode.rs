@@ -152,3 +152,165 @@ impl<'de> serde::Deserialize<'de> for MapKey<'de> {
         deserializer.deserialize_str(KeyVisitor)
     }
 }
+
+/// The values of the top-level fields `names` of the JSON object `json`, in the order of
+/// `names` (`None` for an absent field); every other field is skipped without being built.
+/// Streams read a record's `_id` and order fields this way, whatever type the record decodes
+/// into.
+pub fn pick_fields(
+    json: &str,
+    names: &[&str],
+) -> Result<Vec<Option<serde_json::Value>>, DecodeError> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess};
+
+    struct Pick<'n>(&'n [&'n str]);
+
+    impl<'de> serde::de::Visitor<'de> for Pick<'_> {
+        type Value = Vec<Option<serde_json::Value>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut values = vec![None; self.0.len()];
+            while let Some(key) = map.next_key::<MapKey<'de>>()? {
+                match self.0.iter().position(|n| *n == key.0) {
+                    Some(i) => {
+                        if let Some(slot) = values.get_mut(i) {
+                            *slot = Some(map.next_value::<serde_json::Value>()?);
+                        }
+                    }
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(values)
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Pick<'_> {
+        type Value = Vec<Option<serde_json::Value>>;
+
+        fn deserialize<D: serde::Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_map(self)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_str(json);
+    Pick(names)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| DecodeError::new("", e.to_string(), json))
+}
+
+/// Decodes one record of a page, `raw` being its JSON text at `{list_path}[{index}]` of the
+/// response; a failure is an [`Error::Record`](crate::Error::Record) naming the record's `id`
+/// and the JSON path, so that a stream can report it and go on.
+pub fn record<T: DeserializeOwned>(
+    operation: &'static str,
+    list_path: &str,
+    index: usize,
+    raw: &str,
+    id: Option<&str>,
+) -> Result<T, crate::Error> {
+    from_str::<T>(raw).map_err(|mut source| {
+        source.path = if source.path == "." {
+            format!("{list_path}[{index}]")
+        } else {
+            format!("{list_path}[{index}].{}", source.path)
+        };
+        crate::Error::Record {
+            operation,
+            id: id.map(str::to_owned),
+            source,
+        }
+    })
+}
+
+#[cfg(test)]
+mod pick_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn picks_only_the_named_fields() {
+        let got = pick_fields(
+            r#"{"x":[1,{"y":2}],"_id":"a1","amount":"9.50","amount2":null}"#,
+            &["_id", "amount", "missing", "amount2"],
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                Some(serde_json::json!("a1")),
+                Some(serde_json::json!("9.50")),
+                None,
+                Some(serde_json::Value::Null)
+            ]
+        );
+        assert!(pick_fields("[1]", &["_id"]).is_err());
+    }
+
+    #[test]
+    fn a_record_error_names_the_record_and_the_path() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct R {
+            n: i64,
+        }
+        let e = record::<R>(
+            "query_data",
+            "data.dataList",
+            3,
+            r#"{"n":"x"}"#,
+            Some("id9"),
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("id9") && text.contains("data.dataList[3].n"),
+            "{text}"
+        );
+        assert!(e.is_record());
+    }
+}
+
+/// A vendor's envelope code (`errorCode`, `code`, `errcode`) as text, whether it arrived as a
+/// JSON string (`"0"`, `"200"`) or a number (`0`, `200`). Anything else fails to decode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WireCode(pub String);
+
+impl<'de> serde::Deserialize<'de> for WireCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CodeVisitor;
+        impl serde::de::Visitor<'_> for CodeVisitor {
+            type Value = WireCode;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a code as a string or a number")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<WireCode, E> {
+                Ok(WireCode(v.trim().to_owned()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<WireCode, E> {
+                Ok(WireCode(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<WireCode, E> {
+                Ok(WireCode(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<WireCode, E> {
+                // `200.0` is the code 200.
+                if v.fract() == 0.0 && v.abs() < 1e15 {
+                    Ok(WireCode(format!("{}", v as i64)))
+                } else {
+                    Ok(WireCode(v.to_string()))
+                }
+            }
+        }
+        deserializer.deserialize_any(CodeVisitor)
+    }
+}

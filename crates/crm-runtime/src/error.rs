@@ -99,6 +99,33 @@ pub enum Error {
     /// The vendor returned an error code.
     #[error("{0}")]
     Api(ApiError),
+    /// An HTTP 2xx answer that is not the vendor's answer at all: no envelope (a gateway's
+    /// `{"code":503,"message":"upstream busy"}`, an HTML page). Transient, so it is retried like
+    /// an HTTP 502; it is never read as an empty page.
+    #[error(
+        "{operation}: the response is not a {vendor} answer ({detail}); body starts: {excerpt}"
+    )]
+    Protocol {
+        /// The operation.
+        operation: &'static str,
+        /// The vendor whose envelope was expected.
+        vendor: &'static str,
+        /// What is missing or wrong.
+        detail: String,
+        /// The beginning of the body, secrets redacted.
+        excerpt: String,
+    },
+    /// One record of a page could not be decoded into the requested type. The stream goes on
+    /// with the next record: see [`Error::is_record`].
+    #[error("{operation}: record {} cannot be decoded {source}", id.as_deref().unwrap_or("without an id"))]
+    Record {
+        /// The operation.
+        operation: &'static str,
+        /// The record's id, when it has one.
+        id: Option<String>,
+        /// Where in the page and why.
+        source: DecodeError,
+    },
     /// The response did not match the expected type.
     #[error("{operation}: cannot decode the response {source}")]
     Decode {
@@ -120,6 +147,14 @@ pub enum Error {
         /// What repeated.
         detail: String,
     },
+    /// A bug: code run for this operation panicked (the panic is reported, not propagated).
+    #[error("{operation}: internal error: {message}")]
+    Panic {
+        /// The operation.
+        operation: &'static str,
+        /// The panic message.
+        message: String,
+    },
 }
 
 impl fmt::Debug for Error {
@@ -135,6 +170,7 @@ impl Error {
         match self {
             Error::Transport { kind, .. } => *kind != TransportKind::Request,
             Error::HttpStatus { status, .. } => *status == 429 || (500..=599).contains(status),
+            Error::Protocol { .. } => true,
             Error::Api(api) => api.retryable,
             _ => false,
         }
@@ -179,6 +215,30 @@ impl Error {
                 source.excerpt = clean(source.excerpt);
                 Error::Decode { operation, source }
             }
+            Error::Record {
+                operation,
+                id,
+                mut source,
+            } => {
+                source.message = clean(source.message);
+                source.excerpt = clean(source.excerpt);
+                Error::Record {
+                    operation,
+                    id,
+                    source,
+                }
+            }
+            Error::Protocol {
+                operation,
+                vendor,
+                detail,
+                excerpt,
+            } => Error::Protocol {
+                operation,
+                vendor,
+                detail,
+                excerpt: clean(excerpt),
+            },
             Error::HttpStatus {
                 operation,
                 status,
@@ -199,6 +259,12 @@ impl Error {
             },
             other => other,
         }
+    }
+
+    /// Whether this is one record that could not be typed ([`Error::Record`]): a stream yields
+    /// it and goes on, so a consumer can log it and skip to the next record.
+    pub fn is_record(&self) -> bool {
+        matches!(self, Error::Record { .. })
     }
 
     /// The vendor error, if this is one.

@@ -24,13 +24,49 @@ pub enum Fault {
     Delay(Duration),
     /// Start a response and break the connection before the body is complete.
     DropConnection,
+    /// Answer with this HTTP status and exactly this body, as a live gateway sometimes does (an
+    /// HTTP 200 whose body is not the vendor's envelope: `{"code":503,"message":"upstream busy"}`).
+    Respond {
+        /// The HTTP status.
+        status: u16,
+        /// The body, sent as `application/json`.
+        body: String,
+    },
+}
+
+/// A gateway's HTTP 200 answer without any vendor envelope, as seen in front of live tenants.
+pub const GATEWAY_BUSY_BODY: &str = r#"{"code":503,"message":"upstream busy"}"#;
+
+/// Something that watches every request before it is handled: given the path and how many
+/// requests reached that path so far (this one included).
+pub type RequestHook = Arc<dyn Fn(&str, u64) + Send + Sync>;
+
+/// A rule that answers every `every`-th request to a path with a fixed response.
+#[derive(Clone, Debug)]
+struct EveryRule {
+    path: Option<String>,
+    every: u64,
+    status: u16,
+    body: String,
 }
 
 /// Shared control of a running mock: faults to inject and the calls it has seen.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MockControl {
     faults: Mutex<VecDeque<(Option<String>, Fault)>>,
     calls: Mutex<HashMap<String, u64>>,
+    every: Mutex<Vec<EveryRule>>,
+    hooks: Mutex<Vec<RequestHook>>,
+}
+
+impl std::fmt::Debug for MockControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockControl")
+            .field("faults", &self.faults)
+            .field("calls", &self.calls)
+            .field("every", &self.every)
+            .finish_non_exhaustive()
+    }
 }
 
 impl MockControl {
@@ -66,12 +102,49 @@ impl MockControl {
         self.push(None, n, Fault::DropConnection);
     }
 
-    /// Removes every pending fault.
+    /// Answers the next `n` requests to `path` (any path when `None`) with `status` and exactly
+    /// `body`: e.g. [`GATEWAY_BUSY_BODY`] with status 200, a body without the vendor's envelope.
+    pub fn respond_next(&self, path: Option<&str>, n: usize, status: u16, body: &str) {
+        self.push(
+            path,
+            n,
+            Fault::Respond {
+                status,
+                body: body.to_owned(),
+            },
+        );
+    }
+
+    /// Answers every `every`-th request to `path` (any path when `None`), counted per path, with
+    /// `status` and exactly `body`, for as long as the mock runs.
+    pub fn respond_every(&self, path: Option<&str>, every: u64, status: u16, body: &str) {
+        self.every
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(EveryRule {
+                path: path.map(str::to_owned),
+                every: every.max(1),
+                status,
+                body: body.to_owned(),
+            });
+    }
+
+    /// Calls `hook` before every request is handled (after it is counted), e.g. to change the
+    /// tenant's data between the pages of a stream.
+    pub fn on_request(&self, hook: impl Fn(&str, u64) + Send + Sync + 'static) {
+        self.hooks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::new(hook));
+    }
+
+    /// Removes every pending fault and every periodic answer.
     pub fn clear_faults(&self) {
         self.faults
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+        self.every.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// How many requests reached `path` (faulted ones included).
@@ -108,13 +181,35 @@ async fn fault_layer(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_owned();
-    *control
-        .calls
+    let call = {
+        let mut calls = control.calls.lock().unwrap_or_else(|e| e.into_inner());
+        let n = calls.entry(path.clone()).or_default();
+        *n += 1;
+        *n
+    };
+    let hooks: Vec<RequestHook> = control
+        .hooks
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .entry(path.clone())
-        .or_default() += 1;
-    match control.next_fault(&path) {
+        .clone();
+    for hook in hooks {
+        hook(&path, call);
+    }
+    let periodic = control
+        .every
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|r| r.path.as_deref().is_none_or(|p| p == path) && call % r.every == 0)
+        .map(|r| Fault::Respond {
+            status: r.status,
+            body: r.body.clone(),
+        });
+    match control.next_fault(&path).or(periodic) {
+        Some(Fault::Respond { status, body }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
         Some(Fault::Status(status)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, format!("injected fault: HTTP {}", status.as_u16())).into_response()

@@ -188,6 +188,7 @@ pub struct Transport {
     global_limiter: Option<Arc<DefaultDirectRateLimiter>>,
     redactor: Redactor,
     recorder: Option<Recorder>,
+    requests: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Transport {
@@ -230,6 +231,7 @@ impl Transport {
             global_limiter,
             redactor,
             recorder,
+            requests: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -297,6 +299,28 @@ impl Transport {
         }
     }
 
+    /// The [`Error::Protocol`] of a 2xx body that is not the vendor's answer (`detail` says what
+    /// is missing), with a redacted excerpt of the body.
+    pub fn protocol_error(
+        &self,
+        operation: &'static str,
+        detail: impl Into<String>,
+        body: &[u8],
+    ) -> Error {
+        let text = self.redactor.redact_body(body);
+        Error::Protocol {
+            operation,
+            vendor: self.vendor,
+            detail: detail.into(),
+            excerpt: crate::decode::excerpt(&text, crate::decode::EXCERPT_CHARS),
+        }
+    }
+
+    /// How many HTTP requests this transport has sent (every attempt counts).
+    pub fn requests_sent(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Like [`Transport::send`], but returns the response whatever its status, for vendors
     /// whose error bodies must be read whole (an envelope on an HTTP 401).
     pub async fn send_any_status(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
@@ -320,6 +344,8 @@ impl Transport {
                 .body(body.clone());
             tracing::debug!(body = %self.redactor.redact_body(body), "request body");
         }
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let result = self.read(operation, builder).await;
         let latency_ms = started.elapsed().as_millis() as u64;
         match &result {

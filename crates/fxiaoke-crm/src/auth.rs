@@ -44,10 +44,10 @@ impl Client {
         // Sent directly: `execute` would ask the cache for a token to fetch a token.
         let body = crm_runtime::request::to_object(GetCorpAccessToken::SPEC.name, &request)?;
         let result = self
-            .send::<GetCorpAccessToken>(
+            .send::<GetCorpAccessToken, <GetCorpAccessToken as Operation>::Output>(
                 GetCorpAccessToken::SPEC.path,
                 body,
-                crate::client::decode_checked,
+                &crate::client::decode_checked,
             )
             .await
             .map_err(|e| {
@@ -88,10 +88,10 @@ impl Client {
                             mobile: mobile.clone(),
                         };
                         let result = self
-                            .call_with_token::<GetUserByMobile>(
+                            .call_with_token::<GetUserByMobile, <GetUserByMobile as Operation>::Output>(
                                 &arg,
                                 None,
-                                crate::client::decode_checked,
+                                &crate::client::decode_checked,
                             )
                             .await?;
                         result

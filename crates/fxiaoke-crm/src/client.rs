@@ -246,37 +246,37 @@ impl Client {
     /// `errorCode` and decodes the typed result. On `20016` (token expired) the token is
     /// replaced and the call repeated once.
     pub(crate) async fn execute<O: Operation>(&self, input: &O::Input) -> Result<O::Output> {
-        self.execute_with::<O>(input, decode_checked::<O::Output>)
+        self.execute_with::<O, O::Output>(input, decode_checked::<O::Output>)
             .await
     }
 
     /// [`Client::execute`] with a given way of turning the body into the output.
-    pub(crate) async fn execute_with<O: Operation>(
+    pub(crate) async fn execute_with<O: Operation, R>(
         &self,
         input: &O::Input,
-        decode: Decode<O::Output>,
-    ) -> Result<O::Output> {
+        decode: impl Decode<R>,
+    ) -> Result<R> {
         let spec = O::SPEC;
         if spec.auth == Auth::None {
             let body = request::to_object(spec.name, input)?;
-            return self.send::<O>(spec.path, body, decode).await;
+            return self.send::<O, R>(spec.path, body, &decode).await;
         }
         let operator = if WITHOUT_OPERATOR.contains(&spec.name) {
             None
         } else {
             Some(self.operator_open_user_id().await?)
         };
-        self.call_with_token::<O>(input, operator.as_deref(), decode)
+        self.call_with_token::<O, R>(input, operator.as_deref(), &decode)
             .await
     }
 
     /// Sends an authenticated operation, replacing a rejected token once.
-    pub(crate) async fn call_with_token<O: Operation>(
+    pub(crate) async fn call_with_token<O: Operation, R>(
         &self,
         input: &O::Input,
         operator: Option<&str>,
-        decode: Decode<O::Output>,
-    ) -> Result<O::Output> {
+        decode: &impl Decode<R>,
+    ) -> Result<R> {
         let spec = O::SPEC;
         let fields = request::to_object(spec.name, input)?;
         let path = match spec.alt_path {
@@ -296,7 +296,7 @@ impl Client {
                 body.insert("currentOpenUserId".into(), op.into());
             }
             body.extend(fields.clone());
-            let result = self.send::<O>(path, body, decode).await.map_err(|e| {
+            let result = self.send::<O, R>(path, body, decode).await.map_err(|e| {
                 let config = &self.inner.config;
                 e.redact_values(&[
                     config.app_secret.expose_secret(),
@@ -319,12 +319,12 @@ impl Client {
     }
 
     /// Sends a body to `path` (with retries) and decodes the result.
-    pub(crate) async fn send<O: Operation>(
+    pub(crate) async fn send<O: Operation, R>(
         &self,
         path: &str,
         body: Map<String, Value>,
-        decode: Decode<O::Output>,
-    ) -> Result<O::Output> {
+        decode: &impl Decode<R>,
+    ) -> Result<R> {
         let spec = O::SPEC;
         let url = request::join_url(spec.name, &self.inner.config.base_url, path)?;
         let body =
@@ -347,7 +347,9 @@ impl Client {
 }
 
 /// Turns a response body into an operation's output, or the vendor's error.
-pub(crate) type Decode<T> = fn(&Transport, &'static str, &[u8]) -> Result<T>;
+pub(crate) trait Decode<T>: Fn(&Transport, &'static str, &[u8]) -> Result<T> + Sync {}
+
+impl<T, F: Fn(&Transport, &'static str, &[u8]) -> Result<T> + Sync> Decode<T> for F {}
 
 /// The general way: read `errorCode` first, then decode the output (two passes, but any output
 /// type works, and an error body never has to fit the output type).
@@ -356,7 +358,7 @@ pub(crate) fn decode_checked<T: serde::de::DeserializeOwned>(
     operation: &'static str,
     body: &[u8],
 ) -> Result<T> {
-    check(operation, body)?;
+    check(transport, operation, body)?;
     transport.decode::<T>(operation, body)
 }
 

@@ -4,7 +4,8 @@
 use serde::Deserialize;
 
 use crate::Error;
-use crm_runtime::ApiError;
+use crm_runtime::decode::WireCode;
+use crm_runtime::{ApiError, Transport};
 
 /// The vendor name used in errors, spans and recordings.
 pub const VENDOR: &str = "fxiaoke";
@@ -43,33 +44,58 @@ pub fn is_retryable_code(code: i64) -> bool {
     )
 }
 
+/// The envelope every Fxiaoke answer carries. `errorCode` is read as a number or a numeric
+/// string (VENDORS.md §3b: gateways are lenient both ways).
 #[derive(Deserialize)]
-struct Envelope {
-    #[serde(rename = "errorCode")]
-    error_code: Option<i64>,
+pub(crate) struct Envelope {
+    #[serde(rename = "errorCode", default)]
+    pub(crate) error_code: Option<WireCode>,
     #[serde(rename = "errorMessage", default)]
-    error_message: Option<String>,
+    pub(crate) error_message: Option<String>,
     #[serde(rename = "errorDescription", default)]
-    error_description: Option<String>,
+    pub(crate) error_description: Option<String>,
     #[serde(rename = "traceId", default)]
-    trace_id: Option<String>,
+    pub(crate) trace_id: Option<String>,
 }
 
-/// Returns the vendor error carried by `body`, if its `errorCode` is not 0. Success is judged
-/// by the code only, never by the message (the vendor's advice).
-pub(crate) fn check(operation: &'static str, body: &[u8]) -> Result<()> {
-    let Ok(envelope) = serde_json::from_slice::<Envelope>(body) else {
-        return Ok(()); // left to the typed decode, which reports the path
-    };
-    match envelope.error_code {
-        None => Ok(()),
-        Some(code) => status(
+impl Envelope {
+    /// `Ok` for `errorCode` 0, the vendor error for any other code, and an
+    /// [`Error::Protocol`] when there is no `errorCode` at all: every Fxiaoke answer has one, so
+    /// a body without it (a gateway's `{"code":503,"message":"upstream busy"}`) is not an answer
+    /// and must never be read as an empty result.
+    pub(crate) fn into_result(
+        self,
+        transport: &Transport,
+        operation: &'static str,
+        body: &[u8],
+    ) -> Result<()> {
+        let Some(WireCode(code)) = self.error_code else {
+            return Err(transport.protocol_error(operation, "no errorCode", body));
+        };
+        let Ok(code) = code.parse::<i64>() else {
+            return Err(transport.protocol_error(
+                operation,
+                format!("errorCode {code:?} is not a number"),
+                body,
+            ));
+        };
+        status(
             operation,
             code,
-            envelope.error_message,
-            envelope.error_description,
-            envelope.trace_id,
-        ),
+            self.error_message,
+            self.error_description,
+            self.trace_id,
+        )
+    }
+}
+
+/// Returns the vendor error carried by `body`, if its `errorCode` is not 0, or an
+/// [`Error::Protocol`] if `body` is not a Fxiaoke answer (not JSON, or no `errorCode`). Success
+/// is judged by the code only, never by the message (the vendor's advice).
+pub(crate) fn check(transport: &Transport, operation: &'static str, body: &[u8]) -> Result<()> {
+    match serde_json::from_slice::<Envelope>(body) {
+        Ok(envelope) => envelope.into_result(transport, operation, body),
+        Err(_) => Err(transport.protocol_error(operation, "not a JSON object", body)),
     }
 }
 

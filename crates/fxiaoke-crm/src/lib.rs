@@ -41,6 +41,7 @@
 mod auth;
 mod client;
 mod error;
+mod keyset;
 #[rustfmt::skip]
 pub mod generated;
 #[cfg(feature = "mock")]
@@ -61,5 +62,8 @@ pub use crm_runtime::{
 pub use error::{Result, VENDOR, api_code, codes, is_retryable_code};
 pub use generated::types;
 pub use generated::types::ObjectData;
+pub use keyset::KeyValue;
 pub use objects::{Details, WriteOptions, from_object_data, to_object_data};
-pub use query::{FilterOperator, MAX_OFFSET, MAX_PAGE_SIZE, Query, QueryPage};
+pub use query::{
+    FilterOperator, MAX_OFFSET, MAX_PAGE_SIZE, Position, Query, QueryPage, StreamPage,
+};

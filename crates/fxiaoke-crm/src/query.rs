@@ -1,40 +1,93 @@
 //! Queries: a builder over `search_query_info` with every documented operator, orders,
 //! projection and page size; one page with [`Query::send`], every matching record with
-//! [`Query::stream`].
+//! [`Query::stream`] (or page by page, with resumable positions, with [`Query::pages`]).
 //!
-//! Paging rules (VENDORS.md §1.5): `offset` must be a multiple of `limit` and may not pass
-//! 10,000 (error `10013`). A stream therefore pages by offset up to 10,000 and then switches to
-//! the documented `_id` cursor (order by `_id`, filter `_id GT <last _id>`). For that switch to
-//! return every record exactly once, the offset phase is ordered by `_id` too, which is what a
-//! stream does when no order is set. A stream with explicit orders cannot switch and reports an
-//! error at offset 10,000 instead of silently returning a wrong set.
+//! # What a stream guarantees
+//!
+//! A stream reads by **keyset** from its first request, never by offset, so it has no 10,000
+//! record limit and other users' writes cannot shift its pages:
+//!
+//! - Its order is **total**: the query's orders, then `_id` (ascending, unless the query orders
+//!   by `_id` itself). Within a field, empty values (absent, `null`, `""`, `[]`) come last when
+//!   ascending and first when descending. Records are delivered in that order.
+//! - A record that matches the filters for the whole stream and whose order fields do not
+//!   change is delivered **exactly once**.
+//! - A record created, deleted, or whose order fields change while the stream runs may or may
+//!   not be delivered; in a stream ordered by `_id` alone (the default) it is **never delivered
+//!   twice**. (With other orders, a record whose order value moves ahead of the stream may be
+//!   met again at its new place.)
+//! - The stream ends only when the vendor says no more records match (an empty page, or a page
+//!   holding all `total` matches); a short page alone is not the end. An answer that is not a
+//!   Fxiaoke envelope (an HTTP 200 from a gateway without `errorCode`) is retried, then an
+//!   error: never an early end.
+//!
+//! # How, with AND-only filters
+//!
+//! After a record `(v, id)` in an order on `f` descending, the rest of the order is
+//! `f EQ v AND _id GT id` (the rest of the tie group, by `_id`), then `f LT v` ordered by `f`
+//! desc, `_id` asc; empty values are read with `f IS`, values with `f ISN`. Several order fields
+//! are read one pinned value at a time. The decisions live in the `keyset` module; calls:
+//! about one per page, plus at most one per boundary between equal-value groups (none when
+//! `total` is reported), plus one small request per distinct value of each order field but the
+//! last.
+//!
+//! # Records that cannot be typed
+//!
+//! Each record is decoded on its own. One that does not fit the requested type is an
+//! [`Error::Record`] item naming its `_id` and JSON path, and the stream goes on with the next
+//! record, so a consumer may log it and skip it:
+//!
+//! ```no_run
+//! # async fn demo(client: fxiaoke_crm::Client) -> fxiaoke_crm::Result<()> {
+//! use futures::TryStreamExt;
+//! use futures::StreamExt;
+//! let payments: Vec<fxiaoke_crm::types::PaymentObj> = client
+//!     .query()
+//!     .stream()
+//!     .filter(|r| std::future::ready(!matches!(r, Err(e) if e.is_record())))
+//!     .try_collect()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Any other error ends the stream.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
-use crm_runtime::operation::Operation;
-use crm_runtime::{NamedObject, OpenEnum, OperationSpec, Page, paginate};
+use crm_runtime::decode::{WireCode, pick_fields, record};
+use crm_runtime::{NamedObject, OpenEnum, Page, Transport, paginate};
+use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Map;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
-use crate::error::{check, status};
+use crate::error::{Envelope, check};
+use crate::generated::operations::QueryData as QueryOperation;
 pub use crate::generated::types::FilterOperatorKnown as FilterOperator;
 use crate::generated::types::{
     ObjectData, QueryArg, QueryData, QueryFilter, QueryOrder, SearchQueryInfo,
 };
+use crate::keyset::{self, Cursor, KeyValue, PageFacts, Plan, RecordKey};
 use crate::{Client, Error, Result};
-use crm_runtime::Transport;
 
 /// Records per page when none is set, and the most the current documents allow (`limit ≤ 100`;
 /// older documents allowed 1,000 for preset objects, but 100 holds for every object).
 pub const MAX_PAGE_SIZE: i64 = 100;
 
-/// The largest `offset` the API accepts.
+/// The largest `offset` the API accepts ([`Query::send`] only: streams never use offsets).
 pub const MAX_OFFSET: i64 = 10_000;
 
 /// How many pages a stream fetches ahead of the consumer.
 pub const PREFETCH_PAGES: usize = 1;
+
+/// The operation name in errors.
+const OPERATION: &str = "query_data";
+
+/// Where the records are in a query answer.
+const LIST_PATH: &str = "data.dataList";
 
 /// One page of a query.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,6 +96,57 @@ pub struct QueryPage<T> {
     pub total: Option<i64>,
     /// The records of this page.
     pub records: Vec<T>,
+}
+
+/// A record's place in a stream's order: its order-field values (as filter text; `None` for
+/// an empty value) and `_id`. Store it to resume a stream after that record with
+/// [`Query::after`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Position {
+    /// One value per order field of the query (not counting `_id`), in order.
+    pub values: Vec<Option<String>>,
+    /// `_id`.
+    pub id: String,
+}
+
+impl Position {
+    fn from_key(key: &RecordKey) -> Self {
+        Self {
+            values: key
+                .values
+                .iter()
+                .map(|v| match v {
+                    KeyValue::Empty => None,
+                    KeyValue::Text(t) => Some(t.clone()),
+                })
+                .collect(),
+            id: key.id.clone(),
+        }
+    }
+
+    fn to_key(&self) -> RecordKey {
+        RecordKey {
+            values: self
+                .values
+                .iter()
+                .map(|v| match v {
+                    None => KeyValue::Empty,
+                    Some(t) => KeyValue::Text(t.clone()),
+                })
+                .collect(),
+            id: self.id.clone(),
+        }
+    }
+}
+
+/// The records one request of a stream delivered.
+#[derive(Debug)]
+pub struct StreamPage<T> {
+    /// The records, each decoded or the reason it could not be ([`Error::Record`]).
+    pub records: Vec<Result<T>>,
+    /// The position of the last record: a stream resumed [`after`](Query::after) it
+    /// continues with the next record.
+    pub last: Position,
 }
 
 /// A query; from [`Client::query`] (typed) or [`Client::query_object`] (any API name).
@@ -56,14 +160,13 @@ pub struct Query<T> {
     projection: Option<Vec<String>>,
     page_size: i64,
     offset: i64,
+    after: Option<Position>,
     _record: PhantomData<fn() -> T>,
 }
 
 impl Client {
     /// A query over a typed object (`client.query::<PaymentObj>()`).
-    pub fn query<T: NamedObject + DeserializeOwned + Serialize + Send + 'static>(
-        &self,
-    ) -> Query<T> {
+    pub fn query<T: NamedObject + DeserializeOwned + Send + 'static>(&self) -> Query<T> {
         self.query_as(T::API_NAME)
     }
 
@@ -72,7 +175,8 @@ impl Client {
         self.query_as(api_name)
     }
 
-    /// A query over `api_name` whose records decode as `T`.
+    /// A query over `api_name` whose records decode as `T` (`Box<RawValue>` keeps each record
+    /// exactly as the vendor sent it).
     pub fn query_as<T>(&self, api_name: &str) -> Query<T> {
         Query {
             client: self.clone(),
@@ -82,6 +186,7 @@ impl Client {
             projection: None,
             page_size: MAX_PAGE_SIZE,
             offset: 0,
+            after: None,
             _record: PhantomData,
         }
     }
@@ -97,6 +202,7 @@ impl<T> Clone for Query<T> {
             projection: self.projection.clone(),
             page_size: self.page_size,
             offset: self.offset,
+            after: self.after.clone(),
             _record: PhantomData,
         }
     }
@@ -128,7 +234,8 @@ impl<T> Query<T> {
         self.filter(field, FilterOperator::In, values)
     }
 
-    /// Orders by `field`; later calls break ties of earlier ones.
+    /// Orders by `field`; later calls break ties of earlier ones, and streams end every order
+    /// with `_id` (see the module docs).
     pub fn order_by(mut self, field: &str, ascending: bool) -> Self {
         self.orders.push(QueryOrder {
             field_name: field.to_owned(),
@@ -137,7 +244,7 @@ impl<T> Query<T> {
         self
     }
 
-    /// Returns only these fields (`fieldProjection`; `_id` is always added by streams).
+    /// Returns only these fields (`fieldProjection`; streams add `_id` and the order fields).
     pub fn fields<V: Into<String>>(mut self, fields: impl IntoIterator<Item = V>) -> Self {
         self.projection = Some(fields.into_iter().map(Into::into).collect());
         self
@@ -150,30 +257,52 @@ impl<T> Query<T> {
     }
 
     /// The offset of [`Query::send`], rounded down to a multiple of the page size as the API
-    /// requires.
+    /// requires. Streams ignore it.
     pub fn offset(mut self, offset: i64) -> Self {
         self.offset = offset.max(0);
         self
     }
 
-    /// The request for one page.
+    /// Resumes a stream after `position` (from [`StreamPage::last`] of the same query):
+    /// the stream starts with the record that follows it in the order.
+    pub fn after(mut self, position: Position) -> Self {
+        self.after = Some(position);
+        self
+    }
+
+    /// The total order of a stream.
+    fn plan(&self) -> Plan {
+        let orders: Vec<(String, bool)> = self
+            .orders
+            .iter()
+            .map(|o| (o.field_name.clone(), o.is_asc))
+            .collect();
+        Plan::new(
+            &orders,
+            u32::try_from(self.page_size.clamp(1, MAX_PAGE_SIZE)).unwrap_or(1),
+        )
+    }
+
+    /// The request for one page: the user's filters and `extra` ones, these orders.
     fn arg(
         &self,
         offset: i64,
-        extra_filter: Option<QueryFilter>,
+        limit: i64,
+        extra: Vec<QueryFilter>,
         orders: Vec<QueryOrder>,
+        projection: Option<Vec<String>>,
     ) -> QueryArg {
         let mut filters = self.filters.clone();
-        filters.extend(extra_filter);
+        filters.extend(extra);
         QueryArg {
             data: QueryData {
                 data_object_api_name: self.api_name.clone(),
                 search_query_info: SearchQueryInfo {
-                    limit: Some(self.page_size),
+                    limit: Some(limit),
                     offset: Some(offset),
                     filters: Some(filters),
                     orders: (!orders.is_empty()).then_some(orders),
-                    field_projection: self.projection.clone(),
+                    field_projection: projection,
                 },
                 search_template_id: None,
                 find_explicit_total_num: None,
@@ -187,177 +316,325 @@ impl<T> Query<T> {
     }
 }
 
-/// The query operation with records decoded straight into `T` (no intermediate map).
-struct TypedQuery<T>(PhantomData<T>);
-
-/// A query page and its envelope, decoded in one pass (the export hot path).
+/// A query answer read down to its records' JSON text (borrowed from the body).
 #[derive(Deserialize)]
-struct TypedQueryResult<T> {
-    #[serde(default = "Option::default")]
-    data: Option<TypedQueryData<T>>,
+struct RawAnswer<'a> {
     #[serde(rename = "errorCode", default)]
-    error_code: i64,
+    error_code: Option<WireCode>,
     #[serde(rename = "errorMessage", default)]
     error_message: Option<String>,
     #[serde(rename = "errorDescription", default)]
     error_description: Option<String>,
     #[serde(rename = "traceId", default)]
     trace_id: Option<String>,
-}
-
-/// Decodes a page and its `errorCode` in one pass. A body that does not fit (an error whose
-/// `data` has another shape) is read for its `errorCode` before it is reported as a decode
-/// error.
-fn decode_page<T: DeserializeOwned>(
-    transport: &Transport,
-    operation: &'static str,
-    body: &[u8],
-) -> Result<TypedQueryResult<T>> {
-    match transport.decode::<TypedQueryResult<T>>(operation, body) {
-        Ok(mut page) => {
-            status(
-                operation,
-                page.error_code,
-                page.error_message.take(),
-                page.error_description.take(),
-                page.trace_id.take(),
-            )?;
-            Ok(page)
-        }
-        Err(e) => {
-            check(operation, body)?;
-            Err(e)
-        }
-    }
+    #[serde(borrow, default)]
+    data: Option<RawData<'a>>,
 }
 
 #[derive(Deserialize)]
-struct TypedQueryData<T> {
+struct RawData<'a> {
     #[serde(default)]
-    total: Option<i64>,
-    #[serde(rename = "dataList", default = "Vec::new")]
-    data_list: Vec<T>,
+    total: Option<WireCode>,
+    #[serde(rename = "dataList", borrow, default)]
+    data_list: Option<Vec<&'a RawValue>>,
 }
 
-impl<T: DeserializeOwned> Operation for TypedQuery<T> {
-    type Input = QueryArg;
-    type Output = TypedQueryResult<T>;
-    const SPEC: OperationSpec = <crate::generated::operations::QueryData as Operation>::SPEC;
+/// The decoded records of one answer, with their keys when a stream needs them.
+struct Batch<T> {
+    total: Option<u64>,
+    keys: Vec<RecordKey>,
+    records: Vec<Result<T>>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-enum Cursor {
-    Offset(i64),
-    After(String),
-    /// More records match, but an ordered query cannot continue: report it after the records
-    /// already fetched.
-    CannotContinue(String),
+/// Reads a query answer: the envelope first, then each record on its own (see the module docs).
+/// With `key_fields` (order fields, then `_id`), each record's key is read too; a record
+/// without `_id`, or with an order value no filter can compare, fails the page.
+fn decode_batch<T: DeserializeOwned>(
+    transport: &Transport,
+    operation: &'static str,
+    body: &[u8],
+    key_fields: Option<&[&str]>,
+) -> Result<Batch<T>> {
+    let answer = match serde_json::from_slice::<RawAnswer<'_>>(body) {
+        Ok(answer) => answer,
+        Err(e) => {
+            // Not the shape of a query answer: a vendor error with another `data`, a body that
+            // is no answer at all, or a broken answer.
+            check(transport, operation, body)?;
+            return Err(Error::Decode {
+                operation,
+                source: crm_runtime::DecodeError::new(
+                    "",
+                    e.to_string(),
+                    &transport.redactor().redact_body(body),
+                ),
+            });
+        }
+    };
+    Envelope {
+        error_code: answer.error_code,
+        error_message: answer.error_message,
+        error_description: answer.error_description,
+        trace_id: answer.trace_id,
+    }
+    .into_result(transport, operation, body)?;
+    let data = answer.data.unwrap_or(RawData {
+        total: None,
+        data_list: None,
+    });
+    let total = data.total.and_then(|WireCode(t)| t.parse::<u64>().ok());
+    let list = data.data_list.unwrap_or_default();
+    let mut keys = Vec::with_capacity(if key_fields.is_some() { list.len() } else { 0 });
+    let mut records = Vec::with_capacity(list.len());
+    for (index, raw) in list.iter().enumerate() {
+        let id =
+            match key_fields {
+                Some(fields) => {
+                    let key = record_key(operation, index, raw.get(), fields)?;
+                    let id = key.id.clone();
+                    keys.push(key);
+                    Some(id)
+                }
+                // Only to name the record in an error.
+                None => pick_fields(raw.get(), &["_id"]).ok().and_then(|mut v| {
+                    match v.pop().flatten() {
+                        Some(Value::String(id)) => Some(id),
+                        _ => None,
+                    }
+                }),
+            };
+        records.push(record::<T>(
+            operation,
+            LIST_PATH,
+            index,
+            raw.get(),
+            id.as_deref(),
+        ));
+    }
+    Ok(Batch {
+        total,
+        keys,
+        records,
+    })
 }
 
-fn record_id<T: Serialize>(record: &T) -> Option<String> {
-    serde_json::to_value(record)
-        .ok()?
-        .get("_id")?
-        .as_str()
-        .map(str::to_owned)
+/// The order-field values and `_id` of one record (`fields`: order fields, then `_id`).
+fn record_key(
+    operation: &'static str,
+    index: usize,
+    raw: &str,
+    fields: &[&str],
+) -> Result<RecordKey> {
+    let fail = |path: String, message: String| Error::Decode {
+        operation,
+        source: crm_runtime::DecodeError::new(path, message, raw),
+    };
+    let mut values =
+        pick_fields(raw, fields).map_err(|e| fail(format!("{LIST_PATH}[{index}]"), e.message))?;
+    let id = match values.pop().flatten() {
+        Some(Value::String(id)) if !id.is_empty() => id,
+        _ => {
+            return Err(fail(
+                format!("{LIST_PATH}[{index}]._id"),
+                "a record has no _id to continue the stream from".into(),
+            ));
+        }
+    };
+    let values = values
+        .into_iter()
+        .zip(fields)
+        .map(|(value, field)| {
+            key_value(value.as_ref()).ok_or_else(|| {
+                fail(
+                    format!("{LIST_PATH}[{index}].{field}"),
+                    format!(
+                        "record {id}: a stream cannot order by `{field}`, whose value here is a list or object no filter can compare"
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RecordKey { values, id })
 }
 
-impl<T: DeserializeOwned + Serialize + Send + 'static> Query<T> {
-    async fn fetch(&self, arg: &QueryArg) -> Result<QueryPage<T>> {
-        let result = self
+/// A JSON value as a filter compares it; `None` for a list or object.
+fn key_value(value: Option<&Value>) -> Option<KeyValue> {
+    match value {
+        None | Some(Value::Null) => Some(KeyValue::Empty),
+        Some(Value::String(s)) if s.is_empty() => Some(KeyValue::Empty),
+        Some(Value::String(s)) => Some(KeyValue::Text(s.clone())),
+        Some(Value::Number(n)) => Some(KeyValue::Text(n.to_string())),
+        Some(Value::Bool(b)) => Some(KeyValue::Text(b.to_string())),
+        Some(Value::Array(items)) => match items.as_slice() {
+            [] => Some(KeyValue::Empty),
+            // Employee and department fields are one-element lists.
+            [one] if !one.is_array() && !one.is_object() => key_value(Some(one)),
+            _ => None,
+        },
+        Some(Value::Object(_)) => None,
+    }
+}
+
+fn to_filter(f: keyset::Filter) -> QueryFilter {
+    let operator = match f.op {
+        keyset::Op::Eq => FilterOperator::Eq,
+        keyset::Op::Gt => FilterOperator::Gt,
+        keyset::Op::Gte => FilterOperator::Gte,
+        keyset::Op::Lt => FilterOperator::Lt,
+        keyset::Op::Lte => FilterOperator::Lte,
+        keyset::Op::Is => FilterOperator::Is,
+        keyset::Op::Isn => FilterOperator::Isn,
+    };
+    QueryFilter {
+        field_name: f.field,
+        field_values: f.values,
+        operator: operator.into(),
+    }
+}
+
+/// What a stream's requests share.
+struct StreamContext<T> {
+    query: Query<T>,
+    plan: Plan,
+    key_fields: Vec<String>,
+    projection: Option<Vec<String>>,
+}
+
+impl<T: DeserializeOwned + Send + 'static> StreamContext<T> {
+    /// One request of the stream and the decision it leads to.
+    async fn fetch(&self, cursor: Cursor) -> Result<Page<StreamPage<T>, Cursor>> {
+        let request = self.plan.request(&cursor);
+        let orders = request
+            .orders
+            .into_iter()
+            .map(|(field_name, is_asc)| QueryOrder { field_name, is_asc })
+            .collect();
+        let arg = self.query.arg(
+            0,
+            i64::from(request.limit),
+            request.filters.into_iter().map(to_filter).collect(),
+            orders,
+            self.projection.clone(),
+        );
+        let fields: Vec<&str> = self.key_fields.iter().map(String::as_str).collect();
+        let batch = self
+            .query
             .client
-            .execute_with::<TypedQuery<T>>(arg, decode_page::<T>)
+            .execute_with::<QueryOperation, Batch<T>>(&arg, |transport, operation, body| {
+                decode_batch::<T>(transport, operation, body, Some(&fields))
+            })
             .await?;
-        let data = result.data.unwrap_or(TypedQueryData {
-            total: None,
-            data_list: Vec::new(),
+        let decision = self
+            .plan
+            .decide(
+                &cursor,
+                PageFacts {
+                    total: batch.total,
+                    keys: &batch.keys,
+                },
+            )
+            .map_err(|e| Error::Protocol {
+                operation: OPERATION,
+                vendor: crate::VENDOR,
+                detail: e.to_string(),
+                excerpt: String::new(),
+            })?;
+        let mut last = None;
+        let mut records = Vec::new();
+        for ((record, key), deliver) in batch
+            .records
+            .into_iter()
+            .zip(&batch.keys)
+            .zip(&decision.deliver)
+        {
+            if *deliver {
+                records.push(record);
+                last = Some(key);
+            }
+        }
+        let page = last.map(|key| StreamPage {
+            records,
+            last: Position::from_key(key),
         });
+        Ok(Page {
+            records: page.into_iter().map(Ok).collect(),
+            next: decision.next,
+        })
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Query<T> {
+    /// Fetches one page at the configured offset (rounded down to a multiple of the page size),
+    /// in the query's own order. A record that does not fit `T` fails the page.
+    pub async fn send(self) -> Result<QueryPage<T>> {
+        let offset = self.offset - self.offset % self.page_size;
+        let arg = self.arg(
+            offset,
+            self.page_size,
+            Vec::new(),
+            self.orders.clone(),
+            self.projection.clone(),
+        );
+        let batch = self
+            .client
+            .execute_with::<QueryOperation, Batch<T>>(&arg, |transport, operation, body| {
+                decode_batch::<T>(transport, operation, body, None)
+            })
+            .await?;
         Ok(QueryPage {
-            total: data.total,
-            records: data.data_list,
+            total: batch.total.and_then(|t| i64::try_from(t).ok()),
+            records: batch.records.into_iter().collect::<Result<Vec<T>>>()?,
         })
     }
 
-    /// Fetches one page at the configured offset (rounded down to a multiple of the page size).
-    pub async fn send(self) -> Result<QueryPage<T>> {
-        let offset = self.offset - self.offset % self.page_size;
-        let arg = self.arg(offset, None, self.orders.clone());
-        self.fetch(&arg).await
+    /// Every matching record, in the stream's total order, with the guarantees of the module
+    /// docs. The next request is sent while this page is consumed.
+    pub fn stream(self) -> BoxStream<'static, Result<T>> {
+        self.pages()
+            .flat_map(|page| match page {
+                Ok(page) => futures::stream::iter(page.records).left_stream(),
+                Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
+            })
+            .boxed()
     }
 
-    /// Every matching record exactly once, page after page (the next page is fetched while
-    /// this one is consumed). Stops at the first page shorter than the page size (`total` is
-    /// not used: it is 0 when a tenant disables counting). See the module docs for the
-    /// switch to the `_id` cursor past offset 10,000.
-    pub fn stream(mut self) -> BoxStream<'static, Result<T>> {
-        if let Some(fields) = self
-            .projection
-            .as_mut()
-            .filter(|f| !f.iter().any(|f| f == "_id"))
-        {
-            fields.push("_id".into());
-        }
-        let by_id = vec![QueryOrder {
-            field_name: "_id".into(),
-            is_asc: true,
-        }];
-        let custom_order = !self.orders.is_empty();
-        let orders = if custom_order {
-            self.orders.clone()
-        } else {
-            by_id.clone()
-        };
-        let limit = self.page_size;
-        paginate(
-            "query_data",
-            Cursor::Offset(0),
-            PREFETCH_PAGES,
-            move |cursor: Cursor| {
-                let query = self.clone();
-                let orders = orders.clone();
-                let by_id = by_id.clone();
-                async move {
-                    let arg = match &cursor {
-                        Cursor::CannotContinue(why) => return Err(Error::Config(why.clone())),
-                        Cursor::Offset(offset) => query.arg(*offset, None, orders),
-                        Cursor::After(last) => {
-                            let after = QueryFilter {
-                                field_name: "_id".into(),
-                                field_values: vec![last.clone()],
-                                operator: FilterOperator::Gt.into(),
-                            };
-                            query.arg(0, Some(after), by_id)
-                        }
-                    };
-                    let page = query.fetch(&arg).await?;
-                    let full = page.records.len() as i64 >= limit;
-                    let last_id = page.records.last().and_then(record_id);
-                    let next = match (&cursor, full) {
-                        (_, false) => None,
-                        (Cursor::Offset(offset), true) if offset + limit <= MAX_OFFSET => {
-                            Some(Cursor::Offset(offset + limit))
-                        }
-                        (Cursor::Offset(_), true) if custom_order => {
-                            Some(Cursor::CannotContinue(format!(
-                                "query of {}: more than {MAX_OFFSET} records match and the query is ordered, so it cannot continue with the _id cursor; remove the orders or narrow the filters",
-                                query.api_name
-                            )))
-                        }
-                        (_, true) => Some(Cursor::After(last_id.ok_or_else(|| Error::Decode {
-                            operation: "query_data",
-                            source: crm_runtime::DecodeError::new(
-                                "data.dataList[-1]._id",
-                                "the last record has no _id to continue from",
-                                "",
-                            ),
-                        })?)),
-                    };
-                    Ok(Page {
-                        records: page.records,
-                        next,
-                    })
+    /// [`Query::stream`] page by page: the records each request delivered and the position of
+    /// the last one, to resume from with [`Query::after`] (e.g. after a crash).
+    pub fn pages(self) -> BoxStream<'static, Result<StreamPage<T>>> {
+        let plan = self.plan();
+        let key_fields: Vec<String> = plan.key_fields().map(str::to_owned).collect();
+        let projection = self.projection.clone().map(|mut fields| {
+            for field in &key_fields {
+                if !fields.contains(field) {
+                    fields.push(field.clone());
                 }
-            },
-        )
+            }
+            fields
+        });
+        let start = match &self.after {
+            None => plan.start(),
+            Some(position) if position.values.len() == plan.keys.len() => {
+                plan.after(&position.to_key())
+            }
+            Some(position) => {
+                let error = Error::Config(format!(
+                    "query of {}: the position to resume after has {} order values, the query orders by {} fields",
+                    self.api_name,
+                    position.values.len(),
+                    plan.keys.len()
+                ));
+                return futures::stream::once(std::future::ready(Err(error))).boxed();
+            }
+        };
+        let context = Arc::new(StreamContext {
+            query: self,
+            plan,
+            key_fields,
+            projection,
+        });
+        paginate(OPERATION, start, PREFETCH_PAGES, move |cursor: Cursor| {
+            let context = context.clone();
+            async move { context.fetch(cursor).await }
+        })
     }
 }

@@ -405,19 +405,25 @@ async fn wrong_credentials_and_missing_config_are_clear() {
 }
 
 #[tokio::test]
-async fn ordered_streams_stop_with_an_explanation_at_the_offset_limit() {
+async fn ordered_streams_go_past_the_offset_limit_in_order() {
     let mock = mock_without_limits().await;
     mock.insert_many("PaymentObj", (0..10_150).map(record));
     let client = unlimited(&mock);
-    let results: Vec<_> = client
+    let records: Vec<PaymentObj> = client
         .query::<PaymentObj>()
         .order_by("payment_amount", true)
         .stream()
-        .collect()
-        .await;
-    let err = results.last().unwrap().as_ref().unwrap_err();
-    assert!(err.to_string().contains("10000"), "{err}");
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 10_100);
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 10_150);
+    let ids: std::collections::HashSet<_> = records.iter().map(|r| r.id.clone()).collect();
+    assert_eq!(ids.len(), 10_150, "every record once");
+    let amounts: Vec<_> = records
+        .iter()
+        .map(|r| r.payment_amount.as_ref().unwrap().value())
+        .collect();
+    assert!(amounts.windows(2).all(|w| w[0] <= w[1]), "in order");
 }
 
 mod wire {
@@ -462,8 +468,11 @@ mod wire {
         .await;
         let err = client.query::<PaymentObj>().send().await.unwrap_err();
         match err {
-            Error::Decode { source, .. } => assert_eq!(source.path, "data.dataList[1].create_time"),
-            other => panic!("expected a decode error, got {other}"),
+            Error::Record { source, id, .. } => {
+                assert_eq!(source.path, "data.dataList[1].create_time");
+                assert_eq!(id.as_deref(), Some("b"));
+            }
+            other => panic!("expected a record error, got {other}"),
         }
     }
 

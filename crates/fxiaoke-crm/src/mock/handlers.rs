@@ -664,8 +664,14 @@ impl Ctx<'_> {
                 .body
                 .get("returnTotalNum")
                 .is_some_and(|v| v.as_i64() == Some(3) || v.as_str() == Some("3"));
-        let state = self.shared.state();
-        let page = query::execute(state.store.iter(api_name), &search);
+        let mut state = self.shared.state();
+        let seed = self.shared.before_query(&mut state, api_name);
+        let page = query::execute(
+            state.store.iter(api_name),
+            &search,
+            self.shared.sorting(),
+            seed,
+        );
         let total = if no_count { 0 } else { page.total };
         let records = page.records.into_iter().map(Value::Object).collect();
         Ok(fields([(

@@ -104,7 +104,7 @@
 //!   `total_num`.
 
 mod handlers;
-mod query;
+pub(crate) mod query;
 mod store;
 
 use std::collections::HashMap;
@@ -197,6 +197,8 @@ pub struct MockSettings {
     pub max_limit: u32,
     /// Largest `offset` of a query; larger values fail with `10013`. Default 10,000.
     pub max_offset: u32,
+    /// Live-tenant behaviours (all off by default).
+    pub live: LiveTenant,
 }
 
 impl Default for MockSettings {
@@ -207,6 +209,7 @@ impl Default for MockSettings {
             token_rate_limit: Some((10, Duration::from_secs(60))),
             max_limit: 100,
             max_offset: 10_000,
+            live: LiveTenant::default(),
         }
     }
 }
@@ -220,6 +223,176 @@ impl MockSettings {
             ..Self::default()
         }
     }
+
+    /// These settings with `live` behaviours.
+    pub fn with_live(mut self, live: LiveTenant) -> Self {
+        self.live = live;
+        self
+    }
+}
+
+/// How the mock behaves like a live tenant instead of a frozen fixture, so that a client's
+/// assumptions get tested. Everything is off by default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LiveTenant {
+    /// Records that tie on every requested order come back in a new random order on every
+    /// call, as a database returns them (off: by `_id`).
+    pub unstable_ties: bool,
+    /// Where empty values (absent, `null`, `""`, `[]`) sort; the vendor does not document it.
+    pub empty_values: EmptyValues,
+    /// Other users creating, editing and deleting records while a client reads.
+    pub churn: Option<Churn>,
+    /// Every n-th request to a path (counted per path) answers HTTP 200 with
+    /// [`GATEWAY_BUSY_BODY`](crm_runtime::mock::GATEWAY_BUSY_BODY), a body without the
+    /// Fxiaoke envelope, as a gateway in front of a live tenant sometimes does.
+    pub gateway_body_every: Option<u64>,
+}
+
+impl LiveTenant {
+    /// Unstable ties and, every `every` queries, one create, one delete and one edit in the
+    /// queried object.
+    pub fn busy(every: u64) -> Self {
+        Self {
+            unstable_ties: true,
+            churn: Some(Churn {
+                every,
+                creates: 1,
+                deletes: 1,
+                edits: 1,
+                seed: 7,
+            }),
+            ..Self::default()
+        }
+    }
+}
+
+/// Where empty values sort in query orders.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EmptyValues {
+    /// After every value when ascending, before every value when descending.
+    #[default]
+    Largest,
+    /// Before every value when ascending, after every value when descending.
+    Smallest,
+}
+
+/// Other users' writes, made in the queried object just before every `every`-th query is
+/// answered (counted over all objects). Deterministic for a given `seed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Churn {
+    /// How often, in queries.
+    pub every: u64,
+    /// Records created each time: copies of a random record with a random new `_id` (so they
+    /// land anywhere in `_id` order), a new `name` and the current times.
+    pub creates: u32,
+    /// Records deleted each time (physically, as by another user's delete).
+    pub deletes: u32,
+    /// Records edited each time: `remark` changes and `last_modified_time`/`version` move on.
+    pub edits: u32,
+    /// The seed of the choices.
+    pub seed: u64,
+}
+
+/// Something run just before a query is answered, with the tenant's data, the queried API name
+/// and the number of the query (1 for the first): see [`MockFxiaoke::on_query`].
+pub type QueryHook = Arc<dyn Fn(&mut Tenant<'_>, &str, u64) + Send + Sync>;
+
+/// The mock's data, as seen by a [`QueryHook`]: what other users of the tenant can do.
+pub struct Tenant<'a> {
+    store: &'a mut Store,
+    now_ms: i64,
+}
+
+impl fmt::Debug for Tenant<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tenant").finish_non_exhaustive()
+    }
+}
+
+impl Tenant<'_> {
+    /// The `_id`s of `api_name`, ascending.
+    pub fn ids(&self, api_name: &str) -> Vec<String> {
+        self.store
+            .iter(api_name)
+            .filter_map(|r| r.get("_id").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    }
+
+    /// One record, as stored.
+    pub fn record(&self, api_name: &str, id: &str) -> Option<Map<String, Value>> {
+        self.store.get(api_name, id).cloned()
+    }
+
+    /// Stores a record as [`MockFxiaoke::insert`] does; returns its `_id`.
+    pub fn insert(&mut self, api_name: &str, record: Map<String, Value>) -> String {
+        self.store
+            .insert_backdoor(api_name, record, self.now_ms, ADMIN_ID)
+    }
+
+    /// Changes fields of a record as an update by the administrator does (`null` clears a
+    /// field; system fields and `owner` are ignored); `false` if there is no such record.
+    pub fn edit(&mut self, api_name: &str, id: &str, fields: Map<String, Value>) -> bool {
+        let stamp = store::Stamp {
+            now_ms: self.now_ms,
+            user: ADMIN_ID,
+        };
+        self.store.update(api_name, id, fields, stamp)
+    }
+
+    /// Deletes a record for good; `false` if there is no such record.
+    pub fn delete(&mut self, api_name: &str, id: &str) -> bool {
+        self.store.remove(api_name, id)
+    }
+}
+
+/// The built-in [`Churn`] as a query hook.
+fn churn_hook(churn: Churn) -> QueryHook {
+    let rng = Mutex::new(churn.seed | 1);
+    Arc::new(move |tenant: &mut Tenant<'_>, api_name: &str, call: u64| {
+        if churn.every == 0 || call % churn.every != 0 {
+            return;
+        }
+        let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = || {
+            *rng ^= *rng << 13;
+            *rng ^= *rng >> 7;
+            *rng ^= *rng << 17;
+            *rng
+        };
+        for _ in 0..churn.deletes {
+            let ids = tenant.ids(api_name);
+            if let Some(id) = pick(&ids, next()) {
+                tenant.delete(api_name, &id);
+            }
+        }
+        for _ in 0..churn.edits {
+            let ids = tenant.ids(api_name);
+            if let Some(id) = pick(&ids, next()) {
+                let mut fields = Map::new();
+                fields.insert("remark".into(), Value::from(format!("edited {:x}", next())));
+                tenant.edit(api_name, &id, fields);
+            }
+        }
+        for _ in 0..churn.creates {
+            let ids = tenant.ids(api_name);
+            let mut record = pick(&ids, next())
+                .and_then(|id| tenant.record(api_name, &id))
+                .unwrap_or_default();
+            for system in ["name", "create_time", "last_modified_time", "version"] {
+                record.remove(system);
+            }
+            record.insert(
+                "_id".into(),
+                Value::from(format!("{:08x}{:016x}", next() as u32, next())),
+            );
+            tenant.insert(api_name, record);
+        }
+    })
+}
+
+fn pick(ids: &[String], n: u64) -> Option<String> {
+    let len = u64::try_from(ids.len()).ok().filter(|l| *l > 0)?;
+    ids.get(usize::try_from(n % len).ok()?).cloned()
 }
 
 /// The credentials a [`MockFxiaoke`] accepts, and its administrator.
@@ -336,6 +509,20 @@ pub(crate) struct Shared {
     pub(crate) rate_rejections: AtomicU64,
     trace_seq: AtomicU64,
     nonce: u64,
+    /// Queries answered so far (for [`QueryHook`]s).
+    query_calls: AtomicU64,
+    query_hooks: QueryHooks,
+}
+
+/// The registered [`QueryHook`]s.
+#[derive(Default)]
+struct QueryHooks(Mutex<Vec<QueryHook>>);
+
+impl fmt::Debug for QueryHooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.lock().map(|h| h.len()).unwrap_or_default();
+        write!(f, "{n} query hooks")
+    }
 }
 
 impl Shared {
@@ -357,7 +544,37 @@ impl Shared {
             rate_rejections: AtomicU64::new(0),
             trace_seq: AtomicU64::new(0),
             nonce: random_u64(0),
+            query_calls: AtomicU64::new(0),
+            query_hooks: QueryHooks::default(),
         }
+    }
+
+    /// How the live-tenant settings sort query results.
+    pub(crate) fn sorting(&self) -> query::Sorting {
+        query::Sorting {
+            empties_first: self.settings.live.empty_values == EmptyValues::Smallest,
+            unstable_ties: self.settings.live.unstable_ties,
+        }
+    }
+
+    /// Counts a query of `api_name` and runs the query hooks on the locked state; returns the
+    /// query's number (a seed for its tie order).
+    pub(crate) fn before_query(&self, state: &mut State, api_name: &str) -> u64 {
+        let call = self.query_calls.fetch_add(1, Ordering::Relaxed) + 1;
+        let hooks: Vec<QueryHook> = self
+            .query_hooks
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut tenant = Tenant {
+            store: &mut state.store,
+            now_ms: now_ms(),
+        };
+        for hook in hooks {
+            hook(&mut tenant, api_name, call);
+        }
+        random_u64(call)
     }
 
     /// The state; a panic elsewhere never poisons it for good.
@@ -428,10 +645,41 @@ impl MockFxiaoke {
 
     /// Starts a mock with no records and these settings.
     pub async fn start_with(settings: MockSettings) -> std::io::Result<Self> {
+        let live = settings.live.clone();
         let shared = Arc::new(Shared::new(settings));
         let router = handlers::router(shared.clone());
         let server = MockServer::start(router, MockControl::new()).await?;
-        Ok(Self { server, shared })
+        let mock = Self { server, shared };
+        if let Some(churn) = live.churn {
+            mock.add_query_hook(churn_hook(churn));
+        }
+        if let Some(every) = live.gateway_body_every {
+            mock.control()
+                .respond_every(None, every, 200, crm_runtime::mock::GATEWAY_BUSY_BODY);
+        }
+        Ok(mock)
+    }
+
+    /// Runs `hook` just before every query is answered, with the tenant's data, the queried
+    /// API name and the query's number: a test's way to play other users writing while a
+    /// stream reads. The hook runs under the mock's data lock: use the [`Tenant`] it is given,
+    /// not this mock's methods.
+    pub fn on_query(&self, hook: impl Fn(&mut Tenant<'_>, &str, u64) + Send + Sync + 'static) {
+        self.add_query_hook(Arc::new(hook));
+    }
+
+    fn add_query_hook(&self, hook: QueryHook) {
+        self.shared
+            .query_hooks
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(hook);
+    }
+
+    /// Deletes a record for good (as another user's delete would), `false` if there is none.
+    pub fn delete(&self, api_name: &str, id: &str) -> bool {
+        self.shared.state().store.remove(api_name, id)
     }
 
     /// Starts a mock holding `n` `PaymentObj` records (each with one to three

@@ -451,22 +451,48 @@ fn id_of(record: &Map<String, Value>) -> &str {
         .unwrap_or_default()
 }
 
-/// Orders two records by their precomputed order keys, ties (and no orders) by `_id` ascending.
-fn compare_keyed(a: &Keyed<'_>, b: &Keyed<'_>, orders: &[Order]) -> Ordering {
+/// How the mock sorts what a query's orders leave open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Sorting {
+    /// Empty values are the smallest (first when ascending), instead of the largest.
+    pub(crate) empties_first: bool,
+    /// Ties on every requested order come in a random order (a new one on every call), as a
+    /// database returns them, instead of by `_id`.
+    pub(crate) unstable_ties: bool,
+}
+
+fn compare_key(a: &Key, b: &Key, empties_first: bool) -> Ordering {
+    match (a, b) {
+        (Key::Missing, Key::Missing) => Ordering::Equal,
+        (Key::Missing, _) if empties_first => Ordering::Less,
+        (_, Key::Missing) if empties_first => Ordering::Greater,
+        _ => a.cmp(b),
+    }
+}
+
+/// Orders two records by their precomputed order keys; ties (and no orders) by `_id`
+/// ascending, or by a random tie-breaker when ties are unstable.
+fn compare_keyed(a: &Keyed<'_>, b: &Keyed<'_>, orders: &[Order], sorting: Sorting) -> Ordering {
     for ((ka, kb), order) in a.keys.iter().zip(&b.keys).zip(orders) {
-        let o = ka.cmp(kb);
+        let o = compare_key(ka, kb, sorting.empties_first);
         let o = if order.asc { o } else { o.reverse() };
         if o != Ordering::Equal {
             return o;
         }
     }
-    a.id.cmp(b.id)
+    if sorting.unstable_ties {
+        a.tie.cmp(&b.tie)
+    } else {
+        a.id.cmp(b.id)
+    }
 }
 
 /// A matching record with its sort keys, computed once per query.
 struct Keyed<'a> {
     keys: Vec<Key>,
     id: &'a str,
+    /// A random tie-breaker (unstable ties only).
+    tie: u64,
     record: &'a Map<String, Value>,
 }
 
@@ -496,25 +522,35 @@ pub(crate) struct Page {
     pub(crate) records: Vec<Map<String, Value>>,
 }
 
-/// Runs `query` over `records`.
+/// Runs `query` over `records`; `seed` drives the random tie order of unstable ties.
 pub(crate) fn execute<'a>(
     records: impl IntoIterator<Item = &'a Map<String, Value>>,
     query: &SearchQuery,
+    sorting: Sorting,
+    seed: u64,
 ) -> Page {
+    let mut tie = seed | 1;
     let mut hits: Vec<Keyed<'a>> = records
         .into_iter()
         .filter(|r| query.filters.iter().all(|f| matches(r, f)))
-        .map(|record| Keyed {
-            keys: query
-                .orders
-                .iter()
-                .map(|o| key(&o.field, record.get(&o.field)))
-                .collect(),
-            id: id_of(record),
-            record,
+        .map(|record| {
+            // xorshift64: enough to shuffle ties.
+            tie ^= tie << 13;
+            tie ^= tie >> 7;
+            tie ^= tie << 17;
+            Keyed {
+                keys: query
+                    .orders
+                    .iter()
+                    .map(|o| key(&o.field, record.get(&o.field)))
+                    .collect(),
+                id: id_of(record),
+                tie,
+                record,
+            }
         })
         .collect();
-    hits.sort_by(|a, b| compare_keyed(a, b, &query.orders));
+    hits.sort_by(|a, b| compare_keyed(a, b, &query.orders, sorting));
     let total = hits.len();
     let skip = usize::try_from(query.offset).unwrap_or(usize::MAX);
     let take = usize::try_from(query.limit).unwrap_or(usize::MAX);
@@ -568,7 +604,7 @@ mod tests {
             json!({"filters": [{"field_name": field, "field_values": values, "operator": op}]});
         let q = parse(Some(&info), LIMITS).unwrap();
         let data = records();
-        execute(&data, &q)
+        execute(&data, &q, Sorting::default(), 1)
             .records
             .iter()
             .map(|r| r["_id"].as_str().unwrap().to_owned())
@@ -674,7 +710,7 @@ mod tests {
             {"field_name": "payment_amount", "field_values": ["500"], "operator": "GT"}]});
         let q = parse(Some(&info), LIMITS).unwrap();
         let data = records();
-        let page = execute(&data, &q);
+        let page = execute(&data, &q, Sorting::default(), 1);
         assert_eq!(page.total, 1);
         assert_eq!(page.records[0]["_id"], json!("a3"));
     }
@@ -804,12 +840,12 @@ mod tests {
             .map(|i| rec(json!({"_id": format!("id{i:03}"), "n": (i * 7) % 45})))
             .collect();
         let q = parse(Some(&json!({"limit": 20, "offset": 40})), LIMITS).unwrap();
-        let page = execute(&data, &q);
+        let page = execute(&data, &q, Sorting::default(), 1);
         assert_eq!(page.total, 45);
         assert_eq!(page.records.len(), 5);
         assert_eq!(page.records[0]["_id"], json!("id040"));
         let q = parse(Some(&json!({"limit": 20, "offset": 60})), LIMITS).unwrap();
-        assert!(execute(&data, &q).records.is_empty());
+        assert!(execute(&data, &q, Sorting::default(), 1).records.is_empty());
     }
 
     #[test]
@@ -823,7 +859,7 @@ mod tests {
         ];
         let run = |orders: Value| {
             let q = parse(Some(&json!({"orders": orders})), LIMITS).unwrap();
-            execute(&data, &q)
+            execute(&data, &q, Sorting::default(), 1)
                 .records
                 .iter()
                 .map(|r| r["_id"].as_str().unwrap().to_owned())
@@ -876,7 +912,7 @@ mod tests {
                 LIMITS,
             )
             .unwrap();
-            assert_eq!(execute(&data, &q).total, 200);
+            assert_eq!(execute(&data, &q, Sorting::default(), 1).total, 200);
         }
     }
 
@@ -888,14 +924,14 @@ mod tests {
         )
         .unwrap();
         let data = records();
-        let page = execute(&data, &q);
+        let page = execute(&data, &q, Sorting::default(), 1);
         assert_eq!(
             page.records[0],
             rec(json!({"_id": "a1", "name": "20180302-000001"}))
         );
         // An empty projection returns everything; nulls are never returned.
         let q = parse(Some(&json!({"fieldProjection": []})), LIMITS).unwrap();
-        let page = execute(&data, &q);
+        let page = execute(&data, &q, Sorting::default(), 1);
         assert!(page.records[0].contains_key("remark"));
         assert!(!page.records[2].contains_key("nullable"));
         assert_eq!(
