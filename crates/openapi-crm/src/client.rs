@@ -193,6 +193,20 @@ impl Client {
     /// JSON body (`POST`) or query string (`GET`), signs every attempt afresh, retries what is
     /// safe to retry, checks the envelope and decodes the typed response.
     pub(crate) async fn execute<O: Operation>(&self, input: &O::Input) -> Result<O::Output> {
+        self.execute_with::<O, O::Output>(input, |transport, operation, body| {
+            check(transport, operation, body)?;
+            transport.decode::<O::Output>(operation, body)
+        })
+        .await
+    }
+
+    /// [`Client::execute`] with a given way of turning a 2xx body into the result (which
+    /// must check the envelope).
+    pub(crate) async fn execute_with<O: Operation, R>(
+        &self,
+        input: &O::Input,
+        decode: impl Fn(&Transport, &'static str, &[u8]) -> Result<R> + Sync,
+    ) -> Result<R> {
         let spec = O::SPEC;
         let config = &self.inner.config;
         let mut fields = request::to_object(spec.name, input)?;
@@ -235,8 +249,7 @@ impl Client {
                         &response.body,
                     ));
                 }
-                check(spec.name, &response.body)?;
-                transport.decode::<O::Output>(spec.name, &response.body)
+                decode(transport, spec.name, &response.body)
             })
             .await
     }

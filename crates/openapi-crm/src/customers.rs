@@ -1,9 +1,18 @@
 //! Customers: a typed list builder (search conditions, one page or a stream of every match)
 //! and convenience wrappers over add / update / find / delete that return the record itself.
 
-use crm_runtime::{OpenEnum, Page, paginate};
+use std::collections::HashSet;
+
+use crm_runtime::decode::{WireCode, pick_fields, record};
+use crm_runtime::{OpenEnum, Page, Transport, paginate};
 use futures::stream::BoxStream;
-use serde_json::Map;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::error::{Envelope, VENDOR, check};
+use crate::generated::operations::ListCustomers;
 
 use crate::generated::types::{
     Customer, CustomerPage, DeleteCustomerArg, FindByIdArg, ListCustomersArg, SearchCondition,
@@ -135,72 +144,116 @@ impl CustomerQuery {
         Ok(response.data.unwrap_or_default())
     }
 
-    /// Every matching customer, page after page (the next page is fetched while this one is
-    /// consumed).
-    ///
-    /// Stops at an empty page; otherwise, when the response has a `count`, once the customers
-    /// seen (counting the pages before the start page as full) reach it; without a `count`, after
-    /// a page with fewer than `limit` customers. A short page below `count` does not stop the
-    /// stream, so a server that clamps the page size loses nothing. A page that starts with the
-    /// same customer as the one before (a server ignoring `page`) ends the stream with
-    /// [`Error::NoProgress`] instead of repeating forever. Customers added or deleted while
-    /// streaming can shift pages (a record seen twice or missed): the API has no cursor.
+    /// Every matching customer, in `_id` order (the order of creation), each exactly once
+    /// (see [`CustomerQuery::stream_as`]).
     pub fn stream(self) -> BoxStream<'static, Result<Customer>> {
+        self.stream_as::<Customer>()
+    }
+
+    /// Every matching customer decoded as `T` (`Box<RawValue>` keeps each as the server sent
+    /// it), read by keyset: each request adds `_id gt <last _id>` to the conditions and asks
+    /// for the first page, so other users' adds and deletes cannot shift the pages.
+    ///
+    /// - A customer that matches for the whole stream is delivered **exactly once**, in
+    ///   ascending `_id` order; one added or deleted meanwhile may or may not be, and none is
+    ///   delivered twice.
+    /// - The stream ends only when the server says no more match: an empty page, or a page
+    ///   holding all `count` matches of its request. A short page alone is not the end.
+    /// - Assumed, not documented: the server lists customers in ascending `_id` order (the
+    ///   document's ids grow with creation time) and supports `gt` on `_id` (the document shows
+    ///   only `eq` and `empty`). Both are checked on every page: a page out of order is an
+    ///   [`Error::Protocol`], never a silent gap. For a server without them,
+    ///   [`CustomerQuery::stream_by_page_number`] pages by number instead.
+    /// - A customer that does not fit `T` is an [`Error::Record`] item and the stream goes on.
+    ///
+    /// The start page set with [`CustomerQuery::page`] is ignored.
+    pub fn stream_as<T: DeserializeOwned + Send + 'static>(self) -> BoxStream<'static, Result<T>> {
+        let client = self.client;
+        let base = Self::with_defaults(self.arg);
+        paginate(
+            OPERATION,
+            KeysetCursor(None),
+            PREFETCH_PAGES,
+            move |cursor: KeysetCursor| {
+                let client = client.clone();
+                let mut arg = base.clone();
+                arg.page = Some(1);
+                if let Some(after) = &cursor.0 {
+                    arg.search
+                        .get_or_insert_with(Vec::new)
+                        .push(SearchCondition {
+                            field: field::ID.to_owned(),
+                            operator: SearchOperatorKnown::Gt.into(),
+                            value: vec![after.clone()],
+                            extra: Map::new(),
+                        });
+                }
+                async move {
+                    let batch = client
+                        .execute_with::<ListCustomers, Batch<T>>(&arg, decode_batch::<T>)
+                        .await?;
+                    keyset_page(cursor, batch)
+                }
+            },
+        )
+    }
+
+    /// Every matching customer by page number (`page` 1, 2, …), for a server that does not
+    /// list by `_id` or lacks `gt`. Ends at an empty page or when the customers seen reach
+    /// `count`. **Not exact on a changing tenant**: customers added or deleted while it runs
+    /// shift the pages, so one may be missed or met twice (met twice is filtered out here).
+    pub fn stream_by_page_number(self) -> BoxStream<'static, Result<Customer>> {
         let client = self.client;
         let base = Self::with_defaults(self.arg);
         let limit = base.limit.unwrap_or(DEFAULT_PAGE_SIZE).max(1);
         let start_page = base.page.unwrap_or(1).max(1);
-        let start = Cursor {
+        let start = PageCursor {
             page: start_page,
             seen: (start_page - 1).saturating_mul(limit),
-            first_id: None,
         };
+        let delivered = std::sync::Arc::new(std::sync::Mutex::new(HashSet::<String>::new()));
         paginate(
-            "list_customers",
+            OPERATION,
             start,
             PREFETCH_PAGES,
-            move |cursor: Cursor| {
+            move |cursor: PageCursor| {
                 let client = client.clone();
+                let delivered = delivered.clone();
                 let mut arg = base.clone();
                 arg.page = Some(cursor.page);
                 async move {
-                    let response = client.list_customers(&arg).await?;
-                    let data = response.data;
-                    let count = data.as_ref().and_then(|d| d.count);
-                    let records = data.and_then(|d| d.list).unwrap_or_default();
-                    let first_id = records.first().and_then(|c| c.id.clone());
-                    if first_id.is_some() && first_id == cursor.first_id {
+                    let batch = client
+                        .execute_with::<ListCustomers, Batch<Customer>>(
+                            &arg,
+                            decode_batch::<Customer>,
+                        )
+                        .await?;
+                    let n = i64::try_from(batch.records.len()).unwrap_or(i64::MAX);
+                    let seen = cursor.seen.saturating_add(n);
+                    let more = n > 0 && batch.count.is_none_or(|count| seen < count);
+                    let mut delivered = delivered.lock().unwrap_or_else(|e| e.into_inner());
+                    let records: Vec<Result<Customer>> = batch
+                        .ids
+                        .into_iter()
+                        .zip(batch.records)
+                        .filter(|(id, _)| delivered.insert(id.clone()))
+                        .map(|(_, r)| r)
+                        .collect();
+                    if n > 0 && records.is_empty() {
                         return Err(Error::NoProgress {
-                            operation: "list_customers",
+                            operation: OPERATION,
                             detail: format!(
-                                "page {} starts with the same customer as page {}",
-                                cursor.page,
-                                cursor.page - 1
+                                "page {} holds only customers already delivered (a server ignoring `page`?)",
+                                cursor.page
                             ),
                         });
                     }
-                    let n = records.len() as i64;
-                    let seen = cursor.seen.saturating_add(n);
-                    let more = n > 0
-                        && match count {
-                            Some(count) => seen < count,
-                            None => n >= limit,
-                        };
-                    if more && n < limit {
-                        tracing::debug!(
-                            page = cursor.page,
-                            n,
-                            limit,
-                            "short page below count: the server may clamp the page size"
-                        );
-                    }
                     Ok(Page {
-                        next: more.then(|| Cursor {
+                        records,
+                        next: more.then_some(PageCursor {
                             page: cursor.page + 1,
                             seen,
-                            first_id,
                         }),
-                        records,
                     })
                 }
             },
@@ -208,13 +261,150 @@ impl CustomerQuery {
     }
 }
 
-/// Where a customer stream is: the page to fetch, customers before it, and the first id of the
-/// page before (loop guard).
-#[derive(Clone, Debug, PartialEq)]
-struct Cursor {
+/// The operation a stream calls.
+const OPERATION: &str = "list_customers";
+
+/// Where the customers are in a list answer.
+const LIST_PATH: &str = "data.list";
+
+/// The `_id` after which a keyset stream continues (`None`: from the start).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct KeysetCursor(Option<String>);
+
+/// A page-number stream's page and the customers before it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct PageCursor {
     page: i64,
     seen: i64,
-    first_id: Option<String>,
+}
+
+/// A list answer down to its customers' JSON text.
+#[derive(Deserialize)]
+struct RawAnswer<'a> {
+    #[serde(default)]
+    success: Option<bool>,
+    #[serde(default)]
+    code: Option<WireCode>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default, rename = "traceId")]
+    trace_id: Option<String>,
+    #[serde(borrow, default)]
+    data: Option<RawData<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawData<'a> {
+    #[serde(borrow, default)]
+    list: Option<Vec<&'a RawValue>>,
+    #[serde(default)]
+    count: Option<WireCode>,
+}
+
+/// One list answer: each customer decoded on its own, with its `_id`.
+struct Batch<T> {
+    count: Option<i64>,
+    ids: Vec<String>,
+    records: Vec<Result<T>>,
+}
+
+fn decode_batch<T: DeserializeOwned>(
+    transport: &Transport,
+    operation: &'static str,
+    body: &[u8],
+) -> Result<Batch<T>> {
+    let answer = match serde_json::from_slice::<RawAnswer<'_>>(body) {
+        Ok(answer) => answer,
+        Err(e) => {
+            check(transport, operation, body)?;
+            return Err(Error::Decode {
+                operation,
+                source: crm_runtime::DecodeError::new(
+                    "",
+                    e.to_string(),
+                    &transport.redactor().redact_body(body),
+                ),
+            });
+        }
+    };
+    Envelope {
+        success: answer.success,
+        code: answer.code,
+        message: answer.message,
+        trace_id: answer.trace_id,
+    }
+    .into_result(transport, operation, body)?;
+    let data = answer.data.unwrap_or(RawData {
+        list: None,
+        count: None,
+    });
+    let list = data.list.unwrap_or_default();
+    let mut ids = Vec::with_capacity(list.len());
+    let mut records = Vec::with_capacity(list.len());
+    for (index, raw) in list.iter().enumerate() {
+        let id = match pick_fields(raw.get(), &[field::ID]).map(|mut v| v.pop().flatten()) {
+            Ok(Some(Value::String(id))) if !id.is_empty() => id,
+            Ok(Some(Value::Number(n))) => n.to_string(),
+            _ => {
+                return Err(Error::Decode {
+                    operation,
+                    source: crm_runtime::DecodeError::new(
+                        format!("{LIST_PATH}[{index}]._id"),
+                        "a customer has no _id",
+                        raw.get(),
+                    ),
+                });
+            }
+        };
+        records.push(record::<T>(
+            operation,
+            LIST_PATH,
+            index,
+            raw.get(),
+            Some(&id),
+        ));
+        ids.push(id);
+    }
+    Ok(Batch {
+        count: data.count.and_then(|WireCode(c)| c.parse().ok()),
+        ids,
+        records,
+    })
+}
+
+/// Compares two numeric `_id` strings by value (shorter is smaller), as the server orders them.
+fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// The decision after a keyset page: deliver it and continue after its last `_id`, or end.
+fn keyset_page<T>(cursor: KeysetCursor, batch: Batch<T>) -> Result<Page<T, KeysetCursor>> {
+    let mut previous = cursor.0.as_deref();
+    for id in &batch.ids {
+        if previous.is_some_and(|p| id_order(id, p) != std::cmp::Ordering::Greater) {
+            return Err(Error::Protocol {
+                operation: OPERATION,
+                vendor: VENDOR,
+                detail: format!(
+                    "customer {id} comes after {} in a page that should be in ascending _id order after {}: the server does not page by `_id gt`; use stream_by_page_number()",
+                    previous.unwrap_or_default(),
+                    cursor.0.as_deref().unwrap_or("the start")
+                ),
+                excerpt: String::new(),
+            });
+        }
+        previous = Some(id);
+    }
+    let n = i64::try_from(batch.ids.len()).unwrap_or(i64::MAX);
+    let exhausted = n == 0 || batch.count.is_some_and(|count| count > 0 && n >= count);
+    Ok(Page {
+        next: if exhausted {
+            None
+        } else {
+            batch.ids.last().cloned().map(|id| KeysetCursor(Some(id)))
+        },
+        records: batch.records,
+    })
 }
 
 fn required(operation: &'static str, data: Option<Customer>) -> Result<Customer> {

@@ -14,7 +14,8 @@
 use serde::Deserialize;
 
 use crate::Error;
-use crm_runtime::ApiError;
+use crm_runtime::decode::WireCode;
+use crm_runtime::{ApiError, Transport};
 
 /// The vendor name used in errors, spans and recordings.
 pub const VENDOR: &str = "useasy";
@@ -25,32 +26,30 @@ pub const SUCCESS_CODE: &str = "200";
 /// Result of every call of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The fields every useasy response carries. A numeric `code` is accepted too, in case a
-/// gateway sends one.
+/// The fields every useasy response carries. `code` is read as a string or a number (a gateway
+/// may send either).
 #[derive(Deserialize)]
-struct Envelope {
+pub(crate) struct Envelope {
     #[serde(default)]
-    success: Option<bool>,
+    pub(crate) success: Option<bool>,
     #[serde(default)]
-    code: Option<serde_json::Value>,
+    pub(crate) code: Option<WireCode>,
     #[serde(default)]
-    message: Option<String>,
+    pub(crate) message: Option<String>,
     #[serde(default, rename = "traceId")]
-    trace_id: Option<String>,
+    pub(crate) trace_id: Option<String>,
 }
 
 impl Envelope {
-    fn code(&self) -> Option<String> {
-        match &self.code {
-            None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::String(s)) => Some(s.clone()),
-            Some(other) => Some(other.to_string()),
-        }
+    /// Whether this is a useasy envelope at all: every answer the document shows has
+    /// `success` (a gateway's `{"code":503,"message":"upstream busy"}` has only `code`).
+    pub(crate) fn is_envelope(&self) -> bool {
+        self.success.is_some()
     }
 
     /// The vendor error this envelope reports, if it reports one.
     fn failure(self, operation: &'static str) -> Option<ApiError> {
-        let code = self.code();
+        let code = self.code.map(|WireCode(c)| c);
         let failed =
             self.success == Some(false) || code.as_deref().is_some_and(|c| c != SUCCESS_CODE);
         if !failed {
@@ -67,17 +66,32 @@ impl Envelope {
             retryable: false,
         })
     }
-}
 
-/// Returns the vendor error carried by a 2xx `body`, if any. Bodies that are not a JSON object
-/// are left to the typed decode, which reports them with their path.
-pub(crate) fn check(operation: &'static str, body: &[u8]) -> Result<()> {
-    match serde_json::from_slice::<Envelope>(body) {
-        Ok(envelope) => match envelope.failure(operation) {
+    /// `Ok` for a successful envelope, the vendor error for a failed one, and an
+    /// [`Error::Protocol`] for a body that is no useasy envelope (no `success`: a gateway's
+    /// answer), which is retried and never read as an empty result.
+    pub(crate) fn into_result(
+        self,
+        transport: &Transport,
+        operation: &'static str,
+        body: &[u8],
+    ) -> Result<()> {
+        if !self.is_envelope() {
+            return Err(transport.protocol_error(operation, "no `success`", body));
+        }
+        match self.failure(operation) {
             Some(api) => Err(Error::Api(api)),
             None => Ok(()),
-        },
-        Err(_) => Ok(()),
+        }
+    }
+}
+
+/// Returns the vendor error carried by a 2xx `body`, if any, or an [`Error::Protocol`] when
+/// the body is not a useasy envelope (not a JSON object, or no `success`).
+pub(crate) fn check(transport: &Transport, operation: &'static str, body: &[u8]) -> Result<()> {
+    match serde_json::from_slice::<Envelope>(body) {
+        Ok(envelope) => envelope.into_result(transport, operation, body),
+        Err(_) => Err(transport.protocol_error(operation, "not a JSON object", body)),
     }
 }
 
@@ -114,21 +128,34 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn transport() -> Transport {
+        Transport::new(
+            VENDOR,
+            crm_runtime::TransportConfig::new(crm_runtime::RateLimits::off()),
+            crm_runtime::Redactor::default(),
+        )
+        .unwrap()
+    }
+
     #[test]
     fn envelope_failures() {
-        assert!(
-            check(
-                "op",
-                br#"{"success":true,"message":"200 ok!","code":"200","data":null}"#
-            )
-            .is_ok()
-        );
-        assert!(check("op", b"not json").is_ok());
-        let e = check(
-            "op",
-            br#"{"success":false,"message":"bad","code":"500","traceId":"t1"}"#,
-        )
-        .unwrap_err();
+        let t = transport();
+        let check = |body: &[u8]| check(&t, "op", body);
+        assert!(check(br#"{"success":true,"message":"200 ok!","code":"200","data":null}"#).is_ok());
+        assert!(check(br#"{"success":true,"code":200,"data":null}"#).is_ok());
+        for foreign in [
+            &b"not json"[..],
+            br#"{"code":503,"message":"upstream busy"}"#,
+            br#"{"data":{"list":[],"count":0}}"#,
+        ] {
+            let e = check(foreign).unwrap_err();
+            assert!(
+                matches!(e, Error::Protocol { .. }) && e.is_retryable(),
+                "{e}"
+            );
+        }
+        let e =
+            check(br#"{"success":false,"message":"bad","code":"500","traceId":"t1"}"#).unwrap_err();
         let api = e.api().unwrap();
         assert_eq!(
             (
@@ -139,21 +166,15 @@ mod tests {
             ("500", "bad", Some("t1"))
         );
         assert!(!api.retryable);
-        // `success` missing but a non-200 code, and a numeric code.
+        // A numeric code.
         assert_eq!(
-            check("op", br#"{"code":"401","message":"x"}"#)
-                .unwrap_err()
-                .api_code(),
-            Some("401")
-        );
-        assert_eq!(
-            check("op", br#"{"code":401,"message":"x"}"#)
+            check(br#"{"success":false,"code":401,"message":"x"}"#)
                 .unwrap_err()
                 .api_code(),
             Some("401")
         );
         // `success: false` with code 200 is still a failure.
-        assert!(check("op", br#"{"success":false,"code":"200","message":"?"}"#).is_err());
+        assert!(check(br#"{"success":false,"code":"200","message":"?"}"#).is_err());
     }
 
     #[test]

@@ -353,12 +353,13 @@ async fn vendor_errors_and_undecodable_responses_say_what_happened() {
     assert_eq!(*operation, "list_customers");
     assert_eq!(source.path, "data.list[0].createTime", "{e}");
 
-    // Not JSON at all.
-    mock.respond_next_raw(paths::LIST, "<html>gateway</html>");
-    assert!(matches!(
-        client.customers().send().await,
-        Err(Error::Decode { .. })
-    ));
+    // Not JSON at all: not a useasy answer, retried (four attempts), then a protocol error.
+    for _ in 0..4 {
+        mock.respond_next_raw(paths::LIST, "<html>gateway</html>");
+    }
+    let e = client.customers().send().await.unwrap_err();
+    assert!(matches!(e, Error::Protocol { .. }), "{e}");
+    assert!(e.to_string().contains("gateway"), "{e}");
 
     // Unknown keys anywhere are kept.
     mock.respond_next_raw(

@@ -71,8 +71,15 @@ async fn filtered_streams_and_start_pages() {
     .await;
     assert_eq!(private.len(), 96);
     assert!(private.iter().all(|c| c.open_sea_ids.is_none()));
-    // Starting at page 3 of 50: the last 20.
-    let tail = collect(client.customers().page_size(50).page(3).stream()).await;
+    // By page number, starting at page 3 of 50: the last 20.
+    let tail = collect(
+        client
+            .customers()
+            .page_size(50)
+            .page(3)
+            .stream_by_page_number(),
+    )
+    .await;
     assert_eq!(tail.len(), 20);
     assert_eq!(tail[0].customer_name.as_deref(), Some("测试客户0101"));
     // Nothing matches: one request, no records.
@@ -98,8 +105,8 @@ async fn a_server_clamping_the_page_size_loses_nothing() {
 }
 
 #[tokio::test]
-async fn a_server_ignoring_page_ends_the_stream_with_no_progress() {
-    // Always the same full page and a large count: without the guard this would never end.
+async fn a_server_ignoring_the_cursor_or_the_page_ends_the_stream_with_an_error() {
+    // Always the same full page and a large count: without the checks this would never end.
     let app = axum::Router::new().fallback(|| async {
         let list: Vec<_> = (0..2)
             .map(|i| serde_json::json!({"_id": format!("68577000064377241{i}"), "customerName": "same"}))
@@ -113,12 +120,21 @@ async fn a_server_ignoring_page_ends_the_stream_with_no_progress() {
         .secret("s")
         .build()
         .unwrap();
-    let results: Vec<_> = timeout(
-        Duration::from_secs(10),
-        client.customers().page_size(2).stream().collect::<Vec<_>>(),
-    )
-    .await
-    .expect("bounded");
+    let bounded = |stream: futures::stream::BoxStream<'static, openapi_crm::Result<Customer>>| {
+        timeout(Duration::from_secs(10), stream.collect::<Vec<_>>())
+    };
+    // Keyset: the second page repeats ids at or before the cursor.
+    let results = bounded(client.customers().page_size(2).stream())
+        .await
+        .expect("bounded");
+    assert_eq!(results.len(), 3, "page 1, then the error");
+    let err = results[2].as_ref().unwrap_err();
+    assert!(matches!(err, Error::Protocol { .. }), "{err}");
+    assert!(err.to_string().contains("stream_by_page_number"), "{err}");
+    // By page number: a page of nothing new.
+    let results = bounded(client.customers().page_size(2).stream_by_page_number())
+        .await
+        .expect("bounded");
     assert_eq!(results.len(), 3, "page 1, then the error");
     assert!(
         matches!(results[2], Err(Error::NoProgress { .. })),

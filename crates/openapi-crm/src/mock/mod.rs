@@ -56,6 +56,7 @@
 //! # Ok(()) }
 //! ```
 
+mod rules;
 mod server;
 mod store;
 
@@ -152,11 +153,31 @@ pub(crate) struct MockState {
     pub(crate) trace_seq: AtomicU64,
     pub(crate) signatures: Mutex<VecDeque<String>>,
     pub(crate) injections: Mutex<VecDeque<(Option<String>, Injection)>>,
+    /// List requests answered so far (for [`ListHook`]s).
+    pub(crate) list_calls: AtomicU64,
+    pub(crate) list_hooks: Mutex<Vec<ListHook>>,
 }
 
 impl MockState {
     pub(crate) fn store(&self) -> MutexGuard<'_, store::Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts a list request and runs the list hooks on the locked store.
+    pub(crate) fn before_list(&self, store: &mut store::Store) {
+        let call = self
+            .list_calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        let hooks: Vec<ListHook> = self
+            .list_hooks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut customers = Customers { store };
+        for hook in hooks {
+            hook(&mut customers, call);
+        }
     }
 
     /// The injection for a request to `path`, if one is queued.
@@ -216,9 +237,44 @@ impl MockUseasy {
             trace_seq: AtomicU64::new(0),
             signatures: Mutex::new(VecDeque::new()),
             injections: Mutex::new(VecDeque::new()),
+            list_calls: AtomicU64::new(0),
+            list_hooks: Mutex::new(Vec::new()),
         });
         let server = MockServer::start(server::router(state.clone()), MockControl::new()).await?;
         Ok(MockUseasy { server, state })
+    }
+
+    /// Starts an empty mock with these live-tenant behaviours.
+    pub async fn start_live(live: LiveTenant) -> std::io::Result<MockUseasy> {
+        let mock = Self::start().await?;
+        if let Some(churn) = live.churn {
+            mock.add_list_hook(churn_hook(churn));
+        }
+        if let Some(every) = live.gateway_body_every {
+            mock.control()
+                .respond_every(None, every, 200, crm_runtime::mock::GATEWAY_BUSY_BODY);
+        }
+        Ok(mock)
+    }
+
+    /// Runs `hook` just before every list request is answered, with the customers and the
+    /// request's number (1 for the first): a test's way to play other users writing while a
+    /// stream reads. It runs under the mock's data lock: use the [`Customers`] it is given.
+    pub fn on_list(&self, hook: impl Fn(&mut Customers<'_>, u64) + Send + Sync + 'static) {
+        self.add_list_hook(Arc::new(hook));
+    }
+
+    fn add_list_hook(&self, hook: ListHook) {
+        self.state
+            .list_hooks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(hook);
+    }
+
+    /// The stored customers as JSON, in `_id` order, exactly as `list` returns them.
+    pub fn records(&self) -> Vec<serde_json::Map<String, serde_json::Value>> {
+        self.state.store().raw_records()
     }
 
     /// Starts a mock holding `n` deterministic sample customers: names `测试客户0001`…, one mobile
@@ -385,4 +441,125 @@ impl MockUseasy {
             .map(|s| SecretString::new(s.clone()))
             .collect()
     }
+}
+
+/// How the mock behaves like a live tenant instead of a frozen fixture. Everything is off by
+/// default. (The mock lists in `_id` order, which has no ties, so there is no tie behaviour.)
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LiveTenant {
+    /// Other users adding, editing and deleting customers while a client reads.
+    pub churn: Option<Churn>,
+    /// Every n-th request to a path (counted per path) answers HTTP 200 with
+    /// [`GATEWAY_BUSY_BODY`](crm_runtime::mock::GATEWAY_BUSY_BODY), a body without the useasy
+    /// envelope.
+    pub gateway_body_every: Option<u64>,
+}
+
+/// Other users' writes, made just before every `every`-th list request is answered.
+/// Deterministic for a given `seed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Churn {
+    /// How often, in list requests.
+    pub every: u64,
+    /// Customers added each time, with random 18-digit ids among the existing ones (so they land
+    /// anywhere in `_id` order).
+    pub creates: u32,
+    /// Customers deleted each time.
+    pub deletes: u32,
+    /// Customers edited each time (`createMethod` changes, `updateTime` moves on).
+    pub edits: u32,
+    /// The seed of the choices.
+    pub seed: u64,
+}
+
+/// Something run just before a list request is answered: see [`MockUseasy::on_list`].
+pub type ListHook = Arc<dyn Fn(&mut Customers<'_>, u64) + Send + Sync>;
+
+/// The mock's customers, as a [`ListHook`] sees them: what other users can do.
+pub struct Customers<'a> {
+    store: &'a mut store::Store,
+}
+
+impl fmt::Debug for Customers<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Customers").finish_non_exhaustive()
+    }
+}
+
+impl Customers<'_> {
+    /// The `_id`s, ascending.
+    pub fn ids(&self) -> Vec<String> {
+        self.store.ids()
+    }
+
+    /// One customer as stored.
+    pub fn record(&self, id: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+        self.store.raw(id).cloned()
+    }
+
+    /// Adds a customer as given (its `_id` kept when it has one); returns its `_id`.
+    pub fn insert(&mut self, record: serde_json::Map<String, serde_json::Value>) -> String {
+        self.store.insert_raw(record)
+    }
+
+    /// Merges fields into a customer and moves its `updateTime` on; `false` if there is none.
+    pub fn edit(&mut self, id: &str, fields: serde_json::Map<String, serde_json::Value>) -> bool {
+        self.store.edit(id, fields)
+    }
+
+    /// Deletes a customer; `false` if there is none.
+    pub fn delete(&mut self, id: &str) -> bool {
+        self.store.delete_id(id)
+    }
+}
+
+fn churn_hook(churn: Churn) -> ListHook {
+    let rng = Mutex::new(churn.seed | 1);
+    Arc::new(move |customers: &mut Customers<'_>, call: u64| {
+        if churn.every == 0 || call % churn.every != 0 {
+            return;
+        }
+        let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = || {
+            *rng ^= *rng << 13;
+            *rng ^= *rng >> 7;
+            *rng ^= *rng << 17;
+            *rng
+        };
+        let pick = |ids: &[String], n: u64| -> Option<String> {
+            let len = u64::try_from(ids.len()).ok().filter(|l| *l > 0)?;
+            ids.get(usize::try_from(n % len).ok()?).cloned()
+        };
+        for _ in 0..churn.deletes {
+            if let Some(id) = pick(&customers.ids(), next()) {
+                customers.delete(&id);
+            }
+        }
+        for _ in 0..churn.edits {
+            if let Some(id) = pick(&customers.ids(), next()) {
+                let mut fields = serde_json::Map::new();
+                fields.insert("createMethod".into(), format!("edited {:x}", next()).into());
+                customers.edit(&id, fields);
+            }
+        }
+        for _ in 0..churn.creates {
+            let ids = customers.ids();
+            let low: u64 = ids
+                .first()
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(685_770_000_000_000_000);
+            let high: u64 = ids.last().and_then(|i| i.parse().ok()).unwrap_or(low);
+            let span = high.saturating_sub(low).max(1);
+            let id = low
+                .saturating_add(next() % span)
+                .max(100_000_000_000_000_000);
+            let mut record = serde_json::Map::new();
+            record.insert("_id".into(), id.to_string().into());
+            record.insert(
+                "customerName".into(),
+                format!("新客户{:x}", next() & 0xffff).into(),
+            );
+            customers.insert(record);
+        }
+    })
 }

@@ -13,9 +13,9 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::rules::{self, REPLAY_WINDOW, headers as auth};
 use super::store::{Reject, bad_request, parse_search};
 use super::{Injection, MockState};
-use crate::auth::{self, REPLAY_WINDOW};
 
 /// Nonces seen recently, per appid, against replay.
 #[derive(Debug, Default)]
@@ -85,10 +85,10 @@ fn header_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Checks the signature headers; the error message says what is wrong.
 fn authenticate(state: &MockState, headers: &HeaderMap) -> Result<(), String> {
-    let appid = header_value(headers, auth::HEADER_APPID);
-    let nonce = header_value(headers, auth::HEADER_NONCE);
-    let timestamp = header_value(headers, auth::HEADER_TIMESTAMP);
-    let signature = header_value(headers, auth::HEADER_SIGNATURE);
+    let appid = header_value(headers, auth::APPID);
+    let nonce = header_value(headers, auth::NONCE);
+    let timestamp = header_value(headers, auth::TIMESTAMP);
+    let signature = header_value(headers, auth::SIGNATURE);
     if let Some(sig) = signature {
         let mut seen = state.signatures.lock().unwrap_or_else(|e| e.into_inner());
         if seen.len() >= 1024 {
@@ -100,10 +100,10 @@ fn authenticate(state: &MockState, headers: &HeaderMap) -> Result<(), String> {
         (appid, nonce, timestamp, signature)
     else {
         let missing: Vec<&str> = [
-            (auth::HEADER_APPID, appid.is_none()),
-            (auth::HEADER_NONCE, nonce.is_none()),
-            (auth::HEADER_TIMESTAMP, timestamp.is_none()),
-            (auth::HEADER_SIGNATURE, signature.is_none()),
+            (auth::APPID, appid.is_none()),
+            (auth::NONCE, nonce.is_none()),
+            (auth::TIMESTAMP, timestamp.is_none()),
+            (auth::SIGNATURE, signature.is_none()),
         ]
         .into_iter()
         .filter_map(|(n, absent)| absent.then_some(n))
@@ -131,13 +131,13 @@ fn authenticate(state: &MockState, headers: &HeaderMap) -> Result<(), String> {
             "时间戳过期 timestamp expired: {skew} s from server time (more than 5 minutes)"
         ));
     }
-    if !auth::verify_signature(
-        &state.credentials.secret,
+    let expected = rules::signature(
+        state.credentials.secret.expose_secret(),
         appid,
         timestamp,
         nonce,
-        signature,
-    ) {
+    );
+    if expected.is_empty() || expected != signature {
         return Err("签名验证失败 signature invalid".into());
     }
     let mut nonces = state.nonces.lock().unwrap_or_else(|e| e.into_inner());
@@ -216,7 +216,7 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let state = &*state;
-    let appid = header_value(&headers, auth::HEADER_APPID).unwrap_or("-");
+    let appid = header_value(&headers, auth::APPID).unwrap_or("-");
     if state.rate_limiting.load(Ordering::Relaxed) && !state.limiter.check(appid) {
         return fail(
             state,
@@ -285,6 +285,7 @@ async fn handle(
             let conditions = parse_search(body.get("search"))?;
             let limit = usize::try_from(limit).unwrap_or(usize::MAX);
             let page = usize::try_from(page).unwrap_or(usize::MAX);
+            state.before_list(&mut store);
             Ok(store.list(&conditions, limit, page))
         })(),
     };

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crm_runtime::ChinaDateTime;
 use serde_json::{Map, Value, json};
 
-use crate::fields::{FieldConfigs, field_key};
+use super::rules;
 use crate::generated::types::{Customer, CustomerFieldVo};
 
 /// The first generated `_id` (the list example's id); later ids grow by [`ID_STEP`], so ids stay
@@ -185,8 +185,13 @@ fn atoms(v: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// Numbers by value (integers exactly: 18-digit ids do not fit an `f64`), anything else as text.
 fn compare(a: &str, b: &str) -> std::cmp::Ordering {
-    match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
+    let (a, b) = (a.trim(), b.trim());
+    if let (Ok(x), Ok(y)) = (a.parse::<i128>(), b.parse::<i128>()) {
+        return x.cmp(&y);
+    }
+    match (a.parse::<f64>(), b.parse::<f64>()) {
         (Ok(x), Ok(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
         _ => a.cmp(b),
     }
@@ -226,7 +231,7 @@ pub(crate) struct Store {
     account_id: String,
     customers: BTreeMap<String, Map<String, Value>>,
     next_id: u64,
-    fields: FieldConfigs,
+    fields: Vec<CustomerFieldVo>,
     /// The largest `limit` served (`None`: unlimited).
     pub(crate) max_page_size: Option<i64>,
 }
@@ -241,7 +246,7 @@ impl Store {
             account_id: account_id.to_owned(),
             customers: BTreeMap::new(),
             next_id: FIRST_ID,
-            fields: FieldConfigs::new(sample_field_configs(account_id)),
+            fields: sample_field_configs(account_id),
             max_page_size: Some(super::MAX_PAGE_SIZE),
         }
     }
@@ -261,39 +266,22 @@ impl Store {
     }
 
     pub(crate) fn field_configs(&self) -> &[CustomerFieldVo] {
-        self.fields.fields()
+        &self.fields
     }
 
     pub(crate) fn set_field_configs(&mut self, configs: Vec<CustomerFieldVo>) {
-        self.fields = FieldConfigs::new(configs);
+        self.fields = configs;
     }
 
-    /// Checks a record: it must decode as a [`Customer`], and every configured custom field must
-    /// hold a valid value (choice keys, cascade key paths).
+    /// Checks a record by the mock's own reading of the document ([`rules`]).
     fn validate(&self, record: &Map<String, Value>) -> Result<(), Reject> {
-        if let Err(e) = serde_json::from_value::<Customer>(Value::Object(record.clone())) {
-            return Err(bad_request(format!("参数格式错误 invalid customer: {e}")));
-        }
-        for config in self.fields.fields() {
-            let Some(key) = field_key(config) else {
+        rules::check_customer(record).map_err(bad_request)?;
+        for config in &self.fields {
+            let Some(id) = rules::field_id(config) else {
                 continue;
             };
-            let Some(value) = record.get(key).filter(|v| !v.is_null()) else {
-                continue;
-            };
-            let has_options =
-                config.choices.as_ref().is_some_and(|c| !c.is_empty()) || config.options.is_some();
-            if !has_options {
-                continue;
-            }
-            match self.fields.validate(key, value.clone()) {
-                Ok((_, canonical)) if canonical == *value => {}
-                Ok(_) => {
-                    return Err(bad_request(format!(
-                        "字段值无效 field {key}: use option keys, not labels (got {value})"
-                    )));
-                }
-                Err(e) => return Err(bad_request(format!("字段值无效 {e}"))),
+            if let Some(value) = record.get(id) {
+                rules::check_custom_value(config, value).map_err(bad_request)?;
             }
         }
         Ok(())
@@ -419,7 +407,6 @@ impl Store {
         let enabled = body.get("enabled").and_then(Value::as_bool);
         let list: Vec<Value> = self
             .fields
-            .fields()
             .iter()
             .filter(|f| {
                 name.is_none_or(|n| f.name.as_deref().is_some_and(|fname| fname.contains(n)))
@@ -437,10 +424,16 @@ impl Store {
 
     /// Stores a customer as given (see `MockUseasy::insert`); returns its id.
     pub(crate) fn insert_customer(&mut self, customer: Customer) -> String {
-        let mut record = match serde_json::to_value(&customer) {
+        let record = match serde_json::to_value(&customer) {
             Ok(Value::Object(map)) => map,
             _ => Map::new(),
         };
+        self.insert_raw(record)
+    }
+
+    /// Stores a JSON record as given, filling what the server sets when missing; its `_id` is
+    /// kept when it has one (an existing one is replaced). Returns the `_id`.
+    pub(crate) fn insert_raw(&mut self, mut record: Map<String, Value>) -> String {
         let id = match record
             .get("_id")
             .and_then(Value::as_str)
@@ -468,6 +461,46 @@ impl Store {
             .or_insert_with(|| OPEN_API_AGENT.into());
         self.customers.insert(id.clone(), record);
         id
+    }
+
+    /// The stored records, in `_id` order, as JSON (what `list` returns).
+    pub(crate) fn raw_records(&self) -> Vec<Map<String, Value>> {
+        self.customers.values().cloned().collect()
+    }
+
+    /// The `_id`s, ascending.
+    pub(crate) fn ids(&self) -> Vec<String> {
+        self.customers.keys().cloned().collect()
+    }
+
+    /// A record as stored.
+    pub(crate) fn raw(&self, id: &str) -> Option<&Map<String, Value>> {
+        self.customers.get(id)
+    }
+
+    /// Merges `fields` into a record (`null` removes one) and moves its `updateTime` on, as
+    /// another user's edit does; `false` if there is none.
+    pub(crate) fn edit(&mut self, id: &str, fields: Map<String, Value>) -> bool {
+        let Some(record) = self.customers.get_mut(id) else {
+            return false;
+        };
+        for (k, v) in fields {
+            if READ_ONLY.contains(&k.as_str()) {
+                continue;
+            }
+            if v.is_null() {
+                record.remove(&k);
+            } else {
+                record.insert(k, v);
+            }
+        }
+        record.insert("updateTime".into(), Value::String(now()));
+        true
+    }
+
+    /// Removes a record; `false` if there is none.
+    pub(crate) fn delete_id(&mut self, id: &str) -> bool {
+        self.customers.remove(id).is_some()
     }
 
     pub(crate) fn remove(&mut self, id: &str) -> Option<Customer> {
