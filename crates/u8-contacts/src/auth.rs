@@ -27,7 +27,13 @@ impl Client {
         };
         // Not through `execute`, which would ask the cache for a token to fetch a token.
         let (path, params) = self.prepare::<GetToken>(&query)?;
-        let response: TokenResponse = self.send::<GetToken>(&path, &params, None).await?;
+        let decode = |transport: &crm_runtime::Transport, operation: &'static str, body: &[u8]| {
+            crate::error::check(transport, operation, body, "token", false)?;
+            transport.decode::<TokenResponse>(operation, body)
+        };
+        let response: TokenResponse = self
+            .send::<GetToken, TokenResponse>(&path, &params, None, &decode)
+            .await?;
         let token = response
             .token
             .ok_or_else(|| Error::Config("get_token: the response has no token".into()))?;

@@ -241,15 +241,38 @@ impl Client {
     /// `errcode`, decodes the typed response. A token the vendor rejects is replaced and the
     /// call repeated once.
     pub(crate) async fn execute<O: Operation>(&self, input: &O::Input) -> Result<O::Output> {
+        self.execute_with::<O, O::Output>(input, |transport, operation, body| {
+            check(
+                transport,
+                operation,
+                body,
+                resource_of(O::SPEC.path),
+                O::SPEC.auth != Auth::None,
+            )?;
+            transport.decode::<O::Output>(operation, body)
+        })
+        .await
+    }
+
+    /// [`Client::execute`] with a given way of turning a 2xx body into the result (which must
+    /// check the envelope).
+    pub(crate) async fn execute_with<O: Operation, R>(
+        &self,
+        input: &O::Input,
+        decode: impl Fn(&Transport, &'static str, &[u8]) -> Result<R> + Sync,
+    ) -> Result<R> {
         let spec = O::SPEC;
         let (path, params) = self.prepare::<O>(input)?;
         if spec.auth == Auth::None {
-            return self.send::<O>(&path, &params, None).await;
+            return self.send::<O, R>(&path, &params, None, &decode).await;
         }
         let mut token_retry_left = true;
         loop {
             let issued = self.inner.tokens.get(|| self.fetch_token()).await?;
-            match self.send::<O>(&path, &params, Some(&issued.token)).await {
+            match self
+                .send::<O, R>(&path, &params, Some(&issued.token), &decode)
+                .await
+            {
                 Err(Error::Api(api)) if token_retry_left && is_token_error(&api) => {
                     tracing::info!(code = %api.code, "token rejected; fetching a new one");
                     self.inner.tokens.invalidate(issued.generation).await;
@@ -261,12 +284,13 @@ impl Client {
     }
 
     /// Sends one operation (with retries) and decodes its response.
-    pub(crate) async fn send<O: Operation>(
+    pub(crate) async fn send<O: Operation, R>(
         &self,
         path: &str,
         params: &[(String, String)],
         token: Option<&SecretString>,
-    ) -> Result<O::Output> {
+        decode: &(impl Fn(&Transport, &'static str, &[u8]) -> Result<R> + Sync),
+    ) -> Result<R> {
         let spec = O::SPEC;
         let config = &self.inner.config;
         let mut url = request::join_url(spec.name, &config.base_url, path)?;
@@ -293,13 +317,21 @@ impl Client {
         transport
             .retry(&spec, || async {
                 let response = transport.send(&http).await?;
-                check(spec.name, &response.body)?;
-                transport.decode::<O::Output>(spec.name, &response.body)
+                decode(transport, spec.name, &response.body)
             })
             .await
             .map_err(|e| {
                 let token = token.map(SecretString::expose_secret).unwrap_or_default();
                 e.redact_values(&[self.inner.config.app_secret.expose_secret(), token])
             })
+    }
+}
+
+/// The key a U8 answer puts its data under: `token` for `/system/token`, the resource name for
+/// `/api/<resource>/<action>` (`customercontacts`).
+pub(crate) fn resource_of(path: &str) -> &str {
+    match path.strip_prefix("/api/") {
+        Some(rest) => rest.split('/').next().unwrap_or(rest),
+        None => path.rsplit('/').next().unwrap_or(path),
     }
 }

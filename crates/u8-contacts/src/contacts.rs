@@ -1,12 +1,22 @@
 //! A typed builder over `customercontacts/batch_get`: every filter, one page or a stream of
 //! every matching contact.
 
-use chrono::NaiveDate;
-use crm_runtime::{LenientInt, Page, paginate};
-use futures::stream::BoxStream;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
+use chrono::NaiveDate;
+use crm_runtime::decode::{WireCode, pick_fields, record};
+use crm_runtime::{LenientInt, Page, Transport, paginate};
+use futures::stream::BoxStream;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::error::{Answer, check};
+use crate::generated::operations::BatchGetContacts;
 use crate::generated::types::{BatchGetQuery, BatchGetResponse, Contact};
-use crate::{Client, Result};
+use crate::{Client, Error, Result};
 
 /// Rows per page when none is set. U8 documents no maximum (VENDORS.md §3.3; the official SDK
 /// uses 20); paging follows the `page_count` the server returns, so a server-side clamp is
@@ -136,36 +146,156 @@ impl BatchGet {
             .await
     }
 
-    /// Every matching contact, page after page (the next page is fetched while this one is
-    /// consumed). Stops after the page whose `page_index` reaches `page_count`, or at the first
-    /// empty page when the server sends no `page_count`.
+    /// Every matching contact (see [`BatchGet::stream_as`]).
     pub fn stream(self) -> BoxStream<'static, Result<Contact>> {
+        self.stream_as::<Contact>()
+    }
+
+    /// Every matching contact decoded as `T` (`Box<RawValue>` keeps each as the server sent
+    /// it), page after page (the next page is fetched while this one is consumed).
+    ///
+    /// - The stream ends only when the server says no more match: an empty page (or the
+    ///   `20002` "no match" answer), or the contacts delivered reaching `row_count` (without a
+    ///   `row_count`, the page reaching `page_count`). A short page alone is not the end.
+    /// - A contact is never delivered twice (they are told apart by `code`). U8 pages by number
+    ///   and offers no cursor, so contacts added or deleted while the stream runs can shift
+    ///   the pages and one may be missed.
+    /// - A page of contacts that were all delivered already ends the stream with
+    ///   [`Error::NoProgress`] (a server ignoring `page_index`).
+    /// - A contact that does not fit `T` is an [`Error::Record`] item; the stream goes on.
+    pub fn stream_as<T: DeserializeOwned + Send + 'static>(self) -> BoxStream<'static, Result<T>> {
         let client = self.client;
         let base = Self::with_defaults(self.query);
-        let start = base.page_index.map(|p| p.get()).unwrap_or(1);
+        let start = PageCursor {
+            page: base.page_index.map(|p| p.get()).unwrap_or(1).max(1),
+            delivered: 0,
+        };
+        let seen = Arc::new(Mutex::new(HashSet::<String>::new()));
         paginate(
-            "batch_get_contacts",
+            OPERATION,
             start,
             PREFETCH_PAGES,
-            move |page_index: i64| {
+            move |cursor: PageCursor| {
                 let client = client.clone();
+                let seen = seen.clone();
                 let mut query = base.clone();
-                query.page_index = Some(LenientInt::new(page_index));
+                query.page_index = Some(LenientInt::new(cursor.page));
                 async move {
-                    let response = client.batch_get_contacts(&query).await?;
-                    let records = response.customercontacts.unwrap_or_default();
-                    let last = match response.page_count {
-                        Some(count) => page_index >= count.get(),
-                        None => records.is_empty(),
-                    };
+                    let page = client
+                        .execute_with::<BatchGetContacts, RawPage<T>>(&query, decode_page::<T>)
+                        .await?;
+                    let n = i64::try_from(page.records.len()).unwrap_or(i64::MAX);
+                    let delivered = cursor.delivered.saturating_add(n);
+                    let exhausted = n == 0
+                        || match (page.row_count, page.page_count) {
+                            (Some(rows), _) if rows > 0 => delivered >= rows,
+                            (_, Some(pages)) if pages > 0 => cursor.page >= pages,
+                            _ => false,
+                        };
+                    let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                    let records: Vec<Result<T>> = page
+                        .records
+                        .into_iter()
+                        .filter(|(code, _)| code.as_ref().is_none_or(|c| seen.insert(c.clone())))
+                        .map(|(_, record)| record)
+                        .collect();
+                    if n > 0 && records.is_empty() {
+                        return Err(Error::NoProgress {
+                            operation: OPERATION,
+                            detail: format!(
+                                "page {} holds only contacts already delivered (a server ignoring page_index?)",
+                                cursor.page
+                            ),
+                        });
+                    }
                     Ok(Page {
-                        next: (!last && !records.is_empty()).then_some(page_index + 1),
                         records,
+                        next: (!exhausted).then_some(PageCursor {
+                            page: cursor.page.saturating_add(1),
+                            delivered,
+                        }),
                     })
                 }
             },
         )
     }
+}
+
+/// The operation a stream calls.
+const OPERATION: &str = "batch_get_contacts";
+
+/// Where the contacts are in a batch_get answer.
+const LIST_PATH: &str = "customercontacts";
+
+/// The page a stream fetches next and the contacts delivered before it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct PageCursor {
+    page: i64,
+    delivered: i64,
+}
+
+/// A batch_get answer down to its contacts' JSON text and its (string) paging metadata.
+#[derive(Deserialize)]
+struct RawAnswer<'a> {
+    #[serde(borrow, default)]
+    customercontacts: Option<Vec<&'a RawValue>>,
+    #[serde(default)]
+    row_count: Option<WireCode>,
+    #[serde(default)]
+    page_count: Option<WireCode>,
+}
+
+/// One page: each contact decoded on its own, with its `code`.
+struct RawPage<T> {
+    records: Vec<(Option<String>, Result<T>)>,
+    row_count: Option<i64>,
+    page_count: Option<i64>,
+}
+
+fn decode_page<T: DeserializeOwned>(
+    transport: &Transport,
+    operation: &'static str,
+    body: &[u8],
+) -> Result<RawPage<T>> {
+    if check(transport, operation, body, LIST_PATH, true)? == Answer::NoMatch {
+        return Ok(RawPage {
+            records: Vec::new(),
+            row_count: Some(0),
+            page_count: Some(0),
+        });
+    }
+    let answer = serde_json::from_slice::<RawAnswer<'_>>(body).map_err(|e| Error::Decode {
+        operation,
+        source: crm_runtime::DecodeError::new(
+            "",
+            e.to_string(),
+            &transport.redactor().redact_body(body),
+        ),
+    })?;
+    let count = |c: Option<WireCode>| c.and_then(|WireCode(c)| c.parse::<i64>().ok());
+    let records = answer
+        .customercontacts
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            let code = pick_fields(raw.get(), &["code"])
+                .ok()
+                .and_then(|mut v| v.pop().flatten())
+                .and_then(|v| match v {
+                    Value::String(s) => Some(s),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                });
+            let record = record::<T>(operation, LIST_PATH, index, raw.get(), code.as_deref());
+            (code, record)
+        })
+        .collect();
+    Ok(RawPage {
+        records,
+        row_count: count(answer.row_count),
+        page_count: count(answer.page_count),
+    })
 }
 
 impl Client {

@@ -3,7 +3,8 @@
 use serde::Deserialize;
 
 use crate::Error;
-use crm_runtime::ApiError;
+use crm_runtime::decode::WireCode;
+use crm_runtime::{ApiError, Transport};
 
 /// The vendor name used in errors, spans and recordings.
 pub const VENDOR: &str = "u8";
@@ -11,32 +12,107 @@ pub const VENDOR: &str = "u8";
 /// Result of every call of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The fields every U8 response may carry. `errcode` is a string (`"0"` = success); the
-/// official SDK treats a missing or empty errcode as success, and so do we. A number is
-/// accepted too, in case a gateway sends one.
+/// The `errcode` U8 answers for a query that matches nothing (`未检索到匹配的[交易单位]。`, seen
+/// from a real tenant on another resource, VENDORS.md §3b) instead of an empty list.
+pub const NO_MATCH: &str = "20002";
+
+/// The fields every U8 response may carry. `errcode` is a string (`"0"` = success) or a number.
 #[derive(Deserialize)]
 struct Envelope {
     #[serde(default)]
-    errcode: Option<serde_json::Value>,
+    errcode: Option<WireCode>,
     #[serde(default)]
     errmsg: Option<String>,
 }
 
-/// Returns the vendor error carried by `body`, if any. Bodies that are not JSON objects are left
-/// to the typed decode, which reports them with their path.
-pub(crate) fn check(operation: &'static str, body: &[u8]) -> Result<()> {
-    let Ok(envelope) = serde_json::from_slice::<Envelope>(body) else {
-        return Ok(());
+/// The envelope of `body` and whether it has the key `resource`, without building the
+/// resource's value (a page of records).
+fn read_envelope(body: &[u8], resource: &str) -> serde_json::Result<(Envelope, bool)> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+
+    struct Read<'r>(&'r str);
+
+    impl<'de> Visitor<'de> for Read<'_> {
+        type Value = (Envelope, bool);
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut envelope = Envelope {
+                errcode: None,
+                errmsg: None,
+            };
+            let mut has_resource = false;
+            while let Some(key) = map.next_key::<crm_runtime::decode::MapKey<'de>>()? {
+                match &*key.0 {
+                    "errcode" => envelope.errcode = map.next_value()?,
+                    "errmsg" => envelope.errmsg = map.next_value()?,
+                    k => {
+                        has_resource |= k == self.0;
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok((envelope, has_resource))
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Read<'_> {
+        type Value = (Envelope, bool);
+
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let read = Read(resource).deserialize(&mut de)?;
+    de.end()?;
+    Ok(read)
+}
+
+/// What a 2xx body says.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// Data to decode.
+    Data,
+    /// No match (`errcode` [`NO_MATCH`] on a read): an empty result, not an error.
+    NoMatch,
+}
+
+/// Reads the envelope of a 2xx `body` whose data sits under `resource` (`customercontacts`,
+/// `token`). The official SDK treats a missing or empty `errcode` as success; a body with
+/// neither `errcode` nor `resource` is not a U8 answer at all (a gateway's
+/// `{"code":503,"message":"upstream busy"}`) and is an [`Error::Protocol`], retried and never
+/// read as an empty page. For a read (`no_match_is_empty`), [`NO_MATCH`] is an empty result
+/// unless its message is about the token.
+pub(crate) fn check(
+    transport: &Transport,
+    operation: &'static str,
+    body: &[u8],
+    resource: &str,
+    no_match_is_empty: bool,
+) -> Result<Answer> {
+    let Ok((envelope, has_resource)) = read_envelope(body, resource) else {
+        return Err(transport.protocol_error(operation, "not a JSON object with a code", body));
     };
     let code = match envelope.errcode {
-        None | Some(serde_json::Value::Null) => return Ok(()),
-        Some(serde_json::Value::String(s)) => s,
-        Some(other) => other.to_string(),
+        None if has_resource => return Ok(Answer::Data),
+        None => {
+            return Err(transport.protocol_error(
+                operation,
+                format!("neither errcode nor {resource}"),
+                body,
+            ));
+        }
+        Some(WireCode(code)) => code,
     };
     if code.is_empty() || code == "0" {
-        return Ok(());
+        return Ok(Answer::Data);
     }
-    Err(Error::Api(ApiError {
+    let api = ApiError {
         vendor: VENDOR,
         operation,
         retryable: false, // U8 publishes no error-code table; no code is known to be transient.
@@ -44,7 +120,11 @@ pub(crate) fn check(operation: &'static str, body: &[u8]) -> Result<()> {
         message: envelope.errmsg.unwrap_or_default(),
         description: None,
         trace_id: None,
-    }))
+    };
+    if no_match_is_empty && api.code == NO_MATCH && !is_token_error(&api) {
+        return Ok(Answer::NoMatch);
+    }
+    Err(Error::Api(api))
 }
 
 /// Whether a vendor error says the token is missing, invalid or expired. U8 publishes no code

@@ -159,34 +159,45 @@ async fn a_malformed_record_is_a_decode_error_with_its_path() {
         assert!(source.excerpt.contains("customercontacts"), "{err}");
         assert_eq!(mock.control().calls(paths::BATCH_GET), 1, "not retried");
 
-        // The same inside a stream: the error is the stream's item.
+        // Inside a stream, one contact that cannot be typed is the stream's item, named by
+        // code and path, and the stream goes on.
         mock.respond_next_raw(
             paths::BATCH_GET,
-            r#"{"errcode":"0","page_count":"x","customercontacts":[]}"#,
+            r#"{"errcode":"0","row_count":"2","page_count":"1","customercontacts":[{"code":"A1","be_main_linker":{"x":1}},{"code":"A2"}]}"#,
         );
         use futures::StreamExt;
-        let first = client.batch_get().stream().next().await.unwrap();
+        let items: Vec<_> = client.batch_get().stream().collect().await;
+        assert_eq!(items.len(), 2, "{items:?}");
         assert!(
-            matches!(&first, Err(Error::Decode { source, .. }) if source.path == "page_count"),
-            "{first:?}"
+            matches!(&items[0], Err(Error::Record { id: Some(id), source, .. })
+                if id == "A1" && source.path == "customercontacts[0].be_main_linker"),
+            "{:?}",
+            items[0]
+        );
+        assert_eq!(
+            items[1].as_ref().unwrap().code.as_deref(),
+            Some("A2")
         );
     })
     .await;
 }
 
 #[tokio::test]
-async fn a_non_json_body_is_a_decode_error() {
+async fn a_non_json_body_is_a_protocol_error_after_retries() {
     bounded(async {
         let mock = MockU8::start_with_sample_data(1).await.unwrap();
-        mock.respond_next_raw(paths::GET, "<html>502 Bad Gateway</html>");
+        for _ in 0..4 {
+            mock.respond_next_raw(paths::GET, "<html>502 Bad Gateway</html>");
+        }
         let err = mock
             .client()
             .unwrap()
             .contact("00000001")
             .await
             .unwrap_err();
-        assert!(matches!(&err, Error::Decode { .. }), "{err}");
+        assert!(matches!(&err, Error::Protocol { .. }), "{err}");
         assert!(err.to_string().contains("<html>"), "{err}");
+        assert_eq!(mock.control().calls(paths::GET), 4, "retried like a 502");
     })
     .await;
 }

@@ -349,7 +349,8 @@ fn list(state: &State, params: &Params) -> Result<String, U8Error> {
     let requested_rows = params.positive("rows_per_page", DEFAULT_ROWS_PER_PAGE)?;
     let filter = Filter::parse(params)?;
     let (records, row_count, rows_per_page) = {
-        let data = state.data();
+        let mut data = state.data();
+        state.before_list(&mut data);
         let rows = data
             .max_page_size
             .map_or(requested_rows, |max| requested_rows.min(max.max(1)));
@@ -364,6 +365,13 @@ fn list(state: &State, params: &Params) -> Result<String, U8Error> {
         }
         (records, row_count, rows)
     };
+    if row_count == 0 {
+        // As a real tenant answers an empty result (VENDORS.md §3b).
+        return Err(U8Error::new(
+            codes::NO_MATCH,
+            "未检索到匹配的[客户联系人]。",
+        ));
+    }
     let response = BatchGetResponse {
         customercontacts: Some(records),
         errcode: Some("0".into()),

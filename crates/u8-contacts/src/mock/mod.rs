@@ -95,7 +95,11 @@ pub mod codes {
     /// An unknown path (HTTP 404).
     pub const UNKNOWN_API: &str = "40400";
     /// The token is unknown or expired (`token无效或已过期`).
-    pub const TOKEN_INVALID: &str = "20002";
+    pub const TOKEN_INVALID: &str = "40006";
+    /// A query matched nothing (`未检索到匹配的[客户联系人]。`): U8 answers an empty result with
+    /// this error instead of an empty list (seen from a real tenant on another resource,
+    /// VENDORS.md §3b).
+    pub const NO_MATCH: &str = "20002";
     /// The application is not online (`此应用未上线`); from the document's error example. The
     /// mock sends it only when told to ([`MockU8::fail_next_with_errcode`](super::MockU8::fail_next_with_errcode)).
     pub const APP_NOT_ONLINE: &str = "30021";
@@ -177,6 +181,26 @@ impl MockU8 {
         let control = MockControl::new();
         let server = MockServer::start(handlers::router(state.clone()), control).await?;
         Ok(MockU8 { server, state })
+    }
+
+    /// Starts an empty mock with these live-tenant behaviours.
+    pub async fn start_live(live: LiveTenant) -> std::io::Result<MockU8> {
+        let mock = Self::start().await?;
+        if let Some(churn) = live.churn {
+            mock.on_batch_get(churn_hook(churn));
+        }
+        if let Some(every) = live.gateway_body_every {
+            mock.control()
+                .respond_every(None, every, 200, crm_runtime::mock::GATEWAY_BUSY_BODY);
+        }
+        Ok(mock)
+    }
+
+    /// Runs `hook` just before every `batch_get` is answered, with the contacts and the
+    /// request's number (1 for the first): a test's way to play other users writing while a
+    /// stream reads. It runs under the mock's data lock: use the [`Contacts`] it is given.
+    pub fn on_batch_get(&self, hook: impl Fn(&mut Contacts<'_>, u64) + Send + Sync + 'static) {
+        self.state.add_list_hook(Arc::new(hook));
     }
 
     /// Starts a mock holding `n` realistic, deterministic sample contacts (codes `"00000001"`
@@ -324,6 +348,111 @@ impl MockU8 {
         Injection::Errcode {
             code: code.to_owned(),
             message: message.to_owned(),
+        }
+    }
+}
+
+/// How the mock behaves like a live tenant instead of a frozen fixture. Everything is off by
+/// default. (The mock lists by `code`, which has no ties, so there is no tie behaviour.)
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LiveTenant {
+    /// Other users adding, editing and deleting contacts while a client reads.
+    pub churn: Option<Churn>,
+    /// Every n-th request to a path (counted per path) answers HTTP 200 with
+    /// [`GATEWAY_BUSY_BODY`](crm_runtime::mock::GATEWAY_BUSY_BODY), which has neither `errcode`
+    /// nor data.
+    pub gateway_body_every: Option<u64>,
+}
+
+/// Other users' writes, made just before every `every`-th `batch_get` is answered.
+/// Deterministic for a given `seed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Churn {
+    /// How often, in `batch_get` requests.
+    pub every: u64,
+    /// Contacts added each time: copies of a random contact under a new random 8-digit code.
+    pub creates: u32,
+    /// Contacts deleted each time.
+    pub deletes: u32,
+    /// Contacts edited each time (`position` changes).
+    pub edits: u32,
+    /// The seed of the choices.
+    pub seed: u64,
+}
+
+/// The mock's contacts, as a hook of [`MockU8::on_batch_get`] sees them.
+pub struct Contacts<'a> {
+    pub(crate) contacts: &'a mut std::collections::BTreeMap<String, Contact>,
+}
+
+impl fmt::Debug for Contacts<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Contacts").finish_non_exhaustive()
+    }
+}
+
+impl Contacts<'_> {
+    /// The codes, ascending.
+    pub fn codes(&self) -> Vec<String> {
+        self.contacts.keys().cloned().collect()
+    }
+
+    /// One contact.
+    pub fn get(&self, code: &str) -> Option<&Contact> {
+        self.contacts.get(code)
+    }
+
+    /// Adds or replaces a contact under `code`.
+    pub fn insert(&mut self, code: &str, mut contact: Contact) {
+        contact.code = Some(code.to_owned().into());
+        self.contacts.insert(code.to_owned(), contact);
+    }
+
+    /// Changes a contact in place; `false` if there is none.
+    pub fn edit(&mut self, code: &str, change: impl FnOnce(&mut Contact)) -> bool {
+        self.contacts.get_mut(code).map(change).is_some()
+    }
+
+    /// Deletes a contact; `false` if there is none.
+    pub fn delete(&mut self, code: &str) -> bool {
+        self.contacts.remove(code).is_some()
+    }
+}
+
+fn churn_hook(churn: Churn) -> impl Fn(&mut Contacts<'_>, u64) + Send + Sync + 'static {
+    let rng = std::sync::Mutex::new(churn.seed | 1);
+    move |contacts: &mut Contacts<'_>, call: u64| {
+        if churn.every == 0 || call % churn.every != 0 {
+            return;
+        }
+        let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = || {
+            *rng ^= *rng << 13;
+            *rng ^= *rng >> 7;
+            *rng ^= *rng << 17;
+            *rng
+        };
+        let pick = |codes: &[String], n: u64| -> Option<String> {
+            let len = u64::try_from(codes.len()).ok().filter(|l| *l > 0)?;
+            codes.get(usize::try_from(n % len).ok()?).cloned()
+        };
+        for _ in 0..churn.deletes {
+            if let Some(code) = pick(&contacts.codes(), next()) {
+                contacts.delete(&code);
+            }
+        }
+        for _ in 0..churn.edits {
+            if let Some(code) = pick(&contacts.codes(), next()) {
+                let position = format!("岗位{:x}", next() & 0xffff);
+                contacts.edit(&code, |c| c.position = Some(position.into()));
+            }
+        }
+        for _ in 0..churn.creates {
+            let template = pick(&contacts.codes(), next())
+                .and_then(|code| contacts.get(&code).cloned())
+                .unwrap_or_default();
+            let code = format!("{:08}", next() % 100_000_000);
+            contacts.insert(&code, template);
         }
     }
 }

@@ -48,6 +48,21 @@ pub(crate) struct State {
     injections: Mutex<VecDeque<(Option<String>, Injection)>>,
     token_calls: AtomicU64,
     seed: u64,
+    list_calls: AtomicU64,
+    list_hooks: ListHooks,
+}
+
+/// A hook run before each `batch_get`.
+pub(crate) type ListHook = std::sync::Arc<dyn Fn(&mut super::Contacts<'_>, u64) + Send + Sync>;
+
+#[derive(Default)]
+struct ListHooks(Mutex<Vec<ListHook>>);
+
+impl std::fmt::Debug for ListHooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map(|h| h.len()).unwrap_or_default();
+        write!(f, "{n} batch_get hooks")
+    }
 }
 
 /// A 64-bit mixer (splitmix64): spreads a counter over all bits.
@@ -83,6 +98,33 @@ impl State {
             injections: Mutex::new(VecDeque::new()),
             token_calls: AtomicU64::new(0),
             seed: RandomState::new().hash_one(0x5eed_u64),
+            list_calls: AtomicU64::new(0),
+            list_hooks: ListHooks::default(),
+        }
+    }
+
+    pub(crate) fn add_list_hook(&self, hook: ListHook) {
+        self.list_hooks
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(hook);
+    }
+
+    /// Counts a `batch_get` and runs the hooks on the locked data.
+    pub(crate) fn before_list(&self, data: &mut Data) {
+        let call = self.list_calls.fetch_add(1, Ordering::Relaxed) + 1;
+        let hooks: Vec<ListHook> = self
+            .list_hooks
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut contacts = super::Contacts {
+            contacts: &mut data.contacts,
+        };
+        for hook in hooks {
+            hook(&mut contacts, call);
         }
     }
 
