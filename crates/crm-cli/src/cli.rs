@@ -69,6 +69,12 @@ pub struct Cli {
     )]
     pub retries: Option<u32>,
 
+    /// Send as fast as the server answers: the client-side rate limits (Fxiaoke 100 calls per
+    /// 20 s per endpoint, useasy 10 per second) are off. For a local test server; a real vendor
+    /// refuses the excess with its rate-limit error.
+    #[arg(long, global = true, help_heading = GLOBAL, env = "CRM_NO_RATE_LIMITS")]
+    pub no_rate_limits: bool,
+
     /// Records of sample data in each embedded mock (for `--mock`; tests and benchmarks).
     #[arg(
         long,
@@ -181,7 +187,7 @@ pub struct FxiaokeConfig {
 /// The Fxiaoke operations.
 #[derive(Debug, Subcommand)]
 pub enum FxiaokeCommand {
-    /// Every record of an object matching the filters (streamed; offset paging, then the _id cursor past 10,000).
+    /// Every record of an object matching the filters, each exactly once, in order (streamed by keyset: no 10,000-record limit).
     Query(FxQueryArgs),
     /// One record by _id.
     Get {
@@ -249,8 +255,8 @@ pub struct FxQueryArgs {
     /// milliseconds.
     #[arg(long = "filter", short = 'w', value_name = "'FIELD OP VALUE'", value_parser = parse_fx_filter)]
     pub filters: Vec<FxFilter>,
-    /// Order by FIELD (ascending) or FIELD:desc; repeat for tie-breakers. Ordered queries stop with
-    /// an error past 10,000 records.
+    /// Order by FIELD (ascending) or FIELD:desc; repeat for tie-breakers; _id breaks the last ties.
+    /// Empty values come last ascending, first descending. Any number of records.
     #[arg(long = "order", value_name = "FIELD[:desc]", value_parser = parse_order)]
     pub orders: Vec<Order>,
     /// Return only these fields (_id is always added).

@@ -26,6 +26,8 @@ pub struct Settings {
     pub record: Option<PathBuf>,
     /// Retries of a failed request (`None`: the client's default).
     pub retries: Option<u32>,
+    /// Client-side rate limits off (a local test server).
+    pub no_rate_limits: bool,
 }
 
 impl Settings {
@@ -133,6 +135,9 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
     if let Some(policy) = settings.retry_policy(RetryPolicy::default()) {
         builder = builder.retry_policy(policy);
     }
+    if settings.no_rate_limits {
+        builder = builder.rate_limits(RateLimits::off());
+    }
     Ok(Session {
         client: builder.build()?,
         mock: None,
@@ -176,6 +181,9 @@ pub async fn useasy(config: &UseasyConfig, settings: &Settings) -> CliResult<Use
     }
     if let Some(policy) = settings.retry_policy(RetryPolicy::default()) {
         builder = builder.retry_policy(policy);
+    }
+    if settings.no_rate_limits {
+        builder = builder.rate_limits(RateLimits::off());
     }
     Ok(Session {
         client: builder.build()?,
@@ -233,6 +241,9 @@ pub async fn u8(config: &U8Config, settings: &Settings) -> CliResult<U8Session> 
     }
     if let Some(policy) = settings.retry_policy(RetryPolicy::default()) {
         builder = builder.retry_policy(policy);
+    }
+    if settings.no_rate_limits {
+        builder = builder.rate_limits(RateLimits::off());
     }
     Ok(Session {
         client: builder.build()?,

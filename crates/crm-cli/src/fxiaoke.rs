@@ -1,6 +1,7 @@
 //! `crm fxiaoke ...`: the Fxiaoke CRM V2 object data commands.
 
 use fxiaoke_crm::{Details, ObjectData, WriteOptions};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::cli::{FxQueryArgs, FxiaokeArgs, FxiaokeCommand};
@@ -106,7 +107,10 @@ async fn run_query(
     sink: &mut Sink,
     progress: bool,
 ) -> CliResult {
-    let mut query = client.query_object(&args.object).page_size(args.page_size);
+    // Records go out as the vendor sent them: no type can stop an export.
+    let mut query = client
+        .query_as::<Box<RawValue>>(&args.object)
+        .page_size(args.page_size);
     for f in args.filters {
         query = query.filter(&f.field, f.operator, f.values);
     }

@@ -86,6 +86,7 @@ async fn run(cli: Cli) -> CliResult {
         mock_records: cli.mock_records,
         record: cli.record.clone(),
         retries: cli.retries,
+        no_rate_limits: cli.no_rate_limits,
     };
     let progress = Progress::wanted(cli.no_progress);
     let format = Format::resolve(cli.format);

@@ -18,6 +18,7 @@ use clap::ValueEnum;
 use futures::{Stream, StreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{CliError, CliResult};
@@ -127,17 +128,43 @@ impl Sink {
         Ok(())
     }
 
-    /// Writes every record of a stream (at most `max`), ticking `progress`. Records already
-    /// written stay written when the stream fails.
-    pub async fn write_stream<T, S>(
+    /// Writes one record as the vendor sent it: `jsonl` and `json` copy its bytes (on one
+    /// line), `csv` and `table` read its top-level fields.
+    pub fn write_raw(&mut self, record: &RawValue) -> CliResult {
+        match self.format {
+            Format::Jsonl => {
+                self.count += 1;
+                write_one_line(&mut self.out, record.get())?;
+                self.out.write_all(b"\n")?;
+                if self.interactive {
+                    self.out.flush()?;
+                }
+                Ok(())
+            }
+            Format::Json => {
+                self.count += 1;
+                self.out
+                    .write_all(if self.count == 1 { b"[\n" } else { b",\n" })?;
+                Ok(write_one_line(&mut self.out, record.get())?)
+            }
+            Format::Csv | Format::Table => {
+                let value: Value = serde_json::from_str(record.get())
+                    .map_err(|e| CliError::internal(format!("a record is not valid JSON: {e}")))?;
+                self.write(value)
+            }
+        }
+    }
+
+    /// Writes every record of a stream (at most `max`) as the vendor sent it, ticking
+    /// `progress`. Records already written stay written when the stream fails.
+    pub async fn write_stream<S>(
         &mut self,
         stream: S,
         max: Option<u64>,
         progress: &Progress,
     ) -> CliResult
     where
-        T: Serialize,
-        S: Stream<Item = Result<T, crm_runtime::Error>>,
+        S: Stream<Item = Result<Box<RawValue>, crm_runtime::Error>>,
     {
         let mut stream = std::pin::pin!(stream);
         let mut written = 0_u64;
@@ -153,7 +180,7 @@ impl Sink {
                     return Err(e.into());
                 }
             };
-            self.write(to_json(&record)?)?;
+            self.write_raw(&record)?;
             progress.inc();
             written += 1;
             if max.is_some_and(|m| written >= m) {
@@ -306,6 +333,31 @@ impl Sink {
         }
         Ok(())
     }
+}
+
+/// Writes JSON text on one line: as it is when it has no line break, else without the
+/// whitespace between tokens (string contents are never touched).
+fn write_one_line(out: &mut impl Write, json: &str) -> io::Result<()> {
+    if !json.contains(['\n', '\r']) {
+        return out.write_all(json.as_bytes());
+    }
+    let mut compact = Vec::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in json.as_bytes() {
+        if in_string {
+            compact.push(b);
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            in_string = b == b'"';
+            compact.push(b);
+        }
+    }
+    out.write_all(&compact)
 }
 
 /// Columns a table shows first when present: ids and names.
@@ -531,6 +583,26 @@ mod tests {
         assert_eq!(cell(Some(&json!("x\ny"))), "x y");
         assert_eq!(cell(None), "");
         assert_eq!(csv_cell(&json!([{"value": "1"}])), r#"[{"value":"1"}]"#);
+    }
+
+    #[test]
+    fn records_go_on_one_line_unchanged() {
+        let mut out = Vec::new();
+        write_one_line(&mut out, r#"{"a": "x y",  "b":1.50}"#).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a": "x y",  "b":1.50}"#
+        );
+        let mut out = Vec::new();
+        write_one_line(
+            &mut out,
+            "{\n  \"a\": \"line\\n \\\" q\",\n  \"b\": [1, 2]\n}",
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a":"line\n \" q","b":[1,2]}"#
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `crm u8 contacts ...`: the U8 customer contact commands.
 
+use serde_json::value::RawValue;
 use u8_contacts::BatchGet;
 
 use crate::cli::{ContactsCommand, U8Args, U8Command, U8ListArgs};
@@ -47,7 +48,8 @@ async fn execute(
                 None
             };
             let bar = Progress::new(progress, cap(total, max));
-            sink.write_stream(query.stream(), max, &bar).await
+            sink.write_stream(query.stream_as::<Box<RawValue>>(), max, &bar)
+                .await
         }
         ContactsCommand::Get { code } => match client.contact(&code).await? {
             Some(contact) => sink.write(to_json(&contact)?),

@@ -1,6 +1,7 @@
 //! `crm useasy customers ...`: the useasy customer commands.
 
 use openapi_crm::Customer;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::cli::{CustomersCommand, UseasyArgs, UseasyCommand, UseasyListArgs};
@@ -86,7 +87,8 @@ async fn run_list(
         None
     };
     let bar = Progress::new(progress, cap(total, args.max));
-    sink.write_stream(query.stream(), args.max, &bar).await
+    sink.write_stream(query.stream_as::<Box<RawValue>>(), args.max, &bar)
+        .await
 }
 
 /// The customer of `--data` with the `--set NAME=VALUE` custom fields (by display name,

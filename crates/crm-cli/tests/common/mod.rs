@@ -1,0 +1,170 @@
+//! The harness of the `crm` end-to-end tests: runs the binary with a clean environment and a
+//! deadline.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The longest any single run may take.
+pub const DEADLINE: Duration = Duration::from_secs(90);
+
+/// Every variable the binary reads, removed from the child's environment so the developer's own
+/// configuration never leaks into a test.
+pub const VARS: &[&str] = &[
+    "FXIAOKE_BASE_URL",
+    "FXIAOKE_APP_ID",
+    "FXIAOKE_APP_SECRET",
+    "FXIAOKE_PERMANENT_CODE",
+    "FXIAOKE_OPEN_USER_ID",
+    "FXIAOKE_OPERATOR_MOBILE",
+    "USEASY_BASE_URL",
+    "USEASY_APPID",
+    "USEASY_SECRET",
+    "U8_BASE_URL",
+    "U8_FROM_ACCOUNT",
+    "U8_TO_ACCOUNT",
+    "U8_APP_KEY",
+    "U8_APP_SECRET",
+    "U8_DS_SEQUENCE",
+    "CRM_MOCK_RECORDS",
+    "CRM_RETRIES",
+    "CRM_NO_RATE_LIMITS",
+    "CRM_RECORD_DIR",
+    "COLUMNS",
+];
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().filter(|l| !l.is_empty()).collect()
+    }
+
+    /// The stdout as JSON lines.
+    pub fn jsonl(&self) -> Vec<Value> {
+        self.lines()
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {e}: {l}")))
+            .collect()
+    }
+
+    pub fn ok(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "exit {}\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// A `crm` command with a clean environment and small sample data.
+pub struct Crm {
+    pub cmd: Command,
+    pub stdin: Option<String>,
+}
+
+pub fn crm(args: &[&str]) -> Crm {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crm"));
+    for v in VARS {
+        cmd.env_remove(v);
+    }
+    cmd.env("CRM_MOCK_RECORDS", "40")
+        .env("RUST_BACKTRACE", "0")
+        .args(args);
+    Crm { cmd, stdin: None }
+}
+
+impl Crm {
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.cmd.env(k, v);
+        self
+    }
+
+    pub fn stdin(mut self, text: &str) -> Self {
+        self.stdin = Some(text.to_owned());
+        self
+    }
+
+    /// Runs to completion within [`DEADLINE`].
+    pub fn run(mut self) -> Run {
+        self.cmd
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self.cmd.spawn().expect("spawn crm");
+        if let Some(text) = self.stdin.take() {
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all(text.as_bytes()).expect("write stdin");
+        }
+        let mut out = child.stdout.take().expect("stdout");
+        let mut err = child.stderr.take().expect("stderr");
+        let out_reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            out.read_to_string(&mut s).map(|_| s)
+        });
+        let err_reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            err.read_to_string(&mut s).map(|_| s)
+        });
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if started.elapsed() > DEADLINE {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "crm {:?} ran longer than {DEADLINE:?}",
+                    self.cmd.get_args().collect::<Vec<_>>()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: out_reader.join().unwrap().expect("read stdout"),
+            stderr: err_reader.join().unwrap().expect("read stderr"),
+        }
+    }
+}
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("crm-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no string {key:?} in {v}"))
+}
+
+/// Asserts a failed run: its exit code and one `error: ...` line on stderr.
+pub fn assert_fails(run: &Run, code: i32) {
+    assert_eq!(
+        run.code, code,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line on stderr, got:\n{}", run.stderr);
+    assert!(lines[0].starts_with("error: "), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}

@@ -1,0 +1,196 @@
+//! `crm` against mocks that behave like live tenants (loopback only): other users writing while
+//! an export runs, equal sort keys in a new order on every call, gateway answers without the
+//! vendor's envelope. The situations of the exactness issue, end to end: exit 0 and every
+//! stable record exactly once, in order when ordered.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+
+use common::*;
+use fxiaoke_crm::mock::{Churn, LiveTenant, MockFxiaoke, MockSettings};
+use serde_json::{Map, Value, json};
+
+const QUERY_PATH: &str = "/cgi/crm/v2/data/query";
+
+fn payment(i: usize, distinct: usize) -> Map<String, Value> {
+    json!({
+        "account_id": format!("acc{:04}", i % 50),
+        "payment_amount": format!("{}.00", 100 + (i * 7) % distinct),
+        "remark": format!("第{i}笔"),
+    })
+    .as_object()
+    .unwrap()
+    .clone()
+}
+
+async fn fxiaoke_mock(live: LiveTenant, n: usize, distinct: usize) -> MockFxiaoke {
+    let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits().with_live(live))
+        .await
+        .unwrap();
+    mock.insert_many("PaymentObj", (0..n).map(|i| payment(i, distinct)));
+    mock
+}
+
+fn ids(mock: &MockFxiaoke) -> HashSet<String> {
+    mock.records("PaymentObj")
+        .iter()
+        .map(|r| r["_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// `crm fxiaoke <args>` against `mock`, run off the async threads that serve the mock.
+async fn crm_fxiaoke(mock: &MockFxiaoke, args: &[&str]) -> Run {
+    let c = mock.credentials();
+    let mut full = vec!["fxiaoke"];
+    full.extend_from_slice(args);
+    let cmd = crm(&full)
+        .env("FXIAOKE_BASE_URL", mock.base_url().as_str())
+        .env("FXIAOKE_APP_ID", &c.app_id)
+        .env("FXIAOKE_APP_SECRET", &c.app_secret)
+        .env("FXIAOKE_PERMANENT_CODE", &c.permanent_code)
+        .env("FXIAOKE_OPEN_USER_ID", &c.open_user_id)
+        .env("CRM_NO_RATE_LIMITS", "true")
+        .env("CRM_RETRIES", "5");
+    tokio::task::spawn_blocking(move || cmd.run())
+        .await
+        .unwrap()
+}
+
+/// The exported ids, checked: none twice, every record present from start to end once.
+fn exact(run: &Run, before: &HashSet<String>, after: &HashSet<String>) -> Vec<Value> {
+    let records = run.jsonl();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for r in &records {
+        *counts.entry(str_of(r, "_id").to_owned()).or_default() += 1;
+    }
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "written twice: {twice:?}");
+    let missing: Vec<_> = before
+        .intersection(after)
+        .filter(|id| !counts.contains_key(*id))
+        .collect();
+    assert!(missing.is_empty(), "missing: {missing:?}");
+    records
+}
+
+fn amounts(records: &[Value]) -> Vec<f64> {
+    records
+        .iter()
+        .map(|r| str_of(r, "payment_amount").parse().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_while_others_create_and_delete_is_exact() {
+    let live = LiveTenant {
+        churn: Some(Churn {
+            every: 3,
+            creates: 1,
+            deletes: 1,
+            edits: 0,
+            seed: 1,
+        }),
+        ..LiveTenant::busy(3)
+    };
+    let mock = fxiaoke_mock(live, 12_345, 20).await;
+    let before = ids(&mock);
+    let run = crm_fxiaoke(&mock, &["query", "PaymentObj"]).await.ok();
+    let after = ids(&mock);
+    assert_ne!(before, after, "the tenant changed during the export");
+    exact(&run, &before, &after);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_on_repeating_amounts_is_exact_and_in_order() {
+    for n in [3_000, 12_000] {
+        let live = LiveTenant {
+            unstable_ties: true,
+            ..LiveTenant::default()
+        };
+        let mock = fxiaoke_mock(live, n, 20).await;
+        let all = ids(&mock);
+        let run = crm_fxiaoke(
+            &mock,
+            &["query", "PaymentObj", "--order", "payment_amount:desc"],
+        )
+        .await
+        .ok();
+        let records = exact(&run, &all, &all);
+        assert_eq!(records.len(), n);
+        assert!(
+            amounts(&records).windows(2).all(|w| w[0] >= w[1]),
+            "descending"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ordered_export_of_25000_records() {
+    let live = LiveTenant {
+        unstable_ties: true,
+        ..LiveTenant::default()
+    };
+    let mock = fxiaoke_mock(live, 25_000, 37).await;
+    let all = ids(&mock);
+    let run = crm_fxiaoke(
+        &mock,
+        &[
+            "query",
+            "PaymentObj",
+            "--order",
+            "payment_amount",
+            "--fields",
+            "_id,payment_amount",
+        ],
+    )
+    .await
+    .ok();
+    let records = exact(&run, &all, &all);
+    assert_eq!(records.len(), 25_000);
+    assert!(
+        amounts(&records).windows(2).all(|w| w[0] <= w[1]),
+        "ascending"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_answers_without_envelope_are_retried_never_a_short_export() {
+    let mock = fxiaoke_mock(LiveTenant::default(), 5_000, 20).await;
+    mock.control().respond_every(
+        Some(QUERY_PATH),
+        20,
+        200,
+        crm_runtime::mock::GATEWAY_BUSY_BODY,
+    );
+    let all = ids(&mock);
+    let run = crm_fxiaoke(&mock, &["query", "PaymentObj"]).await.ok();
+    assert_eq!(exact(&run, &all, &all).len(), 5_000);
+
+    // Without retries: a non-zero exit naming the operation, never exit 0 with records missing.
+    let mock = fxiaoke_mock(LiveTenant::default(), 5_000, 20).await;
+    mock.control().respond_every(
+        Some(QUERY_PATH),
+        13,
+        200,
+        crm_runtime::mock::GATEWAY_BUSY_BODY,
+    );
+    let c = mock.credentials();
+    let cmd = crm(&["fxiaoke", "query", "PaymentObj"])
+        .env("FXIAOKE_BASE_URL", mock.base_url().as_str())
+        .env("FXIAOKE_APP_ID", &c.app_id)
+        .env("FXIAOKE_APP_SECRET", &c.app_secret)
+        .env("FXIAOKE_PERMANENT_CODE", &c.permanent_code)
+        .env("FXIAOKE_OPEN_USER_ID", &c.open_user_id)
+        .env("CRM_NO_RATE_LIMITS", "true")
+        .env("CRM_RETRIES", "0");
+    let run = tokio::task::spawn_blocking(move || cmd.run())
+        .await
+        .unwrap();
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("query_data"), "{}", run.stderr);
+    assert!(run.stderr.contains("upstream busy"), "{}", run.stderr);
+    assert!(run.lines().len() < 5_000);
+}
