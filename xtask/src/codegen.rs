@@ -95,6 +95,8 @@ pub struct Operation {
     pub auth: String,
     /// Paging style.
     pub paging: String,
+    /// `read` / `write`.
+    pub effect: String,
     /// Whether it may be retried.
     pub retry_safe: bool,
     /// Documentation.
@@ -401,6 +403,10 @@ fn load_operations(
         if !["none", "offset-limit", "page-limit", "page-index"].contains(&paging.as_str()) {
             bail!("{at}/paging: `{paging}` must be none, offset-limit, page-limit or page-index");
         }
+        let effect = s("effect")?;
+        if effect != "read" && effect != "write" {
+            bail!("{at}/effect: `{effect}` must be read or write");
+        }
         let retry_safe = op
             .get("retrySafe")
             .and_then(Value::as_bool)
@@ -419,6 +425,7 @@ fn load_operations(
             output,
             auth,
             paging,
+            effect,
             retry_safe,
             doc: s("doc")?,
         });
@@ -799,6 +806,11 @@ fn generate_operations(vendor: &Vendor, bundle: &Bundle) -> TokenStream {
             _ => quote!(None),
         };
         let retry = op.retry_safe;
+        let effect = if op.effect == "read" {
+            quote!(Read)
+        } else {
+            quote!(Write)
+        };
         let (input_name, output_name) = (&op.input, &op.output);
         let input = rust_type_name(bundle, &op.input);
         let output = rust_type_name(bundle, &op.output);
@@ -836,6 +848,7 @@ fn generate_operations(vendor: &Vendor, bundle: &Bundle) -> TokenStream {
                     alt_path: #alt,
                     auth: ::crm_runtime::Auth::#auth,
                     paging: ::crm_runtime::Paging::#paging,
+                    effect: ::crm_runtime::Effect::#effect,
                     retry_safe: #retry,
                     input_type: #input_name,
                     output_type: #output_name,

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::process::ExitCode;
 
-use crm_runtime::{ApiError, Error};
+use crm_runtime::Error;
 
 /// The exit codes of `crm`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,73 +118,29 @@ impl From<std::io::Error> for CliError {
     }
 }
 
-/// The exit code of a client error.
+/// The exit code of a client error. Auth failures are recognised by each vendor crate's own
+/// code table ([`Error::is_auth`]).
 pub fn classify(e: &Error) -> Exit {
     match e {
         Error::Config(_) => Exit::Config,
-        Error::Transport { .. } | Error::HttpStatus { .. } | Error::ResponseTooLarge { .. } => {
-            Exit::Network
-        }
-        Error::Api(api) if is_auth_error(api) => Exit::Config,
+        Error::OutcomeUnknown { source, .. } => classify(source),
+        Error::Transport { .. }
+        | Error::HttpStatus { .. }
+        | Error::ResponseTooLarge { .. }
+        | Error::Protocol { .. }
+        | Error::Deadline { .. } => Exit::Network,
+        e if e.is_auth() => Exit::Config,
         _ => Exit::Api,
-    }
-}
-
-/// Whether a vendor error says the credentials or the token are wrong, missing or expired.
-pub fn is_auth_error(api: &ApiError) -> bool {
-    let message = format!(
-        "{} {}",
-        api.message,
-        api.description.as_deref().unwrap_or("")
-    )
-    .to_lowercase();
-    let mentions = |words: &[&str]| words.iter().any(|w| message.contains(&w.to_lowercase()));
-    match api.vendor {
-        fxiaoke_crm::VENDOR => {
-            let Ok(code) = api.code.parse::<i64>() else {
-                return false;
-            };
-            match code {
-                // Illegal appId/appSecret/.../corpAccessToken/corpId; appAccessToken expired; wrong
-                // appId or appSecret; unknown operator; no permission for the employee; wrong
-                // permanent code; token missing or expired; the app lacks the corp's permission,
-                // is disabled or was never authorized; app has no access.
-                11001..=11018 | 20005 | 20006 | 20012 | 20014..=20017 | 20020..=20023 | 15003 => {
-                    true
-                }
-                // "Missing <parameter>" (10006 is also the mock's generic parameter error, 10013
-                // also "offset out of range"): auth only when a credential is the parameter.
-                10001..=10015 => {
-                    api.operation == "get_corp_access_token"
-                        || mentions(&[
-                            "appid",
-                            "appsecret",
-                            "permanentcode",
-                            "corpaccesstoken",
-                            "corpid",
-                            "openuserid",
-                        ])
-                }
-                _ => false,
-            }
-        }
-        openapi_crm::VENDOR => matches!(api.code.as_str(), "401" | "403"),
-        u8_contacts::VENDOR => {
-            // U8 publishes no error-code table: a failed token call, or a message about the token,
-            // the app key/secret or the authorization.
-            api.operation == "get_token"
-                || mentions(&["token", "令牌", "app_key", "app_secret", "授权"])
-        }
-        _ => false,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crm_runtime::ApiError;
 
     fn api(vendor: &'static str, operation: &'static str, code: &str, message: &str) -> Error {
-        Error::Api(ApiError {
+        let mut api = ApiError {
             vendor,
             operation,
             code: code.into(),
@@ -192,7 +148,15 @@ mod tests {
             description: None,
             trace_id: None,
             retryable: false,
-        })
+            kind: crm_runtime::ApiErrorKind::Other,
+            retry_after: None,
+        };
+        api.kind = match vendor {
+            "fxiaoke" => fxiaoke_crm::kind_of(code.parse().unwrap_or_default(), message, operation),
+            "useasy" => openapi_crm::kind_of(code),
+            _ => u8_contacts::kind_of(&api),
+        };
+        Error::Api(api)
     }
 
     #[test]
@@ -253,6 +217,7 @@ mod tests {
             operation: "x",
             status: 502,
             excerpt: String::new(),
+            retry_after: None,
         };
         assert_eq!(classify(&net), Exit::Network);
     }

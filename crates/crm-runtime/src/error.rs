@@ -1,8 +1,48 @@
 //! The error type shared by the three clients (each re-exports it as its own `Error`).
+//!
+//! Every error's `Display` and `Debug` pass through [`scrub`](crate::secret::scrub), so a
+//! vendor message or body excerpt that echoes a secret or a token never prints it.
+//!
+//! # Was a failed write applied?
+//!
+//! A failed write is in one of two states, and [`Error::outcome`] says which:
+//!
+//! - [`Outcome::NotApplied`]: rejected before it was sent (a bad argument, a connection that
+//!   never opened, the client's own deadline) or rejected by the vendor (validation,
+//!   permission, an expired token, a rate-limit code). Nothing changed; fix the cause and send
+//!   it again.
+//! - [`Outcome::Unknown`] ([`Error::OutcomeUnknown`]): the request was sent and no definite
+//!   answer came back (a timeout or a broken connection after sending, an HTTP 5xx, a gateway
+//!   page instead of the vendor's answer, a vendor "service exception"). It may or may not have
+//!   been applied: read the record back before repeating a write that is not idempotent.
+//!   [`Error::is_retryable`] is then true only for an idempotent write.
 
 use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::DecodeError;
+use crate::secret::scrub;
+
+/// What a vendor error code means, as each vendor crate classifies its own code table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiErrorKind {
+    /// Credentials, token or permission: fix the configuration.
+    Auth,
+    /// Too many calls in a short window: wait and repeat.
+    RateLimited,
+    /// A daily or purchased quota is used up: not before it resets.
+    QuotaExhausted,
+    /// The record or object does not exist.
+    NotFound,
+    /// The request itself is wrong (a parameter, a value, a rule of the vendor).
+    InvalidRequest,
+    /// The vendor failed on its side (busy, exception, timeout): a write may have been applied.
+    Server,
+    /// Any other code.
+    Other,
+}
 
 /// An error returned by the vendor's API: a well-formed response whose code says "failed".
 #[derive(Clone, PartialEq, Eq)]
@@ -21,32 +61,46 @@ pub struct ApiError {
     pub trace_id: Option<String>,
     /// Whether the vendor documents this code as transient (busy, rate limited).
     pub retryable: bool,
+    /// What the code means.
+    pub kind: ApiErrorKind,
+    /// How long to wait before calling again, when the code says (a rate-limit window).
+    pub retry_after: Option<Duration>,
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
+        let mut text = format!(
             "{} {} failed with code {}: {}",
             self.vendor, self.operation, self.code, self.message
-        )?;
+        );
         if let Some(d) = self
             .description
             .as_deref()
             .filter(|d| !d.is_empty() && *d != self.message)
         {
-            write!(f, " ({d})")?;
+            text.push_str(&format!(" ({d})"));
         }
         if let Some(t) = &self.trace_id {
-            write!(f, " [trace id {t}]")?;
+            text.push_str(&format!(" [trace id {t}]"));
         }
-        Ok(())
+        f.write_str(&scrub(&text))
     }
 }
 
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
+        let text = format!(
+            "ApiError {{ vendor: {:?}, operation: {:?}, code: {:?}, kind: {:?}, message: {:?}, description: {:?}, trace_id: {:?}, retryable: {} }}",
+            self.vendor,
+            self.operation,
+            self.code,
+            self.kind,
+            self.message,
+            self.description,
+            self.trace_id,
+            self.retryable
+        );
+        f.write_str(&scrub(&text))
     }
 }
 
@@ -64,12 +118,23 @@ pub enum TransportKind {
     Request,
 }
 
+/// Whether a failed call may have changed something at the vendor: see the module docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing was applied: rejected before sending, or by the vendor.
+    NotApplied,
+    /// It was sent and no definite answer came back: it may have been applied.
+    Unknown,
+}
+
+/// The underlying cause of a transport error (the HTTP client's error, with no URL in it).
+pub type Source = Arc<dyn std::error::Error + Send + Sync>;
+
 /// Everything that can go wrong calling a vendor.
-#[derive(thiserror::Error)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum Error {
     /// The request did not get a complete HTTP response.
-    #[error("{operation}: network error ({kind:?}): {message}")]
     Transport {
         /// The operation.
         operation: &'static str,
@@ -77,9 +142,10 @@ pub enum Error {
         kind: TransportKind,
         /// Details (never contains secrets: URLs are stripped of their query).
         message: String,
+        /// The HTTP client's error.
+        source: Option<Source>,
     },
     /// The vendor answered with a non-success HTTP status.
-    #[error("{operation}: HTTP {status}: {excerpt}")]
     HttpStatus {
         /// The operation.
         operation: &'static str,
@@ -87,24 +153,19 @@ pub enum Error {
         status: u16,
         /// The beginning of the response body.
         excerpt: String,
+        /// How long the vendor asked to wait (`Retry-After`), if it said.
+        retry_after: Option<Duration>,
     },
     /// The response body was larger than the configured cap.
-    #[error("{operation}: response larger than the {limit}-byte limit")]
     ResponseTooLarge {
         /// The operation.
         operation: &'static str,
         /// The configured cap in bytes.
         limit: usize,
     },
-    /// The vendor returned an error code.
-    #[error("{0}")]
-    Api(ApiError),
     /// An HTTP 2xx answer that is not the vendor's answer at all: no envelope (a gateway's
     /// `{"code":503,"message":"upstream busy"}`, an HTML page). Transient, so it is retried like
     /// an HTTP 502; it is never read as an empty page.
-    #[error(
-        "{operation}: the response is not a {vendor} answer ({detail}); body starts: {excerpt}"
-    )]
     Protocol {
         /// The operation.
         operation: &'static str,
@@ -115,9 +176,10 @@ pub enum Error {
         /// The beginning of the body, secrets redacted.
         excerpt: String,
     },
+    /// The vendor returned an error code.
+    Api(ApiError),
     /// One record of a page could not be decoded into the requested type. The stream goes on
     /// with the next record: see [`Error::is_record`].
-    #[error("{operation}: record {} cannot be decoded {source}", id.as_deref().unwrap_or("without an id"))]
     Record {
         /// The operation.
         operation: &'static str,
@@ -127,7 +189,6 @@ pub enum Error {
         source: DecodeError,
     },
     /// The response did not match the expected type.
-    #[error("{operation}: cannot decode the response {source}")]
     Decode {
         /// The operation.
         operation: &'static str,
@@ -135,20 +196,34 @@ pub enum Error {
         source: DecodeError,
     },
     /// The client is misconfigured (missing credential, bad base URL, invalid argument).
-    #[error("configuration error: {0}")]
     Config(String),
     /// A paginated listing stopped making progress (the same page again), which would loop.
-    #[error(
-        "{operation}: pagination made no progress ({detail}); stopped to avoid an endless loop"
-    )]
     NoProgress {
         /// The operation.
         operation: &'static str,
         /// What repeated.
         detail: String,
     },
+    /// The call did not finish within its overall deadline (all attempts and waits together).
+    Deadline {
+        /// The operation.
+        operation: &'static str,
+        /// The deadline.
+        after: Duration,
+        /// The last failure before it, if any.
+        last: Option<Box<Error>>,
+    },
+    /// A write was sent and no definite answer came back: it may or may not have been applied
+    /// (see the module docs). `source` says what happened.
+    OutcomeUnknown {
+        /// The operation.
+        operation: &'static str,
+        /// Whether repeating the write cannot apply it twice.
+        idempotent: bool,
+        /// What went wrong after the write was sent.
+        source: Box<Error>,
+    },
     /// A bug: code run for this operation panicked (the panic is reported, not propagated).
-    #[error("{operation}: internal error: {message}")]
     Panic {
         /// The operation.
         operation: &'static str,
@@ -157,27 +232,231 @@ pub enum Error {
     },
 }
 
-impl fmt::Debug for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
+impl Error {
+    /// The text of `Display`, before scrubbing.
+    fn render(&self) -> String {
+        match self {
+            Error::Transport {
+                operation,
+                kind,
+                message,
+                ..
+            } => format!("{operation}: network error ({kind:?}): {message}"),
+            Error::HttpStatus {
+                operation,
+                status,
+                excerpt,
+                ..
+            } => format!("{operation}: HTTP {status}: {excerpt}"),
+            Error::ResponseTooLarge { operation, limit } => {
+                format!("{operation}: response larger than the {limit}-byte limit")
+            }
+            Error::Protocol {
+                operation,
+                vendor,
+                detail,
+                excerpt,
+            } => format!(
+                "{operation}: the response is not a {vendor} answer ({detail}); body starts: {excerpt}"
+            ),
+            Error::Api(api) => api.to_string(),
+            Error::Record {
+                operation,
+                id,
+                source,
+            } => format!(
+                "{operation}: record {} cannot be decoded {source}",
+                id.as_deref().unwrap_or("without an id")
+            ),
+            Error::Decode { operation, source } => {
+                format!("{operation}: cannot decode the response {source}")
+            }
+            Error::Config(message) => format!("configuration error: {message}"),
+            Error::NoProgress { operation, detail } => format!(
+                "{operation}: pagination made no progress ({detail}); stopped to avoid an endless loop"
+            ),
+            Error::Deadline {
+                operation,
+                after,
+                last,
+            } => match last {
+                Some(last) => format!(
+                    "{operation}: no answer within the {after:?} deadline (last: {})",
+                    last.render()
+                ),
+                None => format!("{operation}: no answer within the {after:?} deadline"),
+            },
+            Error::OutcomeUnknown {
+                operation, source, ..
+            } => format!(
+                "{operation}: the write was sent but its outcome is unknown (it may have been applied; check before repeating it): {}",
+                source.render()
+            ),
+            Error::Panic { operation, message } => {
+                format!("{operation}: internal error: {message}")
+            }
+        }
+    }
+
+    /// The structure for `Debug`, before scrubbing.
+    fn structure(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Transport {
+                operation,
+                kind,
+                message,
+                source,
+            } => f
+                .debug_struct("Transport")
+                .field("operation", operation)
+                .field("kind", kind)
+                .field("message", message)
+                .field("source", &source.as_ref().map(|s| s.to_string()))
+                .finish(),
+            Error::HttpStatus {
+                operation,
+                status,
+                excerpt,
+                retry_after,
+            } => f
+                .debug_struct("HttpStatus")
+                .field("operation", operation)
+                .field("status", status)
+                .field("excerpt", excerpt)
+                .field("retry_after", retry_after)
+                .finish(),
+            Error::ResponseTooLarge { operation, limit } => f
+                .debug_struct("ResponseTooLarge")
+                .field("operation", operation)
+                .field("limit", limit)
+                .finish(),
+            Error::Protocol {
+                operation,
+                vendor,
+                detail,
+                excerpt,
+            } => f
+                .debug_struct("Protocol")
+                .field("operation", operation)
+                .field("vendor", vendor)
+                .field("detail", detail)
+                .field("excerpt", excerpt)
+                .finish(),
+            Error::Api(api) => f.debug_tuple("Api").field(api).finish(),
+            Error::Record {
+                operation,
+                id,
+                source,
+            } => f
+                .debug_struct("Record")
+                .field("operation", operation)
+                .field("id", id)
+                .field("path", &source.path)
+                .field("message", &source.message)
+                .field("excerpt", &source.excerpt)
+                .finish(),
+            Error::Decode { operation, source } => f
+                .debug_struct("Decode")
+                .field("operation", operation)
+                .field("path", &source.path)
+                .field("message", &source.message)
+                .field("excerpt", &source.excerpt)
+                .finish(),
+            Error::Config(message) => f.debug_tuple("Config").field(message).finish(),
+            Error::NoProgress { operation, detail } => f
+                .debug_struct("NoProgress")
+                .field("operation", operation)
+                .field("detail", detail)
+                .finish(),
+            Error::Deadline {
+                operation,
+                after,
+                last,
+            } => f
+                .debug_struct("Deadline")
+                .field("operation", operation)
+                .field("after", after)
+                .field("last", last)
+                .finish(),
+            Error::OutcomeUnknown {
+                operation,
+                idempotent,
+                source,
+            } => f
+                .debug_struct("OutcomeUnknown")
+                .field("operation", operation)
+                .field("idempotent", idempotent)
+                .field("source", source)
+                .finish(),
+            Error::Panic { operation, message } => f
+                .debug_struct("Panic")
+                .field("operation", operation)
+                .field("message", message)
+                .finish(),
+        }
     }
 }
 
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&scrub(&self.render()))
+    }
+}
+
+impl fmt::Debug for Error {
+    /// The variant and its fields (`{:#?}` pretty-prints), secrets scrubbed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Structure<'a>(&'a Error);
+        impl fmt::Debug for Structure<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.structure(f)
+            }
+        }
+        let text = if f.alternate() {
+            format!("{:#?}", Structure(self))
+        } else {
+            format!("{:?}", Structure(self))
+        };
+        f.write_str(&scrub(&text))
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport {
+                source: Some(s), ..
+            } => Some(&**s),
+            Error::Record { source, .. } | Error::Decode { source, .. } => Some(source),
+            Error::Api(api) => Some(api),
+            Error::OutcomeUnknown { source, .. } => Some(&**source),
+            Error::Deadline { last: Some(l), .. } => Some(&**l),
+            _ => None,
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
 impl Error {
-    /// Whether repeating the same call may succeed: transport failures, HTTP 429 and 5xx, and
-    /// vendor codes classified transient.
+    /// Whether repeating the same call may succeed: transport failures, HTTP 429 and 5xx,
+    /// answers without the vendor's envelope, and vendor codes classified transient. Never for
+    /// a write that is not idempotent and may have been applied ([`Error::OutcomeUnknown`]).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { kind, .. } => *kind != TransportKind::Request,
             Error::HttpStatus { status, .. } => *status == 429 || (500..=599).contains(status),
             Error::Protocol { .. } => true,
             Error::Api(api) => api.retryable,
+            Error::OutcomeUnknown {
+                idempotent, source, ..
+            } => *idempotent && source.is_retryable(),
             _ => false,
         }
     }
 
     /// Whether the request may have reached the vendor (so a non-idempotent write must not be
-    /// repeated blindly). Connect failures never reached it.
+    /// repeated blindly). Connect failures and errors raised before sending never reached it.
     pub fn may_have_been_sent(&self) -> bool {
         !matches!(
             self,
@@ -185,12 +464,117 @@ impl Error {
                 kind: TransportKind::Connect | TransportKind::Request,
                 ..
             } | Error::Config(_)
+                | Error::Deadline { last: None, .. }
         )
+    }
+
+    /// Whether the vendor definitely did not apply the call, having answered with a rejection
+    /// (an API error that is not a vendor-side failure, or an HTTP 4xx).
+    pub(crate) fn is_rejection(&self) -> bool {
+        match self {
+            Error::Api(api) => api.kind != ApiErrorKind::Server,
+            Error::HttpStatus { status, .. } => (400..500).contains(status),
+            _ => false,
+        }
+    }
+
+    /// Whether a failed write may have been applied: see the module docs. A read's failure is
+    /// always [`Outcome::NotApplied`].
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            Error::OutcomeUnknown { .. } => Outcome::Unknown,
+            Error::Deadline { last: Some(l), .. } => l.outcome(),
+            _ => Outcome::NotApplied,
+        }
+    }
+
+    /// Wraps the failure of a write that may have been applied into
+    /// [`Error::OutcomeUnknown`]; any other error is returned as it is. The transport calls it
+    /// for every failed write.
+    pub fn after_write(self, operation: &'static str, idempotent: bool) -> Error {
+        if self.may_have_been_sent()
+            && !self.is_rejection()
+            && !matches!(
+                self,
+                Error::OutcomeUnknown { .. } | Error::Panic { .. } | Error::Deadline { .. }
+            )
+        {
+            Error::OutcomeUnknown {
+                operation,
+                idempotent,
+                source: Box::new(self),
+            }
+        } else {
+            self
+        }
+    }
+
+    /// Whether this is one record that could not be typed ([`Error::Record`]): a stream yields
+    /// it and goes on, so a consumer can log it and skip to the next record.
+    pub fn is_record(&self) -> bool {
+        matches!(self, Error::Record { .. })
+    }
+
+    /// The vendor error, if this is one (also inside [`Error::OutcomeUnknown`]).
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            Error::OutcomeUnknown { source, .. } => source.api(),
+            _ => None,
+        }
+    }
+
+    /// The vendor's error code, if this is a vendor error.
+    pub fn api_code(&self) -> Option<&str> {
+        self.api().map(|a| a.code.as_str())
+    }
+
+    /// The kind of the vendor error, if this is one.
+    pub fn api_kind(&self) -> Option<ApiErrorKind> {
+        self.api().map(|a| a.kind)
+    }
+
+    /// Credentials, token or permission were refused (by the vendor, or HTTP 401/403).
+    pub fn is_auth(&self) -> bool {
+        self.api_kind() == Some(ApiErrorKind::Auth)
+            || matches!(
+                self,
+                Error::HttpStatus {
+                    status: 401 | 403,
+                    ..
+                }
+            )
+    }
+
+    /// The vendor said: too many calls (its rate-limit code, or HTTP 429).
+    pub fn is_rate_limited(&self) -> bool {
+        self.api_kind() == Some(ApiErrorKind::RateLimited)
+            || matches!(self, Error::HttpStatus { status: 429, .. })
+    }
+
+    /// A daily or purchased quota is used up.
+    pub fn is_quota_exhausted(&self) -> bool {
+        self.api_kind() == Some(ApiErrorKind::QuotaExhausted)
+    }
+
+    /// The record or object does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.api_kind() == Some(ApiErrorKind::NotFound)
+            || matches!(self, Error::HttpStatus { status: 404, .. })
+    }
+
+    /// How long the vendor asked to wait before the next call (`Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::HttpStatus { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 
     /// Replaces each of `secrets` wherever this error quotes text from the wire (a vendor
     /// message, a body excerpt, a transport message), in case a vendor echoes a secret back
-    /// outside the keys the redactor knows.
+    /// outside the keys the redactor knows. (`Display` and `Debug` scrub every secret the
+    /// process knows anyway; this cleans the public fields too.)
     pub fn redact_values(self, secrets: &[&str]) -> Error {
         let clean = |text: String| {
             secrets.iter().filter(|s| !s.is_empty()).fold(text, |t, s| {
@@ -243,40 +627,134 @@ impl Error {
                 operation,
                 status,
                 excerpt,
+                retry_after,
             } => Error::HttpStatus {
                 operation,
                 status,
                 excerpt: clean(excerpt),
+                retry_after,
             },
             Error::Transport {
                 operation,
                 kind,
                 message,
+                source,
             } => Error::Transport {
                 operation,
                 kind,
                 message: clean(message),
+                source,
+            },
+            Error::OutcomeUnknown {
+                operation,
+                idempotent,
+                source,
+            } => Error::OutcomeUnknown {
+                operation,
+                idempotent,
+                source: Box::new(source.redact_values(secrets)),
             },
             other => other,
         }
     }
+}
 
-    /// Whether this is one record that could not be typed ([`Error::Record`]): a stream yields
-    /// it and goes on, so a consumer can log it and skip to the next record.
-    pub fn is_record(&self) -> bool {
-        matches!(self, Error::Record { .. })
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn api(kind: ApiErrorKind) -> Error {
+        Error::Api(ApiError {
+            vendor: "fxiaoke",
+            operation: "create_data",
+            code: "1".into(),
+            message: "m".into(),
+            description: None,
+            trace_id: None,
+            retryable: kind == ApiErrorKind::RateLimited,
+            kind,
+            retry_after: None,
+        })
     }
 
-    /// The vendor error, if this is one.
-    pub fn api(&self) -> Option<&ApiError> {
-        match self {
-            Error::Api(api) => Some(api),
-            _ => None,
+    #[test]
+    fn debug_is_structural_and_display_is_scrubbed() {
+        let token = crate::SecretString::new("TOKEN-echoed-by-the-vendor-0123");
+        let e = Error::HttpStatus {
+            operation: "query_data",
+            status: 500,
+            excerpt: format!("echo: corpAccessToken={}", token.expose_secret()),
+            retry_after: None,
+        };
+        let debug = format!("{e:?}");
+        assert!(debug.starts_with("HttpStatus {"), "{debug}");
+        assert!(debug.contains("status: 500"), "{debug}");
+        for text in [debug, format!("{e:#?}"), e.to_string()] {
+            assert!(!text.contains(token.expose_secret()), "{text}");
+            assert!(text.contains(crate::REDACTED), "{text}");
         }
     }
 
-    /// The vendor's error code, if this is a vendor error.
-    pub fn api_code(&self) -> Option<&str> {
-        self.api().map(|a| a.code.as_str())
+    #[test]
+    fn writes_that_may_have_been_applied_are_told_apart() {
+        let timeout = || Error::Transport {
+            operation: "create_data",
+            kind: TransportKind::Timeout,
+            message: "timed out".into(),
+            source: None,
+        };
+        let unknown = timeout().after_write("create_data", false);
+        assert_eq!(unknown.outcome(), Outcome::Unknown);
+        assert!(!unknown.is_retryable(), "a create is not idempotent");
+        assert!(timeout().after_write("update_data", true).is_retryable());
+        let refused = Error::Transport {
+            operation: "create_data",
+            kind: TransportKind::Connect,
+            message: "refused".into(),
+            source: None,
+        };
+        assert_eq!(
+            refused.after_write("create_data", false).outcome(),
+            Outcome::NotApplied
+        );
+        for rejected in [
+            api(ApiErrorKind::InvalidRequest),
+            api(ApiErrorKind::RateLimited),
+        ] {
+            assert_eq!(
+                rejected.after_write("create_data", false).outcome(),
+                Outcome::NotApplied
+            );
+        }
+        assert_eq!(
+            api(ApiErrorKind::Server)
+                .after_write("create_data", false)
+                .outcome(),
+            Outcome::Unknown
+        );
+        let five_hundred = Error::HttpStatus {
+            operation: "create_data",
+            status: 502,
+            excerpt: String::new(),
+            retry_after: None,
+        };
+        assert_eq!(
+            five_hundred.after_write("create_data", false).outcome(),
+            Outcome::Unknown
+        );
+    }
+
+    #[test]
+    fn kinds_have_predicates() {
+        assert!(api(ApiErrorKind::Auth).is_auth());
+        assert!(api(ApiErrorKind::RateLimited).is_rate_limited());
+        assert!(api(ApiErrorKind::QuotaExhausted).is_quota_exhausted());
+        assert!(api(ApiErrorKind::NotFound).is_not_found());
+        assert!(
+            api(ApiErrorKind::RateLimited)
+                .after_write("x", false)
+                .is_rate_limited()
+        );
     }
 }

@@ -18,12 +18,12 @@ pub mod operation;
 pub mod scalars;
 mod secret;
 
-pub use operation::{Auth, HttpMethod, OperationSpec, Paging};
+pub use operation::{Auth, Effect, HttpMethod, OperationSpec, Paging};
 pub use scalars::{
     BoolForm, ChinaDateTime, EpochMillis, LenientDate, LenientDecimal, LenientInt, OpenEnum,
     StrBool, WireForm, china_offset,
 };
-pub use secret::{REDACTED, SecretString};
+pub use secret::{Keep, REDACTED, SecretString, remember, scrub};
 pub mod decode;
 pub mod registry;
 
@@ -39,10 +39,10 @@ pub mod request;
 pub mod token;
 pub mod transport;
 
-pub use error::{ApiError, Error, TransportKind};
+pub use error::{ApiError, ApiErrorKind, Error, Outcome, TransportKind};
 pub use paginate::{Page, paginate};
 pub use redact::Redactor;
-pub use token::TokenCache;
+pub use token::{TokenCache, YOUNG_TOKEN};
 pub use transport::{
     HttpRequest, HttpResponse, RateLimit, RateLimits, RetryPolicy, Transport, TransportConfig,
 };

@@ -31,6 +31,8 @@ pub enum Fault {
         status: u16,
         /// The body, sent as `application/json`.
         body: String,
+        /// Extra headers (e.g. `Retry-After`).
+        headers: Vec<(String, String)>,
     },
 }
 
@@ -111,8 +113,14 @@ impl MockControl {
             Fault::Respond {
                 status,
                 body: body.to_owned(),
+                headers: Vec::new(),
             },
         );
+    }
+
+    /// Queues any fault for the next `n` requests to `path` (any path when `None`).
+    pub fn inject(&self, path: Option<&str>, n: usize, fault: Fault) {
+        self.push(path, n, fault);
     }
 
     /// Answers every `every`-th request to `path` (any path when `None`), counted per path, with
@@ -204,11 +212,26 @@ async fn fault_layer(
         .map(|r| Fault::Respond {
             status: r.status,
             body: r.body.clone(),
+            headers: Vec::new(),
         });
     match control.next_fault(&path).or(periodic) {
-        Some(Fault::Respond { status, body }) => {
+        Some(Fault::Respond {
+            status,
+            body,
+            headers,
+        }) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+            let mut response =
+                (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+            for (name, value) in headers {
+                if let (Ok(name), Ok(value)) = (
+                    axum::http::HeaderName::from_bytes(name.as_bytes()),
+                    axum::http::HeaderValue::from_str(&value),
+                ) {
+                    response.headers_mut().insert(name, value);
+                }
+            }
+            response
         }
         Some(Fault::Status(status)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -41,6 +41,16 @@ pub enum Auth {
     Default,
 }
 
+/// Whether an operation changes anything at the vendor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// Only reads: a failed call changed nothing.
+    Read,
+    /// Changes data: a call that failed after it was sent may have been applied
+    /// ([`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown)).
+    Write,
+}
+
 /// One operation of a vendor API, as declared in `schemas/<vendor>/operations.json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct OperationSpec {
@@ -56,6 +66,8 @@ pub struct OperationSpec {
     pub auth: Auth,
     /// How it pages.
     pub paging: Paging,
+    /// Whether it reads or writes.
+    pub effect: Effect,
     /// Whether repeating it cannot change state twice, so that it may be retried.
     pub retry_safe: bool,
     /// The schema type name of the input.

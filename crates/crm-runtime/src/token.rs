@@ -1,5 +1,6 @@
 //! A token cache with single-flight refresh: however many callers find the token expired, one
-//! token call is made and the others wait for its result.
+//! token call is made and the others wait for its result, a failure included: callers that
+//! waited on a fetch that failed get its error instead of each trying again.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -10,24 +11,70 @@ use tokio::time::Instant;
 
 use crate::error::Error;
 
+/// A token younger than this that the vendor refuses as expired is not replaced: the refusal
+/// means something else is wrong (the credentials, the corp, a permission), and every further
+/// token call would only spend the vendor's token quota.
+pub const YOUNG_TOKEN: Duration = Duration::from_secs(60);
+
+/// The error for a vendor that refused a token issued moments ago: `api` with a description
+/// that says so.
+pub fn refused_young_token(mut api: crate::ApiError, age: Duration) -> Error {
+    let why = format!(
+        "the vendor refused a token issued {} s ago; a new one would fare no better, so none is fetched: check the credentials and the account's authorization",
+        age.as_secs()
+    );
+    api.description = Some(match api.description.take() {
+        Some(d) if !d.is_empty() => format!("{d}; {why}"),
+        _ => why,
+    });
+    api.kind = crate::ApiErrorKind::Auth;
+    Error::Api(api)
+}
+
 /// A token with its refresh deadline.
 #[derive(Debug)]
 pub struct Issued<T> {
     /// The token (or whatever the vendor issues: token + corp id, ...).
     pub token: T,
+    /// When it was fetched.
+    pub issued_at: Instant,
     /// When to fetch a new one (ahead of the real expiry by the refresh margin).
     pub refresh_at: Instant,
     /// Increases with each fetch; used to invalidate exactly the token that was rejected.
     pub generation: u64,
 }
 
+impl<T> Issued<T> {
+    /// Whether the token was fetched less than `age` ago: a vendor refusing such a token as
+    /// expired means something else is wrong (credentials, corp id), and fetching yet another
+    /// would only spend the token quota.
+    pub fn is_younger_than(&self, age: Duration) -> bool {
+        self.issued_at.elapsed() < age
+    }
+}
+
+/// What the cache holds.
+#[derive(Debug)]
+enum Slot<T> {
+    Empty,
+    Token(Arc<Issued<T>>),
+    /// The fetch that finished `finished`-th failed with `error`.
+    Failed {
+        finished: u64,
+        error: Error,
+    },
+}
+
 /// Caches one token. Holds its lock while fetching, so concurrent callers on a cold or expired
-/// cache cause exactly one token call.
+/// cache cause exactly one token call; if it fails, the callers that were waiting for it get
+/// the same error.
 #[derive(Debug)]
 pub struct TokenCache<T> {
-    slot: tokio::sync::Mutex<Option<Arc<Issued<T>>>>,
+    slot: tokio::sync::Mutex<Slot<T>>,
     refresh_margin: Duration,
     fetches: AtomicU64,
+    /// Fetches finished (successful or not).
+    finished: AtomicU64,
 }
 
 impl<T> TokenCache<T> {
@@ -35,9 +82,10 @@ impl<T> TokenCache<T> {
     /// vendor issues a token shorter than twice the margin).
     pub fn new(refresh_margin: Duration) -> Self {
         Self {
-            slot: tokio::sync::Mutex::new(None),
+            slot: tokio::sync::Mutex::new(Slot::Empty),
             refresh_margin,
             fetches: AtomicU64::new(0),
+            finished: AtomicU64::new(0),
         }
     }
 
@@ -47,25 +95,43 @@ impl<T> TokenCache<T> {
     }
 
     /// The cached token, or a new one from `fetch`, which returns the token and its lifetime.
+    /// A caller that waited while a fetch failed gets that fetch's error.
     pub async fn get<F, Fut>(&self, fetch: F) -> Result<Arc<Issued<T>>, Error>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<(T, Duration), Error>>,
     {
+        // Fetches that finished before this caller came; one that finishes later (failed) is
+        // the one it waited for.
+        let seen = self.finished.load(Ordering::SeqCst);
         let mut slot = self.slot.lock().await;
-        if let Some(issued) = slot.as_ref().filter(|t| Instant::now() < t.refresh_at) {
-            return Ok(issued.clone());
+        match &*slot {
+            Slot::Token(issued) if Instant::now() < issued.refresh_at => return Ok(issued.clone()),
+            Slot::Failed { finished, error } if *finished > seen => return Err(error.clone()),
+            _ => {}
         }
         let started = Instant::now();
-        let (token, lifetime) = fetch().await?;
+        let fetched = fetch().await;
+        let finished = self.finished.fetch_add(1, Ordering::SeqCst) + 1;
+        let (token, lifetime) = match fetched {
+            Ok(fetched) => fetched,
+            Err(error) => {
+                *slot = Slot::Failed {
+                    finished,
+                    error: error.clone(),
+                };
+                return Err(error);
+            }
+        };
         let margin = self.refresh_margin.min(lifetime / 2);
         let generation = self.fetches.fetch_add(1, Ordering::Relaxed) + 1;
         let issued = Arc::new(Issued {
             token,
+            issued_at: started,
             refresh_at: started + lifetime.saturating_sub(margin),
             generation,
         });
-        *slot = Some(issued.clone());
+        *slot = Slot::Token(issued.clone());
         Ok(issued)
     }
 
@@ -73,8 +139,8 @@ impl<T> TokenCache<T> {
     /// replaced by a newer one.
     pub async fn invalidate(&self, generation: u64) {
         let mut slot = self.slot.lock().await;
-        if slot.as_ref().is_some_and(|t| t.generation == generation) {
-            *slot = None;
+        if matches!(&*slot, Slot::Token(t) if t.generation == generation) {
+            *slot = Slot::Empty;
         }
     }
 }
@@ -103,6 +169,37 @@ mod tests {
             assert_eq!(t.await.unwrap().unwrap(), "t");
         }
         assert_eq!(cache.fetch_count(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_fetch_is_shared_with_the_callers_waiting_on_it() {
+        let cache = Arc::new(TokenCache::<String>::new(Duration::from_secs(60)));
+        let calls = Arc::new(AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (cache, calls) = (cache.clone(), calls.clone());
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get(|| async move {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Err(Error::Config("token endpoint down".into()))
+                    })
+                    .await
+                    .map(|t| t.token.clone())
+            }));
+        }
+        for t in tasks {
+            assert!(t.await.unwrap().is_err());
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "one fetch for 20 callers");
+        // A caller arriving after the failure tries again.
+        let again = cache
+            .get(|| async { Ok(("t".to_owned(), Duration::from_secs(7200))) })
+            .await
+            .unwrap();
+        assert_eq!(again.token, "t");
+        assert!(again.is_younger_than(Duration::from_secs(60)));
     }
 
     #[tokio::test(start_paused = true)]

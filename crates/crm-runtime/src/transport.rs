@@ -14,9 +14,10 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::error::{Error, TransportKind};
-use crate::operation::{HttpMethod, OperationSpec};
+use crate::operation::{Effect, HttpMethod, OperationSpec};
 use crate::record::Recorder;
 use crate::redact::Redactor;
+use crate::secret::scrub;
 
 /// How failed calls are retried.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,15 +134,19 @@ pub struct TransportConfig {
     pub retry: RetryPolicy,
     /// Client-side rate limits.
     pub rate_limits: RateLimits,
-    /// Folder to record exchanges into (off when `None`; `CRM_RECORD_DIR` sets it too).
+    /// Folder to record exchanges into (off when `None`). Recordings hold whole records,
+    /// personal data included: only the application decides to record.
     pub record_dir: Option<PathBuf>,
+    /// The longest one call may take, all attempts and waits between them included (`None`:
+    /// only the per-attempt timeout and the retry policy bound it).
+    pub call_deadline: Option<Duration>,
     /// The `User-Agent` header.
     pub user_agent: String,
 }
 
 impl TransportConfig {
-    /// Defaults: 10 s connect, 60 s per attempt, 64 MiB responses, 4 attempts, recording from
-    /// `CRM_RECORD_DIR` if set.
+    /// Defaults: 10 s connect, 60 s per attempt, 64 MiB responses, 4 attempts, no overall
+    /// deadline, no recording.
     pub fn new(rate_limits: RateLimits) -> Self {
         Self {
             connect_timeout: Duration::from_secs(10),
@@ -149,8 +154,18 @@ impl TransportConfig {
             max_response_bytes: 64 * 1024 * 1024,
             retry: RetryPolicy::default(),
             rate_limits,
-            record_dir: std::env::var_os("CRM_RECORD_DIR").map(PathBuf::from),
+            record_dir: None,
+            call_deadline: None,
             user_agent: concat!("crm-runtime/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+
+    /// [`TransportConfig::new`], recording into the folder named by `CRM_RECORD_DIR` when that
+    /// variable is set (an explicit opt-in of the application).
+    pub fn from_env(rate_limits: RateLimits) -> Self {
+        Self {
+            record_dir: std::env::var_os("CRM_RECORD_DIR").map(PathBuf::from),
+            ..Self::new(rate_limits)
         }
     }
 }
@@ -175,6 +190,8 @@ pub struct HttpRequest {
 pub struct HttpResponse {
     /// The status code.
     pub status: u16,
+    /// How long the server asked to wait (`Retry-After` in seconds or as an HTTP date).
+    pub retry_after: Option<Duration>,
     /// The body.
     pub body: Bytes,
 }
@@ -189,6 +206,8 @@ pub struct Transport {
     redactor: Redactor,
     recorder: Option<Recorder>,
     requests: std::sync::atomic::AtomicU64,
+    /// Until when calls to a path (`""`: every path) wait after the vendor said "too many".
+    cooldowns: Mutex<HashMap<String, tokio::time::Instant>>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -232,6 +251,7 @@ impl Transport {
             redactor,
             recorder,
             requests: std::sync::atomic::AtomicU64::new(0),
+            cooldowns: Mutex::new(HashMap::new()),
         })
     }
 
@@ -252,10 +272,11 @@ impl Transport {
 
     fn path_limiter(&self, path: &str) -> Option<Arc<DefaultDirectRateLimiter>> {
         let limits = &self.config.rate_limits;
+        // An override names the API path; the URL may carry the base URL's own prefix.
         let limit = limits
             .overrides
             .iter()
-            .find(|(p, _)| p == path)
+            .find(|(p, _)| path.ends_with(p.as_str()))
             .map(|(_, l)| *l)
             .or(limits.per_path)?;
         let mut map = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
@@ -267,8 +288,20 @@ impl Transport {
         Some(limiter)
     }
 
-    /// Waits for the rate limiters of `path`.
+    /// Waits for the rate limiters of `path`, and for a cooldown the vendor asked for.
     async fn throttle(&self, path: &str) {
+        let until = {
+            let cooldowns = self.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
+            [cooldowns.get(path), cooldowns.get("")]
+                .into_iter()
+                .flatten()
+                .max()
+                .copied()
+        };
+        if let Some(until) = until.filter(|u| *u > tokio::time::Instant::now()) {
+            tracing::debug!(path, "waiting for the vendor's rate-limit window");
+            tokio::time::sleep_until(until).await;
+        }
         let jitter = Jitter::up_to(Duration::from_millis(1));
         if let Some(l) = &self.global_limiter {
             l.until_ready_with_jitter(jitter).await;
@@ -296,6 +329,7 @@ impl Transport {
             operation,
             status: response.status,
             excerpt: crate::decode::excerpt(&text, crate::decode::EXCERPT_CHARS),
+            retry_after: response.retry_after,
         }
     }
 
@@ -342,7 +376,7 @@ impl Transport {
                     "application/json;charset=utf-8",
                 )
                 .body(body.clone());
-            tracing::debug!(body = %self.redactor.redact_body(body), "request body");
+            tracing::debug!(body = %scrub(&self.redactor.redact_body(body)), "request body");
         }
         self.requests
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -350,7 +384,7 @@ impl Transport {
         let latency_ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok(resp) => {
-                tracing::debug!(status = resp.status, latency_ms, body = %self.redactor.redact_body(&resp.body), "response");
+                tracing::debug!(status = resp.status, latency_ms, body = %scrub(&self.redactor.redact_body(&resp.body)), "response");
             }
             Err(e) => tracing::debug!(latency_ms, error = %e, "attempt failed"),
         }
@@ -376,14 +410,21 @@ impl Transport {
                 TransportKind::Io
             };
             // reqwest's message can contain the URL, and U8 URLs carry the app secret or token.
+            let e = e.without_url();
             Error::Transport {
                 operation,
                 kind,
-                message: e.without_url().to_string(),
+                message: e.to_string(),
+                source: Some(std::sync::Arc::new(e)),
             }
         };
         let mut response = builder.send().await.map_err(transport_error)?;
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
         let limit = self.config.max_response_bytes;
         if response.content_length().is_some_and(|n| n > limit as u64) {
             return Err(Error::ResponseTooLarge { operation, limit });
@@ -397,6 +438,7 @@ impl Transport {
         }
         Ok(HttpResponse {
             status,
+            retry_after,
             body: Bytes::from(body),
         })
     }
@@ -422,9 +464,17 @@ impl Transport {
         })
     }
 
-    /// Runs `attempt` with this transport's retry policy. A retry-safe operation is retried on
-    /// every retryable error; any other operation only when the request cannot have reached the
-    /// vendor (a connect failure), so a write is never applied twice.
+    /// Runs `attempt` with this transport's retry policy.
+    ///
+    /// - A retryable failure is repeated when that cannot apply a write twice: the operation is
+    ///   retry-safe, or the request never reached the vendor, or the vendor rejected it (a
+    ///   rate-limit answer is a rejection: nothing was applied).
+    /// - After a rate-limit answer the next attempt waits at least as long as the vendor asked
+    ///   (`Retry-After`), else one window of the configured limit (Fxiaoke: 20 s), and so does
+    ///   every other call to that path: the client-side limiter slows down with it.
+    /// - A failed write that may have been applied becomes [`Error::OutcomeUnknown`].
+    /// - With [`TransportConfig::call_deadline`], the whole call ends by then with
+    ///   [`Error::Deadline`].
     pub async fn retry<T, F, Fut>(&self, spec: &OperationSpec, attempt: F) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
@@ -449,19 +499,54 @@ impl Transport {
         );
         let started = Instant::now();
         let attempts = std::sync::atomic::AtomicU32::new(0);
+        let last_error: Mutex<Option<String>> = Mutex::new(None);
         let mut attempt = attempt;
-        let result = (|| {
+        let path = spec.path;
+        let run = (|| {
             let n = attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             attempt().instrument(tracing::debug_span!("crm.attempt", attempt = n))
         })
         .retry(backoff)
         .sleep(tokio::time::sleep)
-        .when(move |e: &Error| e.is_retryable() && (retry_safe || !e.may_have_been_sent()))
+        .when(move |e: &Error| {
+            let repeatable = retry_safe || !e.may_have_been_sent() || e.is_rejection();
+            e.is_retryable() && repeatable
+        })
+        .adjust(|e: &Error, delay: Option<Duration>| {
+            let wait = self.rate_limit_wait(e, path);
+            delay.map(|d| wait.map_or(d, |w| d.max(w)))
+        })
         .notify(|e: &Error, delay: Duration| {
+            if let Ok(mut last) = last_error.lock() {
+                *last = Some(e.to_string());
+            }
             tracing::warn!(error = %e, delay_ms = delay.as_millis() as u64, "retrying");
         })
-        .instrument(span.clone())
-        .await;
+        .instrument(span.clone());
+        let mut result = match self.config.call_deadline {
+            None => run.await,
+            Some(deadline) => match tokio::time::timeout(deadline, run).await {
+                Ok(result) => result,
+                Err(_) => {
+                    let last = last_error.lock().ok().and_then(|mut l| l.take());
+                    Err(Error::Deadline {
+                        operation: spec.name,
+                        after: deadline,
+                        last: last.map(|message| {
+                            Box::new(Error::Transport {
+                                operation: spec.name,
+                                kind: TransportKind::Timeout,
+                                message,
+                                source: None,
+                            })
+                        }),
+                    })
+                }
+            },
+        };
+        if spec.effect == Effect::Write {
+            result = result.map_err(|e| e.after_write(spec.name, spec.retry_safe));
+        }
         span.record(
             "attempts",
             attempts.load(std::sync::atomic::Ordering::Relaxed),
@@ -475,6 +560,42 @@ impl Transport {
         }
         result
     }
+
+    /// How long the vendor asked to wait after `error`, if it is a rate-limit answer; sets the
+    /// cooldown of the path (every path, for a limit that is not per path) meanwhile.
+    fn rate_limit_wait(&self, error: &Error, path: &str) -> Option<Duration> {
+        if !error.is_rate_limited() {
+            return None;
+        }
+        // The vendor's own word first, else one window of the limit the vendor counts.
+        let limits = &self.config.rate_limits;
+        let window = limits
+            .per_path
+            .or(limits.global)
+            .map(|l| l.window)
+            .unwrap_or(self.config.retry.initial_backoff);
+        let wait = error
+            .retry_after()
+            .or_else(|| error.api().and_then(|a| a.retry_after))
+            .unwrap_or(window);
+        let key = if limits.per_path.is_some() { path } else { "" };
+        let until = tokio::time::Instant::now() + wait;
+        let mut cooldowns = self.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = cooldowns.entry(key.to_owned()).or_insert(until);
+        *entry = (*entry).max(until);
+        Some(wait)
+    }
+}
+
+/// `Retry-After` as seconds (`120`) or an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`).
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds.min(3600)));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.signed_duration_since(chrono::Utc::now()).to_std().ok()?;
+    Some(wait.min(Duration::from_secs(3600)))
 }
 
 /// Expands, inside a client builder's `impl` block, the transport setters every vendor builder
@@ -510,6 +631,13 @@ macro_rules! transport_builder_methods {
         /// Records every exchange into `dir`, secrets redacted (see `cargo xtask drift`).
         pub fn record_dir(mut self, dir: impl Into<::std::path::PathBuf>) -> Self {
             self.transport_mut().record_dir = Some(dir.into());
+            self
+        }
+
+        /// The longest one call may take, all attempts and waits included
+        /// ([`Error::Deadline`]($crate::Error::Deadline) after it).
+        pub fn call_deadline(mut self, deadline: ::std::time::Duration) -> Self {
+            self.transport_mut().call_deadline = Some(deadline);
             self
         }
 

@@ -305,10 +305,13 @@ impl Client {
                 ])
             });
             match result {
-                Err(e)
-                    if token_retry_left
-                        && crate::error::api_code(&e) == Some(codes::TOKEN_EXPIRED) =>
-                {
+                Err(Error::Api(api)) if api.code == codes::TOKEN_EXPIRED.to_string() => {
+                    if !token_retry_left || issued.is_younger_than(crm_runtime::YOUNG_TOKEN) {
+                        return Err(crm_runtime::token::refused_young_token(
+                            api,
+                            issued.issued_at.elapsed(),
+                        ));
+                    }
                     tracing::info!("corpAccessToken rejected (20016); fetching a new one");
                     self.inner.tokens.invalidate(issued.generation).await;
                     token_retry_left = false;

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::Error;
 use crm_runtime::decode::WireCode;
-use crm_runtime::{ApiError, Transport};
+use crm_runtime::{ApiError, ApiErrorKind, Transport};
 
 /// The vendor name used in errors, spans and recordings.
 pub const VENDOR: &str = "fxiaoke";
@@ -33,6 +33,38 @@ pub mod codes {
     pub const RATE_LIMITED: i64 = 30004;
     /// Service exception or timeout.
     pub const SERVICE_TIMEOUT: i64 = 50009;
+}
+
+/// What a code means, from the vendor's code table (VENDORS.md §1.7). The `100xx` codes say
+/// "a parameter is missing": an auth error when the parameter is a credential (or the call is
+/// the token call), else an invalid request; `10013` is also "offset out of range 10000".
+pub fn kind_of(code: i64, message: &str, operation: &str) -> ApiErrorKind {
+    let lower = message.to_lowercase();
+    let about_credentials = [
+        "appid",
+        "appsecret",
+        "permanentcode",
+        "corpaccesstoken",
+        "corpid",
+        "openuserid",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    match code {
+        10001..=10015 if operation == "get_corp_access_token" || about_credentials => {
+            ApiErrorKind::Auth
+        }
+        10001..=10015 => ApiErrorKind::InvalidRequest,
+        11001..=11018 | 15003 | 20005 | 20006 | 20012 | 20014..=20017 | 20020..=20023 => {
+            ApiErrorKind::Auth
+        }
+        codes::CALL_LIMIT | codes::RATE_LIMITED => ApiErrorKind::RateLimited,
+        codes::DAILY_QUOTA | codes::NO_QUOTA => ApiErrorKind::QuotaExhausted,
+        30007 | 30027 => ApiErrorKind::NotFound,
+        15002 | 32000 | 40010 => ApiErrorKind::InvalidRequest,
+        codes::BUSY | -2 | codes::SERVICE_TIMEOUT => ApiErrorKind::Server,
+        _ => ApiErrorKind::Other,
+    }
 }
 
 /// Whether a code is documented as transient: system busy, rate or call limit, service
@@ -110,14 +142,19 @@ pub(crate) fn status(
     if code == codes::OK {
         return Ok(());
     }
+    let message = message.unwrap_or_default();
+    let kind = kind_of(code, &message, operation);
     Err(Error::Api(ApiError {
         vendor: VENDOR,
         operation,
         code: code.to_string(),
-        message: message.unwrap_or_default(),
+        message,
         description,
         trace_id,
         retryable: is_retryable_code(code),
+        kind,
+        // A rate-limit answer is retried after the configured limit's window (20 s by default).
+        retry_after: None,
     }))
 }
 

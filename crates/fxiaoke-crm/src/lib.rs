@@ -57,9 +57,10 @@ pub use client::{
     TOKEN_RATE_LIMIT, default_rate_limits,
 };
 pub use crm_runtime::{
-    Error, NamedObject, RateLimit, RateLimits, RetryPolicy, SecretString, TransportConfig,
+    ApiError, ApiErrorKind, Error, NamedObject, Outcome, RateLimit, RateLimits, RetryPolicy,
+    SecretString, TransportConfig,
 };
-pub use error::{Result, VENDOR, api_code, codes, is_retryable_code};
+pub use error::{Result, VENDOR, api_code, codes, is_retryable_code, kind_of};
 pub use generated::types;
 pub use generated::types::ObjectData;
 pub use keyset::KeyValue;

@@ -301,15 +301,115 @@ async fn a_write_is_not_repeated_after_it_may_have_reached_the_vendor() {
     mock.control()
         .fail_next_on("/cgi/crm/v2/data/create", 1, 503);
     let err = client.create(&PaymentObj::default()).await.unwrap_err();
-    assert!(
-        matches!(err, Error::HttpStatus { status: 503, .. }),
-        "{err}"
-    );
+    match &err {
+        Error::OutcomeUnknown { source, .. } => {
+            assert!(
+                matches!(**source, Error::HttpStatus { status: 503, .. }),
+                "{err}"
+            );
+        }
+        other => panic!("expected an unknown outcome, got {other:?}"),
+    }
+    assert_eq!(err.outcome(), fxiaoke_crm::Outcome::Unknown);
+    assert!(!err.is_retryable(), "a create may not be repeated blindly");
     assert_eq!(
         mock.control().calls("/cgi/crm/v2/data/create"),
         1,
         "create is not retry-safe"
     );
+}
+
+#[tokio::test]
+async fn writes_tell_not_applied_from_outcome_unknown() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    let client = mock.client().unwrap();
+    client.objects().await.unwrap();
+    // Rejected by the vendor: not applied, and no retry of a write that is not retry-safe.
+    let mut bad = PaymentObj::default();
+    bad.id = Some("no-such-record".into());
+    let err = client
+        .update(&bad, &WriteOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.outcome(), fxiaoke_crm::Outcome::NotApplied, "{err}");
+    assert!(err.api().is_some());
+    // A broken connection after sending: unknown.
+    mock.control().drop_next(1);
+    let err = client.create(&PaymentObj::default()).await.unwrap_err();
+    assert_eq!(err.outcome(), fxiaoke_crm::Outcome::Unknown, "{err:?}");
+    // Never sent (nothing listens): not applied, so even a create is retried.
+    let closed = fxiaoke_crm::Client::builder()
+        .base_url("http://127.0.0.1:9/")
+        .app_id("a")
+        .app_secret("s")
+        .permanent_code("p")
+        .open_user_id("u")
+        .retry_policy(fxiaoke_crm::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = closed.create(&PaymentObj::default()).await.unwrap_err();
+    assert_eq!(err.outcome(), fxiaoke_crm::Outcome::NotApplied, "{err:?}");
+}
+
+#[tokio::test]
+async fn a_rate_limited_write_was_not_applied_and_is_retried_after_the_window() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    let window = Duration::from_millis(400);
+    let client = mock
+        .client_builder()
+        .rate_limits(RateLimits {
+            per_path: Some(RateLimit::new(100, window)),
+            ..RateLimits::default()
+        })
+        .build()
+        .unwrap();
+    client.objects().await.unwrap();
+    let path = "/cgi/crm/v2/data/create";
+    mock.control().respond_next(
+        Some(path),
+        1,
+        200,
+        r#"{"errorCode":30004,"errorMessage":"rate limit","errorDescription":"per second"}"#,
+    );
+    let started = std::time::Instant::now();
+    let id = client.create(&PaymentObj::default()).await.unwrap();
+    assert!(!id.is_empty());
+    assert!(started.elapsed() >= window, "waited one window");
+    assert_eq!(mock.control().calls(path), 2, "retried once, created once");
+    assert_eq!(mock.records("PaymentObj").len(), 1);
+    // HTTP 429 with Retry-After: waited as asked.
+    mock.control().inject(
+        Some(path),
+        1,
+        crm_runtime::mock::Fault::Respond {
+            status: 429,
+            body: "slow down".into(),
+            headers: vec![("retry-after".into(), "1".into())],
+        },
+    );
+    let started = std::time::Instant::now();
+    client.create(&PaymentObj::default()).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+    assert_eq!(mock.records("PaymentObj").len(), 2);
+}
+
+#[tokio::test]
+async fn a_call_deadline_bounds_every_attempt_and_wait() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    let client = mock
+        .client_builder()
+        .call_deadline(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    client.objects().await.unwrap();
+    mock.control().delay_next(1, Duration::from_secs(3));
+    let started = std::time::Instant::now();
+    let err = client.objects().await.unwrap_err();
+    assert!(matches!(err, Error::Deadline { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::Error;
 use crm_runtime::decode::WireCode;
-use crm_runtime::{ApiError, Transport};
+use crm_runtime::{ApiError, ApiErrorKind, Transport};
 
 /// The vendor name used in errors, spans and recordings.
 pub const VENDOR: &str = "useasy";
@@ -25,6 +25,19 @@ pub const SUCCESS_CODE: &str = "200";
 
 /// Result of every call of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What a code means. useasy publishes no code table; its codes look like HTTP statuses
+/// (`"200"` is success), so they are read that way: an assumption, not a documented fact.
+pub fn kind_of(code: &str) -> ApiErrorKind {
+    match code {
+        "401" | "403" => ApiErrorKind::Auth,
+        "429" => ApiErrorKind::RateLimited,
+        "404" => ApiErrorKind::NotFound,
+        c if c.starts_with('4') && c.len() == 3 => ApiErrorKind::InvalidRequest,
+        c if c.starts_with('5') && c.len() == 3 => ApiErrorKind::Server,
+        _ => ApiErrorKind::Other,
+    }
+}
 
 /// The fields every useasy response carries. `code` is read as a string or a number (a gateway
 /// may send either).
@@ -55,15 +68,18 @@ impl Envelope {
         if !failed {
             return None;
         }
+        let code = code.unwrap_or_default();
         Some(ApiError {
             vendor: VENDOR,
             operation,
-            code: code.unwrap_or_default(),
+            kind: kind_of(&code),
+            code,
             message: self.message.unwrap_or_default(),
             description: None,
             trace_id: self.trace_id.filter(|t| !t.is_empty()),
             // No vendor code is documented as transient (see the module docs).
             retryable: false,
+            retry_after: None,
         })
     }
 
@@ -184,6 +200,7 @@ mod tests {
                 operation: "op",
                 status,
                 excerpt: body.chars().take(20).collect(),
+                retry_after: None,
             };
             from_status(error, body.as_bytes())
         };

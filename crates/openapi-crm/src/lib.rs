@@ -64,10 +64,11 @@ pub use client::{
     CONTENT_TYPE, Client, ClientBuilder, Config, DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT, ENV_VARS,
 };
 pub use crm_runtime::{
-    ApiError, Error, RateLimit, RateLimits, RetryPolicy, SecretString, TransportConfig,
+    ApiError, ApiErrorKind, Error, Outcome, RateLimit, RateLimits, RetryPolicy, SecretString,
+    TransportConfig,
 };
 pub use customers::{CustomerQuery, DEFAULT_PAGE_SIZE, PREFETCH_PAGES, SearchOperator, field};
-pub use error::{Result, VENDOR};
+pub use error::{Result, VENDOR, kind_of};
 pub use fields::{FIELD_CONFIG_TTL, FieldConfigs};
 pub use generated::types;
 pub use generated::types::{

@@ -273,7 +273,13 @@ impl Client {
                 .send::<O, R>(&path, &params, Some(&issued.token), &decode)
                 .await
             {
-                Err(Error::Api(api)) if token_retry_left && is_token_error(&api) => {
+                Err(Error::Api(api)) if is_token_error(&api) => {
+                    if !token_retry_left || issued.is_younger_than(crm_runtime::YOUNG_TOKEN) {
+                        return Err(crm_runtime::token::refused_young_token(
+                            api,
+                            issued.issued_at.elapsed(),
+                        ));
+                    }
                     tracing::info!(code = %api.code, "token rejected; fetching a new one");
                     self.inner.tokens.invalidate(issued.generation).await;
                     token_retry_left = false;

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use crate::Error;
 use crm_runtime::decode::WireCode;
-use crm_runtime::{ApiError, Transport};
+use crm_runtime::{ApiError, ApiErrorKind, Transport};
 
 /// The vendor name used in errors, spans and recordings.
 pub const VENDOR: &str = "u8";
@@ -112,7 +112,7 @@ pub(crate) fn check(
     if code.is_empty() || code == "0" {
         return Ok(Answer::Data);
     }
-    let api = ApiError {
+    let mut api = ApiError {
         vendor: VENDOR,
         operation,
         retryable: false, // U8 publishes no error-code table; no code is known to be transient.
@@ -120,11 +120,29 @@ pub(crate) fn check(
         message: envelope.errmsg.unwrap_or_default(),
         description: None,
         trace_id: None,
+        kind: ApiErrorKind::Other,
+        retry_after: None,
     };
+    api.kind = kind_of(&api);
     if no_match_is_empty && api.code == NO_MATCH && !is_token_error(&api) {
         return Ok(Answer::NoMatch);
     }
     Err(Error::Api(api))
+}
+
+/// What a code means. U8 publishes no code table: a failed token call, a message about the
+/// token, the app key or secret or the authorization, and the documented `30021` (此应用未上线,
+/// the application is not online) are auth errors.
+pub fn kind_of(api: &ApiError) -> ApiErrorKind {
+    let message = api.message.to_lowercase();
+    let about_auth = ["app_key", "app_secret", "授权"]
+        .iter()
+        .any(|w| message.contains(w));
+    if api.operation == "get_token" || is_token_error(api) || about_auth || api.code == "30021" {
+        ApiErrorKind::Auth
+    } else {
+        ApiErrorKind::Other
+    }
 }
 
 /// Whether a vendor error says the token is missing, invalid or expired. U8 publishes no code

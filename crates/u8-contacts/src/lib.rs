@@ -40,7 +40,10 @@ pub mod mock;
 
 pub use client::{Client, ClientBuilder, Config, DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT, ENV_VARS};
 pub use contacts::{BatchGet, DEFAULT_PAGE_SIZE};
-pub use crm_runtime::{Error, RateLimit, RateLimits, RetryPolicy, SecretString, TransportConfig};
-pub use error::{Result, VENDOR};
+pub use crm_runtime::{
+    ApiError, ApiErrorKind, Error, Outcome, RateLimit, RateLimits, RetryPolicy, SecretString,
+    TransportConfig,
+};
+pub use error::{Result, VENDOR, kind_of};
 pub use generated::types;
 pub use generated::types::Contact;

@@ -29,6 +29,7 @@ impl ::crm_runtime::operation::Operation for CreateData {
         alt_path: Some("/cgi/crm/custom/v2/data/create"),
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Write,
         retry_safe: false,
         input_type: "CreateArg",
         output_type: "CreateResult",
@@ -47,6 +48,7 @@ impl ::crm_runtime::operation::Operation for UpdateData {
         alt_path: Some("/cgi/crm/custom/v2/data/update"),
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Write,
         retry_safe: false,
         input_type: "UpdateArg",
         output_type: "BaseResult",
@@ -65,6 +67,7 @@ impl ::crm_runtime::operation::Operation for QueryData {
         alt_path: Some("/cgi/crm/custom/v2/data/query"),
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::OffsetLimit,
+        effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
         input_type: "QueryArg",
         output_type: "QueryResult",
@@ -83,6 +86,7 @@ impl ::crm_runtime::operation::Operation for GetData {
         alt_path: Some("/cgi/crm/custom/v2/data/get"),
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
         input_type: "GetArg",
         output_type: "GetResult",
@@ -101,7 +105,8 @@ impl ::crm_runtime::operation::Operation for InvalidData {
         alt_path: Some("/cgi/crm/custom/v2/data/invalid"),
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
-        retry_safe: true,
+        effect: ::crm_runtime::Effect::Write,
+        retry_safe: false,
         input_type: "InvalidArg",
         output_type: "BaseResult",
     };
@@ -119,6 +124,7 @@ impl ::crm_runtime::operation::Operation for DeleteData {
         alt_path: Some("/cgi/crm/custom/v2/data/delete"),
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Write,
         retry_safe: false,
         input_type: "IdListArg",
         output_type: "BaseResult",
@@ -137,7 +143,8 @@ impl ::crm_runtime::operation::Operation for RecoverData {
         alt_path: Some("/cgi/crm/custom/v2/data/recover"),
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
-        retry_safe: true,
+        effect: ::crm_runtime::Effect::Write,
+        retry_safe: false,
         input_type: "IdListArg",
         output_type: "BaseResult",
     };
@@ -155,7 +162,8 @@ impl ::crm_runtime::operation::Operation for ChangeOwnerData {
         alt_path: Some("/cgi/crm/custom/v2/data/changeOwner"),
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
-        retry_safe: true,
+        effect: ::crm_runtime::Effect::Write,
+        retry_safe: false,
         input_type: "ChangeOwnerArg",
         output_type: "BaseResult",
     };
@@ -173,6 +181,7 @@ impl ::crm_runtime::operation::Operation for ListObjects {
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
         input_type: "ObjectListArg",
         output_type: "ObjectListResult",
@@ -191,6 +200,7 @@ impl ::crm_runtime::operation::Operation for DescribeObject {
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
         input_type: "DescribeArg",
         output_type: "DescribeResult",
@@ -209,6 +219,7 @@ impl ::crm_runtime::operation::Operation for GetCorpAccessToken {
         alt_path: None,
         auth: ::crm_runtime::Auth::None,
         paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
         input_type: "CorpAccessTokenRequest",
         output_type: "CorpAccessTokenResult",
@@ -227,6 +238,7 @@ impl ::crm_runtime::operation::Operation for GetUserByMobile {
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
         input_type: "GetUserByMobileArg",
         output_type: "GetUserByMobileResult",
@@ -269,9 +281,9 @@ impl crate::Client {
     ) -> ::std::result::Result<super::types::GetResult, crate::Error> {
         self.execute::<GetData>(input).await
     }
-    /// 作废对象数据 / Void (invalidate) one record; it can then be recovered or deleted. Retry-safe: voiding twice leaves it voided (the second call may report an error, but the state does not change twice).
+    /// 作废对象数据 / Void (invalidate) one record; it can then be recovered or deleted. Not marked retry-safe: the document does not say what a second void does (it may answer an error, or run the void flows again), so a void whose outcome is unknown is reported, not repeated.
     ///
-    /// `POST /cgi/crm/v2/data/invalid` (or `/cgi/crm/custom/v2/data/invalid`); input `InvalidArg`, output `BaseResult`; retried on transient failures.
+    /// `POST /cgi/crm/v2/data/invalid` (or `/cgi/crm/custom/v2/data/invalid`); input `InvalidArg`, output `BaseResult`; not retried once sent (not safe to repeat).
     pub async fn invalid_data(
         &self,
         input: &super::types::InvalidArg,
@@ -287,18 +299,18 @@ impl crate::Client {
     ) -> ::std::result::Result<super::types::BaseResult, crate::Error> {
         self.execute::<DeleteData>(input).await
     }
-    /// 恢复已作废数据 / Recover voided records. Retry-safe: recovering twice leaves them recovered.
+    /// 恢复已作废数据 / Recover voided records. Not marked retry-safe: the document does not say what recovering a record that is no longer voided does.
     ///
-    /// `POST /cgi/crm/v2/data/recover` (or `/cgi/crm/custom/v2/data/recover`); input `IdListArg`, output `BaseResult`; retried on transient failures.
+    /// `POST /cgi/crm/v2/data/recover` (or `/cgi/crm/custom/v2/data/recover`); input `IdListArg`, output `BaseResult`; not retried once sent (not safe to repeat).
     pub async fn recover_data(
         &self,
         input: &super::types::IdListArg,
     ) -> ::std::result::Result<super::types::BaseResult, crate::Error> {
         self.execute::<RecoverData>(input).await
     }
-    /// 更换负责人 / Change the owner of records (`data.Data[]`, capital D). Retry-safe: setting the same owner twice is idempotent. Records in a public pool must be claimed first.
+    /// 更换负责人 / Change the owner of records (`data.Data[]`, capital D). Not marked retry-safe: the state would end the same, but the document does not promise that a repeat triggers no second owner-change flow or notification. Records in a public pool must be claimed first.
     ///
-    /// `POST /cgi/crm/v2/data/changeOwner` (or `/cgi/crm/custom/v2/data/changeOwner`); input `ChangeOwnerArg`, output `BaseResult`; retried on transient failures.
+    /// `POST /cgi/crm/v2/data/changeOwner` (or `/cgi/crm/custom/v2/data/changeOwner`); input `ChangeOwnerArg`, output `BaseResult`; not retried once sent (not safe to repeat).
     pub async fn change_owner_data(
         &self,
         input: &super::types::ChangeOwnerArg,

@@ -24,6 +24,7 @@ impl ::crm_runtime::operation::Operation for AddCustomer {
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Write,
         retry_safe: false,
         input_type: "Customer",
         output_type: "CustomerResult",
@@ -42,6 +43,7 @@ impl ::crm_runtime::operation::Operation for UpdateCustomer {
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Write,
         retry_safe: true,
         input_type: "Customer",
         output_type: "CustomerResult",
@@ -60,6 +62,7 @@ impl ::crm_runtime::operation::Operation for ListCustomers {
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::PageLimit,
+        effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
         input_type: "ListCustomersArg",
         output_type: "ListCustomersResult",
@@ -78,6 +81,7 @@ impl ::crm_runtime::operation::Operation for FindCustomerById {
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
         input_type: "FindByIdArg",
         output_type: "CustomerResult",
@@ -96,6 +100,7 @@ impl ::crm_runtime::operation::Operation for FindCustomerByIdShort {
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
         input_type: "FindByIdArg",
         output_type: "CustomerResult",
@@ -114,7 +119,8 @@ impl ::crm_runtime::operation::Operation for DeleteCustomer {
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
-        retry_safe: true,
+        effect: ::crm_runtime::Effect::Write,
+        retry_safe: false,
         input_type: "DeleteCustomerArg",
         output_type: "EmptyResult",
     };
@@ -132,6 +138,7 @@ impl ::crm_runtime::operation::Operation for ListFieldConfigs {
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
         paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
         input_type: "FieldConfigListArg",
         output_type: "FieldConfigListResult",
@@ -183,9 +190,9 @@ impl crate::Client {
     ) -> ::std::result::Result<super::types::CustomerResult, crate::Error> {
         self.execute::<FindCustomerByIdShort>(input).await
     }
-    /// 根据id删除客户 / Delete a customer by id (body {"id": "…"}, note `id`, not `_id`); data is null. Retry-safe: deleting twice leaves it deleted (the response to a second delete is not documented).
+    /// 根据id删除客户 / Delete a customer by id (body {"id": "…"}, note `id`, not `_id`); data is null. Not marked retry-safe: the answer to a second delete is not documented (the customer may be gone and the retry report an error, hiding the first one's success).
     ///
-    /// `POST /openapi/crm/delete`; input `DeleteCustomerArg`, output `EmptyResult`; retried on transient failures.
+    /// `POST /openapi/crm/delete`; input `DeleteCustomerArg`, output `EmptyResult`; not retried once sent (not safe to repeat).
     pub async fn delete_customer(
         &self,
         input: &super::types::DeleteCustomerArg,
