@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::Error;
-use crm_runtime::ApiError;
+use crm_runtime::{ApiError, LenientInt};
 
 /// The vendor name used in errors, spans and recordings.
 pub const VENDOR: &str = "fxiaoke";
@@ -43,10 +43,12 @@ pub fn is_retryable_code(code: i64) -> bool {
     )
 }
 
+/// `errorCode` is an integer; a numeric string (`"0"`) is read too, and anything else is not
+/// success either.
 #[derive(Deserialize)]
 struct Envelope {
     #[serde(rename = "errorCode")]
-    error_code: Option<i64>,
+    error_code: Option<LenientInt>,
     #[serde(rename = "errorMessage", default)]
     error_message: Option<String>,
     #[serde(rename = "errorDescription", default)]
@@ -61,27 +63,28 @@ pub(crate) fn check(operation: &'static str, body: &[u8]) -> Result<()> {
     let Ok(envelope) = serde_json::from_slice::<Envelope>(body) else {
         return Ok(()); // left to the typed decode, which reports the path
     };
-    match envelope.error_code {
-        None => Ok(()),
-        Some(code) => status(
-            operation,
-            code,
-            envelope.error_message,
-            envelope.error_description,
-            envelope.trace_id,
-        ),
-    }
+    status(
+        operation,
+        envelope.error_code.as_ref(),
+        envelope.error_message,
+        envelope.error_description,
+        envelope.trace_id,
+    )
 }
 
-/// `Ok` for `errorCode` 0, else the vendor error with its classification.
+/// `Ok` for `errorCode` 0 (or none), else the vendor error with its classification. A code
+/// that is not an integer (`""`, `"abc"`) is an error too, reported with its text.
 pub(crate) fn status(
     operation: &'static str,
-    code: i64,
+    code: Option<&LenientInt>,
     message: Option<String>,
     description: Option<String>,
     trace_id: Option<String>,
 ) -> Result<()> {
-    if code == codes::OK {
+    let Some(code) = code else {
+        return Ok(());
+    };
+    if code.get() == Some(codes::OK) {
         return Ok(());
     }
     Err(Error::Api(ApiError {
@@ -91,7 +94,7 @@ pub(crate) fn status(
         message: message.unwrap_or_default(),
         description,
         trace_id,
-        retryable: is_retryable_code(code),
+        retryable: code.get().is_some_and(is_retryable_code),
     }))
 }
 

@@ -12,7 +12,7 @@
 use std::marker::PhantomData;
 
 use crm_runtime::operation::Operation;
-use crm_runtime::{NamedObject, OpenEnum, OperationSpec, Page, paginate};
+use crm_runtime::{LenientInt, NamedObject, OpenEnum, OperationSpec, Page, paginate};
 use futures::stream::BoxStream;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -196,7 +196,7 @@ struct TypedQueryResult<T> {
     #[serde(default = "Option::default")]
     data: Option<TypedQueryData<T>>,
     #[serde(rename = "errorCode", default)]
-    error_code: i64,
+    error_code: Option<LenientInt>,
     #[serde(rename = "errorMessage", default)]
     error_message: Option<String>,
     #[serde(rename = "errorDescription", default)]
@@ -217,7 +217,7 @@ fn decode_page<T: DeserializeOwned>(
         Ok(mut page) => {
             status(
                 operation,
-                page.error_code,
+                page.error_code.as_ref(),
                 page.error_message.take(),
                 page.error_description.take(),
                 page.trace_id.take(),

@@ -1,7 +1,7 @@
 //! Customers: a typed list builder (search conditions, one page or a stream of every match)
 //! and convenience wrappers over add / update / find / delete that return the record itself.
 
-use crm_runtime::{OpenEnum, Page, paginate};
+use crm_runtime::{LenientInt, OpenEnum, Page, paginate};
 use futures::stream::BoxStream;
 use serde_json::Map;
 
@@ -166,7 +166,10 @@ impl CustomerQuery {
                 async move {
                     let response = client.list_customers(&arg).await?;
                     let data = response.data;
-                    let count = data.as_ref().and_then(|d| d.count);
+                    let count = data
+                        .as_ref()
+                        .and_then(|d| d.count.as_ref())
+                        .and_then(LenientInt::get);
                     let records = data.and_then(|d| d.list).unwrap_or_default();
                     let first_id = records.first().and_then(|c| c.id.clone());
                     if first_id.is_some() && first_id == cursor.first_id {

@@ -158,7 +158,7 @@ async fn reads_are_retried_on_5xx() {
     let client = mock.client().unwrap();
     mock.control().fail_next(2, 503);
     let page = client.customers().send().await.unwrap();
-    assert_eq!(page.count, Some(5));
+    assert_eq!(page.count, Some(5.into()));
     assert_eq!(mock.control().calls("/openapi/crm/list"), 3);
 
     // A read retried on 502/504 as well, through find-by-id.

@@ -142,7 +142,11 @@ impl BatchGet {
     pub fn stream(self) -> BoxStream<'static, Result<Contact>> {
         let client = self.client;
         let base = Self::with_defaults(self.query);
-        let start = base.page_index.map(|p| p.get()).unwrap_or(1);
+        let start = base
+            .page_index
+            .as_ref()
+            .and_then(LenientInt::get)
+            .unwrap_or(1);
         paginate(
             "batch_get_contacts",
             start,
@@ -154,8 +158,8 @@ impl BatchGet {
                 async move {
                     let response = client.batch_get_contacts(&query).await?;
                     let records = response.customercontacts.unwrap_or_default();
-                    let last = match response.page_count {
-                        Some(count) => page_index >= count.get(),
+                    let last = match response.page_count.as_ref().and_then(LenientInt::get) {
+                        Some(count) => page_index >= count,
                         None => records.is_empty(),
                     };
                     Ok(Page {

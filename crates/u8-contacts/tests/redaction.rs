@@ -74,11 +74,12 @@ async fn no_error_shows_a_secret() {
         // HTTP errors, retried to exhaustion.
         mock.control().fail_next(4, 503);
         errors.push(client.contact("00000001").await.unwrap_err());
-        // A malformed token response that carries a token (its excerpt would show it).
+        // A malformed token response that carries a token (its excerpt would show it). An odd
+        // scalar such as "soon" would decode (kept unparsed); a list cannot.
         mock.expire_tokens();
         mock.respond_next_raw(
             paths::TOKEN,
-            r#"{"errcode":"0","token":{"id":"0123456789abcdef0123456789abcdef","expiresIn":"soon"}}"#,
+            r#"{"errcode":"0","token":{"id":"0123456789abcdef0123456789abcdef","expiresIn":["soon"]}}"#,
         );
         errors.push(client.batch_get().send().await.unwrap_err());
         // A token of the wrong type (serde quotes the failing value in its message).
