@@ -24,14 +24,15 @@ use crate::drift::{
 /// The file that holds the lenient scalars.
 const SCALARS_FILE: &str = "schemas/common/scalars.json";
 
-/// Runtime scalars whose wire forms are "JSON type or string".
+/// The JSON types each runtime scalar reads as a value (`""` and `null` are its empty forms).
 const RUNTIME_KINDS: &[(&str, &[&str])] = &[
     ("LenientDecimal", &["number", "string"]),
     ("EpochMillis", &["integer", "string"]),
-    ("ChinaDateTime", &["string"]),
+    ("ChinaDateTime", &["string", "integer"]),
     ("LenientDate", &["string"]),
-    ("StrBool", &["boolean", "string"]),
+    ("StrBool", &["boolean", "string", "integer"]),
     ("LenientInt", &["integer", "string"]),
+    ("LenientString", &["string", "number", "boolean"]),
     ("Secret", &["string"]),
 ];
 

@@ -23,7 +23,7 @@ pub struct QueryResult {
     pub data: Option<QueryResultData>,
     /// `errorCode`.
     #[serde(rename = "errorCode")]
-    pub error_code: i64,
+    pub error_code: LenientInt,
     /// `errorDescription`.
     #[serde(rename = "errorDescription", default)]
     pub error_description: Option<String>,

@@ -154,7 +154,7 @@ async fn fxiaoke(settings: &Settings, n: usize, steps: &mut Steps) -> CliResult 
     steps.step(format!(
         "update its remark → \"{}\", version {}",
         updated.remark.as_deref().unwrap_or("-"),
-        updated.version.map(|v| v.get()).unwrap_or_default()
+        updated.version.and_then(|v| v.get()).unwrap_or_default()
     ));
 
     // Stream.
@@ -218,7 +218,7 @@ async fn useasy(settings: &Settings, n: usize, steps: &mut Steps) -> CliResult {
     let first = client.customers().page_size(5).send().await?;
     steps.step(format!(
         "list page 1 of 5: count {} in all, first {}",
-        first.count.unwrap_or_default(),
+        first.count.and_then(|c| c.get()).unwrap_or_default(),
         first
             .list
             .as_deref()
@@ -311,8 +311,8 @@ async fn u8(settings: &Settings, n: usize, steps: &mut Steps) -> CliResult {
     let contacts = page.customercontacts.unwrap_or_default();
     steps.step(format!(
         "batch_get page 1 (rows_per_page 10): row_count {}, page_count {}, first:",
-        page.row_count.map(|r| r.get()).unwrap_or_default(),
-        page.page_count.map(|r| r.get()).unwrap_or_default()
+        page.row_count.and_then(|r| r.get()).unwrap_or_default(),
+        page.page_count.and_then(|r| r.get()).unwrap_or_default()
     ));
     for c in contacts.iter().take(3) {
         steps.detail(format!(
@@ -333,7 +333,7 @@ async fn u8(settings: &Settings, n: usize, steps: &mut Steps) -> CliResult {
         .await?;
     let main = of_customer
         .iter()
-        .filter(|c| c.be_main_linker.map(bool::from).unwrap_or(false))
+        .filter(|c| c.be_main_linker.as_ref().is_some_and(|b| b.is_true()))
         .count();
     steps.step(format!(
         "stream contacts of customer 0215 (天津鹏程电子有限公司): {}, {} of them main contacts",

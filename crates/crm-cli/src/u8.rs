@@ -43,7 +43,8 @@ async fn execute(
                     .send()
                     .await?
                     .row_count
-                    .map(|r| r.get().unsigned_abs())
+                    .and_then(|r| r.get())
+                    .map(i64::unsigned_abs)
             } else {
                 None
             };

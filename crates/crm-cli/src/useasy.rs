@@ -82,6 +82,7 @@ async fn run_list(
             .send()
             .await?
             .count
+            .and_then(|c| c.get())
             .map(i64::unsigned_abs)
     } else {
         None

@@ -1,7 +1,9 @@
 //! Vendor-neutral runtime shared by the `fxiaoke-crm`, `openapi-crm` and `u8-contacts` clients.
 //!
 //! - [`scalars`]: value types for the vendors' wire quirks (decimals as strings or numbers,
-//!   epoch milliseconds, China time, `"1"`/`"0"` booleans, open enums), used by generated code;
+//!   epoch milliseconds, China time, `"1"`/`"0"` booleans, open enums, text sent as numbers),
+//!   used by generated code; they decode every JSON scalar (`""`, `null` and odd values
+//!   included) and re-encode exactly what was read;
 //! - [`SecretString`]: secrets that never reach `Debug`, logs or errors;
 //! - [`operation`]: the operation descriptors that codegen emits and the clients execute.
 //!
@@ -20,8 +22,8 @@ mod secret;
 
 pub use operation::{Auth, Effect, HttpMethod, OperationSpec, Paging};
 pub use scalars::{
-    BoolForm, ChinaDateTime, EpochMillis, LenientDate, LenientDecimal, LenientInt, OpenEnum,
-    StrBool, WireForm, china_offset,
+    BoolForm, ChinaDateTime, EmptyForm, EpochMillis, LenientDate, LenientDecimal, LenientInt,
+    LenientString, OpenEnum, StrBool, TextForm, Unparsed, WireForm, china_offset,
 };
 pub use secret::{Keep, REDACTED, SecretString, remember, scrub};
 pub mod decode;

@@ -11,9 +11,9 @@ use tokio::time::Instant;
 
 use crate::error::Error;
 
-/// A token younger than this that the vendor refuses as expired is not replaced: the refusal
-/// means something else is wrong (the credentials, the corp, a permission), and every further
-/// token call would only spend the vendor's token quota.
+/// A token that replaced a refused one and is refused too within this time is not replaced
+/// again: the refusal means something else is wrong (the credentials, the corp, a permission),
+/// and every further token call would only spend the vendor's token quota.
 pub const YOUNG_TOKEN: Duration = Duration::from_secs(60);
 
 /// The error for a vendor that refused a token issued moments ago: `api` with a description
@@ -38,6 +38,8 @@ pub struct Issued<T> {
     pub token: T,
     /// When it was fetched.
     pub issued_at: Instant,
+    /// Whether it was fetched to replace a token the vendor refused.
+    pub replaces_refused: bool,
     /// When to fetch a new one (ahead of the real expiry by the refresh margin).
     pub refresh_at: Instant,
     /// Increases with each fetch; used to invalidate exactly the token that was rejected.
@@ -45,11 +47,16 @@ pub struct Issued<T> {
 }
 
 impl<T> Issued<T> {
-    /// Whether the token was fetched less than `age` ago: a vendor refusing such a token as
-    /// expired means something else is wrong (credentials, corp id), and fetching yet another
-    /// would only spend the token quota.
+    /// Whether the token was fetched less than `age` ago.
     pub fn is_younger_than(&self, age: Duration) -> bool {
         self.issued_at.elapsed() < age
+    }
+
+    /// Whether a refusal of this token should be answered with a new token: not when it
+    /// already replaced a refused one less than [`YOUNG_TOKEN`] ago (one refresh, then a clear
+    /// error instead of a token call per business call).
+    pub fn may_be_replaced(&self) -> bool {
+        !(self.replaces_refused && self.is_younger_than(YOUNG_TOKEN))
     }
 }
 
@@ -75,6 +82,8 @@ pub struct TokenCache<T> {
     fetches: AtomicU64,
     /// Fetches finished (successful or not).
     finished: AtomicU64,
+    /// The last token was refused: the next one replaces a refused token.
+    refused: std::sync::atomic::AtomicBool,
 }
 
 impl<T> TokenCache<T> {
@@ -86,6 +95,7 @@ impl<T> TokenCache<T> {
             refresh_margin,
             fetches: AtomicU64::new(0),
             finished: AtomicU64::new(0),
+            refused: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -128,6 +138,7 @@ impl<T> TokenCache<T> {
         let issued = Arc::new(Issued {
             token,
             issued_at: started,
+            replaces_refused: self.refused.swap(false, Ordering::SeqCst),
             refresh_at: started + lifetime.saturating_sub(margin),
             generation,
         });
@@ -141,6 +152,7 @@ impl<T> TokenCache<T> {
         let mut slot = self.slot.lock().await;
         if matches!(&*slot, Slot::Token(t) if t.generation == generation) {
             *slot = Slot::Empty;
+            self.refused.store(true, Ordering::SeqCst);
         }
     }
 }
@@ -200,6 +212,19 @@ mod tests {
             .unwrap();
         assert_eq!(again.token, "t");
         assert!(again.is_younger_than(Duration::from_secs(60)));
+        assert!(
+            again.may_be_replaced(),
+            "a first token may be replaced when refused"
+        );
+        cache.invalidate(again.generation).await;
+        let replacement = cache
+            .get(|| async { Ok(("u".to_owned(), Duration::from_secs(7200))) })
+            .await
+            .unwrap();
+        assert!(
+            !replacement.may_be_replaced(),
+            "a replacement refused at once is not replaced again"
+        );
     }
 
     #[tokio::test(start_paused = true)]

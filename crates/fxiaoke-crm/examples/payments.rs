@@ -47,7 +47,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .stream();
     while let Some(p) = stream.try_next().await? {
         count += 1;
-        total += p.payment_amount.map(|a| a.value()).unwrap_or_default();
+        total += p.payment_amount.and_then(|a| a.get()).unwrap_or_default();
     }
     println!("2. streamed {count} payments of at least 100, together {total}");
 

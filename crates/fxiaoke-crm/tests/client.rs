@@ -73,7 +73,10 @@ async fn create_get_update_with_details_and_custom_fields() {
     );
 
     let mut got: PaymentObj = client.get(&id).await.unwrap();
-    assert_eq!(got.payment_amount.unwrap().value(), "300".parse().unwrap());
+    assert_eq!(
+        got.payment_amount.as_ref().unwrap().get(),
+        Some("300".parse().unwrap())
+    );
     assert_eq!(
         got.extra.get("field_x9__c"),
         Some(&json!("自定义值")),
@@ -208,7 +211,7 @@ async fn query_filters_orders_projection_and_metadata() {
     let amounts: Vec<String> = page
         .records
         .iter()
-        .map(|p| p.payment_amount.unwrap().to_string())
+        .map(|p| p.payment_amount.as_ref().unwrap().to_string())
         .collect();
     assert_eq!(amounts, ["125.00", "122.00"]);
     assert!(
@@ -521,7 +524,7 @@ async fn ordered_streams_go_past_the_offset_limit_in_order() {
     assert_eq!(ids.len(), 10_150, "every record once");
     let amounts: Vec<_> = records
         .iter()
-        .map(|r| r.payment_amount.as_ref().unwrap().value())
+        .map(|r| r.payment_amount.as_ref().unwrap().get().unwrap())
         .collect();
     assert!(amounts.windows(2).all(|w| w[0] <= w[1]), "in order");
 }
@@ -561,9 +564,11 @@ mod wire {
 
     #[tokio::test]
     async fn a_malformed_body_gives_a_decode_error_with_its_path() {
+        // An odd scalar ("create_time": "yesterday") decodes, kept unparsed; an object where
+        // epoch milliseconds belong cannot.
         let (_server, client) = server_with(json!({
             "errorCode": 0, "errorMessage": "OK",
-            "data": {"total": 1, "dataList": [{"_id": "a"}, {"_id": "b", "create_time": "yesterday"}]}
+            "data": {"total": 1, "dataList": [{"_id": "a"}, {"_id": "b", "create_time": {"day": "yesterday"}}]}
         }))
         .await;
         let err = client.query::<PaymentObj>().send().await.unwrap_err();
@@ -589,4 +594,29 @@ mod wire {
         assert!(!api.retryable);
         assert!(err.to_string().contains("新的错误"), "{err}");
     }
+}
+
+#[tokio::test]
+async fn a_token_refused_right_after_a_refresh_is_an_auth_error_not_a_token_call_per_call() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    let client = mock.client().unwrap();
+    client.objects().await.unwrap();
+    assert_eq!(client.token_fetches(), 1);
+    // From now on every query is refused with 20016, whatever the token.
+    mock.control().respond_every(
+        Some("/cgi/crm/v2/data/query"),
+        1,
+        200,
+        r#"{"errorCode":20016,"errorMessage":"the cropId,cropAccessToken or authorization is error"}"#,
+    );
+    for _ in 0..5 {
+        let err = client.query::<PaymentObj>().send().await.unwrap_err();
+        assert!(err.is_auth(), "{err}");
+        assert!(err.to_string().contains("issued"), "{err}");
+    }
+    assert_eq!(
+        client.token_fetches(),
+        2,
+        "one refresh, then errors without spending the token quota"
+    );
 }

@@ -56,7 +56,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let page = client.customers().page_size(5).send().await?;
     println!(
         "{} customers in total; the first page:",
-        page.count.unwrap_or(0)
+        page.count.and_then(|c| c.get()).unwrap_or(0)
     );
     let first = page.list.unwrap_or_default();
     for c in &first {
@@ -64,7 +64,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "  {} {} created {}",
             c.id.as_deref().unwrap_or("?"),
             c.customer_name.as_deref().unwrap_or(""),
-            c.create_time.map(|t| t.to_string()).unwrap_or_default()
+            c.create_time
+                .as_ref()
+                .map(|t| t.to_string())
+                .unwrap_or_default()
         );
     }
     if let Some(id) = first.first().and_then(|c| c.id.as_deref()) {

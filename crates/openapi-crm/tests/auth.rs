@@ -158,7 +158,7 @@ async fn reads_are_retried_on_5xx() {
     let client = mock.client().unwrap();
     mock.control().fail_next(2, 503);
     let page = client.customers().send().await.unwrap();
-    assert_eq!(page.count, Some(5));
+    assert_eq!(page.count, Some(5.into()));
     assert_eq!(mock.control().calls("/openapi/crm/list"), 3);
 
     // A read retried on 502/504 as well, through find-by-id.
@@ -234,7 +234,12 @@ async fn add_is_not_retried_once_sent() {
     let client = mock.client().unwrap();
     mock.control().fail_next(1, 503);
     let e = client.add(&Customer::named("once")).await.unwrap_err();
-    assert!(matches!(e, Error::HttpStatus { status: 503, .. }), "{e}");
+    assert!(
+        matches!(&e, Error::OutcomeUnknown { source, .. } if matches!(**source, Error::HttpStatus { status: 503, .. })),
+        "{e:?}"
+    );
+    assert_eq!(e.outcome(), openapi_crm::Outcome::Unknown);
+    assert!(!e.is_retryable());
     assert_eq!(mock.control().calls("/openapi/crm/add"), 1);
     assert!(mock.customers().is_empty());
     // A dropped connection is not retried for add either (it may have been applied).

@@ -13,8 +13,8 @@ use u8_contacts::mock::MockU8;
 use u8_contacts::{Client, Contact, ENV_VARS};
 
 fn show(c: &Contact) -> String {
-    let flag = |b: Option<crm_runtime::StrBool>| {
-        if b.is_some_and(bool::from) {
+    let flag = |b: &Option<crm_runtime::StrBool>| {
+        if b.as_ref().is_some_and(crm_runtime::StrBool::is_true) {
             "yes"
         } else {
             "no"
@@ -31,8 +31,8 @@ fn show(c: &Contact) -> String {
             .unwrap_or_default(),
         c.ccuscode.as_deref().unwrap_or(""),
         c.ccusname.as_deref().unwrap_or(""),
-        flag(c.be_main_linker),
-        flag(c.default),
+        flag(&c.be_main_linker),
+        flag(&c.default),
         c.mobile_phone.as_deref().unwrap_or(""),
     )
 }
@@ -60,8 +60,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let records = page.customercontacts.unwrap_or_default();
     println!(
         "   {} contacts in {} pages; this page has {}:",
-        page.row_count.map(|n| n.get()).unwrap_or(0),
-        page.page_count.map(|n| n.get()).unwrap_or(0),
+        page.row_count.and_then(|n| n.get()).unwrap_or(0),
+        page.page_count.and_then(|n| n.get()).unwrap_or(0),
         records.len()
     );
     for c in &records {
@@ -74,7 +74,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let customer = std::env::var("U8_CUSTOMER")
         .ok()
-        .or_else(|| first.ccuscode.clone())
+        .or_else(|| first.ccuscode.clone().map(String::from))
         .unwrap_or_default();
     println!("\n2. Stream every contact of customer {customer} (all pages, 20 rows each)");
     let all: Vec<Contact> = client

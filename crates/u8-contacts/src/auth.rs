@@ -43,7 +43,8 @@ impl Client {
             .ok_or_else(|| Error::Config("get_token: the response has an empty token id".into()))?;
         let lifetime = token
             .expires_in
-            .map(|s| Duration::from_secs(s.get().max(0) as u64))
+            .and_then(|s| s.get())
+            .map(|s| Duration::from_secs(s.max(0) as u64))
             .filter(|d| !d.is_zero())
             .unwrap_or(DEFAULT_LIFETIME);
         Ok((id, lifetime))

@@ -274,7 +274,7 @@ impl Client {
                 .await
             {
                 Err(Error::Api(api)) if is_token_error(&api) => {
-                    if !token_retry_left || issued.is_younger_than(crm_runtime::YOUNG_TOKEN) {
+                    if !token_retry_left || !issued.may_be_replaced() {
                         return Err(crm_runtime::token::refused_young_token(
                             api,
                             issued.issued_at.elapsed(),

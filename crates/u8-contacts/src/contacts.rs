@@ -167,7 +167,12 @@ impl BatchGet {
         let client = self.client;
         let base = Self::with_defaults(self.query);
         let start = PageCursor {
-            page: base.page_index.map(|p| p.get()).unwrap_or(1).max(1),
+            page: base
+                .page_index
+                .as_ref()
+                .and_then(|p| p.get())
+                .unwrap_or(1)
+                .max(1),
             delivered: 0,
         };
         let seen = Arc::new(Mutex::new(HashSet::<String>::new()));

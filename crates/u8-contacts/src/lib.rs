@@ -14,7 +14,7 @@
 //!
 //! let contacts: Vec<_> = client.batch_get().ccuscode("0215").stream().try_collect().await?;
 //! for c in &contacts {
-//!     let main = c.be_main_linker.map(bool::from).unwrap_or(false);
+//!     let main = c.be_main_linker.as_ref().is_some_and(|b| b.is_true());
 //!     println!("{} {} main={main}", c.code.as_deref().unwrap_or(""), c.name.as_deref().unwrap_or(""));
 //! }
 //! # Ok(()) }

@@ -157,7 +157,7 @@ async fn the_data_source_is_sent_and_checked() {
                 .await
                 .unwrap()
                 .row_count
-                .map(|n| n.get()),
+                .and_then(|n| n.get()),
             Some(3)
         );
         let bad = mock.client_builder().ds_sequence(0).build().unwrap();

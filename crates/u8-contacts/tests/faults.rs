@@ -146,7 +146,8 @@ async fn a_malformed_record_is_a_decode_error_with_its_path() {
         let mock = MockU8::start_with_sample_data(10).await.unwrap();
         mock.respond_next_raw(
             paths::BATCH_GET,
-            r#"{"errcode":"0","customercontacts":[{"be_main_linker":"maybe"}]}"#,
+            // An odd scalar ("maybe") decodes and is kept; a list where a flag belongs cannot.
+            r#"{"errcode":"0","customercontacts":[{"be_main_linker":["maybe"]}]}"#,
         );
         let client = mock.client().unwrap();
         let err = client.batch_get().send().await.unwrap_err();
@@ -155,7 +156,7 @@ async fn a_malformed_record_is_a_decode_error_with_its_path() {
         };
         assert_eq!(*operation, "batch_get_contacts");
         assert_eq!(source.path, "customercontacts[0].be_main_linker");
-        assert!(source.message.contains("maybe"), "{err}");
+        assert!(source.message.contains("sequence"), "{err}");
         assert!(source.excerpt.contains("customercontacts"), "{err}");
         assert_eq!(mock.control().calls(paths::BATCH_GET), 1, "not retried");
 

@@ -106,7 +106,9 @@ async fn a_stream_never_delivers_a_contact_twice_while_others_write() {
             .unwrap();
         let mut counts: HashMap<String, usize> = HashMap::new();
         for c in &all {
-            *counts.entry(c.code.clone().unwrap()).or_default() += 1;
+            *counts
+                .entry(c.code.clone().unwrap().to_string())
+                .or_default() += 1;
         }
         assert!(counts.values().all(|n| *n == 1), "never twice");
         assert!(all.len() > 700);

@@ -18,14 +18,14 @@ async fn a_1234_contact_stream_returns_each_contact_exactly_once() {
         let mock = MockU8::start_with_sample_data(1234).await.unwrap();
         let client = mock.client().unwrap();
         let all = codes(client.batch_get().stream()).await;
-        let unique: HashSet<&String> = all.iter().collect();
+        let unique: HashSet<&str> = all.iter().map(String::as_str).collect();
         assert_eq!(all.len(), 1234, "count");
         assert_eq!(unique.len(), 1234, "no duplicates");
         assert_eq!(
             unique,
             mock.contacts()
                 .iter()
-                .filter_map(|c| c.code.as_ref())
+                .filter_map(|c| c.code.as_deref())
                 .collect::<HashSet<_>>(),
             "every stored contact"
         );
@@ -81,13 +81,13 @@ async fn one_page_has_string_metadata() {
             &page.page_count,
         ];
         assert_eq!(
-            meta.map(|m| m.map(|n| n.get())),
+            meta.map(|m| m.as_ref().and_then(|n| n.get())),
             [Some(3), Some(20), Some(95), Some(5)]
         );
-        assert!(
-            meta.iter()
-                .all(|m| m.is_some_and(|n| n.wire_form() == WireForm::String))
-        );
+        assert!(meta.iter().all(|m| {
+            m.as_ref()
+                .is_some_and(|n| n.wire_form() == Some(WireForm::String))
+        }));
         let records = page.customercontacts.unwrap();
         assert_eq!(
             records.first().and_then(|c| c.code.as_deref()),
@@ -151,7 +151,7 @@ async fn inserted_contacts_are_served_and_normalized() {
         let client = mock.client().unwrap();
         let got = client.contact("00000004").await.unwrap().unwrap();
         assert_eq!(got.name.as_deref(), Some("欧阳修"));
-        assert_eq!(got.default.map(bool::from), Some(false), "a missing flag is stored as \"0\"");
+        assert_eq!(got.default.and_then(|d| d.get()), Some(false), "a missing flag is stored as \"0\"");
         assert_eq!(got.email.as_deref(), Some(""), "a missing text is stored as \"\"");
         assert_eq!(got.extra.get("custom__c"), Some(&serde_json::json!("kept")));
         let customer = codes(client.batch_get().ccuscode("0999").stream()).await;

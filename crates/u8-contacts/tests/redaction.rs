@@ -74,16 +74,18 @@ async fn no_error_shows_a_secret() {
         // HTTP errors, retried to exhaustion.
         mock.control().fail_next(4, 503);
         errors.push(client.contact("00000001").await.unwrap_err());
-        // A malformed token response that carries a token (its excerpt would show it).
-        mock.expire_tokens();
+        // A malformed token response that carries a token (its excerpt would show it). An odd
+        // scalar such as "soon" would decode (kept unparsed); a list cannot.
+        // (A new client each: the first one's token was refused right after a refresh, so it
+        // no longer fetches tokens.)
         mock.respond_next_raw(
             paths::TOKEN,
-            r#"{"errcode":"0","token":{"id":"0123456789abcdef0123456789abcdef","expiresIn":"soon"}}"#,
+            r#"{"errcode":"0","token":{"id":"0123456789abcdef0123456789abcdef","expiresIn":["soon"]}}"#,
         );
-        errors.push(client.batch_get().send().await.unwrap_err());
+        errors.push(mock.client().unwrap().batch_get().send().await.unwrap_err());
         // A token of the wrong type (serde quotes the failing value in its message).
         mock.respond_next_raw(paths::TOKEN, r#"{"errcode":"0","token":{"id":98765432109876543210}}"#);
-        errors.push(client.batch_get().send().await.unwrap_err());
+        errors.push(mock.client().unwrap().batch_get().send().await.unwrap_err());
         // Bad credentials.
         let wrong = mock.client_builder().app_secret("wrong-secret-7f3a9c2e41d8b065").build().unwrap();
         errors.push(wrong.batch_get().send().await.unwrap_err());

@@ -130,8 +130,8 @@ pub struct AuthFields {
 ///  ],
 ///  "properties": {
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.",
-///      "type": "integer"
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
 ///      "description": "对返回码的文本描述内容 / A second text for the return code (e.g. `\"success\"`, `\"缺少参数 或参数 不合法\"`). Listed in the query response table; absent from some responses.",
@@ -159,9 +159,9 @@ pub struct AuthFields {
     PartialEq
 )]
 pub struct BaseResult {
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
-    pub error_code: i64,
+    pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
     #[serde(
         rename = "errorDescription",
@@ -340,8 +340,8 @@ pub struct CorpAccessTokenRequest {
 ///      "type": "string"
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.",
-///      "type": "integer"
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
 ///      "description": "对返回码的文本描述内容 / A second text for the return code (e.g. `\"success\"`, `\"缺少参数 或参数 不合法\"`). Listed in the query response table; absent from some responses.",
@@ -390,9 +390,9 @@ pub struct CorpAccessTokenResult {
     ///错误标识（仅令牌接口出错时，见 VENDORS.md §1.7）/ Error identifier that token-endpoint errors also carry (VENDORS.md §1.7). Their companion `error_description` is kept in the extra map: as a typed property its Rust name would clash with `errorDescription`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
-    pub error_code: i64,
+    pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
     #[serde(
         rename = "errorDescription",
@@ -592,8 +592,8 @@ pub struct CreateData {
 ///      "type": "string"
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.",
-///      "type": "integer"
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
 ///      "description": "对返回码的文本描述内容 / A second text for the return code (e.g. `\"success\"`, `\"缺少参数 或参数 不合法\"`). Listed in the query response table; absent from some responses.",
@@ -628,9 +628,9 @@ pub struct CreateResult {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub data_id: ::std::option::Option<::std::string::String>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
-    pub error_code: i64,
+    pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
     #[serde(
         rename = "errorDescription",
@@ -742,8 +742,8 @@ pub struct DescribeData {
 ///      "$ref": "#/$defs/DescribeData"
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.",
-///      "type": "integer"
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
 ///      "description": "对返回码的文本描述内容 / A second text for the return code (e.g. `\"success\"`, `\"缺少参数 或参数 不合法\"`). Listed in the query response table; absent from some responses.",
@@ -774,9 +774,9 @@ pub struct DescribeResult {
     ///对象描述数据 / Describe payload.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<DescribeData>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
-    pub error_code: i64,
+    pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
     #[serde(
         rename = "errorDescription",
@@ -1627,8 +1627,8 @@ pub struct GetData {
 ///      "$ref": "#/$defs/ObjectData"
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.",
-///      "type": "integer"
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
 ///      "description": "对返回码的文本描述内容 / A second text for the return code (e.g. `\"success\"`, `\"缺少参数 或参数 不合法\"`). Listed in the query response table; absent from some responses.",
@@ -1659,9 +1659,9 @@ pub struct GetResult {
     ///对象数据 / The record.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<ObjectData>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
-    pub error_code: i64,
+    pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
     #[serde(
         rename = "errorDescription",
@@ -1739,8 +1739,8 @@ pub struct GetUserByMobileArg {
 ///      }
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.",
-///      "type": "integer"
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
 ///      "description": "对返回码的文本描述内容 / A second text for the return code (e.g. `\"success\"`, `\"缺少参数 或参数 不合法\"`). Listed in the query response table; absent from some responses.",
@@ -1775,9 +1775,9 @@ pub struct GetUserByMobileResult {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub emp_list: ::std::option::Option<::std::vec::Vec<Employee>>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
-    pub error_code: i64,
+    pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
     #[serde(
         rename = "errorDescription",
@@ -2810,8 +2810,8 @@ pub struct ObjectListData {
 ///      "$ref": "#/$defs/ObjectListData"
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.",
-///      "type": "integer"
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
 ///      "description": "对返回码的文本描述内容 / A second text for the return code (e.g. `\"success\"`, `\"缺少参数 或参数 不合法\"`). Listed in the query response table; absent from some responses.",
@@ -2842,9 +2842,9 @@ pub struct ObjectListResult {
     ///对象列表数据 / Object list.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<ObjectListData>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
-    pub error_code: i64,
+    pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
     #[serde(
         rename = "errorDescription",
@@ -3643,8 +3643,8 @@ pub struct QueryOrder {
 ///      "$ref": "#/$defs/QueryResultData"
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.",
-///      "type": "integer"
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
 ///      "description": "对返回码的文本描述内容 / A second text for the return code (e.g. `\"success\"`, `\"缺少参数 或参数 不合法\"`). Listed in the query response table; absent from some responses.",
@@ -3675,9 +3675,9 @@ pub struct QueryResult {
     ///查询结果 / Query result.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<QueryResultData>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
-    pub error_code: i64,
+    pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
     #[serde(
         rename = "errorDescription",

@@ -660,8 +660,8 @@ pub struct CustomerFieldVo {
 ///  "type": "object",
 ///  "properties": {
 ///    "count": {
-///      "description": "总数 / Total number of matching customers (the example has count 20 with a 1-item page at limit 1, so it is the total, not the page size).",
-///      "type": "integer"
+///      "description": "总数 / Total number of matching customers (the example has count 20 with a 1-item page at limit 1, so it is the total, not the page size). A numeric string (`\"20\"`) is accepted and kept.",
+///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "list": {
 ///      "description": "客户列表 / Customers on this page.",
@@ -680,9 +680,9 @@ pub struct CustomerFieldVo {
 /// </details>
 #[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CustomerPage {
-    ///总数 / Total number of matching customers (the example has count 20 with a 1-item page at limit 1, so it is the total, not the page size).
+    ///总数 / Total number of matching customers (the example has count 20 with a 1-item page at limit 1, so it is the total, not the page size). A numeric string (`"20"`) is accepted and kept.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub count: ::std::option::Option<i64>,
+    pub count: ::std::option::Option<::crm_runtime::LenientInt>,
     ///客户列表 / Customers on this page.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub list: ::std::option::Option<::std::vec::Vec<Customer>>,
@@ -704,8 +704,8 @@ pub struct CustomerPage {
 ///  ],
 ///  "properties": {
 ///    "code": {
-///      "description": "返回码 / Result code as a string; \"200\" = success. The error-code table is not documented.",
-///      "type": "string"
+///      "description": "返回码 / Result code, documented as a string (\"200\" = success); a number (`200`) is accepted and kept. The error-code table is not documented.",
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "data": {
 ///      "description": "客户资料 / The customer record as stored (includes _id, accountId, createTime, …).",
@@ -737,8 +737,8 @@ pub struct CustomerPage {
     PartialEq
 )]
 pub struct CustomerResult {
-    ///返回码 / Result code as a string; "200" = success. The error-code table is not documented.
-    pub code: ::std::string::String,
+    ///返回码 / Result code, documented as a string ("200" = success); a number (`200`) is accepted and kept. The error-code table is not documented.
+    pub code: ::crm_runtime::LenientString,
     ///客户资料 / The customer record as stored (includes _id, accountId, createTime, …).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<Customer>,
@@ -848,8 +848,8 @@ pub struct EmailProperty {
 ///  ],
 ///  "properties": {
 ///    "code": {
-///      "description": "返回码 / Result code as a string; \"200\" = success. The error-code table is not documented.",
-///      "type": "string"
+///      "description": "返回码 / Result code, documented as a string (\"200\" = success); a number (`200`) is accepted and kept. The error-code table is not documented.",
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "data": {
 ///      "description": "数据(为null) / Always null or absent.",
@@ -881,8 +881,8 @@ pub struct EmailProperty {
     PartialEq
 )]
 pub struct EmptyResult {
-    ///返回码 / Result code as a string; "200" = success. The error-code table is not documented.
-    pub code: ::std::string::String,
+    ///返回码 / Result code, documented as a string ("200" = success); a number (`200`) is accepted and kept. The error-code table is not documented.
+    pub code: ::crm_runtime::LenientString,
     ///数据(为null) / Always null or absent.
     #[serde(default)]
     pub data: (),
@@ -970,13 +970,13 @@ pub struct FieldConfigListArg {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///查询客户字段配置列表的返回 / Response envelope of the field-configuration list: data is `List<CustomerFieldVO>`. The 6.5 template shows "message": "string", "code": "string", so code stays a plain string.
+///查询客户字段配置列表的返回 / Response envelope of the field-configuration list: data is `List<CustomerFieldVO>`. The 6.5 template shows "message": "string", "code": "string"; code is text (`LenientString`), so a numeric code is accepted too.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "查询客户字段配置列表的返回 / Response envelope of the field-configuration list: data is `List<CustomerFieldVO>`. The 6.5 template shows \"message\": \"string\", \"code\": \"string\", so code stays a plain string.",
+///  "description": "查询客户字段配置列表的返回 / Response envelope of the field-configuration list: data is `List<CustomerFieldVO>`. The 6.5 template shows \"message\": \"string\", \"code\": \"string\"; code is text (`LenientString`), so a numeric code is accepted too.",
 ///  "type": "object",
 ///  "required": [
 ///    "code",
@@ -985,8 +985,8 @@ pub struct FieldConfigListArg {
 ///  ],
 ///  "properties": {
 ///    "code": {
-///      "description": "返回码 / Result code as a string; \"200\" = success. The error-code table is not documented.",
-///      "type": "string"
+///      "description": "返回码 / Result code, documented as a string (\"200\" = success); a number (`200`) is accepted and kept. The error-code table is not documented.",
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "data": {
 ///      "description": "字段配置列表 / Field configurations: `List<CustomerFieldVO>`; may be null.",
@@ -1024,8 +1024,8 @@ pub struct FieldConfigListArg {
     PartialEq
 )]
 pub struct FieldConfigListResult {
-    ///返回码 / Result code as a string; "200" = success. The error-code table is not documented.
-    pub code: ::std::string::String,
+    ///返回码 / Result code, documented as a string ("200" = success); a number (`200`) is accepted and kept. The error-code table is not documented.
+    pub code: ::crm_runtime::LenientString,
     ///字段配置列表 / Field configurations: `List<CustomerFieldVO>`; may be null.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<::std::vec::Vec<CustomerFieldVo>>,
@@ -1183,8 +1183,8 @@ pub struct ListCustomersArg {
 ///  ],
 ///  "properties": {
 ///    "code": {
-///      "description": "返回码 / Result code as a string; \"200\" = success. The error-code table is not documented.",
-///      "type": "string"
+///      "description": "返回码 / Result code, documented as a string (\"200\" = success); a number (`200`) is accepted and kept. The error-code table is not documented.",
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "data": {
 ///      "description": "分页数据 / The page: list and count.",
@@ -1216,8 +1216,8 @@ pub struct ListCustomersArg {
     PartialEq
 )]
 pub struct ListCustomersResult {
-    ///返回码 / Result code as a string; "200" = success. The error-code table is not documented.
-    pub code: ::std::string::String,
+    ///返回码 / Result code, documented as a string ("200" = success); a number (`200`) is accepted and kept. The error-code table is not documented.
+    pub code: ::crm_runtime::LenientString,
     ///分页数据 / The page: list and count.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<CustomerPage>,

@@ -48,7 +48,7 @@
 //! let mock = MockUseasy::start_with_sample_data(30).await?;
 //! let client = mock.client()?;
 //! let page = client.customers().eq("owner", "8310").page_size(5).send().await?;
-//! assert_eq!((page.count, page.list.map(|l| l.len())), (Some(15), Some(5)));
+//! assert_eq!((page.count.and_then(|c| c.get()), page.list.map(|l| l.len())), (Some(15), Some(5)));
 //!
 //! mock.fail_next_with_code(1, "500", "系统繁忙");
 //! let err = client.customers().send().await.unwrap_err();

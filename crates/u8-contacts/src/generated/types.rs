@@ -308,13 +308,13 @@ impl ::std::default::Default for BatchGetQuery {
         }
     }
 }
-///customercontacts/batch_get 的返回 / Response of batch_get: one page of contacts with its paging metadata, all sent as strings.
+///customercontacts/batch_get 的返回 / Response of batch_get: one page of contacts with its paging metadata, documented as strings (numbers are accepted too).
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "customercontacts/batch_get 的返回 / Response of batch_get: one page of contacts with its paging metadata, all sent as strings.",
+///  "description": "customercontacts/batch_get 的返回 / Response of batch_get: one page of contacts with its paging metadata, documented as strings (numbers are accepted too).",
 ///  "type": "object",
 ///  "properties": {
 ///    "customercontacts": {
@@ -328,27 +328,27 @@ impl ::std::default::Default for BatchGetQuery {
 ///      }
 ///    },
 ///    "errcode": {
-///      "description": "错误码，0 为正常 / Error code as a string; \"0\" means success. A missing errcode also means success (the official SDK's rule).",
-///      "type": "string"
+///      "description": "错误码，0 为正常 / Error code, documented as a string (\"0\" means success); a number (`0`) is accepted and kept. A missing errcode also means success (the official SDK's rule).",
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "errmsg": {
 ///      "description": "错误信息 / Error message (\"\" on success).",
 ///      "type": "string"
 ///    },
 ///    "page_count": {
-///      "description": "总页数 / Number of pages (a string on the wire).",
+///      "description": "总页数 / Number of pages (a string on the wire; a number or \"\" is accepted too).",
 ///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "page_index": {
-///      "description": "页号 / Page number of this page (a string on the wire).",
+///      "description": "页号 / Page number of this page (a string on the wire; a number or \"\" is accepted too).",
 ///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "row_count": {
-///      "description": "总行数 / Total number of matching rows (a string on the wire).",
+///      "description": "总行数 / Total number of matching rows (a string on the wire; a number or \"\" is accepted too).",
 ///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "rows_per_page": {
-///      "description": "每页行数 / Rows per page (a string on the wire).",
+///      "description": "每页行数 / Rows per page (a string on the wire; a number or \"\" is accepted too).",
 ///      "$ref": "#/$defs/LenientInt"
 ///    }
 ///  },
@@ -361,34 +361,34 @@ pub struct BatchGetResponse {
     ///客户联系人列表 / The contacts of this page.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub customercontacts: ::std::option::Option<::std::vec::Vec<Contact>>,
-    ///错误码，0 为正常 / Error code as a string; "0" means success. A missing errcode also means success (the official SDK's rule).
+    ///错误码，0 为正常 / Error code, documented as a string ("0" means success); a number (`0`) is accepted and kept. A missing errcode also means success (the official SDK's rule).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub errcode: ::std::option::Option<::std::string::String>,
+    pub errcode: ::std::option::Option<::crm_runtime::LenientString>,
     ///错误信息 / Error message ("" on success).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub errmsg: ::std::option::Option<::std::string::String>,
-    ///总页数 / Number of pages (a string on the wire).
+    ///总页数 / Number of pages (a string on the wire; a number or "" is accepted too).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub page_count: ::std::option::Option<::crm_runtime::LenientInt>,
-    ///页号 / Page number of this page (a string on the wire).
+    ///页号 / Page number of this page (a string on the wire; a number or "" is accepted too).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub page_index: ::std::option::Option<::crm_runtime::LenientInt>,
-    ///总行数 / Total number of matching rows (a string on the wire).
+    ///总行数 / Total number of matching rows (a string on the wire; a number or "" is accepted too).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub row_count: ::std::option::Option<::crm_runtime::LenientInt>,
-    ///每页行数 / Rows per page (a string on the wire).
+    ///每页行数 / Rows per page (a string on the wire; a number or "" is accepted too).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub rows_per_page: ::std::option::Option<::crm_runtime::LenientInt>,
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///客户联系人 / A customer contact of U8. Every value arrives as a string; booleans as "1"/"0" and the birthday as a date or "". Unknown fields are kept.
+///客户联系人 / A customer contact of U8. The document types every value as a string (booleans "1"/"0", the birthday a date or ""), but tenants also send numbers and booleans (VENDORS.md §3.3 and §3b: `rank: 1`, `end_rank_flag: 1`), so the text fields are `LenientString` (a `qq` of `10000` stays the number 10000), the flags `StrBool` and the birthday `LenientDate`. Unknown fields are kept.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "客户联系人 / A customer contact of U8. Every value arrives as a string; booleans as \"1\"/\"0\" and the birthday as a date or \"\". Unknown fields are kept.",
+///  "description": "客户联系人 / A customer contact of U8. The document types every value as a string (booleans \"1\"/\"0\", the birthday a date or \"\"), but tenants also send numbers and booleans (VENDORS.md §3.3 and §3b: `rank: 1`, `end_rank_flag: 1`), so the text fields are `LenientString` (a `qq` of `10000` stays the number 10000), the flags `StrBool` and the birthday `LenientDate`. Unknown fields are kept.",
 ///  "type": "object",
 ///  "properties": {
 ///    "be_main_linker": {
@@ -401,23 +401,23 @@ pub struct BatchGetResponse {
 ///    },
 ///    "ccuscode": {
 ///      "description": "所属客户编码 / Code of the customer the contact belongs to.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "ccusname": {
 ///      "description": "所属客户名称 / Name of the customer the contact belongs to.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "charge_person": {
 ///      "description": "负责人 / Person in charge.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "charge_person_code": {
 ///      "description": "负责人编码 / Code of the person in charge.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "code": {
 ///      "description": "联系人编码 / Contact code.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "default": {
 ///      "description": "默认联系人 / Default contact. Typed boolean by the document, sent as \"1\"/\"0\".",
@@ -425,55 +425,55 @@ pub struct BatchGetResponse {
 ///    },
 ///    "direct_leader": {
 ///      "description": "直接上级 / Direct superior.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "direct_leader_code": {
 ///      "description": "直接上级编码 / Code of the direct superior.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "email": {
 ///      "description": "email / E-mail address.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "favorite": {
 ///      "description": "个人爱好 / Hobbies.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "mobile_phone": {
 ///      "description": "手机号 / Mobile phone number.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "name": {
 ///      "description": "联系人名称 / Contact name.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "native": {
 ///      "description": "籍贯 / Native place.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "office_phone": {
 ///      "description": "办公电话 / Office phone number.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "position": {
 ///      "description": "职位 / Position.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "qq": {
 ///      "description": "QQ号 / QQ number (documented; absent from both example records).",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "sex": {
 ///      "description": "性别 / Sex (the example has 不详, unknown).",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "title": {
 ///      "description": "称呼 / Form of address.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "wechat": {
 ///      "description": "微信号 / WeChat id.",
-///      "type": "string"
+///      "$ref": "#/$defs/LenientString"
 ///    }
 ///  },
 ///  "additionalProperties": {}
@@ -490,61 +490,61 @@ pub struct Contact {
     pub birthday: ::std::option::Option<::crm_runtime::LenientDate>,
     ///所属客户编码 / Code of the customer the contact belongs to.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ccuscode: ::std::option::Option<::std::string::String>,
+    pub ccuscode: ::std::option::Option<::crm_runtime::LenientString>,
     ///所属客户名称 / Name of the customer the contact belongs to.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ccusname: ::std::option::Option<::std::string::String>,
+    pub ccusname: ::std::option::Option<::crm_runtime::LenientString>,
     ///负责人 / Person in charge.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub charge_person: ::std::option::Option<::std::string::String>,
+    pub charge_person: ::std::option::Option<::crm_runtime::LenientString>,
     ///负责人编码 / Code of the person in charge.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub charge_person_code: ::std::option::Option<::std::string::String>,
+    pub charge_person_code: ::std::option::Option<::crm_runtime::LenientString>,
     ///联系人编码 / Contact code.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub code: ::std::option::Option<::std::string::String>,
+    pub code: ::std::option::Option<::crm_runtime::LenientString>,
     ///默认联系人 / Default contact. Typed boolean by the document, sent as "1"/"0".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::crm_runtime::StrBool>,
     ///直接上级 / Direct superior.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub direct_leader: ::std::option::Option<::std::string::String>,
+    pub direct_leader: ::std::option::Option<::crm_runtime::LenientString>,
     ///直接上级编码 / Code of the direct superior.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub direct_leader_code: ::std::option::Option<::std::string::String>,
+    pub direct_leader_code: ::std::option::Option<::crm_runtime::LenientString>,
     ///email / E-mail address.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub email: ::std::option::Option<::std::string::String>,
+    pub email: ::std::option::Option<::crm_runtime::LenientString>,
     ///个人爱好 / Hobbies.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub favorite: ::std::option::Option<::std::string::String>,
+    pub favorite: ::std::option::Option<::crm_runtime::LenientString>,
     ///手机号 / Mobile phone number.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub mobile_phone: ::std::option::Option<::std::string::String>,
+    pub mobile_phone: ::std::option::Option<::crm_runtime::LenientString>,
     ///联系人名称 / Contact name.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: ::std::option::Option<::std::string::String>,
+    pub name: ::std::option::Option<::crm_runtime::LenientString>,
     ///籍贯 / Native place.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub native: ::std::option::Option<::std::string::String>,
+    pub native: ::std::option::Option<::crm_runtime::LenientString>,
     ///办公电话 / Office phone number.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub office_phone: ::std::option::Option<::std::string::String>,
+    pub office_phone: ::std::option::Option<::crm_runtime::LenientString>,
     ///职位 / Position.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub position: ::std::option::Option<::std::string::String>,
+    pub position: ::std::option::Option<::crm_runtime::LenientString>,
     ///QQ号 / QQ number (documented; absent from both example records).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub qq: ::std::option::Option<::std::string::String>,
+    pub qq: ::std::option::Option<::crm_runtime::LenientString>,
     ///性别 / Sex (the example has 不详, unknown).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub sex: ::std::option::Option<::std::string::String>,
+    pub sex: ::std::option::Option<::crm_runtime::LenientString>,
     ///称呼 / Form of address.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: ::std::option::Option<::std::string::String>,
+    pub title: ::std::option::Option<::crm_runtime::LenientString>,
     ///微信号 / WeChat id.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub wechat: ::std::option::Option<::std::string::String>,
+    pub wechat: ::std::option::Option<::crm_runtime::LenientString>,
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -561,8 +561,8 @@ pub struct Contact {
 ///  ],
 ///  "properties": {
 ///    "errcode": {
-///      "description": "错误码，0 为正常 / Error code as a string; \"0\" means success. A missing errcode also means success (the official SDK's rule).",
-///      "type": "string"
+///      "description": "错误码，0 为正常 / Error code, documented as a string (\"0\" means success); a number (`0`) is accepted and kept. A missing errcode also means success (the official SDK's rule).",
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "errmsg": {
 ///      "description": "错误信息 / Error message (\"\" on success).",
@@ -582,8 +582,8 @@ pub struct Contact {
     PartialEq
 )]
 pub struct ErrorResponse {
-    ///错误码，0 为正常 / Error code as a string; "0" means success. A missing errcode also means success (the official SDK's rule).
-    pub errcode: ::std::string::String,
+    ///错误码，0 为正常 / Error code, documented as a string ("0" means success); a number (`0`) is accepted and kept. A missing errcode also means success (the official SDK's rule).
+    pub errcode: ::crm_runtime::LenientString,
     ///错误信息 / Error message ("" on success).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub errmsg: ::std::option::Option<::std::string::String>,
@@ -643,8 +643,8 @@ pub struct GetContactQuery {
 ///      "$ref": "#/$defs/Contact"
 ///    },
 ///    "errcode": {
-///      "description": "错误码，0 为正常 / Error code as a string; \"0\" means success. A missing errcode also means success (the official SDK's rule).",
-///      "type": "string"
+///      "description": "错误码，0 为正常 / Error code, documented as a string (\"0\" means success); a number (`0`) is accepted and kept. A missing errcode also means success (the official SDK's rule).",
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "errmsg": {
 ///      "description": "错误信息 / Error message (\"\" on success).",
@@ -660,9 +660,9 @@ pub struct GetContactResponse {
     ///客户联系人 / The contact.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub customercontacts: ::std::option::Option<Contact>,
-    ///错误码，0 为正常 / Error code as a string; "0" means success. A missing errcode also means success (the official SDK's rule).
+    ///错误码，0 为正常 / Error code, documented as a string ("0" means success); a number (`0`) is accepted and kept. A missing errcode also means success (the official SDK's rule).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub errcode: ::std::option::Option<::std::string::String>,
+    pub errcode: ::std::option::Option<::crm_runtime::LenientString>,
     ///错误信息 / Error message ("" on success).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub errmsg: ::std::option::Option<::std::string::String>,
@@ -769,8 +769,8 @@ pub struct TokenQuery {
 ///  "type": "object",
 ///  "properties": {
 ///    "errcode": {
-///      "description": "错误码，0 为正常 / Error code as a string; \"0\" means success. A missing errcode also means success (the official SDK's rule).",
-///      "type": "string"
+///      "description": "错误码，0 为正常 / Error code, documented as a string (\"0\" means success); a number (`0`) is accepted and kept. A missing errcode also means success (the official SDK's rule).",
+///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "errmsg": {
 ///      "description": "错误信息 / Error message (\"\" on success).",
@@ -787,9 +787,9 @@ pub struct TokenQuery {
 /// </details>
 #[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct TokenResponse {
-    ///错误码，0 为正常 / Error code as a string; "0" means success. A missing errcode also means success (the official SDK's rule).
+    ///错误码，0 为正常 / Error code, documented as a string ("0" means success); a number (`0`) is accepted and kept. A missing errcode also means success (the official SDK's rule).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub errcode: ::std::option::Option<::std::string::String>,
+    pub errcode: ::std::option::Option<::crm_runtime::LenientString>,
     ///错误信息 / Error message ("" on success).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub errmsg: ::std::option::Option<::std::string::String>,

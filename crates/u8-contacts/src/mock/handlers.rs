@@ -9,7 +9,7 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
-use crm_runtime::{LenientDate, LenientInt, SecretString};
+use crm_runtime::{LenientDate, LenientInt, SecretString, StrBool};
 use serde::Serialize;
 
 use super::state::{Injection, State};
@@ -316,10 +316,10 @@ impl Filter {
             && self.exact.iter().all(|(f, v)| text(c, f) == v)
             && self
                 .be_main_linker
-                .is_none_or(|b| c.be_main_linker.map(bool::from).unwrap_or(false) == b)
+                .is_none_or(|b| c.be_main_linker.as_ref().is_some_and(StrBool::is_true) == b)
             && self
                 .default
-                .is_none_or(|b| c.default.map(bool::from).unwrap_or(false) == b)
+                .is_none_or(|b| c.default.as_ref().is_some_and(StrBool::is_true) == b)
             && self
                 .birthday
                 .is_none_or(|d| c.birthday.as_ref().and_then(LenientDate::date) == Some(d))

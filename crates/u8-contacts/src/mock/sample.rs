@@ -92,25 +92,25 @@ pub(crate) fn blank_contact() -> Contact {
     Contact {
         be_main_linker: Some(StrBool::new(false)),
         birthday: Some(LenientDate::none()),
-        ccuscode: Some(String::new()),
-        ccusname: Some(String::new()),
-        charge_person: Some(String::new()),
-        charge_person_code: Some(String::new()),
-        code: Some(String::new()),
+        ccuscode: Some("".into()),
+        ccusname: Some("".into()),
+        charge_person: Some("".into()),
+        charge_person_code: Some("".into()),
+        code: Some("".into()),
         default: Some(StrBool::new(false)),
-        direct_leader: Some(String::new()),
-        direct_leader_code: Some(String::new()),
-        email: Some(String::new()),
-        favorite: Some(String::new()),
-        mobile_phone: Some(String::new()),
-        name: Some(String::new()),
-        native: Some(String::new()),
-        office_phone: Some(String::new()),
-        position: Some(String::new()),
-        qq: Some(String::new()),
-        sex: Some(String::new()),
-        title: Some(String::new()),
-        wechat: Some(String::new()),
+        direct_leader: Some("".into()),
+        direct_leader_code: Some("".into()),
+        email: Some("".into()),
+        favorite: Some("".into()),
+        mobile_phone: Some("".into()),
+        name: Some("".into()),
+        native: Some("".into()),
+        office_phone: Some("".into()),
+        position: Some("".into()),
+        qq: Some("".into()),
+        sex: Some("".into()),
+        title: Some("".into()),
+        wechat: Some("".into()),
         extra: serde_json::Map::new(),
     }
 }
@@ -186,44 +186,44 @@ pub(crate) fn sample_contact(i: usize) -> Contact {
     let leader = (i >= CUSTOMERS.len() && !i.is_multiple_of(3)).then_some(customer_index);
     let mobile_prefix = pick(&[3, 5, 8, 9], i).unwrap_or(3);
     let mut c = blank_contact();
-    c.code = Some(format!("{:08}", i + 1));
-    c.name = Some(name);
-    c.ccuscode = Some(cus_code.to_owned());
-    c.ccusname = Some(cus_name.to_owned());
-    c.charge_person_code = Some(charge_code.to_owned());
-    c.charge_person = Some(charge_name.to_owned());
+    c.code = Some(format!("{:08}", i + 1).into());
+    c.name = Some(name.into());
+    c.ccuscode = Some(cus_code.into());
+    c.ccusname = Some(cus_name.into());
+    c.charge_person_code = Some(charge_code.into());
+    c.charge_person = Some(charge_name.into());
     if let Some(l) = leader {
-        c.direct_leader_code = Some(format!("{:08}", l + 1));
-        c.direct_leader = Some(name_of(l).0);
+        c.direct_leader_code = Some(format!("{:08}", l + 1).into());
+        c.direct_leader = Some(name_of(l).0.into());
     }
     c.be_main_linker = Some(StrBool::new(i.is_multiple_of(3)));
     c.default = Some(StrBool::new(i < CUSTOMERS.len() || i.is_multiple_of(11)));
-    c.title = Some(title.to_owned());
-    c.sex = Some(sex.to_owned());
+    c.title = Some(title.into());
+    c.sex = Some(sex.into());
     c.birthday = Some(birthday.parse().unwrap_or_default());
-    c.native = Some(pick(NATIVES, i / 2).unwrap_or("").to_owned());
-    c.position = Some(pick(POSITIONS, i / 3).unwrap_or("").to_owned());
+    c.native = Some(pick(NATIVES, i / 2).unwrap_or("").into());
+    c.position = Some(pick(POSITIONS, i / 3).unwrap_or("").into());
     if i % 6 != 1 {
-        c.mobile_phone = Some(format!(
-            "1{mobile_prefix}{:09}",
-            (i as u64 * 7_919_993 + 12_345_678) % 1_000_000_000
-        ));
+        c.mobile_phone = Some(
+            format!(
+                "1{mobile_prefix}{:09}",
+                (i as u64 * 7_919_993 + 12_345_678) % 1_000_000_000
+            )
+            .into(),
+        );
     }
     if i % 3 != 2 {
-        c.office_phone = Some(format!("{area}-{:08}", 23_450_000 + i));
+        c.office_phone = Some(format!("{area}-{:08}", 23_450_000 + i).into());
     }
     if i % 5 != 4 {
-        c.email = Some(format!("{pinyin}{}@{domain}", i + 1));
+        c.email = Some(format!("{pinyin}{}@{domain}", i + 1).into());
     }
-    c.favorite = Some(pick(FAVORITES, i / 4).unwrap_or("").to_owned());
+    c.favorite = Some(pick(FAVORITES, i / 4).unwrap_or("").into());
     if i % 4 != 1 {
-        c.wechat = Some(format!("wx_{pinyin}{:03}", (i * 37) % 1000));
+        c.wechat = Some(format!("wx_{pinyin}{:03}", (i * 37) % 1000).into());
     }
     if !i.is_multiple_of(3) {
-        c.qq = Some(format!(
-            "{}",
-            100_000_000 + (i as u64 * 37_513) % 900_000_000
-        ));
+        c.qq = Some(format!("{}", 100_000_000 + (i as u64 * 37_513) % 900_000_000).into());
     }
     c
 }

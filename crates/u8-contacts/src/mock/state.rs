@@ -152,7 +152,7 @@ impl State {
             Some(code) if !code.is_empty() => code.to_owned(),
             _ => next_code(&data.contacts),
         };
-        contact.code = Some(code.clone());
+        contact.code = Some(code.clone().into());
         data.contacts.insert(code.clone(), contact);
         code
     }

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crm_runtime::LenientString;
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use u8_contacts::{Contact, Result};
@@ -20,11 +21,11 @@ pub async fn bounded<T>(f: impl Future<Output = T>) -> T {
 
 /// The code of a contact (`""` if none).
 pub fn code(c: &Contact) -> String {
-    c.code.clone().unwrap_or_default()
+    c.code.as_deref().unwrap_or_default().to_owned()
 }
 
 /// A text field's value (`""` if none).
-pub fn text(field: &Option<String>) -> &str {
+pub fn text(field: &Option<LenientString>) -> &str {
     field.as_deref().unwrap_or("")
 }
 

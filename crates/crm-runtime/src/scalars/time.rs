@@ -1,0 +1,497 @@
+//! [`ChinaDateTime`] and [`LenientDate`]: zone-less China times and dates.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::{EmptyForm, Repr, Scalar, Unparsed};
+
+const CHINA_OFFSET: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
+/// The UTC+8 offset used by every vendor here (Asia/Shanghai has no daylight saving time).
+pub fn china_offset() -> FixedOffset {
+    CHINA_OFFSET
+}
+
+/// `yyyy-MM-dd HH:mm:ss`, with `.fff…` only when the time has a fraction (parsing makes the
+/// fraction optional).
+const CHINA_DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.f";
+
+// ---------------------------------------------------------------------------------------------
+// ChinaDateTime
+// ---------------------------------------------------------------------------------------------
+
+/// A China-time timestamp written `yyyy-MM-dd HH:mm:ss` with no zone on the wire (useasy's
+/// `createTime`, `assignTime`). Decoded as UTC+8, so it converts to any zone correctly.
+///
+/// - **Value**: `"yyyy-MM-dd HH:mm:ss"`, optionally with a fraction (`.000`), or a JSON integer
+///   taken as epoch milliseconds (how a Java backend writes a `Date` when its date format is
+///   not configured).
+/// - **Empty**: `""` or `null` (useasy sends `"assignTime": ""` for a customer never
+///   assigned); [`get`](Self::get) is `None`.
+/// - **Unparsed**: anything else (`"2023-06-26T23:18:43"`, `"yesterday"`, `true`).
+///
+/// Written back as received: the same text (spaces included), the same epoch number.
+/// Equality compares instants; an epoch number and the text for the same instant are equal.
+///
+/// ```
+/// use crm_runtime::ChinaDateTime;
+///
+/// for wire in [r#""2023-06-26 23:18:43""#, r#""""#, "null", "1687792723000", r#""tomorrow""#] {
+///     let t: ChinaDateTime = serde_json::from_str(wire)?;
+///     assert_eq!(serde_json::to_string(&t)?, wire);
+/// }
+/// let text: ChinaDateTime = serde_json::from_str(r#""2023-06-26 23:18:43""#)?;
+/// let epoch: ChinaDateTime = serde_json::from_str("1687792723000")?;
+/// assert_eq!(text, epoch);
+/// assert_eq!(text.to_utc().map(|t| t.to_rfc3339()).as_deref(), Some("2023-06-26T15:18:43+00:00"));
+/// let never: ChinaDateTime = serde_json::from_str(r#""""#)?;
+/// assert!(never.is_empty() && never.get().is_none());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ChinaDateTime(Repr<TimeValue>);
+
+#[derive(Clone)]
+struct TimeValue {
+    at: DateTime<FixedOffset>,
+    wire: TimeWire,
+}
+
+#[derive(Clone)]
+enum TimeWire {
+    /// The instant's own rendering, `yyyy-MM-dd HH:mm:ss[.fff]`.
+    Text,
+    /// A string that renders differently (spaces around it, a fraction `.000`), kept verbatim.
+    RawText(Box<str>),
+    /// A JSON integer of epoch milliseconds.
+    EpochMillis,
+}
+
+impl TimeValue {
+    fn text(at: DateTime<FixedOffset>) -> Self {
+        Self {
+            at,
+            wire: TimeWire::Text,
+        }
+    }
+}
+
+/// The instant a China wall-clock time means; `None` at the very edge of chrono's range.
+fn china_local(naive: &NaiveDateTime) -> Option<DateTime<FixedOffset>> {
+    china_offset().from_local_datetime(naive).single()
+}
+
+fn from_epoch_millis(millis: i64) -> Option<TimeValue> {
+    let at = DateTime::from_timestamp_millis(millis)?.with_timezone(&china_offset());
+    Some(TimeValue {
+        at,
+        wire: TimeWire::EpochMillis,
+    })
+}
+
+fn read_china_time(scalar: &Scalar<'_>) -> Option<TimeValue> {
+    match scalar {
+        Scalar::Str(s) => {
+            let naive = NaiveDateTime::parse_from_str(s.trim(), CHINA_DATETIME_FORMAT).ok()?;
+            let at = china_local(&naive)?;
+            let wire = if super::renders_as(&at.format(CHINA_DATETIME_FORMAT), s) {
+                TimeWire::Text
+            } else {
+                TimeWire::RawText(s.as_ref().into())
+            };
+            Some(TimeValue { at, wire })
+        }
+        Scalar::I64(millis) => from_epoch_millis(*millis),
+        Scalar::U64(millis) => from_epoch_millis(i64::try_from(*millis).ok()?),
+        Scalar::F64(_) | Scalar::Bool(_) => None,
+    }
+}
+
+impl ChinaDateTime {
+    /// The China local time given as a naive date-time. One at the very edge of chrono's
+    /// range, which has no UTC+8 instant, is kept as text (unparsed) instead.
+    pub fn from_local(naive: NaiveDateTime) -> Self {
+        match china_local(&naive) {
+            Some(at) => Self(Repr::Value(TimeValue::text(at))),
+            None => Self(Repr::Unparsed(Unparsed::String(
+                naive.format(CHINA_DATETIME_FORMAT).to_string(),
+            ))),
+        }
+    }
+
+    /// Any instant, shown in China time.
+    pub fn from_instant<Tz: TimeZone>(t: DateTime<Tz>) -> Self {
+        Self(Repr::Value(TimeValue::text(
+            t.with_timezone(&china_offset()),
+        )))
+    }
+
+    /// The current time.
+    pub fn now() -> Self {
+        Self::from_instant(Utc::now())
+    }
+
+    /// No value, written as `""` or `null`.
+    pub fn empty(form: EmptyForm) -> Self {
+        Self(Repr::Empty(form))
+    }
+
+    /// The instant with its +08:00 offset; `None` when the field is empty or unparsed.
+    pub fn get(&self) -> Option<DateTime<FixedOffset>> {
+        self.0.value().map(|v| v.at)
+    }
+
+    /// The instant in UTC.
+    pub fn to_utc(&self) -> Option<DateTime<Utc>> {
+        self.get().map(|t| t.with_timezone(&Utc))
+    }
+
+    /// The wall-clock time in China, as on the wire.
+    pub fn naive_local(&self) -> Option<NaiveDateTime> {
+        self.get().map(|t| t.naive_local())
+    }
+
+    /// Whether the vendor sent `""` or `null`.
+    pub fn is_empty(&self) -> bool {
+        self.0.empty_form().is_some()
+    }
+
+    /// Which empty form was sent, if the value is empty.
+    pub fn empty_form(&self) -> Option<EmptyForm> {
+        self.0.empty_form()
+    }
+
+    /// The scalar as received, when it is not a China time.
+    pub fn unparsed(&self) -> Option<&Unparsed> {
+        self.0.unparsed()
+    }
+}
+
+impl FromStr for ChinaDateTime {
+    type Err = chrono::ParseError;
+
+    /// Parses `yyyy-MM-dd HH:mm:ss[.fff]` strictly (spaces around allowed); `""` is the empty
+    /// value. The result serializes in the canonical form.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Ok(Self::empty(EmptyForm::EmptyString));
+        }
+        NaiveDateTime::parse_from_str(s.trim(), CHINA_DATETIME_FORMAT).map(Self::from_local)
+    }
+}
+
+impl PartialEq for ChinaDateTime {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_by(&other.0, |a, b| a.at == b.at)
+    }
+}
+
+impl Eq for ChinaDateTime {}
+
+impl Hash for ChinaDateTime {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match &self.0 {
+            Repr::Value(v) => (0u8, v.at).hash(state),
+            Repr::Empty(_) => 1u8.hash(state),
+            Repr::Unparsed(raw) => (2u8, raw).hash(state),
+        }
+    }
+}
+
+/// Instants are ordered; empty and unparsed values are comparable only to equal ones.
+impl PartialOrd for ChinaDateTime {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        match (self.get(), other.get()) {
+            (Some(a), Some(b)) => Some(a.cmp(&b)),
+            _ => (self == other).then_some(Ordering::Equal),
+        }
+    }
+}
+
+/// `yyyy-MM-dd HH:mm:ss` in China time; nothing when empty; the text when unparsed.
+impl fmt::Display for ChinaDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.display(f, |v, f| {
+            write!(f, "{}", v.at.format(CHINA_DATETIME_FORMAT))
+        })
+    }
+}
+
+impl fmt::Debug for ChinaDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.debug(f, "ChinaDateTime", |v, f| {
+            let local = v.at.format(CHINA_DATETIME_FORMAT);
+            match &v.wire {
+                TimeWire::Text => write!(f, "ChinaDateTime({local} +08:00)"),
+                TimeWire::RawText(raw) => write!(f, "ChinaDateTime({local} +08:00 from {raw:?})"),
+                TimeWire::EpochMillis => write!(
+                    f,
+                    "ChinaDateTime({local} +08:00 from {})",
+                    v.at.timestamp_millis()
+                ),
+            }
+        })
+    }
+}
+
+impl Serialize for ChinaDateTime {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer, |v, serializer| match &v.wire {
+            TimeWire::Text => serializer.collect_str(&v.at.format(CHINA_DATETIME_FORMAT)),
+            TimeWire::RawText(raw) => serializer.serialize_str(raw),
+            TimeWire::EpochMillis => serializer.serialize_i64(v.at.timestamp_millis()),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for ChinaDateTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Repr::decode(
+            deserializer,
+            "a China time \"yyyy-MM-dd HH:mm:ss\", epoch milliseconds, \"\" or null",
+            read_china_time,
+        )
+        .map(Self)
+    }
+}
+
+impl JsonSchema for ChinaDateTime {
+    fn schema_name() -> Cow<'static, str> {
+        "ChinaDateTime".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "China time (UTC+8) as yyyy-MM-dd HH:mm:ss, or epoch milliseconds; \"\" or null for none.",
+            "anyOf": [
+                { "type": "string", "pattern": r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?\s*$" },
+                { "type": "integer" },
+                { "const": "" },
+                { "type": "null" }
+            ]
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// LenientDate
+// ---------------------------------------------------------------------------------------------
+
+/// A date `yyyy-MM-dd` that may be empty or carry a time part (`yyyy-MM-dd HH:mm:ss[.fff]`),
+/// as U8 sends `birthday`.
+///
+/// - **Value**: `"yyyy-MM-dd"`, or `"yyyy-MM-dd HH:mm:ss[.fff]"` (the time is kept).
+/// - **Empty**: `""` (U8's unknown birthday) or `null`; [`get`](Self::get) is `None`.
+/// - **Unparsed**: anything else (`"1990-13-03"`, `"xxxxx"`, `19900203`).
+///
+/// Re-encodes exactly as read. Equality compares the date and the time part.
+///
+/// ```
+/// use crm_runtime::LenientDate;
+/// use chrono::NaiveDate;
+///
+/// for wire in [r#""1990-02-03""#, r#""1990-02-03 00:00:00.000""#, r#""""#, "null", r#""xxxxx""#] {
+///     let d: LenientDate = serde_json::from_str(wire)?;
+///     assert_eq!(serde_json::to_string(&d)?, wire);
+/// }
+/// let d: LenientDate = serde_json::from_str(r#""1990-02-03 10:00:00""#)?;
+/// assert_eq!(d.get(), NaiveDate::from_ymd_opt(1990, 2, 3));
+/// let unknown: LenientDate = serde_json::from_str(r#""""#)?;
+/// assert!(unknown.is_empty() && unknown.get().is_none());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct LenientDate(Repr<DateValue>);
+
+#[derive(Clone)]
+struct DateValue {
+    date: NaiveDate,
+    time: Option<NaiveTime>,
+    raw: Box<str>,
+}
+
+impl DateValue {
+    fn parse(s: &str) -> Option<Self> {
+        let date = NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()?;
+        let time = match s.get(10..)? {
+            "" => None,
+            _ => Some(
+                NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
+                    .ok()?
+                    .time(),
+            ),
+        };
+        Some(Self {
+            date,
+            time,
+            raw: s.into(),
+        })
+    }
+}
+
+fn read_date(scalar: &Scalar<'_>) -> Option<DateValue> {
+    match scalar {
+        Scalar::Str(s) => DateValue::parse(s),
+        Scalar::Bool(_) | Scalar::I64(_) | Scalar::U64(_) | Scalar::F64(_) => None,
+    }
+}
+
+impl LenientDate {
+    /// No date (`""` on the wire).
+    pub fn none() -> Self {
+        Self::empty(EmptyForm::EmptyString)
+    }
+
+    /// No date, written as `""` or `null`.
+    pub fn empty(form: EmptyForm) -> Self {
+        Self(Repr::Empty(form))
+    }
+
+    /// The date; `None` when the field is empty or unparsed.
+    pub fn get(&self) -> Option<NaiveDate> {
+        self.0.value().map(|v| v.date)
+    }
+
+    /// The date (the same as [`get`](Self::get)).
+    pub fn date(&self) -> Option<NaiveDate> {
+        self.get()
+    }
+
+    /// The date with its time part, when the vendor sent one.
+    pub fn datetime(&self) -> Option<NaiveDateTime> {
+        self.0
+            .value()
+            .and_then(|v| v.time.map(|time| v.date.and_time(time)))
+    }
+
+    /// Whether the vendor sent `""` or `null`.
+    pub fn is_empty(&self) -> bool {
+        self.0.empty_form().is_some()
+    }
+
+    /// Which empty form was sent, if the value is empty.
+    pub fn empty_form(&self) -> Option<EmptyForm> {
+        self.0.empty_form()
+    }
+
+    /// The scalar as received, when it is not a date.
+    pub fn unparsed(&self) -> Option<&Unparsed> {
+        self.0.unparsed()
+    }
+}
+
+impl Default for LenientDate {
+    /// No date (`""`).
+    fn default() -> Self {
+        Self::none()
+    }
+}
+
+impl From<NaiveDate> for LenientDate {
+    fn from(date: NaiveDate) -> Self {
+        Self(Repr::Value(DateValue {
+            date,
+            time: None,
+            raw: date.format("%Y-%m-%d").to_string().into(),
+        }))
+    }
+}
+
+impl From<Option<NaiveDate>> for LenientDate {
+    fn from(date: Option<NaiveDate>) -> Self {
+        date.map(Self::from).unwrap_or_default()
+    }
+}
+
+/// Why a date string was rejected by [`LenientDate`]'s `FromStr`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("invalid date {0:?} (expected yyyy-MM-dd, optionally with HH:mm:ss[.fff], or \"\")")]
+pub struct InvalidDate(String);
+
+impl FromStr for LenientDate {
+    type Err = InvalidDate;
+
+    /// Parses a date strictly: `""` is no date, anything that is not a date is an error.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Ok(Self::none());
+        }
+        DateValue::parse(s)
+            .map(|v| Self(Repr::Value(v)))
+            .ok_or_else(|| InvalidDate(s.to_owned()))
+    }
+}
+
+impl PartialEq for LenientDate {
+    fn eq(&self, other: &Self) -> bool {
+        self.0
+            .eq_by(&other.0, |a, b| (a.date, a.time) == (b.date, b.time))
+    }
+}
+
+impl Eq for LenientDate {}
+
+impl Hash for LenientDate {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match &self.0 {
+            Repr::Value(v) => (0u8, v.date, v.time).hash(state),
+            Repr::Empty(_) => 1u8.hash(state),
+            Repr::Unparsed(raw) => (2u8, raw).hash(state),
+        }
+    }
+}
+
+/// The date as on the wire; nothing when empty; the text when unparsed.
+impl fmt::Display for LenientDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.display(f, |v, f| f.write_str(&v.raw))
+    }
+}
+
+impl fmt::Debug for LenientDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.debug(f, "LenientDate", |v, f| {
+            write!(f, "LenientDate({:?})", v.raw)
+        })
+    }
+}
+
+impl Serialize for LenientDate {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0
+            .serialize(serializer, |v, serializer| serializer.serialize_str(&v.raw))
+    }
+}
+
+impl<'de> Deserialize<'de> for LenientDate {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Repr::decode(
+            deserializer,
+            "a date \"yyyy-MM-dd\", \"\" or null",
+            read_date,
+        )
+        .map(Self)
+    }
+}
+
+impl JsonSchema for LenientDate {
+    fn schema_name() -> Cow<'static, str> {
+        "LenientDate".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A date yyyy-MM-dd (optionally with a time part); \"\" or null for none.",
+            "type": ["string", "null"],
+            "pattern": r"^([0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?)?)?$"
+        })
+    }
+}
