@@ -64,13 +64,30 @@ impl Counts {
     }
 }
 
+/// Classifies a record against its stored copy: unchanged only if the copy is live, has the
+/// same modification time and the same JSON value.
 fn classify(previous: Option<&Existing>, record: &Record) -> Verdict {
     match previous {
         None => Verdict::Inserted,
-        Some(e) if e.deleted => Verdict::Updated,
-        Some(e) if json::same_value(&e.record, record.json.get()) => Verdict::Unchanged,
+        Some(e)
+            if !e.deleted
+                && e.modified_at == record.modified_at
+                && json::same_value(&e.record, record.json.get()) =>
+        {
+            Verdict::Unchanged
+        }
         Some(_) => Verdict::Updated,
     }
+}
+
+/// Whether two sightings of one record in a run carry the same data.
+fn same_sighting(a: &Record, b: &Record) -> bool {
+    a.modified_at == b.modified_at && json::same_value(a.json.get(), b.json.get())
+}
+
+/// The dry-run fingerprint of a sighting: its JSON value and modification time.
+fn sighting_fingerprint(r: &Record) -> (u64, Option<i64>) {
+    (json::fingerprint(r.json.get()), r.modified_at)
 }
 
 /// Checks a page before anything of it is written; moves `last` to the key of its last
@@ -126,7 +143,7 @@ struct Run<'s> {
     /// The key of the last record checked (order check of incremental reads).
     last: Option<Cursor>,
     /// Dry run: what the run would have written so far, as value fingerprints.
-    would_write: HashMap<String, u64>,
+    would_write: HashMap<String, (u64, Option<i64>)>,
     total: Option<u64>,
     abandoned: u64,
     clock: Instant,
@@ -348,9 +365,7 @@ async fn store_page<B: Backend>(
     let mut counts = run.counts.clone();
     for r in &page.records {
         let verdict = match latest.get(r.id.as_str()) {
-            Some((prev, _)) if json::same_value(prev.json.get(), r.json.get()) => {
-                Verdict::Unchanged
-            }
+            Some((prev, _)) if same_sighting(prev, r) => Verdict::Unchanged,
             Some(_) => Verdict::Updated,
             None => classify(existing.get(&r.id), r),
         };
@@ -398,7 +413,7 @@ async fn count_page<B: Backend>(backend: &B, run: &mut Run<'_>, page: &Page) -> 
     let ids = distinct_ids(page);
     let existing = backend.existing(&run.key, &ids).await?;
     for r in &page.records {
-        let fingerprint = json::fingerprint(r.json.get());
+        let fingerprint = sighting_fingerprint(r);
         let verdict = match run.would_write.get(&r.id) {
             Some(previous) if *previous == fingerprint => Verdict::Unchanged,
             Some(_) => Verdict::Updated,

@@ -381,6 +381,7 @@ impl fmt::Display for Key<'_> {
 #[derive(Clone, Debug)]
 pub(crate) struct Existing {
     pub record: String,
+    pub modified_at: Option<i64>,
     pub deleted: bool,
 }
 

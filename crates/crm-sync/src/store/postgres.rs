@@ -242,7 +242,7 @@ impl Backend for PgBackend {
         ids: &[&str],
     ) -> Result<HashMap<String, Existing>, Error> {
         let rows = sqlx::query(
-            "SELECT id, record::text AS record, deleted FROM crm_records
+            "SELECT id, record::text AS record, modified_at, deleted FROM crm_records
              WHERE vendor = $1 AND object = $2 AND id = ANY($3)",
         )
         .bind(key.vendor)
@@ -257,6 +257,7 @@ impl Backend for PgBackend {
                     row.try_get::<String, _>("id")?,
                     Existing {
                         record: row.try_get("record")?,
+                        modified_at: row.try_get("modified_at")?,
                         deleted: row.try_get("deleted")?,
                     },
                 ))

@@ -347,7 +347,7 @@ impl Backend for SqliteBackend {
         let mut found = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(IN_LIST) {
             let sql = format!(
-                "SELECT id, record, deleted FROM crm_records
+                "SELECT id, record, modified_at, deleted FROM crm_records
                  WHERE vendor = ? AND object = ? AND id IN ({})",
                 placeholders(chunk.len())
             );
@@ -360,15 +360,18 @@ impl Backend for SqliteBackend {
                 .await
                 .context(|| format!("reading stored records of {key}"))?;
             for row in rows {
-                let (id, record, deleted) = (|| -> Result<_, sqlx::Error> {
+                let (id, existing) = (|| -> Result<_, sqlx::Error> {
                     Ok((
                         row.try_get::<String, _>("id")?,
-                        row.try_get::<String, _>("record")?,
-                        row.try_get::<i64, _>("deleted")? != 0,
+                        Existing {
+                            record: row.try_get("record")?,
+                            modified_at: row.try_get("modified_at")?,
+                            deleted: row.try_get::<i64, _>("deleted")? != 0,
+                        },
                     ))
                 })()
                 .context(|| format!("decoding stored records of {key}"))?;
-                found.insert(id, Existing { record, deleted });
+                found.insert(id, existing);
             }
         }
         Ok(found)
