@@ -96,7 +96,8 @@ pub fn spawn(spec: &Spec) -> ChildProc {
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            if line.trim() == READY {
+            // libtest prints `test child_process_entry ... ` on the same line first.
+            if line.trim_end().ends_with(READY) {
                 let _ = tx.send(());
             }
         }
