@@ -102,6 +102,7 @@ pub async fn postgres_db() -> Option<Db> {
 /// Defines, for each named async body `fn(Db, Db)`, one test against SQLite (`sqlite::name`)
 /// and one against PostgreSQL (`postgres::name`). The second database is for a reference
 /// run to compare with.
+#[allow(unused_macros)]
 macro_rules! on_both_stores {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
