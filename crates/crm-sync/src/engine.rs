@@ -380,7 +380,7 @@ async fn store_page<B: Backend>(
             if *write {
                 upserts.push(*record);
             } else {
-                touches.push(*id);
+                touches.push(*record);
             }
         }
     }

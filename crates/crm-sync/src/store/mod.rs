@@ -405,7 +405,7 @@ pub(crate) struct PagePlan<'a> {
     /// New or changed records (or coming back from deleted): written whole.
     pub upserts: Vec<&'a Record>,
     /// Unchanged records: only `last_synced_at` and `last_run` are set.
-    pub touches: Vec<&'a str>,
+    pub touches: Vec<&'a Record>,
     /// The new cursor, if it moves forward (the store also refuses to lower it).
     pub cursor: Option<&'a Cursor>,
     /// The run's totals after this page, for its row.

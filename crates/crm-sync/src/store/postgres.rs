@@ -17,7 +17,7 @@ use super::{
 };
 use crate::error::{Context, Error};
 use crate::options::SyncMode;
-use crate::source::Cursor;
+use crate::source::{Cursor, Record};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -241,9 +241,15 @@ impl Backend for PgBackend {
         key: &Key<'_>,
         ids: &[&str],
     ) -> Result<HashMap<String, Existing>, Error> {
+        // One primary-key lookup per id (OFFSET 0 keeps the planner from turning this into
+        // a scan of the whole object, which it does on a table without statistics).
         let rows = sqlx::query(
-            "SELECT id, record::text AS record, modified_at, deleted FROM crm_records
-             WHERE vendor = $1 AND object = $2 AND id = ANY($3)",
+            "SELECT c.id, c.record::text AS record, c.modified_at, c.deleted
+             FROM UNNEST($3::text[]) AS u(id)
+             CROSS JOIN LATERAL (
+                SELECT id, record, modified_at, deleted FROM crm_records
+                WHERE vendor = $1 AND object = $2 AND id = u.id OFFSET 0
+             ) AS c",
         )
         .bind(key.vendor)
         .bind(key.object)
@@ -325,17 +331,23 @@ impl Backend for PgBackend {
     ) -> Result<(), Error> {
         let context = || format!("storing a page of {key}");
         let mut tx = guard.conn.begin().await.context(context)?;
-        if !plan.upserts.is_empty() {
-            let ids: Vec<&str> = plan.upserts.iter().map(|r| r.id.as_str()).collect();
-            let records: Vec<&str> = plan.upserts.iter().map(|r| r.json.get()).collect();
-            let modified: Vec<Option<i64>> = plan.upserts.iter().map(|r| r.modified_at).collect();
+        // One statement for the whole page: the conflict arbiter finds each row through the
+        // primary key, whatever the planner's statistics say (a fresh table has none). An
+        // unchanged record keeps its stored jsonb (`=` on jsonb compares values), so only
+        // `last_synced_at` and `last_run` change for it.
+        let rows: Vec<&Record> = plan.upserts.iter().chain(&plan.touches).copied().collect();
+        if !rows.is_empty() {
+            let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+            let records: Vec<&str> = rows.iter().map(|r| r.json.get()).collect();
+            let modified: Vec<Option<i64>> = rows.iter().map(|r| r.modified_at).collect();
             sqlx::query(
                 "INSERT INTO crm_records
                     (vendor, object, id, record, modified_at, deleted, first_synced_at, last_synced_at, last_run)
                  SELECT $1, $2, u.id, u.record::jsonb, u.modified_at, false, $6, $6, $7
                  FROM UNNEST($3::text[], $4::text[], $5::int8[]) AS u(id, record, modified_at)
                  ON CONFLICT (vendor, object, id) DO UPDATE SET
-                    record = EXCLUDED.record,
+                    record = CASE WHEN crm_records.record = EXCLUDED.record
+                                  THEN crm_records.record ELSE EXCLUDED.record END,
                     modified_at = EXCLUDED.modified_at,
                     deleted = false,
                     last_synced_at = EXCLUDED.last_synced_at,
@@ -348,20 +360,6 @@ impl Backend for PgBackend {
             .bind(&modified)
             .bind(plan.now)
             .bind(plan.run_id)
-            .execute(&mut *tx)
-            .await
-            .context(context)?;
-        }
-        if !plan.touches.is_empty() {
-            sqlx::query(
-                "UPDATE crm_records SET last_synced_at = $1, last_run = $2
-                 WHERE vendor = $3 AND object = $4 AND id = ANY($5)",
-            )
-            .bind(plan.now)
-            .bind(plan.run_id)
-            .bind(key.vendor)
-            .bind(key.object)
-            .bind(&plan.touches)
             .execute(&mut *tx)
             .await
             .context(context)?;
