@@ -122,7 +122,7 @@ pub struct SyncSummary {
     pub fetched: u64,
     /// Records not in the store before.
     pub inserted: u64,
-    /// Records whose JSON changed (compared by value), or that were marked deleted.
+    /// Records whose JSON value or modification time changed, or that were marked deleted.
     pub updated: u64,
     /// Records equal by value to the stored copy (only `last_synced_at` is touched).
     pub unchanged: u64,

@@ -3,6 +3,8 @@
 //! syncs after changes, full passes after physical deletes), then run to completion. The
 //! table must end exactly as after the same phases run without interruption: nothing lost,
 //! nothing duplicated, every killed run marked `abandoned`, none left `running`.
+// Scenario bodies are plain async fns run by the tests: a panic is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[macro_use]
 mod common;

@@ -1,5 +1,7 @@
 //! Two syncs of the same vendor and object at once: the second fails clearly (or waits when
 //! asked to), never interleaves; and a lock left by a killed process does not block.
+// Scenario bodies are plain async fns run by the tests: a panic is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[macro_use]
 mod common;

@@ -1,5 +1,7 @@
 //! Sync scenarios, each run against SQLite and against PostgreSQL and checked row by row
 //! against the fake source's own data.
+// Scenario bodies are plain async fns run by the tests: a panic is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[macro_use]
 mod common;
@@ -525,4 +527,18 @@ async fn a_missing_directory_is_a_clear_error() {
         assert!(message.contains("no/such/dir/crm.db"), "{message}");
     })
     .await;
+}
+
+/// Compile-time check: the futures and types users move across tasks are `Send`.
+#[allow(dead_code)]
+fn sync_futures_and_results_are_send(store: &crm_sync::Store, source: &FakeSource) {
+    fn send<T: Send>(_: &T) {}
+    fn send_sync<T: Send + Sync>() {}
+    let options = SyncOptions::default();
+    send(&store.sync(source, &options));
+    send(&store.sync_with_progress(source, &options, |_| {}));
+    send(&crm_sync::Store::open("crm.db"));
+    send_sync::<crm_sync::Store>();
+    send_sync::<crm_sync::Error>();
+    send_sync::<crm_sync::SyncSummary>();
 }

@@ -9,7 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRo
 use sqlx::{Connection, Row};
 
 use super::schema::{
-    MIGRATIONS, POSTGRES_MIGRATION_LOCK, POSTGRES_SCHEMA_TABLE, SCHEMA_VERSION, now_ms,
+    MIGRATIONS, POSTGRES_MIGRATION_LOCK, POSTGRES_SCHEMA_TABLE, SCHEMA_VERSION, now_ms, statements,
 };
 use super::{
     Backend, Existing, Key, PagePlan, RunEnd, RunStatus, StoredRecord, SyncRun, redact, to_i64,
@@ -137,7 +137,7 @@ async fn migrate(pool: &PgPool) -> Result<(), Error> {
         .execute(&mut *tx)
         .await
         .context(|| "waiting for another schema migration".to_owned())?;
-    sqlx::raw_sql(POSTGRES_SCHEMA_TABLE)
+    sqlx::query(POSTGRES_SCHEMA_TABLE)
         .execute(&mut *tx)
         .await
         .context(|| "creating crm_sync_schema".to_owned())?;
@@ -153,15 +153,14 @@ async fn migrate(pool: &PgPool) -> Result<(), Error> {
         });
     }
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-        sqlx::raw_sql(m.postgres)
-            .execute(&mut *tx)
-            .await
-            .context(|| {
+        for statement in statements(m.postgres) {
+            sqlx::query(statement).execute(&mut *tx).await.context(|| {
                 format!(
                     "applying schema migration {} ({})",
                     m.version, m.description
                 )
             })?;
+        }
         sqlx::query(
             "INSERT INTO crm_sync_schema (version, description, applied_at) VALUES ($1, $2, $3)",
         )

@@ -18,6 +18,16 @@ pub(crate) struct Migration {
     pub postgres: &'static str,
 }
 
+/// The statements of a migration's SQL, one by one (the SQL holds no `;` inside literals).
+/// They run as separate `sqlx::query` calls because the future of `sqlx::raw_sql(..).execute`
+/// is not `Send`, and `Store::open` must be.
+pub(crate) fn statements(sql: &'static str) -> Vec<&'static str> {
+    sql.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 /// The table recording applied versions (created before any migration runs).
 pub(crate) const SQLITE_SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS crm_sync_schema (
     version INTEGER PRIMARY KEY,
@@ -138,5 +148,18 @@ mod tests {
         let versions: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
         assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
         assert_eq!(versions.last(), Some(&SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn both_databases_get_the_same_statements() {
+        for m in MIGRATIONS {
+            let (sqlite, postgres) = (statements(m.sqlite), statements(m.postgres));
+            assert_eq!(sqlite.len(), postgres.len(), "migration {}", m.version);
+            for (a, b) in sqlite.iter().zip(&postgres) {
+                let head = |s: &str| s.split('(').next().map(str::trim).map(str::to_owned);
+                assert_eq!(head(a), head(b));
+            }
+        }
+        assert_eq!(statements(MIGRATIONS[0].sqlite).len(), 4);
     }
 }

@@ -12,7 +12,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::schema::{MIGRATIONS, SCHEMA_VERSION, SQLITE_SCHEMA_TABLE, now_ms};
+use super::schema::{MIGRATIONS, SCHEMA_VERSION, SQLITE_SCHEMA_TABLE, now_ms, statements};
 use super::{
     Backend, Existing, Key, PagePlan, RunEnd, RunStatus, StoredRecord, SyncRun, to_i64, to_u64,
 };
@@ -205,7 +205,7 @@ async fn migrate(pool: &SqlitePool) -> Result<(), Error> {
         .begin_with("BEGIN IMMEDIATE")
         .await
         .context(|| "starting the schema migration".to_owned())?;
-    sqlx::raw_sql(SQLITE_SCHEMA_TABLE)
+    sqlx::query(SQLITE_SCHEMA_TABLE)
         .execute(&mut *tx)
         .await
         .context(|| "creating crm_sync_schema".to_owned())?;
@@ -221,15 +221,14 @@ async fn migrate(pool: &SqlitePool) -> Result<(), Error> {
         });
     }
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-        sqlx::raw_sql(m.sqlite)
-            .execute(&mut *tx)
-            .await
-            .context(|| {
+        for statement in statements(m.sqlite) {
+            sqlx::query(statement).execute(&mut *tx).await.context(|| {
                 format!(
                     "applying schema migration {} ({})",
                     m.version, m.description
                 )
             })?;
+        }
         sqlx::query(
             "INSERT INTO crm_sync_schema (version, description, applied_at) VALUES (?, ?, ?)",
         )

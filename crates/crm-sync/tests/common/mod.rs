@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: time bounds, throw-away databases (SQLite in
 //! a temp dir, PostgreSQL through [`pg`]), row-by-row comparisons, and the child-process
 //! mode used by the crash and lock tests.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod child;
 pub mod pg;
