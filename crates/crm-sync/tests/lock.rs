@@ -1,0 +1,177 @@
+//! Two syncs of the same vendor and object at once: the second fails clearly (or waits when
+//! asked to), never interleaves; and a lock left by a killed process does not block.
+// Scenario bodies are plain async fns run by the tests: a panic is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod common;
+
+use std::time::Duration;
+
+use common::child::{self, Spec};
+use common::{Db, Gone, OBJECT, T0, assert_mirrors, scenario_source};
+use crm_sync::fake::FakeSource;
+use crm_sync::{RunStatus, SourceKind, SyncOptions, Vendor};
+
+on_both_stores!(
+    a_second_sync_of_the_same_object_fails_clearly_while_the_first_runs,
+    a_second_sync_that_may_wait_runs_after_the_first,
+    a_lock_left_by_a_killed_process_does_not_block_the_next_sync,
+);
+
+/// The entry point of child processes (see `common::child`); a no-op in a normal run.
+#[test]
+fn child_process_entry() {
+    if let Ok(spec) = std::env::var(child::ENV) {
+        child::run(&spec);
+    }
+}
+
+fn slow_source() -> FakeSource {
+    let source = FakeSource::new(Vendor::Fxiaoke, OBJECT, SourceKind::Incremental)
+        .with_page_size(50)
+        .with_page_delay(Duration::from_millis(20));
+    source.seed(21, 600, T0);
+    source
+}
+
+async fn a_second_sync_of_the_same_object_fails_clearly_while_the_first_runs(
+    db: Db,
+    _reference: Db,
+) {
+    let (first_store, second_store) = (db.open().await, db.open().await);
+    let slow = slow_source();
+    let same_object = FakeSource::new(Vendor::Fxiaoke, OBJECT, SourceKind::Incremental);
+    same_object.seed(22, 50, T0);
+    let other_object = FakeSource::new(Vendor::Fxiaoke, "ContactObj", SourceKind::Incremental);
+    other_object.seed(23, 50, T0);
+
+    let (started, is_started) = tokio::sync::oneshot::channel();
+    let mut started = Some(started);
+    let defaults = SyncOptions::default();
+    let first = first_store.sync_with_progress(&slow, &defaults, |_| {
+        if let Some(tx) = started.take() {
+            let _ = tx.send(());
+        }
+    });
+    let second = async {
+        is_started.await.expect("the first sync started");
+        let same = second_store
+            .sync(&same_object, &SyncOptions::default())
+            .await;
+        let other = second_store
+            .sync(&other_object, &SyncOptions::default())
+            .await;
+        (same, other)
+    };
+    let (first, (same, other)) = tokio::join!(first, second);
+
+    let err = same.expect_err("the same object is locked");
+    assert!(err.is_busy(), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("fxiaoke AccountObj"), "{message}");
+    other.expect("another object syncs meanwhile");
+    first.expect("the first sync is undisturbed");
+
+    let runs = first_store
+        .runs(Vendor::Fxiaoke, OBJECT)
+        .await
+        .expect("runs");
+    assert_eq!(runs.len(), 1, "the refused sync started no run");
+    assert_eq!(runs[0].status, RunStatus::Completed);
+    assert_mirrors(&first_store, &slow, Gone::Kept).await;
+    first_store.close().await;
+    second_store.close().await;
+}
+
+async fn a_second_sync_that_may_wait_runs_after_the_first(db: Db, _reference: Db) {
+    let (first_store, second_store) = (db.open().await, db.open().await);
+    let slow = slow_source();
+    let (started, is_started) = tokio::sync::oneshot::channel();
+    let mut started = Some(started);
+    let defaults = SyncOptions::default();
+    let first = first_store.sync_with_progress(&slow, &defaults, |_| {
+        if let Some(tx) = started.take() {
+            let _ = tx.send(());
+        }
+    });
+    let waiting = SyncOptions::default().with_lock_wait(Duration::from_secs(60));
+    let second = async {
+        is_started.await.expect("the first sync started");
+        second_store.sync(&slow, &waiting).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    let (first, second) = (first.expect("first"), second.expect("second"));
+    assert_eq!(first.inserted, 600);
+    assert_eq!((second.inserted, second.updated), (0, 0));
+
+    let runs = first_store
+        .runs(Vendor::Fxiaoke, OBJECT)
+        .await
+        .expect("runs");
+    assert_eq!(runs.len(), 2);
+    assert!(runs.iter().all(|r| r.status == RunStatus::Completed));
+    let first_end = runs[0].ended_at.expect("ended");
+    assert!(
+        runs[1].started_at >= first_end,
+        "the second run started after the first ended: {runs:?}"
+    );
+    first_store.close().await;
+    second_store.close().await;
+}
+
+async fn a_lock_left_by_a_killed_process_does_not_block_the_next_sync(db: Db, _reference: Db) {
+    let url = db.url();
+    // Migrate first, so that the child is quickly inside its run.
+    let store = db.open().await;
+    let holder = child::spawn(&Spec {
+        url,
+        changes: 0,
+        full: false,
+        page_size: 20,
+        page_delay_ms: 50,
+        lock_wait_ms: 0,
+    });
+    assert!(
+        holder.wait_ready(Duration::from_secs(60)),
+        "the child opened the store"
+    );
+    // Wait until the child's run is under way (it holds the lock from before that).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let runs = store.runs(Vendor::Fxiaoke, OBJECT).await.expect("runs");
+        if runs
+            .iter()
+            .any(|r| r.status == RunStatus::Running && r.pages > 0)
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the child never started"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let source = scenario_source(0, 100, Duration::ZERO);
+    let err = store
+        .sync(&source, &SyncOptions::default())
+        .await
+        .expect_err("the child holds the lock");
+    assert!(err.is_busy(), "{err}");
+
+    holder.kill();
+    let summary = store
+        .sync(
+            &source,
+            &SyncOptions::default().with_lock_wait(Duration::from_secs(30)),
+        )
+        .await
+        .expect("the lock died with its process");
+    assert_eq!(summary.abandoned_runs, 1);
+    let runs = store.runs(Vendor::Fxiaoke, OBJECT).await.expect("runs");
+    let statuses: Vec<&RunStatus> = runs.iter().map(|r| &r.status).collect();
+    assert_eq!(statuses, [&RunStatus::Abandoned, &RunStatus::Completed]);
+    assert!(runs[0].ended_at.is_none(), "the killed run never ended");
+    assert_mirrors(&store, &source, Gone::Kept).await;
+    store.close().await;
+}

@@ -1,0 +1,544 @@
+//! Sync scenarios, each run against SQLite and against PostgreSQL and checked row by row
+//! against the fake source's own data.
+// Scenario bodies are plain async fns run by the tests: a panic is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod common;
+
+use std::time::Duration;
+
+use common::{Db, Gone, T0, assert_mirrors, expected_counts, incremental_window, max_key, rows};
+use crm_sync::fake::FakeSource;
+use crm_sync::{RunStatus, SourceKind, StoreKind, SyncMode, SyncOptions, Vendor};
+
+on_both_stores!(
+    a_first_sync_stores_every_record_once_even_with_ties_larger_than_a_page,
+    an_incremental_sync_reads_only_changes_and_the_lookback,
+    a_late_committed_change_is_caught_within_the_lookback_and_by_a_full_pass,
+    a_full_pass_marks_physical_deletes_and_a_record_that_comes_back_clears_the_flag,
+    a_full_pass_source_compares_json_by_value_not_by_text,
+    a_dry_run_counts_what_a_real_run_does_and_writes_nothing,
+    reopening_a_store_migrates_nothing_again,
+);
+
+fn fxiaoke(page_size: usize) -> FakeSource {
+    FakeSource::new(Vendor::Fxiaoke, "AccountObj", SourceKind::Incremental)
+        .with_page_size(page_size)
+}
+
+async fn a_first_sync_stores_every_record_once_even_with_ties_larger_than_a_page(
+    db: Db,
+    _reference: Db,
+) {
+    let store = db.open().await;
+    let source = fxiaoke(50);
+    source.seed(1, 900, T0);
+    // 130 records in one millisecond: more than two pages of them.
+    for i in 0..130 {
+        source.put(format!("tie{i:03}"), T0 + 2_000, format!(r#"{{"n":{i}}}"#));
+    }
+    let mut reports = Vec::new();
+    let summary = store
+        .sync_with_progress(&source, &SyncOptions::default(), |p| {
+            reports.push(p.fetched)
+        })
+        .await
+        .expect("sync");
+
+    assert_eq!(summary.mode, SyncMode::Incremental);
+    assert_eq!(summary.fetched, 1_030, "every record read exactly once");
+    assert_eq!(
+        (summary.inserted, summary.updated, summary.unchanged),
+        (1_030, 0, 0)
+    );
+    assert_eq!(summary.marked_deleted, 0);
+    assert_eq!(
+        summary.vendor_calls,
+        crm_sync::Source::vendor_calls(&source)
+    );
+    assert_eq!(
+        summary.cursor,
+        max_key(&source),
+        "cursor at the last record"
+    );
+    assert_eq!(
+        store
+            .cursor(Vendor::Fxiaoke, "AccountObj")
+            .await
+            .expect("cursor"),
+        max_key(&source)
+    );
+    assert_eq!(
+        reports.len() as u64,
+        summary.pages,
+        "one progress report per page"
+    );
+    assert_eq!(reports.last(), Some(&1_030));
+    assert_mirrors(&store, &source, Gone::Kept).await;
+
+    let runs = store
+        .runs(Vendor::Fxiaoke, "AccountObj")
+        .await
+        .expect("runs");
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(run.status, RunStatus::Completed);
+    assert_eq!(Some(run.id), summary.run_id);
+    assert_eq!(run.mode, "incremental");
+    assert_eq!(
+        (
+            run.fetched,
+            run.inserted,
+            run.updated,
+            run.unchanged,
+            run.vendor_calls
+        ),
+        (1_030, 1_030, 0, 0, summary.vendor_calls)
+    );
+    assert!(run.ended_at.is_some_and(|end| end >= run.started_at));
+    assert!(summary.to_string().starts_with(
+        "fxiaoke AccountObj: fetched 1030, inserted 1030, updated 0, unchanged 0, marked deleted 0, vendor calls "
+    ));
+    store.close().await;
+}
+
+async fn an_incremental_sync_reads_only_changes_and_the_lookback(db: Db, _reference: Db) {
+    let store = db.open().await;
+    let source = fxiaoke(40);
+    source.seed(2, 700, T0);
+    // A short lookback, so that the re-read window is a part of the data, not all of it.
+    let options = SyncOptions::default().with_lookback(Duration::from_millis(1_500));
+    store.sync(&source, &options).await.expect("first sync");
+
+    // Nothing changed: only the lookback window is read again, all unchanged.
+    let cursor = store
+        .cursor(Vendor::Fxiaoke, "AccountObj")
+        .await
+        .expect("cursor");
+    let window = incremental_window(&source, cursor.as_ref(), options.lookback);
+    assert!(
+        window.len() < source.len(),
+        "the window is part of the data"
+    );
+    let again = store.sync(&source, &options).await.expect("second sync");
+    assert_eq!(again.fetched, window.len() as u64);
+    assert_eq!(
+        (again.inserted, again.updated, again.unchanged),
+        (0, 0, window.len() as u64)
+    );
+    assert_eq!(
+        again.cursor, cursor,
+        "an unchanged re-read leaves the cursor"
+    );
+
+    // Edits, creations and physical deletes an hour later, many in one millisecond.
+    let before = rows(&store, Vendor::Fxiaoke, "AccountObj").await;
+    source.seeded_changes(3, 80, 50, 20, T0 + 3_600_000);
+    let cursor = store
+        .cursor(Vendor::Fxiaoke, "AccountObj")
+        .await
+        .expect("cursor");
+    let window = incremental_window(&source, cursor.as_ref(), options.lookback);
+    let expected = expected_counts(&before, &window);
+    let third = store.sync(&source, &options).await.expect("third sync");
+    assert_eq!(third.fetched, window.len() as u64);
+    assert_eq!((third.inserted, third.updated, third.unchanged), expected);
+    assert!(expected.0 > 0 && expected.1 > 0, "{expected:?}");
+    assert_eq!(
+        third.marked_deleted, 0,
+        "incremental runs never mark deletions"
+    );
+    assert_eq!(third.cursor, max_key(&source));
+    assert_mirrors(&store, &source, Gone::Kept).await;
+    store.close().await;
+}
+
+async fn a_late_committed_change_is_caught_within_the_lookback_and_by_a_full_pass(
+    db: Db,
+    _reference: Db,
+) {
+    let store = db.open().await;
+    let source = fxiaoke(25);
+    source.seed(4, 300, T0);
+    store
+        .sync(&source, &SyncOptions::default())
+        .await
+        .expect("first sync");
+    let cursor = store
+        .cursor(Vendor::Fxiaoke, "AccountObj")
+        .await
+        .expect("cursor")
+        .expect("a cursor after the first sync");
+    let ids: Vec<String> = source.records().into_keys().collect();
+
+    // Committed late: stamped below the cursor. One 5 s below (inside the default 10 min
+    // lookback), one 20 min below (outside).
+    source.put(&ids[0], cursor.modified_at - 5_000, r#"{"late":"inside"}"#);
+    source.put(
+        &ids[1],
+        cursor.modified_at - 1_200_000,
+        r#"{"late":"outside"}"#,
+    );
+    let run = store
+        .sync(&source, &SyncOptions::default())
+        .await
+        .expect("sync");
+    assert_eq!(run.updated, 1, "the change inside the lookback is read");
+    assert_eq!(
+        run.cursor,
+        Some(cursor.clone()),
+        "the cursor never moves back"
+    );
+    let stored = rows(&store, Vendor::Fxiaoke, "AccountObj").await;
+    let by_id = |id: &str| stored.iter().find(|r| r.id == id).cloned().expect("stored");
+    assert_eq!(by_id(&ids[0]).value, serde_json::json!({"late": "inside"}));
+    assert_ne!(by_id(&ids[1]).value, serde_json::json!({"late": "outside"}));
+
+    let full = store
+        .sync(&source, &SyncOptions::default().with_full(true))
+        .await
+        .expect("full pass");
+    assert_eq!(full.mode, SyncMode::Full);
+    assert_eq!((full.updated, full.marked_deleted), (1, 0));
+    assert_eq!(
+        store
+            .cursor(Vendor::Fxiaoke, "AccountObj")
+            .await
+            .expect("cursor"),
+        Some(cursor),
+        "a full pass leaves the cursor"
+    );
+    assert_mirrors(&store, &source, Gone::Marked).await;
+    store.close().await;
+}
+
+async fn a_full_pass_marks_physical_deletes_and_a_record_that_comes_back_clears_the_flag(
+    db: Db,
+    _reference: Db,
+) {
+    let store = db.open().await;
+    let source = fxiaoke(30);
+    source.seed(5, 400, T0);
+    store
+        .sync(&source, &SyncOptions::default())
+        .await
+        .expect("first sync");
+
+    let ids: Vec<String> = source.records().into_keys().collect();
+    let removed: Vec<(String, crm_sync::fake::FakeRecord)> = ids
+        .iter()
+        .step_by(27)
+        .map(|id| (id.clone(), source.records()[id].clone()))
+        .collect();
+    for (id, _) in &removed {
+        assert!(source.remove(id));
+    }
+    let incremental = store
+        .sync(&source, &SyncOptions::default())
+        .await
+        .expect("sync");
+    assert_eq!(incremental.marked_deleted, 0);
+    assert_mirrors(&store, &source, Gone::Kept).await;
+
+    let full = SyncOptions::default().with_full(true);
+    let pass = store.sync(&source, &full).await.expect("full pass");
+    assert_eq!(pass.marked_deleted, removed.len() as u64);
+    assert_eq!(pass.fetched, source.len() as u64);
+    assert_eq!(pass.unchanged, source.len() as u64);
+    assert_mirrors(&store, &source, Gone::Marked).await;
+    let runs = store
+        .runs(Vendor::Fxiaoke, "AccountObj")
+        .await
+        .expect("runs");
+    assert_eq!(
+        runs.last().map(|r| r.marked_deleted),
+        Some(removed.len() as u64)
+    );
+    assert_eq!(runs.last().map(|r| r.mode.as_str()), Some("full"));
+
+    // A second pass marks nothing more.
+    let again = store.sync(&source, &full).await.expect("full pass again");
+    assert_eq!(again.marked_deleted, 0);
+
+    // One record comes back exactly as it was (seen by a full pass), another comes back
+    // edited (seen by an incremental run): both flags clear.
+    let (back_same, record) = &removed[0];
+    source.put(back_same, record.modified_at, record.json.clone());
+    let pass = store.sync(&source, &full).await.expect("full pass");
+    assert_eq!((pass.updated, pass.marked_deleted), (1, 0));
+    let (back_edited, _) = &removed[1];
+    source.put(back_edited, T0 + 86_400_000, r#"{"restored":true}"#);
+    let run = store
+        .sync(&source, &SyncOptions::default())
+        .await
+        .expect("sync");
+    assert_eq!((run.inserted, run.updated), (0, 1));
+    assert_mirrors(&store, &source, Gone::Marked).await;
+    let stored = rows(&store, Vendor::Fxiaoke, "AccountObj").await;
+    assert_eq!(
+        stored.iter().filter(|r| r.deleted).count(),
+        removed.len() - 2
+    );
+    store.close().await;
+}
+
+async fn a_full_pass_source_compares_json_by_value_not_by_text(db: Db, _reference: Db) {
+    let store = db.open().await;
+    let source =
+        FakeSource::new(Vendor::Useasy, "customers", SourceKind::FullPass).with_page_size(7);
+    for i in 0..40 {
+        source.put(
+            format!("c{i:02}"),
+            T0,
+            format!(r#"{{"id":"c{i:02}","amount":{i}.50,"tags":["a","b"],"owner":{{"id":1,"name":"王"}}}}"#),
+        );
+    }
+    let first = store
+        .sync(&source, &SyncOptions::default())
+        .await
+        .expect("first");
+    assert_eq!((first.mode, first.inserted), (SyncMode::Full, 40));
+    assert_eq!(
+        store
+            .cursor(Vendor::Useasy, "customers")
+            .await
+            .expect("cursor"),
+        None,
+        "full-pass sources have no cursor"
+    );
+
+    // c00..c09: same value, other key order, spacing and escapes. c10..c14: changed values.
+    for i in 0..10 {
+        source.put(
+            format!("c{i:02}"),
+            T0,
+            format!(r#"{{ "owner": {{"name":"\u738b", "id":1}}, "tags": ["a","b"], "amount": {i}.5, "id": "c{i:02}" }}"#),
+        );
+    }
+    for i in 10..15 {
+        source.put(
+            format!("c{i:02}"),
+            T0,
+            format!(r#"{{"id":"c{i:02}","tags":["b","a"]}}"#),
+        );
+    }
+    let second = store
+        .sync(&source, &SyncOptions::default())
+        .await
+        .expect("second");
+    assert_eq!(
+        (
+            second.inserted,
+            second.updated,
+            second.unchanged,
+            second.marked_deleted
+        ),
+        (0, 5, 35, 0)
+    );
+    assert_mirrors(&store, &source, Gone::Marked).await;
+    if store.kind() == StoreKind::Sqlite {
+        // SQLite keeps the vendor's text byte for byte: the first text of an unchanged
+        // record, the new text of a changed one.
+        let stored = store
+            .records(Vendor::Useasy, "customers")
+            .await
+            .expect("records");
+        let source_records = source.records();
+        assert!(stored[0].record.starts_with(r#"{"id":"c00","amount":0.50"#));
+        assert_eq!(stored[10].record, source_records["c10"].json);
+    }
+    store.close().await;
+}
+
+async fn a_dry_run_counts_what_a_real_run_does_and_writes_nothing(db: Db, _reference: Db) {
+    let store = db.open().await;
+    let source = fxiaoke(45);
+    source.seed(6, 500, T0);
+    let dry = SyncOptions::default().with_dry_run(true);
+
+    let counted = store.sync(&source, &dry).await.expect("dry run");
+    assert!(counted.dry_run && counted.run_id.is_none());
+    assert_eq!((counted.fetched, counted.inserted), (500, 500));
+    assert!(rows(&store, Vendor::Fxiaoke, "AccountObj").await.is_empty());
+    assert_eq!(
+        store
+            .cursor(Vendor::Fxiaoke, "AccountObj")
+            .await
+            .expect("cursor"),
+        None
+    );
+    assert!(
+        store
+            .runs(Vendor::Fxiaoke, "AccountObj")
+            .await
+            .expect("runs")
+            .is_empty()
+    );
+
+    let real = store
+        .sync(&source, &SyncOptions::default())
+        .await
+        .expect("sync");
+    let same = |a: &crm_sync::SyncSummary, b: &crm_sync::SyncSummary| {
+        assert_eq!(
+            (
+                a.fetched,
+                a.inserted,
+                a.updated,
+                a.unchanged,
+                a.marked_deleted
+            ),
+            (
+                b.fetched,
+                b.inserted,
+                b.updated,
+                b.unchanged,
+                b.marked_deleted
+            ),
+            "dry run {a}\nreal run {b}"
+        );
+    };
+    same(&counted, &real);
+
+    // Changes, then a full dry run and a full real run: same counts, deletions included.
+    source.seeded_changes(7, 30, 20, 15, T0 + 7_200_000);
+    let before = rows(&store, Vendor::Fxiaoke, "AccountObj").await;
+    let cursor_before = store
+        .cursor(Vendor::Fxiaoke, "AccountObj")
+        .await
+        .expect("cursor");
+    let full_dry = store
+        .sync(&source, &dry.clone().with_full(true))
+        .await
+        .expect("dry");
+    assert_eq!(
+        rows(&store, Vendor::Fxiaoke, "AccountObj").await,
+        before,
+        "nothing written"
+    );
+    assert_eq!(
+        store
+            .cursor(Vendor::Fxiaoke, "AccountObj")
+            .await
+            .expect("cursor"),
+        cursor_before
+    );
+    assert!(full_dry.marked_deleted > 0);
+    let full = store
+        .sync(&source, &SyncOptions::default().with_full(true))
+        .await
+        .expect("full");
+    same(&full_dry, &full);
+    assert_eq!(
+        store
+            .runs(Vendor::Fxiaoke, "AccountObj")
+            .await
+            .expect("runs")
+            .len(),
+        2
+    );
+    store.close().await;
+}
+
+async fn reopening_a_store_migrates_nothing_again(db: Db, _reference: Db) {
+    let store = db.open().await;
+    assert_eq!(
+        store.schema_version().await.expect("version"),
+        crm_sync::SCHEMA_VERSION
+    );
+    let source = fxiaoke(10);
+    source.seed(8, 30, T0);
+    store
+        .sync(&source, &SyncOptions::default())
+        .await
+        .expect("sync");
+    store.close().await;
+
+    let again = db.open().await;
+    assert_eq!(
+        again.schema_version().await.expect("version"),
+        crm_sync::SCHEMA_VERSION
+    );
+    assert_mirrors(&again, &source, Gone::Kept).await;
+    again.close().await;
+
+    // The migration table holds one row per version, applied once.
+    let url = db.url();
+    let versions: Vec<i64> = if db.is_sqlite() {
+        use sqlx::Connection as _;
+        let path = url.trim_start_matches("sqlite://");
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+            .await
+            .expect("connect");
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut conn)
+            .await
+            .expect("journal mode");
+        assert_eq!(mode, "wal");
+        sqlx::query_scalar("SELECT version FROM crm_sync_schema")
+            .fetch_all(&mut conn)
+            .await
+            .expect("versions")
+    } else {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+        sqlx::query_scalar("SELECT version FROM crm_sync_schema")
+            .fetch_all(&mut conn)
+            .await
+            .expect("versions")
+    };
+    assert_eq!(versions, vec![crm_sync::SCHEMA_VERSION]);
+}
+
+#[tokio::test]
+async fn a_sqlite_path_without_scheme_is_created_with_its_lock_files_beside_it() {
+    common::bounded(async {
+        let dir = common::TempDir::new();
+        let path = dir.path().join("plain.db");
+        let store = crm_sync::Store::open(path.to_str().expect("utf-8 path"))
+            .await
+            .expect("open");
+        assert_eq!(store.kind(), StoreKind::Sqlite);
+        assert_eq!(store.sqlite_path(), Some(path.as_path()));
+        let source = FakeSource::new(Vendor::U8, "contacts", SourceKind::FullPass);
+        source.seed(9, 10, T0);
+        store
+            .sync(&source, &SyncOptions::default())
+            .await
+            .expect("sync");
+        assert!(path.is_file());
+        assert!(dir.path().join("plain.db-sync-u8-contacts.lock").is_file());
+        store.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_missing_directory_is_a_clear_error() {
+    common::bounded(async {
+        let dir = common::TempDir::new();
+        let path = dir.path().join("no/such/dir/crm.db");
+        let err = crm_sync::Store::open(path.to_str().expect("utf-8 path"))
+            .await
+            .expect_err("no directory");
+        let message = err.to_string();
+        assert!(message.contains("opening SQLite database"), "{message}");
+        assert!(message.contains("no/such/dir/crm.db"), "{message}");
+    })
+    .await;
+}
+
+/// Compile-time check: the futures and types users move across tasks are `Send`.
+#[allow(dead_code)]
+fn sync_futures_and_results_are_send(store: &crm_sync::Store, source: &FakeSource) {
+    fn send<T: Send>(_: &T) {}
+    fn send_sync<T: Send + Sync>() {}
+    let options = SyncOptions::default();
+    send(&store.sync(source, &options));
+    send(&store.sync_with_progress(source, &options, |_| {}));
+    send(&crm_sync::Store::open("crm.db"));
+    send_sync::<crm_sync::Store>();
+    send_sync::<crm_sync::Error>();
+    send_sync::<crm_sync::SyncSummary>();
+}
