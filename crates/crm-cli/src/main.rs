@@ -61,7 +61,7 @@ fn fail(e: &CliError) -> ExitCode {
     if e.exit == error::Exit::Success {
         return ExitCode::SUCCESS;
     }
-    eprintln!("error: {e}");
+    eprintln!("error: {}", crm_runtime::scrub(&e.to_string()));
     e.exit_code()
 }
 
@@ -75,8 +75,25 @@ fn init_logging(verbose: u8) {
     };
     let _ = tracing_subscriber::fmt()
         .with_max_level(level)
-        .with_writer(std::io::stderr)
+        .with_writer(|| ScrubbedStderr)
         .try_init();
+}
+
+/// stderr for log lines, with every secret the process knows (credentials, issued tokens,
+/// recent signatures) replaced: a vendor that echoes one into a body or message logged at any
+/// level never gets it printed. Each log event arrives in one write.
+struct ScrubbedStderr;
+
+impl Write for ScrubbedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(crm_runtime::scrub(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 /// Runs one command.

@@ -194,3 +194,64 @@ async fn gateway_answers_without_envelope_are_retried_never_a_short_export() {
     assert!(run.stderr.contains("upstream busy"), "{}", run.stderr);
     assert!(run.lines().len() < 5_000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_or_token_reaches_the_output_at_any_verbosity() {
+    // The first token call fails with HTTP 500 bodies that echo the request; later, another
+    // administrator resets the authorization and the vendor quotes the refused token in its
+    // 20016 message.
+    let live = LiveTenant {
+        echo_secrets: true,
+        ..LiveTenant::default()
+    };
+    let mock = fxiaoke_mock(live, 500, 7).await;
+    mock.on_query(|tenant, _, call| {
+        if call % 7 == 3 {
+            tenant.expire_tokens();
+        }
+    });
+    let dir = temp_dir("secrets");
+    let record = dir.join("recordings");
+    let record = record.to_str().unwrap();
+    for verbosity in ["-v", "-vv", "-vvv"] {
+        mock.control()
+            .echo_next(Some("/cgi/corpAccessToken/get/V2"), 1, 500);
+        let run = crm_fxiaoke(
+            &mock,
+            &[
+                verbosity,
+                "--record",
+                record,
+                "query",
+                "PaymentObj",
+                "--page-size",
+                "50",
+            ],
+        )
+        .await
+        .ok();
+        assert_eq!(run.lines().len(), 500);
+        if verbosity == "-vvv" {
+            assert!(run.stderr.contains("TRACE"), "{:.500}", run.stderr);
+            assert!(run.stderr.contains("upstream error"), "the echo was logged");
+            assert!(run.stderr.contains("20016"), "the refusal was logged");
+        }
+        let c = mock.credentials();
+        let mut secrets = vec![c.app_secret.clone(), c.permanent_code.clone()];
+        secrets.extend(mock.issued_tokens());
+        assert!(secrets.len() >= 4, "at least two tokens were issued");
+        let mut texts = vec![run.stdout.clone(), run.stderr.clone()];
+        for entry in std::fs::read_dir(&dir.join("recordings")).unwrap() {
+            texts.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+        }
+        for secret in &secrets {
+            for text in &texts {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "{verbosity}: {secret} leaked into {:.300}",
+                    text
+                );
+            }
+        }
+    }
+}

@@ -223,6 +223,19 @@ pub enum Error {
         /// What went wrong after the write was sent.
         source: Box<Error>,
     },
+    /// An operation over several records stopped part-way: `done` were handled, `not_done`
+    /// were not (the first of them failed with `source`, whose [`Error::outcome`] says whether
+    /// it may have been applied).
+    Partial {
+        /// The operation.
+        operation: &'static str,
+        /// Records handled.
+        done: Vec<String>,
+        /// Records not handled (the first one failed).
+        not_done: Vec<String>,
+        /// Why it stopped.
+        source: Box<Error>,
+    },
     /// A bug: code run for this operation panicked (the panic is reported, not propagated).
     Panic {
         /// The operation.
@@ -290,6 +303,15 @@ impl Error {
                 operation, source, ..
             } => format!(
                 "{operation}: the write was sent but its outcome is unknown (it may have been applied; check before repeating it): {}",
+                source.render()
+            ),
+            Error::Partial {
+                operation,
+                done,
+                not_done,
+                source,
+            } => format!(
+                "{operation}: stopped part-way: done {done:?}, not done {not_done:?}: {}",
                 source.render()
             ),
             Error::Panic { operation, message } => {
@@ -388,6 +410,18 @@ impl Error {
                 .field("idempotent", idempotent)
                 .field("source", source)
                 .finish(),
+            Error::Partial {
+                operation,
+                done,
+                not_done,
+                source,
+            } => f
+                .debug_struct("Partial")
+                .field("operation", operation)
+                .field("done", done)
+                .field("not_done", not_done)
+                .field("source", source)
+                .finish(),
             Error::Panic { operation, message } => f
                 .debug_struct("Panic")
                 .field("operation", operation)
@@ -429,7 +463,7 @@ impl std::error::Error for Error {
             } => Some(&**s),
             Error::Record { source, .. } | Error::Decode { source, .. } => Some(source),
             Error::Api(api) => Some(api),
-            Error::OutcomeUnknown { source, .. } => Some(&**source),
+            Error::OutcomeUnknown { source, .. } | Error::Partial { source, .. } => Some(&**source),
             Error::Deadline { last: Some(l), .. } => Some(&**l),
             _ => None,
         }
@@ -484,6 +518,7 @@ impl Error {
         match self {
             Error::OutcomeUnknown { .. } => Outcome::Unknown,
             Error::Deadline { last: Some(l), .. } => l.outcome(),
+            Error::Partial { source, .. } => source.outcome(),
             _ => Outcome::NotApplied,
         }
     }
@@ -519,7 +554,7 @@ impl Error {
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(api) => Some(api),
-            Error::OutcomeUnknown { source, .. } => source.api(),
+            Error::OutcomeUnknown { source, .. } | Error::Partial { source, .. } => source.api(),
             _ => None,
         }
     }

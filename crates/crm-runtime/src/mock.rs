@@ -24,6 +24,9 @@ pub enum Fault {
     Delay(Duration),
     /// Start a response and break the connection before the body is complete.
     DropConnection,
+    /// Answer with this HTTP status and a text body that echoes the request (method, path with
+    /// query string, body), as careless gateways do: secrets sent in the request come back.
+    Echo(u16),
     /// Answer with this HTTP status and exactly this body, as a live gateway sometimes does (an
     /// HTTP 200 whose body is not the vendor's envelope: `{"code":503,"message":"upstream busy"}`).
     Respond {
@@ -116,6 +119,12 @@ impl MockControl {
                 headers: Vec::new(),
             },
         );
+    }
+
+    /// Answers the next `n` requests to `path` (any path when `None`) with `status` and a body
+    /// echoing the request ([`Fault::Echo`]).
+    pub fn echo_next(&self, path: Option<&str>, n: usize, status: u16) {
+        self.push(path, n, Fault::Echo(status));
     }
 
     /// Queues any fault for the next `n` requests to `path` (any path when `None`).
@@ -215,6 +224,25 @@ async fn fault_layer(
             headers: Vec::new(),
         });
     match control.next_fault(&path).or(periodic) {
+        Some(Fault::Echo(status)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let mut head = format!(
+                "upstream error, request was: {} {}\n",
+                request.method(),
+                request.uri()
+            );
+            for (name, value) in request.headers() {
+                head.push_str(&format!(
+                    "{name}: {}\n",
+                    String::from_utf8_lossy(value.as_bytes())
+                ));
+            }
+            let body = axum::body::to_bytes(request.into_body(), 16 * 1024 * 1024)
+                .await
+                .unwrap_or_default();
+            let text = head + &String::from_utf8_lossy(&body);
+            (status, text).into_response()
+        }
         Some(Fault::Respond {
             status,
             body,

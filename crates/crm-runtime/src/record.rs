@@ -72,10 +72,12 @@ impl Recorder {
             }
             Err(e) => doc["error"] = Value::String(e.to_string()),
         }
-        let write = std::fs::create_dir_all(&self.dir).and_then(|()| {
-            let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-            std::fs::write(self.dir.join(&name), text + "\n")
-        });
+        // Secret keys are redacted above; any secret value the vendor echoed elsewhere (a
+        // message, a text body) is scrubbed here.
+        let text = crate::secret::scrub(&serde_json::to_string_pretty(&doc).unwrap_or_default())
+            .into_owned();
+        let write = std::fs::create_dir_all(&self.dir)
+            .and_then(|()| std::fs::write(self.dir.join(&name), text + "\n"));
         if let Err(e) = write {
             tracing::warn!(dir = %self.dir.display(), error = %e, "cannot write recording");
         }

@@ -30,6 +30,15 @@ impl SecretString {
         remember(&secret, Keep::Always);
         Self(secret)
     }
+    /// Wraps a per-request secret (a signature): [`scrub`] remembers it among the most recent
+    /// [`RECENT_SECRETS`] values only, so a client signing every request does not grow the list
+    /// without bound.
+    pub fn per_request(secret: impl Into<String>) -> Self {
+        let secret = secret.into().into_boxed_str();
+        remember(&secret, Keep::Recent);
+        Self(secret)
+    }
+
     /// The secret itself. Call it only where the value goes onto the wire.
     pub fn expose_secret(&self) -> &str {
         &self.0

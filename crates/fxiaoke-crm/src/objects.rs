@@ -231,9 +231,21 @@ impl Client {
     }
 
     /// Deletes records the documented way: void each, then delete them ("删除之前请先作废数据").
+    ///
+    /// A void that fails part-way is an [`Error::Partial`] naming the records voided so far
+    /// (`done`: voided, not deleted; [`Client::recover`] restores them) and those not touched;
+    /// nothing is deleted then.
     pub async fn delete(&self, api_name: &str, ids: &[&str]) -> Result<()> {
-        for id in ids {
-            self.invalid(api_name, id).await?;
+        for (i, id) in ids.iter().enumerate() {
+            if let Err(e) = self.invalid(api_name, id).await {
+                let owned = |ids: &[&str]| ids.iter().map(|s| (*s).to_owned()).collect();
+                return Err(Error::Partial {
+                    operation: "invalid_data",
+                    done: owned(ids.get(..i).unwrap_or_default()),
+                    not_done: owned(ids.get(i..).unwrap_or_default()),
+                    source: Box::new(e),
+                });
+            }
         }
         self.delete_invalid(api_name, ids).await
     }

@@ -620,3 +620,31 @@ async fn a_token_refused_right_after_a_refresh_is_an_auth_error_not_a_token_call
         "one refresh, then errors without spending the token quota"
     );
 }
+
+#[tokio::test]
+async fn a_delete_that_fails_part_way_says_which_records_were_voided() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    let client = mock.client().unwrap();
+    let a = mock.insert("PaymentObj", record(1));
+    let c = mock.insert("PaymentObj", record(3));
+    let err = client
+        .delete("PaymentObj", &[&a, "no-such-record", &c])
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Partial { done, not_done, .. } => {
+            assert_eq!(done, &vec![a.clone()]);
+            assert_eq!(not_done, &vec!["no-such-record".to_owned(), c.clone()]);
+        }
+        other => panic!("expected a partial failure, got {other:?}"),
+    }
+    assert_eq!(err.outcome(), fxiaoke_crm::Outcome::NotApplied);
+    let records = mock.records("PaymentObj");
+    assert_eq!(records.len(), 2, "nothing deleted");
+    let voided: Vec<&str> = records
+        .iter()
+        .filter(|r| r["life_status"] == "invalid")
+        .map(|r| r["_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(voided, vec![a.as_str()], "only the first was voided");
+}

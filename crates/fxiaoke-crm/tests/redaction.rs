@@ -3,13 +3,19 @@
 //! paging task, the mock server) are captured.
 #![cfg(feature = "mock")]
 
-use fxiaoke_crm::mock::MockFxiaoke;
+use fxiaoke_crm::mock::{LiveTenant, MockFxiaoke, MockSettings};
 use fxiaoke_crm::types::PaymentObj;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn secrets_appear_in_no_debug_output_error_or_log_line() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn secrets_appear_in_no_debug_output_error_log_line_or_recording() {
+    // The vendor echoes the refused token in its 20016 message.
+    let mock = MockFxiaoke::start_with(MockSettings::default().with_live(LiveTenant {
+        echo_secrets: true,
+        ..LiveTenant::default()
+    }))
+    .await
+    .unwrap();
     mock.insert(
         "PaymentObj",
         json!({"remark": "r", "payment_amount": "1.00"})
@@ -20,8 +26,23 @@ async fn secrets_appear_in_no_debug_output_error_or_log_line() {
     let creds = mock.credentials();
     let logs = crm_testkit::CapturedLogs::globally();
 
-    let client = mock.client().unwrap();
+    let recordings = std::env::temp_dir().join(format!("fx-redaction-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&recordings);
+    let client = mock
+        .client_builder()
+        .record_dir(&recordings)
+        .build()
+        .unwrap();
+    // The first token call fails with HTTP 500 bodies that echo the request (appSecret,
+    // permanentCode); the retries get through.
+    mock.control()
+        .echo_next(Some("/cgi/corpAccessToken/get/V2"), 2, 500);
     client.query::<PaymentObj>().send().await.unwrap();
+    // A token call that keeps failing so: the error quotes the echo.
+    let echoing = mock.client().unwrap();
+    mock.control()
+        .echo_next(Some("/cgi/corpAccessToken/get/V2"), 4, 500);
+    let echo_err = echoing.objects().await.unwrap_err();
     mock.expire_tokens();
     client.query::<PaymentObj>().send().await.unwrap(); // 20016, refresh, retry: all logged
     let bad = mock
@@ -38,13 +59,26 @@ async fn secrets_appear_in_no_debug_output_error_or_log_line() {
     );
     let tokens: Vec<String> = mock.issued_tokens();
     assert!(!tokens.is_empty());
-    let texts = [
+    assert!(
+        logged.contains("errorCode\":20016"),
+        "the echoing 20016 answer was logged: {logged:.300}"
+    );
+    let echo_text = echo_err.to_string();
+    assert!(echo_text.contains("upstream error"), "{echo_text}");
+    let mut texts = vec![
         logged,
         format!("{client:?}"),
         format!("{bad:?}"),
         format!("{err}"),
         format!("{err:?}"),
+        echo_text,
+        format!("{echo_err:?}"),
+        format!("{echo_err:#?}"),
     ];
+    for entry in std::fs::read_dir(&recordings).unwrap() {
+        texts.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    assert!(texts.len() > 8, "exchanges were recorded");
     for secret in [
         creds.app_secret.as_str(),
         creds.permanent_code.as_str(),

@@ -482,6 +482,7 @@ proptest! {
                 empty_values: if empties_smallest { EmptyValues::Smallest } else { EmptyValues::Largest },
                 churn: Some(Churn { every, creates, deletes, edits: 1, seed }),
                 gateway_body_every: None,
+                echo_secrets: false,
             }).await;
             mock.insert_many("PaymentObj", records.iter().map(to_record));
             let before: BTreeMap<String, Map<String, Value>> = mock

@@ -61,7 +61,7 @@ pub fn signature(secret: &SecretString, appid: &str, timestamp: &str, nonce: &st
     let digest = mac(secret, &format!("{appid}{timestamp}{nonce}"))
         .finalize()
         .into_bytes();
-    SecretString::new(STANDARD.encode(digest))
+    SecretString::per_request(STANDARD.encode(digest))
 }
 
 /// Whether `provided` is the signature of `appid + timestamp + nonce` under `secret`

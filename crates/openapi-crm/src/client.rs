@@ -63,6 +63,9 @@ pub(crate) struct Inner {
     pub(crate) transport: Transport,
     pub(crate) nonces: NonceGuard,
     pub(crate) field_configs: FieldConfigCache,
+    /// Find-by-id works with the heading's form (`GET /openapi/crm/{id}`), learnt from the
+    /// server; see [`Client::customer`].
+    pub(crate) find_by_heading_form: std::sync::atomic::AtomicBool,
 }
 
 /// Builds a [`Client`]; [`Client::builder`].
@@ -172,6 +175,7 @@ impl Client {
                 transport,
                 nonces: NonceGuard::default(),
                 field_configs: FieldConfigCache::default(),
+                find_by_heading_form: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }

@@ -2,6 +2,7 @@
 //! and convenience wrappers over add / update / find / delete that return the record itself.
 
 use std::collections::HashSet;
+use std::sync::atomic::Ordering;
 
 use crm_runtime::decode::{WireCode, pick_fields, record};
 use crm_runtime::{OpenEnum, Page, Transport, paginate};
@@ -261,6 +262,19 @@ impl CustomerQuery {
     }
 }
 
+/// Whether the server said "no such route" (HTTP 404/405), as opposed to "no such customer"
+/// (an envelope with code 404 in an HTTP 200).
+fn is_missing_route(e: &Error) -> bool {
+    match e {
+        Error::HttpStatus { status, .. } => matches!(status, 404 | 405),
+        Error::Api(api) => matches!(
+            api.description.as_deref(),
+            Some("HTTP 404") | Some("HTTP 405")
+        ),
+        _ => false,
+    }
+}
+
 /// The operation a stream calls.
 const OPERATION: &str = "list_customers";
 
@@ -424,14 +438,44 @@ impl Client {
         }
     }
 
-    /// One customer by `_id` ([`Client::find_customer_by_id`], the document's example path
-    /// `/openapi/crm/findById/{id}`); `None` when the server answers success without data.
+    /// One customer by `_id`; `None` when the server answers success without data.
+    ///
+    /// The document shows two forms: its curl sends `POST /openapi/crm/findById/{id}` with the
+    /// body `{}` ([`Client::find_customer_by_id`]), its heading says `GET /openapi/crm/{id}`
+    /// ([`Client::find_customer_by_id_short`]). The curl's form goes first; when the server
+    /// answers HTTP 404 or 405 (no such route, not "no such customer"), the other form is tried
+    /// once, and the one that worked is used by this client (and its clones) from then on.
     pub async fn customer(&self, id: &str) -> Result<Option<Customer>> {
         let arg = FindByIdArg {
             id: id.to_owned(),
             extra: Map::new(),
         };
-        Ok(self.find_customer_by_id(&arg).await?.data)
+        let heading_first = self.inner.find_by_heading_form.load(Ordering::Relaxed);
+        let first = self.find_in_form(&arg, heading_first).await;
+        match first {
+            Err(e) if is_missing_route(&e) => {
+                let second = self.find_in_form(&arg, !heading_first).await;
+                if second.is_ok() {
+                    self.inner
+                        .find_by_heading_form
+                        .store(!heading_first, Ordering::Relaxed);
+                }
+                Ok(second?.data)
+            }
+            other => Ok(other?.data),
+        }
+    }
+
+    async fn find_in_form(
+        &self,
+        arg: &FindByIdArg,
+        heading_form: bool,
+    ) -> Result<crate::generated::types::CustomerResult> {
+        if heading_form {
+            self.find_customer_by_id_short(arg).await
+        } else {
+            self.find_customer_by_id(arg).await
+        }
     }
 
     /// Adds a customer and returns the stored record (with its `_id`, keep it for update and

@@ -78,6 +78,7 @@ async fn a_stream_is_exact_while_other_users_add_and_delete() {
             seed: 5,
         }),
         gateway_body_every: None,
+        echo_secrets: false,
     })
     .await
     .unwrap();
@@ -92,6 +93,7 @@ async fn gateway_answers_are_retried_never_an_early_end() {
     let mock = MockUseasy::start_live(LiveTenant {
         churn: None,
         gateway_body_every: Some(5),
+        echo_secrets: false,
     })
     .await
     .unwrap();
@@ -157,6 +159,7 @@ proptest! {
             let mock = MockUseasy::start_live(LiveTenant {
                 churn: Some(Churn { every, creates, deletes, edits: 1, seed }),
                 gateway_body_every: None,
+                echo_secrets: false,
             })
             .await
             .unwrap();

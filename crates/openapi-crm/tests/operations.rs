@@ -463,3 +463,49 @@ async fn the_mock_answers_any_input_without_panicking() {
         Some(3.into())
     );
 }
+
+#[tokio::test]
+async fn find_by_id_falls_back_to_the_other_documented_form_and_remembers_it() {
+    use openapi_crm::mock::FindByIdForms;
+    let mock = MockUseasy::start().await.unwrap();
+    let client = mock.client().unwrap();
+    let id = client
+        .add(&Customer::named("张三"))
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    let curl_path = format!("/openapi/crm/findById/{id}");
+    let heading_path = format!("/openapi/crm/{id}");
+    // A server with only the heading's route: one 404, then the other form, remembered.
+    mock.set_find_by_id_forms(FindByIdForms::HeadingOnly);
+    for _ in 0..3 {
+        let found = client.customer(&id).await.unwrap().unwrap();
+        assert_eq!(found.customer_name.as_deref(), Some("张三"));
+    }
+    assert_eq!(mock.control().calls(&curl_path), 1, "tried once");
+    assert_eq!(mock.control().calls(&heading_path), 3);
+    // "No such customer" is an answer, not a missing route: no fallback.
+    let before = mock.control().calls(&curl_path);
+    let err = client.customer("685770000000000001").await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(mock.control().calls(&curl_path), before);
+    // A server with only the curl's route: a fresh client uses it directly.
+    mock.set_find_by_id_forms(FindByIdForms::CurlOnly);
+    let fresh = mock.client().unwrap();
+    fresh.customer(&id).await.unwrap().unwrap();
+    assert_eq!(mock.control().calls(&heading_path), 3, "not tried");
+}
+
+#[tokio::test]
+async fn a_delete_answer_with_any_data_is_a_success() {
+    let mock = MockUseasy::start().await.unwrap();
+    let client = mock.client().unwrap();
+    for data in ["true", "\"685770000000000001\"", "{\"deleted\":1}", "null"] {
+        mock.respond_next_raw(
+            paths::DELETE,
+            format!(r#"{{"success":true,"code":"200","message":"200 ok!","data":{data}}}"#),
+        );
+        client.delete("685770000000000001").await.unwrap();
+    }
+}

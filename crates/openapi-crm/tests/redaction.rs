@@ -27,7 +27,14 @@ async fn secrets_and_signatures_are_never_printed() {
     let record_dir =
         std::env::temp_dir().join(format!("openapi-crm-redaction-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&record_dir);
-    let mock = MockUseasy::start_with_sample_data(25).await.unwrap();
+    // A vendor that quotes a refused signature in its message.
+    let mock = MockUseasy::start_live(openapi_crm::mock::LiveTenant {
+        echo_secrets: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    mock.insert_many((0..25).map(|i| Customer::named(format!("客户{i}"))));
     let secret = mock.credentials().secret.expose_secret().to_owned();
     let client = mock
         .client_builder()
@@ -55,6 +62,13 @@ async fn secrets_and_signatures_are_never_printed() {
         .unwrap();
     let auth_error = wrong.customers().send().await.unwrap_err();
     assert_eq!(auth_error.api_code(), Some("401"));
+    // 5xx bodies that echo the whole request, headers (the signature) included.
+    mock.control().echo_next(Some("/openapi/crm/list"), 4, 502);
+    let echo_error = client.customers().send().await.unwrap_err();
+    assert!(
+        echo_error.to_string().contains("upstream error"),
+        "{echo_error}"
+    );
 
     let signatures: Vec<String> = mock
         .seen_signatures()
@@ -71,6 +85,7 @@ async fn secrets_and_signatures_are_never_printed() {
         ("mock Debug", format!("{mock:?}")),
         ("API error", format!("{api_error} {api_error:?}")),
         ("auth error", format!("{auth_error} {auth_error:?}")),
+        ("echo error", format!("{echo_error} {echo_error:?}")),
     ] {
         assert_clean(what, &text, &secret, &signatures);
         assert!(!text.contains(&format!("{secret}x")), "{what}");

@@ -22,6 +22,7 @@ async fn gateway_answers_are_retried_never_an_early_end() {
         let mock = MockU8::start_live(LiveTenant {
             churn: None,
             gateway_body_every: Some(4),
+            echo_secrets: false,
         })
         .await
         .unwrap();
@@ -91,6 +92,7 @@ async fn a_stream_never_delivers_a_contact_twice_while_others_write() {
                 seed: 3,
             }),
             gateway_body_every: None,
+            echo_secrets: false,
         })
         .await
         .unwrap();

@@ -29,7 +29,14 @@ async fn trace_logs_show_no_secret() {
     let (capture, _guard) = crm_testkit::CapturedLogs::for_this_thread();
 
     let mock = bounded(async {
-        let mock = MockU8::start_with_sample_data(45).await.unwrap();
+        // A vendor that quotes a refused token in its message.
+        let mock = MockU8::start_live(u8_contacts::mock::LiveTenant {
+            echo_secrets: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        mock.insert_many(u8_contacts::mock::sample_contacts(45));
         let client: Client = mock.client().unwrap();
         let all: Vec<_> = client
             .batch_get()
@@ -44,6 +51,18 @@ async fn trace_logs_show_no_secret() {
         mock.control().fail_next(1, 503); // a retry, logged
         client.batch_get().ccuscode("0215").send().await.unwrap();
         assert_eq!(mock.token_calls(), 2);
+        // 5xx bodies that echo the request: its URL carries the token (and the token call's
+        // the app secret).
+        mock.control().echo_next(None, 4, 502);
+        let err = client.contact("00000003").await.unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("upstream error"), "{text}");
+        for s in secrets(&mock) {
+            assert!(
+                !text.contains(s.as_str()),
+                "the error leaks a secret: {text}"
+            );
+        }
         mock
     })
     .await;
@@ -60,6 +79,10 @@ async fn trace_logs_show_no_secret() {
     assert!(
         log.contains("retrying") && log.contains("token rejected"),
         "{log}"
+    );
+    assert!(
+        log.contains("token无效或已过期: [redacted]"),
+        "the refused token was echoed, and scrubbed: {log}"
     );
     let secrets = secrets(&mock);
     assert_eq!(secrets.len(), 3, "the app secret and two tokens");

@@ -273,7 +273,11 @@ fn authenticate(
         .get(token)
         .is_some_and(|issued| issued.elapsed() < lifetime);
     if !valid {
-        return Err(invalid());
+        let mut fail = invalid();
+        if shared.settings.live.echo_secrets {
+            fail.message = format!("{}: {token}", fail.message);
+        }
+        return Err(fail);
     }
     match body.get("corpId") {
         Some(Value::String(s)) if *s == shared.credentials.corp_id => {}

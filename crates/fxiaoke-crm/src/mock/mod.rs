@@ -246,6 +246,10 @@ pub struct LiveTenant {
     /// [`GATEWAY_BUSY_BODY`](crm_runtime::mock::GATEWAY_BUSY_BODY), a body without the
     /// Fxiaoke envelope, as a gateway in front of a live tenant sometimes does.
     pub gateway_body_every: Option<u64>,
+    /// Error messages quote what was sent: a refused `corpAccessToken` comes back in the
+    /// `20016` message, as some gateways do. (For bodies that echo the whole request, see
+    /// [`MockControl::echo_next`](crm_runtime::mock::MockControl::echo_next).)
+    pub echo_secrets: bool,
 }
 
 impl LiveTenant {
@@ -299,7 +303,7 @@ pub type QueryHook = Arc<dyn Fn(&mut Tenant<'_>, &str, u64) + Send + Sync>;
 
 /// The mock's data, as seen by a [`QueryHook`]: what other users of the tenant can do.
 pub struct Tenant<'a> {
-    store: &'a mut Store,
+    state: &'a mut State,
     now_ms: i64,
 }
 
@@ -312,20 +316,28 @@ impl fmt::Debug for Tenant<'_> {
 impl Tenant<'_> {
     /// The `_id`s of `api_name`, ascending.
     pub fn ids(&self, api_name: &str) -> Vec<String> {
-        self.store
+        self.state
+            .store
             .iter(api_name)
             .filter_map(|r| r.get("_id").and_then(Value::as_str).map(str::to_owned))
             .collect()
     }
 
+    /// Invalidates every token issued so far (an administrator resetting the app's
+    /// authorization): the next business call answers `20016`.
+    pub fn expire_tokens(&mut self) {
+        self.state.tokens.clear();
+    }
+
     /// One record, as stored.
     pub fn record(&self, api_name: &str, id: &str) -> Option<Map<String, Value>> {
-        self.store.get(api_name, id).cloned()
+        self.state.store.get(api_name, id).cloned()
     }
 
     /// Stores a record as [`MockFxiaoke::insert`] does; returns its `_id`.
     pub fn insert(&mut self, api_name: &str, record: Map<String, Value>) -> String {
-        self.store
+        self.state
+            .store
             .insert_backdoor(api_name, record, self.now_ms, ADMIN_ID)
     }
 
@@ -336,12 +348,12 @@ impl Tenant<'_> {
             now_ms: self.now_ms,
             user: ADMIN_ID,
         };
-        self.store.update(api_name, id, fields, stamp)
+        self.state.store.update(api_name, id, fields, stamp)
     }
 
     /// Deletes a record for good; `false` if there is no such record.
     pub fn delete(&mut self, api_name: &str, id: &str) -> bool {
-        self.store.remove(api_name, id)
+        self.state.store.remove(api_name, id)
     }
 }
 
@@ -568,7 +580,7 @@ impl Shared {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         let mut tenant = Tenant {
-            store: &mut state.store,
+            state,
             now_ms: now_ms(),
         };
         for hook in hooks {

@@ -76,7 +76,7 @@ impl ::crm_runtime::operation::Operation for FindCustomerById {
     type Output = super::types::CustomerResult;
     const SPEC: ::crm_runtime::OperationSpec = ::crm_runtime::OperationSpec {
         name: "find_customer_by_id",
-        method: ::crm_runtime::HttpMethod::Get,
+        method: ::crm_runtime::HttpMethod::Post,
         path: "/openapi/crm/findById/{id}",
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
@@ -172,9 +172,9 @@ impl crate::Client {
     ) -> ::std::result::Result<super::types::ListCustomersResult, crate::Error> {
         self.execute::<ListCustomers>(input).await
     }
-    /// 根据id查询客户 / Get one customer by _id. The document's heading says GET /openapi/crm/{id} but its curl example uses /openapi/crm/findById/{id}; the example path is the default because it is the one shown working. The other is reachable via find_customer_by_id_short. The curl also sends the body '{}' with GET; no response example is given (assumed the same envelope as add).
+    /// 根据id查询客户 / Get one customer by _id, as the document's curl example sends it: POST /openapi/crm/findById/{id} with the body `{}` (curl --data implies POST). The document's heading says GET /openapi/crm/{id} instead (find_customer_by_id_short); Client::customer tries one form and falls back to the other once when the server answers HTTP 404/405. No response example is given (assumed the same envelope as add).
     ///
-    /// `GET /openapi/crm/findById/{id}`; input `FindByIdArg`, output `CustomerResult`; retried on transient failures.
+    /// `POST /openapi/crm/findById/{id}`; input `FindByIdArg`, output `CustomerResult`; retried on transient failures.
     pub async fn find_customer_by_id(
         &self,
         input: &super::types::FindByIdArg,

@@ -852,8 +852,7 @@ pub struct EmailProperty {
 ///      "$ref": "#/$defs/LenientString"
 ///    },
 ///    "data": {
-///      "description": "数据(为null) / Always null or absent.",
-///      "type": "null"
+///      "description": "数据 / The document's example has `null`; any value a server sends (`true`, an id) is accepted and kept."
 ///    },
 ///    "message": {
 ///      "description": "返回信息 / Message, e.g. \"200 ok!\".",
@@ -883,9 +882,9 @@ pub struct EmailProperty {
 pub struct EmptyResult {
     ///返回码 / Result code, documented as a string ("200" = success); a number (`200`) is accepted and kept. The error-code table is not documented.
     pub code: ::crm_runtime::LenientString,
-    ///数据(为null) / Always null or absent.
-    #[serde(default)]
-    pub data: (),
+    ///数据 / The document's example has `null`; any value a server sends (`true`, an id) is accepted and kept.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub data: ::std::option::Option<::serde_json::Value>,
     ///返回信息 / Message, e.g. "200 ok!".
     pub message: ::std::string::String,
     ///是否成功 / Whether the call succeeded.

@@ -156,6 +156,26 @@ pub(crate) struct MockState {
     /// List requests answered so far (for [`ListHook`]s).
     pub(crate) list_calls: AtomicU64,
     pub(crate) list_hooks: Mutex<Vec<ListHook>>,
+    /// Error messages quote what was sent (a refused signature).
+    pub(crate) echo_secrets: AtomicBool,
+    /// Which find-by-id paths exist: [`FIND_BOTH`], [`FIND_CURL_ONLY`], [`FIND_HEADING_ONLY`].
+    pub(crate) find_by_id_forms: std::sync::atomic::AtomicU8,
+}
+
+pub(crate) const FIND_BOTH: u8 = 0;
+pub(crate) const FIND_CURL_ONLY: u8 = 1;
+pub(crate) const FIND_HEADING_ONLY: u8 = 2;
+
+/// Which of the document's two find-by-id paths the mock serves (the real server's is
+/// unknown).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindByIdForms {
+    /// `/openapi/crm/findById/{id}` and `/openapi/crm/{id}`, with GET or POST (the default).
+    Both,
+    /// Only `/openapi/crm/findById/{id}` (the curl example's); the other answers HTTP 404.
+    CurlOnly,
+    /// Only `/openapi/crm/{id}` (the heading's); the other answers HTTP 404.
+    HeadingOnly,
 }
 
 impl MockState {
@@ -239,6 +259,8 @@ impl MockUseasy {
             injections: Mutex::new(VecDeque::new()),
             list_calls: AtomicU64::new(0),
             list_hooks: Mutex::new(Vec::new()),
+            echo_secrets: AtomicBool::new(false),
+            find_by_id_forms: std::sync::atomic::AtomicU8::new(FIND_BOTH),
         });
         let server = MockServer::start(server::router(state.clone()), MockControl::new()).await?;
         Ok(MockUseasy { server, state })
@@ -250,6 +272,9 @@ impl MockUseasy {
         if let Some(churn) = live.churn {
             mock.add_list_hook(churn_hook(churn));
         }
+        mock.state
+            .echo_secrets
+            .store(live.echo_secrets, std::sync::atomic::Ordering::Relaxed);
         if let Some(every) = live.gateway_body_every {
             mock.control()
                 .respond_every(None, every, 200, crm_runtime::mock::GATEWAY_BUSY_BODY);
@@ -389,6 +414,18 @@ impl MockUseasy {
             .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Which find-by-id paths the mock serves (default [`FindByIdForms::Both`]).
+    pub fn set_find_by_id_forms(&self, forms: FindByIdForms) {
+        let value = match forms {
+            FindByIdForms::Both => FIND_BOTH,
+            FindByIdForms::CurlOnly => FIND_CURL_ONLY,
+            FindByIdForms::HeadingOnly => FIND_HEADING_ONLY,
+        };
+        self.state
+            .find_by_id_forms
+            .store(value, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The HTTP status of authentication failures: 401 (default) or, e.g., 200 (the failure
     /// then shows only in the envelope, `success: false, code: "401"`).
     pub fn set_auth_error_status(&self, status: u16) {
@@ -453,6 +490,8 @@ pub struct LiveTenant {
     /// [`GATEWAY_BUSY_BODY`](crm_runtime::mock::GATEWAY_BUSY_BODY), a body without the useasy
     /// envelope.
     pub gateway_body_every: Option<u64>,
+    /// Error messages quote what was sent: a refused signature comes back in the message.
+    pub echo_secrets: bool,
 }
 
 /// Other users' writes, made just before every `every`-th list request is answered.

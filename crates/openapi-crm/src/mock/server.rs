@@ -138,6 +138,9 @@ fn authenticate(state: &MockState, headers: &HeaderMap) -> Result<(), String> {
         nonce,
     );
     if expected.is_empty() || expected != signature {
+        if state.echo_secrets.load(Ordering::Relaxed) {
+            return Err(format!("签名验证失败 signature invalid: {signature}"));
+        }
         return Err("签名验证失败 signature invalid".into());
     }
     let mut nonces = state.nonces.lock().unwrap_or_else(|e| e.into_inner());
@@ -230,7 +233,18 @@ async fn handle(
             .unwrap_or(StatusCode::UNAUTHORIZED);
         return fail(state, status, "401", &message);
     }
-    let Some((route, get_allowed)) = route(uri.path()) else {
+    let allowed = route(uri.path()).filter(|(r, _)| match r {
+        Route::Find(_) => {
+            let curl_form = uri.path().contains("/findById/");
+            match state.find_by_id_forms.load(Ordering::Relaxed) {
+                super::FIND_CURL_ONLY => curl_form,
+                super::FIND_HEADING_ONLY => !curl_form,
+                _ => true,
+            }
+        }
+        _ => true,
+    });
+    let Some((route, get_allowed)) = allowed else {
         return fail(
             state,
             StatusCode::NOT_FOUND,

@@ -184,7 +184,15 @@ fn authorize(state: &State, params: &Params) -> Result<(), U8Error> {
         ));
     }
     if !state.token_valid(token, app_key) {
-        return Err(U8Error::new(codes::TOKEN_INVALID, "token无效或已过期"));
+        let message = if state
+            .echo_secrets
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            format!("token无效或已过期: {token}")
+        } else {
+            "token无效或已过期".to_owned()
+        };
+        return Err(U8Error::new(codes::TOKEN_INVALID, message));
     }
     if to_account != c.to_account {
         let shown: String = to_account.chars().take(32).collect();

@@ -189,6 +189,9 @@ impl MockU8 {
         if let Some(churn) = live.churn {
             mock.on_batch_get(churn_hook(churn));
         }
+        mock.state
+            .echo_secrets
+            .store(live.echo_secrets, std::sync::atomic::Ordering::Relaxed);
         if let Some(every) = live.gateway_body_every {
             mock.control()
                 .respond_every(None, every, 200, crm_runtime::mock::GATEWAY_BUSY_BODY);
@@ -362,6 +365,8 @@ pub struct LiveTenant {
     /// [`GATEWAY_BUSY_BODY`](crm_runtime::mock::GATEWAY_BUSY_BODY), which has neither `errcode`
     /// nor data.
     pub gateway_body_every: Option<u64>,
+    /// Error messages quote what was sent: a refused token comes back in the message.
+    pub echo_secrets: bool,
 }
 
 /// Other users' writes, made just before every `every`-th `batch_get` is answered.

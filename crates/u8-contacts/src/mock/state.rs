@@ -50,6 +50,8 @@ pub(crate) struct State {
     seed: u64,
     list_calls: AtomicU64,
     list_hooks: ListHooks,
+    /// Error messages quote the token that was refused.
+    pub(crate) echo_secrets: std::sync::atomic::AtomicBool,
 }
 
 /// A hook run before each `batch_get`.
@@ -100,6 +102,7 @@ impl State {
             seed: RandomState::new().hash_one(0x5eed_u64),
             list_calls: AtomicU64::new(0),
             list_hooks: ListHooks::default(),
+            echo_secrets: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
