@@ -255,3 +255,95 @@ async fn no_secret_or_token_reaches_the_output_at_any_verbosity() {
         }
     }
 }
+
+/// `crm <args>` with `env`, run off the async threads that serve the mocks.
+async fn crm_with(args: Vec<String>, env: Vec<(&'static str, String)>) -> Run {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut cmd = crm(&args).env("CRM_NO_RATE_LIMITS", "true");
+    for (k, v) in &env {
+        cmd = cmd.env(k, v);
+    }
+    tokio::task::spawn_blocking(move || cmd.run())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn useasy_customers_with_empty_times_export_whole_and_unchanged() {
+    use openapi_crm::mock::MockUseasy;
+    let mock = MockUseasy::start().await.unwrap();
+    mock.set_rate_limiting(false);
+    let customers = (0..2_345).map(|i| {
+        let mut c = json!({"customerName": format!("客户{i}"), "createMethod": ""});
+        if i % 3 == 0 {
+            c["assignTime"] = json!("");
+        }
+        serde_json::from_value::<openapi_crm::Customer>(c).unwrap()
+    });
+    mock.insert_many(customers);
+    let c = mock.credentials();
+    for format in ["jsonl", "json", "csv"] {
+        let run = crm_with(
+            ["useasy", "customers", "list", "--format", format]
+                .map(String::from)
+                .to_vec(),
+            vec![
+                ("USEASY_BASE_URL", mock.base_url().to_string()),
+                ("USEASY_APPID", c.appid.clone()),
+                ("USEASY_SECRET", c.secret.expose_secret().to_owned()),
+            ],
+        )
+        .await
+        .ok();
+        match format {
+            "jsonl" => {
+                let records = run.jsonl();
+                assert_eq!(records.len(), 2_345);
+                let empty = records
+                    .iter()
+                    .filter(|r| r.get("assignTime") == Some(&json!("")))
+                    .count();
+                assert_eq!(empty, 782, "\"\" stays \"\"");
+            }
+            "json" => {
+                let all: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+                assert_eq!(all.len(), 2_345);
+            }
+            _ => assert_eq!(run.lines().len(), 2_346, "header and every customer"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn u8_contacts_with_numbers_for_strings_export_whole_and_unchanged() {
+    use u8_contacts::mock::{MockU8, sample_contacts};
+    let mock = MockU8::start().await.unwrap();
+    let contacts = sample_contacts(1_234)
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut v = serde_json::to_value(&c).unwrap();
+            if i % 2 == 0 {
+                v["qq"] = json!(10_000 + i);
+            }
+            serde_json::from_value::<u8_contacts::Contact>(v).unwrap()
+        });
+    mock.insert_many(contacts);
+    let c = mock.credentials();
+    let run = crm_with(
+        ["u8", "contacts", "list"].map(String::from).to_vec(),
+        vec![
+            ("U8_BASE_URL", mock.base_url().to_string()),
+            ("U8_FROM_ACCOUNT", c.from_account.clone()),
+            ("U8_TO_ACCOUNT", c.to_account.clone()),
+            ("U8_APP_KEY", c.app_key.clone()),
+            ("U8_APP_SECRET", c.app_secret.expose_secret().to_owned()),
+        ],
+    )
+    .await
+    .ok();
+    let records = run.jsonl();
+    assert_eq!(records.len(), 1_234);
+    let numbers = records.iter().filter(|r| r["qq"].is_number()).count();
+    assert_eq!(numbers, 617, "numbers stay numbers");
+}

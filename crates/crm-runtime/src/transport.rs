@@ -270,15 +270,20 @@ impl Transport {
         &self.redactor
     }
 
-    fn path_limiter(&self, path: &str) -> Option<Arc<DefaultDirectRateLimiter>> {
+    /// The limit of the calls to the URL path `path`: an override whose API path ends it (the
+    /// URL may carry the base URL's own prefix), else the per-path limit.
+    fn limit_for(&self, path: &str) -> Option<RateLimit> {
         let limits = &self.config.rate_limits;
-        // An override names the API path; the URL may carry the base URL's own prefix.
-        let limit = limits
+        limits
             .overrides
             .iter()
             .find(|(p, _)| path.ends_with(p.as_str()))
             .map(|(_, l)| *l)
-            .or(limits.per_path)?;
+            .or(limits.per_path)
+    }
+
+    fn path_limiter(&self, path: &str) -> Option<Arc<DefaultDirectRateLimiter>> {
+        let limit = self.limit_for(path)?;
         let mut map = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(l) = map.get(path) {
             return Some(l.clone());
@@ -658,6 +663,32 @@ macro_rules! transport_builder_methods {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_limit_applies_whatever_prefix_the_base_url_has() {
+        let token = RateLimit::new(10, Duration::from_secs(60)).with_burst(3);
+        let endpoint = RateLimit::new(100, Duration::from_secs(20));
+        let transport = Transport::new(
+            "fxiaoke",
+            TransportConfig::new(RateLimits {
+                per_path: Some(endpoint),
+                global: None,
+                overrides: vec![("/cgi/corpAccessToken/get/V2".into(), token)],
+            }),
+            Redactor::default(),
+        )
+        .unwrap();
+        for path in [
+            "/cgi/corpAccessToken/get/V2",
+            "/gateway/fxiaoke/cgi/corpAccessToken/get/V2",
+        ] {
+            assert_eq!(transport.limit_for(path), Some(token), "{path}");
+        }
+        assert_eq!(
+            transport.limit_for("/gateway/cgi/crm/v2/data/query"),
+            Some(endpoint)
+        );
+    }
 
     /// A burst at `t = 0`, then one call per period: a half-open window `[t, t + W)` (how vendors
     /// and the mocks count) sees at most `burst + ceil(W / period) - 1` calls. That must never
