@@ -91,7 +91,7 @@ pub async fn sdk(base_url: &str, credentials: &Credentials) -> Result<ExportResu
     let mut records = 0u64;
     let mut stream = client
         .query::<PaymentObj>()
-        .page_size(PAGE_SIZE as i64)
+        .page_size(PAGE_SIZE as u32)
         .stream();
     while let Some(record) = stream.next().await {
         let record = record?;

@@ -117,7 +117,7 @@ pub async fn fxiaoke(
         || {
             client
                 .query::<PaymentObj>()
-                .page_size(crate::export::PAGE_SIZE as i64)
+                .page_size(crate::export::PAGE_SIZE as u32)
                 .stream()
         },
         || mock.control().calls(FXIAOKE_QUERY_PATH),

@@ -263,8 +263,8 @@ pub struct FxQueryArgs {
     #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
     pub fields: Vec<String>,
     /// Records per request (1..=100).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=100))]
-    pub page_size: i64,
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub page_size: u32,
     /// Stop after N records.
     #[arg(long, value_name = "N")]
     pub max: Option<u64>,
@@ -459,8 +459,8 @@ pub struct UseasyListArgs {
     #[arg(long = "search", short = 'w', value_name = "'FIELD OP VALUE'", value_parser = parse_search)]
     pub search: Vec<Search>,
     /// Customers per request.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..))]
-    pub page_size: i64,
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page_size: u32,
     /// Stop after N customers.
     #[arg(long, value_name = "N")]
     pub max: Option<u64>,
@@ -687,8 +687,8 @@ pub struct U8ListArgs {
     #[arg(long, value_name = "BOOL", value_parser = clap::builder::BoolishValueParser::new())]
     pub default: Option<bool>,
     /// Contacts per request.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..))]
-    pub page_size: i64,
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page_size: u32,
     /// Stop after N contacts.
     #[arg(long, value_name = "N")]
     pub max: Option<u64>,

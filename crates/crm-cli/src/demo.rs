@@ -115,7 +115,7 @@ async fn fxiaoke(settings: &Settings, n: usize, steps: &mut Steps) -> CliResult 
         "invoice_no__c".into(),
         Value::String("INV-DEMO-0001".into()),
     );
-    let id = client.create(&payment).await?;
+    let id = client.create(&payment).await?.unwrap_or_default();
     steps.step(format!(
         "create PaymentObj of 300.00 (custom field invoice_no__c = INV-DEMO-0001) → _id {id}"
     ));

@@ -43,7 +43,8 @@ async fn execute(
             let id = client
                 .create_object(&object, record, Details::new(), &write_options(no_flows))
                 .await?;
-            sink.write(outcome(&object, &id, "created"))
+            // The custom-object API may answer without the new id.
+            sink.write(outcome(&object, id.as_deref().unwrap_or(""), "created"))
         }
         FxiaokeCommand::Update {
             object,
@@ -125,7 +126,7 @@ async fn run_query(
     // tenant that disables counting answers 0: unknown.
     let total = if progress {
         let page = query.clone().page_size(1).send().await?;
-        page.total.filter(|t| *t > 0).map(|t| t.unsigned_abs())
+        page.total.filter(|t| *t > 0)
     } else {
         None
     };

@@ -35,7 +35,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         remark: Some("SDK example".into()),
         ..Default::default()
     };
-    let id = client.create(&payment).await?;
+    let id = client
+        .create(&payment)
+        .await?
+        .ok_or("the vendor answered without the new record's id")?;
     println!("1. created PaymentObj {id}");
 
     let mut count = 0;

@@ -20,7 +20,7 @@
 //!     remark: Some("首付款".into()),
 //!     ..Default::default()
 //! };
-//! let id = client.create(&payment).await?;
+//! let id = client.create(&payment).await?.ok_or("no dataId")?;
 //!
 //! let large: Vec<PaymentObj> = client
 //!     .query::<PaymentObj>()
@@ -30,9 +30,11 @@
 //!     .await?;
 //! assert_eq!(large.len(), 1);
 //!
-//! let mut changed: PaymentObj = client.get(&id).await?;
+//! // Read, change one field, send only that field.
+//! let original: PaymentObj = client.get(&id).await?;
+//! let mut changed = original.clone();
 //! changed.remark = Some("尾款".into());
-//! client.update(&changed, &WriteOptions::default()).await?;
+//! client.update_changes(&original, &changed, &WriteOptions::default()).await?;
 //! client.delete("PaymentObj", &[&id]).await?; // voids, then deletes
 //! # Ok(()) }
 //! # #[cfg(not(feature = "mock"))] fn main() {}
@@ -64,7 +66,7 @@ pub use error::{Result, VENDOR, api_code, codes, is_retryable_code, kind_of};
 pub use generated::types;
 pub use generated::types::ObjectData;
 pub use keyset::KeyValue;
-pub use objects::{Details, WriteOptions, from_object_data, to_object_data};
+pub use objects::{Details, READ_ONLY_FIELDS, WriteOptions, from_object_data, to_object_data};
 pub use query::{
     FilterOperator, MAX_OFFSET, MAX_PAGE_SIZE, Position, Query, QueryPage, StreamPage,
 };

@@ -31,6 +31,10 @@ pub struct WriteOptions {
     pub include_detail_ids: Option<bool>,
     /// `skipDataStatusValidate`: allow editing locked records (custom objects, update only).
     pub skip_data_status_validate: Option<bool>,
+    /// Send the record's `version` with an update. The vendor document does not say whether
+    /// `version` is checked (optimistic locking) or ignored, so it is not sent unless asked:
+    /// with it, a vendor that checks it refuses an update of a record changed meanwhile.
+    pub send_version: bool,
 }
 
 impl WriteOptions {
@@ -97,19 +101,22 @@ pub fn from_object_data<T: DeserializeOwned>(record: &ObjectData) -> Result<T> {
 }
 
 impl Client {
-    /// Creates a typed record (its API name comes from its type); returns the new `_id`.
-    pub async fn create<T: NamedObject + Serialize>(&self, record: &T) -> Result<String> {
+    /// Creates a typed record (its API name comes from its type); returns the new `_id`, or
+    /// `None` when the vendor's answer has no `dataId` (documented for custom `__c` objects:
+    /// the record was created, look it up by a field of yours).
+    pub async fn create<T: NamedObject + Serialize>(&self, record: &T) -> Result<Option<String>> {
         self.create_with_details(record, Details::new(), &WriteOptions::default())
             .await
     }
 
-    /// Creates a typed record with detail records and write flags; returns the new `_id`.
+    /// Creates a typed record with detail records and write flags; returns the new `_id`
+    /// (`None`: see [`Client::create`]).
     pub async fn create_with_details<T: NamedObject + Serialize>(
         &self,
         record: &T,
         details: Details,
         options: &WriteOptions,
-    ) -> Result<String> {
+    ) -> Result<Option<String>> {
         self.create_object(
             T::API_NAME,
             to_object_data(T::API_NAME, record)?,
@@ -120,15 +127,15 @@ impl Client {
     }
 
     /// Creates a record of any object (custom `__c` objects use the custom path by themselves);
-    /// returns the new `_id`. The custom-object API is documented to answer without `dataId`;
-    /// then the id is `""`.
+    /// returns the new `_id`, or `None` when the answer has no `dataId` (the custom-object API
+    /// is documented to answer without it).
     pub async fn create_object(
         &self,
         api_name: &str,
         mut record: ObjectData,
         details: Details,
         options: &WriteOptions,
-    ) -> Result<String> {
+    ) -> Result<Option<String>> {
         record.data_object_api_name = Some(api_name.to_owned());
         let arg = CreateArg {
             data: CreateData {
@@ -145,7 +152,11 @@ impl Client {
             include_detail_ids: options.include_detail_ids,
             extra: Map::new(),
         };
-        Ok(self.create_data(&arg).await?.data_id.unwrap_or_default())
+        Ok(self
+            .create_data(&arg)
+            .await?
+            .data_id
+            .filter(|id| !id.is_empty()))
     }
 
     /// Reads a typed record by `_id`.
@@ -174,7 +185,11 @@ impl Client {
     }
 
     /// Updates a typed record; it must carry its `_id`. Fields left `None` are not sent, so
-    /// they keep their values. `owner` cannot change through update: use [`Client::change_owner`].
+    /// they keep their values; the fields the server owns ([`READ_ONLY_FIELDS`]: `owner`,
+    /// `life_status`, times, `version` unless [`WriteOptions::send_version`], ...) and the
+    /// companion fields (`__r`, `__l`, `__o`, ...) are never sent. To send only what you changed
+    /// in a record you read, use [`Client::update_changes`]. `owner` changes through
+    /// [`Client::change_owner`].
     pub async fn update<T: NamedObject + Serialize>(
         &self,
         record: &T,
@@ -187,6 +202,69 @@ impl Client {
             options,
         )
         .await
+    }
+
+    /// Updates a record with only the fields that differ between `original` (as read, e.g. by
+    /// [`Client::get`]) and `changed`: a field set to `None` in `changed` is sent as `null`
+    /// (cleared), read-only and companion fields never. Nothing to send is no call at all.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: fxiaoke_crm::Client, id: &str) -> fxiaoke_crm::Result<()> {
+    /// use fxiaoke_crm::{WriteOptions, types::PaymentObj};
+    /// let original: PaymentObj = client.get(id).await?;
+    /// let mut changed = original.clone();
+    /// changed.remark = Some("尾款".into());
+    /// client.update_changes(&original, &changed, &WriteOptions::default()).await?; // sends `remark`
+    /// # Ok(()) }
+    /// ```
+    pub async fn update_changes<T: NamedObject + Serialize>(
+        &self,
+        original: &T,
+        changed: &T,
+        options: &WriteOptions,
+    ) -> Result<()> {
+        let encode = |record: &T| match serde_json::to_value(record) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err(Error::Config(format!(
+                "update of {}: the record does not encode as a JSON object",
+                T::API_NAME
+            ))),
+            Err(e) => Err(Error::Config(format!(
+                "update of {}: cannot encode the record: {e}",
+                T::API_NAME
+            ))),
+        };
+        let (before, after) = (encode(original)?, encode(changed)?);
+        let id = after
+            .get("_id")
+            .or_else(|| before.get("_id"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let mut diff = Map::new();
+        for (key, value) in &after {
+            if before.get(key) != Some(value) {
+                diff.insert(key.clone(), value.clone());
+            }
+        }
+        for key in before.keys() {
+            if !after.contains_key(key) {
+                diff.insert(key.clone(), Value::Null);
+            }
+        }
+        if options.send_version
+            && let Some(version) = before.get("version")
+        {
+            diff.insert("version".into(), version.clone());
+        }
+        diff.retain(|key, _| is_writable(key, options));
+        if diff.is_empty() {
+            return Ok(());
+        }
+        diff.insert("_id".into(), id);
+        let record: ObjectData = crm_runtime::decode::from_value(&Value::Object(diff))
+            .map_err(|e| Error::Config(format!("update of {}: {e}", T::API_NAME)))?;
+        self.update_object(T::API_NAME, record, Details::new(), options)
+            .await
     }
 
     /// Updates a record of any object; it must carry its `_id`.
@@ -203,6 +281,7 @@ impl Client {
             )));
         }
         record.data_object_api_name = Some(api_name.to_owned());
+        strip_read_only(&mut record, options);
         let arg = UpdateArg {
             data: UpdateData {
                 object_data: record,
@@ -291,6 +370,57 @@ impl Client {
         };
         self.describe_object(&arg).await
     }
+}
+
+/// Fields the server owns: an update never sends them (the server ignores or refuses them;
+/// `owner` changes through `changeOwner`). `version` is sent only with
+/// [`WriteOptions::send_version`].
+pub const READ_ONLY_FIELDS: &[&str] = &[
+    "owner",
+    "owner_department",
+    "created_by",
+    "create_time",
+    "last_modified_by",
+    "last_modified_time",
+    "life_status",
+    "lock_status",
+    "is_deleted",
+    "object_describe_id",
+    "object_describe_api_name",
+    "version",
+    "searchAfterId",
+    "total_num",
+];
+
+/// Suffixes of the read-only companion fields (VENDORS.md §1.6): labels, lookups' names,
+/// "other" texts, ...
+const COMPANION_SUFFIXES: &[&str] = &["__r", "__l", "__o", "__v", "__p", "__e", "__relation_ids"];
+
+/// Whether an update may send `field`.
+fn is_writable(field: &str, options: &WriteOptions) -> bool {
+    if field == "version" {
+        return options.send_version;
+    }
+    !READ_ONLY_FIELDS.contains(&field) && !COMPANION_SUFFIXES.iter().any(|s| field.ends_with(s))
+}
+
+/// Removes what an update must not send from `record` (see [`Client::update`]).
+fn strip_read_only(record: &mut ObjectData, options: &WriteOptions) {
+    record.owner = None;
+    record.created_by = None;
+    record.create_time = None;
+    record.last_modified_by = None;
+    record.last_modified_time = None;
+    record.life_status = None;
+    record.lock_status = None;
+    record.is_deleted = None;
+    record.object_describe_id = None;
+    record.object_describe_api_name = None;
+    record.owner_department = None;
+    if !options.send_version {
+        record.version = None;
+    }
+    record.extra.retain(|key, _| is_writable(key, options));
 }
 
 fn id_list(api_name: &str, ids: &[&str]) -> IdListArg {

@@ -75,10 +75,10 @@ use crate::{Client, Error, Result};
 
 /// Records per page when none is set, and the most the current documents allow (`limit ≤ 100`;
 /// older documents allowed 1,000 for preset objects, but 100 holds for every object).
-pub const MAX_PAGE_SIZE: i64 = 100;
+pub const MAX_PAGE_SIZE: u32 = 100;
 
 /// The largest `offset` the API accepts ([`Query::send`] only: streams never use offsets).
-pub const MAX_OFFSET: i64 = 10_000;
+pub const MAX_OFFSET: u64 = 10_000;
 
 /// How many pages a stream fetches ahead of the consumer.
 pub const PREFETCH_PAGES: usize = 1;
@@ -93,7 +93,7 @@ const LIST_PATH: &str = "data.dataList";
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryPage<T> {
     /// `data.total`: the number of matches (0 when the tenant disables counting).
-    pub total: Option<i64>,
+    pub total: Option<u64>,
     /// The records of this page.
     pub records: Vec<T>,
 }
@@ -158,8 +158,8 @@ pub struct Query<T> {
     filters: Vec<QueryFilter>,
     orders: Vec<QueryOrder>,
     projection: Option<Vec<String>>,
-    page_size: i64,
-    offset: i64,
+    page_size: u32,
+    offset: u64,
     after: Option<Position>,
     _record: PhantomData<fn() -> T>,
 }
@@ -250,17 +250,31 @@ impl<T> Query<T> {
         self
     }
 
-    /// Records per page, clamped to `1..=`[`MAX_PAGE_SIZE`] (default 100).
-    pub fn page_size(mut self, size: i64) -> Self {
-        self.page_size = size.clamp(1, MAX_PAGE_SIZE);
+    /// Records per page, `1..=`[`MAX_PAGE_SIZE`] (default 100). Another value is an
+    /// [`Error::Config`] naming the valid range when the query is sent or streamed.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = size;
         self
     }
 
     /// The offset of [`Query::send`], rounded down to a multiple of the page size as the API
-    /// requires. Streams ignore it.
-    pub fn offset(mut self, offset: i64) -> Self {
-        self.offset = offset.max(0);
+    /// requires; at most [`MAX_OFFSET`] (else an [`Error::Config`] when sent). Streams ignore
+    /// it.
+    pub fn offset(mut self, offset: u64) -> Self {
+        self.offset = offset;
         self
+    }
+
+    /// The page size, checked against the range the API accepts.
+    fn checked_page_size(&self) -> Result<u32> {
+        if (1..=MAX_PAGE_SIZE).contains(&self.page_size) {
+            Ok(self.page_size)
+        } else {
+            Err(Error::Config(format!(
+                "query of {}: page size {} is out of range: 1..={MAX_PAGE_SIZE}",
+                self.api_name, self.page_size
+            )))
+        }
     }
 
     /// Resumes a stream after `position` (from [`StreamPage::last`] of the same query):
@@ -277,17 +291,14 @@ impl<T> Query<T> {
             .iter()
             .map(|o| (o.field_name.clone(), o.is_asc))
             .collect();
-        Plan::new(
-            &orders,
-            u32::try_from(self.page_size.clamp(1, MAX_PAGE_SIZE)).unwrap_or(1),
-        )
+        Plan::new(&orders, self.page_size.clamp(1, MAX_PAGE_SIZE))
     }
 
     /// The request for one page: the user's filters and `extra` ones, these orders.
     fn arg(
         &self,
-        offset: i64,
-        limit: i64,
+        offset: u64,
+        limit: u32,
         extra: Vec<QueryFilter>,
         orders: Vec<QueryOrder>,
         projection: Option<Vec<String>>,
@@ -298,8 +309,8 @@ impl<T> Query<T> {
             data: QueryData {
                 data_object_api_name: self.api_name.clone(),
                 search_query_info: SearchQueryInfo {
-                    limit: Some(limit),
-                    offset: Some(offset),
+                    limit: Some(i64::from(limit)),
+                    offset: Some(i64::try_from(offset).unwrap_or(i64::MAX)),
                     filters: Some(filters),
                     orders: (!orders.is_empty()).then_some(orders),
                     field_projection: projection,
@@ -511,7 +522,7 @@ impl<T: DeserializeOwned + Send + 'static> StreamContext<T> {
             .collect();
         let arg = self.query.arg(
             0,
-            i64::from(request.limit),
+            request.limit,
             request.filters.into_iter().map(to_filter).collect(),
             orders,
             self.projection.clone(),
@@ -567,10 +578,17 @@ impl<T: DeserializeOwned + Send + 'static> Query<T> {
     /// Fetches one page at the configured offset (rounded down to a multiple of the page size),
     /// in the query's own order. A record that does not fit `T` fails the page.
     pub async fn send(self) -> Result<QueryPage<T>> {
-        let offset = self.offset - self.offset % self.page_size;
+        let page_size = self.checked_page_size()?;
+        let offset = self.offset - self.offset % u64::from(page_size);
+        if offset > MAX_OFFSET {
+            return Err(Error::Config(format!(
+                "query of {}: offset {offset} is out of range: 0..={MAX_OFFSET} (a stream reads past it)",
+                self.api_name
+            )));
+        }
         let arg = self.arg(
             offset,
-            self.page_size,
+            page_size,
             Vec::new(),
             self.orders.clone(),
             self.projection.clone(),
@@ -582,7 +600,7 @@ impl<T: DeserializeOwned + Send + 'static> Query<T> {
             })
             .await?;
         Ok(QueryPage {
-            total: batch.total.and_then(|t| i64::try_from(t).ok()),
+            total: batch.total,
             records: batch.records.into_iter().collect::<Result<Vec<T>>>()?,
         })
     }
@@ -601,6 +619,9 @@ impl<T: DeserializeOwned + Send + 'static> Query<T> {
     /// [`Query::stream`] page by page: the records each request delivered and the position of
     /// the last one, to resume from with [`Query::after`] (e.g. after a crash).
     pub fn pages(self) -> BoxStream<'static, Result<StreamPage<T>>> {
+        if let Err(e) = self.checked_page_size() {
+            return futures::stream::once(std::future::ready(Err(e))).boxed();
+        }
         let plan = self.plan();
         let key_fields: Vec<String> = plan.key_fields().map(str::to_owned).collect();
         let projection = self.projection.clone().map(|mut fields| {

@@ -64,7 +64,8 @@ async fn create_get_update_with_details_and_custom_fields() {
     let id = client
         .create_with_details(&payment, details, &WriteOptions::without_flows())
         .await
-        .unwrap();
+        .unwrap()
+        .expect("the preset API answers dataId");
     assert!(!id.is_empty());
     assert_eq!(
         mock.records("OrderPaymentObj").len(),
@@ -112,6 +113,7 @@ async fn create_get_update_with_details_and_custom_fields() {
             &WriteOptions::default(),
         )
         .await
+        .unwrap()
         .unwrap();
     let note: GoodsReceivedNoteObj = client.get(&note_id).await.unwrap();
     assert_eq!(
@@ -375,7 +377,11 @@ async fn a_rate_limited_write_was_not_applied_and_is_retried_after_the_window() 
         r#"{"errorCode":30004,"errorMessage":"rate limit","errorDescription":"per second"}"#,
     );
     let started = std::time::Instant::now();
-    let id = client.create(&PaymentObj::default()).await.unwrap();
+    let id = client
+        .create(&PaymentObj::default())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!id.is_empty());
     assert!(started.elapsed() >= window, "waited one window");
     assert_eq!(mock.control().calls(path), 2, "retried once, created once");
@@ -647,4 +653,142 @@ async fn a_delete_that_fails_part_way_says_which_records_were_voided() {
         .map(|r| r["_id"].as_str().unwrap())
         .collect();
     assert_eq!(voided, vec![a.as_str()], "only the first was voided");
+}
+
+#[tokio::test]
+async fn an_update_sends_only_what_was_changed_and_never_read_only_fields() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cgi/corpAccessToken/get/V2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "errorCode": 0, "errorMessage": "success",
+            "corpAccessToken": "TOKEN-0123456789abcdef", "corpId": "FSCID_1", "expiresIn": 7200
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/cgi/crm/v2/data/update"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"errorCode": 0, "errorMessage": "OK"})),
+        )
+        .mount(&server)
+        .await;
+    let client = fxiaoke_crm::Client::builder()
+        .base_url(server.uri())
+        .app_id("FSAID_1")
+        .app_secret("APP-SECRET-xyz")
+        .permanent_code("PERMANENT-CODE-xyz")
+        .open_user_id("FSUID_1")
+        .build()
+        .unwrap();
+    // A record as `get` returns it: server-owned and companion fields included.
+    let original: PaymentObj = serde_json::from_value(json!({
+        "_id": "5a9922dd0000000000000001", "name": "20180302-000001",
+        "payment_amount": "300.00", "remark": "首付款", "payment_term": "2",
+        "owner": ["FSUID_1"], "life_status": "normal", "version": "3",
+        "create_time": 1519985373616_i64, "last_modified_time": 1519985373616_i64,
+        "account_id__r": "样例客户", "field_x__c": "kept", "field_x__c__r": "标签"
+    }))
+    .unwrap();
+    let mut changed = original.clone();
+    changed.remark = Some("尾款".into());
+    changed.payment_term = None;
+    async fn sent(server: &MockServer) -> Value {
+        let requests = server.received_requests().await.unwrap();
+        let body: Value = requests.last().unwrap().body_json().unwrap();
+        body["data"]["object_data"].clone()
+    }
+    client
+        .update_changes(&original, &changed, &WriteOptions::default())
+        .await
+        .unwrap();
+    let data = sent(&server).await;
+    let mut keys: Vec<&str> = data
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        vec!["_id", "dataObjectApiName", "payment_term", "remark"],
+        "{data}"
+    );
+    assert_eq!(data["payment_term"], Value::Null, "cleared");
+    // Opting in to version.
+    client
+        .update_changes(
+            &original,
+            &changed,
+            &WriteOptions {
+                send_version: true,
+                ..WriteOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent(&server).await["version"], json!("3"));
+    // A whole-record update still never sends what the server owns.
+    client
+        .update(&changed, &WriteOptions::default())
+        .await
+        .unwrap();
+    let data = sent(&server).await;
+    for owned in [
+        "owner",
+        "life_status",
+        "version",
+        "create_time",
+        "last_modified_time",
+        "account_id__r",
+        "field_x__c__r",
+    ] {
+        assert!(data.get(owned).is_none(), "{owned} sent: {data}");
+    }
+    assert_eq!(data["field_x__c"], json!("kept"));
+    // Nothing changed: no call.
+    let before = server.received_requests().await.unwrap().len();
+    client
+        .update_changes(&original, &original, &WriteOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), before);
+}
+
+#[tokio::test]
+async fn page_sizes_and_offsets_out_of_range_are_refused_with_the_range() {
+    let mock = MockFxiaoke::start().await.unwrap();
+    let client = mock.client().unwrap();
+    for size in [0, 101] {
+        let err = client
+            .query::<PaymentObj>()
+            .page_size(size)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("1..=100"), "{err}");
+        let first = client
+            .query::<PaymentObj>()
+            .page_size(size)
+            .stream()
+            .next()
+            .await
+            .unwrap();
+        assert!(first.unwrap_err().to_string().contains("1..=100"));
+    }
+    let err = client
+        .query::<PaymentObj>()
+        .offset(10_100)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("0..=10000"), "{err}");
+    assert_eq!(
+        mock.control().calls("/cgi/crm/v2/data/query"),
+        0,
+        "nothing sent"
+    );
 }

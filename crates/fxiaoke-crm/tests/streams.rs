@@ -467,7 +467,7 @@ proptest! {
     #[test]
     fn streams_are_exact_against_a_live_mock(
         records in proptest::collection::vec(generated(), 0..120),
-        page_size in 1i64..12,
+        page_size in 1u32..12,
         orders in proptest::collection::vec((prop_oneof![Just("field_a__c"), Just("field_b__c")], any::<bool>()), 0..3),
         every in 1u64..4,
         creates in 0u32..3,

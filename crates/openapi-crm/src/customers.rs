@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 
 use crm_runtime::decode::{WireCode, pick_fields, record};
 use crm_runtime::{OpenEnum, Page, Transport, paginate};
+use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -32,7 +33,7 @@ pub type SearchOperator = OpenEnum<SearchOperatorKnown>;
 /// Customers per page when none is set. The vendor documents neither a default nor a maximum
 /// (VENDORS.md §2.3, unknown); streams follow `count`, so a server that clamps the page size loses
 /// nothing.
-pub const DEFAULT_PAGE_SIZE: i64 = 100;
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
 /// How many pages a stream fetches ahead of the consumer.
 pub const PREFETCH_PAGES: usize = 1;
@@ -112,17 +113,32 @@ impl CustomerQuery {
         self.search(field, SearchOperatorKnown::Empty, Vec::<String>::new())
     }
 
-    /// Customers per page (default [`DEFAULT_PAGE_SIZE`]; at least 1).
-    pub fn page_size(mut self, limit: i64) -> Self {
-        self.arg.limit = Some(limit.max(1));
+    /// Customers per page (default [`DEFAULT_PAGE_SIZE`]); `0` is an [`Error::Config`] naming
+    /// the valid range when the query is sent. (The server's maximum is not documented; a
+    /// server that clamps the page size loses nothing in a stream.)
+    pub fn page_size(mut self, limit: u32) -> Self {
+        self.arg.limit = Some(i64::from(limit));
         self
     }
 
-    /// The page to fetch with [`CustomerQuery::send`], or to start a stream at (1-based;
-    /// default 1).
-    pub fn page(mut self, page: i64) -> Self {
-        self.arg.page = Some(page.max(1));
+    /// The page to fetch with [`CustomerQuery::send`] or to start
+    /// [`CustomerQuery::stream_by_page_number`] at (1-based; default 1; `0` is an
+    /// [`Error::Config`] when sent).
+    pub fn page(mut self, page: u32) -> Self {
+        self.arg.page = Some(i64::from(page));
         self
+    }
+
+    /// The request with its defaults, or the error naming an argument out of range.
+    fn checked(arg: ListCustomersArg) -> Result<ListCustomersArg> {
+        for (name, value) in [("page size", arg.limit), ("page", arg.page)] {
+            if let Some(v) = value.filter(|v| *v < 1) {
+                return Err(Error::Config(format!(
+                    "list_customers: {name} {v} is out of range: at least 1"
+                )));
+            }
+        }
+        Ok(Self::with_defaults(arg))
     }
 
     /// The request as it will be sent.
@@ -132,7 +148,7 @@ impl CustomerQuery {
 
     fn with_defaults(mut arg: ListCustomersArg) -> ListCustomersArg {
         arg.page.get_or_insert(1);
-        arg.limit.get_or_insert(DEFAULT_PAGE_SIZE);
+        arg.limit.get_or_insert(i64::from(DEFAULT_PAGE_SIZE));
         arg
     }
 
@@ -140,7 +156,7 @@ impl CustomerQuery {
     pub async fn send(self) -> Result<CustomerPage> {
         let response = self
             .client
-            .list_customers(&Self::with_defaults(self.arg))
+            .list_customers(&Self::checked(self.arg)?)
             .await?;
         Ok(response.data.unwrap_or_default())
     }
@@ -170,7 +186,10 @@ impl CustomerQuery {
     /// The start page set with [`CustomerQuery::page`] is ignored.
     pub fn stream_as<T: DeserializeOwned + Send + 'static>(self) -> BoxStream<'static, Result<T>> {
         let client = self.client;
-        let base = Self::with_defaults(self.arg);
+        let base = match Self::checked(self.arg) {
+            Ok(base) => base,
+            Err(e) => return futures::stream::once(std::future::ready(Err(e))).boxed(),
+        };
         paginate(
             OPERATION,
             KeysetCursor(None),
@@ -205,8 +224,11 @@ impl CustomerQuery {
     /// shift the pages, so one may be missed or met twice (met twice is filtered out here).
     pub fn stream_by_page_number(self) -> BoxStream<'static, Result<Customer>> {
         let client = self.client;
-        let base = Self::with_defaults(self.arg);
-        let limit = base.limit.unwrap_or(DEFAULT_PAGE_SIZE).max(1);
+        let base = match Self::checked(self.arg) {
+            Ok(base) => base,
+            Err(e) => return futures::stream::once(std::future::ready(Err(e))).boxed(),
+        };
+        let limit = base.limit.unwrap_or(i64::from(DEFAULT_PAGE_SIZE)).max(1);
         let start_page = base.page.unwrap_or(1).max(1);
         let start = PageCursor {
             page: start_page,

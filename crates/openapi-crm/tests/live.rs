@@ -39,7 +39,7 @@ fn customers(n: usize) -> impl Iterator<Item = Customer> {
 
 /// Collects a stream, checking exactly-once for the customers present from start to end, never
 /// twice, and ascending `_id` order.
-async fn check_exact(mock: &MockUseasy, page_size: i64) -> Vec<String> {
+async fn check_exact(mock: &MockUseasy, page_size: u32) -> Vec<String> {
     let before = ids(mock);
     let delivered: Vec<Customer> = tokio::time::timeout(
         Duration::from_secs(60),
@@ -148,7 +148,7 @@ proptest! {
     #[test]
     fn customer_streams_are_exact_against_a_live_mock(
         n in 0usize..300,
-        page_size in 1i64..40,
+        page_size in 1u32..40,
         every in 1u64..4,
         creates in 0u32..4,
         deletes in 0u32..4,

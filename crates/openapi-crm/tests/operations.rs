@@ -509,3 +509,14 @@ async fn a_delete_answer_with_any_data_is_a_success() {
         client.delete("685770000000000001").await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_page_size_of_zero_is_refused_with_the_range() {
+    let mock = MockUseasy::start().await.unwrap();
+    let client = mock.client().unwrap();
+    let err = client.customers().page_size(0).send().await.unwrap_err();
+    assert!(err.to_string().contains("at least 1"), "{err}");
+    let err = client.customers().page(0).send().await.unwrap_err();
+    assert!(err.to_string().contains("page 0"), "{err}");
+    assert_eq!(mock.control().calls(paths::LIST), 0);
+}

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDate;
 use crm_runtime::decode::{WireCode, pick_fields, record};
 use crm_runtime::{LenientInt, Page, Transport, paginate};
+use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -21,7 +22,7 @@ use crate::{Client, Error, Result};
 /// Rows per page when none is set. U8 documents no maximum (VENDORS.md §3.3; the official SDK
 /// uses 20); paging follows the `page_count` the server returns, so a server-side clamp is
 /// harmless.
-pub const DEFAULT_PAGE_SIZE: i64 = 100;
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
 /// How many pages a stream fetches ahead of the consumer.
 pub const PREFETCH_PAGES: usize = 1;
@@ -114,16 +115,33 @@ impl BatchGet {
         self
     }
 
-    /// Rows per page (default [`DEFAULT_PAGE_SIZE`]).
-    pub fn page_size(mut self, rows: i64) -> Self {
-        self.query.rows_per_page = Some(LenientInt::new(rows.max(1)));
+    /// Rows per page (default [`DEFAULT_PAGE_SIZE`]); `0` is an [`Error::Config`] naming the
+    /// valid range when the query is sent. U8 documents no maximum.
+    pub fn page_size(mut self, rows: u32) -> Self {
+        self.query.rows_per_page = Some(LenientInt::new(i64::from(rows)));
         self
     }
 
-    /// The page to fetch with [`BatchGet::send`] (1-based; default 1).
-    pub fn page(mut self, page: i64) -> Self {
-        self.query.page_index = Some(LenientInt::new(page.max(1)));
+    /// The page to fetch with [`BatchGet::send`], or to start a stream at (1-based; default 1;
+    /// `0` is an [`Error::Config`] when sent).
+    pub fn page(mut self, page: u32) -> Self {
+        self.query.page_index = Some(LenientInt::new(i64::from(page)));
         self
+    }
+
+    /// The query with its defaults, or the error naming an argument out of range.
+    fn checked(query: BatchGetQuery) -> Result<BatchGetQuery> {
+        for (name, value) in [
+            ("page size", &query.rows_per_page),
+            ("page", &query.page_index),
+        ] {
+            if let Some(v) = value.as_ref().and_then(LenientInt::get).filter(|v| *v < 1) {
+                return Err(Error::Config(format!(
+                    "batch_get_contacts: {name} {v} is out of range: at least 1"
+                )));
+            }
+        }
+        Ok(Self::with_defaults(query))
     }
 
     /// The query as it will be sent.
@@ -135,14 +153,14 @@ impl BatchGet {
         query.page_index.get_or_insert(LenientInt::new(1));
         query
             .rows_per_page
-            .get_or_insert(LenientInt::new(DEFAULT_PAGE_SIZE));
+            .get_or_insert(LenientInt::new(i64::from(DEFAULT_PAGE_SIZE)));
         query
     }
 
     /// Fetches one page.
     pub async fn send(self) -> Result<BatchGetResponse> {
         self.client
-            .batch_get_contacts(&Self::with_defaults(self.query))
+            .batch_get_contacts(&Self::checked(self.query)?)
             .await
     }
 
@@ -165,7 +183,10 @@ impl BatchGet {
     /// - A contact that does not fit `T` is an [`Error::Record`] item; the stream goes on.
     pub fn stream_as<T: DeserializeOwned + Send + 'static>(self) -> BoxStream<'static, Result<T>> {
         let client = self.client;
-        let base = Self::with_defaults(self.query);
+        let base = match Self::checked(self.query) {
+            Ok(base) => base,
+            Err(e) => return futures::stream::once(std::future::ready(Err(e))).boxed(),
+        };
         let start = PageCursor {
             page: base
                 .page_index

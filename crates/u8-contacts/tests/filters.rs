@@ -351,3 +351,20 @@ async fn filters_combine_with_and() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_page_size_of_zero_is_refused_with_the_range() {
+    bounded(async {
+        let mock = MockU8::start_with_sample_data(3).await.unwrap();
+        let err = mock
+            .client()
+            .unwrap()
+            .batch_get()
+            .page_size(0)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("at least 1"), "{err}");
+    })
+    .await;
+}
