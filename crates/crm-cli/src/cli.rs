@@ -426,9 +426,13 @@ pub enum CustomersCommand {
         /// The customer as JSON: inline, @FILE, or - for stdin.
         #[arg(long, value_name = "JSON|@FILE|-")]
         data: String,
-        /// Set a custom field by its display name (e.g. 详细地址=杭州); VALUE is JSON or text.
+        /// Set a field by its display name (e.g. 详细地址=杭州, 客户等级=重要客户, 所在地区=浙江省/杭州市);
+        /// VALUE is read by the field's configured type (text stays text).
         #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_assignment)]
         set: Vec<(String, String)>,
+        /// Set a field by its display name to a JSON value, as given (e.g. 所在地区='["zj","hz"]').
+        #[arg(long = "set-json", value_name = "NAME=JSON", value_parser = parse_assignment)]
+        set_json: Vec<(String, String)>,
     },
     /// Update a customer with the fields given; prints the stored record.
     Update {
@@ -437,9 +441,13 @@ pub enum CustomersCommand {
         /// The fields as JSON: inline, @FILE, or - for stdin.
         #[arg(long, value_name = "JSON|@FILE|-", default_value = "{}")]
         data: String,
-        /// Set a custom field by its display name (e.g. 客户等级=A); VALUE is JSON or text.
+        /// Set a field by its display name (e.g. 客户等级=A); VALUE is read by the field's
+        /// configured type (text stays text).
         #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_assignment)]
         set: Vec<(String, String)>,
+        /// Set a field by its display name to a JSON value, as given.
+        #[arg(long = "set-json", value_name = "NAME=JSON", value_parser = parse_assignment)]
+        set_json: Vec<(String, String)>,
     },
     /// Delete a customer.
     Delete {

@@ -37,17 +37,26 @@ async fn execute(
             Some(customer) => sink.write(to_json(&customer)?),
             None => Err(CliError::api(format!("useasy customer {id:?} not found"))),
         },
-        CustomersCommand::Add { data, set } => {
-            let customer = customer(client, read_data(&data)?, &set).await?;
+        CustomersCommand::Add {
+            data,
+            set,
+            set_json,
+        } => {
+            let customer = customer(client, read_data(&data)?, &set, &set_json).await?;
             if customer.customer_name.as_deref().is_none_or(str::is_empty) {
                 return Err(CliError::usage("add needs \"customerName\" in --data"));
             }
             sink.write(to_json(&client.add(&customer).await?)?)
         }
-        CustomersCommand::Update { id, data, set } => {
+        CustomersCommand::Update {
+            id,
+            data,
+            set,
+            set_json,
+        } => {
             let mut data = read_data(&data)?;
             record_id(&mut data, id, "_id")?;
-            let customer = customer(client, data, &set).await?;
+            let customer = customer(client, data, &set, &set_json).await?;
             sink.write(to_json(&client.update(&customer).await?)?)
         }
         CustomersCommand::Delete { id } => {
@@ -92,28 +101,48 @@ async fn run_list(
         .await
 }
 
-/// The customer of `--data` with the `--set NAME=VALUE` custom fields (by display name,
-/// validated against the field configuration; VALUE is JSON, else text).
+/// The customer of `--data` with the `--set NAME=VALUE` fields (by display name, VALUE read by
+/// the field's configured type) and the `--set-json NAME=JSON` fields (the JSON as given), each
+/// validated against the field configuration.
 async fn customer(
     client: &openapi_crm::Client,
     data: Map<String, Value>,
     set: &[(String, String)],
+    set_json: &[(String, String)],
 ) -> CliResult<Customer> {
     let mut customer: Customer = serde_json::from_value(Value::Object(data))
         .map_err(|e| CliError::usage(format!("--data is not a valid customer: {e}")))?;
-    for (name, value) in set {
-        let value =
-            serde_json::from_str::<Value>(value).unwrap_or_else(|_| Value::String(value.clone()));
+    let usage = |flag: &str, name: &str| {
+        let (flag, name) = (flag.to_owned(), name.to_owned());
+        move |e: openapi_crm::Error| match e {
+            // An unknown field name or a value outside the choices: a usage error.
+            openapi_crm::Error::Config(message) => {
+                CliError::usage(format!("{flag} {name}: {message}"))
+            }
+            other => other.into(),
+        }
+    };
+    if !set.is_empty() {
+        let mut configs = client.field_configs().await?;
+        for (name, text) in set {
+            if configs.find(name).is_none() {
+                configs = client.refresh_field_configs().await?;
+            }
+            let value = configs
+                .value_from_text(name, text)
+                .map_err(usage("--set", name))?;
+            customer
+                .set_field_by_name(&configs, name, value)
+                .map_err(usage("--set", name))?;
+        }
+    }
+    for (name, json) in set_json {
+        let value = serde_json::from_str::<Value>(json)
+            .map_err(|e| CliError::usage(format!("--set-json {name}: not JSON: {e}")))?;
         client
             .set_custom_field(&mut customer, name, value)
             .await
-            .map_err(|e| match e {
-                // An unknown field name or a value outside the choices: a usage error.
-                openapi_crm::Error::Config(message) => {
-                    CliError::usage(format!("--set {name}: {message}"))
-                }
-                other => other.into(),
-            })?;
+            .map_err(usage("--set-json", name))?;
     }
     Ok(customer)
 }

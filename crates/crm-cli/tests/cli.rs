@@ -557,12 +557,43 @@ fn useasy_get_add_update_delete_fields() {
         &id,
         "--set",
         "客户等级=C",
+        // A number typed into a text field stays text; a cascade path by labels.
+        "--set",
+        "详细地址=13800000000",
+        "--set",
+        "所在地区=浙江省/杭州市",
     ])
     .run()
     .ok()
     .jsonl();
     assert_eq!(str_of(&updated[0], "_id"), id);
     assert_eq!(str_of(&updated[0], "select_k2m1_1687316400000"), "C");
+    assert_eq!(
+        updated[0]["text_6ts9_1687316347239"],
+        serde_json::json!("13800000000")
+    );
+    let cascade_key = updated[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .find(|k| k.starts_with("cascade"))
+        .cloned()
+        .unwrap();
+    assert_eq!(updated[0][&cascade_key], serde_json::json!(["zj", "hz"]));
+    // Raw JSON as given.
+    let raw = crm(&[
+        "--mock",
+        "useasy",
+        "customers",
+        "update",
+        &id,
+        "--set-json",
+        "所在地区=[\"bj\",\"hd\"]",
+    ])
+    .run()
+    .ok()
+    .jsonl();
+    assert_eq!(raw[0][&cascade_key], serde_json::json!(["bj", "hd"]));
 
     let deleted = crm(&["--mock", "useasy", "customers", "delete", &id])
         .run()

@@ -43,9 +43,11 @@ impl Recorder {
         }
     }
 
-    /// Writes one exchange. A failure to write is logged, never returned: recording must not
-    /// break the call it observes.
-    pub fn record(&self, request: &HttpRequest, result: &Result<HttpResponse, Error>) {
+    /// Writes one exchange, on the blocking thread pool (never on an async worker thread). The
+    /// folder is created readable by the owner only (`0700`), and so is each file (`0600`):
+    /// recordings hold whole records, personal data included. A failure to write is logged,
+    /// never returned: recording must not break the call it observes.
+    pub async fn record(&self, request: &HttpRequest, result: &Result<HttpResponse, Error>) {
         let now = chrono::Utc::now();
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let name = format!(
@@ -76,10 +78,30 @@ impl Recorder {
         // message, a text body) is scrubbed here.
         let text = crate::secret::scrub(&serde_json::to_string_pretty(&doc).unwrap_or_default())
             .into_owned();
-        let write = std::fs::create_dir_all(&self.dir)
-            .and_then(|()| std::fs::write(self.dir.join(&name), text + "\n"));
-        if let Err(e) = write {
-            tracing::warn!(dir = %self.dir.display(), error = %e, "cannot write recording");
-        }
+        let dir = self.dir.clone();
+        let write = tokio::task::spawn_blocking(move || write_private(&dir, &name, &text)).await;
+        let failure = match write {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        tracing::warn!(dir = %self.dir.display(), error = %failure, "cannot write recording");
     }
+}
+
+/// Writes `text` to `dir/name`, the folder and the file readable by the owner only.
+fn write_private(dir: &std::path::Path, name: &str, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(dir.join(name))?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")
 }

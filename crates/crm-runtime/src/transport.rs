@@ -394,7 +394,7 @@ impl Transport {
             Err(e) => tracing::debug!(latency_ms, error = %e, "attempt failed"),
         }
         if let Some(recorder) = &self.recorder {
-            recorder.record(request, &result);
+            recorder.record(request, &result).await;
         }
         result
     }

@@ -43,6 +43,12 @@ async fn recordings_name_the_operation_and_contain_no_secret() {
                 .starts_with(&format!("fxiaoke-{op}-"))
         );
         assert!(doc["response"]["body"].is_object(), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = path.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "readable by the owner only");
+        }
         operations.push(op);
     }
     operations.sort();
@@ -59,13 +65,44 @@ async fn recordings_name_the_operation_and_contain_no_secret() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Run as a child process with `CRM_RECORD_DIR` set: a client built without asking for
+/// recordings must not record (a stray variable must not make a program write personal data).
 #[tokio::test]
-async fn recording_is_off_by_default() {
-    // SAFETY-free check: the default config takes CRM_RECORD_DIR from the environment only.
-    if std::env::var_os("CRM_RECORD_DIR").is_some() {
-        return;
-    }
+async fn child_checks_that_the_environment_does_not_switch_recording_on() {
+    let Some(dir) = std::env::var_os("CRM_RECORD_DIR") else {
+        return; // only meaningful in the child started by the test below
+    };
     let mock = MockFxiaoke::start().await.unwrap();
     let client = mock.client().unwrap();
     assert!(client.config().transport.record_dir.is_none());
+    client.objects().await.unwrap();
+    assert!(!std::path::Path::new(&dir).exists(), "nothing recorded");
+    // The explicit opt-in reads it.
+    let from_env = fxiaoke_crm::TransportConfig::from_env(fxiaoke_crm::RateLimits::off());
+    assert_eq!(
+        from_env.record_dir.as_deref(),
+        Some(std::path::Path::new(&dir))
+    );
+}
+
+#[test]
+fn recording_is_off_unless_the_application_asks() {
+    let dir = std::env::temp_dir().join(format!("fx-no-record-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_checks_that_the_environment_does_not_switch_recording_on",
+            "--nocapture",
+        ])
+        .env("CRM_RECORD_DIR", &dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("1 passed"), "the child ran the check: {text}");
 }

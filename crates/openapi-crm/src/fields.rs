@@ -23,9 +23,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crm_runtime::ChinaDateTime;
 use serde_json::{Map, Value};
 
-use crate::generated::types::{ChildOptionDubbo, Customer, CustomerFieldVo, FieldConfigListArg};
+use crate::generated::types::{
+    CascadeOptionsDubbo, ChildOptionDubbo, Customer, CustomerFieldVo, FieldConfigListArg,
+};
 use crate::{Client, Error, Result};
 
 /// How long [`Client::field_configs`] serves its cached copy before fetching again.
@@ -140,6 +143,48 @@ impl FieldConfigs {
             .ok_or_else(|| Error::Config(format!("{} has no field id", describe(config))))
     }
 
+    /// A value for the field with this name or id from text as a person types it (a command
+    /// line's `--set 客户等级=A`), decided by the field's configuration, never by what the text
+    /// looks like: a phone number typed into a text field stays text.
+    ///
+    /// - cascade (options with children): a path `浙江省/杭州市` (keys or labels, split at `/`);
+    /// - choices: the key or label; several separated by `,` for a multi-select field
+    ///   (`type` containing `multi` or `checkbox`);
+    /// - `type` `number` (or `int`, `decimal`, `money`): a JSON number when the text is one;
+    /// - anything else: the text.
+    ///
+    /// Pass the result to [`Customer::set_field_by_name`], which validates it.
+    pub fn value_from_text(&self, name_or_id: &str, text: &str) -> Result<Value> {
+        let config = self.get(name_or_id)?;
+        let kind = config.type_.as_deref().unwrap_or_default().to_lowercase();
+        if cascade_options(config).is_some() {
+            return Ok(Value::Array(
+                text.split('/')
+                    .map(|s| Value::String(s.trim().to_owned()))
+                    .collect(),
+            ));
+        }
+        if config.choices.as_ref().is_some_and(|c| !c.is_empty()) {
+            return Ok(if kind.contains("multi") || kind.contains("checkbox") {
+                Value::Array(
+                    text.split(',')
+                        .map(|s| Value::String(s.trim().to_owned()))
+                        .collect(),
+                )
+            } else {
+                Value::String(text.to_owned())
+            });
+        }
+        if ["number", "int", "decimal", "money"]
+            .iter()
+            .any(|t| kind.contains(t))
+            && let Ok(Value::Number(n)) = serde_json::from_str::<Value>(text.trim())
+        {
+            return Ok(Value::Number(n));
+        }
+        Ok(Value::String(text.to_owned()))
+    }
+
     /// Checks `value` against the field's choices or cascade options and returns the field id
     /// and the value to write (labels replaced by keys). See the module docs for the formats.
     pub fn validate(&self, name_or_id: &str, value: Value) -> Result<(String, Value)> {
@@ -185,7 +230,7 @@ impl FieldConfigs {
                 Value::Array(items) => Value::Array(items.iter().map(pick).collect::<Result<_>>()?),
                 other => pick(other)?,
             }
-        } else if let Some(options) = &config.options {
+        } else if let Some(options) = cascade_options(config) {
             let children = options.children.as_deref().unwrap_or_default();
             let path = value.as_array().ok_or_else(|| {
                 Error::Config(format!(
@@ -230,7 +275,7 @@ impl FieldConfigs {
                 other => label(other),
             });
         }
-        if let (Some(options), Value::Array(path)) = (&config.options, value) {
+        if let (Some(options), Value::Array(path)) = (cascade_options(config), value) {
             let mut level = options.children.as_deref().unwrap_or_default();
             let mut labels = Vec::with_capacity(path.len());
             for step in path {
@@ -260,6 +305,57 @@ fn example_path(children: &[ChildOptionDubbo]) -> String {
         level = first.children.as_deref().unwrap_or_default();
     }
     format!("[{}]", keys.join(", "))
+}
+
+/// The status of a customer field (`CustomerFieldVO.status`: 0 disabled, 1 enabled, -1
+/// deleted), as [`CustomerFieldVo::state`] reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FieldState {
+    /// `1`: in use.
+    Enabled,
+    /// `0`: switched off; values are kept.
+    Disabled,
+    /// `-1`: deleted.
+    Deleted,
+    /// A status the document does not list.
+    Other(i64),
+    /// No status sent.
+    Unknown,
+}
+
+impl CustomerFieldVo {
+    /// `createTime` as a China time, when it is one (the wire value stays a string: the
+    /// document's own template sends `"string"` there).
+    pub fn created_at(&self) -> Option<ChinaDateTime> {
+        self.create_time.as_deref()?.parse().ok()
+    }
+
+    /// `updateTime` as a China time, when it is one (see [`CustomerFieldVo::created_at`]).
+    pub fn updated_at(&self) -> Option<ChinaDateTime> {
+        self.update_time.as_deref()?.parse().ok()
+    }
+
+    /// The field's status as a [`FieldState`] (the wire value stays in `status`).
+    pub fn state(&self) -> FieldState {
+        match self.status {
+            Some(1) => FieldState::Enabled,
+            Some(0) => FieldState::Disabled,
+            Some(STATUS_DELETED) => FieldState::Deleted,
+            Some(other) => FieldState::Other(other),
+            None => FieldState::Unknown,
+        }
+    }
+}
+
+/// The cascade options of a field, if it is a cascade: options with children. The document's
+/// 6.5 template shows `{"level":0,"fillLevel":0,"children":[]}` for any field, so an empty
+/// cascade object says nothing: a text field with it takes plain text.
+pub(crate) fn cascade_options(config: &CustomerFieldVo) -> Option<&CascadeOptionsDubbo> {
+    config
+        .options
+        .as_ref()
+        .filter(|o| o.children.as_ref().is_some_and(|c| !c.is_empty()))
 }
 
 fn cascade_path(

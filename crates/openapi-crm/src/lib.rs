@@ -69,7 +69,7 @@ pub use crm_runtime::{
 };
 pub use customers::{CustomerQuery, DEFAULT_PAGE_SIZE, PREFETCH_PAGES, SearchOperator, field};
 pub use error::{Result, VENDOR, kind_of};
-pub use fields::{FIELD_CONFIG_TTL, FieldConfigs};
+pub use fields::{FIELD_CONFIG_TTL, FieldConfigs, FieldState};
 pub use generated::types;
 pub use generated::types::{
     CascadeOptionsDubbo, ChildOptionDubbo, ChoicesDubbo, Customer, CustomerFieldVo, CustomerPage,

@@ -209,3 +209,29 @@ async fn a_new_field_is_found_after_a_refresh() {
         .unwrap();
     assert_eq!(c.extra.get("text_new_1"), Some(&json!("hello")));
 }
+
+#[tokio::test]
+async fn a_text_field_with_the_empty_cascade_template_takes_plain_text() {
+    let mock = MockUseasy::start().await.unwrap();
+    let client = mock.client().unwrap();
+    let mut configs = mock.field_configs();
+    let mut text = configs
+        .iter()
+        .find(|c| c.type_.as_deref() == Some("text"))
+        .cloned()
+        .unwrap();
+    text.name = Some("备注3".into());
+    text.field = Some("text_template_1".into());
+    // The document's 6.5 template: an empty cascade object on a text field.
+    text.options =
+        Some(serde_json::from_value(json!({"level": 0, "fillLevel": 0, "children": []})).unwrap());
+    configs.push(text);
+    mock.set_field_configs(configs);
+    let mut c = Customer::named("x");
+    client
+        .set_custom_field(&mut c, "备注3", "一段文字")
+        .await
+        .unwrap();
+    assert_eq!(c.extra.get("text_template_1"), Some(&json!("一段文字")));
+    client.add(&c).await.unwrap();
+}

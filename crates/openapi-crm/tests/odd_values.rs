@@ -66,8 +66,9 @@ fn numeric_codes_and_string_counts_decode() {
         ("200", TextForm::String)
     );
 
+    // A delete answer's `data` may be anything (`null` in the document, `true` elsewhere).
     let deleted: EmptyResult =
-        roundtrip(json!({"success": true, "message": "200 ok!", "code": 200, "data": null}));
+        roundtrip(json!({"success": true, "message": "200 ok!", "code": 200, "data": true}));
     assert_eq!(deleted.code, "200");
 }
 
@@ -135,5 +136,36 @@ mod through_the_client {
         let customers = page.list.clone().unwrap();
         assert!(customers[0].assign_time.as_ref().unwrap().is_empty());
         assert_eq!(serde_json::to_value(&page).unwrap(), body["data"]);
+    }
+}
+
+#[test]
+fn field_configurations_read_their_times_and_status() {
+    use openapi_crm::{CustomerFieldVo, FieldState};
+    let doc: CustomerFieldVo = serde_json::from_str(
+        r#"{"field":"f1","status":1,"createTime":"2023-06-21 11:02:18","updateTime":"string"}"#,
+    )
+    .unwrap();
+    assert_eq!(doc.state(), FieldState::Enabled);
+    assert_eq!(
+        doc.created_at()
+            .and_then(|t| t.get())
+            .map(|t| t.to_rfc3339()),
+        Some("2023-06-21T11:02:18+08:00".to_owned())
+    );
+    assert!(doc.updated_at().is_none(), "the template's \"string\"");
+    assert_eq!(
+        serde_json::to_value(&doc).unwrap()["updateTime"],
+        "string",
+        "kept as received"
+    );
+    for (status, state) in [
+        (0, FieldState::Disabled),
+        (-1, FieldState::Deleted),
+        (7, FieldState::Other(7)),
+    ] {
+        let c: CustomerFieldVo =
+            serde_json::from_value(serde_json::json!({"status": status})).unwrap();
+        assert_eq!(c.state(), state);
     }
 }

@@ -324,6 +324,14 @@ fn decode_page<T: DeserializeOwned>(
     })
 }
 
+impl Contact {
+    /// The birthday as a date: `None` when the field is absent, empty (`""`, as U8 sends "no
+    /// birthday") or not a date. The wire form stays in [`Contact::birthday`] for re-encoding.
+    pub fn birthday_date(&self) -> Option<NaiveDate> {
+        self.birthday.as_ref().and_then(|b| b.date())
+    }
+}
+
 impl Client {
     /// `customercontacts/batch_get` with typed filters: `.send()` for one page, `.stream()`
     /// for every contact.

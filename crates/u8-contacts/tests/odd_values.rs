@@ -146,3 +146,23 @@ mod through_the_client {
         );
     }
 }
+
+#[test]
+fn an_absent_and_an_empty_birthday_both_read_as_no_date() {
+    let absent: u8_contacts::Contact = serde_json::from_str(r#"{"code":"1"}"#).unwrap();
+    let empty: u8_contacts::Contact =
+        serde_json::from_str(r#"{"code":"2","birthday":""}"#).unwrap();
+    let dated: u8_contacts::Contact =
+        serde_json::from_str(r#"{"code":"3","birthday":"1990-02-28"}"#).unwrap();
+    assert_eq!(absent.birthday_date(), None);
+    assert_eq!(empty.birthday_date(), None);
+    assert_eq!(
+        dated.birthday_date(),
+        chrono::NaiveDate::from_ymd_opt(1990, 2, 28)
+    );
+    assert_eq!(
+        serde_json::to_string(&empty).unwrap(),
+        r#"{"birthday":"","code":"2"}"#,
+        "the wire form is kept"
+    );
+}
