@@ -241,7 +241,7 @@ async fn no_secret_or_token_reaches_the_output_at_any_verbosity() {
         secrets.extend(mock.issued_tokens());
         assert!(secrets.len() >= 4, "at least two tokens were issued");
         let mut texts = vec![run.stdout.clone(), run.stderr.clone()];
-        for entry in std::fs::read_dir(&dir.join("recordings")).unwrap() {
+        for entry in std::fs::read_dir(dir.join("recordings")).unwrap() {
             texts.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
         }
         for secret in &secrets {

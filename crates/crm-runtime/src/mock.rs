@@ -217,7 +217,7 @@ async fn fault_layer(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .iter()
-        .find(|r| r.path.as_deref().is_none_or(|p| p == path) && call % r.every == 0)
+        .find(|r| r.path.as_deref().is_none_or(|p| p == path) && call.is_multiple_of(r.every))
         .map(|r| Fault::Respond {
             status: r.status,
             body: r.body.clone(),
