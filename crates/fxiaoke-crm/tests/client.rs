@@ -328,8 +328,10 @@ async fn writes_tell_not_applied_from_outcome_unknown() {
     let client = mock.client().unwrap();
     client.objects().await.unwrap();
     // Rejected by the vendor: not applied, and no retry of a write that is not retry-safe.
-    let mut bad = PaymentObj::default();
-    bad.id = Some("no-such-record".into());
+    let bad = PaymentObj {
+        id: Some("no-such-record".into()),
+        ..PaymentObj::default()
+    };
     let err = client
         .update(&bad, &WriteOptions::default())
         .await

@@ -755,7 +755,7 @@ proptest! {
                 }
             }
             at = decision.next;
-            if requests % change_every == 0 && let Some(change) = changes.next() {
+            if requests.is_multiple_of(change_every) && let Some(change) = changes.next() {
                 let ids: Vec<String> = data.keys().cloned().collect();
                 match change {
                     Change::Create(values) => {

@@ -349,7 +349,7 @@ impl Tenant<'_> {
 fn churn_hook(churn: Churn) -> QueryHook {
     let rng = Mutex::new(churn.seed | 1);
     Arc::new(move |tenant: &mut Tenant<'_>, api_name: &str, call: u64| {
-        if churn.every == 0 || call % churn.every != 0 {
+        if churn.every == 0 || !call.is_multiple_of(churn.every) {
             return;
         }
         let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());

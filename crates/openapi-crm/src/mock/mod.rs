@@ -516,7 +516,7 @@ impl Customers<'_> {
 fn churn_hook(churn: Churn) -> ListHook {
     let rng = Mutex::new(churn.seed | 1);
     Arc::new(move |customers: &mut Customers<'_>, call: u64| {
-        if churn.every == 0 || call % churn.every != 0 {
+        if churn.every == 0 || !call.is_multiple_of(churn.every) {
             return;
         }
         let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());

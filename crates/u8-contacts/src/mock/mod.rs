@@ -422,7 +422,7 @@ impl Contacts<'_> {
 fn churn_hook(churn: Churn) -> impl Fn(&mut Contacts<'_>, u64) + Send + Sync + 'static {
     let rng = std::sync::Mutex::new(churn.seed | 1);
     move |contacts: &mut Contacts<'_>, call: u64| {
-        if churn.every == 0 || call % churn.every != 0 {
+        if churn.every == 0 || !call.is_multiple_of(churn.every) {
             return;
         }
         let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
