@@ -210,6 +210,7 @@ pub(crate) fn allow_on_items(file: &mut syn::File) {
     let allow: syn::Attribute = syn::parse_quote!(#[allow(
         clippy::all,
         clippy::pedantic,
+        dead_code,
         missing_docs,
         unused_imports,
         irrefutable_let_patterns,

@@ -119,13 +119,9 @@ fn fields(doc: &Value, object: &str) -> BTreeMap<String, Field> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_owned();
-            let description = p
-                .get("description")
+            let label = p
+                .get("x-crm-label")
                 .and_then(Value::as_str)
-                .unwrap_or_default();
-            let label = description
-                .split(" / ")
-                .next()
                 .unwrap_or_default()
                 .to_owned();
             let options = value_ref(p)

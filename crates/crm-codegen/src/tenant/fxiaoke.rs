@@ -51,12 +51,12 @@ fn property(ty: &str, field: &Map<String, Value>, depth: usize) -> (Value, &'sta
     match ty {
         "number" | "currency" | "percentile" | "count" => (
             common_ref("LenientDecimal"),
-            "a decimal (a string such as \"100.01\" or a number, kept as sent)",
+            "a decimal: a string such as \"100.01\" or a number, kept as sent",
         ),
         "date" | "date_time" | "time" => (common_ref("EpochMillis"), "epoch milliseconds"),
         "true_or_false" => (
             common_ref("StrBool"),
-            "a boolean (also \"1\"/\"0\", kept as sent)",
+            "a boolean, also \"1\"/\"0\", kept as sent",
         ),
         "employee"
         | "employee_many"
@@ -82,12 +82,12 @@ fn property(ty: &str, field: &Map<String, Value>, depth: usize) -> (Value, &'sta
                 .find_map(|k| field.get(*k).and_then(Value::as_str));
             match inner {
                 Some(t) => property(t, field, depth + 1),
-                None => (json!({}), "any JSON value (its type is not described)"),
+                None => (json!({}), "any JSON value: its type is not described"),
             }
         }
         _ => (
             json!({}),
-            "any JSON value (a field type this generator does not know)",
+            "any JSON value: a field type this generator does not know",
         ),
     }
 }
@@ -198,11 +198,11 @@ pub fn object_schema(describe: &Value) -> Result<PulledObject> {
                 if ty == "select_one" {
                     let mut p = r;
                     p["description"] =
-                        field_description(label, name, "one option (`select_one`)", &note).into();
+                        field_description(label, name, ty, "one of the options", &note).into();
                     p
                 } else {
                     json!({
-                        "description": field_description(label, name, "options (`select_many`)", &note),
+                        "description": field_description(label, name, ty, "a list of options", &note),
                         "type": "array",
                         "items": r,
                     })
@@ -210,22 +210,27 @@ pub fn object_schema(describe: &Value) -> Result<PulledObject> {
             }
             "select_one" => {
                 let mut p = json!({ "type": "string" });
-                p["description"] =
-                    field_description(label, name, "one option (no options listed)", &note).into();
+                p["description"] = field_description(
+                    label,
+                    name,
+                    ty,
+                    "an option (the describe lists none)",
+                    &note,
+                )
+                .into();
                 p
             }
             "select_many" => json!({
-                "description": field_description(label, name, "options (no options listed)", &note),
+                "description": field_description(label, name, ty, "a list of options (the describe lists none)", &note),
                 "type": "array",
                 "items": { "type": "string" },
             }),
             _ => {
                 let (mut p, what) = property(ty, f, 0);
-                let what = format!("{what} (`{ty}`)");
                 if let Value::Object(m) = &mut p {
                     m.insert(
                         "description".into(),
-                        field_description(label, name, &what, &note).into(),
+                        field_description(label, name, ty, what, &note).into(),
                     );
                 }
                 p
@@ -233,6 +238,7 @@ pub fn object_schema(describe: &Value) -> Result<PulledObject> {
         };
         if let Value::Object(m) = &mut prop {
             m.insert("x-crm-field-type".into(), Value::String(ty.to_owned()));
+            m.insert("x-crm-label".into(), Value::String(label.to_owned()));
         }
         properties.insert(name.clone(), prop);
     }

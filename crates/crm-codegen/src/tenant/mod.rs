@@ -6,7 +6,7 @@
 //!
 //! | file | written by | content |
 //! |---|---|---|
-//! | `<OBJECT>.json` | pull | `$defs.<OBJECT>`: the object (`x-crm-api-name`), one property per field, described by its label, typed per the vendor's field type (kept in `x-crm-field-type`), none required, `additionalProperties: {}`; `$defs.<OBJECT>.<field>`: one `x-crm-open-enum` per select field, labels in `x-crm-option-labels` |
+//! | `<OBJECT>.json` | pull | `$defs.<OBJECT>`: the object (`x-crm-api-name`), one property per field, described by its label, typed per the vendor's field type (both kept in `x-crm-field-type` and `x-crm-label` for `diff`), none required, `additionalProperties: {}`; `$defs.<OBJECT>.<field>`: one `x-crm-open-enum` per select field, labels in `x-crm-option-labels` |
 //! | `common.json` | pull | the runtime scalars (`LenientDecimal`, `EpochMillis`, `StrBool`, …) and shared shapes (Fxiaoke `AttachmentFile`) |
 //! | `names.json` | pull | the pinned Rust names ([`crate::names`]) |
 //!
@@ -495,11 +495,18 @@ fn known_enum(
     })
 }
 
-/// A property's description: the label first (Chinese kept), then what it is.
-pub(crate) fn field_description(label: &str, api: &str, what: &str, note: &str) -> String {
+/// A property's description: the label first (Chinese kept), then the vendor's name and type
+/// and what the value is.
+pub(crate) fn field_description(
+    label: &str,
+    api: &str,
+    ty: &str,
+    what: &str,
+    note: &str,
+) -> String {
     let label = label.trim();
     let head = if label.is_empty() { api } else { label };
-    let mut text = format!("{head} / `{api}`: {what}");
+    let mut text = format!("{head} / `{api}` ({ty}): {what}");
     if !note.trim().is_empty() {
         text.push_str(". ");
         text.push_str(note.trim());

@@ -87,7 +87,7 @@ fn scalar(ty: &str) -> (Value, &'static str) {
     match ty {
         "number" | "integer" | "int" | "decimal" | "digit" | "money" | "amount" | "float" => (
             common_ref("LenientDecimal"),
-            "a decimal (a number or a numeric string, kept as sent)",
+            "a decimal: a number or a numeric string, kept as sent",
         ),
         "date" => (common_ref("LenientDate"), "a date, `yyyy-MM-dd`"),
         "datetime" | "date_time" | "time" => (
@@ -99,7 +99,7 @@ fn scalar(ty: &str) -> (Value, &'static str) {
         | "link" | "address" | "rich_text" => (json!({ "type": "string" }), "text"),
         _ => (
             json!({}),
-            "any JSON value (a field type this generator does not know)",
+            "any JSON value: a field type this generator does not know",
         ),
     }
 }
@@ -152,7 +152,6 @@ pub fn customer_schema(configs: &[Value]) -> Result<PulledObject> {
             } else {
                 "a choice key"
             };
-            let what = format!("{what} (`{ty}`)");
             let items = if opts.is_empty() {
                 json!({ "type": "string" })
             } else {
@@ -176,28 +175,28 @@ pub fn customer_schema(configs: &[Value]) -> Result<PulledObject> {
             };
             if multi {
                 json!({
-                    "description": field_description(label, &key, &what, &note),
+                    "description": field_description(label, &key, ty, what, &note),
                     "type": "array",
                     "items": items,
                 })
             } else {
                 let mut p = items;
-                p["description"] = field_description(label, &key, &what, &note).into();
+                p["description"] = field_description(label, &key, ty, what, &note).into();
                 p
             }
         } else {
             let (mut p, what) = scalar(ty);
-            let what = format!("{what} (`{ty}`)");
             if let Value::Object(m) = &mut p {
                 m.insert(
                     "description".into(),
-                    field_description(label, &key, &what, &note).into(),
+                    field_description(label, &key, ty, what, &note).into(),
                 );
             }
             p
         };
         if let Value::Object(m) = &mut prop {
             m.insert("x-crm-field-type".into(), Value::String(ty.to_owned()));
+            m.insert("x-crm-label".into(), Value::String(label.to_owned()));
         }
         properties.insert(key, prop);
     }
