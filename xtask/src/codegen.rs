@@ -27,7 +27,12 @@ pub fn run(root: &Path, check: bool) -> Result<Vec<PathBuf>> {
     for vendor in VENDORS {
         let files = vendor.generator(root).generate()?;
         let dir = root.join(vendor.generated_dir());
-        for path in crm_codegen::sync_dir(&dir, &files, !check)? {
+        let changed = if check {
+            crm_codegen::check(&dir, &files)?
+        } else {
+            crm_codegen::write(&dir, &files)?
+        };
+        for path in changed {
             stale.push(
                 path.strip_prefix(root)
                     .map(Path::to_path_buf)

@@ -57,5 +57,5 @@ pub use error::{Error, Result};
 pub use generator::{Generator, Settings, Vendor};
 pub use names::NameBook;
 pub use operations::Operation;
-pub use output::{GeneratedFile, sync_dir};
+pub use output::{GeneratedFile, check, sync_dir, write};
 pub use schema::{SchemaFile, SchemaSet};

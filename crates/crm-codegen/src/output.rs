@@ -76,6 +76,17 @@ pub fn sync_dir(dir: &Path, files: &[GeneratedFile], write: bool) -> Result<Vec<
     Ok(stale)
 }
 
+/// The files of `dir` that are not what `files` say (stale, missing, or left over); writes
+/// nothing. `sync_dir(dir, files, false)`.
+pub fn check(dir: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>> {
+    sync_dir(dir, files, false)
+}
+
+/// Brings `dir` up to date with `files` and returns what it changed. `sync_dir(dir, files, true)`.
+pub fn write(dir: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>> {
+    sync_dir(dir, files, true)
+}
+
 /// Formats tokens as a Rust file with prettyplease (pinned, so the text depends on nothing
 /// installed on the machine).
 pub(crate) fn unparse(tokens: TokenStream) -> Result<String> {
