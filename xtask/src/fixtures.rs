@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 
-use crate::codegen::VENDORS;
 use crate::drift::{Checker, Direction};
 use crate::recording::{self, Loaded, Place};
+use crate::workspace::Vendor;
 
 /// What `add` wrote.
 #[derive(Clone, Debug)]
@@ -65,9 +65,7 @@ pub fn add(root: &Path, recording_path: &Path, name: &str, direction: Direction)
     };
     let mut checker = Checker::new(root);
     let exchange = checker.check(&rec)?;
-    let vendor = VENDORS
-        .iter()
-        .find(|v| v.schema_dir == rec.vendor)
+    let vendor = Vendor::by_schema_dir(&rec.vendor)
         .ok_or_else(|| anyhow!("{shown}: unknown vendor `{}`", rec.vendor))?;
     let schemas = checker.vendor(&rec.vendor)?;
     let op = schemas
@@ -285,7 +283,10 @@ fn append_entry(text: &str, entry: &str) -> Option<String> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::testing::{TempRoot, fixture, fxiaoke_query, recording, u8_batch_get, u8_query};
 
     #[test]
     fn names_and_append() {
@@ -299,5 +300,161 @@ mod tests {
             "[\n  {\"a\": 1},\n  {}\n]\n"
         );
         assert!(append_entry("[] x", "{}").is_none());
+    }
+
+    // ---- fixtures add ---------------------------------------------------------------------------
+
+    #[test]
+    fn fixtures_add_writes_the_body_and_appends_the_index() {
+        let root = TempRoot::new("fixtures");
+        let index_path = root.path().join("fixtures/fxiaoke/index.json");
+        let before = std::fs::read_to_string(&index_path).unwrap();
+        let rec = root.write_recording(
+            "fx.json",
+            &fxiaoke_query(fixture("fxiaoke", "query-payment.response.json")),
+        );
+
+        let added = add(
+            root.path(),
+            &rec,
+            "query-payment-recorded",
+            Direction::Response,
+        )
+        .unwrap();
+        assert_eq!(
+            added.file,
+            Path::new("fixtures/fxiaoke/query-payment-recorded.response.json")
+        );
+        assert_eq!(added.crate_name, "fxiaoke-crm");
+        assert_eq!(added.drift, 0);
+        let written = std::fs::read_to_string(root.path().join(&added.file)).unwrap();
+        assert!(
+            written.ends_with("}\n") && written.contains("\n  \"data\": {"),
+            "{written}"
+        );
+        assert_eq!(
+            serde_json::from_str::<Value>(&written).unwrap(),
+            fixture("fxiaoke", "query-payment.response.json")
+        );
+
+        let after = std::fs::read_to_string(&index_path).unwrap();
+        let head = before.trim_end().trim_end_matches(']').trim_end();
+        assert!(after.starts_with(head), "existing entries were rewritten");
+        let index: Vec<Value> = serde_json::from_str(&after).unwrap();
+        let last = index.last().unwrap();
+        assert_eq!(last["file"], "query-payment-recorded.response.json");
+        assert_eq!(last["operation"], "query_data");
+        assert_eq!(last["direction"], "response");
+        assert_eq!(last["type"], "QueryResult");
+        assert_eq!(
+            last["parts"],
+            json!({"/data/dataList/0": "PaymentObj", "/data/dataList/1": "PaymentObj"})
+        );
+        assert_eq!(
+            last["http"],
+            json!({"method": "POST", "url": "https://open.fxiaoke.com/cgi/crm/v2/data/query"})
+        );
+        assert_eq!(
+            last["source"],
+            "recorded 2025-03-04T05:06:07.089+00:00 (fx.json)"
+        );
+        assert!(last.get("envelope").is_none());
+        let tail = &after[head.len()..];
+        let order: Vec<usize> = [
+            "\"file\"",
+            "\"operation\"",
+            "\"direction\"",
+            "\"type\"",
+            "\"parts\"",
+            "\"http\"",
+            "\"source\"",
+        ]
+        .iter()
+        .map(|k| tail.find(k).unwrap())
+        .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "key order: {tail}");
+        assert!(tail.starts_with(",\n  {\n    \"file\": "), "{tail}");
+
+        // Never overwrite.
+        let e = add(
+            root.path(),
+            &rec,
+            "query-payment-recorded",
+            Direction::Response,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("refusing to overwrite"), "{e}");
+        assert_eq!(std::fs::read_to_string(&index_path).unwrap(), after);
+        let e = add(root.path(), &rec, "Bad_Name", Direction::Response).unwrap_err();
+        assert!(e.to_string().contains("invalid --name"), "{e}");
+
+        // The request keeps its AuthFields envelope.
+        let added = add(
+            root.path(),
+            &rec,
+            "query-payment-recorded",
+            Direction::Request,
+        )
+        .unwrap();
+        let index: Vec<Value> =
+            serde_json::from_str(&std::fs::read_to_string(&index_path).unwrap()).unwrap();
+        let last = index.last().unwrap();
+        assert_eq!(
+            (last["type"].as_str(), last["envelope"].as_str()),
+            (Some("QueryArg"), Some("AuthFields"))
+        );
+        let body: Value =
+            serde_json::from_str(&std::fs::read_to_string(root.path().join(&added.file)).unwrap())
+                .unwrap();
+        assert_eq!(body["corpId"], "CORP_ID");
+    }
+
+    #[test]
+    fn fixtures_add_u8_request_writes_a_query_file() {
+        let root = TempRoot::new("fixtures-u8");
+        let rec = root.write_recording(
+            "u8.json",
+            &u8_batch_get(&u8_query(), fixture("u8", "batch-get.response.json")),
+        );
+        let added = add(root.path(), &rec, "batch-get-recorded", Direction::Request).unwrap();
+        assert_eq!(
+            added.file,
+            Path::new("fixtures/u8/batch-get-recorded.request.query")
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.path().join(&added.file)).unwrap(),
+            format!("{}\n", u8_query())
+        );
+        let index: Vec<Value> = serde_json::from_str(
+            &std::fs::read_to_string(root.path().join("fixtures/u8/index.json")).unwrap(),
+        )
+        .unwrap();
+        let last = index.last().unwrap();
+        assert_eq!(last["format"], "query");
+        assert_eq!(last["envelope"], "AuthQuery");
+        assert_eq!(last["type"], "BatchGetQuery");
+        assert_eq!(
+            last["http"]["url"],
+            "https://api.yonyouup.com/api/customercontacts/batch_get"
+        );
+
+        // useasy find-by-id: the input is only in the URL path.
+        let find = recording(
+            "useasy",
+            "find_customer_by_id",
+            "GET",
+            "http://h/openapi/crm/findById/685736803322032128",
+            None,
+            Some(fixture("useasy", "add.response.json")),
+        );
+        let rec = root.write_recording("find.json", &find);
+        let e = add(root.path(), &rec, "find-by-id-recorded", Direction::Request).unwrap_err();
+        assert!(e.to_string().contains("nothing to write"), "{e}");
+        assert!(
+            !root
+                .path()
+                .join("fixtures/useasy/find-by-id-recorded.request.json")
+                .exists()
+        );
     }
 }

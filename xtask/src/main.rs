@@ -1,13 +1,24 @@
-//! Repository chores, run as `cargo xtask <command>` (see `.cargo/config.toml`).
+//! Repository chores, run as `cargo xtask <command>` (see `.cargo/config.toml`), one module per
+//! job, as rust-analyzer's xtask does:
+//!
+//! | job | module |
+//! |---|---|
+//! | `codegen [--check]` | [`codegen`]: a thin caller of the `crm-codegen` library |
+//! | `drift [--suggest]` | [`drift`] (with `drift::patch` for the suggested JSON Patches) |
+//! | `fixtures add` | [`fixtures`] |
+//! | `bench` | [`bench`] |
+//!
+//! Shared: [`workspace`] (the repository root and its vendor crates), [`recording`] (reading
+//! recorded exchanges, for drift and fixtures) and, in tests, `testing`.
 
 mod bench;
 mod codegen;
 mod drift;
 mod fixtures;
-mod patch;
 mod recording;
 #[cfg(test)]
-mod tests;
+mod testing;
+mod workspace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -96,15 +107,9 @@ enum DirectionArg {
     Response,
 }
 
-fn repo_root() -> PathBuf {
-    // xtask lives one level below the workspace root.
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let root = repo_root();
+    let root = workspace::repo_root();
     match cli.command {
         Command::Bench {
             quick,
@@ -225,7 +230,8 @@ fn run_drift(
         print!("{}", drift::render_table(&report.findings));
     }
     if suggest && !report.findings.is_empty() {
-        let suggestions = match patch::suggest(root, &report.findings, &report.observations) {
+        let suggestions = match drift::patch::suggest(root, &report.findings, &report.observations)
+        {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -236,7 +242,7 @@ fn run_drift(
             eprintln!("note: not patched: {n}");
         }
         for p in &suggestions.patches {
-            let text = patch::to_pretty(&Value::Array(p.ops.clone()));
+            let text = drift::patch::to_pretty(&Value::Array(p.ops.clone()));
             if json {
                 println!(
                     "{}",

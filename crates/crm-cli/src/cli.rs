@@ -100,6 +100,8 @@ pub enum Command {
     Useasy(UseasyArgs),
     /// 用友 Yonyou U8 OpenAPI customer contacts: list with every batch_get filter, get.
     U8(U8Args),
+    /// Generate one Rust module of a tenant's typed objects from pulled schemas (`crm fxiaoke schema pull`, `crm useasy fields pull`).
+    Codegen(CodegenArgs),
     /// Print a shell completion script (e.g. `crm completions bash > ~/.local/share/bash-completion/completions/crm`).
     Completions {
         /// The shell.
@@ -242,6 +244,9 @@ pub enum FxiaokeCommand {
     },
     /// The objects of the tenant.
     Objects,
+    /// The tenant's objects as schemas for `crm codegen` (pull), and what changed since (diff).
+    #[command(subcommand)]
+    Schema(SchemaCommand),
 }
 
 /// `crm fxiaoke query`.
@@ -409,6 +414,9 @@ pub enum UseasyCommand {
     /// Customers (客户).
     #[command(subcommand)]
     Customers(CustomersCommand),
+    /// The customers' custom fields as a schema for `crm codegen` (pull), and what changed since (diff).
+    #[command(subcommand)]
+    Fields(FieldsCommand),
 }
 
 /// `crm useasy customers ...`.
@@ -706,6 +714,77 @@ pub struct U8ListArgs {
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|e| format!("expected yyyy-MM-dd, got {s:?}: {e}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed objects for a tenant: schema pull / diff, codegen
+
+/// `crm fxiaoke schema ...`.
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Describe objects and write their schemas to DIR (<OBJECT>.json, common.json, names.json).
+    /// Only the fields the operator may see are described: pull as a CRM administrator.
+    Pull {
+        /// Objects by API name, each optionally with the Rust type name to give it the first
+        /// time (AccountObj, object_8W9cb__c=Visit, ...). Names, once in DIR/names.json, stay.
+        #[arg(required = true, value_name = "OBJECT[=RustName]")]
+        objects: Vec<String>,
+        /// The tenant schema folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Compare a fresh describe of every object in DIR with its schema: fields added, removed
+    /// or retyped, options added or removed, one per line; exit 1 when something changed.
+    Diff {
+        /// The tenant schema folder.
+        dir: PathBuf,
+    },
+}
+
+/// `crm useasy fields ...`.
+#[derive(Debug, Subcommand)]
+pub enum FieldsCommand {
+    /// Write the customers' custom fields (from the field configuration) as a schema to DIR
+    /// (customer.json, common.json, names.json).
+    Pull {
+        /// The tenant schema folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The Rust type name of the customer record, the first time [default: Customer].
+        #[arg(long, value_name = "RustName")]
+        rust_name: Option<String>,
+    },
+    /// Compare the field configuration now with the schema in DIR; exit 1 when something changed.
+    Diff {
+        /// The tenant schema folder.
+        dir: PathBuf,
+    },
+}
+
+/// `crm codegen`.
+#[derive(Debug, Args)]
+pub struct CodegenArgs {
+    /// Whose schemas: the module names runtime types through that vendor's crate.
+    #[arg(long, value_enum)]
+    pub vendor: CodegenVendor,
+    /// The tenant schema folder (from `crm fxiaoke schema pull` / `crm useasy fields pull`).
+    #[arg(long, value_name = "DIR")]
+    pub schemas: PathBuf,
+    /// The Rust file to write (byte-identical for the same schemas).
+    #[arg(long, value_name = "FILE.rs")]
+    pub out: PathBuf,
+    /// Write nothing; exit 1 if FILE.rs is not what the schemas generate.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// The vendors with tenant metadata.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CodegenVendor {
+    /// Fxiaoke (crate fxiaoke-crm).
+    Fxiaoke,
+    /// useasy (crate openapi-crm).
+    Useasy,
 }
 
 #[cfg(test)]

@@ -92,6 +92,7 @@ async fn execute(
             }
             Ok(())
         }
+        FxiaokeCommand::Schema(command) => crate::schema::fxiaoke(client, command, sink).await,
         FxiaokeCommand::Objects => {
             for object in client.objects().await? {
                 sink.write(to_json(&object)?)?;

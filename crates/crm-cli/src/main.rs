@@ -14,10 +14,12 @@
 
 mod cli;
 mod clients;
+mod codegen;
 mod demo;
 mod error;
 mod fxiaoke;
 mod output;
+mod schema;
 mod u8;
 mod useasy;
 
@@ -118,6 +120,7 @@ async fn run(cli: Cli) -> CliResult {
             out.flush()?;
             Ok(())
         }
+        Command::Codegen(args) => codegen::run(&args),
         Command::Fxiaoke(args) => {
             let mut sink = Sink::new(format);
             fxiaoke::run(args, &settings, &mut sink, progress).await?;

@@ -19,10 +19,15 @@ pub async fn run(
 ) -> CliResult {
     let session = clients::useasy(&args.config, settings).await?;
     let base_url = session.client.config().base_url.to_string();
-    let UseasyCommand::Customers(command) = args.command;
-    execute(&session.client, command, sink, progress)
-        .await
-        .map_err(|e| e.at("useasy", &base_url))
+    let result = match args.command {
+        UseasyCommand::Customers(command) => {
+            execute(&session.client, command, sink, progress).await
+        }
+        UseasyCommand::Fields(command) => {
+            crate::schema::useasy(&session.client, command, sink).await
+        }
+    };
+    result.map_err(|e| e.at("useasy", &base_url))
 }
 
 async fn execute(

@@ -106,36 +106,26 @@ pub struct Schemas {
 }
 
 impl Schemas {
-    /// Loads `schemas/common/*.json` and `schemas/<dir>/*.json` (not `operations.json`).
+    /// Loads `schemas/common/*.json` and `schemas/<dir>/*.json` (not `operations.json`) with the
+    /// generator's own loader ([`crm_codegen::SchemaSet`]).
     pub fn load(dir: &str) -> Self {
+        let set = crm_codegen::SchemaSet::load(
+            &repo_root(),
+            &[Path::new("schemas/common"), &Path::new("schemas").join(dir)],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let mut docs = Vec::new();
         let mut defs = Vec::new();
-        for sub in ["common", dir] {
-            let folder = repo_root().join("schemas").join(sub);
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
-                .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.extension().is_some_and(|x| x == "json") && !p.ends_with("operations.json")
-                })
-                .collect();
-            files.sort();
-            for f in files {
-                let doc: Value =
-                    serde_json::from_str(&std::fs::read_to_string(&f).unwrap_or_default())
-                        .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-                let id = doc
-                    .get("$id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_else(|| panic!("{} has no $id", f.display()))
-                    .to_owned();
-                if let Some(d) = doc.get("$defs").and_then(Value::as_object) {
-                    for (name, schema) in d {
-                        defs.push((name.clone(), id.clone(), schema.clone()));
-                    }
+        for f in set.files() {
+            let id =
+                f.id.clone()
+                    .unwrap_or_else(|| panic!("{} has no $id", f.display));
+            if let Some(d) = f.doc.get("$defs").and_then(Value::as_object) {
+                for (name, schema) in d {
+                    defs.push((name.clone(), id.clone(), schema.clone()));
                 }
-                docs.push((id, doc));
             }
+            docs.push((id, f.doc.clone()));
         }
         Self { docs, defs }
     }

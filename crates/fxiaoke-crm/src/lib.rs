@@ -62,6 +62,14 @@ pub use crm_runtime::{
     ApiError, ApiErrorKind, Error, NamedObject, Outcome, RateLimit, RateLimits, RetryPolicy,
     SecretString, TransportConfig,
 };
+// The value types of generated fields, so that generated code (this crate's and a tenant
+// module from `crm codegen` or `crm_codegen::Generator`) names them through this crate alone.
+#[doc(hidden)]
+pub use crm_runtime::decode::MapKey;
+pub use crm_runtime::{
+    BoolForm, ChinaDateTime, EmptyForm, EpochMillis, LenientDate, LenientDecimal, LenientInt,
+    LenientString, OpenEnum, StrBool, TextForm, Unparsed, WireForm,
+};
 pub use error::{Result, VENDOR, api_code, codes, is_retryable_code, kind_of};
 pub use generated::types;
 pub use generated::types::ObjectData;

@@ -59,6 +59,7 @@ pub mod fields;
 pub mod generated;
 #[cfg(feature = "mock")]
 pub mod mock;
+mod typed;
 
 pub use client::{
     CONTENT_TYPE, Client, ClientBuilder, Config, DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT, ENV_VARS,
@@ -66,6 +67,14 @@ pub use client::{
 pub use crm_runtime::{
     ApiError, ApiErrorKind, Error, Outcome, RateLimit, RateLimits, RetryPolicy, SecretString,
     TransportConfig,
+};
+// The value types of generated fields, so that generated code (this crate's and a tenant
+// module from `crm codegen` or `crm_codegen::Generator`) names them through this crate alone.
+#[doc(hidden)]
+pub use crm_runtime::decode::MapKey;
+pub use crm_runtime::{
+    BoolForm, ChinaDateTime, EmptyForm, EpochMillis, LenientDate, LenientDecimal, LenientInt,
+    LenientString, OpenEnum, StrBool, TextForm, Unparsed, WireForm,
 };
 pub use customers::{CustomerQuery, DEFAULT_PAGE_SIZE, PREFETCH_PAGES, SearchOperator, field};
 pub use error::{Result, VENDOR, kind_of};

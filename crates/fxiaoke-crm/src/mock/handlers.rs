@@ -813,16 +813,21 @@ fn object_list(shared: &Shared) -> Map<String, Value> {
         .iter()
         .map(|o| o.api_name.to_owned())
         .collect();
+    let defined: BTreeMap<&str, &str> = state.store.defined_names().collect();
     let others: BTreeSet<&str> = state
         .store
         .api_names()
+        .chain(defined.keys().copied())
         .filter(|n| store::object_def(n).is_none())
         .collect();
     names.extend(others.into_iter().map(str::to_owned));
     let objects = names
         .iter()
         .map(|name| {
-            let display = store::object_def(name).map_or(name.as_str(), |o| o.display_name);
+            let display = store::object_def(name)
+                .map(|o| o.display_name)
+                .or_else(|| defined.get(name.as_str()).copied())
+                .unwrap_or(name.as_str());
             json!({
                 "describeApiName": name,
                 "describeDisplayName": display,
@@ -841,7 +846,7 @@ fn is_companion(field: &str) -> bool {
         .any(|s| field.ends_with(s))
 }
 
-fn field_json(def: FieldDef, define_type: &str) -> Value {
+pub(crate) fn field_json(def: FieldDef, define_type: &str) -> Value {
     let mut f = Map::new();
     f.insert("api_name".into(), json!(def.api_name));
     f.insert("type".into(), json!(def.ty));
@@ -888,6 +893,9 @@ fn describe(shared: &Shared, body: &Map<String, Value>) -> Result<Map<String, Va
         },
     };
     let state = shared.state();
+    if let Some(defined) = state.store.defined(api_name) {
+        return Ok(fields([("data", json!({ "describe": defined }))]));
+    }
     let def = store::object_def(api_name);
     if def.is_none() && !state.store.has_object(api_name) {
         return Err(object_missing(

@@ -33,6 +33,9 @@
 //! | `/cgi/crm/v2/object/list` | auth keys | `data.objects[]` |
 //! | `/cgi/crm/v2/object/describe` | auth keys + `apiName` (top level, or in `data`) | `data.describe` |
 //!
+//! Tests can define objects of their own, custom fields and options included
+//! ([`MockFxiaoke::define_object`], [`describe`]); `describe` then answers with that definition.
+//!
 //! # Faithful to the vendor (documented)
 //!
 //! - Auth: the three top-level keys `corpAccessToken`, `corpId`, `currentOpenUserId`; the
@@ -103,6 +106,7 @@
 //!   (before a `__c` suffix) are dates; other numbers become strings, except `version` and
 //!   `total_num`.
 
+pub mod describe;
 mod handlers;
 pub(crate) mod query;
 mod store;

@@ -166,6 +166,8 @@ pub(crate) struct Store {
     next_id: u64,
     /// Master `(api, id)` → its details `(api, id)`.
     links: BTreeMap<(String, String), Vec<(String, String)>>,
+    /// Objects defined by tests, as `describe` answers them (see `describe.rs`).
+    pub(crate) defined: BTreeMap<String, Value>,
 }
 
 impl Store {
@@ -220,7 +222,7 @@ impl Store {
         stamp: Stamp<'_>,
         origin: Origin,
     ) -> Result<String, ApiFail> {
-        normalize(api_name, &mut record);
+        self.normalize(api_name, &mut record);
         record.remove("dataObjectApiName");
         let backdoor = origin == Origin::Backdoor;
         let (honor_time, honor_created_by) = match origin {
@@ -373,7 +375,7 @@ impl Store {
             .filter(|(k, v)| v.is_null() && !IMMUTABLE_ON_UPDATE.contains(&k.as_str()))
             .map(|(k, _)| k.clone())
             .collect();
-        normalize(api_name, &mut fields);
+        self.normalize(api_name, &mut fields);
         let Some(record) = self.get_mut(api_name, id) else {
             return false;
         };

@@ -17,9 +17,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::{Map, Value, json};
 
-use crate::drift::{
-    Finding, Forms, Kind, SchemaLoc, kind_of, numeric_string, ptr_token, ref_name, short,
-};
+use super::{Finding, Forms, Kind, SchemaLoc, kind_of, numeric_string, ptr_token, ref_name, short};
 
 /// The file that holds the lenient scalars.
 const SCALARS_FILE: &str = "schemas/common/scalars.json";
@@ -67,7 +65,7 @@ struct PerFile<'a> {
 }
 
 /// Builds the patches for `findings`, reading the schema files under `root`. `observations`
-/// are the wire forms seen per schema node (from [`crate::drift::Report`]).
+/// are the wire forms seen per schema node (from [`super::Report`]).
 pub fn suggest(
     root: &Path,
     findings: &[Finding],

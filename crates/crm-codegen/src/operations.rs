@@ -1,0 +1,274 @@
+//! The operation list (`operations.json`): loading and checking it, and emitting one marker
+//! type with its `OperationSpec` and one client method per operation.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use crate::bundle::{Bundle, Def};
+use crate::error::{Result, bail, err};
+use crate::names::pascal_case;
+
+/// One entry of `operations.json` (schemas/README.md §8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operation {
+    /// snake_case name.
+    pub name: String,
+    /// `GET` / `POST`.
+    pub method: String,
+    /// Path template.
+    pub path: String,
+    /// Alternative path template.
+    pub alt_path: Option<String>,
+    /// Input type name.
+    pub input: String,
+    /// Output type name.
+    pub output: String,
+    /// `none` / `default`.
+    pub auth: String,
+    /// Paging style.
+    pub paging: String,
+    /// `read` / `write`.
+    pub effect: String,
+    /// Whether it may be retried.
+    pub retry_safe: bool,
+    /// Documentation.
+    pub doc: String,
+}
+
+/// Reads the operations of `doc` (the file shown as `file`), checking every key and that the
+/// input and output types are among `defs`.
+pub(crate) fn load(
+    file: &str,
+    doc: &Value,
+    defs: &BTreeMap<String, Def>,
+) -> Result<Vec<Operation>> {
+    let list = doc
+        .get("operations")
+        .and_then(Value::as_array)
+        .ok_or_else(|| err!("{file}: expected {{\"operations\": [ … ]}}"))?;
+    let mut ops = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, op) in list.iter().enumerate() {
+        let at = format!("{file}: /operations/{i}");
+        let s = |key: &str| -> Result<String> {
+            op.get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| err!("{at}/{key}: missing or not a string"))
+        };
+        let name = s("name")?;
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            bail!("{at}/name: `{name}` must be snake_case");
+        }
+        if !seen.insert(name.clone()) {
+            bail!("{at}/name: duplicate operation `{name}`");
+        }
+        let method = s("method")?;
+        if method != "GET" && method != "POST" {
+            bail!("{at}/method: `{method}` must be GET or POST");
+        }
+        let (input, output) = (s("input")?, s("output")?);
+        for (key, ty) in [("input", &input), ("output", &output)] {
+            if !defs.contains_key(ty) {
+                bail!("{at}/{key}: no definition `{ty}` in the schema folders");
+            }
+        }
+        let auth = s("auth")?;
+        if auth != "none" && auth != "default" {
+            bail!("{at}/auth: `{auth}` must be none or default");
+        }
+        let paging = s("paging")?;
+        if !["none", "offset-limit", "page-limit", "page-index"].contains(&paging.as_str()) {
+            bail!("{at}/paging: `{paging}` must be none, offset-limit, page-limit or page-index");
+        }
+        let effect = s("effect")?;
+        if effect != "read" && effect != "write" {
+            bail!("{at}/effect: `{effect}` must be read or write");
+        }
+        let retry_safe = op
+            .get("retrySafe")
+            .and_then(Value::as_bool)
+            .ok_or_else(|| err!("{at}/retrySafe: missing or not a boolean"))?;
+        let alt_path = match op.get("altPath") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(p)) => Some(p.clone()),
+            Some(_) => bail!("{at}/altPath: must be a string"),
+        };
+        ops.push(Operation {
+            name,
+            method,
+            path: s("path")?,
+            alt_path,
+            input,
+            output,
+            auth,
+            paging,
+            effect,
+            retry_safe,
+            doc: s("doc")?,
+        });
+    }
+    Ok(ops)
+}
+
+/// The Rust type of definition `def_name` as the operations module names it: a runtime type,
+/// or `super::types::Name`.
+fn rust_type_name(bundle: &Bundle, runtime: &str, def_name: &str) -> TokenStream {
+    let replaced = match (
+        bundle.runtime.get(def_name),
+        bundle.open_enums.get(def_name),
+    ) {
+        (Some(rt), _) => Some(format!("{runtime}::{rt}")),
+        (None, Some(known)) => Some(format!("{runtime}::OpenEnum<{known}>")),
+        (None, None) => None,
+    };
+    if let Some(path) = replaced {
+        let path: syn::Type = syn::parse_str(&path).unwrap_or_else(|_| syn::parse_quote!(()));
+        return quote!(#path);
+    }
+    let ident = format_ident!("{}", pascal_case(def_name));
+    quote!(super::types::#ident)
+}
+
+/// `///` lines.
+pub(crate) fn doc_lines(doc: &str) -> Vec<TokenStream> {
+    doc.lines()
+        .map(|l| {
+            let l = format!(" {l}");
+            quote!(#[doc = #l])
+        })
+        .collect()
+}
+
+/// The operations module of a vendor crate: `ALL`, one marker type implementing
+/// `crm_runtime::operation::Operation` per operation, one `crate::Client` method each, and a
+/// `NamedObject` impl for every definition with `x-crm-api-name`.
+pub(crate) fn generate(schema_dir: &str, bundle: &Bundle, runtime: &str) -> TokenStream {
+    let rt: syn::Path = syn::parse_str(runtime).unwrap_or_else(|_| syn::parse_quote!(crm_runtime));
+    let mut markers = Vec::new();
+    let mut methods = Vec::new();
+    let mut specs = Vec::new();
+    for op in &bundle.operations {
+        let marker = format_ident!("{}", pascal_case(&op.name));
+        let method_ident = format_ident!("{}", op.name);
+        let name = &op.name;
+        let path = &op.path;
+        let alt = match &op.alt_path {
+            Some(p) => quote!(Some(#p)),
+            None => quote!(None),
+        };
+        let method = if op.method == "GET" {
+            quote!(Get)
+        } else {
+            quote!(Post)
+        };
+        let auth = if op.auth == "none" {
+            quote!(None)
+        } else {
+            quote!(Default)
+        };
+        let paging = match op.paging.as_str() {
+            "offset-limit" => quote!(OffsetLimit),
+            "page-limit" => quote!(PageLimit),
+            "page-index" => quote!(PageIndex),
+            _ => quote!(None),
+        };
+        let retry = op.retry_safe;
+        let effect = if op.effect == "read" {
+            quote!(Read)
+        } else {
+            quote!(Write)
+        };
+        let (input_name, output_name) = (&op.input, &op.output);
+        let input = rust_type_name(bundle, runtime, &op.input);
+        let output = rust_type_name(bundle, runtime, &op.output);
+        let mut doc = op.doc.clone();
+        let _ = write!(
+            doc,
+            "\n\n`{} {}`{}; input `{}`, output `{}`; {}.",
+            op.method,
+            op.path,
+            op.alt_path
+                .as_deref()
+                .map(|p| format!(" (or `{p}`)"))
+                .unwrap_or_default(),
+            op.input,
+            op.output,
+            if op.retry_safe {
+                "retried on transient failures"
+            } else {
+                "not retried once sent (not safe to repeat)"
+            }
+        );
+        let docs = doc_lines(&doc);
+        let marker_doc = format!(" Marker for the `{name}` operation.");
+        markers.push(quote! {
+            #[doc = #marker_doc]
+            #[derive(Clone, Copy, Debug, Default)]
+            pub struct #marker;
+            impl #rt::operation::Operation for #marker {
+                type Input = #input;
+                type Output = #output;
+                const SPEC: #rt::OperationSpec = #rt::OperationSpec {
+                    name: #name,
+                    method: #rt::HttpMethod::#method,
+                    path: #path,
+                    alt_path: #alt,
+                    auth: #rt::Auth::#auth,
+                    paging: #rt::Paging::#paging,
+                    effect: #rt::Effect::#effect,
+                    retry_safe: #retry,
+                    input_type: #input_name,
+                    output_type: #output_name,
+                };
+            }
+        });
+        specs.push(quote!(<#marker as #rt::operation::Operation>::SPEC));
+        methods.push(quote! {
+            #(#docs)*
+            pub async fn #method_ident(&self, input: &#input) -> ::std::result::Result<#output, crate::Error> {
+                self.execute::<#marker>(input).await
+            }
+        });
+    }
+
+    let named: Vec<TokenStream> = bundle
+        .defs
+        .iter()
+        .filter_map(|(def_name, def)| {
+            let api = def.schema.get("x-crm-api-name")?.as_str()?;
+            let ty = format_ident!("{}", pascal_case(def_name));
+            Some(quote! {
+                impl #rt::NamedObject for super::types::#ty {
+                    const API_NAME: &'static str = #api;
+                }
+            })
+        })
+        .collect();
+
+    let module_doc = format!(
+        " Operations of `schemas/{schema_dir}/operations.json`: one marker type and one client method each."
+    );
+    quote! {
+        #![doc = #module_doc]
+        #![allow(clippy::all, clippy::pedantic)]
+
+        /// Every operation's descriptor, in the order of `operations.json`.
+        pub const ALL: &[#rt::OperationSpec] = &[#(#specs),*];
+
+        #(#markers)*
+
+        impl crate::Client {
+            #(#methods)*
+        }
+
+        #(#named)*
+    }
+}
