@@ -1130,7 +1130,7 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
     }
     if !report.rate.is_empty() {
         rows.push(
-            "| rate-limited sync, U8 | not measured | | | U8 documents no quota (VENDORS.md §3.6); the client's default of 10 calls/s is our own conservative assumption | n/a |"
+            "| rate-limited sync, U8 | not measured | | | U8 documents no quota (docs/vendors.md §3.6); the client's default of 10 calls/s is our own conservative assumption | n/a |"
                 .to_owned(),
         );
     }
@@ -1347,7 +1347,7 @@ fn render_rate(s: &mut String, report: &Report) {
          100 per page. useasy: the mock's fixed 10 requests/s, the client's default \
          `RateLimit::new(10, 1 s)`, 5,000 customers, 100 per page. \"limit errors\" are the \
          mock's quota rejections (`30004`, HTTP 429), counted by the mock; \"client errors\" \
-         the errors the stream returned after retries. U8 documents no rate limit (VENDORS.md \
+         the errors the stream returned after retries. U8 documents no rate limit (docs/vendors.md \
          §3.6), so there is nothing to measure against.\n"
     );
     if let Some(e) = &report.rate_error {

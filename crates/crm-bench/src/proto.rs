@@ -3,7 +3,7 @@
 //! [`ObjectData`] has exactly the fields and field types of the generated
 //! `fxiaoke_crm::types::ObjectData`; its visitor matches the known keys and inserts every other
 //! key straight into `extra`, instead of serde's derived `flatten`, which first buffers every
-//! unknown key and value as `Content` (shared/TYPIFY.md §7, serde #2363). The envelope types
+//! unknown key and value as `Content` (docs/typify.md §7, serde #2363). The envelope types
 //! are derived like the generated ones.
 
 use std::borrow::Cow;

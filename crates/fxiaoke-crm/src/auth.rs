@@ -10,7 +10,7 @@ use crate::generated::types::{CorpAccessTokenRequest, GetUserByMobileArg};
 use crate::{Client, Error, Result};
 
 /// Refresh this long before expiry. Fxiaoke returns the same token when asked again within
-/// 6,600 s of its 7,200 s lifetime and a new one after (VENDORS.md §1.2), so refreshing at
+/// 6,600 s of its 7,200 s lifetime and a new one after (docs/vendors.md §1.2), so refreshing at
 /// 6,600 s gets a fresh token while the old one is still valid.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(600);
 

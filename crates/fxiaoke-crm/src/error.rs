@@ -1,5 +1,5 @@
 //! Fxiaoke's result envelope `{errorCode, errorMessage, errorDescription, traceId}` and how its
-//! codes are classified (VENDORS.md §1.7).
+//! codes are classified (docs/vendors.md §1.7).
 
 use serde::Deserialize;
 
@@ -35,7 +35,7 @@ pub mod codes {
     pub const SERVICE_TIMEOUT: i64 = 50009;
 }
 
-/// What a code means, from the vendor's code table (VENDORS.md §1.7). The `100xx` codes say
+/// What a code means, from the vendor's code table (docs/vendors.md §1.7). The `100xx` codes say
 /// "a parameter is missing": an auth error when the parameter is a credential (or the call is
 /// the token call), else an invalid request; `10013` is also "offset out of range 10000".
 pub fn kind_of(code: i64, message: &str, operation: &str) -> ApiErrorKind {
@@ -77,7 +77,7 @@ pub fn is_retryable_code(code: i64) -> bool {
 }
 
 /// The envelope every Fxiaoke answer carries. `errorCode` is read as a number or a numeric
-/// string (VENDORS.md §3b: gateways are lenient both ways).
+/// string (docs/vendors.md §3b: gateways are lenient both ways).
 #[derive(Deserialize)]
 pub(crate) struct Envelope {
     #[serde(rename = "errorCode", default)]

@@ -392,7 +392,7 @@ pub const READ_ONLY_FIELDS: &[&str] = &[
     "total_num",
 ];
 
-/// Suffixes of the read-only companion fields (VENDORS.md §1.6): labels, lookups' names,
+/// Suffixes of the read-only companion fields (docs/vendors.md §1.6): labels, lookups' names,
 /// "other" texts, ...
 const COMPANION_SUFFIXES: &[&str] = &["__r", "__l", "__o", "__v", "__p", "__e", "__relation_ids"];
 

@@ -1,4 +1,4 @@
-//! Odd but legal values fxiaoke tenants send (VENDORS.md §1.6 and §3b: `version` as `"3"` or
+//! Odd but legal values fxiaoke tenants send (docs/vendors.md §1.6 and §3b: `version` as `"3"` or
 //! `3`, department ids as numbers, codes as strings): each decodes through the generated types
 //! and re-encodes exactly as received.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

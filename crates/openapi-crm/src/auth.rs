@@ -1,4 +1,4 @@
-//! useasy's request signature (VENDORS.md §2.2, help.useasy.cn 鉴权说明): no token; every request
+//! useasy's request signature (docs/vendors.md §2.2, help.useasy.cn 鉴权说明): no token; every request
 //! carries the headers `appid`, `nonce`, `timestamp` and
 //!
 //! ```text
@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn known_answers() {
-        // VENDORS.md §2.2, computed with Python's hmac: 7moor's published inputs.
+        // docs/vendors.md §2.2, computed with Python's hmac: 7moor's published inputs.
         let s = signature(
             &"HWHp9xFVlbboxIU2S6DHA7sf9sGzt3".into(),
             "2000103",

@@ -16,12 +16,12 @@ use crate::error::{self, VENDOR, check};
 use crate::fields::FieldConfigCache;
 use crate::{Error, Result};
 
-/// The production server (VENDORS.md §2.2). The document's examples use the test server
+/// The production server (docs/vendors.md §2.2). The document's examples use the test server
 /// `http://47.99.32.215:8081`.
 pub const DEFAULT_BASE_URL: &str = "https://openapi.useasy.cn";
 
 /// "openAPI接口频次均为10次/秒": every openAPI call together, at most 10 per second
-/// (VENDORS.md §2.2). The client-side limiter keeps strictly within it.
+/// (docs/vendors.md §2.2). The client-side limiter keeps strictly within it.
 pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit::new(10, Duration::from_secs(1));
 
 /// The content type the vendor asks for on every request.

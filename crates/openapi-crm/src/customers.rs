@@ -31,7 +31,7 @@ use crate::{Client, Error, Result};
 pub type SearchOperator = OpenEnum<SearchOperatorKnown>;
 
 /// Customers per page when none is set. The vendor documents neither a default nor a maximum
-/// (VENDORS.md §2.3, unknown); streams follow `count`, so a server that clamps the page size loses
+/// (docs/vendors.md §2.3, unknown); streams follow `count`, so a server that clamps the page size loses
 /// nothing.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 

@@ -1,4 +1,4 @@
-//! Known-answer tests of the useasy signature (VENDORS.md §2.2).
+//! Known-answer tests of the useasy signature (docs/vendors.md §2.2).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use openapi_crm::SecretString;

@@ -13,7 +13,7 @@ use crate::{Client, Error};
 /// of their 2 h.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
-/// The lifetime assumed when the vendor omits `expiresIn` (VENDORS.md §3.2: 2 hours).
+/// The lifetime assumed when the vendor omits `expiresIn` (docs/vendors.md §3.2: 2 hours).
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(7200);
 
 impl Client {

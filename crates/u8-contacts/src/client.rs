@@ -17,7 +17,7 @@ use crate::{Error, Result};
 /// The production gateway.
 pub const DEFAULT_BASE_URL: &str = "https://api.yonyouup.com";
 
-/// U8 publishes no rate limit (VENDORS.md §3.6). The client keeps to 10 calls per second unless
+/// U8 publishes no rate limit (docs/vendors.md §3.6). The client keeps to 10 calls per second unless
 /// told otherwise, a conservative choice that still pages 100 contacts per call.
 pub const DEFAULT_RATE_LIMIT: RateLimit = RateLimit::new(10, Duration::from_secs(1));
 

@@ -19,7 +19,7 @@ use crate::generated::operations::BatchGetContacts;
 use crate::generated::types::{BatchGetQuery, BatchGetResponse, Contact};
 use crate::{Client, Error, Result};
 
-/// Rows per page when none is set. U8 documents no maximum (VENDORS.md §3.3; the official SDK
+/// Rows per page when none is set. U8 documents no maximum (docs/vendors.md §3.3; the official SDK
 /// uses 20); paging follows the `page_count` the server returns, so a server-side clamp is
 /// harmless.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;

@@ -13,7 +13,7 @@ pub const VENDOR: &str = "u8";
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The `errcode` U8 answers for a query that matches nothing (`未检索到匹配的[交易单位]。`, seen
-/// from a real tenant on another resource, VENDORS.md §3b) instead of an empty list.
+/// from a real tenant on another resource, docs/vendors.md §3b) instead of an empty list.
 pub const NO_MATCH: &str = "20002";
 
 /// The fields every U8 response may carry. `errcode` is a string (`"0"` = success) or a number.
@@ -146,7 +146,7 @@ pub fn kind_of(api: &ApiError) -> ApiErrorKind {
 }
 
 /// Whether a vendor error says the token is missing, invalid or expired. U8 publishes no code
-/// for this (VENDORS.md §3.5), so the message decides: it mentions the token (`token`, `令牌`).
+/// for this (docs/vendors.md §3.5), so the message decides: it mentions the token (`token`, `令牌`).
 /// The client then fetches a new token and repeats the call once.
 pub(crate) fn is_token_error(api: &ApiError) -> bool {
     let m = api.message.to_lowercase();

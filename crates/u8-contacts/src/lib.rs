@@ -22,7 +22,7 @@
 //! ```
 //!
 //! **Writes are not offered**: the vendor documents no contact write (`customercontacts/add`
-//! was not found, VENDORS.md §3.4), so this crate does not invent one.
+//! was not found, docs/vendors.md §3.4), so this crate does not invent one.
 
 // `crm_runtime::Error` is large (its `Api` variant holds an `ApiError` of about 136 bytes), so
 // every `Result<_, Error>` trips this lint. The fix belongs in crm-runtime (box the variant);

@@ -1,4 +1,4 @@
-//! Odd but legal values U8 tenants send (VENDORS.md §3.3 and §3b: numbers and booleans where the
+//! Odd but legal values U8 tenants send (docs/vendors.md §3.3 and §3b: numbers and booleans where the
 //! document says string): each decodes through the generated types and re-encodes exactly as
 //! received.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

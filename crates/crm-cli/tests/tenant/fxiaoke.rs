@@ -12,13 +12,13 @@
     irrefutable_let_patterns,
     non_camel_case_types
 )]
-///附件/图片文件 / One file of a `file_attachment`, `image` or `signature` field (VENDORS.md §1.6, §3b): `{name, path}`, images also `{ext, filename, size, signature, signedUrl}`; other keys are kept.
+///附件/图片文件 / One file of a `file_attachment`, `image` or `signature` field (docs/vendors.md §1.6, §3b): `{name, path}`, images also `{ext, filename, size, signature, signedUrl}`; other keys are kept.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "附件/图片文件 / One file of a `file_attachment`, `image` or `signature` field (VENDORS.md §1.6, §3b): `{name, path}`, images also `{ext, filename, size, signature, signedUrl}`; other keys are kept.",
+///  "description": "附件/图片文件 / One file of a `file_attachment`, `image` or `signature` field (docs/vendors.md §1.6, §3b): `{name, path}`, images also `{ext, filename, size, signature, signedUrl}`; other keys are kept.",
 ///  "type": "object",
 ///  "properties": {
 ///    "ext": {

@@ -28,7 +28,7 @@ use crate::error::{Result, err};
 pub fn attachment_file() -> Value {
     let s = |d: &str| json!({ "description": d, "type": "string" });
     json!({
-        "description": "附件/图片文件 / One file of a `file_attachment`, `image` or `signature` field (VENDORS.md §1.6, §3b): `{name, path}`, images also `{ext, filename, size, signature, signedUrl}`; other keys are kept.",
+        "description": "附件/图片文件 / One file of a `file_attachment`, `image` or `signature` field (docs/vendors.md §1.6, §3b): `{name, path}`, images also `{ext, filename, size, signature, signedUrl}`; other keys are kept.",
         "type": "object",
         "properties": {
             "name": s("文件名 / File name."),

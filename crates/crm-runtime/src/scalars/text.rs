@@ -27,7 +27,7 @@ pub enum TextForm {
 }
 
 /// Text that a vendor documents as a string but may send as a JSON number or boolean, as U8
-/// tenants do (`"qq": 10000`, `"rank": 1`; VENDORS.md §3.3) and envelope codes do
+/// tenants do (`"qq": 10000`, `"rank": 1`; docs/vendors.md §3.3) and envelope codes do
 /// (`"errcode": 0`, `"code": 200`).
 ///
 /// The text is the string, the number's JSON text (`10000`, `1.5`) or `true`/`false`; `null`

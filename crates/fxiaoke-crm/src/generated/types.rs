@@ -34,13 +34,13 @@ pub mod error {
         }
     }
 }
-///附件/图片文件 / One file of a `file_attachment` or `image` field: `{name, path}` where `path` is an npath (or a mediaId with `convertMediaId`), VENDORS.md §1.6. Image files carry more keys (ext, size, …), which are kept.
+///附件/图片文件 / One file of a `file_attachment` or `image` field: `{name, path}` where `path` is an npath (or a mediaId with `convertMediaId`), docs/vendors.md §1.6. Image files carry more keys (ext, size, …), which are kept.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "附件/图片文件 / One file of a `file_attachment` or `image` field: `{name, path}` where `path` is an npath (or a mediaId with `convertMediaId`), VENDORS.md §1.6. Image files carry more keys (ext, size, …), which are kept.",
+///  "description": "附件/图片文件 / One file of a `file_attachment` or `image` field: `{name, path}` where `path` is an npath (or a mediaId with `convertMediaId`), docs/vendors.md §1.6. Image files carry more keys (ext, size, …), which are kept.",
 ///  "type": "object",
 ///  "properties": {
 ///    "name": {
@@ -67,13 +67,13 @@ pub struct AttachmentFile {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///每个业务调用请求体顶层的公共鉴权参数 / The common authentication keys the client adds at the top level of every business call's JSON body (legacy flow, VENDORS.md §1.2). Operation inputs never contain them.
+///每个业务调用请求体顶层的公共鉴权参数 / The common authentication keys the client adds at the top level of every business call's JSON body (legacy flow, docs/vendors.md §1.2). Operation inputs never contain them.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "每个业务调用请求体顶层的公共鉴权参数 / The common authentication keys the client adds at the top level of every business call's JSON body (legacy flow, VENDORS.md §1.2). Operation inputs never contain them.",
+///  "description": "每个业务调用请求体顶层的公共鉴权参数 / The common authentication keys the client adds at the top level of every business call's JSON body (legacy flow, docs/vendors.md §1.2). Operation inputs never contain them.",
 ///  "type": "object",
 ///  "required": [
 ///    "corpAccessToken",
@@ -90,7 +90,7 @@ pub struct AttachmentFile {
 ///      "type": "string"
 ///    },
 ///    "currentOpenUserId": {
-///      "description": "当前操作人OpenUserID / OpenUserID of the current operator (`FSUID_…`). It decides data permissions: the call runs with that employee's role (VENDORS.md §1.3).",
+///      "description": "当前操作人OpenUserID / OpenUserID of the current operator (`FSUID_…`). It decides data permissions: the call runs with that employee's role (docs/vendors.md §1.3).",
 ///      "type": "string"
 ///    }
 ///  }
@@ -112,7 +112,7 @@ pub struct AuthFields {
     ///企业ID / Enterprise (corp) id, e.g. `FSCID_…`, from the token call.
     #[serde(rename = "corpId")]
     pub corp_id: ::std::string::String,
-    ///当前操作人OpenUserID / OpenUserID of the current operator (`FSUID_…`). It decides data permissions: the call runs with that employee's role (VENDORS.md §1.3).
+    ///当前操作人OpenUserID / OpenUserID of the current operator (`FSUID_…`). It decides data permissions: the call runs with that employee's role (docs/vendors.md §1.3).
     #[serde(rename = "currentOpenUserId")]
     pub current_open_user_id: ::std::string::String,
 }
@@ -130,7 +130,7 @@ pub struct AuthFields {
 ///  ],
 ///  "properties": {
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
 ///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
@@ -142,7 +142,7 @@ pub struct AuthFields {
 ///      "type": "string"
 ///    },
 ///    "traceId": {
-///      "description": "请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
+///      "description": "请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
 ///      "type": "string"
 ///    }
 ///  },
@@ -159,7 +159,7 @@ pub struct AuthFields {
     PartialEq
 )]
 pub struct BaseResult {
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
     pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
@@ -172,7 +172,7 @@ pub struct BaseResult {
     ///对返回码的文本描述内容 / Text describing the return code (e.g. `"OK"`, `"success"`, `"corpAccessToken error"`). The vendor says not to branch on it.
     #[serde(rename = "errorMessage")]
     pub error_message: ::std::string::String,
-    ///请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
+    ///请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
     #[serde(
         rename = "traceId",
         default,
@@ -231,7 +231,7 @@ pub struct ChangeOwnerArg {
 ///  ],
 ///  "properties": {
 ///    "Data": {
-///      "description": "负责人变更列表（键名为大写 D）/ Owner changes; the key is `Data` with a capital D on the wire (VENDORS.md §1.4).",
+///      "description": "负责人变更列表（键名为大写 D）/ Owner changes; the key is `Data` with a capital D on the wire (docs/vendors.md §1.4).",
 ///      "type": "array",
 ///      "items": {
 ///        "description": "一条负责人变更 / One owner change.",
@@ -256,7 +256,7 @@ pub struct ChangeOwnerArg {
     PartialEq
 )]
 pub struct ChangeOwnerData {
-    ///负责人变更列表（键名为大写 D）/ Owner changes; the key is `Data` with a capital D on the wire (VENDORS.md §1.4).
+    ///负责人变更列表（键名为大写 D）/ Owner changes; the key is `Data` with a capital D on the wire (docs/vendors.md §1.4).
     #[serde(rename = "Data")]
     pub data: ::std::vec::Vec<OwnerChange>,
     ///对象的api_name / API name of the object.
@@ -265,13 +265,13 @@ pub struct ChangeOwnerData {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///获取企业访问凭证的请求 / Request of `POST /cgi/corpAccessToken/get/V2` (VENDORS.md §1.2; not in this document). Sent without AuthFields.
+///获取企业访问凭证的请求 / Request of `POST /cgi/corpAccessToken/get/V2` (docs/vendors.md §1.2; not in this document). Sent without AuthFields.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "获取企业访问凭证的请求 / Request of `POST /cgi/corpAccessToken/get/V2` (VENDORS.md §1.2; not in this document). Sent without AuthFields.",
+///  "description": "获取企业访问凭证的请求 / Request of `POST /cgi/corpAccessToken/get/V2` (docs/vendors.md §1.2; not in this document). Sent without AuthFields.",
 ///  "type": "object",
 ///  "required": [
 ///    "appId",
@@ -314,13 +314,13 @@ pub struct CorpAccessTokenRequest {
     #[serde(rename = "permanentCode")]
     pub permanent_code: ::crm_runtime::SecretString,
 }
-///获取企业访问凭证的返回 / Response of `/cgi/corpAccessToken/get/V2` (VENDORS.md §1.2). The token lives 7200 s; asking again within ~6600 s returns the same token. The endpoint allows ≤ 10 calls/min and must not be called concurrently.
+///获取企业访问凭证的返回 / Response of `/cgi/corpAccessToken/get/V2` (docs/vendors.md §1.2). The token lives 7200 s; asking again within ~6600 s returns the same token. The endpoint allows ≤ 10 calls/min and must not be called concurrently.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "获取企业访问凭证的返回 / Response of `/cgi/corpAccessToken/get/V2` (VENDORS.md §1.2). The token lives 7200 s; asking again within ~6600 s returns the same token. The endpoint allows ≤ 10 calls/min and must not be called concurrently.",
+///  "description": "获取企业访问凭证的返回 / Response of `/cgi/corpAccessToken/get/V2` (docs/vendors.md §1.2). The token lives 7200 s; asking again within ~6600 s returns the same token. The endpoint allows ≤ 10 calls/min and must not be called concurrently.",
 ///  "type": "object",
 ///  "required": [
 ///    "errorCode",
@@ -336,11 +336,11 @@ pub struct CorpAccessTokenRequest {
 ///      "type": "string"
 ///    },
 ///    "error": {
-///      "description": "错误标识（仅令牌接口出错时，见 VENDORS.md §1.7）/ Error identifier that token-endpoint errors also carry (VENDORS.md §1.7). Their companion `error_description` is kept in the extra map: as a typed property its Rust name would clash with `errorDescription`.",
+///      "description": "错误标识（仅令牌接口出错时，见 docs/vendors.md §1.7）/ Error identifier that token-endpoint errors also carry (docs/vendors.md §1.7). Their companion `error_description` is kept in the extra map: as a typed property its Rust name would clash with `errorDescription`.",
 ///      "type": "string"
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
 ///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
@@ -352,11 +352,11 @@ pub struct CorpAccessTokenRequest {
 ///      "type": "string"
 ///    },
 ///    "expiresIn": {
-///      "description": "凭证有效期（秒），取值在0~7200之间 / Remaining lifetime of the token in seconds, between 0 and 7200 (VENDORS.md §1.2).",
+///      "description": "凭证有效期（秒），取值在0~7200之间 / Remaining lifetime of the token in seconds, between 0 and 7200 (docs/vendors.md §1.2).",
 ///      "type": "integer"
 ///    },
 ///    "traceId": {
-///      "description": "请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
+///      "description": "请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
 ///      "type": "string"
 ///    }
 ///  },
@@ -387,10 +387,10 @@ pub struct CorpAccessTokenResult {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub corp_id: ::std::option::Option<::std::string::String>,
-    ///错误标识（仅令牌接口出错时，见 VENDORS.md §1.7）/ Error identifier that token-endpoint errors also carry (VENDORS.md §1.7). Their companion `error_description` is kept in the extra map: as a typed property its Rust name would clash with `errorDescription`.
+    ///错误标识（仅令牌接口出错时，见 docs/vendors.md §1.7）/ Error identifier that token-endpoint errors also carry (docs/vendors.md §1.7). Their companion `error_description` is kept in the extra map: as a typed property its Rust name would clash with `errorDescription`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
     pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
@@ -403,14 +403,14 @@ pub struct CorpAccessTokenResult {
     ///对返回码的文本描述内容 / Text describing the return code (e.g. `"OK"`, `"success"`, `"corpAccessToken error"`). The vendor says not to branch on it.
     #[serde(rename = "errorMessage")]
     pub error_message: ::std::string::String,
-    ///凭证有效期（秒），取值在0~7200之间 / Remaining lifetime of the token in seconds, between 0 and 7200 (VENDORS.md §1.2).
+    ///凭证有效期（秒），取值在0~7200之间 / Remaining lifetime of the token in seconds, between 0 and 7200 (docs/vendors.md §1.2).
     #[serde(
         rename = "expiresIn",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub expires_in: ::std::option::Option<i64>,
-    ///请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
+    ///请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
     #[serde(
         rename = "traceId",
         default,
@@ -437,23 +437,23 @@ pub struct CorpAccessTokenResult {
 ///      "$ref": "#/$defs/CreateData"
 ///    },
 ///    "hasSpecifyCreatedBy": {
-///      "description": "是否使用指定的创建人 / Honour `object_data.created_by` (otherwise ignored); default false (VENDORS.md §1.4).",
+///      "description": "是否使用指定的创建人 / Honour `object_data.created_by` (otherwise ignored); default false (docs/vendors.md §1.4).",
 ///      "type": "boolean"
 ///    },
 ///    "hasSpecifyTime": {
-///      "description": "是否使用指定的创建时间 / Honour `object_data.create_time` (otherwise ignored); default false (VENDORS.md §1.4).",
+///      "description": "是否使用指定的创建时间 / Honour `object_data.create_time` (otherwise ignored); default false (docs/vendors.md §1.4).",
 ///      "type": "boolean"
 ///    },
 ///    "includeDetailIds": {
-///      "description": "是否返回从对象ID列表 / When creating master and details together, whether to return the detail records' ids (VENDORS.md §1.4).",
+///      "description": "是否返回从对象ID列表 / When creating master and details together, whether to return the detail records' ids (docs/vendors.md §1.4).",
 ///      "type": "boolean"
 ///    },
 ///    "triggerApprovalFlow": {
-///      "description": "是否触发审批流，默认 true / Whether to trigger approval flows; default true (VENDORS.md §1.4).",
+///      "description": "是否触发审批流，默认 true / Whether to trigger approval flows; default true (docs/vendors.md §1.4).",
 ///      "type": "boolean"
 ///    },
 ///    "triggerWorkFlow": {
-///      "description": "是否触发工作流，默认 true / Whether to trigger work flows; default true (VENDORS.md §1.4). For most preset objects the work flow fires regardless.",
+///      "description": "是否触发工作流，默认 true / Whether to trigger work flows; default true (docs/vendors.md §1.4). For most preset objects the work flow fires regardless.",
 ///      "type": "boolean"
 ///    }
 ///  },
@@ -472,35 +472,35 @@ pub struct CorpAccessTokenResult {
 pub struct CreateArg {
     ///对象数据map / The data to create.
     pub data: CreateData,
-    ///是否使用指定的创建人 / Honour `object_data.created_by` (otherwise ignored); default false (VENDORS.md §1.4).
+    ///是否使用指定的创建人 / Honour `object_data.created_by` (otherwise ignored); default false (docs/vendors.md §1.4).
     #[serde(
         rename = "hasSpecifyCreatedBy",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub has_specify_created_by: ::std::option::Option<bool>,
-    ///是否使用指定的创建时间 / Honour `object_data.create_time` (otherwise ignored); default false (VENDORS.md §1.4).
+    ///是否使用指定的创建时间 / Honour `object_data.create_time` (otherwise ignored); default false (docs/vendors.md §1.4).
     #[serde(
         rename = "hasSpecifyTime",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub has_specify_time: ::std::option::Option<bool>,
-    ///是否返回从对象ID列表 / When creating master and details together, whether to return the detail records' ids (VENDORS.md §1.4).
+    ///是否返回从对象ID列表 / When creating master and details together, whether to return the detail records' ids (docs/vendors.md §1.4).
     #[serde(
         rename = "includeDetailIds",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub include_detail_ids: ::std::option::Option<bool>,
-    ///是否触发审批流，默认 true / Whether to trigger approval flows; default true (VENDORS.md §1.4).
+    ///是否触发审批流，默认 true / Whether to trigger approval flows; default true (docs/vendors.md §1.4).
     #[serde(
         rename = "triggerApprovalFlow",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub trigger_approval_flow: ::std::option::Option<bool>,
-    ///是否触发工作流，默认 true / Whether to trigger work flows; default true (VENDORS.md §1.4). For most preset objects the work flow fires regardless.
+    ///是否触发工作流，默认 true / Whether to trigger work flows; default true (docs/vendors.md §1.4). For most preset objects the work flow fires regardless.
     #[serde(
         rename = "triggerWorkFlow",
         default,
@@ -527,11 +527,11 @@ pub struct CreateArg {
 ///      "$ref": "#/$defs/DetailsMap"
 ///    },
 ///    "fillOutOwner": {
-///      "description": "是否自动填写外部负责人（仅自定义对象）/ Custom objects only: fill in the external owner automatically (VENDORS.md §1.4).",
+///      "description": "是否自动填写外部负责人（仅自定义对象）/ Custom objects only: fill in the external owner automatically (docs/vendors.md §1.4).",
 ///      "type": "boolean"
 ///    },
 ///    "needConvertLookup": {
-///      "description": "是否允许覆盖查找关联字段（仅自定义对象）/ Custom objects only: allow lookup fields to be given by name with a `__r` suffix (VENDORS.md §1.4).",
+///      "description": "是否允许覆盖查找关联字段（仅自定义对象）/ Custom objects only: allow lookup fields to be given by name with a `__r` suffix (docs/vendors.md §1.4).",
 ///      "type": "boolean"
 ///    },
 ///    "object_data": {
@@ -555,14 +555,14 @@ pub struct CreateData {
     ///对象明细数据map（和对象描述中字段一一对应）/ Detail records, keyed by detail object API name.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub details: ::std::option::Option<DetailsMap>,
-    ///是否自动填写外部负责人（仅自定义对象）/ Custom objects only: fill in the external owner automatically (VENDORS.md §1.4).
+    ///是否自动填写外部负责人（仅自定义对象）/ Custom objects only: fill in the external owner automatically (docs/vendors.md §1.4).
     #[serde(
         rename = "fillOutOwner",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub fill_out_owner: ::std::option::Option<bool>,
-    ///是否允许覆盖查找关联字段（仅自定义对象）/ Custom objects only: allow lookup fields to be given by name with a `__r` suffix (VENDORS.md §1.4).
+    ///是否允许覆盖查找关联字段（仅自定义对象）/ Custom objects only: allow lookup fields to be given by name with a `__r` suffix (docs/vendors.md §1.4).
     #[serde(
         rename = "needConvertLookup",
         default,
@@ -574,13 +574,13 @@ pub struct CreateData {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///新增对象数据的返回 / Result of create: base fields plus the new record's `dataId`. The custom-object create doc example shows no `dataId` (VENDORS.md §1.4), so it is optional.
+///新增对象数据的返回 / Result of create: base fields plus the new record's `dataId`. The custom-object create doc example shows no `dataId` (docs/vendors.md §1.4), so it is optional.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "新增对象数据的返回 / Result of create: base fields plus the new record's `dataId`. The custom-object create doc example shows no `dataId` (VENDORS.md §1.4), so it is optional.",
+///  "description": "新增对象数据的返回 / Result of create: base fields plus the new record's `dataId`. The custom-object create doc example shows no `dataId` (docs/vendors.md §1.4), so it is optional.",
 ///  "type": "object",
 ///  "required": [
 ///    "errorCode",
@@ -592,7 +592,7 @@ pub struct CreateData {
 ///      "type": "string"
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
 ///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
@@ -604,7 +604,7 @@ pub struct CreateData {
 ///      "type": "string"
 ///    },
 ///    "traceId": {
-///      "description": "请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
+///      "description": "请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
 ///      "type": "string"
 ///    }
 ///  },
@@ -628,7 +628,7 @@ pub struct CreateResult {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub data_id: ::std::option::Option<::std::string::String>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
     pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
@@ -641,7 +641,7 @@ pub struct CreateResult {
     ///对返回码的文本描述内容 / Text describing the return code (e.g. `"OK"`, `"success"`, `"corpAccessToken error"`). The vendor says not to branch on it.
     #[serde(rename = "errorMessage")]
     pub error_message: ::std::string::String,
-    ///请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
+    ///请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
     #[serde(
         rename = "traceId",
         default,
@@ -651,13 +651,13 @@ pub struct CreateResult {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///查询对象描述的请求（旧版顶层参数形式）/ Describe request in the legacy top-level form `{apiName, includeDetail}` used by the clients (VENDORS.md §1.4); the current docs put `apiName` in `data`.
+///查询对象描述的请求（旧版顶层参数形式）/ Describe request in the legacy top-level form `{apiName, includeDetail}` used by the clients (docs/vendors.md §1.4); the current docs put `apiName` in `data`.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "查询对象描述的请求（旧版顶层参数形式）/ Describe request in the legacy top-level form `{apiName, includeDetail}` used by the clients (VENDORS.md §1.4); the current docs put `apiName` in `data`.",
+///  "description": "查询对象描述的请求（旧版顶层参数形式）/ Describe request in the legacy top-level form `{apiName, includeDetail}` used by the clients (docs/vendors.md §1.4); the current docs put `apiName` in `data`.",
 ///  "type": "object",
 ///  "required": [
 ///    "apiName"
@@ -724,13 +724,13 @@ pub struct DescribeData {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///查询对象描述的返回 / Describe result (VENDORS.md §1.4): `data.describe.fields.<api_name>`.
+///查询对象描述的返回 / Describe result (docs/vendors.md §1.4): `data.describe.fields.<api_name>`.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "查询对象描述的返回 / Describe result (VENDORS.md §1.4): `data.describe.fields.<api_name>`.",
+///  "description": "查询对象描述的返回 / Describe result (docs/vendors.md §1.4): `data.describe.fields.<api_name>`.",
 ///  "type": "object",
 ///  "required": [
 ///    "errorCode",
@@ -742,7 +742,7 @@ pub struct DescribeData {
 ///      "$ref": "#/$defs/DescribeData"
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
 ///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
@@ -754,7 +754,7 @@ pub struct DescribeData {
 ///      "type": "string"
 ///    },
 ///    "traceId": {
-///      "description": "请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
+///      "description": "请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
 ///      "type": "string"
 ///    }
 ///  },
@@ -774,7 +774,7 @@ pub struct DescribeResult {
     ///对象描述数据 / Describe payload.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<DescribeData>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
     pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
@@ -787,7 +787,7 @@ pub struct DescribeResult {
     ///对返回码的文本描述内容 / Text describing the return code (e.g. `"OK"`, `"success"`, `"corpAccessToken error"`). The vendor says not to branch on it.
     #[serde(rename = "errorMessage")]
     pub error_message: ::std::string::String,
-    ///请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
+    ///请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
     #[serde(
         rename = "traceId",
         default,
@@ -860,13 +860,13 @@ impl ::std::convert::From<
         Self(value)
     }
 }
-///通讯录员工信息 / A directory employee as returned by `/cgi/user/getByMobile` (VENDORS.md §1.3; field list from skillify org-directory.md §2/§5, not in this document). Unknown keys are kept.
+///通讯录员工信息 / A directory employee as returned by `/cgi/user/getByMobile` (docs/vendors.md §1.3; field list from skillify org-directory.md §2/§5, not in this document). Unknown keys are kept.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "通讯录员工信息 / A directory employee as returned by `/cgi/user/getByMobile` (VENDORS.md §1.3; field list from skillify org-directory.md §2/§5, not in this document). Unknown keys are kept.",
+///  "description": "通讯录员工信息 / A directory employee as returned by `/cgi/user/getByMobile` (docs/vendors.md §1.3; field list from skillify org-directory.md §2/§5, not in this document). Unknown keys are kept.",
 ///  "type": "object",
 ///  "required": [
 ///    "name",
@@ -874,7 +874,7 @@ impl ::std::convert::From<
 ///  ],
 ///  "properties": {
 ///    "departmentIds": {
-///      "description": "所属部门ID列表 / Ids of all departments the employee belongs to (VENDORS.md §1.3; `/cgi/user/list` shows integers such as `[111111, 1001]`).",
+///      "description": "所属部门ID列表 / Ids of all departments the employee belongs to (docs/vendors.md §1.3; `/cgi/user/list` shows integers such as `[111111, 1001]`).",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -893,7 +893,7 @@ impl ::std::convert::From<
 ///      "type": "boolean"
 ///    },
 ///    "mainDepartmentIds": {
-///      "description": "主属部门ID列表 / Ids of the employee's main department(s) (VENDORS.md §1.3). Department ids are integers in the directory API; numeric strings are accepted.",
+///      "description": "主属部门ID列表 / Ids of the employee's main department(s) (docs/vendors.md §1.3). Department ids are integers in the directory API; numeric strings are accepted.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -924,7 +924,7 @@ impl ::std::convert::From<
 ///      "type": "string"
 ///    },
 ///    "status": {
-///      "description": "员工状态（类型与取值文档未说明）/ Employee status (VENDORS.md §1.3); neither its type nor its values are documented, so any JSON value is kept as is."
+///      "description": "员工状态（类型与取值文档未说明）/ Employee status (docs/vendors.md §1.3); neither its type nor its values are documented, so any JSON value is kept as is."
 ///    }
 ///  },
 ///  "additionalProperties": {}
@@ -940,7 +940,7 @@ impl ::std::convert::From<
     PartialEq
 )]
 pub struct Employee {
-    ///所属部门ID列表 / Ids of all departments the employee belongs to (VENDORS.md §1.3; `/cgi/user/list` shows integers such as `[111111, 1001]`).
+    ///所属部门ID列表 / Ids of all departments the employee belongs to (docs/vendors.md §1.3; `/cgi/user/list` shows integers such as `[111111, 1001]`).
     #[serde(
         rename = "departmentIds",
         default,
@@ -959,7 +959,7 @@ pub struct Employee {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub is_stop: ::std::option::Option<bool>,
-    ///主属部门ID列表 / Ids of the employee's main department(s) (VENDORS.md §1.3). Department ids are integers in the directory API; numeric strings are accepted.
+    ///主属部门ID列表 / Ids of the employee's main department(s) (docs/vendors.md §1.3). Department ids are integers in the directory API; numeric strings are accepted.
     #[serde(
         rename = "mainDepartmentIds",
         default,
@@ -986,19 +986,19 @@ pub struct Employee {
     ///职位（见 skillify org-directory.md）/ Job title (skillify org-directory.md).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub position: ::std::option::Option<::std::string::String>,
-    ///员工状态（类型与取值文档未说明）/ Employee status (VENDORS.md §1.3); neither its type nor its values are documented, so any JSON value is kept as is.
+    ///员工状态（类型与取值文档未说明）/ Employee status (docs/vendors.md §1.3); neither its type nor its values are documented, so any JSON value is kept as is.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<::serde_json::Value>,
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///字段描述 / Describe of one field (VENDORS.md §1.4, §1.6). Other keys (`default_value`, `define_type`, `is_active`, `currency_unit`, …) are kept.
+///字段描述 / Describe of one field (docs/vendors.md §1.4, §1.6). Other keys (`default_value`, `define_type`, `is_active`, `currency_unit`, …) are kept.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "字段描述 / Describe of one field (VENDORS.md §1.4, §1.6). Other keys (`default_value`, `define_type`, `is_active`, `currency_unit`, …) are kept.",
+///  "description": "字段描述 / Describe of one field (docs/vendors.md §1.4, §1.6). Other keys (`default_value`, `define_type`, `is_active`, `currency_unit`, …) are kept.",
 ///  "type": "object",
 ///  "properties": {
 ///    "api_name": {
@@ -1119,13 +1119,13 @@ pub struct FieldOption {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///The values of `FieldType` that the schema lists. 字段类型 / Field type (VENDORS.md §1.6 and the current docs' value table): text, long_text, html_rich_text, select_one (option value string), select_many (list), number / currency / percentile (strings), date / date_time / time (epoch ms), true_or_false (boolean), employee / employee_many / department / department_many (lists of ids), object_reference / master_detail (`_id` string), object_reference_many, file_attachment / image / signature (lists of files), phone_number, email, url, auto_number, formula, count, quote, tag, array, group, … Open set.
+///The values of `FieldType` that the schema lists. 字段类型 / Field type (docs/vendors.md §1.6 and the current docs' value table): text, long_text, html_rich_text, select_one (option value string), select_many (list), number / currency / percentile (strings), date / date_time / time (epoch ms), true_or_false (boolean), employee / employee_many / department / department_many (lists of ids), object_reference / master_detail (`_id` string), object_reference_many, file_attachment / image / signature (lists of files), phone_number, email, url, auto_number, formula, count, quote, tag, array, group, … Open set.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "The values of `FieldType` that the schema lists. 字段类型 / Field type (VENDORS.md §1.6 and the current docs' value table): text, long_text, html_rich_text, select_one (option value string), select_many (list), number / currency / percentile (strings), date / date_time / time (epoch ms), true_or_false (boolean), employee / employee_many / department / department_many (lists of ids), object_reference / master_detail (`_id` string), object_reference_many, file_attachment / image / signature (lists of files), phone_number, email, url, auto_number, formula, count, quote, tag, array, group, … Open set.",
+///  "description": "The values of `FieldType` that the schema lists. 字段类型 / Field type (docs/vendors.md §1.6 and the current docs' value table): text, long_text, html_rich_text, select_one (option value string), select_many (list), number / currency / percentile (strings), date / date_time / time (epoch ms), true_or_false (boolean), employee / employee_many / department / department_many (lists of ids), object_reference / master_detail (`_id` string), object_reference_many, file_attachment / image / signature (lists of files), phone_number, email, url, auto_number, formula, count, quote, tag, array, group, … Open set.",
 ///  "type": "string",
 ///  "enum": [
 ///    "text",
@@ -1347,13 +1347,13 @@ impl ::std::convert::TryFrom<::std::string::String> for FieldTypeKnown {
         value.parse()
     }
 }
-///The values of `FilterOperator` that the schema lists. 过滤操作符 / Filter operator (the document's operator table plus VENDORS.md §1.5): `EQ` = 等于 / equal; `N` ≠ 不等于 / not equal (not `NE`; matches empty values too); `GT` > 大于; `GTE` >= 大于等于; `LT` < 小于; `LTE` <= 小于等于 (the document's table lost the symbols of `LT`, `LTE` and `N`); `LIKE` 包含 / LIKE; `NLIKE` NOT LIKE 不包含; `IS` IS 为空 / is empty; `ISN` IS NOT 不为空 / is not empty; `IN` IN 属于; `NIN` NOT IN 不属于; `BETWEEN` 介于 / between; `NBETWEEN` NOT BETWEEN 不介于; `STARTWITH` LIKE% 开始于 / starts with; `ENDWITH` %LIKE 结束于 / ends with; `EXISTS` EXISTS 存在; `NEXISTS` NOT EXISTS 不存在; `CONTAINS` Array 包含 / array contains; `HASANYOF` 有重叠元素 / has any of (preset-object pages, VENDORS.md §1.5); `NHASANYOF` 没有重叠 / has none of. Open set.
+///The values of `FilterOperator` that the schema lists. 过滤操作符 / Filter operator (the document's operator table plus docs/vendors.md §1.5): `EQ` = 等于 / equal; `N` ≠ 不等于 / not equal (not `NE`; matches empty values too); `GT` > 大于; `GTE` >= 大于等于; `LT` < 小于; `LTE` <= 小于等于 (the document's table lost the symbols of `LT`, `LTE` and `N`); `LIKE` 包含 / LIKE; `NLIKE` NOT LIKE 不包含; `IS` IS 为空 / is empty; `ISN` IS NOT 不为空 / is not empty; `IN` IN 属于; `NIN` NOT IN 不属于; `BETWEEN` 介于 / between; `NBETWEEN` NOT BETWEEN 不介于; `STARTWITH` LIKE% 开始于 / starts with; `ENDWITH` %LIKE 结束于 / ends with; `EXISTS` EXISTS 存在; `NEXISTS` NOT EXISTS 不存在; `CONTAINS` Array 包含 / array contains; `HASANYOF` 有重叠元素 / has any of (preset-object pages, docs/vendors.md §1.5); `NHASANYOF` 没有重叠 / has none of. Open set.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "The values of `FilterOperator` that the schema lists. 过滤操作符 / Filter operator (the document's operator table plus VENDORS.md §1.5): `EQ` = 等于 / equal; `N` ≠ 不等于 / not equal (not `NE`; matches empty values too); `GT` > 大于; `GTE` >= 大于等于; `LT` < 小于; `LTE` <= 小于等于 (the document's table lost the symbols of `LT`, `LTE` and `N`); `LIKE` 包含 / LIKE; `NLIKE` NOT LIKE 不包含; `IS` IS 为空 / is empty; `ISN` IS NOT 不为空 / is not empty; `IN` IN 属于; `NIN` NOT IN 不属于; `BETWEEN` 介于 / between; `NBETWEEN` NOT BETWEEN 不介于; `STARTWITH` LIKE% 开始于 / starts with; `ENDWITH` %LIKE 结束于 / ends with; `EXISTS` EXISTS 存在; `NEXISTS` NOT EXISTS 不存在; `CONTAINS` Array 包含 / array contains; `HASANYOF` 有重叠元素 / has any of (preset-object pages, VENDORS.md §1.5); `NHASANYOF` 没有重叠 / has none of. Open set.",
+///  "description": "The values of `FilterOperator` that the schema lists. 过滤操作符 / Filter operator (the document's operator table plus docs/vendors.md §1.5): `EQ` = 等于 / equal; `N` ≠ 不等于 / not equal (not `NE`; matches empty values too); `GT` > 大于; `GTE` >= 大于等于; `LT` < 小于; `LTE` <= 小于等于 (the document's table lost the symbols of `LT`, `LTE` and `N`); `LIKE` 包含 / LIKE; `NLIKE` NOT LIKE 不包含; `IS` IS 为空 / is empty; `ISN` IS NOT 不为空 / is not empty; `IN` IN 属于; `NIN` NOT IN 不属于; `BETWEEN` 介于 / between; `NBETWEEN` NOT BETWEEN 不介于; `STARTWITH` LIKE% 开始于 / starts with; `ENDWITH` %LIKE 结束于 / ends with; `EXISTS` EXISTS 存在; `NEXISTS` NOT EXISTS 不存在; `CONTAINS` Array 包含 / array contains; `HASANYOF` 有重叠元素 / has any of (preset-object pages, docs/vendors.md §1.5); `NHASANYOF` 没有重叠 / has none of. Open set.",
 ///  "type": "string",
 ///  "enum": [
 ///    "EQ",
@@ -1519,13 +1519,13 @@ impl ::std::convert::TryFrom<::std::string::String> for FilterOperatorKnown {
         value.parse()
     }
 }
-///根据Id获取对象数据的请求（不含公共鉴权参数）/ Get-by-id request without the AuthFields. The document's parameter table for get is cut off after `corpAccessToken`; the `data` shape is from VENDORS.md §1.4.
+///根据Id获取对象数据的请求（不含公共鉴权参数）/ Get-by-id request without the AuthFields. The document's parameter table for get is cut off after `corpAccessToken`; the `data` shape is from docs/vendors.md §1.4.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "根据Id获取对象数据的请求（不含公共鉴权参数）/ Get-by-id request without the AuthFields. The document's parameter table for get is cut off after `corpAccessToken`; the `data` shape is from VENDORS.md §1.4.",
+///  "description": "根据Id获取对象数据的请求（不含公共鉴权参数）/ Get-by-id request without the AuthFields. The document's parameter table for get is cut off after `corpAccessToken`; the `data` shape is from docs/vendors.md §1.4.",
 ///  "type": "object",
 ///  "required": [
 ///    "data"
@@ -1536,7 +1536,7 @@ impl ::std::convert::TryFrom<::std::string::String> for FilterOperatorKnown {
 ///      "$ref": "#/$defs/GetData"
 ///    },
 ///    "includeNull": {
-///      "description": "是否返回值为null的字段，默认 false / Also return null fields; default false (VENDORS.md §1.6).",
+///      "description": "是否返回值为null的字段，默认 false / Also return null fields; default false (docs/vendors.md §1.6).",
 ///      "type": "boolean"
 ///    }
 ///  },
@@ -1555,7 +1555,7 @@ impl ::std::convert::TryFrom<::std::string::String> for FilterOperatorKnown {
 pub struct GetArg {
     ///查询条件 / Which record to get.
     pub data: GetData,
-    ///是否返回值为null的字段，默认 false / Also return null fields; default false (VENDORS.md §1.6).
+    ///是否返回值为null的字段，默认 false / Also return null fields; default false (docs/vendors.md §1.6).
     #[serde(
         rename = "includeNull",
         default,
@@ -1627,7 +1627,7 @@ pub struct GetData {
 ///      "$ref": "#/$defs/ObjectData"
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
 ///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
@@ -1639,7 +1639,7 @@ pub struct GetData {
 ///      "type": "string"
 ///    },
 ///    "traceId": {
-///      "description": "请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
+///      "description": "请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
 ///      "type": "string"
 ///    }
 ///  },
@@ -1659,7 +1659,7 @@ pub struct GetResult {
     ///对象数据 / The record.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<ObjectData>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
     pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
@@ -1672,7 +1672,7 @@ pub struct GetResult {
     ///对返回码的文本描述内容 / Text describing the return code (e.g. `"OK"`, `"success"`, `"corpAccessToken error"`). The vendor says not to branch on it.
     #[serde(rename = "errorMessage")]
     pub error_message: ::std::string::String,
-    ///请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
+    ///请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
     #[serde(
         rename = "traceId",
         default,
@@ -1682,13 +1682,13 @@ pub struct GetResult {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///根据手机号获取员工的请求（参数平铺在顶层，无 data 包裹）/ Request of `POST /cgi/user/getByMobile` (VENDORS.md §1.3; not in this document): directory parameters are flat at the top level next to the AuthFields, with no `data` wrapper.
+///根据手机号获取员工的请求（参数平铺在顶层，无 data 包裹）/ Request of `POST /cgi/user/getByMobile` (docs/vendors.md §1.3; not in this document): directory parameters are flat at the top level next to the AuthFields, with no `data` wrapper.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "根据手机号获取员工的请求（参数平铺在顶层，无 data 包裹）/ Request of `POST /cgi/user/getByMobile` (VENDORS.md §1.3; not in this document): directory parameters are flat at the top level next to the AuthFields, with no `data` wrapper.",
+///  "description": "根据手机号获取员工的请求（参数平铺在顶层，无 data 包裹）/ Request of `POST /cgi/user/getByMobile` (docs/vendors.md §1.3; not in this document): directory parameters are flat at the top level next to the AuthFields, with no `data` wrapper.",
 ///  "type": "object",
 ///  "required": [
 ///    "mobile"
@@ -1714,13 +1714,13 @@ pub struct GetUserByMobileArg {
     ///员工手机号 / The employee's mobile phone number.
     pub mobile: ::std::string::String,
 }
-///根据手机号获取员工的返回 / Response of `/cgi/user/getByMobile` (VENDORS.md §1.3). Callers usually take `empList[0].openUserId` as `currentOpenUserId`.
+///根据手机号获取员工的返回 / Response of `/cgi/user/getByMobile` (docs/vendors.md §1.3). Callers usually take `empList[0].openUserId` as `currentOpenUserId`.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "根据手机号获取员工的返回 / Response of `/cgi/user/getByMobile` (VENDORS.md §1.3). Callers usually take `empList[0].openUserId` as `currentOpenUserId`.",
+///  "description": "根据手机号获取员工的返回 / Response of `/cgi/user/getByMobile` (docs/vendors.md §1.3). Callers usually take `empList[0].openUserId` as `currentOpenUserId`.",
 ///  "type": "object",
 ///  "required": [
 ///    "errorCode",
@@ -1739,7 +1739,7 @@ pub struct GetUserByMobileArg {
 ///      }
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
 ///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
@@ -1751,7 +1751,7 @@ pub struct GetUserByMobileArg {
 ///      "type": "string"
 ///    },
 ///    "traceId": {
-///      "description": "请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
+///      "description": "请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
 ///      "type": "string"
 ///    }
 ///  },
@@ -1775,7 +1775,7 @@ pub struct GetUserByMobileResult {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub emp_list: ::std::option::Option<::std::vec::Vec<Employee>>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
     pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
@@ -1788,7 +1788,7 @@ pub struct GetUserByMobileResult {
     ///对返回码的文本描述内容 / Text describing the return code (e.g. `"OK"`, `"success"`, `"corpAccessToken error"`). The vendor says not to branch on it.
     #[serde(rename = "errorMessage")]
     pub error_message: ::std::string::String,
-    ///请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
+    ///请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
     #[serde(
         rename = "traceId",
         default,
@@ -1878,7 +1878,7 @@ pub struct GetUserByMobileResult {
 ///      "type": "string"
 ///    },
 ///    "owner": {
-///      "description": "负责人（员工ID列表）/ Owner: list of employee ids even if single (VENDORS.md §1.6). Cannot be changed through update; use changeOwner.",
+///      "description": "负责人（员工ID列表）/ Owner: list of employee ids even if single (docs/vendors.md §1.6). Cannot be changed through update; use changeOwner.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -1965,7 +1965,7 @@ pub struct GoodsReceivedNoteObj {
     ///对象描述ID（仅见于更新示例）/ Id of the object's describe (seen only in the update example).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub object_describe_id: ::std::option::Option<::std::string::String>,
-    ///负责人（员工ID列表）/ Owner: list of employee ids even if single (VENDORS.md §1.6). Cannot be changed through update; use changeOwner.
+    ///负责人（员工ID列表）/ Owner: list of employee ids even if single (docs/vendors.md §1.6). Cannot be changed through update; use changeOwner.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub owner: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ///负责人主属部门 / Owner's main department; the document's query example shows the department name as a plain string (`"董事会"`), not a list.
@@ -2062,7 +2062,7 @@ pub struct GoodsReceivedNoteObj {
 ///      "type": "string"
 ///    },
 ///    "owner": {
-///      "description": "负责人（员工ID列表）/ Owner: list of employee ids even if single (VENDORS.md §1.6). Cannot be changed through update; use changeOwner.",
+///      "description": "负责人（员工ID列表）/ Owner: list of employee ids even if single (docs/vendors.md §1.6). Cannot be changed through update; use changeOwner.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -2150,7 +2150,7 @@ pub struct GoodsReceivedNoteProductObj {
     ///对象描述ID（仅见于更新示例）/ Id of the object's describe (seen only in the update example).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub object_describe_id: ::std::option::Option<::std::string::String>,
-    ///负责人（员工ID列表）/ Owner: list of employee ids even if single (VENDORS.md §1.6). Cannot be changed through update; use changeOwner.
+    ///负责人（员工ID列表）/ Owner: list of employee ids even if single (docs/vendors.md §1.6). Cannot be changed through update; use changeOwner.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub owner: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ///负责人主属部门 / Owner's main department; the document's query example shows the department name as a plain string (`"董事会"`), not a list.
@@ -2257,13 +2257,13 @@ pub struct IdListData {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///作废对象数据的请求（不含公共鉴权参数）/ Void (invalidate) request without the AuthFields; a voided record can be recovered or deleted (VENDORS.md §1.4).
+///作废对象数据的请求（不含公共鉴权参数）/ Void (invalidate) request without the AuthFields; a voided record can be recovered or deleted (docs/vendors.md §1.4).
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "作废对象数据的请求（不含公共鉴权参数）/ Void (invalidate) request without the AuthFields; a voided record can be recovered or deleted (VENDORS.md §1.4).",
+///  "description": "作废对象数据的请求（不含公共鉴权参数）/ Void (invalidate) request without the AuthFields; a voided record can be recovered or deleted (docs/vendors.md §1.4).",
 ///  "type": "object",
 ///  "required": [
 ///    "data"
@@ -2310,7 +2310,7 @@ pub struct InvalidArg {
 ///      "type": "string"
 ///    },
 ///    "object_data_id": {
-///      "description": "数据ID（单个字符串，v2 不支持批量）/ Id of ONE record: a single string, v2 has no batch void (VENDORS.md §1.4).",
+///      "description": "数据ID（单个字符串，v2 不支持批量）/ Id of ONE record: a single string, v2 has no batch void (docs/vendors.md §1.4).",
 ///      "type": "string"
 ///    }
 ///  },
@@ -2330,7 +2330,7 @@ pub struct InvalidData {
     ///对象的api_name / API name of the object.
     #[serde(rename = "dataObjectApiName")]
     pub data_object_api_name: ::std::string::String,
-    ///数据ID（单个字符串，v2 不支持批量）/ Id of ONE record: a single string, v2 has no batch void (VENDORS.md §1.4).
+    ///数据ID（单个字符串，v2 不支持批量）/ Id of ONE record: a single string, v2 has no batch void (docs/vendors.md §1.4).
     pub object_data_id: ::std::string::String,
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -2506,13 +2506,13 @@ impl ::std::convert::TryFrom<::std::string::String> for LockStatusKnown {
         value.parse()
     }
 }
-///对象数据map（和对象描述中字段一一对应）/ Generic object data map: one record of any object, keyed by field API name as in the object's describe. Known system fields are typed; every other field (preset or custom `__c`, and read-only companions `__r/__l/__o/__v/__p`) is kept verbatim. Null fields are omitted unless `includeNull` (VENDORS.md §1.6), so every field is optional.
+///对象数据map（和对象描述中字段一一对应）/ Generic object data map: one record of any object, keyed by field API name as in the object's describe. Known system fields are typed; every other field (preset or custom `__c`, and read-only companions `__r/__l/__o/__v/__p`) is kept verbatim. Null fields are omitted unless `includeNull` (docs/vendors.md §1.6), so every field is optional.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "对象数据map（和对象描述中字段一一对应）/ Generic object data map: one record of any object, keyed by field API name as in the object's describe. Known system fields are typed; every other field (preset or custom `__c`, and read-only companions `__r/__l/__o/__v/__p`) is kept verbatim. Null fields are omitted unless `includeNull` (VENDORS.md §1.6), so every field is optional.",
+///  "description": "对象数据map（和对象描述中字段一一对应）/ Generic object data map: one record of any object, keyed by field API name as in the object's describe. Known system fields are typed; every other field (preset or custom `__c`, and read-only companions `__r/__l/__o/__v/__p`) is kept verbatim. Null fields are omitted unless `includeNull` (docs/vendors.md §1.6), so every field is optional.",
 ///  "type": "object",
 ///  "properties": {
 ///    "_id": {
@@ -2578,7 +2578,7 @@ impl ::std::convert::TryFrom<::std::string::String> for LockStatusKnown {
 ///      "type": "string"
 ///    },
 ///    "owner": {
-///      "description": "负责人（员工ID列表）/ Owner: list of employee ids even if single (VENDORS.md §1.6). Cannot be changed through update; use changeOwner.",
+///      "description": "负责人（员工ID列表）/ Owner: list of employee ids even if single (docs/vendors.md §1.6). Cannot be changed through update; use changeOwner.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -2651,7 +2651,7 @@ pub struct ObjectData {
     ///对象描述ID（仅见于更新示例）/ Id of the object's describe (seen only in the update example).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub object_describe_id: ::std::option::Option<::std::string::String>,
-    ///负责人（员工ID列表）/ Owner: list of employee ids even if single (VENDORS.md §1.6). Cannot be changed through update; use changeOwner.
+    ///负责人（员工ID列表）/ Owner: list of employee ids even if single (docs/vendors.md §1.6). Cannot be changed through update; use changeOwner.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub owner: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ///负责人主属部门 / Owner's main department; the document's query example shows the department name as a plain string (`"董事会"`), not a list.
@@ -2715,13 +2715,13 @@ pub struct ObjectDescribe {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///查询对象列表的请求（无业务参数）/ Object list request: no business parameters besides the AuthFields (VENDORS.md §1.4). Optional top-level flags such as `includeNull` go into the extra map.
+///查询对象列表的请求（无业务参数）/ Object list request: no business parameters besides the AuthFields (docs/vendors.md §1.4). Optional top-level flags such as `includeNull` go into the extra map.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "查询对象列表的请求（无业务参数）/ Object list request: no business parameters besides the AuthFields (VENDORS.md §1.4). Optional top-level flags such as `includeNull` go into the extra map.",
+///  "description": "查询对象列表的请求（无业务参数）/ Object list request: no business parameters besides the AuthFields (docs/vendors.md §1.4). Optional top-level flags such as `includeNull` go into the extra map.",
 ///  "type": "object",
 ///  "additionalProperties": {}
 ///}
@@ -2792,13 +2792,13 @@ pub struct ObjectListData {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///查询对象列表的返回 / Object list result (VENDORS.md §1.4).
+///查询对象列表的返回 / Object list result (docs/vendors.md §1.4).
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "查询对象列表的返回 / Object list result (VENDORS.md §1.4).",
+///  "description": "查询对象列表的返回 / Object list result (docs/vendors.md §1.4).",
 ///  "type": "object",
 ///  "required": [
 ///    "errorCode",
@@ -2810,7 +2810,7 @@ pub struct ObjectListData {
 ///      "$ref": "#/$defs/ObjectListData"
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
 ///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
@@ -2822,7 +2822,7 @@ pub struct ObjectListData {
 ///      "type": "string"
 ///    },
 ///    "traceId": {
-///      "description": "请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
+///      "description": "请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
 ///      "type": "string"
 ///    }
 ///  },
@@ -2842,7 +2842,7 @@ pub struct ObjectListResult {
     ///对象列表数据 / Object list.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<ObjectListData>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
     pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
@@ -2855,7 +2855,7 @@ pub struct ObjectListResult {
     ///对返回码的文本描述内容 / Text describing the return code (e.g. `"OK"`, `"success"`, `"corpAccessToken error"`). The vendor says not to branch on it.
     #[serde(rename = "errorMessage")]
     pub error_message: ::std::string::String,
-    ///请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
+    ///请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
     #[serde(
         rename = "traceId",
         default,
@@ -2865,13 +2865,13 @@ pub struct ObjectListResult {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///对象摘要 / Summary of one object (VENDORS.md §1.4; more keys such as `iconPath`, `hideButton`, `publicObject` are kept).
+///对象摘要 / Summary of one object (docs/vendors.md §1.4; more keys such as `iconPath`, `hideButton`, `publicObject` are kept).
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "对象摘要 / Summary of one object (VENDORS.md §1.4; more keys such as `iconPath`, `hideButton`, `publicObject` are kept).",
+///  "description": "对象摘要 / Summary of one object (docs/vendors.md §1.4; more keys such as `iconPath`, `hideButton`, `publicObject` are kept).",
 ///  "type": "object",
 ///  "required": [
 ///    "defineType",
@@ -2939,7 +2939,7 @@ pub struct ObjectSummary {
 ///      "type": "string"
 ///    },
 ///    "attachment": {
-///      "description": "附件（文件列表）/ Attachments: list of files `{name, path}` (VENDORS.md §1.6); the document's examples only show `[]`.",
+///      "description": "附件（文件列表）/ Attachments: list of files `{name, path}` (docs/vendors.md §1.6); the document's examples only show `[]`.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -3012,7 +3012,7 @@ pub struct ObjectSummary {
 ///      "type": "string"
 ///    },
 ///    "owner": {
-///      "description": "负责人（员工ID列表）/ Owner: list of employee ids even if single (VENDORS.md §1.6). Cannot be changed through update; use changeOwner.",
+///      "description": "负责人（员工ID列表）/ Owner: list of employee ids even if single (docs/vendors.md §1.6). Cannot be changed through update; use changeOwner.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -3049,7 +3049,7 @@ pub struct ObjectSummary {
 /// </details>
 #[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct OrderPaymentObj {
-    ///附件（文件列表）/ Attachments: list of files `{name, path}` (VENDORS.md §1.6); the document's examples only show `[]`.
+    ///附件（文件列表）/ Attachments: list of files `{name, path}` (docs/vendors.md §1.6); the document's examples only show `[]`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub attachment: ::std::option::Option<::std::vec::Vec<AttachmentFile>>,
     ///创建时间（毫秒时间戳）/ Creation time, epoch milliseconds. Honoured on create only with `hasSpecifyTime: true`.
@@ -3099,7 +3099,7 @@ pub struct OrderPaymentObj {
     ///订单ID / Order id (`_id` of the related sales order) this payment line applies to.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub order_id: ::std::option::Option<::std::string::String>,
-    ///负责人（员工ID列表）/ Owner: list of employee ids even if single (VENDORS.md §1.6). Cannot be changed through update; use changeOwner.
+    ///负责人（员工ID列表）/ Owner: list of employee ids even if single (docs/vendors.md §1.6). Cannot be changed through update; use changeOwner.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub owner: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ///负责人主属部门 / Owner's main department; the document's query example shows the department name as a plain string (`"董事会"`), not a list.
@@ -3138,7 +3138,7 @@ pub struct OrderPaymentObj {
 ///      "type": "string"
 ///    },
 ///    "ownerId": {
-///      "description": "新负责人ID列表 / New owner as a list of employee ids (one doc page writes the string `\"[1000]\"`; the list form is used here, VENDORS.md §1.9).",
+///      "description": "新负责人ID列表 / New owner as a list of employee ids (one doc page writes the string `\"[1000]\"`; the list form is used here, docs/vendors.md §1.9).",
 ///      "type": "array",
 ///      "items": {
 ///        "description": "员工ID / Employee id.",
@@ -3161,7 +3161,7 @@ pub struct OwnerChange {
     ///数据ID / Record id.
     #[serde(rename = "objectDataId")]
     pub object_data_id: ::std::string::String,
-    ///新负责人ID列表 / New owner as a list of employee ids (one doc page writes the string `"[1000]"`; the list form is used here, VENDORS.md §1.9).
+    ///新负责人ID列表 / New owner as a list of employee ids (one doc page writes the string `"[1000]"`; the list form is used here, docs/vendors.md §1.9).
     #[serde(rename = "ownerId")]
     pub owner_id: ::std::vec::Vec<::std::string::String>,
 }
@@ -3187,7 +3187,7 @@ pub struct OwnerChange {
 ///      "type": "string"
 ///    },
 ///    "attachment": {
-///      "description": "附件（文件列表）/ Attachments: list of files `{name, path}` (VENDORS.md §1.6); the document's examples only show `[]`.",
+///      "description": "附件（文件列表）/ Attachments: list of files `{name, path}` (docs/vendors.md §1.6); the document's examples only show `[]`.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -3268,7 +3268,7 @@ pub struct OwnerChange {
 ///      "type": "string"
 ///    },
 ///    "owner": {
-///      "description": "负责人（员工ID列表）/ Owner: list of employee ids even if single (VENDORS.md §1.6). Cannot be changed through update; use changeOwner.",
+///      "description": "负责人（员工ID列表）/ Owner: list of employee ids even if single (docs/vendors.md §1.6). Cannot be changed through update; use changeOwner.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -3327,7 +3327,7 @@ pub struct PaymentObj {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub account_id_r: ::std::option::Option<::std::string::String>,
-    ///附件（文件列表）/ Attachments: list of files `{name, path}` (VENDORS.md §1.6); the document's examples only show `[]`.
+    ///附件（文件列表）/ Attachments: list of files `{name, path}` (docs/vendors.md §1.6); the document's examples only show `[]`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub attachment: ::std::option::Option<::std::vec::Vec<AttachmentFile>>,
     ///创建时间（毫秒时间戳）/ Creation time, epoch milliseconds. Honoured on create only with `hasSpecifyTime: true`.
@@ -3383,7 +3383,7 @@ pub struct PaymentObj {
     ///订单编号（仅见于查询示例，多个以逗号分隔）/ Order number(s), seen only in the query example: names joined by commas (e.g. `"20180302-000002,20180302-000001"`).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub order_id: ::std::option::Option<::std::string::String>,
-    ///负责人（员工ID列表）/ Owner: list of employee ids even if single (VENDORS.md §1.6). Cannot be changed through update; use changeOwner.
+    ///负责人（员工ID列表）/ Owner: list of employee ids even if single (docs/vendors.md §1.6). Cannot be changed through update; use changeOwner.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub owner: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ///负责人主属部门 / Owner's main department; the document's query example shows the department name as a plain string (`"董事会"`), not a list.
@@ -3430,15 +3430,15 @@ pub struct PaymentObj {
 ///      "$ref": "#/$defs/QueryData"
 ///    },
 ///    "includeNull": {
-///      "description": "是否返回值为null的字段，默认 false / Also return fields whose value is null; default false (VENDORS.md §1.6).",
+///      "description": "是否返回值为null的字段，默认 false / Also return fields whose value is null; default false (docs/vendors.md §1.6).",
 ///      "type": "boolean"
 ///    },
 ///    "need_return_count_num": {
-///      "description": "是否返回精确总数，默认 false / Return the exact total; default false (top level; other doc pages, VENDORS.md §1.5).",
+///      "description": "是否返回精确总数，默认 false / Return the exact total; default false (top level; other doc pages, docs/vendors.md §1.5).",
 ///      "type": "boolean"
 ///    },
 ///    "returnTotalNum": {
-///      "description": "返回总数方式：1 精确、2 预估、3 不返回 / How to count the total: 1 exact, 2 estimate, 3 none (top level; some current doc pages, VENDORS.md §1.5).",
+///      "description": "返回总数方式：1 精确、2 预估、3 不返回 / How to count the total: 1 exact, 2 estimate, 3 none (top level; some current doc pages, docs/vendors.md §1.5).",
 ///      "type": "integer"
 ///    }
 ///  },
@@ -3457,17 +3457,17 @@ pub struct PaymentObj {
 pub struct QueryArg {
     ///二级对象查询条件 / Query conditions.
     pub data: QueryData,
-    ///是否返回值为null的字段，默认 false / Also return fields whose value is null; default false (VENDORS.md §1.6).
+    ///是否返回值为null的字段，默认 false / Also return fields whose value is null; default false (docs/vendors.md §1.6).
     #[serde(
         rename = "includeNull",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub include_null: ::std::option::Option<bool>,
-    ///是否返回精确总数，默认 false / Return the exact total; default false (top level; other doc pages, VENDORS.md §1.5).
+    ///是否返回精确总数，默认 false / Return the exact total; default false (top level; other doc pages, docs/vendors.md §1.5).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub need_return_count_num: ::std::option::Option<bool>,
-    ///返回总数方式：1 精确、2 预估、3 不返回 / How to count the total: 1 exact, 2 estimate, 3 none (top level; some current doc pages, VENDORS.md §1.5).
+    ///返回总数方式：1 精确、2 预估、3 不返回 / How to count the total: 1 exact, 2 estimate, 3 none (top level; some current doc pages, docs/vendors.md §1.5).
     #[serde(
         rename = "returnTotalNum",
         default,
@@ -3495,7 +3495,7 @@ pub struct QueryArg {
 ///      "type": "string"
 ///    },
 ///    "find_explicit_total_num": {
-///      "description": "是否返回总数，默认 true / Whether to compute `total`; default true, false is faster (VENDORS.md §1.5).",
+///      "description": "是否返回总数，默认 true / Whether to compute `total`; default true, false is faster (docs/vendors.md §1.5).",
 ///      "type": "boolean"
 ///    },
 ///    "search_query_info": {
@@ -3503,7 +3503,7 @@ pub struct QueryArg {
 ///      "$ref": "#/$defs/SearchQueryInfo"
 ///    },
 ///    "search_template_id": {
-///      "description": "查询模板ID / Id of a saved search template (VENDORS.md §1.4).",
+///      "description": "查询模板ID / Id of a saved search template (docs/vendors.md §1.4).",
 ///      "type": "string"
 ///    }
 ///  },
@@ -3523,12 +3523,12 @@ pub struct QueryData {
     ///对象的api_name / API name of the object to query.
     #[serde(rename = "dataObjectApiName")]
     pub data_object_api_name: ::std::string::String,
-    ///是否返回总数，默认 true / Whether to compute `total`; default true, false is faster (VENDORS.md §1.5).
+    ///是否返回总数，默认 true / Whether to compute `total`; default true, false is faster (docs/vendors.md §1.5).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub find_explicit_total_num: ::std::option::Option<bool>,
     ///三级对象查询条件列表 / Filters, orders, projection and paging.
     pub search_query_info: SearchQueryInfo,
-    ///查询模板ID / Id of a saved search template (VENDORS.md §1.4).
+    ///查询模板ID / Id of a saved search template (docs/vendors.md §1.4).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub search_template_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
@@ -3553,7 +3553,7 @@ pub struct QueryData {
 ///      "type": "string"
 ///    },
 ///    "field_values": {
-///      "description": "取值范围 / Values to compare with; always a list, even for one value. Time comparisons take epoch-ms values passed as strings (VENDORS.md §1.5).",
+///      "description": "取值范围 / Values to compare with; always a list, even for one value. Time comparisons take epoch-ms values passed as strings (docs/vendors.md §1.5).",
 ///      "type": "array",
 ///      "items": {
 ///        "description": "比较值 / One value.",
@@ -3579,7 +3579,7 @@ pub struct QueryData {
 pub struct QueryFilter {
     ///字段名 / Field API name.
     pub field_name: ::std::string::String,
-    ///取值范围 / Values to compare with; always a list, even for one value. Time comparisons take epoch-ms values passed as strings (VENDORS.md §1.5).
+    ///取值范围 / Values to compare with; always a list, even for one value. Time comparisons take epoch-ms values passed as strings (docs/vendors.md §1.5).
     pub field_values: ::std::vec::Vec<::std::string::String>,
     ///支持操作 / Comparison operator.
     pub operator: ::crm_runtime::OpenEnum<FilterOperatorKnown>,
@@ -3643,7 +3643,7 @@ pub struct QueryOrder {
 ///      "$ref": "#/$defs/QueryResultData"
 ///    },
 ///    "errorCode": {
-///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
 ///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "errorDescription": {
@@ -3655,7 +3655,7 @@ pub struct QueryOrder {
 ///      "type": "string"
 ///    },
 ///    "traceId": {
-///      "description": "请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
+///      "description": "请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
 ///      "type": "string"
 ///    }
 ///  },
@@ -3675,7 +3675,7 @@ pub struct QueryResult {
     ///查询结果 / Query result.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<QueryResultData>,
-    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (VENDORS.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
     pub error_code: ::crm_runtime::LenientInt,
     ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
@@ -3688,7 +3688,7 @@ pub struct QueryResult {
     ///对返回码的文本描述内容 / Text describing the return code (e.g. `"OK"`, `"success"`, `"corpAccessToken error"`). The vendor says not to branch on it.
     #[serde(rename = "errorMessage")]
     pub error_message: ::std::string::String,
-    ///请求追踪ID（文档未列出，见于 VENDORS.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in VENDORS.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
+    ///请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
     #[serde(
         rename = "traceId",
         default,
@@ -3698,13 +3698,13 @@ pub struct QueryResult {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///查询结果 / Query result page. Note: some per-object doc pages draw `data` as a single record instead (VENDORS.md §1.5); all clients parse `dataList`, and such a record still decodes here (its keys land in the extra map).
+///查询结果 / Query result page. Note: some per-object doc pages draw `data` as a single record instead (docs/vendors.md §1.5); all clients parse `dataList`, and such a record still decodes here (its keys land in the extra map).
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "查询结果 / Query result page. Note: some per-object doc pages draw `data` as a single record instead (VENDORS.md §1.5); all clients parse `dataList`, and such a record still decodes here (its keys land in the extra map).",
+///  "description": "查询结果 / Query result page. Note: some per-object doc pages draw `data` as a single record instead (docs/vendors.md §1.5); all clients parse `dataList`, and such a record still decodes here (its keys land in the extra map).",
 ///  "type": "object",
 ///  "properties": {
 ///    "dataList": {
@@ -3756,13 +3756,13 @@ pub struct QueryResultData {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///三级对象查询条件列表 / Search conditions and paging. Paging rules: `limit` defaults to 20; the document says max 1000 (100 for custom objects), the current docs say max 100 for all objects (VENDORS.md §1.5). `offset` starts at 0 and must be a multiple of `limit`; `offset` above 10000 fails with errorCode 10013 ("offset out of range 10000"), so deep paging orders by `_id` ascending, keeps `offset` 0 and filters `_id GT <last _id>`, stopping at a short page.
+///三级对象查询条件列表 / Search conditions and paging. Paging rules: `limit` defaults to 20; the document says max 1000 (100 for custom objects), the current docs say max 100 for all objects (docs/vendors.md §1.5). `offset` starts at 0 and must be a multiple of `limit`; `offset` above 10000 fails with errorCode 10013 ("offset out of range 10000"), so deep paging orders by `_id` ascending, keeps `offset` 0 and filters `_id GT <last _id>`, stopping at a short page.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "三级对象查询条件列表 / Search conditions and paging. Paging rules: `limit` defaults to 20; the document says max 1000 (100 for custom objects), the current docs say max 100 for all objects (VENDORS.md §1.5). `offset` starts at 0 and must be a multiple of `limit`; `offset` above 10000 fails with errorCode 10013 (\"offset out of range 10000\"), so deep paging orders by `_id` ascending, keeps `offset` 0 and filters `_id GT <last _id>`, stopping at a short page.",
+///  "description": "三级对象查询条件列表 / Search conditions and paging. Paging rules: `limit` defaults to 20; the document says max 1000 (100 for custom objects), the current docs say max 100 for all objects (docs/vendors.md §1.5). `offset` starts at 0 and must be a multiple of `limit`; `offset` above 10000 fails with errorCode 10013 (\"offset out of range 10000\"), so deep paging orders by `_id` ascending, keeps `offset` 0 and filters `_id GT <last _id>`, stopping at a short page.",
 ///  "type": "object",
 ///  "properties": {
 ///    "fieldProjection": {
@@ -3788,7 +3788,7 @@ pub struct QueryResultData {
 ///      }
 ///    },
 ///    "limit": {
-///      "description": "获取数据条数,默认20,最大值为1000(自定义对象最大值为100) / Page size: default 20, max 1000 (100 for custom objects) per this document; max 100 for all objects per the current docs (VENDORS.md §1.5).",
+///      "description": "获取数据条数,默认20,最大值为1000(自定义对象最大值为100) / Page size: default 20, max 1000 (100 for custom objects) per this document; max 100 for all objects per the current docs (docs/vendors.md §1.5).",
 ///      "type": "integer"
 ///    },
 ///    "offset": {
@@ -3829,7 +3829,7 @@ pub struct SearchQueryInfo {
     ///过滤条件列表 / Filters; several filters are ANDed.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub filters: ::std::option::Option<::std::vec::Vec<QueryFilter>>,
-    ///获取数据条数,默认20,最大值为1000(自定义对象最大值为100) / Page size: default 20, max 1000 (100 for custom objects) per this document; max 100 for all objects per the current docs (VENDORS.md §1.5).
+    ///获取数据条数,默认20,最大值为1000(自定义对象最大值为100) / Page size: default 20, max 1000 (100 for custom objects) per this document; max 100 for all objects per the current docs (docs/vendors.md §1.5).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub limit: ::std::option::Option<i64>,
     ///偏移量,从0开始、数值必须为limit的整数倍 / Offset: starts at 0 and must be a multiple of `limit`; at most 10000 (else errorCode 10013).
@@ -3867,11 +3867,11 @@ impl ::std::default::Default for SearchQueryInfo {
 ///      "$ref": "#/$defs/UpdateData"
 ///    },
 ///    "triggerApprovalFlow": {
-///      "description": "是否触发审批流，默认 true / Whether to trigger approval flows; default true (VENDORS.md §1.4).",
+///      "description": "是否触发审批流，默认 true / Whether to trigger approval flows; default true (docs/vendors.md §1.4).",
 ///      "type": "boolean"
 ///    },
 ///    "triggerWorkFlow": {
-///      "description": "是否触发工作流，默认 true / Whether to trigger work flows; default true (VENDORS.md §1.4).",
+///      "description": "是否触发工作流，默认 true / Whether to trigger work flows; default true (docs/vendors.md §1.4).",
 ///      "type": "boolean"
 ///    }
 ///  },
@@ -3890,14 +3890,14 @@ impl ::std::default::Default for SearchQueryInfo {
 pub struct UpdateArg {
     ///对象数据map / The data to update.
     pub data: UpdateData,
-    ///是否触发审批流，默认 true / Whether to trigger approval flows; default true (VENDORS.md §1.4).
+    ///是否触发审批流，默认 true / Whether to trigger approval flows; default true (docs/vendors.md §1.4).
     #[serde(
         rename = "triggerApprovalFlow",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub trigger_approval_flow: ::std::option::Option<bool>,
-    ///是否触发工作流，默认 true / Whether to trigger work flows; default true (VENDORS.md §1.4).
+    ///是否触发工作流，默认 true / Whether to trigger work flows; default true (docs/vendors.md §1.4).
     #[serde(
         rename = "triggerWorkFlow",
         default,
@@ -3928,7 +3928,7 @@ pub struct UpdateArg {
 ///      "$ref": "#/$defs/ObjectData"
 ///    },
 ///    "skipDataStatusValidate": {
-///      "description": "是否跳过数据状态校验（可修改锁定数据，仅自定义对象）/ Custom objects only: skip the data-status check so locked records can be edited. Placed in `data` as in VENDORS.md §1.4's body column and the current docs' example.",
+///      "description": "是否跳过数据状态校验（可修改锁定数据，仅自定义对象）/ Custom objects only: skip the data-status check so locked records can be edited. Placed in `data` as in docs/vendors.md §1.4's body column and the current docs' example.",
 ///      "type": "boolean"
 ///    }
 ///  },
@@ -3950,7 +3950,7 @@ pub struct UpdateData {
     pub details: ::std::option::Option<DetailsMap>,
     ///对象数据map（和对象描述中字段一一对应）/ Fields to change plus `_id` and `dataObjectApiName` of the record.
     pub object_data: ObjectData,
-    ///是否跳过数据状态校验（可修改锁定数据，仅自定义对象）/ Custom objects only: skip the data-status check so locked records can be edited. Placed in `data` as in VENDORS.md §1.4's body column and the current docs' example.
+    ///是否跳过数据状态校验（可修改锁定数据，仅自定义对象）/ Custom objects only: skip the data-status check so locked records can be edited. Placed in `data` as in docs/vendors.md §1.4's body column and the current docs' example.
     #[serde(
         rename = "skipDataStatusValidate",
         default,

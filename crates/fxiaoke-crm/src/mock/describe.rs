@@ -25,7 +25,7 @@
 //! A defined object's describe is its definition plus the system fields (`_id`, `name`,
 //! `owner`, times, `life_status`, …) it does not define itself; unlike objects known only from
 //! their records, no field is inferred from records. Records are stored as the API answers
-//! them, by each field's type (VENDORS.md §1.6): `number`/`currency`/`percentile`/`count`
+//! them, by each field's type (docs/vendors.md §1.6): `number`/`currency`/`percentile`/`count`
 //! numbers as strings, `date`/`date_time`/`time` numeric strings as epoch-ms numbers, a single
 //! `employee`/`department` id as a list; other values as given.
 

@@ -1,6 +1,6 @@
 //! An embedded, stateful fake of the Fxiaoke CRM V2 API (feature `mock`), for tests, examples
 //! and demos: a real HTTP server on `127.0.0.1:<random port>` that keeps records in memory and
-//! answers like the vendor does (VENDORS.md §1, `fxiaoke-crm-v2-data-api.txt`).
+//! answers like the vendor does (docs/vendors.md §1, `docs/vendor-documents/fxiaoke-crm-v2-data-api.txt`).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

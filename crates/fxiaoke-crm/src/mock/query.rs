@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use super::{ApiFail, codes};
 
-/// The filter operators of the document and VENDORS.md §1.5.
+/// The filter operators of the document and docs/vendors.md §1.5.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Operator {
     Eq,

@@ -192,13 +192,13 @@ pub struct ChoicesDubbo {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///客户资料 / Customer record (table 1.2 plus the fields seen in the document's examples and VENDORS.md §2.3). One type serves three roles: the add request (添加客户, the vendor requires customerName), the update request (修改客户, the vendor requires _id, '_id必传') and the `data` of responses. Therefore no property is required here. Custom fields (ids from 查询客户字段配置列表, e.g. `text_6ts9_1687316347239`) are kept as additional properties and round-trip unchanged.
+///客户资料 / Customer record (table 1.2 plus the fields seen in the document's examples and docs/vendors.md §2.3). One type serves three roles: the add request (添加客户, the vendor requires customerName), the update request (修改客户, the vendor requires _id, '_id必传') and the `data` of responses. Therefore no property is required here. Custom fields (ids from 查询客户字段配置列表, e.g. `text_6ts9_1687316347239`) are kept as additional properties and round-trip unchanged.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "客户资料 / Customer record (table 1.2 plus the fields seen in the document's examples and VENDORS.md §2.3). One type serves three roles: the add request (添加客户, the vendor requires customerName), the update request (修改客户, the vendor requires _id, '_id必传') and the `data` of responses. Therefore no property is required here. Custom fields (ids from 查询客户字段配置列表, e.g. `text_6ts9_1687316347239`) are kept as additional properties and round-trip unchanged.",
+///  "description": "客户资料 / Customer record (table 1.2 plus the fields seen in the document's examples and docs/vendors.md §2.3). One type serves three roles: the add request (添加客户, the vendor requires customerName), the update request (修改客户, the vendor requires _id, '_id必传') and the `data` of responses. Therefore no property is required here. Custom fields (ids from 查询客户字段配置列表, e.g. `text_6ts9_1687316347239`) are kept as additional properties and round-trip unchanged.",
 ///  "type": "object",
 ///  "properties": {
 ///    "_id": {
@@ -230,7 +230,7 @@ pub struct ChoicesDubbo {
 ///      "type": "string"
 ///    },
 ///    "customerSource": {
-///      "description": "客户来源 / Customer source(s), e.g. [\"试用申请\"] (trial application). Not in table 1.2: seen in the add request example and VENDORS.md §2.3.",
+///      "description": "客户来源 / Customer source(s), e.g. [\"试用申请\"] (trial application). Not in table 1.2: seen in the add request example and docs/vendors.md §2.3.",
 ///      "type": [
 ///        "array",
 ///        "null"
@@ -268,7 +268,7 @@ pub struct ChoicesDubbo {
 ///      }
 ///    },
 ///    "mobileDecrypt": {
-///      "description": "手机号解密方式 / Phone-number decryption mode; only \"Haier\" is supported. Not in the document: from VENDORS.md §2.3 (help.useasy.cn).",
+///      "description": "手机号解密方式 / Phone-number decryption mode; only \"Haier\" is supported. Not in the document: from docs/vendors.md §2.3 (help.useasy.cn).",
 ///      "type": "string"
 ///    },
 ///    "openSeaIds": {
@@ -282,7 +282,7 @@ pub struct ChoicesDubbo {
 ///      }
 ///    },
 ///    "owner": {
-///      "description": "归属人 / Owner: either an agent (座席) id or an open-sea (公海, public pool) id, e.g. \"8310\" or \"662821403012902912\". Not in table 1.2: seen in the add request and list response examples; meaning from VENDORS.md §2.3.",
+///      "description": "归属人 / Owner: either an agent (座席) id or an open-sea (公海, public pool) id, e.g. \"8310\" or \"662821403012902912\". Not in table 1.2: seen in the add request and list response examples; meaning from docs/vendors.md §2.3.",
 ///      "type": "string"
 ///    },
 ///    "qq": {
@@ -366,7 +366,7 @@ pub struct Customer {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub customer_name: ::std::option::Option<::std::string::String>,
-    ///客户来源 / Customer source(s), e.g. ["试用申请"] (trial application). Not in table 1.2: seen in the add request example and VENDORS.md §2.3.
+    ///客户来源 / Customer source(s), e.g. ["试用申请"] (trial application). Not in table 1.2: seen in the add request example and docs/vendors.md §2.3.
     #[serde(
         rename = "customerSource",
         default,
@@ -400,7 +400,7 @@ pub struct Customer {
     ///手机 / Mobile phone numbers: `List<PhoneProperty>`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub mobile: ::std::option::Option<::std::vec::Vec<PhoneProperty>>,
-    ///手机号解密方式 / Phone-number decryption mode; only "Haier" is supported. Not in the document: from VENDORS.md §2.3 (help.useasy.cn).
+    ///手机号解密方式 / Phone-number decryption mode; only "Haier" is supported. Not in the document: from docs/vendors.md §2.3 (help.useasy.cn).
     #[serde(
         rename = "mobileDecrypt",
         default,
@@ -414,7 +414,7 @@ pub struct Customer {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub open_sea_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    ///归属人 / Owner: either an agent (座席) id or an open-sea (公海, public pool) id, e.g. "8310" or "662821403012902912". Not in table 1.2: seen in the add request and list response examples; meaning from VENDORS.md §2.3.
+    ///归属人 / Owner: either an agent (座席) id or an open-sea (公海, public pool) id, e.g. "8310" or "662821403012902912". Not in table 1.2: seen in the add request and list response examples; meaning from docs/vendors.md §2.3.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub owner: ::std::option::Option<::std::string::String>,
     ///qq / QQ numbers: `List<QqProperty>`.
@@ -720,7 +720,7 @@ pub struct CustomerPage {
 ///      "type": "boolean"
 ///    },
 ///    "traceId": {
-///      "description": "追踪id / Trace id (from VENDORS.md §2.3's envelope table; absent from the document's examples).",
+///      "description": "追踪id / Trace id (from docs/vendors.md §2.3's envelope table; absent from the document's examples).",
 ///      "type": "string"
 ///    }
 ///  },
@@ -746,7 +746,7 @@ pub struct CustomerResult {
     pub message: ::std::string::String,
     ///是否成功 / Whether the call succeeded.
     pub success: bool,
-    ///追踪id / Trace id (from VENDORS.md §2.3's envelope table; absent from the document's examples).
+    ///追踪id / Trace id (from docs/vendors.md §2.3's envelope table; absent from the document's examples).
     #[serde(
         rename = "traceId",
         default,
@@ -863,7 +863,7 @@ pub struct EmailProperty {
 ///      "type": "boolean"
 ///    },
 ///    "traceId": {
-///      "description": "追踪id / Trace id (from VENDORS.md §2.3's envelope table; absent from the document's examples).",
+///      "description": "追踪id / Trace id (from docs/vendors.md §2.3's envelope table; absent from the document's examples).",
 ///      "type": "string"
 ///    }
 ///  },
@@ -889,7 +889,7 @@ pub struct EmptyResult {
     pub message: ::std::string::String,
     ///是否成功 / Whether the call succeeded.
     pub success: bool,
-    ///追踪id / Trace id (from VENDORS.md §2.3's envelope table; absent from the document's examples).
+    ///追踪id / Trace id (from docs/vendors.md §2.3's envelope table; absent from the document's examples).
     #[serde(
         rename = "traceId",
         default,
@@ -1006,7 +1006,7 @@ pub struct FieldConfigListArg {
 ///      "type": "boolean"
 ///    },
 ///    "traceId": {
-///      "description": "追踪id / Trace id (from VENDORS.md §2.3's envelope table; absent from the document's examples).",
+///      "description": "追踪id / Trace id (from docs/vendors.md §2.3's envelope table; absent from the document's examples).",
 ///      "type": "string"
 ///    }
 ///  },
@@ -1032,7 +1032,7 @@ pub struct FieldConfigListResult {
     pub message: ::std::string::String,
     ///是否成功 / Whether the call succeeded.
     pub success: bool,
-    ///追踪id / Trace id (from VENDORS.md §2.3's envelope table; absent from the document's examples).
+    ///追踪id / Trace id (from docs/vendors.md §2.3's envelope table; absent from the document's examples).
     #[serde(
         rename = "traceId",
         default,
@@ -1198,7 +1198,7 @@ pub struct ListCustomersArg {
 ///      "type": "boolean"
 ///    },
 ///    "traceId": {
-///      "description": "追踪id / Trace id (from VENDORS.md §2.3's envelope table; absent from the document's examples).",
+///      "description": "追踪id / Trace id (from docs/vendors.md §2.3's envelope table; absent from the document's examples).",
 ///      "type": "string"
 ///    }
 ///  },
@@ -1224,7 +1224,7 @@ pub struct ListCustomersResult {
     pub message: ::std::string::String,
     ///是否成功 / Whether the call succeeded.
     pub success: bool,
-    ///追踪id / Trace id (from VENDORS.md §2.3's envelope table; absent from the document's examples).
+    ///追踪id / Trace id (from docs/vendors.md §2.3's envelope table; absent from the document's examples).
     #[serde(
         rename = "traceId",
         default,

@@ -1,7 +1,7 @@
 //! An embedded, stateful fake of the useasy customer API (feature `mock`), for tests, examples
 //! and demos. It listens on `127.0.0.1:<random port>` and stops when dropped.
 //!
-//! What it implements, as documented (VENDORS.md §2, the customer API document) or assumed:
+//! What it implements, as documented (docs/vendors.md §2, the customer API document) or assumed:
 //!
 //! - **Signature check** on every request: headers `appid`, `nonce` (6 digits), `timestamp`
 //!   (Unix seconds) and `signature` = base64(HMAC-SHA256(secret, appid + timestamp + nonce)).
@@ -27,7 +27,7 @@
 //!
 //! # Error codes are the mock's own
 //!
-//! useasy publishes no error-code table (VENDORS.md §2.3): the mock uses the codes in [`codes`],
+//! useasy publishes no error-code table (docs/vendors.md §2.3): the mock uses the codes in [`codes`],
 //! chosen to be plausible (HTTP-like strings, as `"200"` is success). Do not match on them in
 //! production code.
 //!
@@ -87,7 +87,7 @@ pub const MAX_PAGE_SIZE: i64 = 500;
 /// The page size the mock uses when a list request has no `limit` (the real default is unknown).
 pub const DEFAULT_LIMIT: i64 = 10;
 
-/// Requests per second the mock accepts per appid (VENDORS.md §2.2).
+/// Requests per second the mock accepts per appid (docs/vendors.md §2.2).
 pub const RATE_LIMIT_PER_SECOND: usize = 10;
 
 /// The request paths the mock serves.

@@ -1,9 +1,9 @@
 //! What the mock accepts, written from the vendor document (CRM客户管理接口 §1.2, §6.4) and
-//! VENDORS.md §2, independently of the client's own checks: a client that assumes something
+//! docs/vendors.md §2, independently of the client's own checks: a client that assumes something
 //! the document does not say fails against these rules instead of agreeing with itself.
 //!
 //! - The signature: `base64(HMAC-SHA256(key = secret, message = appid + timestamp + nonce))`
-//!   with standard padded Base64 (VENDORS.md §2.2).
+//!   with standard padded Base64 (docs/vendors.md §2.2).
 //! - A customer: `customerName` a string; the contact lists (`mobile`, `email`, `qq`,
 //!   `wechat`) lists of `{value, memo}` objects; `assignTime` a China time
 //!   `yyyy-MM-dd HH:mm:ss` (or `""`, the document's own empty `createMethod` shows that empty
@@ -176,7 +176,7 @@ mod tests {
 
     #[test]
     fn the_signature_matches_the_known_answers() {
-        // VENDORS.md §2.2: 7moor's published inputs and a made-up useasy case.
+        // docs/vendors.md §2.2: 7moor's published inputs and a made-up useasy case.
         assert_eq!(
             signature(
                 "HWHp9xFVlbboxIU2S6DHA7sf9sGzt3",

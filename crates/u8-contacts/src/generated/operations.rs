@@ -65,7 +65,7 @@ impl ::crm_runtime::operation::Operation for GetContact {
     };
 }
 impl crate::Client {
-    /// 获取令牌 / Get an access token (VENDORS.md §3.2). The client calls it for you and caches the token.
+    /// 获取令牌 / Get an access token (docs/vendors.md §3.2). The client calls it for you and caches the token.
     ///
     /// `GET /system/token`; input `TokenQuery`, output `TokenResponse`; retried on transient failures.
     pub async fn get_token(

@@ -165,7 +165,7 @@ pub struct AuthQuery {
 ///      "type": "string"
 ///    },
 ///    "page_index": {
-///      "description": "页号，从 1 开始 / Page number, 1-based (from the customerclass/batch_get document, VENDORS.md §3.3).",
+///      "description": "页号，从 1 开始 / Page number, 1-based (from the customerclass/batch_get document, docs/vendors.md §3.3).",
 ///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "position": {
@@ -177,7 +177,7 @@ pub struct AuthQuery {
 ///      "type": "string"
 ///    },
 ///    "rows_per_page": {
-///      "description": "每页行数 / Rows per page (default 20 in the official SDK; the maximum is unknown, VENDORS.md §3.3).",
+///      "description": "每页行数 / Rows per page (default 20 in the official SDK; the maximum is unknown, docs/vendors.md §3.3).",
 ///      "$ref": "#/$defs/LenientInt"
 ///    },
 ///    "sex": {
@@ -256,7 +256,7 @@ pub struct BatchGetQuery {
     ///办公电话 / Office phone number (exact).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub office_phone: ::std::option::Option<::std::string::String>,
-    ///页号，从 1 开始 / Page number, 1-based (from the customerclass/batch_get document, VENDORS.md §3.3).
+    ///页号，从 1 开始 / Page number, 1-based (from the customerclass/batch_get document, docs/vendors.md §3.3).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub page_index: ::std::option::Option<::crm_runtime::LenientInt>,
     ///职位 / Position (exact).
@@ -265,7 +265,7 @@ pub struct BatchGetQuery {
     ///QQ号 / QQ number.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub qq: ::std::option::Option<::std::string::String>,
-    ///每页行数 / Rows per page (default 20 in the official SDK; the maximum is unknown, VENDORS.md §3.3).
+    ///每页行数 / Rows per page (default 20 in the official SDK; the maximum is unknown, docs/vendors.md §3.3).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub rows_per_page: ::std::option::Option<::crm_runtime::LenientInt>,
     ///性别 / Sex (exact, e.g. 男, 女, 不详).
@@ -382,13 +382,13 @@ pub struct BatchGetResponse {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///客户联系人 / A customer contact of U8. The document types every value as a string (booleans "1"/"0", the birthday a date or ""), but tenants also send numbers and booleans (VENDORS.md §3.3 and §3b: `rank: 1`, `end_rank_flag: 1`), so the text fields are `LenientString` (a `qq` of `10000` stays the number 10000), the flags `StrBool` and the birthday `LenientDate`. Unknown fields are kept.
+///客户联系人 / A customer contact of U8. The document types every value as a string (booleans "1"/"0", the birthday a date or ""), but tenants also send numbers and booleans (docs/vendors.md §3.3 and §3b: `rank: 1`, `end_rank_flag: 1`), so the text fields are `LenientString` (a `qq` of `10000` stays the number 10000), the flags `StrBool` and the birthday `LenientDate`. Unknown fields are kept.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "客户联系人 / A customer contact of U8. The document types every value as a string (booleans \"1\"/\"0\", the birthday a date or \"\"), but tenants also send numbers and booleans (VENDORS.md §3.3 and §3b: `rank: 1`, `end_rank_flag: 1`), so the text fields are `LenientString` (a `qq` of `10000` stays the number 10000), the flags `StrBool` and the birthday `LenientDate`. Unknown fields are kept.",
+///  "description": "客户联系人 / A customer contact of U8. The document types every value as a string (booleans \"1\"/\"0\", the birthday a date or \"\"), but tenants also send numbers and booleans (docs/vendors.md §3.3 and §3b: `rank: 1`, `end_rank_flag: 1`), so the text fields are `LenientString` (a `qq` of `10000` stays the number 10000), the flags `StrBool` and the birthday `LenientDate`. Unknown fields are kept.",
 ///  "type": "object",
 ///  "properties": {
 ///    "be_main_linker": {
@@ -713,13 +713,13 @@ pub struct TokenInfo {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[doc = "/system/token 的查询参数 / Query parameters of GET /system/token (VENDORS.md §3.2). No to_account."]
+#[doc = "/system/token 的查询参数 / Query parameters of GET /system/token (docs/vendors.md §3.2). No to_account."]
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "/system/token 的查询参数 / Query parameters of GET /system/token (VENDORS.md §3.2). No to_account.",
+///  "description": "/system/token 的查询参数 / Query parameters of GET /system/token (docs/vendors.md §3.2). No to_account.",
 ///  "type": "object",
 ///  "required": [
 ///    "app_key",
@@ -759,13 +759,13 @@ pub struct TokenQuery {
     ///调用方id / Caller (developer) account id.
     pub from_account: ::std::string::String,
 }
-#[doc = "/system/token 的返回 / Response of GET /system/token (VENDORS.md §3.2)."]
+#[doc = "/system/token 的返回 / Response of GET /system/token (docs/vendors.md §3.2)."]
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "/system/token 的返回 / Response of GET /system/token (VENDORS.md §3.2).",
+///  "description": "/system/token 的返回 / Response of GET /system/token (docs/vendors.md §3.2).",
 ///  "type": "object",
 ///  "properties": {
 ///    "errcode": {

@@ -374,7 +374,7 @@ fn list(state: &State, params: &Params) -> Result<String, U8Error> {
         (records, row_count, rows)
     };
     if row_count == 0 {
-        // As a real tenant answers an empty result (VENDORS.md §3b).
+        // As a real tenant answers an empty result (docs/vendors.md §3b).
         return Err(U8Error::new(
             codes::NO_MATCH,
             "未检索到匹配的[客户联系人]。",

@@ -21,7 +21,7 @@
 //!
 //! # Error codes are the mock's own
 //!
-//! U8 publishes no error-code table (VENDORS.md §3.5): the real codes for bad credentials, an
+//! U8 publishes no error-code table (docs/vendors.md §3.5): the real codes for bad credentials, an
 //! expired token, a bad parameter or a missing record are **unknown**. The mock uses the codes
 //! in [`codes`], chosen to be plausible, always as `{"errcode":"…","errmsg":"…"}` with HTTP 200.
 //! Only `30021` 此应用未上线 comes from the document. Do not match on these codes in production
@@ -80,7 +80,7 @@ pub mod paths {
 }
 
 /// The error codes the mock answers with. **Invented** except [`codes::APP_NOT_ONLINE`]: U8's real
-/// codes are unknown (VENDORS.md §3.5).
+/// codes are unknown (docs/vendors.md §3.5).
 pub mod codes {
     /// Wrong `from_account`, `app_key` or `app_secret` (`app_key或app_secret错误`).
     pub const BAD_CREDENTIALS: &str = "40001";
@@ -98,7 +98,7 @@ pub mod codes {
     pub const TOKEN_INVALID: &str = "40006";
     /// A query matched nothing (`未检索到匹配的[客户联系人]。`): U8 answers an empty result with
     /// this error instead of an empty list (seen from a real tenant on another resource,
-    /// VENDORS.md §3b).
+    /// docs/vendors.md §3b).
     pub const NO_MATCH: &str = "20002";
     /// The application is not online (`此应用未上线`); from the document's error example. The
     /// mock sends it only when told to ([`MockU8::fail_next_with_errcode`](super::MockU8::fail_next_with_errcode)).
@@ -110,7 +110,7 @@ pub mod codes {
 /// Rows per page when a request sends no `rows_per_page` (the official SDK's default).
 pub const DEFAULT_ROWS_PER_PAGE: u64 = 20;
 
-/// Token lifetime unless changed with [`MockU8::set_token_lifetime`] (2 hours, VENDORS.md §3.2).
+/// Token lifetime unless changed with [`MockU8::set_token_lifetime`] (2 hours, docs/vendors.md §3.2).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(7200);
 
 /// The credentials the mock accepts.

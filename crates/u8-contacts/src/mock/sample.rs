@@ -175,7 +175,7 @@ pub(crate) fn sample_contact(i: usize) -> Contact {
             (i * 5) % 12 + 1,
             (i * 11) % 28 + 1
         );
-        // U8 sometimes sends a date with a time part (VENDORS.md §3.3).
+        // U8 sometimes sends a date with a time part (docs/vendors.md §3.3).
         if i % 10 == 3 {
             format!("{date} 00:00:00.000")
         } else {
