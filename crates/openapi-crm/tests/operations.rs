@@ -286,8 +286,15 @@ async fn list_builder_searches_and_pages() {
         .await
         .unwrap();
     assert_eq!(page.count, Some(10.into()));
-    let arg = client.customers().eq("a", "b").page_size(0).arg().clone();
-    assert_eq!(arg.limit, Some(1), "clamped to at least 1");
+    let e = client
+        .customers()
+        .page_size(0)
+        .send()
+        .await
+        .expect_err("a page size of 0 is refused before any call");
+    assert!(e.to_string().contains("out of range"), "{e}");
+    let arg = client.customers().eq("a", "b").page_size(7).arg().clone();
+    assert_eq!(arg.limit, Some(7));
     assert_eq!(
         serde_json::to_value(arg.search.unwrap()).unwrap(),
         json!([{"field": "a", "operator": "eq", "value": ["b"]}])
