@@ -22,11 +22,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use common::{Row, rows, value_of};
-use crm_sync::fake::{Change, FakeSource, Fault};
+use crm_sync::fake::{Change, FakeSource, Fault, SplitMix64};
 use crm_sync::{Cursor, SourceKind, Store, SyncOptions, SyncSummary, Vendor};
 use proptest::collection::vec;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 
 /// The lookback of every run, ms.
 const LOOKBACK: i64 = 3;
@@ -308,17 +308,34 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("a runtime")
 }
 
-/// Runs the property; `PROPTEST_CASES` overrides the number of cases.
+/// A seed for a run that was given none.
+fn fresh_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    // Truncating the nanoseconds keeps their fast-changing low bits.
+    SplitMix64::new(nanos as u64 ^ (u64::from(std::process::id()) << 32)).next_u64()
+}
+
+/// Runs the property; `PROPTEST_CASES` overrides the number of cases and
+/// `PROPTEST_RNG_SEED` fixes the seed. A failure prints the failing case and the seed that
+/// replays the whole run (failure persistence is off: the cases share one database).
 fn run_property(store: &Store, runtime: &tokio::runtime::Runtime, cases: u32) {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(cases);
-    let config = Config {
+    let mut config = Config {
         cases,
         failure_persistence: None,
         ..Config::default()
     };
+    let seed = match config.rng_seed {
+        RngSeed::Fixed(seed) => seed,
+        RngSeed::Random => fresh_seed(),
+    };
+    config.rng_seed = RngSeed::Fixed(seed);
     let objects = AtomicU64::new(0);
     let result = TestRunner::new(config).run(&case(), |case| {
         // Each case syncs its own object of the shared database.
@@ -330,7 +347,7 @@ fn run_property(store: &Store, runtime: &tokio::runtime::Runtime, cases: u32) {
         })
     });
     if let Err(e) = result {
-        panic!("{e}");
+        panic!("{e}\nreplay this run with PROPTEST_RNG_SEED={seed} PROPTEST_CASES={cases}");
     }
 }
 

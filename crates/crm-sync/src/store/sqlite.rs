@@ -37,9 +37,26 @@ pub(crate) struct SqliteBackend {
 }
 
 /// The lock of one vendor and object: an exclusive `flock` on a file beside the database.
-/// The kernel releases it when the file is closed, including when the process dies.
+/// The kernel releases it when the process dies.
+///
+/// Dropping the guard unlocks the file explicitly before closing it. Closing alone is not
+/// enough: an `flock` belongs to the open file description, which a child process that any
+/// thread of this process spawns shares from its `fork` until its `exec` (or its exit).
+/// If the last sync of an object ended inside that window, the lock would outlive the
+/// run, and the next sync of the object in this process would find it busy. An explicit
+/// `LOCK_UN` releases it for every copy of the descriptor.
 pub(crate) struct SqliteGuard {
-    _file: File,
+    file: File,
+}
+
+impl Drop for SqliteGuard {
+    fn drop(&mut self) {
+        if let Err(e) = self.file.unlock() {
+            // Closing the file (just after this) still releases it, once no child holds
+            // a copy of the descriptor.
+            tracing::warn!("could not unlock a sync lock file: {e}");
+        }
+    }
 }
 
 impl SqliteBackend {
@@ -298,7 +315,7 @@ impl Backend for SqliteBackend {
         let deadline = Instant::now() + wait;
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(SqliteGuard { _file: file }),
+                Ok(()) => return Ok(SqliteGuard { file }),
                 Err(TryLockError::WouldBlock) => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {

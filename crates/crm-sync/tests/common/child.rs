@@ -21,6 +21,9 @@ pub const ENV: &str = "CRM_SYNC_TEST_CHILD";
 /// The line a child prints once its store is open, before it syncs.
 pub const READY: &str = "crm-sync test child: store open";
 
+/// The line a child prints when it stalls mid-run (see [`Spec::stall_after_pages`]).
+pub const STALLED: &str = "crm-sync test child: stalled mid-run";
+
 /// Exit code of a child whose sync found the object locked.
 pub const BUSY: i32 = 3;
 
@@ -39,24 +42,29 @@ pub struct Spec {
     pub page_delay_ms: u64,
     /// How long to wait for the object's lock, ms.
     pub lock_wait_ms: u64,
+    /// When not 0: once this many pages are stored, the child prints [`STALLED`] and stops
+    /// there, holding the lock with its run `running`, until it is killed. A kill after
+    /// that line lands inside a run however slow the machine is.
+    pub stall_after_pages: u64,
 }
 
 impl Spec {
     fn encode(&self) -> String {
         format!(
-            "{}\n{}\n{}\n{}\n{}\n{}",
+            "{}\n{}\n{}\n{}\n{}\n{}\n{}",
             self.url,
             self.changes,
             self.full,
             self.page_size,
             self.page_delay_ms,
-            self.lock_wait_ms
+            self.lock_wait_ms,
+            self.stall_after_pages
         )
     }
 
     fn decode(text: &str) -> Spec {
         let fields: Vec<&str> = text.split('\n').collect();
-        assert_eq!(fields.len(), 6, "child spec {text:?}");
+        assert_eq!(fields.len(), 7, "child spec {text:?}");
         Spec {
             url: fields[0].to_owned(),
             changes: fields[1].parse().expect("changes"),
@@ -64,6 +72,7 @@ impl Spec {
             page_size: fields[3].parse().expect("page_size"),
             page_delay_ms: fields[4].parse().expect("page_delay_ms"),
             lock_wait_ms: fields[5].parse().expect("lock_wait_ms"),
+            stall_after_pages: fields[6].parse().expect("stall_after_pages"),
         }
     }
 }
@@ -72,6 +81,7 @@ impl Spec {
 pub struct ChildProc {
     child: Child,
     ready: mpsc::Receiver<()>,
+    stalled: mpsc::Receiver<()>,
 }
 
 /// Starts this test binary as a child running `spec`.
@@ -91,24 +101,39 @@ pub fn spawn(spec: &Spec) -> ChildProc {
         .spawn()
         .expect("spawn the child");
     let stdout = child.stdout.take().expect("child stdout");
-    let (tx, ready) = mpsc::channel();
-    // Reads every line (so the child never blocks on a full pipe) and signals READY.
+    let (ready_tx, ready) = mpsc::channel();
+    let (stalled_tx, stalled) = mpsc::channel();
+    // Reads every line (so the child never blocks on a full pipe) and signals READY and
+    // STALLED.
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
             // libtest prints `test child_process_entry ... ` on the same line first.
-            if line.trim_end().ends_with(READY) {
-                let _ = tx.send(());
+            let line = line.trim_end();
+            if line.ends_with(READY) {
+                let _ = ready_tx.send(());
+            } else if line.ends_with(STALLED) {
+                let _ = stalled_tx.send(());
             }
         }
     });
-    ChildProc { child, ready }
+    ChildProc {
+        child,
+        ready,
+        stalled,
+    }
 }
 
 impl ChildProc {
     /// Waits until the child's store is open; false if it did not get there in time.
     pub fn wait_ready(&self, timeout: Duration) -> bool {
         self.ready.recv_timeout(timeout).is_ok()
+    }
+
+    /// Waits until the child stalls mid-run (it was spawned with
+    /// [`Spec::stall_after_pages`]); false if it did not get there in time.
+    pub fn wait_stalled(&self, timeout: Duration) -> bool {
+        self.stalled.recv_timeout(timeout).is_ok()
     }
 
     /// Kills the child with SIGKILL and reaps it.
@@ -159,7 +184,17 @@ pub fn run(spec: &str) -> ! {
         let options = SyncOptions::default()
             .with_full(spec.full)
             .with_lock_wait(Duration::from_millis(spec.lock_wait_ms));
-        match store.sync(&source, &options).await {
+        let stall_after = spec.stall_after_pages;
+        let stall = move |p: &crm_sync::Progress| {
+            if stall_after > 0 && p.pages >= stall_after {
+                println!("{STALLED}");
+                // Holds the lock, with the run `running`, until the parent kills us.
+                loop {
+                    std::thread::sleep(Duration::from_secs(3600));
+                }
+            }
+        };
+        match store.sync_with_progress(&source, &options, stall).await {
             Ok(summary) => {
                 println!("child: {summary}");
                 0
