@@ -119,10 +119,14 @@ mod store;
 
 #[cfg(feature = "test-util")]
 pub mod fake;
+#[cfg(feature = "test-util")]
+pub mod testing;
+#[cfg(any(feature = "fxiaoke", feature = "useasy", feature = "u8"))]
+pub mod vendors;
 
 pub use error::{BoxError, Error};
 pub use options::{DEFAULT_LOOKBACK, Progress, SyncMode, SyncOptions, SyncSummary};
 pub use source::{
     Cursor, Page, PageStream, Read, Record, Source, SourceError, SourceKind, UnknownVendor, Vendor,
 };
-pub use store::{RunStatus, SCHEMA_VERSION, Store, StoreKind, StoredRecord, SyncRun};
+pub use store::{RunStatus, SCHEMA_VERSION, Store, StoreKind, StoredRecord, SyncRun, redact_url};
