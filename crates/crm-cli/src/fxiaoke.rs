@@ -91,6 +91,8 @@ async fn execute(
             }
             Ok(())
         }
+        // Dispatched by main.rs (its summaries need no sink).
+        FxiaokeCommand::Sync(_) => Err(CliError::internal("sync runs through crate::sync")),
         FxiaokeCommand::Objects => {
             for object in client.objects().await? {
                 sink.write(to_json(&object)?)?;
