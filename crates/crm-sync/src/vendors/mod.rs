@@ -78,6 +78,7 @@ impl Scalar {
     }
 
     /// The value as epoch milliseconds: an integer, a whole float, or a string of digits.
+    #[cfg_attr(not(feature = "fxiaoke"), allow(dead_code))]
     pub(crate) fn epoch_millis(&self) -> Option<i64> {
         match self {
             Scalar::Int(n) => Some(*n),
@@ -297,6 +298,10 @@ pub(crate) fn records(
 
 /// A stream that ends right after its first error (the engine stops there anyway; this
 /// makes the promise hold for any consumer).
+#[cfg_attr(
+    not(all(feature = "fxiaoke", feature = "useasy", feature = "u8")),
+    allow(dead_code)
+)]
 pub(crate) fn end_after_error(stream: PageStream<'static>) -> PageStream<'static> {
     stream
         .scan(false, |failed, item| {
@@ -314,6 +319,10 @@ pub(crate) fn end_after_error(stream: PageStream<'static>) -> PageStream<'static
 /// Groups a stream of records (as the useasy and U8 SDKs stream them) into pages of `size`.
 /// Records read before an error come out as a page of their own, then the error, then
 /// nothing more.
+#[cfg_attr(
+    not(all(feature = "fxiaoke", feature = "useasy", feature = "u8")),
+    allow(dead_code)
+)]
 pub(crate) fn chunk<E, F>(
     stream: BoxStream<'static, Result<Box<RawValue>, E>>,
     size: usize,
