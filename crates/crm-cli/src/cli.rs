@@ -9,7 +9,9 @@ use fxiaoke_crm::FilterOperator;
 use openapi_crm::SearchOperatorKnown;
 
 use crate::output::Format;
-use crate::sync::{FullSyncArgs, FxSyncArgs};
+use crate::sync::{
+    FULL_SYNC_ABOUT, FULL_SYNC_AFTER, FX_SYNC_ABOUT, FX_SYNC_AFTER, FullSyncArgs, FxSyncArgs,
+};
 
 /// The help heading of the options every command takes.
 const GLOBAL: &str = "Global options";
@@ -246,6 +248,7 @@ pub enum FxiaokeCommand {
     /// The objects of the tenant.
     Objects,
     /// Keep a copy of objects in your database (SQLite or PostgreSQL): first sync, then only changes.
+    #[command(long_about = FX_SYNC_ABOUT, after_help = FX_SYNC_AFTER)]
     Sync(FxSyncArgs),
 }
 
@@ -454,6 +457,7 @@ pub enum CustomersCommand {
     /// The account's customer field configuration (built-in and custom fields).
     Fields,
     /// Keep a copy of the customers in your database (SQLite or PostgreSQL); every run is a full pass.
+    #[command(long_about = FULL_SYNC_ABOUT, after_help = FULL_SYNC_AFTER)]
     Sync(FullSyncArgs),
 }
 
@@ -626,6 +630,7 @@ pub enum ContactsCommand {
         code: String,
     },
     /// Keep a copy of the contacts in your database (SQLite or PostgreSQL); every run is a full pass.
+    #[command(long_about = FULL_SYNC_ABOUT, after_help = FULL_SYNC_AFTER)]
     Sync(FullSyncArgs),
 }
 

@@ -69,21 +69,41 @@ pub struct DatabaseArgs {
     pub wait: Option<Duration>,
 }
 
+/// The long help of `crm fxiaoke sync`.
+pub const FX_SYNC_ABOUT: &str = "Keep a copy of Fxiaoke objects in your database (SQLite or PostgreSQL).
+
+The first run reads every record; later runs read only the records changed since the last \
+stored one, by (last_modified_time, _id), re-reading --lookback before it to catch \
+late-committed changes. Exactly one row per record; a sync killed at any moment resumes where \
+it stopped. Incremental runs cannot see records deleted physically: --full reads every _id and \
+marks the records it did not see as deleted (a voided record arrives as a change, with \
+life_status \"invalid\").";
+
+/// The examples and exit codes after the help of `crm fxiaoke sync`.
+pub const FX_SYNC_AFTER: &str = "Examples:
+  crm fxiaoke sync AccountObj PaymentObj object_x__c --into crm.db   # the first sync and every later one
+  crm fxiaoke sync AccountObj --into postgres://crm@db/crm --full     # also mark deleted records
+
+One summary line per object on stdout. Exit codes: 0 ok, 1 the database failed or the object is \
+being synced already, 2 usage, 3 configuration, authentication or a database URL that cannot \
+be used, 4 vendor API error, 5 network.";
+
+/// The long help of `crm useasy customers sync` and `crm u8 contacts sync`.
+pub const FULL_SYNC_ABOUT: &str = "Keep a copy in your database (SQLite or PostgreSQL).
+
+The API has no modified-since filter, so every run is a full pass: it inserts new records, \
+updates changed ones (their JSON compared by value), touches unchanged ones only in \
+last_synced_at, and marks the records it did not see as deleted (rows are never removed; a \
+record that comes back clears its flag). Exactly one row per record; a sync killed at any \
+moment leaves whole pages, and the next run starts its pass again.";
+
+/// The exit codes after the help of `crm useasy customers sync` and `crm u8 contacts sync`.
+pub const FULL_SYNC_AFTER: &str = "One summary line on stdout. Exit codes: 0 ok, 1 the database \
+failed or a sync of the same object is running, 2 usage, 3 configuration, authentication or a \
+database URL that cannot be used, 4 vendor API error, 5 network.";
+
 /// `crm fxiaoke sync`.
 #[derive(Clone, Debug, Args)]
-#[command(
-    long_about = "Keep a copy of Fxiaoke objects in your database (SQLite or PostgreSQL).\n\n\
-        The first run reads every record; later runs read only the records changed since the \
-        last stored one, by (last_modified_time, _id), re-reading --lookback before it to catch \
-        late-committed changes. Exactly one row per record; a sync killed at any moment resumes \
-        where it stopped. Incremental runs cannot see physically deleted records: --full reads \
-        every _id and marks the records it did not see as deleted (a voided record arrives as a \
-        change, with life_status \"invalid\").",
-    after_help = "Examples:\n  crm fxiaoke sync AccountObj PaymentObj object_x__c --into crm.db   # first sync, later syncs alike\n  \
-        crm fxiaoke sync AccountObj --into postgres://crm@db/crm --full     # also mark deletions\n\n\
-        One summary line per object on stdout. Exit codes: 0 ok, 1 database failed or the object is \
-        being synced already, 2 usage, 3 configuration or authentication, 4 vendor API error, 5 network."
-)]
 pub struct FxSyncArgs {
     /// The objects' API names (AccountObj, PaymentObj, object_x__c, ...), synced one after
     /// another.
@@ -107,16 +127,6 @@ pub struct FxSyncArgs {
 
 /// `crm useasy customers sync` and `crm u8 contacts sync`.
 #[derive(Clone, Debug, Args)]
-#[command(
-    long_about = "Keep a copy in your database (SQLite or PostgreSQL).\n\n\
-        The API has no modified-since filter, so every run is a full pass: it inserts new records, \
-        updates changed ones (their JSON compared by value), touches unchanged ones only in \
-        last_synced_at, and marks the records it did not see as deleted (rows are never removed; a \
-        record that comes back clears its flag). Exactly one row per record; a sync killed at any \
-        moment leaves whole pages, and the next run starts its pass again.",
-    after_help = "One summary line on stdout. Exit codes: 0 ok, 1 database failed or a sync of the same \
-        object is running, 2 usage, 3 configuration or authentication, 4 vendor API error, 5 network."
-)]
 pub struct FullSyncArgs {
     /// The database and shared options.
     #[command(flatten)]

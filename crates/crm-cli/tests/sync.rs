@@ -815,6 +815,33 @@ async fn u8_syncs_mark_deletions_and_a_contact_that_comes_back_clears_its_flag()
 // The command itself: --mock, summaries, dry run, errors, the lock
 
 #[test]
+fn the_help_of_each_sync_command_explains_it() {
+    let fx = crm(&["fxiaoke", "sync", "--help"]).run().ok();
+    for text in [
+        "--into <DATABASE>",
+        "CRM_DATABASE_URL",
+        "--full",
+        "--lookback <DURATION>",
+        "[default: 10m]",
+        "--dry-run",
+        "--wait <DURATION>",
+        "(last_modified_time, _id)",
+        "Exit codes",
+    ] {
+        assert!(fx.stdout.contains(text), "{text}:\n{}", fx.stdout);
+    }
+    for args in [
+        ["useasy", "customers", "sync", "--help"],
+        ["u8", "contacts", "sync", "--help"],
+    ] {
+        let run = crm(&args).run().ok();
+        assert!(run.stdout.contains("every run is a full pass"), "{}", run.stdout);
+        assert!(run.stdout.contains("CRM_DATABASE_URL"), "{}", run.stdout);
+        assert!(!run.stdout.contains("--lookback"), "{}", run.stdout);
+    }
+}
+
+#[test]
 fn every_sync_command_works_with_mock_and_prints_one_summary_line_per_object() {
     let dir = temp_dir("mock-sync");
     let db = dir.join("crm.db");
