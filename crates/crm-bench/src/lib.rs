@@ -6,14 +6,17 @@
 //!   ([`strict`]); plus, for Fxiaoke, the hand-written [`proto`]type of the single-pass
 //!   `Deserialize` the generator emits for records, as a cross-check.
 //! - The `crm-bench` binary: export throughput and memory ([`export`], against the embedded
-//!   mock or the [`synthetic`] server in another process) and rate-limited sync
-//!   ([`ratelimit`]). It prints one JSON object per measurement on stdout.
+//!   mock or the [`synthetic`] server in another process), rate-limited sync
+//!   ([`ratelimit`]), and sync into SQLite and PostgreSQL ([`sync`]: records stored per
+//!   second, and the calls of an incremental run). It prints one JSON object per
+//!   measurement on stdout.
 
 pub mod export;
 pub mod payloads;
 pub mod proto;
 pub mod ratelimit;
 pub mod strict;
+pub mod sync;
 pub mod synthetic;
 
 /// The Fxiaoke token path.
@@ -93,7 +96,8 @@ from_error!(
     std::io::Error,
     serde_json::Error,
     reqwest::Error,
-    crm_runtime::Error
+    crm_runtime::Error,
+    crm_sync::Error
 );
 
 /// Peak and current resident set size of this process, in KiB (`VmHWM`, `VmRSS` of

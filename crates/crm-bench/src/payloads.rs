@@ -143,12 +143,21 @@ pub fn fxiaoke_record(i: usize) -> Map<String, Value> {
 /// Appends [`fxiaoke_record`]`(i)` as JSON to `out`, written directly (several times faster
 /// than building the map and serializing it; the synthetic server's per-record cost).
 pub fn write_fxiaoke_record(i: usize, out: &mut String) {
+    const DAY: i64 = 86_400_000;
+    const BASE: i64 = 1_709_258_400_000;
+    let n = i as i64;
+    let create_time = BASE + n * 61_000;
+    write_fxiaoke_record_modified(i, create_time + (n % 7) * DAY + 3_600_000, out);
+}
+
+/// [`write_fxiaoke_record`] with `last_modified_time` = `modified` (the synthetic server's
+/// sync mode sets it so that the `(last_modified_time, _id)` order is the index order).
+pub fn write_fxiaoke_record_modified(i: usize, modified: i64, out: &mut String) {
     use std::fmt::Write as _;
     const DAY: i64 = 86_400_000;
     const BASE: i64 = 1_709_258_400_000;
     let n = i as i64;
     let create_time = BASE + n * 61_000;
-    let modified = create_time + (n % 7) * DAY + 3_600_000;
     let payment_day = BASE - 36_000_000 + (n % 90) * DAY;
     let cents = (n * 7_919 + 12_345) % 50_000_000 + 100;
     let owner = pick(OWNERS, i);

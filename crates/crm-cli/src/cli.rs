@@ -9,6 +9,9 @@ use fxiaoke_crm::FilterOperator;
 use openapi_crm::SearchOperatorKnown;
 
 use crate::output::Format;
+use crate::sync::{
+    FULL_SYNC_ABOUT, FULL_SYNC_AFTER, FX_SYNC_ABOUT, FX_SYNC_AFTER, FullSyncArgs, FxSyncArgs,
+};
 
 /// The help heading of the options every command takes.
 const GLOBAL: &str = "Global options";
@@ -25,7 +28,9 @@ pub const DEFAULT_MOCK_RECORDS: usize = 250;
     long_about = "Look at and export CRM data of 纷享销客 Fxiaoke, 有逸 useasy and 用友 Yonyou U8.\n\n\
         Credentials come from the environment (FXIAOKE_*, USEASY_*, U8_*; see each vendor's --help) \
         or from flags. With --mock, any command runs against the vendor's embedded mock server \
-        holding sample data, so nothing leaves this machine. Start with `crm demo`.",
+        holding sample data, so nothing leaves this machine. Start with `crm demo`.\n\n\
+        Keep a copy in your own database (SQLite or PostgreSQL, --into or CRM_DATABASE_URL): \
+        `crm fxiaoke sync <OBJECT>...`, `crm useasy customers sync`, `crm u8 contacts sync`.",
     after_help = "Exit codes: 0 success, 1 internal error, 2 usage, 3 configuration or \
         authentication, 4 vendor API error, 5 network error.",
     propagate_version = true
@@ -247,6 +252,9 @@ pub enum FxiaokeCommand {
     /// The tenant's objects as schemas for `crm codegen` (pull), and what changed since (diff).
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Keep a copy of objects in your database (SQLite or PostgreSQL): first sync, then only changes.
+    #[command(long_about = FX_SYNC_ABOUT, after_help = FX_SYNC_AFTER)]
+    Sync(FxSyncArgs),
 }
 
 /// `crm fxiaoke query`.
@@ -464,6 +472,9 @@ pub enum CustomersCommand {
     },
     /// The account's customer field configuration (built-in and custom fields).
     Fields,
+    /// Keep a copy of the customers in your database (SQLite or PostgreSQL); every run is a full pass.
+    #[command(long_about = FULL_SYNC_ABOUT, after_help = FULL_SYNC_AFTER)]
+    Sync(FullSyncArgs),
 }
 
 /// `crm useasy customers list`.
@@ -634,6 +645,9 @@ pub enum ContactsCommand {
         /// The contact's code.
         code: String,
     },
+    /// Keep a copy of the contacts in your database (SQLite or PostgreSQL); every run is a full pass.
+    #[command(long_about = FULL_SYNC_ABOUT, after_help = FULL_SYNC_AFTER)]
+    Sync(FullSyncArgs),
 }
 
 /// `crm u8 contacts list`: every batch_get filter as a flag.

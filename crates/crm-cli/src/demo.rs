@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::time::Instant;
 
+use crm_sync::vendors::FxiaokeObject;
+use crm_sync::{Store, SyncOptions, Vendor};
 use futures::TryStreamExt;
 use fxiaoke_crm::types::PaymentObj;
 use fxiaoke_crm::{FilterOperator, WriteOptions};
@@ -11,7 +13,7 @@ use openapi_crm::Customer;
 use serde_json::Value;
 
 use crate::clients::{self, FX_CUSTOM_FIELDS, Settings};
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 use crate::output::truncate;
 
 /// Numbers and prints the steps. Printing never panics: the first write error (e.g. a closed
@@ -86,6 +88,7 @@ pub async fn run(settings: &Settings) -> CliResult {
     );
     steps.line("      crm --mock useasy customers list --search 'openSeaIds empty' --format csv");
     steps.line("      crm --mock u8 contacts list --ccuscode 0215 --format json");
+    steps.line("      crm --mock fxiaoke sync PaymentObj object_demo__c --into crm.db");
     match steps.error {
         Some(e) => Err(e.into()),
         None => Ok(()),
@@ -185,7 +188,97 @@ async fn fxiaoke(settings: &Settings, n: usize, steps: &mut Steps) -> CliResult 
         },
     };
     steps.step(format!("delete it (void, then delete) → {gone}"));
+
+    sync_step(client, steps).await
+}
+
+/// Keep a copy in a database: sync the mock's `PaymentObj` into a temporary SQLite file,
+/// change a few records, sync again.
+async fn sync_step(client: &fxiaoke_crm::Client, steps: &mut Steps) -> CliResult {
+    let dir = std::env::temp_dir().join(format!(
+        "crm-demo-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::internal(format!("cannot create {}: {e}", dir.display())))?;
+    let result = sync_into(client, &dir, steps).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn sync_into(
+    client: &fxiaoke_crm::Client,
+    dir: &std::path::Path,
+    steps: &mut Steps,
+) -> CliResult {
+    let path = dir.join("crm.db");
+    let url = path.display().to_string();
+    let store = Store::open(&url).await.map_err(|e| sync_error(&e))?;
+    let source = FxiaokeObject::new(client.clone(), "PaymentObj");
+    let options = SyncOptions::default();
+    let first = store
+        .sync(&source, &options)
+        .await
+        .map_err(|e| sync_error(&e))?;
+    steps.step(format!(
+        "crm fxiaoke sync PaymentObj --into {url}: inserted {}, {} vendor calls",
+        first.inserted, first.vendor_calls
+    ));
+
+    // Other users at work: two edits and a void (each moves last_modified_time), one new record.
+    let ids: Vec<String> = store
+        .records(Vendor::Fxiaoke, "PaymentObj")
+        .await
+        .map_err(|e| sync_error(&e))?
+        .into_iter()
+        .take(3)
+        .map(|r| r.id)
+        .collect();
+    for id in ids.iter().take(2) {
+        let mut change = fxiaoke_crm::ObjectData {
+            id: Some(id.clone()),
+            ..Default::default()
+        };
+        change
+            .extra
+            .insert("remark".into(), Value::String("已核对".into()));
+        client
+            .update_object(
+                "PaymentObj",
+                change,
+                fxiaoke_crm::Details::new(),
+                &WriteOptions::default(),
+            )
+            .await?;
+    }
+    if let Some(id) = ids.get(2) {
+        client.invalid("PaymentObj", id).await?;
+    }
+    let new = PaymentObj {
+        account_id: Some("2d58af2dbb4d4ecd931e80ef18000002".into()),
+        payment_amount: "88.00".parse().ok(),
+        ..Default::default()
+    };
+    client.create(&new).await?;
+
+    let second = store
+        .sync(&source, &options)
+        .await
+        .map_err(|e| sync_error(&e))?;
+    steps.step(format!(
+        "2 edits, 1 void, 1 new record, then the same command again: inserted {}, updated {}, unchanged {} ({} records read, {} vendor calls: only what changed since the last stored record, and --lookback 10m before it)",
+        second.inserted, second.updated, second.unchanged, second.fetched, second.vendor_calls
+    ));
+    store.close().await;
     Ok(())
+}
+
+fn sync_error(e: &crm_sync::Error) -> CliError {
+    CliError::internal(format!("the demo database failed: {e}"))
 }
 
 async fn useasy(settings: &Settings, n: usize, steps: &mut Steps) -> CliResult {

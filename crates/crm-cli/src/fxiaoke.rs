@@ -93,6 +93,8 @@ async fn execute(
             Ok(())
         }
         FxiaokeCommand::Schema(command) => crate::schema::fxiaoke(client, command, sink).await,
+        // Dispatched by main.rs (its summaries need no sink).
+        FxiaokeCommand::Sync(_) => Err(CliError::internal("sync runs through crate::sync")),
         FxiaokeCommand::Objects => {
             for object in client.objects().await? {
                 sink.write(to_json(&object)?)?;

@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Modules: [`cli`] (the command line), [`clients`] (configuration and mocks), [`output`]
-//! (formats and progress), [`error`] (exit codes), one module per vendor, [`demo`].
+//! (formats and progress), [`error`] (exit codes), one module per vendor, [`sync`] (the
+//! three `sync` commands, over `crm-sync`), [`demo`].
 
 mod cli;
 mod clients;
@@ -20,6 +21,7 @@ mod error;
 mod fxiaoke;
 mod output;
 mod schema;
+mod sync;
 mod u8;
 mod useasy;
 
@@ -28,7 +30,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{
+    Cli, Command, ContactsCommand, CustomersCommand, FxiaokeCommand, U8Command, UseasyCommand,
+};
 use crate::clients::Settings;
 use crate::error::{CliError, CliResult};
 use crate::output::{Format, Progress, Sink};
@@ -109,7 +113,26 @@ async fn run(cli: Cli) -> CliResult {
     };
     let progress = Progress::wanted(cli.no_progress);
     let format = Format::resolve(cli.format);
+    // Syncs print summary lines unless a format is asked for, so they run before a sink
+    // exists.
+    let sync_output = sync::Output::new(cli.format, cli.no_progress);
     match cli.command {
+        Command::Fxiaoke(args) if matches!(args.command, FxiaokeCommand::Sync(_)) => {
+            sync::fxiaoke(args, &settings, sync_output).await
+        }
+        Command::Useasy(args)
+            if matches!(
+                args.command,
+                UseasyCommand::Customers(CustomersCommand::Sync(_))
+            ) =>
+        {
+            sync::useasy(args, &settings, sync_output).await
+        }
+        Command::U8(args)
+            if matches!(args.command, U8Command::Contacts(ContactsCommand::Sync(_))) =>
+        {
+            sync::u8(args, &settings, sync_output).await
+        }
         Command::Demo => demo::run(&settings).await,
         Command::Completions { shell } => {
             // Into a buffer first: clap_complete panics on a write error (e.g. a closed pipe).

@@ -52,6 +52,8 @@ async fn execute(
             sink.write_stream(query.stream_as::<Box<RawValue>>(), max, &bar)
                 .await
         }
+        // Dispatched by main.rs (its summaries need no sink).
+        ContactsCommand::Sync(_) => Err(CliError::internal("sync runs through crate::sync")),
         ContactsCommand::Get { code } => match client.contact(&code).await? {
             Some(contact) => sink.write(to_json(&contact)?),
             None => Err(CliError::api(format!("u8 contact {code:?} not found"))),

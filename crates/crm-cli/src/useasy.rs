@@ -68,6 +68,8 @@ async fn execute(
             client.delete(&id).await?;
             sink.write(json!({ "_id": id, "result": "deleted" }))
         }
+        // Dispatched by main.rs (its summaries need no sink).
+        CustomersCommand::Sync(_) => Err(CliError::internal("sync runs through crate::sync")),
         CustomersCommand::Fields => {
             let configs = client.field_configs().await?;
             for field in configs.fields() {

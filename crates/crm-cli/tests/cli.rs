@@ -33,6 +33,7 @@ fn help_on_every_level() {
         &["fxiaoke", "delete"],
         &["fxiaoke", "describe"],
         &["fxiaoke", "objects"],
+        &["fxiaoke", "sync"],
         &["useasy"],
         &["useasy", "customers"],
         &["useasy", "customers", "list"],
@@ -41,10 +42,12 @@ fn help_on_every_level() {
         &["useasy", "customers", "update"],
         &["useasy", "customers", "delete"],
         &["useasy", "customers", "fields"],
+        &["useasy", "customers", "sync"],
         &["u8"],
         &["u8", "contacts"],
         &["u8", "contacts", "list"],
         &["u8", "contacts", "get"],
+        &["u8", "contacts", "sync"],
     ];
     for path in paths {
         let mut args = path.to_vec();
@@ -144,14 +147,28 @@ fn demo_walks_through_the_three_vendors() {
     for heading in ["Fxiaoke", "useasy", "U8"] {
         assert!(run.stdout.contains(heading), "{heading}:\n{}", run.stdout);
     }
-    for step in 1..=15 {
+    for step in 1..=17 {
         assert!(
             run.stdout.contains(&format!("{step:>2}. ")),
             "step {step}:\n{}",
             run.stdout
         );
     }
-    assert!(run.stdout.contains("Done: 15 steps"), "{}", run.stdout);
+    assert!(run.stdout.contains("Done: 17 steps"), "{}", run.stdout);
+    // The sync step: a first sync of the 250 sample payments into SQLite, then two edits, a
+    // void and a new record read by the next, incremental, sync.
+    assert!(
+        run.stdout.contains("crm fxiaoke sync PaymentObj --into "),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(": inserted 250, "), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("inserted 1, updated 3, unchanged 1 (5 records read"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stderr.is_empty(), "{}", run.stderr);
     assert!(
         started.elapsed() < Duration::from_secs(30),

@@ -10,8 +10,7 @@
 //! server (as in the tests) when its binaries are installed, and skipped otherwise.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-#[path = "../tests/common/pg.rs"]
-mod pg;
+use crm_sync::testing as pg;
 
 use std::time::{Duration, Instant};
 

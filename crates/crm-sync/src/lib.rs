@@ -109,6 +109,17 @@
 //! An incremental source answers [`Read::Incremental`] in strictly ascending
 //! `(modified_at, id)` order; the engine computes the cursor from the records themselves.
 //! With the `test-util` feature, [`fake::FakeSource`] is a complete example.
+//!
+//! # The vendors' sources
+//!
+//! The features `fxiaoke`, `useasy` and `u8` add `vendors`: `FxiaokeObject` (any Fxiaoke
+//! object, incremental by `(last_modified_time, _id)`), `UseasyCustomers` and `U8Contacts`
+//! (full passes), on the SDK clients: what `crm ... sync` runs.
+//!
+//! # Testing code built on this crate
+//!
+//! The `test-util` feature adds `fake` (an in-memory source that behaves like a live tenant)
+//! and `testing` (a fresh database on a throw-away PostgreSQL server, started on first use).
 
 mod engine;
 mod error;
@@ -119,10 +130,14 @@ mod store;
 
 #[cfg(feature = "test-util")]
 pub mod fake;
+#[cfg(feature = "test-util")]
+pub mod testing;
+#[cfg(any(feature = "fxiaoke", feature = "useasy", feature = "u8"))]
+pub mod vendors;
 
 pub use error::{BoxError, Error};
 pub use options::{DEFAULT_LOOKBACK, Progress, SyncMode, SyncOptions, SyncSummary};
 pub use source::{
     Cursor, Page, PageStream, Read, Record, Source, SourceError, SourceKind, UnknownVendor, Vendor,
 };
-pub use store::{RunStatus, SCHEMA_VERSION, Store, StoreKind, StoredRecord, SyncRun};
+pub use store::{RunStatus, SCHEMA_VERSION, Store, StoreKind, StoredRecord, SyncRun, redact_url};

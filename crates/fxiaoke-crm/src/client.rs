@@ -241,6 +241,14 @@ impl Client {
         self.inner.tokens.fetch_count()
     }
 
+    /// How many HTTP requests this client (and its clones, which share one connection pool)
+    /// has sent to the vendor: every attempt counts, token requests and retries included.
+    /// The difference over a piece of work is the number of vendor calls it made, e.g. the
+    /// `vendor_calls` of a sync run.
+    pub fn requests_sent(&self) -> u64 {
+        self.inner.transport.requests_sent()
+    }
+
     /// Runs one operation: adds `corpAccessToken`, `corpId` and `currentOpenUserId` to the body,
     /// picks the custom-object path for API names ending in `__c`, sends with retries, checks
     /// `errorCode` and decodes the typed result. On `20016` (token expired) the token is

@@ -185,6 +185,14 @@ impl Client {
         &self.inner.config
     }
 
+    /// How many HTTP requests this client (and its clones, which share one connection pool)
+    /// has sent to the vendor: every attempt counts, token requests and retries included.
+    /// The difference over a piece of work is the number of vendor calls it made, e.g. the
+    /// `vendor_calls` of a sync run.
+    pub fn requests_sent(&self) -> u64 {
+        self.inner.transport.requests_sent()
+    }
+
     /// The authentication headers of one attempt: a fresh nonce and the current time, signed.
     fn auth_headers(&self) -> Vec<(String, String)> {
         let config = &self.inner.config;

@@ -13,6 +13,19 @@
 //! crm-bench ratelimit --vendor fxiaoke|useasy [--secs S] [--window S] [--records N]
 //!     A long export against a mock enforcing the vendor's quota; prints
 //!     {"vendor", "requests", "allowed_rate", "achieved_rate", "fraction", "limit_errors", ...}.
+//! crm-bench serve --records N --backend synthetic-sync
+//!     The synthetic server in sync mode (times grow with the records, 150 per millisecond).
+//! crm-bench export --url URL --client keyset
+//!     The export through the incremental sync's keyset stream (records as sent).
+//! crm-bench sync --url URL --database sqlite|postgres
+//!     A first sync of every record into an empty database, then a full pass over them; prints
+//!     one {"mode": "sync", "database", "source": "server", "case": "first"|"unchanged",
+//!     "records", "secs", "records_per_sec", "vendor_calls"} per run.
+//! crm-bench sync-memory --records N --database sqlite|postgres [--page-size P]
+//!     The same from an in-memory source: the store alone ("source": "memory"; pages of 100).
+//! crm-bench sync-calls [--records N] [--changed M]
+//!     Query calls of an incremental sync after M of N records changed vs a full re-export,
+//!     on the embedded mock; prints {"mode": "sync-calls", "incremental", "full_export", ...}.
 //! ```
 
 use std::collections::HashMap;
@@ -20,14 +33,19 @@ use std::io::Read;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use crm_bench::{BenchError, Credentials, export, memory_kib, payloads, ratelimit, synthetic};
+use crm_bench::{
+    BenchError, Credentials, export, memory_kib, payloads, ratelimit, sync, synthetic,
+};
 use serde_json::json;
 
 fn usage() -> BenchError {
     BenchError::msg(
         "usage: crm-bench serve --records N [--backend mock|synthetic] | \
          export --url URL --client sdk|naive | \
-         ratelimit --vendor fxiaoke|useasy [--secs S] [--window S] [--records N]",
+         ratelimit --vendor fxiaoke|useasy [--secs S] [--window S] [--records N] | \
+         sync --url URL --database sqlite|postgres | \
+         sync-memory --records N --database sqlite|postgres | \
+         sync-calls [--records N] [--changed M]",
     )
 }
 
@@ -77,6 +95,9 @@ fn run() -> Result<(), BenchError> {
         "serve" => runtime.block_on(serve(&opts)),
         "export" => runtime.block_on(run_export(&opts)),
         "ratelimit" => runtime.block_on(run_ratelimit(&opts)),
+        "sync" => runtime.block_on(run_sync(&opts)),
+        "sync-memory" => runtime.block_on(run_sync_memory(&opts)),
+        "sync-calls" => runtime.block_on(run_sync_calls(&opts)),
         _ => Err(usage()),
     }
 }
@@ -108,8 +129,12 @@ async fn serve(opts: &HashMap<String, String>) -> Result<(), BenchError> {
             let credentials = Credentials::of_mock(&mock);
             (Some(mock), None, url, credentials)
         }
-        "synthetic" => {
-            let server = synthetic::SyntheticFxiaoke::start(records).await?;
+        "synthetic" | "synthetic-sync" => {
+            let server = if backend == "synthetic" {
+                synthetic::SyntheticFxiaoke::start(records).await?
+            } else {
+                synthetic::SyntheticFxiaoke::start_for_sync(records, 150).await?
+            };
             let url = server.base_url();
             (
                 None,
@@ -153,6 +178,7 @@ async fn run_export(opts: &HashMap<String, String>) -> Result<(), BenchError> {
     let result = match client {
         "sdk" => export::sdk(url, &credentials).await?,
         "naive" => export::naive(url, &credentials).await?,
+        "keyset" => sync::keyset_export(url, &credentials).await?,
         other => return Err(BenchError::msg(format!("unknown client {other}"))),
     };
     let (hwm, rss) = kib();
@@ -201,6 +227,65 @@ async fn run_ratelimit(opts: &HashMap<String, String>) -> Result<(), BenchError>
             "fraction": result.fraction(),
             "limit_errors": result.limit_errors,
             "client_errors": result.client_errors,
+        })
+    );
+    Ok(())
+}
+
+fn print_sync_runs(runs: &[sync::SyncResult]) {
+    for r in runs {
+        let (hwm, _) = kib();
+        println!(
+            "{}",
+            json!({
+                "mode": "sync",
+                "database": r.database,
+                "source": r.source,
+                "case": r.case,
+                "records": r.records,
+                "inserted": r.inserted,
+                "unchanged": r.unchanged,
+                "secs": r.secs,
+                "records_per_sec": r.records_per_sec(),
+                "vendor_calls": r.vendor_calls,
+                "vm_hwm_kib": hwm,
+            })
+        );
+    }
+}
+
+async fn run_sync(opts: &HashMap<String, String>) -> Result<(), BenchError> {
+    let url = opts.get("url").ok_or_else(usage)?;
+    let database = opts.get("database").map_or("sqlite", String::as_str);
+    let credentials = Credentials::from_env()?;
+    print_sync_runs(&sync::from_server(url, &credentials, database).await?);
+    Ok(())
+}
+
+async fn run_sync_memory(opts: &HashMap<String, String>) -> Result<(), BenchError> {
+    let records: usize = number(opts, "records", 100_000)?;
+    let page_size: usize = number(opts, "page-size", export::PAGE_SIZE)?;
+    let database = opts.get("database").map_or("sqlite", String::as_str);
+    print_sync_runs(&sync::from_memory(records, page_size, database).await?);
+    Ok(())
+}
+
+async fn run_sync_calls(opts: &HashMap<String, String>) -> Result<(), BenchError> {
+    let records: usize = number(opts, "records", 10_000)?;
+    let changed: usize = number(opts, "changed", records / 100)?;
+    let r = sync::calls(records, changed).await?;
+    println!(
+        "{}",
+        json!({
+            "mode": "sync-calls",
+            "records": r.records,
+            "changed": r.changed,
+            "page_size": r.page_size,
+            "first_sync": r.first_sync,
+            "incremental": r.incremental,
+            "incremental_records": r.incremental_records,
+            "full_export": r.full_export,
+            "full_pass": r.full_pass,
         })
     );
     Ok(())

@@ -35,6 +35,7 @@ pub const VARS: &[&str] = &[
     "CRM_RETRIES",
     "CRM_NO_RATE_LIMITS",
     "CRM_RECORD_DIR",
+    "CRM_DATABASE_URL",
     "COLUMNS",
 ];
 

@@ -102,18 +102,54 @@ fn parse_url(url: &str) -> Result<Target, Error> {
     Ok(Target::Sqlite(PathBuf::from(url)))
 }
 
-/// The URL with any password replaced by `***`.
-pub(crate) fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            if parsed.set_password(Some("***")).is_ok() {
-                parsed.to_string()
-            } else {
-                "<a URL with a password>".to_owned()
-            }
-        }
-        _ => url.to_owned(),
+/// A database URL fit for messages and logs: any password (`user:PASSWORD@host`, or a
+/// `password=` query parameter) replaced by `***`. A file path or a URL without a password
+/// comes back unchanged.
+///
+/// ```
+/// assert_eq!(
+///     crm_sync::redact_url("postgres://crm:s3cret@db.internal/crm?sslmode=require"),
+///     "postgres://crm:***@db.internal/crm?sslmode=require"
+/// );
+/// assert_eq!(
+///     crm_sync::redact_url("postgres://db.internal/crm?user=crm&password=s3cret"),
+///     "postgres://db.internal/crm?user=crm&password=***"
+/// );
+/// assert_eq!(crm_sync::redact_url("/var/lib/crm.db"), "/var/lib/crm.db");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
+    let secret_query = parsed
+        .query_pairs()
+        .any(|(k, _)| k.eq_ignore_ascii_case("password"));
+    if parsed.password().is_none() && !secret_query {
+        return url.to_owned();
     }
+    if parsed.password().is_some() && parsed.set_password(Some("***")).is_err() {
+        return "<a URL with a password>".to_owned();
+    }
+    if secret_query {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k.eq_ignore_ascii_case("password") {
+                    "***".to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
+/// [`redact_url`] under the name the store's code uses.
+pub(crate) fn redact(url: &str) -> String {
+    redact_url(url)
 }
 
 impl Store {

@@ -43,6 +43,19 @@ impl PgBackend {
                 reason: e.to_string(),
             })?
             .application_name("crm-sync");
+        // One direct connection first: a pool would retry a refused or rejected connection
+        // until its timeout and then report only that it timed out, where this reports why
+        // (connection refused, password authentication failed, no such database, ...).
+        let probe = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| {
+                Error::db(
+                    format!("connecting to {}", redact(url)),
+                    format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+                )
+            })?
+            .context(|| format!("connecting to {}", redact(url)))?;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .min_connections(0)

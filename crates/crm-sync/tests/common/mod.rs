@@ -4,7 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod child;
-pub mod pg;
+pub use crm_sync::testing as pg;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -96,7 +96,7 @@ pub fn sqlite_db() -> Db {
 
 /// A new PostgreSQL database; `None` (after saying why) when there is no server outside CI.
 pub async fn postgres_db() -> Option<Db> {
-    pg::database().await.map(Db::Postgres)
+    pg::postgres().await.map(Db::Postgres)
 }
 
 /// Defines, for each named async body `fn(Db, Db)`, one test against SQLite (`sqlite::name`)

@@ -1,4 +1,16 @@
-//! A throw-away PostgreSQL server for the tests of one test binary.
+//! A throw-away PostgreSQL server for tests and benchmarks (feature `test-util`): the
+//! harness of this crate's own tests, public so that the tests of code built on the crate
+//! (the `crm` CLI, benchmarks) start their PostgreSQL the same way.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! // A fresh, empty database on this process's server; `None` (after printing why) when the
+//! // PostgreSQL binaries are missing outside CI. Under `CI=true` a missing server panics.
+//! let Some(url) = crm_sync::testing::postgres().await else { return };
+//! let store = crm_sync::Store::open(&url).await;
+//! # drop(store);
+//! # }
+//! ```
 //!
 //! The first test that asks for a database starts the server: `initdb` into a fresh
 //! directory under the system temp dir, then `postgres` on a free loopback port, with fsync
@@ -14,7 +26,6 @@
 //!
 //! Where no server binaries are found, tests print that they were skipped and why, and
 //! pass; under `CI=true` they fail instead.
-#![allow(dead_code)]
 
 use std::io::Read as _;
 use std::net::TcpListener;
@@ -46,8 +57,9 @@ pub fn server() -> Result<&'static Server, String> {
 }
 
 /// A new empty database on the server, as a URL; `None` when PostgreSQL is unavailable
-/// outside CI (after printing why). Panics under CI when it is unavailable.
-pub async fn database() -> Option<String> {
+/// outside CI (after printing why). Panics under CI when it is unavailable: a test that
+/// needs PostgreSQL must not pass quietly there.
+pub async fn postgres() -> Option<String> {
     let server = match server() {
         Ok(server) => server,
         Err(why) if under_ci() => panic!("CI=true and PostgreSQL is unavailable: {why}"),
@@ -65,7 +77,9 @@ impl Server {
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
     }
 
-    /// Creates a database with a fresh name and returns its URL.
+    /// Creates a database with a fresh name and returns its URL. Panics when the server
+    /// refuses (a test harness: the test cannot go on without its database).
+    #[allow(clippy::expect_used)]
     pub async fn create_database(&self) -> String {
         use sqlx::Connection as _;
         let n = DATABASES.fetch_add(1, Ordering::Relaxed);

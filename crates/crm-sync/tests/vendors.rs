@@ -1,0 +1,862 @@
+//! The vendor sources on the embedded mocks, with live-tenant behaviours on (other users
+//! editing, creating and deleting while a sync reads; records tied on `last_modified_time`
+//! in a new order on every call), each scenario on SQLite and on PostgreSQL and checked row
+//! by row against the mock's own data.
+// Scenario bodies are plain async fns run by the tests: a panic is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{Db, Gone, Row, bounded, rows};
+use crm_sync::vendors::{FxiaokeObject, U8Contacts, UseasyCustomers};
+use crm_sync::{Cursor, Error, Read, RunStatus, Source, Store, SyncOptions, Vendor};
+use futures::StreamExt;
+use fxiaoke_crm::RateLimits;
+use fxiaoke_crm::mock::{LiveTenant, MockFxiaoke, MockSettings};
+use serde_json::{Map, Value, json};
+
+on_both_stores!(
+    fxiaoke_first_incremental_and_full_syncs_mirror_the_tenant_row_by_row,
+    a_vendor_error_mid_run_keeps_what_was_stored_and_a_rerun_completes,
+    useasy_full_passes_mirror_the_customers_and_mark_deletions,
+    u8_full_passes_mirror_the_contacts_and_mark_deletions,
+);
+
+const OBJECT: &str = "AccountObj";
+const QUERY_PATH: &str = "/cgi/crm/v2/data/query";
+/// 2025-01-01T00:00:00Z: the seeded records are old, far outside any lookback.
+const T0: i64 = 1_735_689_600_000;
+const HOUR: i64 = 3_600_000;
+
+// ---------------------------------------------------------------------------------------
+// Fxiaoke
+
+/// Other users' writes while a sync reads: before every other query (while switched on), one
+/// record edited, one created and one deleted. The ids it touched are remembered.
+#[derive(Clone, Default)]
+struct Churn {
+    on: Arc<AtomicBool>,
+    touched: Arc<Mutex<BTreeSet<String>>>,
+}
+
+impl Churn {
+    fn set(&self, on: bool) {
+        self.on.store(on, Ordering::SeqCst);
+    }
+
+    fn touched(&self) -> BTreeSet<String> {
+        self.touched.lock().unwrap().clone()
+    }
+
+    fn install_fxiaoke(&self, mock: &MockFxiaoke) {
+        let churn = self.clone();
+        mock.on_query(move |tenant, api_name, call| {
+            if !churn.on.load(Ordering::SeqCst) || call % 2 != 0 || api_name != OBJECT {
+                return;
+            }
+            let ids = tenant.ids(api_name);
+            let n = usize::try_from(call).unwrap_or(0);
+            let mut touched = churn.touched.lock().unwrap();
+            if let Some(id) = ids.get((n * 7919) % ids.len().max(1)) {
+                let mut fields = Map::new();
+                fields.insert("remark".into(), json!(format!("edited at call {call}")));
+                tenant.edit(api_name, id, fields);
+                touched.insert(id.clone());
+            }
+            if let Some(id) = ids.get((n * 104_729 + 13) % ids.len().max(1))
+                && tenant.delete(api_name, id)
+            {
+                touched.insert(id.clone());
+            }
+            let created = tenant.insert(
+                api_name,
+                account(&format!("created at call {call}"), None, None),
+            );
+            touched.insert(created);
+        });
+    }
+}
+
+/// An account; `_id` and `last_modified_time` given or left to the mock.
+fn account(name: &str, id: Option<&str>, modified: Option<i64>) -> Map<String, Value> {
+    let mut record = json!({
+        "name": name,
+        "account_level": "A",
+        "payment_amount__c": "1024.50",
+        "owner": ["FSUID_0253C6D7FC0E3A2CBB19F336CE000001"],
+    });
+    if let Some(id) = id {
+        record["_id"] = json!(id);
+    }
+    if let Some(t) = modified {
+        record["create_time"] = json!(t);
+        record["last_modified_time"] = json!(t);
+    }
+    record.as_object().cloned().unwrap()
+}
+
+fn fx_id(i: usize) -> String {
+    format!("65a0c1d2e3f4a5b6c7{i:06x}")
+}
+
+async fn fxiaoke_mock() -> MockFxiaoke {
+    let live = LiveTenant {
+        unstable_ties: true,
+        ..LiveTenant::default()
+    };
+    MockFxiaoke::start_with(MockSettings::without_rate_limits().with_live(live))
+        .await
+        .unwrap()
+}
+
+fn fxiaoke_client(mock: &MockFxiaoke) -> fxiaoke_crm::Client {
+    mock.client_builder()
+        .rate_limits(RateLimits::off())
+        .build()
+        .unwrap()
+}
+
+/// 400 accounts one second apart, and 130 more sharing one millisecond among them (more
+/// than two pages of 50).
+fn seed_fxiaoke(mock: &MockFxiaoke) {
+    mock.insert_many(
+        OBJECT,
+        (0..400).map(|i| {
+            account(
+                &format!("客户{i}"),
+                Some(&fx_id(i)),
+                Some(T0 + i as i64 * 1_000),
+            )
+        }),
+    );
+    mock.insert_many(
+        OBJECT,
+        (400..530).map(|i| account(&format!("客户{i}"), Some(&fx_id(i)), Some(T0 + 200_500))),
+    );
+}
+
+/// The mock's records by `_id`.
+fn fx_records(mock: &MockFxiaoke) -> BTreeMap<String, Map<String, Value>> {
+    mock.records(OBJECT)
+        .into_iter()
+        .map(|r| (r["_id"].as_str().unwrap().to_owned(), r))
+        .collect()
+}
+
+/// Row by row: every record of the tenant is stored once, live, with its JSON (by value)
+/// and `last_modified_time`, except the ids in `unsettled` (changed by another user while a
+/// run read: they may be stored as they were); stored records the tenant no longer has are
+/// as `gone` says.
+fn assert_fx_mirrors(
+    stored: &[Row],
+    tenant: &BTreeMap<String, Map<String, Value>>,
+    gone: Gone,
+    unsettled: &BTreeSet<String>,
+) {
+    let by_id: BTreeMap<&str, &Row> = stored.iter().map(|r| (r.id.as_str(), r)).collect();
+    assert_eq!(by_id.len(), stored.len(), "one row per id");
+    for (id, record) in tenant {
+        if unsettled.contains(id) {
+            continue;
+        }
+        let row = by_id
+            .get(id.as_str())
+            .unwrap_or_else(|| panic!("record {id} is missing from the store"));
+        assert_eq!(row.value, Value::Object(record.clone()), "JSON of {id}");
+        assert_eq!(
+            row.modified_at,
+            record["last_modified_time"].as_i64(),
+            "modified_at of {id}"
+        );
+        assert!(!row.deleted, "record {id} exists but is marked deleted");
+    }
+    for row in stored {
+        if !tenant.contains_key(&row.id) && !unsettled.contains(&row.id) {
+            match gone {
+                Gone::Marked => assert!(row.deleted, "{} is gone but not marked", row.id),
+                Gone::Kept => assert!(!row.deleted, "{} marked without a full pass", row.id),
+            }
+        }
+    }
+}
+
+/// The records an incremental run starting at `cursor` minus `lookback` reads.
+fn window(
+    tenant: &BTreeMap<String, Map<String, Value>>,
+    cursor: &Cursor,
+    lookback: Duration,
+) -> usize {
+    let start = cursor.minus(lookback).modified_at;
+    tenant
+        .values()
+        .filter(|r| r["last_modified_time"].as_i64().unwrap() >= start)
+        .count()
+}
+
+async fn fxiaoke_first_incremental_and_full_syncs_mirror_the_tenant_row_by_row(
+    db: Db,
+    _reference: Db,
+) {
+    let mock = fxiaoke_mock().await;
+    seed_fxiaoke(&mock);
+    let churn = Churn::default();
+    churn.install_fxiaoke(&mock);
+    let client = fxiaoke_client(&mock);
+    let source = FxiaokeObject::new(client.clone(), OBJECT).with_page_size(50);
+    let store = db.open().await;
+    let options = SyncOptions::default();
+
+    // 1. First sync while other users write.
+    let calls_before = mock.control().total_calls();
+    churn.set(true);
+    let first = store.sync(&source, &options).await.expect("first sync");
+    churn.set(false);
+    let touched = churn.touched();
+    assert!(
+        !touched.is_empty(),
+        "other users wrote during the first sync"
+    );
+    let tenant = fx_records(&mock);
+    assert!(first.fetched >= 530, "{first}");
+    assert_eq!(
+        first.vendor_calls,
+        mock.control().total_calls() - calls_before,
+        "vendor calls: every request of the run, the token request included"
+    );
+    assert!(first.vendor_calls > 530 / 50, "{first}");
+    let stored = rows(&store, Vendor::Fxiaoke, OBJECT).await;
+    assert_eq!(first.inserted, stored.len() as u64, "{first}");
+    assert_fx_mirrors(&stored, &tenant, Gone::Kept, &touched);
+
+    // A quiet incremental run settles what changed during the first one.
+    let settle = store.sync(&source, &options).await.expect("settling sync");
+    assert_eq!(settle.marked_deleted, 0);
+    let stored = rows(&store, Vendor::Fxiaoke, OBJECT).await;
+    assert_fx_mirrors(&stored, &tenant, Gone::Kept, &BTreeSet::new());
+    let cursor = store
+        .cursor(Vendor::Fxiaoke, OBJECT)
+        .await
+        .unwrap()
+        .unwrap();
+    let newest = tenant
+        .iter()
+        .map(|(id, r)| Cursor::new(r["last_modified_time"].as_i64().unwrap(), id.clone()))
+        .max()
+        .unwrap();
+    assert_eq!(cursor, newest, "the cursor is at the newest record");
+
+    // 2. Changes: 150 edits sharing one new millisecond (three pages of ties), two edits and
+    // a void through the API, 20 creations.
+    let edited_at = cursor.modified_at + HOUR;
+    let edits: Vec<Map<String, Value>> = tenant
+        .values()
+        .take(150)
+        .map(|r| {
+            let mut r = r.clone();
+            r.insert("account_level".into(), json!("B"));
+            r.insert("last_modified_time".into(), json!(edited_at));
+            r
+        })
+        .collect();
+    mock.insert_many(OBJECT, edits);
+    let api_edited: Vec<String> = tenant.keys().skip(200).take(2).cloned().collect();
+    for id in &api_edited {
+        let mut data = fxiaoke_crm::ObjectData {
+            id: Some(id.clone()),
+            ..Default::default()
+        };
+        data.extra
+            .insert("remark".into(), json!("changed through the API"));
+        client
+            .update_object(
+                OBJECT,
+                data,
+                fxiaoke_crm::Details::new(),
+                &Default::default(),
+            )
+            .await
+            .expect("update");
+    }
+    let voided = tenant.keys().nth(300).cloned().unwrap();
+    client.invalid(OBJECT, &voided).await.expect("void");
+    mock.insert_many(
+        OBJECT,
+        (0..20).map(|i| account(&format!("新客户{i}"), None, Some(edited_at + 1 + i))),
+    );
+    let before = rows(&store, Vendor::Fxiaoke, OBJECT).await;
+    let tenant = fx_records(&mock);
+    let expected = window(&tenant, &cursor, options.lookback);
+    let second = store
+        .sync(&source, &options)
+        .await
+        .expect("incremental sync");
+    assert_eq!(second.fetched, expected as u64, "{second}");
+    assert_eq!((second.inserted, second.updated), (20, 153), "{second}");
+    assert_eq!(second.unchanged, second.fetched - 173);
+    let stored = rows(&store, Vendor::Fxiaoke, OBJECT).await;
+    assert_fx_mirrors(&stored, &tenant, Gone::Kept, &BTreeSet::new());
+    let voided_row = stored.iter().find(|r| r.id == voided).unwrap();
+    assert_eq!(
+        voided_row.value["life_status"], "invalid",
+        "a void arrives as a change"
+    );
+    assert!(!voided_row.deleted, "a voided record is not deleted");
+    assert!(before.len() < stored.len());
+
+    // 3. Physical deletes: invisible to incremental runs, marked by a full pass.
+    let deleted: Vec<String> = tenant
+        .keys()
+        .skip(10)
+        .step_by(37)
+        .take(6)
+        .cloned()
+        .collect();
+    for id in &deleted {
+        assert!(mock.delete(OBJECT, id));
+    }
+    let tenant = fx_records(&mock);
+    let third = store
+        .sync(&source, &options)
+        .await
+        .expect("incremental sync");
+    assert_eq!(
+        (third.inserted, third.updated, third.marked_deleted),
+        (0, 0, 0)
+    );
+    let before_full = rows(&store, Vendor::Fxiaoke, OBJECT).await;
+    assert_fx_mirrors(&before_full, &tenant, Gone::Kept, &BTreeSet::new());
+    // What the tenant no longer has: these deletes, and those of the other users during the
+    // first sync (of records stored before they went).
+    let gone: Vec<&str> = before_full
+        .iter()
+        .filter(|r| !tenant.contains_key(&r.id))
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(gone.len() > deleted.len(), "{gone:?}");
+    assert!(deleted.iter().all(|id| gone.contains(&id.as_str())));
+    let full = store
+        .sync(&source, &options.clone().with_full(true))
+        .await
+        .expect("full pass");
+    assert_eq!(full.fetched, tenant.len() as u64);
+    assert_eq!((full.inserted, full.updated), (0, 0));
+    assert_eq!(full.marked_deleted, gone.len() as u64);
+    assert_eq!(
+        store
+            .cursor(Vendor::Fxiaoke, OBJECT)
+            .await
+            .unwrap()
+            .unwrap(),
+        third.cursor.clone().unwrap(),
+        "a full pass leaves the cursor"
+    );
+    let stored = rows(&store, Vendor::Fxiaoke, OBJECT).await;
+    assert_fx_mirrors(&stored, &tenant, Gone::Marked, &BTreeSet::new());
+    assert_eq!(stored.iter().filter(|r| r.deleted).count(), gone.len());
+
+    // 4. A deleted record that comes back clears its flag.
+    let back = &deleted[0];
+    mock.insert(
+        OBJECT,
+        account("回来的客户", Some(back), Some(edited_at + HOUR)),
+    );
+    let fourth = store
+        .sync(&source, &options)
+        .await
+        .expect("incremental sync");
+    assert_eq!((fourth.inserted, fourth.updated), (0, 1));
+    let tenant = fx_records(&mock);
+    let stored = rows(&store, Vendor::Fxiaoke, OBJECT).await;
+    assert_fx_mirrors(&stored, &tenant, Gone::Marked, &BTreeSet::new());
+    assert!(!stored.iter().find(|r| &r.id == back).unwrap().deleted);
+
+    let runs = store.runs(Vendor::Fxiaoke, OBJECT).await.unwrap();
+    assert!(
+        runs.iter().all(|r| r.status == RunStatus::Completed),
+        "{runs:?}"
+    );
+    assert_eq!(
+        runs.iter().map(|r| r.mode.as_str()).collect::<Vec<_>>(),
+        [
+            "incremental",
+            "incremental",
+            "incremental",
+            "incremental",
+            "full",
+            "incremental"
+        ]
+    );
+    store.close().await;
+}
+
+async fn a_vendor_error_mid_run_keeps_what_was_stored_and_a_rerun_completes(
+    db: Db,
+    _reference: Db,
+) {
+    let mock = fxiaoke_mock().await;
+    seed_fxiaoke(&mock);
+    let source = FxiaokeObject::new(fxiaoke_client(&mock), OBJECT).with_page_size(50);
+    let store = db.open().await;
+    let control = mock.control().clone();
+    let quota = r#"{"errorCode":30004,"errorMessage":"接口调用频率超限","errorDescription":"rate limit","traceId":"E-O.test"}"#;
+    let mut pages = 0;
+    let err = store
+        .sync_with_progress(&source, &SyncOptions::default(), |_| {
+            pages += 1;
+            if pages == 4 {
+                // Every query from now on answers with an exhausted quota.
+                control.respond_next(Some(QUERY_PATH), 100, 200, quota);
+            }
+        })
+        .await
+        .expect_err("the quota ends the run");
+    let Error::Source {
+        summary,
+        source: cause,
+    } = &err
+    else {
+        panic!("a source error, got {err}")
+    };
+    let api = cause
+        .downcast_ref::<fxiaoke_crm::Error>()
+        .and_then(|e| e.api())
+        .expect("the vendor's error, as the SDK reported it");
+    assert_eq!(api.code, "30004");
+    assert!(summary.fetched >= 150, "{summary}");
+    let stored = rows(&store, Vendor::Fxiaoke, OBJECT).await;
+    assert_eq!(stored.len() as u64, summary.fetched, "whole pages stored");
+    let cursor = store
+        .cursor(Vendor::Fxiaoke, OBJECT)
+        .await
+        .unwrap()
+        .unwrap();
+    let last = stored
+        .iter()
+        .map(|r| Cursor::new(r.modified_at.unwrap(), r.id.clone()))
+        .max()
+        .unwrap();
+    assert_eq!(cursor, last, "the cursor is at the last stored record");
+    let runs = store.runs(Vendor::Fxiaoke, OBJECT).await.unwrap();
+    assert_eq!(runs.last().unwrap().status, RunStatus::Failed);
+    assert!(
+        runs.last()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("30004")
+    );
+
+    control.clear_faults();
+    let rerun = store
+        .sync(&source, &SyncOptions::default())
+        .await
+        .expect("rerun");
+    assert_eq!(rerun.marked_deleted, 0);
+    assert_fx_mirrors(
+        &rows(&store, Vendor::Fxiaoke, OBJECT).await,
+        &fx_records(&mock),
+        Gone::Kept,
+        &BTreeSet::new(),
+    );
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incremental_read_after_a_key_inside_a_tie_group_reads_the_rest_exactly_once() {
+    bounded(async {
+        let mock = fxiaoke_mock().await;
+        seed_fxiaoke(&mock);
+        let source = FxiaokeObject::new(fxiaoke_client(&mock), OBJECT).with_page_size(20);
+        let mut keys: Vec<Cursor> = fx_records(&mock)
+            .iter()
+            .map(|(id, r)| Cursor::new(r["last_modified_time"].as_i64().unwrap(), id.clone()))
+            .collect();
+        keys.sort();
+        for at in [0, 250, 264, 329, 528, 529] {
+            let after = keys[at].clone();
+            let read: Vec<Cursor> = source
+                .pages(Read::Incremental {
+                    after: Some(after.clone()),
+                })
+                .flat_map(|page| futures::stream::iter(page.expect("page").records))
+                .map(|r| r.key().expect("every record has a key"))
+                .collect()
+                .await;
+            assert_eq!(read, keys[at + 1..], "after {after}");
+        }
+        // The start of a millisecond: the whole tie group and everything after it.
+        let start = Cursor::new(T0 + 200_500, "");
+        let first = keys.iter().position(|k| *k > start).unwrap();
+        let read = source
+            .pages(Read::Incremental { after: Some(start) })
+            .flat_map(|page| futures::stream::iter(page.expect("page").records))
+            .count()
+            .await;
+        assert_eq!(read, keys.len() - first);
+        assert!(keys.len() - first > 130);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_objects_are_read_like_preset_ones() {
+    bounded(async {
+        let mock = fxiaoke_mock().await;
+        let object = "object_sync__c";
+        mock.insert_many(
+            object,
+            (0..45).map(|i| {
+                let mut r = account(&format!("自定义{i}"), Some(&fx_id(i)), Some(T0 + i as i64));
+                r.insert("field_score__c".into(), json!(format!("{}", i * 3)));
+                r
+            }),
+        );
+        let dir = common::TempDir::new();
+        let store = Store::open(dir.path().join("crm.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let source = FxiaokeObject::new(fxiaoke_client(&mock), object).with_page_size(10);
+        let summary = store.sync(&source, &SyncOptions::default()).await.unwrap();
+        assert_eq!((summary.fetched, summary.inserted), (45, 45));
+        let calls = mock.control().calls("/cgi/crm/custom/v2/data/query");
+        assert!(
+            calls >= 5,
+            "custom objects are read on the custom path ({calls} calls)"
+        );
+        let stored = store.records(Vendor::Fxiaoke, object).await.unwrap();
+        assert_eq!(stored.len(), 45);
+        assert_eq!(stored[3].modified_at, Some(T0 + 3));
+        assert_eq!(stored[3].value().unwrap()["field_score__c"], "9");
+        store.close().await;
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------
+// useasy
+
+fn customer(name: &str) -> openapi_crm::Customer {
+    let mut c = openapi_crm::Customer::named(name);
+    c.extra
+        .insert("remark".into(), json!(format!("{name} 的备注")));
+    c
+}
+
+/// Row by row against the mock's customers: JSON by value, `updateTime` as epoch ms.
+fn assert_useasy_mirrors(
+    stored: &[Row],
+    mock: &openapi_crm::mock::MockUseasy,
+    unsettled: &BTreeSet<String>,
+) {
+    let tenant: BTreeMap<String, Map<String, Value>> = mock
+        .records()
+        .into_iter()
+        .map(|r| (r["_id"].as_str().unwrap().to_owned(), r))
+        .collect();
+    let by_id: BTreeMap<&str, &Row> = stored.iter().map(|r| (r.id.as_str(), r)).collect();
+    for (id, record) in &tenant {
+        if unsettled.contains(id) {
+            continue;
+        }
+        let row = by_id
+            .get(id.as_str())
+            .unwrap_or_else(|| panic!("customer {id} missing"));
+        assert_eq!(row.value, Value::Object(record.clone()), "JSON of {id}");
+        let typed: openapi_crm::Customer =
+            serde_json::from_value(Value::Object(record.clone())).unwrap();
+        let expected = typed
+            .update_time
+            .and_then(|t| t.to_utc())
+            .map(|t| t.timestamp_millis());
+        assert_eq!(row.modified_at, expected, "modified_at of {id}");
+        assert!(!row.deleted, "customer {id} exists but is marked deleted");
+    }
+    for row in stored {
+        if !tenant.contains_key(&row.id) && !unsettled.contains(&row.id) {
+            assert!(row.deleted, "customer {} is gone but not marked", row.id);
+        }
+    }
+}
+
+async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _reference: Db) {
+    use openapi_crm::mock::MockUseasy;
+    let mock = MockUseasy::start_live(openapi_crm::mock::LiveTenant::default())
+        .await
+        .unwrap();
+    mock.set_rate_limiting(false);
+    mock.insert_many((0..300).map(|i| customer(&format!("客户{i:03}"))));
+    let mut odd = customer("时间不明");
+    odd.extra.insert("updateTime".into(), json!("n/a"));
+    let odd_id = mock.insert(odd);
+    // Other users while a pass reads: every list call edits, creates and deletes one.
+    let on = Arc::new(AtomicBool::new(false));
+    let touched = Arc::new(Mutex::new(BTreeSet::<String>::new()));
+    {
+        let (on, touched) = (on.clone(), touched.clone());
+        mock.on_list(move |customers, call| {
+            if !on.load(Ordering::SeqCst) {
+                return;
+            }
+            let ids = customers.ids();
+            let n = usize::try_from(call).unwrap_or(0);
+            let mut touched = touched.lock().unwrap();
+            if let Some(id) = ids.get((n * 31) % ids.len().max(1)) {
+                let mut fields = Map::new();
+                fields.insert("remark".into(), json!(format!("call {call}")));
+                customers.edit(id, fields);
+                touched.insert(id.clone());
+            }
+            if let Some(id) = ids.get((n * 131 + 7) % ids.len().max(1))
+                && customers.delete(id)
+            {
+                touched.insert(id.clone());
+            }
+            let mut created = Map::new();
+            created.insert("customerName".into(), json!(format!("并发新增{call}")));
+            touched.insert(customers.insert(created));
+        });
+    }
+    let client = mock
+        .client_builder()
+        .rate_limits(openapi_crm::RateLimits::off())
+        .build()
+        .unwrap();
+    let source = UseasyCustomers::new(client).with_page_size(40);
+    let store = db.open().await;
+    let options = SyncOptions::default();
+
+    // 1. A first pass while other users write: every customer that existed throughout and
+    // was not touched is stored exactly; none of them is marked deleted.
+    let before: HashSet<String> = mock
+        .records()
+        .iter()
+        .map(|r| r["_id"].as_str().unwrap().to_owned())
+        .collect();
+    on.store(true, Ordering::SeqCst);
+    let first = store.sync(&source, &options).await.expect("first pass");
+    on.store(false, Ordering::SeqCst);
+    assert_eq!(first.mode, crm_sync::SyncMode::Full);
+    assert!(first.fetched >= 290, "{first}");
+    let unsettled = touched.lock().unwrap().clone();
+    assert!(!unsettled.is_empty());
+    let stored = rows(&store, Vendor::Useasy, "customers").await;
+    for id in before.iter().filter(|id| !unsettled.contains(*id)) {
+        let row = stored
+            .iter()
+            .find(|r| &r.id == id)
+            .unwrap_or_else(|| panic!("{id} missing"));
+        assert!(!row.deleted);
+    }
+    assert_useasy_mirrors(&stored, &mock, &unsettled);
+    assert_eq!(
+        stored.iter().find(|r| r.id == odd_id).unwrap().modified_at,
+        None,
+        "an updateTime that does not parse is no modification time"
+    );
+
+    // 2. A quiet pass: the exact mirror, deletions of the first pass included.
+    let quiet = store.sync(&source, &options).await.expect("quiet pass");
+    assert_useasy_mirrors(
+        &rows(&store, Vendor::Useasy, "customers").await,
+        &mock,
+        &BTreeSet::new(),
+    );
+    assert_eq!(quiet.fetched as usize, mock.records().len(), "{quiet}");
+
+    // 3. Deletes, edits, creations.
+    let ids: Vec<String> = mock
+        .records()
+        .iter()
+        .map(|r| r["_id"].as_str().unwrap().to_owned())
+        .collect();
+    let removed: Vec<openapi_crm::Customer> = ids
+        .iter()
+        .step_by(50)
+        .take(5)
+        .map(|id| mock.remove(id).unwrap())
+        .collect();
+    let client = mock
+        .client_builder()
+        .rate_limits(openapi_crm::RateLimits::off())
+        .build()
+        .unwrap();
+    for id in ids.iter().skip(3).step_by(41).take(7) {
+        let change = openapi_crm::Customer {
+            id: Some(id.clone()),
+            customer_name: Some(format!("改名 {id}")),
+            ..Default::default()
+        };
+        client.update(&change).await.expect("update");
+    }
+    mock.insert_many((0..4).map(|i| customer(&format!("新客户{i}"))));
+    let third = store
+        .sync(&source, &options)
+        .await
+        .expect("pass after changes");
+    assert_eq!(
+        (third.inserted, third.updated, third.marked_deleted),
+        (4, 7, 5),
+        "{third}"
+    );
+    let stored = rows(&store, Vendor::Useasy, "customers").await;
+    assert_useasy_mirrors(&stored, &mock, &BTreeSet::new());
+
+    // 4. A customer that comes back clears its flag.
+    let back = removed[0].clone();
+    let back_id = back.id.clone().unwrap();
+    mock.insert(back);
+    let fourth = store.sync(&source, &options).await.expect("pass");
+    assert_eq!(
+        (fourth.inserted, fourth.updated, fourth.marked_deleted),
+        (0, 1, 0)
+    );
+    let stored = rows(&store, Vendor::Useasy, "customers").await;
+    assert!(!stored.iter().find(|r| r.id == back_id).unwrap().deleted);
+    assert_useasy_mirrors(&stored, &mock, &BTreeSet::new());
+    store.close().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// U8
+
+fn assert_u8_mirrors(
+    stored: &[Row],
+    mock: &u8_contacts::mock::MockU8,
+    unsettled: &BTreeSet<String>,
+) {
+    let tenant: BTreeMap<String, Value> = mock
+        .contacts()
+        .into_iter()
+        .map(|c| {
+            (
+                c.code.as_deref().unwrap().to_owned(),
+                serde_json::to_value(&c).unwrap(),
+            )
+        })
+        .collect();
+    let by_id: BTreeMap<&str, &Row> = stored.iter().map(|r| (r.id.as_str(), r)).collect();
+    for (code, value) in &tenant {
+        if unsettled.contains(code) {
+            continue;
+        }
+        let row = by_id
+            .get(code.as_str())
+            .unwrap_or_else(|| panic!("contact {code} missing"));
+        assert_eq!(&row.value, value, "JSON of {code}");
+        assert_eq!(row.modified_at, None, "U8 has no modification time");
+        assert!(!row.deleted, "contact {code} exists but is marked deleted");
+    }
+    for row in stored {
+        if !tenant.contains_key(&row.id) && !unsettled.contains(&row.id) {
+            assert!(row.deleted, "contact {} is gone but not marked", row.id);
+        }
+    }
+}
+
+async fn u8_full_passes_mirror_the_contacts_and_mark_deletions(db: Db, _reference: Db) {
+    use u8_contacts::mock::MockU8;
+    let mock = MockU8::start_live(u8_contacts::mock::LiveTenant::default())
+        .await
+        .unwrap();
+    mock.insert_many(u8_contacts::mock::sample_contacts(250));
+    // Other users editing while a pass reads (U8 pages by number: an add or delete during a
+    // pass shifts the pages, which the source documents; edits do not).
+    let on = Arc::new(AtomicBool::new(false));
+    let touched = Arc::new(Mutex::new(BTreeSet::<String>::new()));
+    {
+        let (on, touched) = (on.clone(), touched.clone());
+        mock.on_batch_get(move |contacts, call| {
+            if !on.load(Ordering::SeqCst) {
+                return;
+            }
+            let codes = contacts.codes();
+            let n = usize::try_from(call).unwrap_or(0);
+            if let Some(code) = codes.get((n * 37) % codes.len().max(1)) {
+                contacts.edit(code, |c| c.position = Some(format!("职位 {call}").into()));
+                touched.lock().unwrap().insert(code.clone());
+            }
+        });
+    }
+    let source = U8Contacts::new(mock.client().unwrap()).with_page_size(30);
+    let store = db.open().await;
+    let options = SyncOptions::default();
+
+    on.store(true, Ordering::SeqCst);
+    let first = store.sync(&source, &options).await.expect("first pass");
+    on.store(false, Ordering::SeqCst);
+    assert_eq!(
+        (first.fetched, first.inserted, first.marked_deleted),
+        (250, 250, 0),
+        "{first}"
+    );
+    assert!(first.vendor_calls >= 250 / 30, "{first}");
+    let unsettled = touched.lock().unwrap().clone();
+    assert!(!unsettled.is_empty());
+    assert_u8_mirrors(
+        &rows(&store, Vendor::U8, "contacts").await,
+        &mock,
+        &unsettled,
+    );
+    let quiet = store.sync(&source, &options).await.expect("quiet pass");
+    assert_eq!((quiet.inserted, quiet.marked_deleted), (0, 0), "{quiet}");
+    assert!(quiet.updated as usize <= unsettled.len(), "{quiet}");
+    assert_u8_mirrors(
+        &rows(&store, Vendor::U8, "contacts").await,
+        &mock,
+        &BTreeSet::new(),
+    );
+
+    let codes: Vec<String> = mock
+        .contacts()
+        .iter()
+        .map(|c| c.code.as_deref().unwrap().to_owned())
+        .collect();
+    let removed: Vec<u8_contacts::Contact> = codes
+        .iter()
+        .step_by(40)
+        .take(5)
+        .map(|c| mock.remove(c).unwrap())
+        .collect();
+    for code in codes.iter().skip(1).step_by(45).take(6) {
+        let mut c = mock.contact(code).unwrap();
+        c.email = Some(format!("{code}@changed.example").into());
+        mock.insert(c);
+    }
+    let mut new = u8_contacts::mock::sample_contacts(1).remove(0);
+    new.code = Some("90000001".to_owned().into());
+    mock.insert(new);
+    let third = store
+        .sync(&source, &options)
+        .await
+        .expect("pass after changes");
+    assert_eq!(
+        (third.inserted, third.updated, third.marked_deleted),
+        (1, 6, 5),
+        "{third}"
+    );
+    assert_u8_mirrors(
+        &rows(&store, Vendor::U8, "contacts").await,
+        &mock,
+        &BTreeSet::new(),
+    );
+
+    let back = removed[2].clone();
+    let back_code = back.code.as_deref().unwrap().to_owned();
+    mock.insert(back);
+    let fourth = store.sync(&source, &options).await.expect("pass");
+    assert_eq!(
+        (fourth.inserted, fourth.updated, fourth.marked_deleted),
+        (0, 1, 0)
+    );
+    let stored = rows(&store, Vendor::U8, "contacts").await;
+    assert!(!stored.iter().find(|r| r.id == back_code).unwrap().deleted);
+    assert_u8_mirrors(&stored, &mock, &BTreeSet::new());
+    store.close().await;
+}
