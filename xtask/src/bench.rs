@@ -48,6 +48,8 @@ struct Sizes {
     sync_records: usize,
     /// Rounds of the sync benchmark (export, SQLite, PostgreSQL); the best of each counts.
     sync_rounds: usize,
+    /// Records of the ordered export (with [`ORDERED_DISTINCT_VALUES`] order values).
+    ordered_records: usize,
 }
 
 impl Sizes {
@@ -72,6 +74,7 @@ impl Sizes {
                 ],
                 sync_records: 20_000,
                 sync_rounds: 2,
+                ordered_records: 20_000,
             }
         } else {
             Self {
@@ -86,6 +89,7 @@ impl Sizes {
                 criterion: &["--warm-up-time", "1", "--measurement-time", "3"],
                 sync_records: 100_000,
                 sync_rounds: 2,
+                ordered_records: 100_000,
             }
         }
     }
@@ -133,6 +137,8 @@ struct ExportRun {
     records_per_sec: f64,
     hwm_kib: u64,
     ordered: bool,
+    /// Query calls, where the client counts them.
+    calls: Option<u64>,
 }
 
 struct RateRow {
@@ -169,6 +175,9 @@ struct Report {
     memory_error: Option<String>,
     rate: Vec<RateRow>,
     rate_error: Option<String>,
+    /// The ordered export and its unordered baseline (clients `keyset` and `keyset-id`).
+    ordered: Vec<ExportRun>,
+    ordered_error: Option<String>,
     sync: SyncReport,
     build: Vec<BuildRow>,
     build_skipped: bool,
@@ -207,6 +216,13 @@ pub fn run(root: &Path, options: Options) -> Result<PathBuf> {
     if let Err(e) = export(&bin, &sizes, &mut report) {
         eprintln!("bench: export failed: {e:#}");
         report.export_error = Some(format!("{e:#}"));
+    }
+    write(&out, &report)?;
+
+    step("ordered export");
+    if let Err(e) = ordered_export(&bin, &sizes, &mut report) {
+        eprintln!("bench: ordered export failed: {e:#}");
+        report.ordered_error = Some(format!("{e:#}"));
     }
     write(&out, &report)?;
 
@@ -460,6 +476,11 @@ struct Server {
 
 impl Server {
     fn start(bin: &Path, backend: &str, records: usize) -> Result<Self> {
+        Self::start_with(bin, backend, records, &[])
+    }
+
+    /// A server with extra `crm-bench serve` options.
+    fn start_with(bin: &Path, backend: &str, records: usize, extra: &[&str]) -> Result<Self> {
         let mut child = Command::new(bin)
             .args([
                 "serve",
@@ -468,6 +489,7 @@ impl Server {
                 "--records",
                 &records.to_string(),
             ])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -523,6 +545,7 @@ impl Server {
             records_per_sec: number(&v["records_per_sec"])?,
             hwm_kib: v["vm_hwm_kib"].as_u64().unwrap_or(0),
             ordered: v["ordered"].as_bool().unwrap_or(false),
+            calls: v["calls"].as_u64(),
         };
         eprintln!(
             "bench:   {} {client}: {} records in {:.2}s = {:.0} records/s, peak RSS {:.1} MiB",
@@ -594,6 +617,29 @@ fn export(bin: &Path, sizes: &Sizes, report: &mut Report) -> Result<()> {
     for _ in 0..sizes.rounds {
         for client in ["naive", "sdk"] {
             report.export.push(server.export(bin, client)?);
+        }
+    }
+    Ok(())
+}
+
+/// Distinct values of the ordered export's order field.
+const ORDERED_DISTINCT_VALUES: usize = 20;
+
+/// The ordered export: every record ordered by `last_modified_time`, whose
+/// [`ORDERED_DISTINCT_VALUES`] values each repeat over thousands of records (the keyset with
+/// `_id` as the tie-breaker), against the default `_id` order of the same records through the
+/// same stream; alternating rounds, the best of each counts.
+fn ordered_export(bin: &Path, sizes: &Sizes, report: &mut Report) -> Result<()> {
+    let tie_group = (sizes.ordered_records / ORDERED_DISTINCT_VALUES).to_string();
+    let server = Server::start_with(
+        bin,
+        "synthetic-sync",
+        sizes.ordered_records,
+        &["--tie-group", &tie_group],
+    )?;
+    for _ in 0..sizes.rounds {
+        for client in ["keyset-id", "keyset"] {
+            report.ordered.push(server.export(bin, client)?);
         }
     }
     Ok(())
@@ -834,6 +880,7 @@ fn render(report: &Report) -> String {
     }
     render_decode(&mut s, report);
     render_export(&mut s, report, &sizes);
+    render_ordered(&mut s, report, &sizes);
     render_memory(&mut s, report);
     render_rate(&mut s, report);
     render_sync(&mut s, report, &sizes);
@@ -1155,6 +1202,7 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
                 .to_owned(),
         );
     }
+    ordered_summary(report, &mut rows, &mut notes);
     sync_summary(report, &mut rows, &mut notes);
     Summary { rows, notes }
 }
@@ -1275,6 +1323,96 @@ fn render_export(s: &mut String, report: &Report, sizes: &Sizes) {
             "\nThe mock's own process held {} after inserting its records: that is why the \
              measured client runs in a different process.",
             mib(kib)
+        );
+    }
+    s.push('\n');
+}
+
+/// The best ordered (`keyset`) and unordered (`keyset-id`) exports.
+fn best_ordered(report: &Report) -> Option<(&ExportRun, &ExportRun)> {
+    let best = |client: &str| {
+        report
+            .ordered
+            .iter()
+            .filter(|r| r.client == client)
+            .max_by(|a, b| a.records_per_sec.total_cmp(&b.records_per_sec))
+    };
+    Some((best("keyset")?, best("keyset-id")?))
+}
+
+/// The calls an ordered export may make: those of the unordered one, plus one per distinct
+/// value (the request that finds a tie group exhausted) and one more.
+fn ordered_calls_bound(unordered_calls: u64) -> u64 {
+    unordered_calls + ORDERED_DISTINCT_VALUES as u64 + 1
+}
+
+/// The targets row of the ordered export.
+fn ordered_summary(report: &Report, rows: &mut Vec<String>, notes: &mut Vec<String>) {
+    let Some((ordered, unordered)) = best_ordered(report) else {
+        return;
+    };
+    let (Some(calls), Some(base_calls)) = (ordered.calls, unordered.calls) else {
+        return;
+    };
+    let bound = ordered_calls_bound(base_calls);
+    rows.push(format!(
+        "| ordered export of {} records, {ORDERED_DISTINCT_VALUES} distinct order values: records/s and calls | {} records/s, {calls} calls | {} records/s, {base_calls} calls (`_id` order) | {:.2}× the rate | every record once, in order; calls ≤ unordered + {ORDERED_DISTINCT_VALUES} + 1 = {bound} | {} |",
+        thousands(ordered.records),
+        thousands(ordered.records_per_sec as u64),
+        thousands(unordered.records_per_sec as u64),
+        ordered.records_per_sec / unordered.records_per_sec,
+        met(calls <= bound)
+    ));
+    if calls > bound {
+        notes.push(format!(
+            "**Calls of the ordered export** ({calls} > {bound}): the keyset spends more than one \
+             extra request per tie group. **What would close it:** start the next value's range \
+             in the request that finds a group exhausted."
+        ));
+    }
+}
+
+fn render_ordered(s: &mut String, report: &Report, sizes: &Sizes) {
+    let _ = writeln!(s, "## Ordered export\n");
+    let _ = writeln!(
+        s,
+        "`client.query_as::<Box<RawValue>>(\"PaymentObj\").order_by(\"last_modified_time\", true)` \
+         (**ordered**; the stream appends `_id` as the tie-breaker and reads each tie group by \
+         keyset) against the same stream in its default `_id` order (**unordered**), pages of \
+         100, limits off, records written as JSON lines to a byte-counting sink \
+         (`crm-bench export --client keyset|keyset-id`), from the synthetic server in sync mode \
+         (`crm-bench serve --backend synthetic-sync --tie-group {}`: {} records whose \
+         `last_modified_time` takes {ORDERED_DISTINCT_VALUES} distinct values, {} records each). \
+         Each run checks that every record came once, in the export's order. Calls are the \
+         query requests the stream made. {} rounds; the best of each counts.\n",
+        thousands((sizes.ordered_records / ORDERED_DISTINCT_VALUES) as u64),
+        thousands(sizes.ordered_records as u64),
+        thousands((sizes.ordered_records / ORDERED_DISTINCT_VALUES) as u64),
+        sizes.rounds
+    );
+    if let Some(e) = &report.ordered_error {
+        let _ = writeln!(s, "**Failed:** {e}\n");
+    }
+    if report.ordered.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| order | records | seconds | records/s | calls |\n|---|---|---|---|---|"
+    );
+    for r in &report.ordered {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:.2} | {} | {} |",
+            if r.client == "keyset" {
+                "`last_modified_time`, `_id`"
+            } else {
+                "`_id`"
+            },
+            thousands(r.records),
+            r.secs,
+            thousands(r.records_per_sec as u64),
+            r.calls.map_or(String::new(), |c| c.to_string())
         );
     }
     s.push('\n');
@@ -1678,10 +1816,12 @@ fn sync_summary(report: &Report, rows: &mut Vec<String>, notes: &mut Vec<String>
         if !ok {
             let alone = best_sync(report, database, "memory", "first");
             notes.push(format!(
-                "**Records stored per second into {label}** ({} records/s): {}{} **What would                  close it:** {}",
+                "**Records stored per second into {label}** ({} records/s): {}{} **What would \
+                  close it:** {}",
                 thousands(run.records_per_sec as u64),
                 export.map_or(String::new(), |e| format!(
-                    "the same records exported through the same stream without storing them                      came at {} records/s, ",
+                    "the same records exported through the same stream without storing them \
+                      came at {} records/s, ",
                     thousands(e.records_per_sec as u64)
                 )),
                 alone.map_or(String::new(), |a| format!(
@@ -1689,9 +1829,12 @@ fn sync_summary(report: &Report, rows: &mut Vec<String>, notes: &mut Vec<String>
                     thousands(a.records_per_sec as u64)
                 )),
                 if alone.is_some_and(|a| a.records_per_sec >= run.records_per_sec * 1.5) {
-                    "the store is not what limits the run: the server, the stream's decoding                      and the store share two cores here; on a machine with a core for each the                      rates add up less."
+                    "the store is not what limits the run: the server, the stream's decoding \
+                      and the store share two cores here; on a machine with a core for each the \
+                      rates add up less."
                 } else {
-                    "cheaper page writes (fewer statements per page: one multi-row upsert                      instead of one per record)."
+                    "cheaper page writes (fewer statements per page: one multi-row upsert \
+                      instead of one per record)."
                 }
             ));
         }
@@ -1709,7 +1852,9 @@ fn sync_summary(report: &Report, rows: &mut Vec<String>, notes: &mut Vec<String>
         ));
         if c.incremental > bound {
             notes.push(format!(
-                "**Calls of an incremental sync** ({} > {bound}): it read {} records; the                  lookback window re-read more than the newest old record. **What would close                  it:** a shorter `--lookback`.",
+                "**Calls of an incremental sync** ({} > {bound}): it read {} records; the \
+                  lookback window re-read more than the newest old record. **What would close \
+                  it:** a shorter `--lookback`.",
                 c.incremental, c.incremental_records
             ));
         }
@@ -1717,14 +1862,27 @@ fn sync_summary(report: &Report, rows: &mut Vec<String>, notes: &mut Vec<String>
 }
 
 fn render_sync(s: &mut String, report: &Report, sizes: &Sizes) {
+    let _ = writeln!(s, "## Sync into a database\n");
     let _ = writeln!(
         s,
-        "## Sync into a database
-"
-    );
-    let _ = writeln!(
-        s,
-        "`crm fxiaoke sync` as a library call (`crm_sync::vendors::FxiaokeObject` into          `crm_sync::Store`, pages of 100, rate limits off; `crates/crm-bench/src/sync.rs`), from          the **synthetic server in sync mode** in another process on 127.0.0.1          (`crm-bench serve --backend synthetic-sync`: {} `PaymentObj` records of about 1.3 KB,          their `last_modified_time` growing with the record, 150 records sharing each          millisecond, so the keyset meets a tie group larger than a page every 150 records;          O(page) per request). Cases: **first** = a first sync into an empty database (every          record inserted, the cursor moved with each page); **unchanged** = a `--full` pass          over the same records (each read back from the store, compared by JSON value and          touched). **export** = the same records through the same keyset stream written as          JSON lines to a byte-counting sink, not stored: what the sync would reach if the          store cost nothing. **memory** = the store alone, from an in-memory source          (`crm_sync::fake::FakeSource`, the same number of records). SQLite: a file under the          temp folder, WAL, `synchronous=NORMAL`. PostgreSQL: a throw-away local server started          by the benchmark (`crm_sync::testing`, fsync off). {} rounds; the best run of each          kind counts. Targets: at least {} records/s into SQLite; into PostgreSQL at least {}×          Fxiaoke's quota rate (100 calls / 20 s × 100 records = {} records/s), i.e. never the          bottleneck of a real sync.\n",
+        "`crm fxiaoke sync` as a library call (`crm_sync::vendors::FxiaokeObject` into \
+          `crm_sync::Store`, pages of 100, rate limits off; `crates/crm-bench/src/sync.rs`), from \
+          the **synthetic server in sync mode** in another process on 127.0.0.1 \
+          (`crm-bench serve --backend synthetic-sync`: {} `PaymentObj` records of about 1.3 KB, \
+          their `last_modified_time` growing with the record, 150 records sharing each \
+          millisecond, so the keyset meets a tie group larger than a page every 150 records; \
+          O(page) per request). Cases: **first** = a first sync into an empty database (every \
+          record inserted, the cursor moved with each page); **unchanged** = a `--full` pass \
+          over the same records (each read back from the store, compared by JSON value and \
+          touched). **export** = the same records through the same keyset stream written as \
+          JSON lines to a byte-counting sink, not stored: what the sync would reach if the \
+          store cost nothing. **memory** = the store alone, from an in-memory source \
+          (`crm_sync::fake::FakeSource`, the same number of records). SQLite: a file under the \
+          temp folder, WAL, `synchronous=NORMAL`. PostgreSQL: a throw-away local server started \
+          by the benchmark (`crm_sync::testing`, fsync off). {} rounds; the best run of each \
+          kind counts. Targets: at least {} records/s into SQLite; into PostgreSQL at least {}× \
+          Fxiaoke's quota rate (100 calls / 20 s × 100 records = {} records/s), i.e. never the \
+          bottleneck of a real sync.\n",
         thousands(sizes.sync_records as u64),
         sizes.sync_rounds,
         thousands(SYNC_SQLITE_RATE as u64),
@@ -1773,7 +1931,11 @@ fn render_sync(s: &mut String, report: &Report, sizes: &Sizes) {
     if let Some(c) = &report.sync.calls {
         let _ = writeln!(
             s,
-            "**Calls of an incremental run vs a full re-export** (`crm-bench sync-calls`, on the              embedded mock with limits off: {} `PaymentObj` records an hour apart and years old,              then {} of them edited now; the default `--lookback` of 10 minutes re-reads only              the newest old record). Data calls are the mock's count of              `/cgi/crm/v2/data/query` requests; at Fxiaoke's 100 calls / 20 s each costs 0.2 s.\n",
+            "**Calls of an incremental run vs a full re-export** (`crm-bench sync-calls`, on the \
+              embedded mock with limits off: {} `PaymentObj` records an hour apart and years old, \
+              then {} of them edited now; the default `--lookback` of 10 minutes re-reads only \
+              the newest old record). Data calls are the mock's count of \
+              `/cgi/crm/v2/data/query` requests; at Fxiaoke's 100 calls / 20 s each costs 0.2 s.\n",
             thousands(c.records),
             thousands(c.changed)
         );
@@ -1863,6 +2025,49 @@ mod bench_tests {
         );
         assert!(calls.ends_with("✅ met |"), "{calls}");
         assert!(text.contains("## Sync into a database"));
+    }
+
+    fn ordered_run(client: &str, records_per_sec: f64, calls: u64) -> ExportRun {
+        ExportRun {
+            backend: "synthetic-sync".into(),
+            client: client.into(),
+            records: 100_000,
+            secs: 100_000.0 / records_per_sec,
+            records_per_sec,
+            hwm_kib: 0,
+            ordered: true,
+            calls: Some(calls),
+        }
+    }
+
+    #[test]
+    fn the_ordered_export_row_judges_its_calls() {
+        let mut report = Report::default();
+        report
+            .ordered
+            .push(ordered_run("keyset-id", 50_000.0, 1_001));
+        report.ordered.push(ordered_run("keyset", 40_000.0, 1_021));
+        let text = render(&report);
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("| ordered export of 100,000 records"))
+            .unwrap_or_else(|| panic!("no ordered row in\n{text}"));
+        assert!(
+            row.contains("| 40,000 records/s, 1021 calls | 50,000 records/s, 1001 calls"),
+            "{row}"
+        );
+        assert!(
+            row.contains("0.80× the rate") && row.ends_with("✅ met |"),
+            "{row}"
+        );
+        assert!(text.contains("## Ordered export"));
+
+        report.ordered.push(ordered_run("keyset", 45_000.0, 1_023));
+        let text = render(&report);
+        assert!(
+            text.contains("**Calls of the ordered export** (1023 > 1022)"),
+            "{text}"
+        );
     }
 
     #[test]

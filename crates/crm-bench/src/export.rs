@@ -44,8 +44,11 @@ pub struct ExportResult {
     pub secs: f64,
     /// JSON-lines bytes written.
     pub bytes: u64,
-    /// Whether the `_id`s came strictly increasing (every record once, in order).
+    /// Whether the records came strictly increasing in the export's order (every record once,
+    /// in order).
     pub ordered: bool,
+    /// Query calls, where the export counts them (one per page stream item).
+    pub calls: Option<u64>,
 }
 
 /// Tracks that ids strictly increase.
@@ -107,6 +110,7 @@ pub async fn sdk(base_url: &str, credentials: &Credentials) -> Result<ExportResu
         secs,
         bytes: out.get_ref().bytes,
         ordered: order.ok,
+        calls: None,
     })
 }
 
@@ -197,5 +201,6 @@ pub async fn naive(base_url: &str, credentials: &Credentials) -> Result<ExportRe
         secs,
         bytes: out.get_ref().bytes,
         ordered: order.ok,
+        calls: None,
     })
 }

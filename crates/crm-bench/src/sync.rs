@@ -218,23 +218,49 @@ pub async fn keyset_export(
     base_url: &str,
     credentials: &Credentials,
 ) -> Result<ExportResult, BenchError> {
+    raw_export(base_url, credentials, true).await
+}
+
+/// The same records and stream as [`keyset_export`], in the default order (`_id` alone): the
+/// baseline of the ordered export.
+pub async fn id_export(
+    base_url: &str,
+    credentials: &Credentials,
+) -> Result<ExportResult, BenchError> {
+    raw_export(base_url, credentials, false).await
+}
+
+/// Every record as the server sent it, ordered by `(last_modified_time, _id)` or by `_id`,
+/// counting the query calls (one per page) and checking the order on the way.
+async fn raw_export(
+    base_url: &str,
+    credentials: &Credentials,
+    by_modified: bool,
+) -> Result<ExportResult, BenchError> {
     let client = client(base_url, credentials)?;
     let started = Instant::now();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, CountingSink::default());
     let mut records = 0u64;
+    let mut calls = 0u64;
     let mut last: Option<(i64, String)> = None;
     let mut ordered = true;
-    let mut pages = client
+    let mut query = client
         .query_as::<Box<RawValue>>(FXIAOKE_OBJECT)
-        .order_by(MODIFIED, true)
-        .page_size(PAGE_SIZE as u32)
-        .pages();
+        .page_size(PAGE_SIZE as u32);
+    if by_modified {
+        query = query.order_by(MODIFIED, true);
+    }
+    let mut pages = query.pages();
     while let Some(page) = pages.next().await {
+        calls += 1;
         for record in page?.records {
             let record = record?;
             // The keys only, as the sync's source reads them (the rest is skipped).
             let key: Key<'_> = serde_json::from_str(record.get())?;
-            let key = (key.modified, key.id.into_owned());
+            let key = (
+                if by_modified { key.modified } else { 0 },
+                key.id.into_owned(),
+            );
             ordered &= last.as_ref().is_none_or(|l| *l < key);
             last = Some(key);
             out.write_all(record.get().as_bytes())?;
@@ -248,6 +274,7 @@ pub async fn keyset_export(
         secs: started.elapsed().as_secs_f64(),
         bytes: out.get_ref().bytes,
         ordered,
+        calls: Some(calls),
     })
 }
 

@@ -31,7 +31,8 @@
 //!     .stream()
 //!     .try_collect()
 //!     .await?;
-//! assert!(important.iter().any(|v| v.id.as_deref() == Some(id.as_str())));
+//! // `create` answers the new id where the vendor sends it back.
+//! assert!(id.is_some() && important.iter().any(|v| v.id == id));
 //! # Ok(()) }
 //! ```
 

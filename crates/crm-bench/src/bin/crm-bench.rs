@@ -15,8 +15,11 @@
 //!     {"vendor", "requests", "allowed_rate", "achieved_rate", "fraction", "limit_errors", ...}.
 //! crm-bench serve --records N --backend synthetic-sync
 //!     The synthetic server in sync mode (times grow with the records, 150 per millisecond).
-//! crm-bench export --url URL --client keyset
-//!     The export through the incremental sync's keyset stream (records as sent).
+//! crm-bench serve --records N --backend synthetic-sync --tie-group G
+//!     The same with G records per millisecond (N / 20 gives 20 distinct times).
+//! crm-bench export --url URL --client keyset|keyset-id
+//!     The export through the incremental sync's keyset stream (records as sent), ordered by
+//!     (last_modified_time, _id), or by _id alone; both print "calls" (query calls) too.
 //! crm-bench sync --url URL --database sqlite|postgres
 //!     A first sync of every record into an empty database, then a full pass over them; prints
 //!     one {"mode": "sync", "database", "source": "server", "case": "first"|"unchanged",
@@ -40,8 +43,8 @@ use serde_json::json;
 
 fn usage() -> BenchError {
     BenchError::msg(
-        "usage: crm-bench serve --records N [--backend mock|synthetic] | \
-         export --url URL --client sdk|naive | \
+        "usage: crm-bench serve --records N [--backend mock|synthetic|synthetic-sync] [--tie-group G] | \
+         export --url URL --client sdk|naive|keyset|keyset-id | \
          ratelimit --vendor fxiaoke|useasy [--secs S] [--window S] [--records N] | \
          sync --url URL --database sqlite|postgres | \
          sync-memory --records N --database sqlite|postgres | \
@@ -133,7 +136,8 @@ async fn serve(opts: &HashMap<String, String>) -> Result<(), BenchError> {
             let server = if backend == "synthetic" {
                 synthetic::SyntheticFxiaoke::start(records).await?
             } else {
-                synthetic::SyntheticFxiaoke::start_for_sync(records, 150).await?
+                let tie_group: usize = number(opts, "tie-group", 150)?;
+                synthetic::SyntheticFxiaoke::start_for_sync(records, tie_group).await?
             };
             let url = server.base_url();
             (
@@ -179,6 +183,7 @@ async fn run_export(opts: &HashMap<String, String>) -> Result<(), BenchError> {
         "sdk" => export::sdk(url, &credentials).await?,
         "naive" => export::naive(url, &credentials).await?,
         "keyset" => sync::keyset_export(url, &credentials).await?,
+        "keyset-id" => sync::id_export(url, &credentials).await?,
         other => return Err(BenchError::msg(format!("unknown client {other}"))),
     };
     let (hwm, rss) = kib();
@@ -192,6 +197,7 @@ async fn run_export(opts: &HashMap<String, String>) -> Result<(), BenchError> {
             "records_per_sec": result.records as f64 / result.secs,
             "bytes": result.bytes,
             "ordered": result.ordered,
+            "calls": result.calls,
             "vm_hwm_kib": hwm,
             "vm_rss_kib": rss,
         })
