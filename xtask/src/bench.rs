@@ -1048,7 +1048,7 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
             notes.push(match backend {
                 "mock" => format!(
                     "**Export from the embedded mock** ({ratio:.2}×): the mock answers each page by \
-                     filtering and sorting all {} stored records (`fxiaoke-crm/src/mock/query.rs`, \
+                     filtering and sorting all {} stored records (`fxiaoke-crm-mock/src/query.rs`, \
                      `execute`): a 100-record page took about {:.0} ms here, nearly all of it \
                      the server's, against about 1 ms of client work (see the synthetic \
                      server's figures). Both clients send the same requests one at a time, so \

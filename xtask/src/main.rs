@@ -47,7 +47,7 @@ enum Command {
     },
     /// Compare recorded exchanges with schemas/ (exit 0: no drift, 1: drift, 2: error).
     ///
-    /// Reads the files written by a client's `.record_dir(dir)`, `TransportConfig::from_env` with `CRM_RECORD_DIR=dir`, or
+    /// Reads the files written by a client's `.with_record_dir(dir)`, `TransportConfig::from_env` with `CRM_RECORD_DIR=dir`, or
     /// `crm --record dir`, and reports unknown fields, type mismatches, new enum values and
     /// missing required fields, one table row per (file, path, kind).
     Drift {

@@ -2,6 +2,7 @@
 //! byte-counting sink (what an export to a file does, minus the disk), by the SDK's stream and
 //! by the loop a user would otherwise write.
 
+use fxiaoke_crm::TransportOptions;
 use std::io::Write;
 use std::time::Instant;
 
@@ -85,8 +86,8 @@ pub async fn sdk(base_url: &str, credentials: &Credentials) -> Result<ExportResu
         .app_secret(credentials.app_secret.clone())
         .permanent_code(credentials.permanent_code.clone())
         .open_user_id(credentials.open_user_id.clone())
-        .rate_limits(RateLimits::off())
-        .retry_policy(RetryPolicy::none())
+        .with_rate_limits(RateLimits::off())
+        .with_retry_policy(RetryPolicy::none())
         .build()?;
     let started = Instant::now();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, CountingSink::default());

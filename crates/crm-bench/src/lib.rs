@@ -41,7 +41,7 @@ pub struct Credentials {
 
 impl Credentials {
     /// The credentials of an embedded mock.
-    pub fn of_mock(mock: &fxiaoke_crm::mock::MockFxiaoke) -> Self {
+    pub fn of_mock(mock: &fxiaoke_crm_mock::MockFxiaoke) -> Self {
         let c = mock.credentials();
         Self {
             app_id: c.app_id,

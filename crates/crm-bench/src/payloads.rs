@@ -6,7 +6,7 @@
 //!   fields each (text, text, number as string, select, multi-select, boolean).
 //! - useasy: customers as `list` returns them (China-time date strings, `{value, memo}` lists)
 //!   with the three custom fields of the mock's field configuration.
-//! - U8: the mock's own sample contacts ([`u8_contacts::mock::sample_contacts`]) in a
+//! - U8: the mock's own sample contacts ([`u8_contacts_mock::sample_contacts`]) in a
 //!   `batch_get` page, every value a string.
 
 use serde_json::{Map, Value, json};
@@ -311,7 +311,7 @@ pub fn useasy_list_page(n: usize, count: usize) -> Vec<u8> {
 pub fn u8_batch_page(n: usize) -> Vec<u8> {
     use crm_runtime::LenientInt;
     let page = u8_contacts::types::BatchGetResponse {
-        customercontacts: Some(u8_contacts::mock::sample_contacts(n)),
+        customercontacts: Some(u8_contacts_mock::sample_contacts(n)),
         errcode: Some("0".into()),
         errmsg: Some(String::new()),
         page_count: Some(LenientInt::new(10)),

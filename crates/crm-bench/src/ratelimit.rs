@@ -2,6 +2,7 @@
 //! (exact sliding window), through a client that keeps to the same quota. Measures the rate the
 //! export reaches as a fraction of the allowed rate, and the limit errors the mock answered.
 
+use fxiaoke_crm::TransportOptions;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -97,8 +98,8 @@ pub async fn fxiaoke(
     duration: Duration,
     records: usize,
 ) -> Result<RateResult, BenchError> {
-    use fxiaoke_crm::mock::{MockFxiaoke, MockSettings};
     use fxiaoke_crm::{RateLimit, types::PaymentObj};
+    use fxiaoke_crm_mock::{MockFxiaoke, MockSettings};
     const MAX: u32 = 100;
     let mock = MockFxiaoke::start_with(MockSettings {
         rate_limit: Some((MAX as usize, window)),
@@ -111,7 +112,7 @@ pub async fn fxiaoke(
     );
     let mut limits = fxiaoke_crm::default_rate_limits();
     limits.per_path = Some(RateLimit::new(MAX, window));
-    let client = mock.client_builder().rate_limits(limits).build()?;
+    let client = mock.client_builder().with_rate_limits(limits).build()?;
     let drained = drain_for(
         duration,
         || {
@@ -139,7 +140,7 @@ pub async fn fxiaoke(
 /// keeps to its default `RateLimit::new(10, 1 s)`; the export runs `duration` over `records`
 /// customers, 100 per page.
 pub async fn useasy(duration: Duration, records: usize) -> Result<RateResult, BenchError> {
-    use openapi_crm::mock::{MockUseasy, RATE_LIMIT_PER_SECOND, paths};
+    use openapi_crm_mock::{MockUseasy, RATE_LIMIT_PER_SECOND, paths};
     let mock = MockUseasy::start_with_sample_data(records).await?;
     let client = mock.client()?;
     let drained = drain_for(

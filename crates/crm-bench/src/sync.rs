@@ -4,14 +4,15 @@
 //! if the store cost nothing), the store's own rate from an in-memory source, and the vendor
 //! calls of an incremental run against a full re-export (on the embedded mock).
 
+use fxiaoke_crm::TransportOptions;
 use std::io::Write;
 use std::time::Instant;
 
 use crm_sync::vendors::FxiaokeObject;
 use crm_sync::{SourceKind, Store, SyncOptions, SyncSummary, Vendor};
 use futures::StreamExt;
-use fxiaoke_crm::mock::{MockFxiaoke, MockSettings};
 use fxiaoke_crm::{RateLimits, RetryPolicy};
+use fxiaoke_crm_mock::{MockFxiaoke, MockSettings};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
@@ -86,8 +87,8 @@ fn client(base_url: &str, credentials: &Credentials) -> Result<fxiaoke_crm::Clie
         .app_secret(credentials.app_secret.clone())
         .permanent_code(credentials.permanent_code.clone())
         .open_user_id(credentials.open_user_id.clone())
-        .rate_limits(RateLimits::off())
-        .retry_policy(RetryPolicy::none())
+        .with_rate_limits(RateLimits::off())
+        .with_retry_policy(RetryPolicy::none())
         .build()?)
 }
 
@@ -319,7 +320,7 @@ pub async fn calls(records: usize, changed: usize) -> Result<CallsResult, BenchE
     );
     let client = mock
         .client_builder()
-        .rate_limits(RateLimits::off())
+        .with_rate_limits(RateLimits::off())
         .build()?;
     let db = Database::new("sqlite").await?;
     let store = Store::open(&db.url).await.map_err(sync_error)?;

@@ -1,6 +1,6 @@
 //! A synthetic Fxiaoke server for exports far larger than the embedded mock can page through.
 //!
-//! The embedded mock ([`fxiaoke_crm::mock::MockFxiaoke`]) answers each query page by filtering
+//! The embedded mock ([`fxiaoke_crm_mock::MockFxiaoke`]) answers each query page by filtering
 //! and sorting every stored record, so a page costs O(N log N): fine for tests, but a
 //! 1,000,000-record export would need 10,000 such pages. This server speaks the same wire
 //! protocol for the two calls an export makes (the token and `query` with offset paging and the

@@ -4,13 +4,14 @@
 //! A client built against a mock holds the mock ([`Session`]), which stops when the session is
 //! dropped.
 
+use fxiaoke_crm::TransportOptions;
 use std::path::PathBuf;
 
 use crm_runtime::{RateLimits, RetryPolicy};
-use fxiaoke_crm::mock::{MockFxiaoke, MockSettings};
-use openapi_crm::mock::MockUseasy;
+use fxiaoke_crm_mock::{MockFxiaoke, MockSettings};
+use openapi_crm_mock::MockUseasy;
 use serde_json::{Map, Value, json};
-use u8_contacts::mock::MockU8;
+use u8_contacts_mock::MockU8;
 
 use crate::cli::{FxiaokeConfig, U8Config, UseasyConfig};
 use crate::error::{CliError, CliResult};
@@ -87,12 +88,12 @@ fn mock_error(vendor: &str, e: std::io::Error) -> CliError {
 pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<FxiaokeSession> {
     if settings.mock {
         let mock = start_fxiaoke_mock(settings.mock_records).await?;
-        let mut builder = mock.client_builder().rate_limits(RateLimits::off());
+        let mut builder = mock.client_builder().with_rate_limits(RateLimits::off());
         if let Some(dir) = &settings.record {
-            builder = builder.record_dir(dir);
+            builder = builder.with_record_dir(dir);
         }
         if let Some(policy) = settings.retry_policy(mock_retry_policy()) {
-            builder = builder.retry_policy(policy);
+            builder = builder.with_retry_policy(policy);
         }
         return Ok(Session {
             client: builder.build()?,
@@ -130,13 +131,13 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
         builder = builder.base_url(url);
     }
     if let Some(dir) = &settings.record {
-        builder = builder.record_dir(dir);
+        builder = builder.with_record_dir(dir);
     }
     if let Some(policy) = settings.retry_policy(RetryPolicy::default()) {
-        builder = builder.retry_policy(policy);
+        builder = builder.with_retry_policy(policy);
     }
     if settings.no_rate_limits {
-        builder = builder.rate_limits(RateLimits::off());
+        builder = builder.with_rate_limits(RateLimits::off());
     }
     Ok(Session {
         client: builder.build()?,
@@ -152,10 +153,10 @@ pub async fn useasy(config: &UseasyConfig, settings: &Settings) -> CliResult<Use
             .map_err(|e| mock_error("useasy", e))?;
         let mut builder = mock.client_builder();
         if let Some(dir) = &settings.record {
-            builder = builder.record_dir(dir);
+            builder = builder.with_record_dir(dir);
         }
         if let Some(policy) = settings.retry_policy(mock_retry_policy()) {
-            builder = builder.retry_policy(policy);
+            builder = builder.with_retry_policy(policy);
         }
         return Ok(Session {
             client: builder.build()?,
@@ -172,18 +173,20 @@ pub async fn useasy(config: &UseasyConfig, settings: &Settings) -> CliResult<Use
         .collect();
         return Err(not_configured("useasy", &missing));
     };
-    let mut builder = openapi_crm::Client::builder().appid(appid).secret(secret);
+    let mut builder = openapi_crm::Client::builder()
+        .app_id(appid)
+        .app_secret(secret);
     if let Some(url) = given(&config.base_url) {
         builder = builder.base_url(url);
     }
     if let Some(dir) = &settings.record {
-        builder = builder.record_dir(dir);
+        builder = builder.with_record_dir(dir);
     }
     if let Some(policy) = settings.retry_policy(RetryPolicy::default()) {
-        builder = builder.retry_policy(policy);
+        builder = builder.with_retry_policy(policy);
     }
     if settings.no_rate_limits {
-        builder = builder.rate_limits(RateLimits::off());
+        builder = builder.with_rate_limits(RateLimits::off());
     }
     Ok(Session {
         client: builder.build()?,
@@ -202,10 +205,10 @@ pub async fn u8(config: &U8Config, settings: &Settings) -> CliResult<U8Session> 
             builder = builder.ds_sequence(ds);
         }
         if let Some(dir) = &settings.record {
-            builder = builder.record_dir(dir);
+            builder = builder.with_record_dir(dir);
         }
         if let Some(policy) = settings.retry_policy(mock_retry_policy()) {
-            builder = builder.retry_policy(policy);
+            builder = builder.with_retry_policy(policy);
         }
         return Ok(Session {
             client: builder.build()?,
@@ -237,13 +240,13 @@ pub async fn u8(config: &U8Config, settings: &Settings) -> CliResult<U8Session> 
         builder = builder.ds_sequence(ds);
     }
     if let Some(dir) = &settings.record {
-        builder = builder.record_dir(dir);
+        builder = builder.with_record_dir(dir);
     }
     if let Some(policy) = settings.retry_policy(RetryPolicy::default()) {
-        builder = builder.retry_policy(policy);
+        builder = builder.with_retry_policy(policy);
     }
     if settings.no_rate_limits {
-        builder = builder.rate_limits(RateLimits::off());
+        builder = builder.with_rate_limits(RateLimits::off());
     }
     Ok(Session {
         client: builder.build()?,

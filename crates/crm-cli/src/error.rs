@@ -122,7 +122,8 @@ impl From<std::io::Error> for CliError {
 /// code table ([`Error::is_auth`]).
 pub fn classify(e: &Error) -> Exit {
     match e {
-        Error::Config(_) => Exit::Config,
+        Error::Config(_) | Error::MissingCredential(_) => Exit::Config,
+        e if e.is_invalid_input() => Exit::Usage,
         Error::OutcomeUnknown { source, .. } => classify(source),
         Error::Transport { .. }
         | Error::HttpStatus { .. }
@@ -213,6 +214,14 @@ mod tests {
             Exit::Api
         );
         assert_eq!(classify(&Error::Config("x".into())), Exit::Config);
+        assert_eq!(
+            classify(&Error::MissingCredential("set X".into())),
+            Exit::Config
+        );
+        assert_eq!(
+            classify(&Error::InvalidArgument("page size 0".into())),
+            Exit::Usage
+        );
         let net = Error::HttpStatus {
             operation: "x",
             status: 502,

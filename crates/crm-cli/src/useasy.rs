@@ -121,9 +121,10 @@ async fn customer(
         .map_err(|e| CliError::usage(format!("--data is not a valid customer: {e}")))?;
     let usage = |flag: &str, name: &str| {
         let (flag, name) = (flag.to_owned(), name.to_owned());
+        // An unknown field name or a value outside the choices: a usage error.
         move |e: openapi_crm::Error| match e {
-            // An unknown field name or a value outside the choices: a usage error.
-            openapi_crm::Error::Config(message) => {
+            openapi_crm::Error::InvalidArgument(message)
+            | openapi_crm::Error::UnknownField { message, .. } => {
                 CliError::usage(format!("{flag} {name}: {message}"))
             }
             other => other.into(),

@@ -1235,9 +1235,9 @@ fn ten_thousand_record_export_has_every_record_once() {
 /// The three mocks, served by a runtime of their own while the test waits for `crm`.
 struct Vendors {
     _runtime: tokio::runtime::Runtime,
-    fxiaoke: fxiaoke_crm::mock::MockFxiaoke,
-    useasy: openapi_crm::mock::MockUseasy,
-    u8: u8_contacts::mock::MockU8,
+    fxiaoke: fxiaoke_crm_mock::MockFxiaoke,
+    useasy: openapi_crm_mock::MockUseasy,
+    u8: u8_contacts_mock::MockU8,
 }
 
 fn vendors() -> Vendors {
@@ -1248,13 +1248,13 @@ fn vendors() -> Vendors {
         .unwrap();
     let (fxiaoke, useasy, u8) = runtime.block_on(async {
         (
-            fxiaoke_crm::mock::MockFxiaoke::start_with_sample_data(3)
+            fxiaoke_crm_mock::MockFxiaoke::start_with_sample_data(3)
                 .await
                 .unwrap(),
-            openapi_crm::mock::MockUseasy::start_with_sample_data(3)
+            openapi_crm_mock::MockUseasy::start_with_sample_data(3)
                 .await
                 .unwrap(),
-            u8_contacts::mock::MockU8::start_with_sample_data(3)
+            u8_contacts_mock::MockU8::start_with_sample_data(3)
                 .await
                 .unwrap(),
         )

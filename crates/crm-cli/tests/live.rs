@@ -10,7 +10,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 
 use common::*;
-use fxiaoke_crm::mock::{Churn, LiveTenant, MockFxiaoke, MockSettings};
+use fxiaoke_crm_mock::{Churn, LiveTenant, MockFxiaoke, MockSettings};
 use serde_json::{Map, Value, json};
 
 const QUERY_PATH: &str = "/cgi/crm/v2/data/query";
@@ -163,7 +163,7 @@ async fn gateway_answers_without_envelope_are_retried_never_a_short_export() {
         Some(QUERY_PATH),
         20,
         200,
-        crm_runtime::mock::GATEWAY_BUSY_BODY,
+        fxiaoke_crm_mock::GATEWAY_BUSY_BODY,
     );
     let all = ids(&mock);
     let run = crm_fxiaoke(&mock, &["query", "PaymentObj"]).await.ok();
@@ -175,7 +175,7 @@ async fn gateway_answers_without_envelope_are_retried_never_a_short_export() {
         Some(QUERY_PATH),
         13,
         200,
-        crm_runtime::mock::GATEWAY_BUSY_BODY,
+        fxiaoke_crm_mock::GATEWAY_BUSY_BODY,
     );
     let c = mock.credentials();
     let cmd = crm(&["fxiaoke", "query", "PaymentObj"])
@@ -270,7 +270,7 @@ async fn crm_with(args: Vec<String>, env: Vec<(&'static str, String)>) -> Run {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn useasy_customers_with_empty_times_export_whole_and_unchanged() {
-    use openapi_crm::mock::MockUseasy;
+    use openapi_crm_mock::MockUseasy;
     let mock = MockUseasy::start().await.unwrap();
     mock.set_rate_limiting(false);
     let customers = (0..2_345).map(|i| {
@@ -316,7 +316,7 @@ async fn useasy_customers_with_empty_times_export_whole_and_unchanged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn u8_contacts_with_numbers_for_strings_export_whole_and_unchanged() {
-    use u8_contacts::mock::{MockU8, sample_contacts};
+    use u8_contacts_mock::{MockU8, sample_contacts};
     let mock = MockU8::start().await.unwrap();
     let contacts = sample_contacts(1_234)
         .into_iter()

@@ -8,6 +8,7 @@
 
 mod common;
 
+use fxiaoke_crm::TransportOptions;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,9 +16,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use crm_runtime::mock::Fault;
 use crm_sync::{RunStatus, Store, Vendor};
-use fxiaoke_crm::mock::{LiveTenant, MockFxiaoke, MockSettings};
+use fxiaoke_crm_mock::Fault;
+use fxiaoke_crm_mock::{LiveTenant, MockFxiaoke, MockSettings};
 use serde_json::{Map, Value, json};
 
 const QUERY_PATH: &str = "/cgi/crm/v2/data/query";
@@ -318,8 +319,8 @@ async fn fxiaoke_syncs_mirror_the_tenant(db: Db) {
     mock.insert_many(OBJECT, edited);
     let voided = tenant(&mock, OBJECT).keys().nth(200).cloned().unwrap();
     mock.client_builder()
-        .rate_limits(fxiaoke_crm::RateLimits::off())
-        .retry_policy(fxiaoke_crm::RetryPolicy::default())
+        .with_rate_limits(fxiaoke_crm::RateLimits::off())
+        .with_retry_policy(fxiaoke_crm::RetryPolicy::default())
         .build()
         .unwrap()
         .invalid(OBJECT, &voided)
@@ -668,7 +669,7 @@ fn assert_full_mirrors(stored: &[Row], tenant: &BTreeMap<String, Value>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_flag() {
-    use openapi_crm::mock::{LiveTenant, MockUseasy};
+    use openapi_crm_mock::{LiveTenant, MockUseasy};
     let mock = MockUseasy::start_live(LiveTenant {
         gateway_body_every: Some(5),
         ..LiveTenant::default()
@@ -745,7 +746,7 @@ async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_f
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn u8_syncs_mark_deletions_and_a_contact_that_comes_back_clears_its_flag() {
-    use u8_contacts::mock::{LiveTenant, MockU8, sample_contacts};
+    use u8_contacts_mock::{LiveTenant, MockU8, sample_contacts};
     let mock = MockU8::start_live(LiveTenant {
         gateway_body_every: Some(4),
         ..LiveTenant::default()

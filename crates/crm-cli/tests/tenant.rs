@@ -28,10 +28,10 @@ use std::path::{Path, PathBuf};
 use common::*;
 use crm_runtime::OpenEnum;
 use futures::TryStreamExt;
-use fxiaoke_crm::mock::{MockFxiaoke, MockSettings, describe};
 use fxiaoke_crm::types::{FieldDescribe, ObjectDescribe};
-use openapi_crm::mock::MockUseasy;
+use fxiaoke_crm_mock::{MockFxiaoke, MockSettings, describe};
 use openapi_crm::{Customer, CustomerFieldVo};
+use openapi_crm_mock::MockUseasy;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 

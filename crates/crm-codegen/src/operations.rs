@@ -148,8 +148,9 @@ pub(crate) fn doc_lines(doc: &str) -> Vec<TokenStream> {
 }
 
 /// The operations module of a vendor crate: `ALL`, one marker type implementing
-/// `crm_runtime::operation::Operation` per operation, one `crate::Client` method each, and a
-/// `NamedObject` impl for every definition with `x-crm-api-name`.
+/// `crm_runtime::operation::Operation` per operation, one `crate::Client` method each (none for
+/// the token exchanges, sent without auth), and a `NamedObject` impl for every definition with
+/// `x-crm-api-name`.
 pub(crate) fn generate(schema_dir: &str, bundle: &Bundle, runtime: &str) -> TokenStream {
     let rt: syn::Path = syn::parse_str(runtime).unwrap_or_else(|_| syn::parse_quote!(crm_runtime));
     let mut markers = Vec::new();
@@ -231,6 +232,12 @@ pub(crate) fn generate(schema_dir: &str, bundle: &Bundle, runtime: &str) -> Toke
             }
         });
         specs.push(quote!(<#marker as #rt::operation::Operation>::SPEC));
+        // An operation sent without the client's auth is the credential exchange itself: its
+        // answer is the secret token, and the token cache (single flight, the endpoint's own
+        // limit, redaction) is its only caller, so it gets no public method.
+        if op.auth == "none" {
+            continue;
+        }
         methods.push(quote! {
             #(#docs)*
             pub async fn #method_ident(&self, input: &#input) -> ::std::result::Result<#output, crate::Error> {

@@ -195,8 +195,31 @@ pub enum Error {
         /// Where and why.
         source: DecodeError,
     },
-    /// The client is misconfigured (missing credential, bad base URL, invalid argument).
+    /// The client is misconfigured: a bad base URL, a setting that cannot be read, an HTTP
+    /// client that cannot be built.
     Config(String),
+    /// A credential the client needs was not set; the message names each one (and its
+    /// environment variable where the client reads one).
+    MissingCredential(String),
+    /// An argument out of the range the API accepts, or missing where the operation needs it
+    /// (a page size of 0, an update without `_id`, a value that does not fit its field).
+    /// Raised before anything is sent.
+    InvalidArgument(String),
+    /// A field name the vendor's field configuration does not know (useasy custom fields by
+    /// display name); the message lists the known names.
+    UnknownField {
+        /// The name or id asked for.
+        field: String,
+        /// What was looked up and what is known.
+        message: String,
+    },
+    /// A record or request body could not be encoded as the JSON the operation sends.
+    Encode {
+        /// The operation (or the record type, for conversions).
+        operation: String,
+        /// Why.
+        message: String,
+    },
     /// A paginated listing stopped making progress (the same page again), which would loop.
     NoProgress {
         /// The operation.
@@ -284,7 +307,14 @@ impl Error {
             Error::Decode { operation, source } => {
                 format!("{operation}: cannot decode the response {source}")
             }
-            Error::Config(message) => format!("configuration error: {message}"),
+            Error::Config(message) | Error::MissingCredential(message) => {
+                format!("configuration error: {message}")
+            }
+            Error::InvalidArgument(message) => format!("invalid argument: {message}"),
+            Error::UnknownField { message, .. } => format!("unknown field: {message}"),
+            Error::Encode { operation, message } => {
+                format!("{operation}: cannot encode the request: {message}")
+            }
             Error::NoProgress { operation, detail } => format!(
                 "{operation}: pagination made no progress ({detail}); stopped to avoid an endless loop"
             ),
@@ -385,6 +415,22 @@ impl Error {
                 .field("excerpt", &source.excerpt)
                 .finish(),
             Error::Config(message) => f.debug_tuple("Config").field(message).finish(),
+            Error::MissingCredential(message) => {
+                f.debug_tuple("MissingCredential").field(message).finish()
+            }
+            Error::InvalidArgument(message) => {
+                f.debug_tuple("InvalidArgument").field(message).finish()
+            }
+            Error::UnknownField { field, message } => f
+                .debug_struct("UnknownField")
+                .field("field", field)
+                .field("message", message)
+                .finish(),
+            Error::Encode { operation, message } => f
+                .debug_struct("Encode")
+                .field("operation", operation)
+                .field("message", message)
+                .finish(),
             Error::NoProgress { operation, detail } => f
                 .debug_struct("NoProgress")
                 .field("operation", operation)
@@ -498,6 +544,10 @@ impl Error {
                 kind: TransportKind::Connect | TransportKind::Request,
                 ..
             } | Error::Config(_)
+                | Error::MissingCredential(_)
+                | Error::InvalidArgument(_)
+                | Error::UnknownField { .. }
+                | Error::Encode { .. }
                 | Error::Deadline { last: None, .. }
         )
     }
@@ -596,6 +646,16 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         self.api_kind() == Some(ApiErrorKind::NotFound)
             || matches!(self, Error::HttpStatus { status: 404, .. })
+    }
+
+    /// The caller's input was refused before anything was sent: an argument out of range, an
+    /// unknown field name, a record that cannot be encoded. (Settings and credentials are
+    /// [`Error::Config`] and [`Error::MissingCredential`].)
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidArgument(_) | Error::UnknownField { .. } | Error::Encode { .. }
+        )
     }
 
     /// How long the vendor asked to wait before the next call (`Retry-After`).

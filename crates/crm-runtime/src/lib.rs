@@ -32,8 +32,6 @@ pub mod registry;
 pub use decode::DecodeError;
 pub use registry::NamedObject;
 pub mod error;
-#[cfg(feature = "mock")]
-pub mod mock;
 pub mod paginate;
 pub mod record;
 pub mod redact;
@@ -47,4 +45,5 @@ pub use redact::Redactor;
 pub use token::{TokenCache, YOUNG_TOKEN};
 pub use transport::{
     HttpRequest, HttpResponse, RateLimit, RateLimits, RetryPolicy, Transport, TransportConfig,
+    TransportOptions,
 };

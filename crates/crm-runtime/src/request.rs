@@ -13,12 +13,14 @@ pub fn to_object<T: Serialize>(
     match serde_json::to_value(input) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(Value::Null) => Ok(Map::new()),
-        Ok(other) => Err(Error::Config(format!(
-            "{operation}: the input must encode as a JSON object, not {other}"
-        ))),
-        Err(e) => Err(Error::Config(format!(
-            "{operation}: cannot encode the input: {e}"
-        ))),
+        Ok(other) => Err(Error::Encode {
+            operation: operation.to_owned(),
+            message: format!("the input must encode as a JSON object, not {other}"),
+        }),
+        Err(e) => Err(Error::Encode {
+            operation: operation.to_owned(),
+            message: e.to_string(),
+        }),
     }
 }
 
@@ -41,7 +43,7 @@ pub fn fill_path(
             Some(Value::String(s)) if !s.is_empty() => s,
             Some(Value::Number(n)) => n.to_string(),
             _ => {
-                return Err(Error::Config(format!(
+                return Err(Error::InvalidArgument(format!(
                     "{operation}: the path parameter `{name}` is missing or empty"
                 )));
             }
@@ -80,7 +82,7 @@ pub fn query_pairs(
             Value::Number(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
             _ => {
-                return Err(Error::Config(format!(
+                return Err(Error::InvalidArgument(format!(
                     "{operation}: query parameter `{k}` must be a scalar"
                 )));
             }

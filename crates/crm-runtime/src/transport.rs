@@ -603,61 +603,76 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
     Some(wait.min(Duration::from_secs(3600)))
 }
 
-/// Expands, inside a client builder's `impl` block, the transport setters every vendor builder
-/// shares: `transport`, `retry_policy`, `rate_limits`, `record_dir`, `timeouts`. The builder
-/// needs a field `transport: Option<TransportConfig>` and the expression giving its default rate
-/// limits.
-#[macro_export]
-macro_rules! transport_builder_methods {
-    ($default_rate_limits:expr) => {
-        /// Timeouts, retries, rate limits and recording, all at once.
-        pub fn transport(mut self, config: $crate::TransportConfig) -> Self {
-            self.transport = Some(config);
-            self
-        }
+/// The transport options every vendor client builder shares (timeouts, retries, rate limits,
+/// a call deadline, recording), implemented once here: a builder only says where its
+/// [`TransportConfig`] lives, starting from the vendor's default rate limits.
+///
+/// Bring it into scope to call the `with_*` methods (each vendor crate re-exports it):
+///
+/// ```
+/// use std::time::Duration;
+/// use crm_runtime::{RateLimits, RetryPolicy, TransportConfig, TransportOptions};
+///
+/// #[derive(Default)]
+/// struct Builder {
+///     transport: Option<TransportConfig>,
+/// }
+///
+/// impl TransportOptions for Builder {
+///     fn transport_config_mut(&mut self) -> &mut TransportConfig {
+///         self.transport
+///             .get_or_insert_with(|| TransportConfig::new(RateLimits::off()))
+///     }
+/// }
+///
+/// let mut builder = Builder::default()
+///     .with_retry_policy(RetryPolicy::none())
+///     .with_call_deadline(Duration::from_secs(30));
+/// assert_eq!(builder.transport_config_mut().call_deadline, Some(Duration::from_secs(30)));
+/// ```
+pub trait TransportOptions: Sized {
+    /// The builder's transport configuration, created with the vendor's defaults on first use.
+    fn transport_config_mut(&mut self) -> &mut TransportConfig;
 
-        fn transport_mut(&mut self) -> &mut $crate::TransportConfig {
-            self.transport
-                .get_or_insert_with(|| $crate::TransportConfig::new($default_rate_limits))
-        }
+    /// Timeouts, retries, rate limits, deadline and recording, all at once.
+    fn with_transport(mut self, config: TransportConfig) -> Self {
+        *self.transport_config_mut() = config;
+        self
+    }
 
-        /// The retry policy (default [`RetryPolicy::default`]($crate::RetryPolicy::default)).
-        pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
-            self.transport_mut().retry = policy;
-            self
-        }
+    /// The retry policy (default [`RetryPolicy::default`]).
+    fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.transport_config_mut().retry = policy;
+        self
+    }
 
-        /// Client-side rate limits ([`RateLimits::off`]($crate::RateLimits::off) disables them).
-        pub fn rate_limits(mut self, limits: $crate::RateLimits) -> Self {
-            self.transport_mut().rate_limits = limits;
-            self
-        }
+    /// Client-side rate limits (default: the vendor's documented quotas;
+    /// [`RateLimits::off`] disables them).
+    fn with_rate_limits(mut self, limits: RateLimits) -> Self {
+        self.transport_config_mut().rate_limits = limits;
+        self
+    }
 
-        /// Records every exchange into `dir`, secrets redacted (see `cargo xtask drift`).
-        pub fn record_dir(mut self, dir: impl Into<::std::path::PathBuf>) -> Self {
-            self.transport_mut().record_dir = Some(dir.into());
-            self
-        }
+    /// Records every exchange into `dir`, secrets redacted (see `cargo xtask drift`).
+    fn with_record_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.transport_config_mut().record_dir = Some(dir.into());
+        self
+    }
 
-        /// The longest one call may take, all attempts and waits included
-        /// ([`Error::Deadline`]($crate::Error::Deadline) after it).
-        pub fn call_deadline(mut self, deadline: ::std::time::Duration) -> Self {
-            self.transport_mut().call_deadline = Some(deadline);
-            self
-        }
+    /// The longest one call may take, all attempts and waits included ([`Error::Deadline`]
+    /// after it).
+    fn with_call_deadline(mut self, deadline: Duration) -> Self {
+        self.transport_config_mut().call_deadline = Some(deadline);
+        self
+    }
 
-        /// Connect and per-attempt timeouts.
-        pub fn timeouts(
-            mut self,
-            connect: ::std::time::Duration,
-            request: ::std::time::Duration,
-        ) -> Self {
-            let t = self.transport_mut();
-            t.connect_timeout = connect;
-            t.request_timeout = request;
-            self
-        }
-    };
+    /// Connect and per-attempt timeouts.
+    fn with_timeouts(mut self, connect: Duration, request: Duration) -> Self {
+        let config = self.transport_config_mut();
+        config.connect_timeout = connect;
+        config.request_timeout = request;
+        self
+    }
 }
 
 #[cfg(test)]

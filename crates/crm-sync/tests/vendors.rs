@@ -8,6 +8,7 @@
 #[macro_use]
 mod common;
 
+use openapi_crm::TransportOptions;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,7 +19,7 @@ use crm_sync::vendors::{FxiaokeObject, U8Contacts, UseasyCustomers};
 use crm_sync::{Cursor, Error, Read, RunStatus, Source, Store, SyncOptions, Vendor};
 use futures::StreamExt;
 use fxiaoke_crm::RateLimits;
-use fxiaoke_crm::mock::{LiveTenant, MockFxiaoke, MockSettings};
+use fxiaoke_crm_mock::{LiveTenant, MockFxiaoke, MockSettings};
 use serde_json::{Map, Value, json};
 
 on_both_stores!(
@@ -117,7 +118,7 @@ async fn fxiaoke_mock() -> MockFxiaoke {
 
 fn fxiaoke_client(mock: &MockFxiaoke) -> fxiaoke_crm::Client {
     mock.client_builder()
-        .rate_limits(RateLimits::off())
+        .with_rate_limits(RateLimits::off())
         .build()
         .unwrap()
 }
@@ -552,7 +553,7 @@ fn customer(name: &str) -> openapi_crm::Customer {
 /// Row by row against the mock's customers: JSON by value, `updateTime` as epoch ms.
 fn assert_useasy_mirrors(
     stored: &[Row],
-    mock: &openapi_crm::mock::MockUseasy,
+    mock: &openapi_crm_mock::MockUseasy,
     unsettled: &BTreeSet<String>,
 ) {
     let tenant: BTreeMap<String, Map<String, Value>> = mock
@@ -586,8 +587,8 @@ fn assert_useasy_mirrors(
 }
 
 async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _reference: Db) {
-    use openapi_crm::mock::MockUseasy;
-    let mock = MockUseasy::start_live(openapi_crm::mock::LiveTenant::default())
+    use openapi_crm_mock::MockUseasy;
+    let mock = MockUseasy::start_live(openapi_crm_mock::LiveTenant::default())
         .await
         .unwrap();
     mock.set_rate_limiting(false);
@@ -625,7 +626,7 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
     }
     let client = mock
         .client_builder()
-        .rate_limits(openapi_crm::RateLimits::off())
+        .with_rate_limits(openapi_crm::RateLimits::off())
         .build()
         .unwrap();
     let source = UseasyCustomers::new(client).with_page_size(40);
@@ -684,7 +685,7 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
         .collect();
     let client = mock
         .client_builder()
-        .rate_limits(openapi_crm::RateLimits::off())
+        .with_rate_limits(openapi_crm::RateLimits::off())
         .build()
         .unwrap();
     for id in ids.iter().skip(3).step_by(41).take(7) {
@@ -728,7 +729,7 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
 
 fn assert_u8_mirrors(
     stored: &[Row],
-    mock: &u8_contacts::mock::MockU8,
+    mock: &u8_contacts_mock::MockU8,
     unsettled: &BTreeSet<String>,
 ) {
     let tenant: BTreeMap<String, Value> = mock
@@ -761,11 +762,11 @@ fn assert_u8_mirrors(
 }
 
 async fn u8_full_passes_mirror_the_contacts_and_mark_deletions(db: Db, _reference: Db) {
-    use u8_contacts::mock::MockU8;
-    let mock = MockU8::start_live(u8_contacts::mock::LiveTenant::default())
+    use u8_contacts_mock::MockU8;
+    let mock = MockU8::start_live(u8_contacts_mock::LiveTenant::default())
         .await
         .unwrap();
-    mock.insert_many(u8_contacts::mock::sample_contacts(250));
+    mock.insert_many(u8_contacts_mock::sample_contacts(250));
     // Other users editing while a pass reads (U8 pages by number: an add or delete during a
     // pass shifts the pages, which the source documents; edits do not).
     let on = Arc::new(AtomicBool::new(false));
@@ -829,7 +830,7 @@ async fn u8_full_passes_mirror_the_contacts_and_mark_deletions(db: Db, _referenc
         c.email = Some(format!("{code}@changed.example").into());
         mock.insert(c);
     }
-    let mut new = u8_contacts::mock::sample_contacts(1).remove(0);
+    let mut new = u8_contacts_mock::sample_contacts(1).remove(0);
     new.code = Some("90000001".to_owned().into());
     mock.insert(new);
     let third = store

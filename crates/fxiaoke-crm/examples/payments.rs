@@ -5,7 +5,7 @@
 //! `FXIAOKE_BASE_URL`): it then creates, changes and deletes one payment record there.
 //!
 //! ```sh
-//! cargo run -p fxiaoke-crm --features mock --example payments
+//! cargo run -p fxiaoke-crm --example payments
 //! ```
 
 use futures::TryStreamExt;
@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("using the tenant configured in FXIAOKE_*");
         Client::from_env()?
     } else {
-        mock = fxiaoke_crm::mock::MockFxiaoke::start_with_sample_data(250).await?;
+        mock = fxiaoke_crm_mock::MockFxiaoke::start_with_sample_data(250).await?;
         println!(
             "using the embedded mock at {} (set FXIAOKE_APP_ID etc. for a real tenant)",
             mock.base_url()

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crm_runtime::operation::Operation;
 use crm_runtime::{
     Auth, HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, SecretString, TokenCache,
-    Transport, TransportConfig, request,
+    Transport, TransportConfig, TransportOptions, request,
 };
 use serde_json::{Map, Value};
 use url::Url;
@@ -130,11 +130,10 @@ impl ClientBuilder {
         self.operator = Some(Operator::Mobile(v.into()));
         self
     }
-    crm_runtime::transport_builder_methods!(default_rate_limits());
 
-    /// Builds the client; a missing credential is an [`Error::Config`] naming it.
+    /// Builds the client; a missing credential is an [`Error::MissingCredential`] naming it.
     pub fn build(mut self) -> Result<Client> {
-        let transport = self.transport_mut().clone();
+        let transport = self.transport_config_mut().clone();
         let mut missing = Vec::new();
         let app_id = self.app_id.filter(|s| !s.is_empty());
         if app_id.is_none() {
@@ -157,7 +156,7 @@ impl ClientBuilder {
         let (Some(app_id), Some(app_secret), Some(permanent_code), Some(operator)) =
             (app_id, app_secret, permanent_code, operator)
         else {
-            return Err(Error::Config(format!(
+            return Err(Error::MissingCredential(format!(
                 "fxiaoke-crm: missing {}",
                 missing.join(", ")
             )));
@@ -173,6 +172,13 @@ impl ClientBuilder {
             operator,
             transport,
         })
+    }
+}
+
+impl TransportOptions for ClientBuilder {
+    fn transport_config_mut(&mut self) -> &mut TransportConfig {
+        self.transport
+            .get_or_insert_with(|| TransportConfig::new(default_rate_limits()))
     }
 }
 
@@ -201,7 +207,10 @@ impl Client {
             .filter(|k| var(k).is_none() && !(*k == "FXIAOKE_OPEN_USER_ID" && mobile.is_some()))
             .collect();
         if !missing.is_empty() {
-            return Err(Error::Config(format!("set {}", missing.join(", "))));
+            return Err(Error::MissingCredential(format!(
+                "set {}",
+                missing.join(", ")
+            )));
         }
         let mut b = Client::builder()
             .app_id(var("FXIAOKE_APP_ID").unwrap_or_default())
@@ -338,8 +347,10 @@ impl Client {
     ) -> Result<R> {
         let spec = O::SPEC;
         let url = request::join_url(spec.name, &self.inner.config.base_url, path)?;
-        let body =
-            serde_json::to_vec(&body).map_err(|e| Error::Config(format!("{}: {e}", spec.name)))?;
+        let body = serde_json::to_vec(&body).map_err(|e| Error::Encode {
+            operation: spec.name.to_owned(),
+            message: e.to_string(),
+        })?;
         let http = HttpRequest {
             operation: spec.name,
             method: HttpMethod::Post,

@@ -1,9 +1,8 @@
 //! Typed async client for the 纷享销客 **Fxiaoke (ShareCRM) CRM V2** object data API:
-//! token management, typed objects, queries as streams, and an embedded mock server
-//! (feature `mock`).
+//! token management, typed objects, queries as streams. The example runs against the embedded
+//! mock server of the separate crate `fxiaoke-crm-mock` (a dev-dependency).
 //!
 //! ```
-//! # #[cfg(feature = "mock")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use fxiaoke_crm::types::PaymentObj;
@@ -11,7 +10,7 @@
 //! use futures::TryStreamExt;
 //!
 //! // A fake Fxiaoke tenant; use `Client::from_env()` against a real one.
-//! let mock = fxiaoke_crm::mock::MockFxiaoke::start().await?;
+//! let mock = fxiaoke_crm_mock::MockFxiaoke::start().await?;
 //! let client = mock.client()?;
 //!
 //! let payment = PaymentObj {
@@ -37,7 +36,19 @@
 //! client.update_changes(&original, &changed, &WriteOptions::default()).await?;
 //! client.delete("PaymentObj", &[&id]).await?; // voids, then deletes
 //! # Ok(()) }
-//! # #[cfg(not(feature = "mock"))] fn main() {}
+//! ```
+//!
+//! # Tokens
+//!
+//! The client fetches, caches and refreshes the access token itself (one fetch at a time, the
+//! token endpoint's 10 calls/min, the token redacted everywhere). The token exchange has no
+//! public method, so nothing can bypass that cache:
+//!
+//! ```compile_fail
+//! # async fn f(client: fxiaoke_crm::Client) {
+//! let input = serde_json::from_value(serde_json::json!({})).unwrap();
+//! let token = client.get_corp_access_token(&input).await;
+//! # }
 //! ```
 
 mod auth;
@@ -46,10 +57,6 @@ mod error;
 mod keyset;
 #[rustfmt::skip]
 pub mod generated;
-#[cfg(feature = "mock")]
-pub mod mock;
-#[cfg(feature = "mock")]
-mod mock_support;
 mod objects;
 mod query;
 
@@ -60,7 +67,7 @@ pub use client::{
 };
 pub use crm_runtime::{
     ApiError, ApiErrorKind, Error, NamedObject, Outcome, RateLimit, RateLimits, RetryPolicy,
-    SecretString, TransportConfig,
+    SecretString, TransportConfig, TransportOptions,
 };
 // The value types of generated fields, so that generated code (this crate's and a tenant
 // module from `crm codegen` or `crm_codegen::Generator`) names them through this crate alone.

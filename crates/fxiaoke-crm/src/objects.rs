@@ -81,19 +81,26 @@ impl Details {
 
 /// Converts any record to the generic form with its API name set.
 pub fn to_object_data<T: Serialize>(api_name: &str, record: &T) -> Result<ObjectData> {
-    let mut value = serde_json::to_value(record)
-        .map_err(|e| Error::Config(format!("cannot encode {api_name}: {e}")))?;
+    let mut value = serde_json::to_value(record).map_err(|e| Error::Encode {
+        operation: api_name.to_owned(),
+        message: e.to_string(),
+    })?;
     if let Value::Object(map) = &mut value {
         map.entry("dataObjectApiName")
             .or_insert_with(|| api_name.into());
     }
-    crm_runtime::decode::from_value(&value)
-        .map_err(|e| Error::Config(format!("{api_name} is not an object record: {e}")))
+    crm_runtime::decode::from_value(&value).map_err(|e| Error::Encode {
+        operation: api_name.to_owned(),
+        message: format!("not an object record: {e}"),
+    })
 }
 
 /// Converts a generic record into a typed one.
 pub fn from_object_data<T: DeserializeOwned>(record: &ObjectData) -> Result<T> {
-    let value = serde_json::to_value(record).map_err(|e| Error::Config(e.to_string()))?;
+    let value = serde_json::to_value(record).map_err(|e| Error::Encode {
+        operation: "get_data".to_owned(),
+        message: e.to_string(),
+    })?;
     crm_runtime::decode::from_value(&value).map_err(|source| Error::Decode {
         operation: "get_data",
         source,
@@ -225,14 +232,14 @@ impl Client {
     ) -> Result<()> {
         let encode = |record: &T| match serde_json::to_value(record) {
             Ok(Value::Object(map)) => Ok(map),
-            Ok(_) => Err(Error::Config(format!(
-                "update of {}: the record does not encode as a JSON object",
-                T::API_NAME
-            ))),
-            Err(e) => Err(Error::Config(format!(
-                "update of {}: cannot encode the record: {e}",
-                T::API_NAME
-            ))),
+            Ok(_) => Err(Error::Encode {
+                operation: format!("update of {}", T::API_NAME),
+                message: "the record does not encode as a JSON object".to_owned(),
+            }),
+            Err(e) => Err(Error::Encode {
+                operation: format!("update of {}", T::API_NAME),
+                message: e.to_string(),
+            }),
         };
         let (before, after) = (encode(original)?, encode(changed)?);
         let id = after
@@ -261,8 +268,11 @@ impl Client {
             return Ok(());
         }
         diff.insert("_id".into(), id);
-        let record: ObjectData = crm_runtime::decode::from_value(&Value::Object(diff))
-            .map_err(|e| Error::Config(format!("update of {}: {e}", T::API_NAME)))?;
+        let record: ObjectData =
+            crm_runtime::decode::from_value(&Value::Object(diff)).map_err(|e| Error::Encode {
+                operation: format!("update of {}", T::API_NAME),
+                message: e.to_string(),
+            })?;
         self.update_object(T::API_NAME, record, Details::new(), options)
             .await
     }
@@ -276,7 +286,7 @@ impl Client {
         options: &WriteOptions,
     ) -> Result<()> {
         if record.id.as_deref().is_none_or(str::is_empty) {
-            return Err(Error::Config(format!(
+            return Err(Error::InvalidArgument(format!(
                 "update of {api_name}: the record has no _id"
             )));
         }

@@ -251,14 +251,14 @@ impl<T> Query<T> {
     }
 
     /// Records per page, `1..=`[`MAX_PAGE_SIZE`] (default 100). Another value is an
-    /// [`Error::Config`] naming the valid range when the query is sent or streamed.
+    /// [`Error::InvalidArgument`] naming the valid range when the query is sent or streamed.
     pub fn page_size(mut self, size: u32) -> Self {
         self.page_size = size;
         self
     }
 
     /// The offset of [`Query::send`], rounded down to a multiple of the page size as the API
-    /// requires; at most [`MAX_OFFSET`] (else an [`Error::Config`] when sent). Streams ignore
+    /// requires; at most [`MAX_OFFSET`] (else an [`Error::InvalidArgument`] when sent). Streams ignore
     /// it.
     pub fn offset(mut self, offset: u64) -> Self {
         self.offset = offset;
@@ -270,7 +270,7 @@ impl<T> Query<T> {
         if (1..=MAX_PAGE_SIZE).contains(&self.page_size) {
             Ok(self.page_size)
         } else {
-            Err(Error::Config(format!(
+            Err(Error::InvalidArgument(format!(
                 "query of {}: page size {} is out of range: 1..={MAX_PAGE_SIZE}",
                 self.api_name, self.page_size
             )))
@@ -581,7 +581,7 @@ impl<T: DeserializeOwned + Send + 'static> Query<T> {
         let page_size = self.checked_page_size()?;
         let offset = self.offset - self.offset % u64::from(page_size);
         if offset > MAX_OFFSET {
-            return Err(Error::Config(format!(
+            return Err(Error::InvalidArgument(format!(
                 "query of {}: offset {offset} is out of range: 0..={MAX_OFFSET} (a stream reads past it)",
                 self.api_name
             )));
@@ -638,7 +638,7 @@ impl<T: DeserializeOwned + Send + 'static> Query<T> {
                 plan.after(&position.to_key())
             }
             Some(position) => {
-                let error = Error::Config(format!(
+                let error = Error::InvalidArgument(format!(
                     "query of {}: the position to resume after has {} order values, the query orders by {} fields",
                     self.api_name,
                     position.values.len(),

@@ -1,18 +1,18 @@
 //! The fxiaoke client against its embedded mock (and wiremock for hand-made bodies).
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use fxiaoke_crm::TransportOptions;
 use std::collections::HashSet;
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use fxiaoke_crm::mock::{MockFxiaoke, MockSettings};
 use fxiaoke_crm::types::{
     GoodsReceivedNoteObj, GoodsReceivedNoteProductObj, OrderPaymentObj, PaymentObj,
 };
 use fxiaoke_crm::{
     Details, Error, FilterOperator, ObjectData, RateLimit, RateLimits, WriteOptions, api_code,
 };
+use fxiaoke_crm_mock::{MockFxiaoke, MockSettings};
 use serde_json::{Map, Value, json};
 
 fn record(i: usize) -> Map<String, Value> {
@@ -36,7 +36,7 @@ async fn mock_without_limits() -> MockFxiaoke {
 
 fn unlimited(mock: &MockFxiaoke) -> fxiaoke_crm::Client {
     mock.client_builder()
-        .rate_limits(RateLimits::off())
+        .with_rate_limits(RateLimits::off())
         .build()
         .unwrap()
 }
@@ -351,7 +351,7 @@ async fn writes_tell_not_applied_from_outcome_unknown() {
         .app_secret("s")
         .permanent_code("p")
         .open_user_id("u")
-        .retry_policy(fxiaoke_crm::RetryPolicy::none())
+        .with_retry_policy(fxiaoke_crm::RetryPolicy::none())
         .build()
         .unwrap();
     let err = closed.create(&PaymentObj::default()).await.unwrap_err();
@@ -364,7 +364,7 @@ async fn a_rate_limited_write_was_not_applied_and_is_retried_after_the_window() 
     let window = Duration::from_millis(400);
     let client = mock
         .client_builder()
-        .rate_limits(RateLimits {
+        .with_rate_limits(RateLimits {
             per_path: Some(RateLimit::new(100, window)),
             ..RateLimits::default()
         })
@@ -392,7 +392,7 @@ async fn a_rate_limited_write_was_not_applied_and_is_retried_after_the_window() 
     mock.control().inject(
         Some(path),
         1,
-        crm_runtime::mock::Fault::Respond {
+        fxiaoke_crm_mock::Fault::Respond {
             status: 429,
             body: "slow down".into(),
             headers: vec![("retry-after".into(), "1".into())],
@@ -412,7 +412,7 @@ async fn a_call_deadline_bounds_every_attempt_and_wait() {
     let mock = MockFxiaoke::start().await.unwrap();
     let client = mock
         .client_builder()
-        .call_deadline(Duration::from_millis(300))
+        .with_call_deadline(Duration::from_millis(300))
         .build()
         .unwrap();
     client.objects().await.unwrap();
@@ -436,7 +436,7 @@ async fn a_300_page_export_never_trips_the_rate_limit() {
     mock.insert_many("PaymentObj", (0..3_000).map(record));
     let client = mock
         .client_builder()
-        .rate_limits(RateLimits {
+        .with_rate_limits(RateLimits {
             per_path: Some(RateLimit::new(100, window)),
             ..RateLimits::default()
         })
@@ -564,7 +564,7 @@ mod wire {
             .app_secret("APP-SECRET-xyz")
             .permanent_code("PERMANENT-CODE-xyz")
             .open_user_id("FSUID_1")
-            .retry_policy(fxiaoke_crm::RetryPolicy::none())
+            .with_retry_policy(fxiaoke_crm::RetryPolicy::none())
             .build()
             .unwrap();
         (server, client)

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crm_runtime::{EmptyForm, WireForm};
+use fxiaoke_crm::TransportOptions;
 use fxiaoke_crm::types::{BaseResult, GetUserByMobileResult, PaymentObj, QueryResult};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -129,7 +130,7 @@ mod through_the_client {
             .app_secret("APP-SECRET-xyz")
             .permanent_code("PERMANENT-CODE-xyz")
             .open_user_id("FSUID_1")
-            .retry_policy(fxiaoke_crm::RetryPolicy::none())
+            .with_retry_policy(fxiaoke_crm::RetryPolicy::none())
             .build()
             .unwrap();
         (server, client)

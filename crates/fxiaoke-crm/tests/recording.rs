@@ -1,8 +1,7 @@
 //! Recording of raw exchanges (`record_dir`): one file per exchange, secrets redacted.
-#![cfg(feature = "mock")]
-
-use fxiaoke_crm::mock::MockFxiaoke;
+use fxiaoke_crm::TransportOptions;
 use fxiaoke_crm::types::PaymentObj;
+use fxiaoke_crm_mock::MockFxiaoke;
 use serde_json::Value;
 
 #[tokio::test]
@@ -10,7 +9,7 @@ async fn recordings_name_the_operation_and_contain_no_secret() {
     let dir = std::env::temp_dir().join(format!("crm-rec-fx-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mock = MockFxiaoke::start_with_sample_data(5).await.unwrap();
-    let client = mock.client_builder().record_dir(&dir).build().unwrap();
+    let client = mock.client_builder().with_record_dir(&dir).build().unwrap();
     client.query::<PaymentObj>().send().await.unwrap();
     mock.expire_tokens();
     client.objects().await.unwrap(); // 20016, a second token, a retry

@@ -1,10 +1,9 @@
 //! The app secret, permanent code and every token never reach `Debug`, errors or logs.
 //! Alone in its binary: it installs the global TRACE subscriber, so every thread's events (the
 //! paging task, the mock server) are captured.
-#![cfg(feature = "mock")]
-
-use fxiaoke_crm::mock::{LiveTenant, MockFxiaoke, MockSettings};
+use fxiaoke_crm::TransportOptions;
 use fxiaoke_crm::types::PaymentObj;
+use fxiaoke_crm_mock::{LiveTenant, MockFxiaoke, MockSettings};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -30,7 +29,7 @@ async fn secrets_appear_in_no_debug_output_error_log_line_or_recording() {
     let _ = std::fs::remove_dir_all(&recordings);
     let client = mock
         .client_builder()
-        .record_dir(&recordings)
+        .with_record_dir(&recordings)
         .build()
         .unwrap();
     // The first token call fails with HTTP 500 bodies that echo the request (appSecret,

@@ -2,16 +2,16 @@
 //! random order on every call, other users creating, editing and deleting records between
 //! pages, gateway answers without the Fxiaoke envelope. Each test states one promise of the
 //! query module docs.
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use fxiaoke_crm::TransportOptions;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use fxiaoke_crm::mock::{Churn, EmptyValues, LiveTenant, MockFxiaoke, MockSettings};
 use fxiaoke_crm::types::PaymentObj;
 use fxiaoke_crm::{Client, Error, ObjectData, RateLimits, RetryPolicy};
+use fxiaoke_crm_mock::{Churn, EmptyValues, LiveTenant, MockFxiaoke, MockSettings};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -37,8 +37,8 @@ async fn live_mock(live: LiveTenant) -> MockFxiaoke {
 
 fn client(mock: &MockFxiaoke) -> Client {
     mock.client_builder()
-        .rate_limits(RateLimits::off())
-        .retry_policy(RetryPolicy {
+        .with_rate_limits(RateLimits::off())
+        .with_retry_policy(RetryPolicy {
             max_attempts: 4,
             initial_backoff: Duration::from_millis(1),
             max_backoff: Duration::from_millis(5),
@@ -213,12 +213,12 @@ async fn gateway_answers_without_envelope_are_retried_never_an_early_end() {
             Some(QUERY_PATH),
             1,
             200,
-            crm_runtime::mock::GATEWAY_BUSY_BODY,
+            fxiaoke_crm_mock::GATEWAY_BUSY_BODY,
         );
         let strict = mock
             .client_builder()
-            .rate_limits(RateLimits::off())
-            .retry_policy(RetryPolicy::none())
+            .with_rate_limits(RateLimits::off())
+            .with_retry_policy(RetryPolicy::none())
             .build()
             .unwrap();
         let results: Vec<Result<PaymentObj, Error>> = strict.query().stream().collect().await;

@@ -1,7 +1,7 @@
 //! The useasy customer API end to end.
 //!
 //! ```sh
-//! cargo run -p openapi-crm --features mock --example customers
+//! cargo run -p openapi-crm --example customers
 //! ```
 //!
 //! Without credentials it starts the embedded mock (with 250 sample customers) and runs every
@@ -11,8 +11,8 @@
 //! `USEASY_EXAMPLE_WRITE=1` as well to also add, update and delete a test customer there.
 
 use futures::TryStreamExt;
-use openapi_crm::mock::MockUseasy;
 use openapi_crm::{Client, Customer, field};
+use openapi_crm_mock::MockUseasy;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

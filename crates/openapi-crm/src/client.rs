@@ -7,7 +7,7 @@ use std::time::Duration;
 use crm_runtime::operation::Operation;
 use crm_runtime::{
     HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, SecretString, Transport,
-    TransportConfig, request,
+    TransportConfig, TransportOptions, request,
 };
 use url::Url;
 
@@ -83,29 +83,31 @@ impl ClientBuilder {
         self.base_url = Some(url.into());
         self
     }
-    /// The account number (`appid`).
-    pub fn appid(mut self, v: impl Into<String>) -> Self {
+    /// The account number (the vendor's `appid`; `USEASY_APPID`).
+    pub fn app_id(mut self, v: impl Into<String>) -> Self {
         self.appid = Some(v.into());
         self
     }
-    /// The account secret (the HMAC key).
-    pub fn secret(mut self, v: impl Into<SecretString>) -> Self {
+    /// The account secret (the HMAC key; `USEASY_SECRET`).
+    pub fn app_secret(mut self, v: impl Into<SecretString>) -> Self {
         self.secret = Some(v.into());
         self
     }
-    crm_runtime::transport_builder_methods!(default_rate_limits());
 
-    /// Builds the client; a missing credential is an [`Error::Config`] naming it.
+    /// Builds the client; a missing credential is an [`Error::MissingCredential`] naming it.
     pub fn build(mut self) -> Result<Client> {
-        let transport = self.transport_mut().clone();
+        let transport = self.transport_config_mut().clone();
         let appid = self.appid.filter(|s| !s.is_empty());
         let secret = self.secret.filter(|s| !s.is_empty());
-        let missing: Vec<&str> = [("appid", appid.is_none()), ("secret", secret.is_none())]
-            .into_iter()
-            .filter_map(|(name, absent)| absent.then_some(name))
-            .collect();
+        let missing: Vec<&str> = [
+            ("app_id", appid.is_none()),
+            ("app_secret", secret.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(name, absent)| absent.then_some(name))
+        .collect();
         let (Some(appid), Some(secret)) = (appid, secret) else {
-            return Err(Error::Config(format!(
+            return Err(Error::MissingCredential(format!(
                 "openapi-crm: missing {}",
                 missing.join(", ")
             )));
@@ -119,6 +121,13 @@ impl ClientBuilder {
             secret,
             transport,
         })
+    }
+}
+
+impl TransportOptions for ClientBuilder {
+    fn transport_config_mut(&mut self) -> &mut TransportConfig {
+        self.transport
+            .get_or_insert_with(|| TransportConfig::new(default_rate_limits()))
     }
 }
 
@@ -147,14 +156,14 @@ impl Client {
             .filter(|k| var(k).is_none())
             .collect();
         if !missing.is_empty() {
-            return Err(Error::Config(format!(
+            return Err(Error::MissingCredential(format!(
                 "set {} (and optionally USEASY_BASE_URL)",
                 missing.join(", ")
             )));
         }
         let mut b = Client::builder()
-            .appid(var("USEASY_APPID").unwrap_or_default())
-            .secret(var("USEASY_SECRET").unwrap_or_default());
+            .app_id(var("USEASY_APPID").unwrap_or_default())
+            .app_secret(var("USEASY_SECRET").unwrap_or_default());
         if let Some(url) = var("USEASY_BASE_URL") {
             b = b.base_url(url);
         }
@@ -164,8 +173,8 @@ impl Client {
     /// A client from a complete configuration.
     pub fn new(config: Config) -> Result<Client> {
         if config.appid.is_empty() || config.secret.is_empty() {
-            return Err(Error::Config(
-                "openapi-crm: appid and secret must not be empty".into(),
+            return Err(Error::MissingCredential(
+                "openapi-crm: app_id and app_secret must not be empty".into(),
             ));
         }
         let transport = Transport::new(VENDOR, config.transport.clone(), redactor())?;
@@ -227,7 +236,10 @@ impl Client {
         let body = match spec.method {
             HttpMethod::Post => Some(
                 serde_json::to_vec(&serde_json::Value::Object(fields)).map_err(|e| {
-                    Error::Config(format!("{}: cannot encode the body: {e}", spec.name))
+                    Error::Encode {
+                        operation: spec.name.to_owned(),
+                        message: e.to_string(),
+                    }
                 })?,
             ),
             HttpMethod::Get => {

@@ -113,7 +113,7 @@ impl CustomerQuery {
         self.search(field, SearchOperatorKnown::Empty, Vec::<String>::new())
     }
 
-    /// Customers per page (default [`DEFAULT_PAGE_SIZE`]); `0` is an [`Error::Config`] naming
+    /// Customers per page (default [`DEFAULT_PAGE_SIZE`]); `0` is an [`Error::InvalidArgument`] naming
     /// the valid range when the query is sent. (The server's maximum is not documented; a
     /// server that clamps the page size loses nothing in a stream.)
     pub fn page_size(mut self, limit: u32) -> Self {
@@ -123,7 +123,7 @@ impl CustomerQuery {
 
     /// The page to fetch with [`CustomerQuery::send`] or to start
     /// [`CustomerQuery::stream_by_page_number`] at (1-based; default 1; `0` is an
-    /// [`Error::Config`] when sent).
+    /// [`Error::InvalidArgument`] when sent).
     pub fn page(mut self, page: u32) -> Self {
         self.arg.page = Some(i64::from(page));
         self
@@ -133,7 +133,7 @@ impl CustomerQuery {
     fn checked(arg: ListCustomersArg) -> Result<ListCustomersArg> {
         for (name, value) in [("page size", arg.limit), ("page", arg.page)] {
             if let Some(v) = value.filter(|v| *v < 1) {
-                return Err(Error::Config(format!(
+                return Err(Error::InvalidArgument(format!(
                     "list_customers: {name} {v} is out of range: at least 1"
                 )));
             }
@@ -505,7 +505,7 @@ impl Client {
     /// retried once sent: a repeat would create a duplicate.
     pub async fn add(&self, customer: &Customer) -> Result<Customer> {
         if customer.customer_name.as_deref().is_none_or(str::is_empty) {
-            return Err(Error::Config(
+            return Err(Error::InvalidArgument(
                 "add_customer: customerName is required".into(),
             ));
         }
@@ -516,7 +516,9 @@ impl Client {
     /// fields that are set, and returns the stored record.
     pub async fn update(&self, customer: &Customer) -> Result<Customer> {
         if customer.id.as_deref().is_none_or(str::is_empty) {
-            return Err(Error::Config("update_customer: _id is required".into()));
+            return Err(Error::InvalidArgument(
+                "update_customer: _id is required".into(),
+            ));
         }
         required(
             "update_customer",
@@ -527,7 +529,9 @@ impl Client {
     /// Deletes the customer with this `_id`.
     pub async fn delete(&self, id: &str) -> Result<()> {
         if id.is_empty() {
-            return Err(Error::Config("delete_customer: id is required".into()));
+            return Err(Error::InvalidArgument(
+                "delete_customer: id is required".into(),
+            ));
         }
         let arg = DeleteCustomerArg {
             id: id.to_owned(),

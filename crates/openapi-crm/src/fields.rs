@@ -114,7 +114,7 @@ impl FieldConfigs {
         })
     }
 
-    /// The field with this name or id, or an [`Error::Config`] listing the known names.
+    /// The field with this name or id, or an [`Error::UnknownField`] listing the known names.
     pub fn get(&self, name_or_id: &str) -> Result<&CustomerFieldVo> {
         self.find(name_or_id).ok_or_else(|| {
             let mut names: Vec<&str> = self
@@ -129,10 +129,13 @@ impl FieldConfigs {
             } else {
                 String::new()
             };
-            Error::Config(format!(
-                "no customer field named {name_or_id:?}; known fields: {}{more}",
-                names.join(", ")
-            ))
+            Error::UnknownField {
+                field: name_or_id.to_owned(),
+                message: format!(
+                    "no customer field named {name_or_id:?}; known fields: {}{more}",
+                    names.join(", ")
+                ),
+            }
         })
     }
 
@@ -140,7 +143,7 @@ impl FieldConfigs {
     pub fn field_id(&self, name_or_id: &str) -> Result<&str> {
         let config = self.get(name_or_id)?;
         field_key(config)
-            .ok_or_else(|| Error::Config(format!("{} has no field id", describe(config))))
+            .ok_or_else(|| Error::InvalidArgument(format!("{} has no field id", describe(config))))
     }
 
     /// A value for the field with this name or id from text as a person types it (a command
@@ -190,10 +193,10 @@ impl FieldConfigs {
     pub fn validate(&self, name_or_id: &str, value: Value) -> Result<(String, Value)> {
         let config = self.get(name_or_id)?;
         let key = field_key(config)
-            .ok_or_else(|| Error::Config(format!("{} has no field id", describe(config))))?
+            .ok_or_else(|| Error::InvalidArgument(format!("{} has no field id", describe(config))))?
             .to_owned();
         if config.status == Some(STATUS_DELETED) {
-            return Err(Error::Config(format!(
+            return Err(Error::InvalidArgument(format!(
                 "{} is deleted (status -1)",
                 describe(config)
             )));
@@ -204,7 +207,7 @@ impl FieldConfigs {
         let value = if let Some(choices) = config.choices.as_ref().filter(|c| !c.is_empty()) {
             let pick = |v: &Value| -> Result<Value> {
                 let s = v.as_str().ok_or_else(|| {
-                    Error::Config(format!(
+                    Error::InvalidArgument(format!(
                         "{}: a choice must be a string (key or label), not {v}",
                         describe(config)
                     ))
@@ -219,7 +222,7 @@ impl FieldConfigs {
                             .iter()
                             .map(|c| format!("{} ({})", c.key, c.value))
                             .collect();
-                        Error::Config(format!(
+                        Error::InvalidArgument(format!(
                             "{}: {s:?} is not one of its choices; allowed keys (labels): {}",
                             describe(config),
                             allowed.join(", ")
@@ -233,7 +236,7 @@ impl FieldConfigs {
         } else if let Some(options) = cascade_options(config) {
             let children = options.children.as_deref().unwrap_or_default();
             let path = value.as_array().ok_or_else(|| {
-                Error::Config(format!(
+                Error::InvalidArgument(format!(
                     "{}: a cascade value is an array of keys or labels, one per level from the top, e.g. {}",
                     describe(config),
                     example_path(children)
@@ -369,7 +372,7 @@ fn cascade_path(
     if let Some(min) = fill_level.filter(|n| *n > 0)
         && len < min
     {
-        return Err(Error::Config(format!(
+        return Err(Error::InvalidArgument(format!(
             "{}: the cascade path needs at least {min} level(s) (fillLevel), got {len}",
             describe(config)
         )));
@@ -377,7 +380,7 @@ fn cascade_path(
     if let Some(max) = level.filter(|n| *n > 0)
         && len > max
     {
-        return Err(Error::Config(format!(
+        return Err(Error::InvalidArgument(format!(
             "{}: the cascade has {max} level(s), got a path of {len}",
             describe(config)
         )));
@@ -386,7 +389,7 @@ fn cascade_path(
     let mut keys = Vec::with_capacity(path.len());
     for (depth, step) in path.iter().enumerate() {
         let Some(s) = step.as_str() else {
-            return Err(Error::Config(format!(
+            return Err(Error::InvalidArgument(format!(
                 "{}: cascade level {} must be a string (key or label), not {step}",
                 describe(config),
                 depth + 1
@@ -406,7 +409,7 @@ fn cascade_path(
             } else {
                 allowed.join(", ")
             };
-            return Err(Error::Config(format!(
+            return Err(Error::InvalidArgument(format!(
                 "{}: {s:?} is not an option at cascade level {}; allowed keys (labels): {allowed}",
                 describe(config),
                 depth + 1
@@ -429,7 +432,7 @@ impl Customer {
     }
 
     /// Sets any key of the record without validation: a custom field id goes into `extra`, a
-    /// built-in name (`owner`) into its typed field (an [`Error::Config`] if the value does not
+    /// built-in name (`owner`) into its typed field (an [`Error::InvalidArgument`] if the value does not
     /// fit its type). A `null` custom field is sent as `null`.
     pub fn set_field(&mut self, key: &str, value: Value) -> Result<()> {
         let mut map = match serde_json::to_value(&*self) {
@@ -438,7 +441,7 @@ impl Customer {
         };
         map.insert(key.to_owned(), value);
         *self = serde_json::from_value(Value::Object(map)).map_err(|e| {
-            Error::Config(format!(
+            Error::InvalidArgument(format!(
                 "customer field {key:?}: the value does not fit: {e}"
             ))
         })?;
@@ -467,7 +470,7 @@ impl Customer {
 
     /// The value of the field with this display name (or id), as stored (choice keys; see
     /// [`FieldConfigs::display_value`] for labels). `Ok(None)` when the customer has no value;
-    /// an [`Error::Config`] when no field has that name.
+    /// an [`Error::UnknownField`] when no field has that name.
     pub fn get_field_by_name(&self, configs: &FieldConfigs, name: &str) -> Result<Option<Value>> {
         let key = configs.field_id(name)?;
         Ok(self.field(key))
@@ -514,7 +517,7 @@ impl Client {
 
     /// Sets `customer`'s field with this display name (or id), validated against the cached
     /// configuration; an unknown name refreshes the cache once (the field may be new) before it
-    /// is an [`Error::Config`]. Nothing is sent: add or update the customer afterwards.
+    /// is an [`Error::InvalidArgument`] or [`Error::UnknownField`]. Nothing is sent: add or update the customer afterwards.
     pub async fn set_custom_field(
         &self,
         customer: &mut Customer,

@@ -1,17 +1,17 @@
 //! Typed async client for the 有逸 **useasy** customer API (CRM客户管理接口: add, update, list,
 //! find by id, delete customers; the customer field configuration), with HMAC request signing,
 //! the vendor's 10 requests/second limit built in, custom fields by display name, a paging
-//! stream and an embedded mock server (feature `mock`).
+//! stream. The example runs against the embedded mock server of the separate crate
+//! `openapi-crm-mock` (a dev-dependency).
 //!
 //! ```
-//! # #[cfg(feature = "mock")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use futures::TryStreamExt;
 //! use openapi_crm::Customer;
 //!
 //! // A fake useasy server with sample customers; use `Client::from_env()` against the real one.
-//! let mock = openapi_crm::mock::MockUseasy::start_with_sample_data(30).await?;
+//! let mock = openapi_crm_mock::MockUseasy::start_with_sample_data(30).await?;
 //! let client = mock.client()?;
 //!
 //! // Add a customer with a custom field set by its display name.
@@ -28,7 +28,6 @@
 //! let found = client.customer(&id).await?;
 //! assert_eq!(found.and_then(|c| c.customer_name).as_deref(), Some("张三"));
 //! # Ok(()) }
-//! # #[cfg(not(feature = "mock"))] fn main() {}
 //! ```
 //!
 //! - [`Client`]: configuration ([`Client::builder`], [`Client::from_env`] with `USEASY_APPID`,
@@ -57,8 +56,6 @@ pub mod error;
 pub mod fields;
 #[rustfmt::skip]
 pub mod generated;
-#[cfg(feature = "mock")]
-pub mod mock;
 mod typed;
 
 pub use client::{
@@ -66,7 +63,7 @@ pub use client::{
 };
 pub use crm_runtime::{
     ApiError, ApiErrorKind, Error, Outcome, RateLimit, RateLimits, RetryPolicy, SecretString,
-    TransportConfig,
+    TransportConfig, TransportOptions,
 };
 // The value types of generated fields, so that generated code (this crate's and a tenant
 // module from `crm codegen` or `crm_codegen::Generator`) names them through this crate alone.

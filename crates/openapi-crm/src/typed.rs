@@ -30,8 +30,10 @@ impl Customer {
     /// other field (preset ones included) in `T`'s catch-all. A value `T` cannot take is an
     /// [`Error::Decode`] naming the field.
     pub fn to_record<T: DeserializeOwned>(&self) -> Result<T> {
-        let value = serde_json::to_value(self)
-            .map_err(|e| Error::Config(format!("cannot encode the customer: {e}")))?;
+        let value = serde_json::to_value(self).map_err(|e| Error::Encode {
+            operation: "Customer::to_record".to_owned(),
+            message: e.to_string(),
+        })?;
         crm_runtime::decode::from_value(&value).map_err(|source| Error::Decode {
             operation: "Customer::to_record",
             source,
@@ -42,8 +44,10 @@ impl Customer {
     /// and [`Client::update`](crate::Client::update)): every field it holds, typed or in its
     /// catch-all, exactly as it encodes them.
     pub fn from_record<T: Serialize>(record: &T) -> Result<Customer> {
-        let value = serde_json::to_value(record)
-            .map_err(|e| Error::Config(format!("cannot encode the record: {e}")))?;
+        let value = serde_json::to_value(record).map_err(|e| Error::Encode {
+            operation: "Customer::from_record".to_owned(),
+            message: e.to_string(),
+        })?;
         crm_runtime::decode::from_value(&value).map_err(|source| Error::Decode {
             operation: "Customer::from_record",
             source,

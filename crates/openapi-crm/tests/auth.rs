@@ -1,19 +1,16 @@
 //! Signature checking, replay protection and retries against the embedded mock.
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use openapi_crm::TransportOptions;
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
-use crm_runtime::mock::{MockControl, MockServer};
-
 use openapi_crm::auth::{signed_headers, unix_timestamp, verify_signature};
-use openapi_crm::mock::MockUseasy;
 use openapi_crm::{Customer, Error, RateLimits, RetryPolicy, SecretString};
+use openapi_crm_mock::MockUseasy;
 use serde_json::Value;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn assert_auth_error(e: &Error, needle: &str) {
     let Error::Api(api) = e else {
@@ -30,7 +27,7 @@ async fn wrong_secret_is_an_auth_api_error_not_a_decode_error() {
     let mock = MockUseasy::start().await.unwrap();
     let client = mock
         .client_builder()
-        .secret("not-the-secret")
+        .app_secret("not-the-secret")
         .build()
         .unwrap();
     let e = client.customers().send().await.unwrap_err();
@@ -52,7 +49,7 @@ async fn wrong_secret_is_an_auth_api_error_not_a_decode_error() {
 
     // A wrong appid is reported as such.
     mock.set_auth_error_status(401);
-    let client = mock.client_builder().appid("9999").build().unwrap();
+    let client = mock.client_builder().app_id("9999").build().unwrap();
     let e = client.add(&Customer::named("x")).await.unwrap_err();
     assert_auth_error(&e, "unknown appid");
 }
@@ -176,30 +173,28 @@ async fn reads_are_retried_on_5xx() {
 
 #[tokio::test]
 async fn every_attempt_is_signed_afresh() {
-    // A bare server that records the auth headers and fails the first two attempts (the mock's
-    // fault injection answers before its signature check, so it cannot see them).
-    let seen: Arc<Mutex<Vec<(String, String, String)>>> = Arc::default();
-    let record = seen.clone();
-    let app = axum::Router::new().fallback(move |headers: HeaderMap| {
-        let record = record.clone();
-        async move {
-            let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-            let mut seen = record.lock().unwrap();
-            seen.push((h("nonce"), h("timestamp"), h("signature")));
-            if seen.len() <= 2 {
-                return (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
-            }
-            axum::Json(serde_json::json!({"success": true, "code": "200", "message": "200 ok!", "data": {"list": [], "count": 0}}))
-                .into_response()
-        }
-    });
-    let server = MockServer::start(app, MockControl::new()).await.unwrap();
+    // A bare server that fails the first two attempts (the mock's fault injection answers before
+    // its signature check, so it cannot see them); wiremock keeps every request it received.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(
+            {"success": true, "code": "200", "message": "200 ok!", "data": {"list": [], "count": 0}}
+        )))
+        .with_priority(2)
+        .mount(&server)
+        .await;
     let secret = SecretString::from("s3cret");
     let client = openapi_crm::Client::builder()
-        .base_url(server.base_url().as_str())
-        .appid("1090")
-        .secret(secret.clone())
-        .retry_policy(RetryPolicy {
+        .base_url(server.uri())
+        .app_id("1090")
+        .app_secret(secret.clone())
+        .with_retry_policy(RetryPolicy {
             max_attempts: 3,
             initial_backoff: Duration::from_millis(5),
             max_backoff: Duration::from_millis(20),
@@ -208,7 +203,26 @@ async fn every_attempt_is_signed_afresh() {
         .build()
         .unwrap();
     client.customers().send().await.unwrap();
-    let seen = seen.lock().unwrap().clone();
+    let header = |r: &wiremock::Request, k: &str| {
+        r.headers
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let seen: Vec<(String, String, String)> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                header(r, "nonce"),
+                header(r, "timestamp"),
+                header(r, "signature"),
+            )
+        })
+        .collect();
     assert_eq!(seen.len(), 3);
     assert_eq!(
         seen.iter().map(|s| &s.0).collect::<HashSet<_>>().len(),
@@ -253,8 +267,8 @@ async fn the_mock_enforces_ten_requests_per_second() {
     let mock = MockUseasy::start().await.unwrap();
     let client = mock
         .client_builder()
-        .rate_limits(RateLimits::off())
-        .retry_policy(RetryPolicy::none())
+        .with_rate_limits(RateLimits::off())
+        .with_retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
     let calls = (0..15).map(|_| {

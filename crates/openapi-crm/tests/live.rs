@@ -1,22 +1,22 @@
 //! Customer streams against a mock that behaves like a live tenant: other users adding, editing
 //! and deleting customers between pages, gateway answers without the useasy envelope.
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use openapi_crm::TransportOptions;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use openapi_crm::mock::{Churn, LiveTenant, MockUseasy};
 use openapi_crm::{Customer, Error, RateLimits, RetryPolicy};
+use openapi_crm_mock::{Churn, LiveTenant, MockUseasy};
 use proptest::prelude::*;
 use serde_json::value::RawValue;
 
 fn client(mock: &MockUseasy) -> openapi_crm::Client {
     mock.set_rate_limiting(false);
     mock.client_builder()
-        .rate_limits(RateLimits::off())
-        .retry_policy(RetryPolicy {
+        .with_rate_limits(RateLimits::off())
+        .with_retry_policy(RetryPolicy {
             max_attempts: 4,
             initial_backoff: Duration::from_millis(1),
             max_backoff: Duration::from_millis(5),
@@ -104,12 +104,12 @@ async fn gateway_answers_are_retried_never_an_early_end() {
         Some("/openapi/crm/list"),
         1,
         200,
-        crm_runtime::mock::GATEWAY_BUSY_BODY,
+        openapi_crm_mock::GATEWAY_BUSY_BODY,
     );
     let strict = mock
         .client_builder()
-        .rate_limits(RateLimits::off())
-        .retry_policy(RetryPolicy::none())
+        .with_rate_limits(RateLimits::off())
+        .with_retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
     let results: Vec<_> = strict.customers().stream().collect().await;

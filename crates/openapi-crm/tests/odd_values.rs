@@ -116,9 +116,8 @@ fn a_null_member_reads_as_absent() {
     );
 }
 
-#[cfg(feature = "mock")]
 mod through_the_client {
-    use openapi_crm::mock::{MockUseasy, paths};
+    use openapi_crm_mock::{MockUseasy, paths};
 
     #[tokio::test]
     async fn a_page_with_odd_values_reaches_the_caller_unchanged() {

@@ -1,12 +1,11 @@
 //! Every operation against the embedded mock (loopback only).
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use openapi_crm::mock::{MockUseasy, paths};
 use openapi_crm::types::{
     DeleteCustomerArg, FieldConfigListArg, FindByIdArg, ListCustomersArg, PhoneProperty,
 };
 use openapi_crm::{Client, Customer, Error, SearchOperator, SearchOperatorKnown, field};
+use openapi_crm_mock::{MockUseasy, paths};
 use serde_json::{Map, json};
 
 fn find_arg(id: &str) -> FindByIdArg {
@@ -139,13 +138,16 @@ async fn convenience_wrappers_return_the_record() {
     let calls = mock.control().total_calls();
     assert!(matches!(
         client.add(&Customer::default()).await,
-        Err(Error::Config(_))
+        Err(Error::InvalidArgument(_))
     ));
     assert!(matches!(
         client.update(&Customer::named("x")).await,
-        Err(Error::Config(_))
+        Err(Error::InvalidArgument(_))
     ));
-    assert!(matches!(client.delete("").await, Err(Error::Config(_))));
+    assert!(matches!(
+        client.delete("").await,
+        Err(Error::InvalidArgument(_))
+    ));
     assert_eq!(mock.control().total_calls(), calls, "nothing was sent");
 }
 
@@ -305,10 +307,13 @@ async fn list_builder_searches_and_pages() {
 async fn builder_and_env_errors_name_what_is_missing() {
     let e = Client::builder().build().unwrap_err();
     let text = e.to_string();
-    assert!(text.contains("appid") && text.contains("secret"), "{text}");
+    assert!(
+        text.contains("app_id") && text.contains("app_secret"),
+        "{text}"
+    );
     let e = Client::builder()
-        .appid("1090")
-        .secret("s")
+        .app_id("1090")
+        .app_secret("s")
         .base_url("not a url")
         .build()
         .unwrap_err();
@@ -320,7 +325,11 @@ async fn builder_and_env_errors_name_what_is_missing() {
             "{text}"
         );
     }
-    let c = Client::builder().appid("1090").secret("s").build().unwrap();
+    let c = Client::builder()
+        .app_id("1090")
+        .app_secret("s")
+        .build()
+        .unwrap();
     assert_eq!(c.config().base_url.as_str(), "https://openapi.useasy.cn/");
     assert_eq!(
         c.config().transport.rate_limits.global,
@@ -473,7 +482,7 @@ async fn the_mock_answers_any_input_without_panicking() {
 
 #[tokio::test]
 async fn find_by_id_falls_back_to_the_other_documented_form_and_remembers_it() {
-    use openapi_crm::mock::FindByIdForms;
+    use openapi_crm_mock::FindByIdForms;
     let mock = MockUseasy::start().await.unwrap();
     let client = mock.client().unwrap();
     let id = client

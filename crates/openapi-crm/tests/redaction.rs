@@ -1,9 +1,9 @@
 //! The secret and the signatures never reach `Debug`, errors, logs (TRACE level) or recordings.
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use openapi_crm::Customer;
-use openapi_crm::mock::MockUseasy;
+use openapi_crm::TransportOptions;
+use openapi_crm_mock::MockUseasy;
 
 fn assert_clean(what: &str, text: &str, secret: &str, signatures: &[String]) {
     assert!(
@@ -28,7 +28,7 @@ async fn secrets_and_signatures_are_never_printed() {
         std::env::temp_dir().join(format!("openapi-crm-redaction-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&record_dir);
     // A vendor that quotes a refused signature in its message.
-    let mock = MockUseasy::start_live(openapi_crm::mock::LiveTenant {
+    let mock = MockUseasy::start_live(openapi_crm_mock::LiveTenant {
         echo_secrets: true,
         ..Default::default()
     })
@@ -38,7 +38,7 @@ async fn secrets_and_signatures_are_never_printed() {
     let secret = mock.credentials().secret.expose_secret().to_owned();
     let client = mock
         .client_builder()
-        .record_dir(&record_dir)
+        .with_record_dir(&record_dir)
         .build()
         .unwrap();
 
@@ -57,7 +57,7 @@ async fn secrets_and_signatures_are_never_printed() {
     let api_error = client.customer(&id).await.unwrap_err();
     let wrong = mock
         .client_builder()
-        .secret(format!("{secret}x"))
+        .app_secret(format!("{secret}x"))
         .build()
         .unwrap();
     let auth_error = wrong.customers().send().await.unwrap_err();

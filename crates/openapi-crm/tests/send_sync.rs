@@ -12,8 +12,8 @@ fn clients_futures_streams_and_errors_are_send() {
     send_sync::<Error>();
     let client = Client::builder()
         .base_url("http://127.0.0.1:9/")
-        .appid("1090")
-        .secret("secret-value")
+        .app_id("1090")
+        .app_secret("secret-value")
         .build()
         .unwrap();
     let c = Customer::named("x");

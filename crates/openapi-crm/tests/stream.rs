@@ -1,15 +1,16 @@
 //! Streaming every customer across pages, within the vendor's rate limit.
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use openapi_crm::TransportOptions;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use crm_runtime::mock::{MockControl, MockServer};
 use futures::{StreamExt, TryStreamExt};
-use openapi_crm::mock::MockUseasy;
 use openapi_crm::{Customer, Error, field};
+use openapi_crm_mock::MockUseasy;
 use tokio::time::timeout;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn collect(
     stream: futures::stream::BoxStream<'static, openapi_crm::Result<Customer>>,
@@ -107,17 +108,22 @@ async fn a_server_clamping_the_page_size_loses_nothing() {
 #[tokio::test]
 async fn a_server_ignoring_the_cursor_or_the_page_ends_the_stream_with_an_error() {
     // Always the same full page and a large count: without the checks this would never end.
-    let app = axum::Router::new().fallback(|| async {
-        let list: Vec<_> = (0..2)
-            .map(|i| serde_json::json!({"_id": format!("68577000064377241{i}"), "customerName": "same"}))
-            .collect();
-        axum::Json(serde_json::json!({"success": true, "code": "200", "message": "200 ok!", "data": {"list": list, "count": 1000}}))
-    });
-    let server = MockServer::start(app, MockControl::new()).await.unwrap();
+    let list: Vec<_> = (0..2)
+        .map(
+            |i| serde_json::json!({"_id": format!("68577000064377241{i}"), "customerName": "same"}),
+        )
+        .collect();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(
+            {"success": true, "code": "200", "message": "200 ok!", "data": {"list": list, "count": 1000}}
+        )))
+        .mount(&server)
+        .await;
     let client = openapi_crm::Client::builder()
-        .base_url(server.base_url().as_str())
-        .appid("1090")
-        .secret("s")
+        .base_url(server.uri())
+        .app_id("1090")
+        .app_secret("s")
         .build()
         .unwrap();
     let bounded = |stream: futures::stream::BoxStream<'static, openapi_crm::Result<Customer>>| {
@@ -148,7 +154,7 @@ async fn an_error_mid_stream_ends_it() {
     let mock = MockUseasy::start_with_sample_data(30).await.unwrap();
     let client = mock
         .client_builder()
-        .retry_policy(openapi_crm::RetryPolicy::none())
+        .with_retry_policy(openapi_crm::RetryPolicy::none())
         .build()
         .unwrap();
     let mut stream = client.customers().page_size(10).stream();

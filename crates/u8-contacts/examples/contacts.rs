@@ -1,7 +1,7 @@
 //! Lists, streams and fetches U8 customer contacts.
 //!
 //! ```text
-//! cargo run -p u8-contacts --features mock --example contacts
+//! cargo run -p u8-contacts --example contacts
 //! ```
 //!
 //! By default it starts the embedded mock with sample data. To use a real account, set
@@ -9,8 +9,8 @@
 //! `U8_DS_SEQUENCE`; `U8_CUSTOMER` picks the customer code to stream). Every call is a read.
 
 use futures::TryStreamExt;
-use u8_contacts::mock::MockU8;
 use u8_contacts::{Client, Contact, ENV_VARS};
+use u8_contacts_mock::MockU8;
 
 fn show(c: &Contact) -> String {
     let flag = |b: &Option<crm_runtime::StrBool>| {

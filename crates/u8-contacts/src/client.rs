@@ -7,7 +7,7 @@ use std::time::Duration;
 use crm_runtime::operation::Operation;
 use crm_runtime::{
     Auth, HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, SecretString, TokenCache,
-    Transport, TransportConfig, request,
+    Transport, TransportConfig, TransportOptions, request,
 };
 use url::Url;
 
@@ -106,11 +106,10 @@ impl ClientBuilder {
         self.ds_sequence = Some(v);
         self
     }
-    crm_runtime::transport_builder_methods!(default_rate_limits());
 
-    /// Builds the client; a missing credential is an [`Error::Config`] naming it.
+    /// Builds the client; a missing credential is an [`Error::MissingCredential`] naming it.
     pub fn build(mut self) -> Result<Client> {
-        let transport = self.transport_mut().clone();
+        let transport = self.transport_config_mut().clone();
         let mut missing = Vec::new();
         let mut need = |v: Option<String>, name: &str| {
             let v = v.filter(|s| !s.is_empty());
@@ -127,7 +126,7 @@ impl ClientBuilder {
             missing.push("app_secret".into());
         }
         if !missing.is_empty() {
-            return Err(Error::Config(format!(
+            return Err(Error::MissingCredential(format!(
                 "u8-contacts: missing {}",
                 missing.join(", ")
             )));
@@ -145,6 +144,13 @@ impl ClientBuilder {
             transport,
         };
         Client::new(config)
+    }
+}
+
+impl TransportOptions for ClientBuilder {
+    fn transport_config_mut(&mut self) -> &mut TransportConfig {
+        self.transport
+            .get_or_insert_with(|| TransportConfig::new(default_rate_limits()))
     }
 }
 
@@ -179,7 +185,10 @@ impl Client {
             .filter(|k| var(k).is_none())
             .collect();
         if !missing.is_empty() {
-            return Err(Error::Config(format!("set {}", missing.join(", "))));
+            return Err(Error::MissingCredential(format!(
+                "set {}",
+                missing.join(", ")
+            )));
         }
         let mut b = Client::builder()
             .from_account(var("U8_FROM_ACCOUNT").unwrap_or_default())

@@ -115,7 +115,7 @@ impl BatchGet {
         self
     }
 
-    /// Rows per page (default [`DEFAULT_PAGE_SIZE`]); `0` is an [`Error::Config`] naming the
+    /// Rows per page (default [`DEFAULT_PAGE_SIZE`]); `0` is an [`Error::InvalidArgument`] naming the
     /// valid range when the query is sent. U8 documents no maximum.
     pub fn page_size(mut self, rows: u32) -> Self {
         self.query.rows_per_page = Some(LenientInt::new(i64::from(rows)));
@@ -123,7 +123,7 @@ impl BatchGet {
     }
 
     /// The page to fetch with [`BatchGet::send`], or to start a stream at (1-based; default 1;
-    /// `0` is an [`Error::Config`] when sent).
+    /// `0` is an [`Error::InvalidArgument`] when sent).
     pub fn page(mut self, page: u32) -> Self {
         self.query.page_index = Some(LenientInt::new(i64::from(page)));
         self
@@ -136,7 +136,7 @@ impl BatchGet {
             ("page", &query.page_index),
         ] {
             if let Some(v) = value.as_ref().and_then(LenientInt::get).filter(|v| *v < 1) {
-                return Err(Error::Config(format!(
+                return Err(Error::InvalidArgument(format!(
                     "batch_get_contacts: {name} {v} is out of range: at least 1"
                 )));
             }

@@ -1,15 +1,15 @@
 //! Typed async client for the 用友 Yonyou **U8 OpenAPI** customer contacts
 //! (`customercontacts/batch_get`, `customercontacts/get`), with token caching, typed filters,
-//! a paging stream and an embedded mock server (feature `mock`).
+//! a paging stream. The example runs against the embedded mock server of the separate crate
+//! `u8-contacts-mock` (a dev-dependency).
 //!
 //! ```
-//! # #[cfg(feature = "mock")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use futures::TryStreamExt;
 //!
 //! // A fake U8 gateway with sample contacts; use `Client::from_env()` against the real one.
-//! let mock = u8_contacts::mock::MockU8::start_with_sample_data(50).await?;
+//! let mock = u8_contacts_mock::MockU8::start_with_sample_data(50).await?;
 //! let client = mock.client()?;
 //!
 //! let contacts: Vec<_> = client.batch_get().ccuscode("0215").stream().try_collect().await?;
@@ -18,7 +18,16 @@
 //!     println!("{} {} main={main}", c.code.as_deref().unwrap_or(""), c.name.as_deref().unwrap_or(""));
 //! }
 //! # Ok(()) }
-//! # #[cfg(not(feature = "mock"))] fn main() {}
+//! ```
+//!
+//! The client fetches, caches and refreshes the token itself; the token exchange has no public
+//! method, so nothing can bypass that cache:
+//!
+//! ```compile_fail
+//! # async fn f(client: u8_contacts::Client) {
+//! let input = serde_json::from_value(serde_json::json!({})).unwrap();
+//! let token = client.get_token(&input).await;
+//! # }
 //! ```
 //!
 //! **Writes are not offered**: the vendor documents no contact write (`customercontacts/add`
@@ -35,14 +44,12 @@ mod contacts;
 mod error;
 #[rustfmt::skip]
 pub mod generated;
-#[cfg(feature = "mock")]
-pub mod mock;
 
 pub use client::{Client, ClientBuilder, Config, DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT, ENV_VARS};
 pub use contacts::{BatchGet, DEFAULT_PAGE_SIZE};
 pub use crm_runtime::{
     ApiError, ApiErrorKind, Error, Outcome, RateLimit, RateLimits, RetryPolicy, SecretString,
-    TransportConfig,
+    TransportConfig, TransportOptions,
 };
 pub use error::{Result, VENDOR, kind_of};
 pub use generated::types;

@@ -1,6 +1,5 @@
 //! Tokens: cached, fetched once for concurrent callers, replaced when the gateway rejects them
 //! or when they near expiry; bad credentials surface without loops.
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -9,7 +8,7 @@ use std::time::Duration;
 
 use common::bounded;
 use u8_contacts::Error;
-use u8_contacts::mock::{MockU8, codes, paths};
+use u8_contacts_mock::{MockU8, codes, paths};
 
 #[tokio::test]
 async fn an_expired_token_is_replaced_once() {

@@ -7,8 +7,8 @@ use u8_contacts::{Client, ENV_VARS, Error};
 
 fn config_message(result: Result<Client, Error>) -> String {
     match result {
-        Err(Error::Config(message)) => message,
-        Err(other) => panic!("expected Error::Config, got {other}"),
+        Err(Error::Config(message) | Error::MissingCredential(message)) => message,
+        Err(other) => panic!("expected a configuration error, got {other}"),
         Ok(_) => panic!("expected Error::Config, got a client"),
     }
 }

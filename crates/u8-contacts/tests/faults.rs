@@ -1,15 +1,15 @@
 //! Transport faults are retried (reads are retry-safe); vendor errors and malformed bodies
 //! surface as typed errors, without retries.
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use std::time::Duration;
+use u8_contacts::TransportOptions;
 
 use common::bounded;
-use u8_contacts::mock::{MockU8, paths};
 use u8_contacts::{Client, Error};
+use u8_contacts_mock::{MockU8, paths};
 
 /// A mock with data and a client that already holds a token.
 async fn warm(n: usize) -> (MockU8, Client) {
@@ -86,7 +86,7 @@ async fn a_timed_out_attempt_is_retried() {
         let mock = MockU8::start_with_sample_data(5).await.unwrap();
         let client = mock
             .client_builder()
-            .timeouts(Duration::from_secs(2), Duration::from_millis(300))
+            .with_timeouts(Duration::from_secs(2), Duration::from_millis(300))
             .build()
             .unwrap();
         client.batch_get().send().await.unwrap();

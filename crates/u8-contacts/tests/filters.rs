@@ -1,7 +1,6 @@
 //! Every `batch_get` filter of the document, against the mock's sample data: each test
 //! compares what comes back with the contacts an independent predicate selects, and checks
 //! that the filter is selective (some but not all contacts).
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -9,8 +8,8 @@ mod common;
 use chrono::NaiveDate;
 use common::{bounded, code, codes, text};
 use crm_runtime::StrBool;
-use u8_contacts::mock::{MockU8, paths};
 use u8_contacts::{BatchGet, Client, Contact};
+use u8_contacts_mock::{MockU8, paths};
 
 const SAMPLE: usize = 80;
 
@@ -46,7 +45,7 @@ async fn check(
 
 /// A stored sample contact.
 async fn sample(code: &str) -> Contact {
-    u8_contacts::mock::sample_contacts(SAMPLE)
+    u8_contacts_mock::sample_contacts(SAMPLE)
         .into_iter()
         .find(|c| c.code.as_deref() == Some(code))
         .unwrap()

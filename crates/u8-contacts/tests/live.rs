@@ -1,14 +1,14 @@
 //! Contact streams against a mock that behaves like a live tenant: gateway answers without
 //! `errcode` or data, other users writing between pages, "no match" answered as an error code.
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::time::Duration;
+use u8_contacts::TransportOptions;
 
 use futures::{StreamExt, TryStreamExt};
-use u8_contacts::mock::{Churn, LiveTenant, MockU8, paths, sample_contacts};
 use u8_contacts::{Contact, Error, RetryPolicy};
+use u8_contacts_mock::{Churn, LiveTenant, MockU8, paths, sample_contacts};
 
 async fn bounded<T>(f: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(60), f)
@@ -43,11 +43,11 @@ async fn gateway_answers_are_retried_never_an_early_end() {
             Some(paths::BATCH_GET),
             1,
             200,
-            crm_runtime::mock::GATEWAY_BUSY_BODY,
+            u8_contacts_mock::GATEWAY_BUSY_BODY,
         );
         let strict = mock
             .client_builder()
-            .retry_policy(RetryPolicy::none())
+            .with_retry_policy(RetryPolicy::none())
             .build()
             .unwrap();
         let results: Vec<_> = strict.batch_get().stream().collect().await;

@@ -117,9 +117,8 @@ fn values_nobody_foresaw_are_kept_as_received() {
     );
 }
 
-#[cfg(feature = "mock")]
 mod through_the_client {
-    use u8_contacts::mock::{MockU8, paths};
+    use u8_contacts_mock::{MockU8, paths};
 
     #[tokio::test]
     async fn odd_values_reach_the_caller_unchanged() {

@@ -1,6 +1,5 @@
 //! Paging: streams return every contact exactly once, follow the server's `page_count`, and
 //! single pages carry the metadata as strings; `get` by code.
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -10,7 +9,7 @@ use std::collections::HashSet;
 use common::{bounded, codes};
 use crm_runtime::WireForm;
 use u8_contacts::Error;
-use u8_contacts::mock::{MockU8, codes as errcodes, paths};
+use u8_contacts_mock::{MockU8, codes as errcodes, paths};
 
 #[tokio::test]
 async fn a_1234_contact_stream_returns_each_contact_exactly_once() {

@@ -1,14 +1,13 @@
 //! Recording of raw exchanges (`record_dir`): secrets in URLs and bodies are redacted.
-#![cfg(feature = "mock")]
-
-use u8_contacts::mock::MockU8;
+use u8_contacts::TransportOptions;
+use u8_contacts_mock::MockU8;
 
 #[tokio::test]
 async fn recordings_contain_no_secret_and_no_token() {
     let dir = std::env::temp_dir().join(format!("crm-rec-u8-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mock = MockU8::start_with_sample_data(30).await.unwrap();
-    let client = mock.client_builder().record_dir(&dir).build().unwrap();
+    let client = mock.client_builder().with_record_dir(&dir).build().unwrap();
     client.batch_get().page_size(10).send().await.unwrap();
     mock.expire_tokens();
     client.contact("00000001").await.unwrap();

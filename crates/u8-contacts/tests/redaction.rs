@@ -1,13 +1,12 @@
 //! The app secret and tokens never appear in `Debug` output or error messages (logs: see
 //! `tests/trace_redaction.rs`).
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use common::bounded;
 use u8_contacts::Error;
-use u8_contacts::mock::{MockU8, codes, paths};
+use u8_contacts_mock::{MockU8, codes, paths};
 
 /// Every secret the mock knows: the app secret and every token it issued.
 fn secrets(mock: &MockU8) -> Vec<String> {

@@ -1,7 +1,6 @@
 //! The app secret and tokens never appear in trace output. Alone in its test binary: tracing
 //! caches per-callsite interest process-wide, so an event first hit by a concurrent test on a
 //! thread without a subscriber could be missed by this test's thread-local subscriber.
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -9,7 +8,7 @@ mod common;
 use common::bounded;
 use futures::TryStreamExt;
 use u8_contacts::Client;
-use u8_contacts::mock::MockU8;
+use u8_contacts_mock::MockU8;
 
 /// Every secret the mock knows: the app secret and every token it issued.
 fn secrets(mock: &MockU8) -> Vec<String> {
@@ -30,13 +29,13 @@ async fn trace_logs_show_no_secret() {
 
     let mock = bounded(async {
         // A vendor that quotes a refused token in its message.
-        let mock = MockU8::start_live(u8_contacts::mock::LiveTenant {
+        let mock = MockU8::start_live(u8_contacts_mock::LiveTenant {
             echo_secrets: true,
             ..Default::default()
         })
         .await
         .unwrap();
-        mock.insert_many(u8_contacts::mock::sample_contacts(45));
+        mock.insert_many(u8_contacts_mock::sample_contacts(45));
         let client: Client = mock.client().unwrap();
         let all: Vec<_> = client
             .batch_get()

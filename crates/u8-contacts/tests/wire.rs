@@ -1,13 +1,12 @@
 //! The mock's wire format, checked with raw HTTP: the document's shapes (every value a string,
 //! string paging metadata, `errcode`/`errmsg`), and errcodes, never a panic, for bad input.
-#![cfg(feature = "mock")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use common::bounded;
 use serde_json::Value;
-use u8_contacts::mock::{MockU8, codes, paths};
+use u8_contacts_mock::{MockU8, codes, paths};
 
 async fn get(mock: &MockU8, path: &str, params: &[(&str, &str)]) -> (u16, Value) {
     let mut url = mock.base_url().join(path.trim_start_matches('/')).unwrap();

@@ -36,8 +36,8 @@
 //! # Ok(()) }
 //! ```
 
-use fxiaoke_crm::mock::{MockFxiaoke, describe};
 use fxiaoke_crm::types::ObjectDescribe;
+use fxiaoke_crm_mock::{MockFxiaoke, describe};
 
 /// The module generated from `schemas/` by `build.rs`.
 pub mod tenant {

@@ -116,7 +116,7 @@ async fn serve(opts: &HashMap<String, String>) -> Result<(), BenchError> {
     // Keep whichever server runs alive until stdin closes.
     let (_mock, _synthetic, url, credentials) = match backend {
         "mock" => {
-            use fxiaoke_crm::mock::{MockFxiaoke, MockSettings};
+            use fxiaoke_crm_mock::{MockFxiaoke, MockSettings};
             let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits()).await?;
             // In chunks, so the generated maps never all exist twice.
             let mut start = 0;

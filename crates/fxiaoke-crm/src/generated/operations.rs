@@ -335,15 +335,6 @@ impl crate::Client {
     ) -> ::std::result::Result<super::types::DescribeResult, crate::Error> {
         self.execute::<DescribeObject>(input).await
     }
-    /// 获取企业访问凭证 / Exchange appId + appSecret + permanentCode for a corpAccessToken (≤ 7200 s). Sent without AuthFields. Retry-safe (within ~6600 s the same token comes back), but the endpoint allows ≤ 10 calls/min and must not be called concurrently.
-    ///
-    /// `POST /cgi/corpAccessToken/get/V2`; input `CorpAccessTokenRequest`, output `CorpAccessTokenResult`; retried on transient failures.
-    pub async fn get_corp_access_token(
-        &self,
-        input: &super::types::CorpAccessTokenRequest,
-    ) -> ::std::result::Result<super::types::CorpAccessTokenResult, crate::Error> {
-        self.execute::<GetCorpAccessToken>(input).await
-    }
     /// 根据手机号获取员工 / Look up employees by mobile number (flat body, no `data` wrapper); `empList[0].openUserId` is the usual `currentOpenUserId`. Read-only.
     ///
     /// `POST /cgi/user/getByMobile`; input `GetUserByMobileArg`, output `GetUserByMobileResult`; retried on transient failures.

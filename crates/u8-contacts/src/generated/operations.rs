@@ -65,15 +65,6 @@ impl ::crm_runtime::operation::Operation for GetContact {
     };
 }
 impl crate::Client {
-    /// 获取令牌 / Get an access token (docs/vendors.md §3.2). The client calls it for you and caches the token.
-    ///
-    /// `GET /system/token`; input `TokenQuery`, output `TokenResponse`; retried on transient failures.
-    pub async fn get_token(
-        &self,
-        input: &super::types::TokenQuery,
-    ) -> ::std::result::Result<super::types::TokenResponse, crate::Error> {
-        self.execute::<GetToken>(input).await
-    }
     /// 批量获取客户联系人 / Get customer contacts in pages, filtered (U8 V12.0 and later).
     ///
     /// `GET /api/customercontacts/batch_get`; input `BatchGetQuery`, output `BatchGetResponse`; retried on transient failures.

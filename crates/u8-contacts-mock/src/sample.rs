@@ -2,7 +2,7 @@
 
 use crm_runtime::{LenientDate, StrBool};
 
-use crate::generated::types::Contact;
+use u8_contacts::types::Contact;
 
 /// Customers the sample contacts belong to: code, name, telephone area code, e-mail domain.
 /// The first two are the customers of the document's example.

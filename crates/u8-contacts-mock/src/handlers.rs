@@ -14,9 +14,7 @@ use serde::Serialize;
 
 use super::state::{Injection, State};
 use super::{DEFAULT_ROWS_PER_PAGE, codes, paths};
-use crate::generated::types::{
-    BatchGetResponse, Contact, GetContactResponse, TokenInfo, TokenResponse,
-};
+use u8_contacts::types::{BatchGetResponse, Contact, GetContactResponse, TokenInfo, TokenResponse};
 
 const JSON: &str = "application/json;charset=UTF-8";
 

@@ -1,4 +1,4 @@
-//! An embedded, stateful fake of the U8 OpenAPI gateway (feature `mock`), for your tests,
+//! An embedded, stateful fake of the U8 OpenAPI gateway, for your tests,
 //! examples and demos. It serves the three documented endpoints on `127.0.0.1:<random port>`:
 //!
 //! | endpoint | behaviour |
@@ -38,7 +38,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use u8_contacts::mock::MockU8;
+//! use u8_contacts_mock::MockU8;
 //!
 //! let mock = MockU8::start_with_sample_data(30).await?;
 //! let client = mock.client()?;
@@ -55,19 +55,24 @@ mod handlers;
 mod sample;
 mod state;
 
+/// The plumbing every vendor mock shares: fault injection ([`MockControl`], [`Fault`]), the
+/// request hook, and the body of a gateway that answers HTTP 200 without the vendor's envelope.
+pub use crm_mock::{Fault, GATEWAY_BUSY_BODY, MockControl, RequestHook};
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+use u8_contacts::TransportOptions;
 
-use crm_runtime::mock::{MockControl, MockServer};
+use crm_mock::MockServer;
 use crm_runtime::{RateLimits, RetryPolicy, SecretString};
 use url::Url;
 
 pub use sample::sample_contacts;
 use state::{Injection, State};
 
-use crate::generated::types::Contact;
-use crate::{Client, ClientBuilder, Result};
+use u8_contacts::types::Contact;
+use u8_contacts::{Client, ClientBuilder, Result};
 
 /// The paths the mock serves.
 pub mod paths {
@@ -153,7 +158,7 @@ impl fmt::Debug for MockCredentials {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let mock = u8_contacts::mock::MockU8::start_with_sample_data(10).await?;
+/// let mock = u8_contacts_mock::MockU8::start_with_sample_data(10).await?;
 /// let contact = mock.client()?.contact("00000003").await?;
 /// assert_eq!(contact.and_then(|c| c.code).as_deref(), Some("00000003"));
 /// assert_eq!(mock.token_calls(), 1);
@@ -194,7 +199,7 @@ impl MockU8 {
             .store(live.echo_secrets, std::sync::atomic::Ordering::Relaxed);
         if let Some(every) = live.gateway_body_every {
             mock.control()
-                .respond_every(None, every, 200, crm_runtime::mock::GATEWAY_BUSY_BODY);
+                .respond_every(None, every, 200, crm_mock::GATEWAY_BUSY_BODY);
         }
         Ok(mock)
     }
@@ -264,7 +269,7 @@ impl MockU8 {
     }
 
     /// A client builder for this mock: its URL and credentials, retries with 10 ms backoffs,
-    /// no client-side rate limit (set one with `.rate_limits(…)` to test it) and short
+    /// no client-side rate limit (set one with `.with_rate_limits(…)` to test it) and short
     /// timeouts. Adjust and `.build()`.
     pub fn client_builder(&self) -> ClientBuilder {
         let c = &self.state.credentials;
@@ -274,14 +279,14 @@ impl MockU8 {
             .to_account(c.to_account.clone())
             .app_key(c.app_key.clone())
             .app_secret(c.app_secret.clone())
-            .retry_policy(RetryPolicy {
+            .with_retry_policy(RetryPolicy {
                 max_attempts: 4,
                 initial_backoff: Duration::from_millis(10),
                 max_backoff: Duration::from_millis(50),
                 max_total_backoff: Duration::from_secs(1),
             })
-            .rate_limits(RateLimits::off())
-            .timeouts(Duration::from_secs(5), Duration::from_secs(10))
+            .with_rate_limits(RateLimits::off())
+            .with_timeouts(Duration::from_secs(5), Duration::from_secs(10))
     }
 
     /// `self.client_builder().build()`.
@@ -362,7 +367,7 @@ pub struct LiveTenant {
     /// Other users adding, editing and deleting contacts while a client reads.
     pub churn: Option<Churn>,
     /// Every n-th request to a path (counted per path) answers HTTP 200 with
-    /// [`GATEWAY_BUSY_BODY`](crm_runtime::mock::GATEWAY_BUSY_BODY), which has neither `errcode`
+    /// [`GATEWAY_BUSY_BODY`](crm_mock::GATEWAY_BUSY_BODY), which has neither `errcode`
     /// nor data.
     pub gateway_body_every: Option<u64>,
     /// Error messages quote what was sent: a refused token comes back in the message.

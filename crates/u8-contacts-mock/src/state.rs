@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use super::MockCredentials;
 use super::sample::normalize;
-use crate::generated::types::Contact;
+use u8_contacts::types::Contact;
 
 /// A response the mock gives instead of handling a request normally.
 #[derive(Clone, Debug)]

@@ -4,7 +4,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use fxiaoke_crm::mock::{MockFxiaoke, describe};
+//! use fxiaoke_crm_mock::{MockFxiaoke, describe};
 //!
 //! let mock = MockFxiaoke::start().await?;
 //! mock.define_object(describe::object("object_visit__c", "拜访", [
@@ -33,7 +33,7 @@ use serde_json::{Map, Value, json};
 
 use super::MockFxiaoke;
 use super::store::{self, Store};
-use crate::types::{FieldDescribe, FieldOption, ObjectDescribe};
+use fxiaoke_crm::types::{FieldDescribe, FieldOption, ObjectDescribe};
 
 /// A field of `field_type` (`"text"`, `"currency"`, `"date_time"`, `"employee"`, …) for
 /// [`object`].

@@ -21,7 +21,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
-use crate::generated::types::{ChildOptionDubbo, CustomerFieldVo};
+use openapi_crm::types::{ChildOptionDubbo, CustomerFieldVo};
 
 /// The header names of the signature scheme.
 pub(crate) mod headers {

@@ -1,11 +1,12 @@
 //! Clients wired to the embedded mock.
 
+use fxiaoke_crm::TransportOptions;
 use std::time::Duration;
 
 use crm_runtime::RetryPolicy;
 
-use crate::mock::MockFxiaoke;
-use crate::{Client, ClientBuilder, Result};
+use crate::MockFxiaoke;
+use fxiaoke_crm::{Client, ClientBuilder, Result};
 
 impl MockFxiaoke {
     /// A builder preconfigured for this mock: its URL and credentials, and short retry delays so
@@ -18,7 +19,7 @@ impl MockFxiaoke {
             .app_secret(c.app_secret)
             .permanent_code(c.permanent_code)
             .open_user_id(c.open_user_id)
-            .retry_policy(RetryPolicy {
+            .with_retry_policy(RetryPolicy {
                 max_attempts: 4,
                 initial_backoff: Duration::from_millis(5),
                 max_backoff: Duration::from_millis(50),

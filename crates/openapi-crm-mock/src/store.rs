@@ -7,7 +7,7 @@ use crm_runtime::ChinaDateTime;
 use serde_json::{Map, Value, json};
 
 use super::rules;
-use crate::generated::types::{Customer, CustomerFieldVo};
+use openapi_crm::types::{Customer, CustomerFieldVo};
 
 /// The first generated `_id` (the list example's id); later ids grow by [`ID_STEP`], so ids stay
 /// 18-digit numeric strings in creation order.

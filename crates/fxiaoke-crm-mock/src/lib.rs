@@ -1,10 +1,10 @@
-//! An embedded, stateful fake of the Fxiaoke CRM V2 API (feature `mock`), for tests, examples
+//! An embedded, stateful fake of the Fxiaoke CRM V2 API, for tests, examples
 //! and demos: a real HTTP server on `127.0.0.1:<random port>` that keeps records in memory and
 //! answers like the vendor does (docs/vendors.md §1, `docs/vendor-documents/fxiaoke-crm-v2-data-api.txt`).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use fxiaoke_crm::mock::{MockFxiaoke, MockSettings};
+//! use fxiaoke_crm_mock::{MockFxiaoke, MockSettings};
 //!
 //! let mock = MockFxiaoke::start_with_sample_data(25).await?;
 //! let credentials = mock.credentials(); // appId, appSecret, permanentCode, corpId, operator
@@ -13,7 +13,7 @@
 //!
 //! // Deep-paging tests: lift the per-endpoint quota (100 calls / 20 s) first.
 //! let unlimited = MockFxiaoke::start_with(MockSettings::without_rate_limits()).await?;
-//! unlimited.control().fail_next(1, 503); // fault injection (crm_runtime::mock::MockControl)
+//! unlimited.control().fail_next(1, 503); // fault injection (MockControl)
 //! # Ok(()) }
 //! ```
 //!
@@ -106,10 +106,15 @@
 //!   (before a `__c` suffix) are dates; other numbers become strings, except `version` and
 //!   `total_num`.
 
+mod clients;
 pub mod describe;
 mod handlers;
 pub(crate) mod query;
 mod store;
+
+/// The plumbing every vendor mock shares: fault injection ([`MockControl`], [`Fault`]), the
+/// request hook, and the body of a gateway that answers HTTP 200 without the vendor's envelope.
+pub use crm_mock::{Fault, GATEWAY_BUSY_BODY, MockControl, RequestHook};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -118,7 +123,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crm_runtime::mock::{MockControl, MockServer, WindowLimiter};
+use crm_mock::{MockServer, WindowLimiter};
 use serde_json::{Map, Value};
 
 use store::Store;
@@ -247,12 +252,12 @@ pub struct LiveTenant {
     /// Other users creating, editing and deleting records while a client reads.
     pub churn: Option<Churn>,
     /// Every n-th request to a path (counted per path) answers HTTP 200 with
-    /// [`GATEWAY_BUSY_BODY`](crm_runtime::mock::GATEWAY_BUSY_BODY), a body without the
+    /// [`GATEWAY_BUSY_BODY`](crm_mock::GATEWAY_BUSY_BODY), a body without the
     /// Fxiaoke envelope, as a gateway in front of a live tenant sometimes does.
     pub gateway_body_every: Option<u64>,
     /// Error messages quote what was sent: a refused `corpAccessToken` comes back in the
     /// `20016` message, as some gateways do. (For bodies that echo the whole request, see
-    /// [`MockControl::echo_next`](crm_runtime::mock::MockControl::echo_next).)
+    /// [`MockControl::echo_next`](crm_mock::MockControl::echo_next).)
     pub echo_secrets: bool,
 }
 
@@ -671,7 +676,7 @@ impl MockFxiaoke {
         }
         if let Some(every) = live.gateway_body_every {
             mock.control()
-                .respond_every(None, every, 200, crm_runtime::mock::GATEWAY_BUSY_BODY);
+                .respond_every(None, every, 200, crm_mock::GATEWAY_BUSY_BODY);
         }
         Ok(mock)
     }

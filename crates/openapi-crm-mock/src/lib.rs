@@ -1,4 +1,4 @@
-//! An embedded, stateful fake of the useasy customer API (feature `mock`), for tests, examples
+//! An embedded, stateful fake of the useasy customer API, for tests, examples
 //! and demos. It listens on `127.0.0.1:<random port>` and stops when dropped.
 //!
 //! What it implements, as documented (docs/vendors.md §2, the customer API document) or assumed:
@@ -10,7 +10,7 @@
 //!   [`MockUseasy::set_auth_error_status`] `(200)` answers HTTP 200 with the envelope instead,
 //!   since the real server's choice is unknown).
 //! - **Rate limit**: 10 requests per second per appid, exact sliding window
-//!   ([`crm_runtime::mock::WindowLimiter`]); an excess request gets HTTP 429 with code `"429"`.
+//!   ([`crm_mock::WindowLimiter`]); an excess request gets HTTP 429 with code `"429"`.
 //! - **Customers**: `add` (requires `customerName`; assigns an 18-digit numeric `_id`,
 //!   `accountId`, China-time `createTime`/`updateTime`, `createAgent`/`updateAgent`
 //!   `"openApi"`), `update` (by `_id`; merges the fields sent, `null` removes one), `list`
@@ -43,7 +43,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use openapi_crm::mock::MockUseasy;
+//! use openapi_crm_mock::MockUseasy;
 //!
 //! let mock = MockUseasy::start_with_sample_data(30).await?;
 //! let client = mock.client()?;
@@ -60,20 +60,25 @@ mod rules;
 mod server;
 mod store;
 
+/// The plumbing every vendor mock shares: fault injection ([`MockControl`], [`Fault`]), the
+/// request hook, and the body of a gateway that answers HTTP 200 without the vendor's envelope.
+pub use crm_mock::{Fault, GATEWAY_BUSY_BODY, MockControl, RequestHook};
+
+use openapi_crm::TransportOptions;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crm_runtime::mock::{MockControl, MockServer, WindowLimiter};
+use crm_mock::{MockServer, WindowLimiter};
 use crm_runtime::{RetryPolicy, SecretString};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use url::Url;
 
-use crate::generated::types::{Customer, CustomerFieldVo};
-use crate::{Client, ClientBuilder, Result};
+use openapi_crm::types::{Customer, CustomerFieldVo};
+use openapi_crm::{Client, ClientBuilder, Result};
 
 pub use store::sample_field_configs;
 
@@ -277,7 +282,7 @@ impl MockUseasy {
             .store(live.echo_secrets, std::sync::atomic::Ordering::Relaxed);
         if let Some(every) = live.gateway_body_every {
             mock.control()
-                .respond_every(None, every, 200, crm_runtime::mock::GATEWAY_BUSY_BODY);
+                .respond_every(None, every, 200, crm_mock::GATEWAY_BUSY_BODY);
         }
         Ok(mock)
     }
@@ -370,15 +375,15 @@ impl MockUseasy {
         let c = &self.state.credentials;
         Client::builder()
             .base_url(self.base_url().as_str())
-            .appid(c.appid.clone())
-            .secret(c.secret.clone())
-            .retry_policy(RetryPolicy {
+            .app_id(c.appid.clone())
+            .app_secret(c.secret.clone())
+            .with_retry_policy(RetryPolicy {
                 max_attempts: 4,
                 initial_backoff: Duration::from_millis(10),
                 max_backoff: Duration::from_millis(50),
                 max_total_backoff: Duration::from_secs(1),
             })
-            .timeouts(Duration::from_secs(5), Duration::from_secs(10))
+            .with_timeouts(Duration::from_secs(5), Duration::from_secs(10))
     }
 
     /// `self.client_builder().build()`.
@@ -487,7 +492,7 @@ pub struct LiveTenant {
     /// Other users adding, editing and deleting customers while a client reads.
     pub churn: Option<Churn>,
     /// Every n-th request to a path (counted per path) answers HTTP 200 with
-    /// [`GATEWAY_BUSY_BODY`](crm_runtime::mock::GATEWAY_BUSY_BODY), a body without the useasy
+    /// [`GATEWAY_BUSY_BODY`](crm_mock::GATEWAY_BUSY_BODY), a body without the useasy
     /// envelope.
     pub gateway_body_every: Option<u64>,
     /// Error messages quote what was sent: a refused signature comes back in the message.
