@@ -53,7 +53,7 @@ mod mock_support;
 mod objects;
 mod query;
 
-pub use auth::{CorpToken, Operator};
+pub use auth::{AuthFlow, CorpToken, OAUTH2_GRANT_TYPE, OAuth2Token, Operator, REFRESH_MARGIN};
 pub use client::{
     Client, ClientBuilder, Config, DEFAULT_BASE_URL, ENDPOINT_RATE_LIMIT, ENV_VARS,
     TOKEN_RATE_LIMIT, default_rate_limits,
