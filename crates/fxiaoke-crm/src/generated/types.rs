@@ -336,7 +336,7 @@ pub struct CorpAccessTokenRequest {
 ///      "type": "string"
 ///    },
 ///    "error": {
-///      "description": "错误标识（仅令牌接口出错时，见 docs/vendors.md §1.7）/ Error identifier that token-endpoint errors also carry (docs/vendors.md §1.7). Their companion `error_description` is kept in the extra map: as a typed property its Rust name would clash with `errorDescription`.",
+///      "description": "错误标识（仅令牌接口出错时，见 docs/vendors.md §1.7）/ Error identifier that token-endpoint errors also carry (docs/vendors.md §1.7).",
 ///      "type": "string"
 ///    },
 ///    "errorCode": {
@@ -349,6 +349,10 @@ pub struct CorpAccessTokenRequest {
 ///    },
 ///    "errorMessage": {
 ///      "description": "对返回码的文本描述内容 / Text describing the return code (e.g. `\"OK\"`, `\"success\"`, `\"corpAccessToken error\"`). The vendor says not to branch on it.",
+///      "type": "string"
+///    },
+///    "error_description": {
+///      "description": "错误描述（仅令牌接口出错时）/ Description of a token-endpoint error, beside `errorDescription` (observed with the same text, `\"缺少参数或参数不合法\"`; docs/vendors.md §1.7, §1.10). Named `oauth_error_description` in Rust, where `error_description` is taken by `errorDescription`.",
 ///      "type": "string"
 ///    },
 ///    "expiresIn": {
@@ -387,7 +391,7 @@ pub struct CorpAccessTokenResult {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub corp_id: ::std::option::Option<::std::string::String>,
-    ///错误标识（仅令牌接口出错时，见 docs/vendors.md §1.7）/ Error identifier that token-endpoint errors also carry (docs/vendors.md §1.7). Their companion `error_description` is kept in the extra map: as a typed property its Rust name would clash with `errorDescription`.
+    ///错误标识（仅令牌接口出错时，见 docs/vendors.md §1.7）/ Error identifier that token-endpoint errors also carry (docs/vendors.md §1.7).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
     ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
@@ -400,6 +404,10 @@ pub struct CorpAccessTokenResult {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub error_description: ::std::option::Option<::std::string::String>,
+    ///错误描述（仅令牌接口出错时）/ Description of a token-endpoint error, beside `errorDescription` (observed with the same text, `"缺少参数或参数不合法"`; docs/vendors.md §1.7, §1.10). Named `oauth_error_description` in Rust, where `error_description` is taken by `errorDescription`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "error_description")]
+    pub oauth_error_description: ::std::option::Option<::std::string::String>,
     ///对返回码的文本描述内容 / Text describing the return code (e.g. `"OK"`, `"success"`, `"corpAccessToken error"`). The vendor says not to branch on it.
     #[serde(rename = "errorMessage")]
     pub error_message: ::std::string::String,
@@ -2690,7 +2698,7 @@ pub struct OAuth2TokenRequest {
 ///      "type": "string"
 ///    },
 ///    "error": {
-///      "description": "错误标识（仅出错时）/ Error identifier of token-endpoint errors (observed `\"非法请求\"`, docs/vendors.md §1.10). Its companion `error_description` is kept in the extra map: as a typed property its Rust name would clash with `errorDescription`.",
+///      "description": "错误标识（仅出错时）/ Error identifier of token-endpoint errors (observed `\"非法请求\"`, docs/vendors.md §1.10).",
 ///      "type": "string"
 ///    },
 ///    "errorCode": {
@@ -2703,6 +2711,10 @@ pub struct OAuth2TokenRequest {
 ///    },
 ///    "errorMessage": {
 ///      "description": "对返回码的文本描述内容 / Text describing the return code (`\"success\"` on success; e.g. `\"the parameter appSecret is missing or illegal\"`). The vendor says not to branch on it.",
+///      "type": "string"
+///    },
+///    "error_description": {
+///      "description": "错误描述（仅令牌接口出错时）/ Description of a token-endpoint error, beside `errorDescription` (observed with the same text, `\"缺少参数或参数不合法\"`; docs/vendors.md §1.7, §1.10). Named `oauth_error_description` in Rust, where `error_description` is taken by `errorDescription`.",
 ///      "type": "string"
 ///    },
 ///    "expiresIn": {
@@ -2748,7 +2760,7 @@ pub struct OAuth2TokenResult {
     ///企业账号 / Enterprise account, sent as the `x-fs-ea` header. Present on success.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ea: ::std::option::Option<::std::string::String>,
-    ///错误标识（仅出错时）/ Error identifier of token-endpoint errors (observed `"非法请求"`, docs/vendors.md §1.10). Its companion `error_description` is kept in the extra map: as a typed property its Rust name would clash with `errorDescription`.
+    ///错误标识（仅出错时）/ Error identifier of token-endpoint errors (observed `"非法请求"`, docs/vendors.md §1.10).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
     ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
@@ -2761,6 +2773,10 @@ pub struct OAuth2TokenResult {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub error_description: ::std::option::Option<::std::string::String>,
+    ///错误描述（仅令牌接口出错时）/ Description of a token-endpoint error, beside `errorDescription` (observed with the same text, `"缺少参数或参数不合法"`; docs/vendors.md §1.7, §1.10). Named `oauth_error_description` in Rust, where `error_description` is taken by `errorDescription`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "error_description")]
+    pub oauth_error_description: ::std::option::Option<::std::string::String>,
     ///对返回码的文本描述内容 / Text describing the return code (`"success"` on success; e.g. `"the parameter appSecret is missing or illegal"`). The vendor says not to branch on it.
     #[serde(rename = "errorMessage")]
     pub error_message: ::std::string::String,

@@ -1,0 +1,466 @@
+//! The OAuth2 flow: what goes on the wire (wiremock), how the configuration keeps the two id
+//! styles apart, what the mock accepts over HTTP, and the token endpoint's limit. The operation
+//! tests of `client.rs` run in both flows (`legacy::…`, `oauth2::…`).
+#![cfg(feature = "mock")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use fxiaoke_crm::mock::{MockFxiaoke, MockSettings};
+use fxiaoke_crm::types::{GetUserByMobileArg, PaymentObj};
+use fxiaoke_crm::{
+    AuthFlow, Client, Config, Error, Operator, RateLimit, RateLimits, RetryPolicy,
+    TOKEN_RATE_LIMIT, default_rate_limits,
+};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN: &str = "/oauth2.0/token";
+const QUERY: &str = "/cgi/crm/v2/data/query";
+const BEARER: &str = "BEARER-0123456789abcdef";
+
+/// A wiremock gateway answering the OAuth2 token call and any query.
+async fn gateway() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "openUserId": "FSCID_1", "accessToken": BEARER, "expiresIn": 7084,
+            "appId": "FSAID_1", "ea": "fs123", "errorCode": 0, "errorMessage": "success",
+            "traceId": "E-O.1"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(QUERY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "errorCode": 0, "errorMessage": "OK",
+            "data": {"total": 0, "offset": 0, "limit": 100, "dataList": []}
+        })))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn oauth2_builder(server: &MockServer) -> fxiaoke_crm::ClientBuilder {
+    Client::builder()
+        .base_url(server.uri())
+        .auth_flow(AuthFlow::OAuth2)
+        .app_id("FSAID_1")
+        .app_secret("APP-SECRET-xyz")
+        .permanent_code("PERMANENT-CODE-xyz")
+        .retry_policy(RetryPolicy::none())
+}
+
+/// The requests `server` received at `at`: headers (lowercase names) and JSON body.
+async fn received(server: &MockServer, at: &str) -> Vec<(Vec<(String, String)>, Value)> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == at)
+        .map(|r| {
+            let headers = r
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+                .collect();
+            (headers, r.body_json().unwrap())
+        })
+        .collect()
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn the_token_call_and_business_calls_look_as_documented() {
+    let server = gateway().await;
+    let client = oauth2_builder(&server).employee_id("1000").build().unwrap();
+    client.query::<PaymentObj>().send().await.unwrap();
+    client.query::<PaymentObj>().send().await.unwrap();
+
+    let tokens = received(&server, TOKEN).await;
+    assert_eq!(tokens.len(), 1, "one token for both calls");
+    assert_eq!(
+        tokens[0].1,
+        json!({"appId": "FSAID_1", "appSecret": "APP-SECRET-xyz",
+               "permanentCode": "PERMANENT-CODE-xyz", "grantType": "app_secret"})
+    );
+    assert_eq!(header(&tokens[0].0, "authorization"), None);
+
+    let queries = received(&server, QUERY).await;
+    assert_eq!(queries.len(), 2);
+    for (headers, body) in &queries {
+        assert_eq!(
+            header(headers, "authorization"),
+            Some(format!("Bearer {BEARER}").as_str())
+        );
+        assert_eq!(header(headers, "x-fs-ea"), Some("fs123"));
+        assert_eq!(header(headers, "x-fs-userid"), Some("1000"));
+        let keys: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["data"], "the body keeps the input only: {body}");
+    }
+}
+
+#[tokio::test]
+async fn convert_user_id_sends_the_flag_and_an_fsuid_operator() {
+    let server = gateway().await;
+    let client = oauth2_builder(&server)
+        .convert_user_id(true)
+        .open_user_id("FSUID_ADMIN")
+        .build()
+        .unwrap();
+    client.query::<PaymentObj>().send().await.unwrap();
+    let (headers, body) = received(&server, QUERY).await.remove(0);
+    assert_eq!(header(&headers, "x-fs-userid"), Some("FSUID_ADMIN"));
+    assert_eq!(body["convertUserId"], json!(true));
+    for legacy in ["corpAccessToken", "corpId", "currentOpenUserId"] {
+        assert!(body.get(legacy).is_none(), "{legacy} in {body}");
+    }
+}
+
+#[tokio::test]
+async fn the_observed_10006_of_the_token_endpoint_is_an_auth_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "errorCode": 10006, "errorMessage": "the parameter appSecret is missing or illegal",
+            "errorDescription": "缺少参数或参数不合法", "error": "非法请求",
+            "error_description": "缺少参数或参数不合法"
+        })))
+        .mount(&server)
+        .await;
+    let client = oauth2_builder(&server).employee_id("1000").build().unwrap();
+    let err = client.query::<PaymentObj>().send().await.unwrap_err();
+    assert!(err.is_auth(), "{err}");
+    let api = err.api().unwrap();
+    assert_eq!(
+        (api.code.as_str(), api.operation),
+        ("10006", "get_oauth2_token")
+    );
+    assert!(!err.to_string().contains("APP-SECRET-xyz"));
+    assert!(
+        received(&server, QUERY).await.is_empty(),
+        "no business call"
+    );
+}
+
+fn config_error(result: fxiaoke_crm::Result<Client>) -> String {
+    match result {
+        Err(Error::Config(text)) => text,
+        Err(other) => panic!("expected a config error, got {other}"),
+        Ok(_) => panic!("expected a config error, got a client"),
+    }
+}
+
+fn base() -> fxiaoke_crm::ClientBuilder {
+    Client::builder()
+        .base_url("http://127.0.0.1:9/")
+        .app_id("FSAID_1")
+        .app_secret("s")
+        .permanent_code("p")
+}
+
+#[test]
+fn an_operator_of_the_wrong_style_is_a_config_error_naming_both() {
+    // FSUID_ where the header flow expects a numeric employee id.
+    let text = config_error(
+        base()
+            .auth_flow(AuthFlow::OAuth2)
+            .open_user_id("FSUID_ADMIN")
+            .build(),
+    );
+    assert!(
+        text.contains("FSUID_ADMIN") && text.contains("convert_user_id = false"),
+        "{text}"
+    );
+    assert!(
+        text.contains("employee_id") && text.contains("convert_user_id(true)"),
+        "says how to fix it: {text}"
+    );
+    // Numeric where convertUserId asks for FSUID_.
+    let text = config_error(
+        base()
+            .auth_flow(AuthFlow::OAuth2)
+            .convert_user_id(true)
+            .employee_id("1000")
+            .build(),
+    );
+    assert!(
+        text.contains("\"1000\"") && text.contains("convert_user_id = true"),
+        "{text}"
+    );
+    // A numeric id given as an open user id, or an employee id that is not a number.
+    let text = config_error(
+        base()
+            .auth_flow(AuthFlow::OAuth2)
+            .convert_user_id(true)
+            .open_user_id("1000")
+            .build(),
+    );
+    assert!(text.contains("numeric employee id"), "{text}");
+    let text = config_error(
+        base()
+            .auth_flow(AuthFlow::OAuth2)
+            .employee_id("admin")
+            .build(),
+    );
+    assert!(text.contains("\"admin\""), "{text}");
+    // The legacy flow speaks FSUID_ only.
+    let text = config_error(base().employee_id("1000").build());
+    assert!(
+        text.contains("\"1000\"") && text.contains("legacy flow"),
+        "{text}"
+    );
+    let text = config_error(base().open_user_id("1000").build());
+    assert!(text.contains("numeric employee id"), "{text}");
+    let text = config_error(
+        base()
+            .open_user_id("FSUID_ADMIN")
+            .convert_user_id(true)
+            .build(),
+    );
+    assert!(text.contains("oauth2 flow only"), "{text}");
+    // A mobile number is resolved through getByMobile, a legacy call.
+    let text = config_error(
+        base()
+            .auth_flow(AuthFlow::OAuth2)
+            .operator_mobile("13800138000")
+            .build(),
+    );
+    assert!(text.contains("operator_mobile"), "{text}");
+    // The right styles build.
+    base()
+        .auth_flow(AuthFlow::OAuth2)
+        .employee_id("1000")
+        .build()
+        .unwrap();
+    base()
+        .auth_flow(AuthFlow::OAuth2)
+        .convert_user_id(true)
+        .open_user_id("FSUID_ADMIN")
+        .build()
+        .unwrap();
+    base().open_user_id("FSUID_ADMIN").build().unwrap();
+}
+
+#[test]
+fn a_config_built_by_hand_is_checked_too() {
+    let good = base()
+        .auth_flow(AuthFlow::OAuth2)
+        .employee_id("1000")
+        .build()
+        .unwrap()
+        .config()
+        .clone();
+    let bad = Config {
+        operator: Operator::OpenUserId("FSUID_ADMIN".into()),
+        ..good.clone()
+    };
+    let text = config_error(Client::new(bad));
+    assert!(text.contains("FSUID_ADMIN"), "{text}");
+    Client::new(Config {
+        convert_user_id: true,
+        ..Config {
+            operator: Operator::OpenUserId("FSUID_ADMIN".into()),
+            ..good
+        }
+    })
+    .unwrap();
+}
+
+#[test]
+fn auth_flows_parse_from_their_names() {
+    assert_eq!("oauth2".parse::<AuthFlow>().unwrap(), AuthFlow::OAuth2);
+    assert_eq!(" Legacy ".parse::<AuthFlow>().unwrap(), AuthFlow::Legacy);
+    assert!("oauth".parse::<AuthFlow>().is_err());
+    assert_eq!(AuthFlow::default(), AuthFlow::Legacy);
+    for flow in AuthFlow::ALL {
+        assert_eq!(flow.to_string().parse::<AuthFlow>().unwrap(), flow);
+        let spec = flow.spec().expect("declared in operations.json");
+        assert_eq!(spec.name, flow.as_str());
+    }
+}
+
+#[test]
+fn both_token_endpoints_get_the_token_limit() {
+    let limits = default_rate_limits();
+    for token_path in ["/cgi/corpAccessToken/get/V2", TOKEN] {
+        assert!(
+            limits
+                .overrides
+                .iter()
+                .any(|(p, l)| p == token_path && *l == TOKEN_RATE_LIMIT),
+            "{token_path}: {limits:?}"
+        );
+    }
+    assert_eq!(TOKEN_RATE_LIMIT.max_calls, 10);
+    assert_eq!(TOKEN_RATE_LIMIT.window, Duration::from_secs(60));
+}
+
+/// Token calls that fail are not cached, so every business call makes one: 25 of them against
+/// a token quota of 10 per window. The client's limit paces them, so the mock (an exact
+/// sliding window) never answers 30004; without it, the mock does. The window is 1 s on both
+/// sides instead of 60 s, to keep the test short.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_endpoint_limit_holds_in_the_oauth2_flow() {
+    let window = Duration::from_secs(1);
+    let limit = RateLimit::new(10, window).with_burst(3);
+    for client_limits in [true, false] {
+        let mock = MockFxiaoke::start_with(
+            MockSettings {
+                token_rate_limit: Some((10, window)),
+                ..MockSettings::without_rate_limits()
+            }
+            .with_auth_flow(AuthFlow::OAuth2),
+        )
+        .await
+        .unwrap();
+        let limits = RateLimits {
+            overrides: vec![(TOKEN.to_owned(), limit)],
+            ..RateLimits::off()
+        };
+        let client = mock
+            .client_builder()
+            .app_secret("wrong-secret")
+            .rate_limits(if client_limits {
+                limits
+            } else {
+                RateLimits::off()
+            })
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        for _ in 0..25 {
+            let err = client.objects().await.unwrap_err();
+            assert!(err.is_auth() || err.is_rate_limited(), "{err}");
+        }
+        assert_eq!(mock.token_calls(), 25);
+        assert_eq!(mock.control().calls(TOKEN), 25);
+        assert_eq!(mock.calls_in_flow(AuthFlow::OAuth2), 0, "no business call");
+        if client_limits {
+            assert_eq!(mock.rate_limit_rejections(), 0, "paced under the quota");
+        } else {
+            assert!(
+                mock.rate_limit_rejections() > 0,
+                "the test can see a breach"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn get_user_by_mobile_answers_in_the_requests_style() {
+    let mock = MockFxiaoke::start_in(AuthFlow::OAuth2).await.unwrap();
+    let creds = mock.credentials();
+    let client = mock.client().unwrap();
+    assert_eq!(client.operator_open_user_id().await.unwrap(), "1000");
+    let arg = GetUserByMobileArg {
+        mobile: creds.mobile.clone(),
+    };
+    let found = client.get_user_by_mobile(&arg).await.unwrap();
+    assert_eq!(found.emp_list.unwrap()[0].open_user_id, creds.employee_id);
+    let fsuid = mock
+        .client_builder()
+        .convert_user_id(true)
+        .open_user_id(creds.open_user_id.clone())
+        .build()
+        .unwrap();
+    let found = fsuid.get_user_by_mobile(&arg).await.unwrap();
+    assert_eq!(found.emp_list.unwrap()[0].open_user_id, creds.open_user_id);
+    assert_eq!(mock.calls_in_flow(AuthFlow::Legacy), 0);
+}
+
+/// Over HTTP, as any client would send it: a request carrying the bearer header **and** the
+/// legacy body token is refused; each header is checked.
+#[tokio::test]
+async fn the_mock_refuses_a_mixed_request_and_checks_the_headers() {
+    let mock = MockFxiaoke::start_in(AuthFlow::OAuth2).await.unwrap();
+    let c = mock.credentials();
+    let http = reqwest::Client::new();
+    let url = |p: &str| mock.base_url().join(p).unwrap();
+    let token: Value = http
+        .post(url(TOKEN))
+        .json(&json!({"appId": c.app_id, "appSecret": c.app_secret,
+                      "permanentCode": c.permanent_code, "grantType": "app_secret"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(token["ea"], c.ea.as_str());
+    let bearer = format!("Bearer {}", token["accessToken"].as_str().unwrap());
+    let legacy: Value = http
+        .post(url("/cgi/corpAccessToken/get/V2"))
+        .json(&json!({"appId": c.app_id, "appSecret": c.app_secret, "permanentCode": c.permanent_code}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let query = json!({"data": {"dataObjectApiName": "PaymentObj", "search_query_info": {"limit": 5, "offset": 0}}});
+    let post = |headers: Vec<(&'static str, String)>, body: Value| {
+        let mut request = http.post(url(QUERY)).json(&body);
+        for (k, v) in headers {
+            request = request.header(k, v);
+        }
+        async move {
+            let answer: Value = request.send().await.unwrap().json().await.unwrap();
+            answer
+        }
+    };
+    let all = |user: &str| {
+        vec![
+            ("authorization", bearer.clone()),
+            ("x-fs-ea", c.ea.clone()),
+            ("x-fs-userid", user.to_owned()),
+        ]
+    };
+    assert_eq!(post(all("1000"), query.clone()).await["errorCode"], 0);
+    // Both flows at once: refused, whichever token is valid.
+    let mut mixed = query.clone();
+    mixed["corpAccessToken"] = legacy["corpAccessToken"].clone();
+    mixed["corpId"] = json!(c.corp_id);
+    mixed["currentOpenUserId"] = json!(c.open_user_id);
+    let answer = post(all("1000"), mixed.clone()).await;
+    assert_eq!(answer["errorCode"], 10006, "{answer}");
+    assert!(
+        answer["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("mixes the two auth flows"),
+        "{answer}"
+    );
+    // The same body alone is a valid legacy request.
+    assert_eq!(post(Vec::new(), mixed).await["errorCode"], 0);
+    // Header by header.
+    let mut no_bearer = all("1000");
+    no_bearer[0].1 = token["accessToken"].as_str().unwrap().to_owned();
+    assert_eq!(post(no_bearer, query.clone()).await["errorCode"], 20016);
+    let mut wrong_ea = all("1000");
+    wrong_ea[1].1 = "other".into();
+    assert_eq!(post(wrong_ea, query.clone()).await["errorCode"], 20016);
+    let mut no_user = all("1000");
+    no_user.pop();
+    assert_eq!(post(no_user, query.clone()).await["errorCode"], 10006);
+    assert_eq!(
+        post(all(&c.open_user_id), query.clone()).await["errorCode"],
+        20012
+    );
+    assert_eq!(post(all("9999"), query).await["errorCode"], 20012);
+}
