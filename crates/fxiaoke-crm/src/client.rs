@@ -430,14 +430,14 @@ impl Client {
     }
 
     /// The body and headers of an authenticated call: the token's flow decides where the
-    /// credentials go (`operations::AUTH_FLOWS`), and the body never carries the other flow's
-    /// keys.
+    /// credentials go, as `operations::AUTH_FLOWS` declares (legacy: body keys, OAuth2:
+    /// headers), and the body never carries the other flow's keys.
     fn attach(
         &self,
         token: &Token,
         operator: Option<&str>,
         fields: &Map<String, Value>,
-    ) -> Result<(Map<String, Value>, Vec<(String, String)>)> {
+    ) -> Result<(Map<String, Value>, Headers)> {
         let config = &self.inner.config;
         let mut body = Map::with_capacity(fields.len() + 3);
         let mut headers = Vec::new();
@@ -476,7 +476,7 @@ impl Client {
         &self,
         path: &str,
         body: Map<String, Value>,
-        headers: Vec<(String, String)>,
+        headers: Headers,
         decode: &impl Decode<R>,
     ) -> Result<R> {
         let spec = O::SPEC;
@@ -499,6 +499,9 @@ impl Client {
             .await
     }
 }
+
+/// Request headers: name, value.
+pub(crate) type Headers = Vec<(String, String)>;
 
 /// Turns a response body into an operation's output, or the vendor's error.
 pub(crate) trait Decode<T>: Fn(&Transport, &'static str, &[u8]) -> Result<T> + Sync {}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use fxiaoke_crm::mock::{MockFxiaoke, MockSettings};
 use fxiaoke_crm::types::{GetUserByMobileArg, PaymentObj};
 use fxiaoke_crm::{
-    AuthFlow, Client, Config, Error, Operator, RateLimit, RateLimits, RetryPolicy,
+    AuthCarrier, AuthFlow, Client, Config, Error, Operator, RateLimit, RateLimits, RetryPolicy,
     TOKEN_RATE_LIMIT, default_rate_limits,
 };
 use serde_json::{Value, json};
@@ -292,6 +292,14 @@ fn auth_flows_parse_from_their_names() {
         assert_eq!(flow.to_string().parse::<AuthFlow>().unwrap(), flow);
         let spec = flow.spec().expect("declared in operations.json");
         assert_eq!(spec.name, flow.as_str());
+        let carrier = match flow {
+            AuthFlow::Legacy => AuthCarrier::Body,
+            AuthFlow::OAuth2 => AuthCarrier::Header,
+        };
+        assert_eq!(
+            spec.carrier, carrier,
+            "where the client puts the credentials"
+        );
     }
 }
 
@@ -463,4 +471,104 @@ async fn the_mock_refuses_a_mixed_request_and_checks_the_headers() {
         20012
     );
     assert_eq!(post(all("9999"), query).await["errorCode"], 20012);
+}
+
+/// Run as a child process by the test below, with `FXIAOKE_*` set: prints what
+/// `Client::from_env` makes of them.
+#[test]
+fn child_reports_what_from_env_builds() {
+    if std::env::var_os("FX_FROM_ENV_CHILD").is_none() {
+        return; // only meaningful in the child
+    }
+    match Client::from_env() {
+        Ok(c) => {
+            let c = c.config();
+            println!(
+                "FROM_ENV ok {} {:?} {}",
+                c.auth_flow, c.operator, c.convert_user_id
+            );
+        }
+        Err(e) => println!("FROM_ENV err {e}"),
+    }
+}
+
+#[test]
+fn from_env_reads_the_flow_and_the_operator_of_its_style() {
+    // (the variables set, what the child must print)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: &[Case] = &[
+        (
+            &[("FXIAOKE_AUTH", "oauth2"), ("FXIAOKE_EMPLOYEE_ID", "1000")],
+            &["FROM_ENV ok oauth2 EmployeeId(\"1000\") false"],
+        ),
+        (
+            &[
+                ("FXIAOKE_AUTH", "OAuth2"),
+                ("FXIAOKE_OPEN_USER_ID", "FSUID_A"),
+                ("FXIAOKE_EMPLOYEE_ID", "1000"),
+                ("FXIAOKE_CONVERT_USER_ID", "true"),
+            ],
+            &["FROM_ENV ok oauth2 OpenUserId(\"FSUID_A\") true"],
+        ),
+        (
+            &[("FXIAOKE_OPEN_USER_ID", "FSUID_A")],
+            &["FROM_ENV ok legacy OpenUserId(\"FSUID_A\") false"],
+        ),
+        (
+            &[
+                ("FXIAOKE_AUTH", "oauth2"),
+                ("FXIAOKE_OPEN_USER_ID", "FSUID_A"),
+            ],
+            &["FROM_ENV err", "\"FSUID_A\"", "convert_user_id = false"],
+        ),
+        (
+            &[("FXIAOKE_AUTH", "oauth2")],
+            &["FROM_ENV err", "set FXIAOKE_EMPLOYEE_ID"],
+        ),
+        (
+            &[("FXIAOKE_AUTH", "sso"), ("FXIAOKE_OPEN_USER_ID", "FSUID_A")],
+            &["FROM_ENV err", "FXIAOKE_AUTH=\"sso\""],
+        ),
+        (
+            &[
+                ("FXIAOKE_AUTH", "oauth2"),
+                ("FXIAOKE_EMPLOYEE_ID", "1000"),
+                ("FXIAOKE_CONVERT_USER_ID", "maybe"),
+            ],
+            &["FROM_ENV err", "FXIAOKE_CONVERT_USER_ID"],
+        ),
+    ];
+    let all = [
+        "FXIAOKE_AUTH",
+        "FXIAOKE_OPEN_USER_ID",
+        "FXIAOKE_OPERATOR_MOBILE",
+        "FXIAOKE_EMPLOYEE_ID",
+        "FXIAOKE_CONVERT_USER_ID",
+        "FXIAOKE_BASE_URL",
+    ];
+    for (vars, expected) in cases {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+        child
+            .args([
+                "--exact",
+                "child_reports_what_from_env_builds",
+                "--nocapture",
+            ])
+            .env("FX_FROM_ENV_CHILD", "1")
+            .env("FXIAOKE_APP_ID", "FSAID_1")
+            .env("FXIAOKE_APP_SECRET", "s")
+            .env("FXIAOKE_PERMANENT_CODE", "p");
+        for name in all {
+            child.env_remove(name);
+        }
+        for (k, v) in *vars {
+            child.env(k, v);
+        }
+        let out = child.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        for e in *expected {
+            assert!(text.contains(e), "{vars:?}: expected {e:?} in {text}");
+        }
+    }
 }
