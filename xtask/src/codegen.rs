@@ -193,6 +193,46 @@ mod tests {
     }
 
     #[test]
+    fn auth_flows_must_be_declared_and_their_token_calls_consistent() {
+        let scratch = Scratch::new("flows");
+        scratch.edit("fxiaoke/operations.json", |d| {
+            d["operations"][0]["authFlows"] = serde_json::json!(["legacy", "oauth3"]);
+        });
+        let e = scratch.error();
+        assert!(
+            e.contains("schemas/fxiaoke/operations.json: /operations/0/authFlows: `oauth3` is not declared in /authFlows"),
+            "{e}"
+        );
+        let scratch = Scratch::new("flows-missing");
+        scratch.edit("fxiaoke/operations.json", |d| {
+            d["operations"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("authFlows");
+        });
+        let e = scratch.error();
+        assert!(e.contains("/operations/0/authFlows: missing"), "{e}");
+        let scratch = Scratch::new("flows-token");
+        scratch.edit("fxiaoke/operations.json", |d| {
+            d["authFlows"]["oauth2"]["token"] = "query_data".into();
+        });
+        let e = scratch.error();
+        assert!(
+            e.contains("/authFlows/oauth2/token: the token operation `query_data` must have"),
+            "{e}"
+        );
+        let scratch = Scratch::new("flows-carrier");
+        scratch.edit("fxiaoke/operations.json", |d| {
+            d["authFlows"]["oauth2"]["in"] = "query".into();
+        });
+        let e = scratch.error();
+        assert!(
+            e.contains("/authFlows/oauth2/in: `query` must be body or header"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn an_unknown_operation_key_value_is_rejected() {
         let scratch = Scratch::new("effect");
         scratch.edit("u8/operations.json", |d| {

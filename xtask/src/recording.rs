@@ -8,7 +8,8 @@
 //!
 //! The operation's input is rebuilt the way the vendor clients split it up:
 //! - the JSON body (an object) as it was sent, minus the vendor's auth envelope: fxiaoke's
-//!   `AuthFields` keys at the top level of the body;
+//!   `AuthFields` keys at the top level of the body (legacy flow), and the `OAuth2BodyFields`
+//!   flags (`convertUserId`) of its OAuth2 flow, whose credentials are headers;
 //! - `{name}` path parameters, matched from the end of the URL path against the operation's
 //!   `path` (or `altPath`) template;
 //! - the URL query parameters (as strings), minus U8's `AuthQuery` keys.
@@ -41,6 +42,16 @@ pub struct Envelope {
     pub def: &'static str,
     /// Where they travel.
     pub place: Place,
+}
+
+/// Further `$defs` whose properties travel with the input at the envelope's place without
+/// being part of it: fxiaoke's OAuth2 flow carries no `AuthFields` in the body (its credentials
+/// are headers), only the top-level flags of `OAuth2BodyFields` (`convertUserId`).
+pub fn envelope_extras(vendor: &str) -> &'static [&'static str] {
+    match vendor {
+        "fxiaoke" => &["OAuth2BodyFields"],
+        _ => &[],
+    }
 }
 
 /// The envelope of a vendor (by schema folder name), if it has one.

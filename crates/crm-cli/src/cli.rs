@@ -171,7 +171,18 @@ pub struct FxiaokeConfig {
         hide_env_values = true
     )]
     pub permanent_code: Option<String>,
-    /// The operator's open user id (FSUID_...), a CRM administrator.
+    /// The auth flow your tenant was given: legacy (corpAccessToken in the body) or oauth2
+    /// (/oauth2.0/token, `authorization: Bearer` headers) [default: legacy].
+    #[arg(
+        long = "auth",
+        global = true,
+        env = "FXIAOKE_AUTH",
+        value_name = "FLOW",
+        value_parser = parse_auth_flow
+    )]
+    pub auth: Option<fxiaoke_crm::AuthFlow>,
+    /// The operator's open user id (FSUID_...), a CRM administrator: the legacy flow's
+    /// currentOpenUserId, or the oauth2 flow's x-fs-userid with --convert-user-id.
     #[arg(
         long,
         global = true,
@@ -180,7 +191,7 @@ pub struct FxiaokeConfig {
         hide_env_values = true
     )]
     pub open_user_id: Option<String>,
-    /// The operator by mobile number instead of --open-user-id.
+    /// The operator by mobile number instead of --open-user-id (legacy flow).
     #[arg(
         long,
         global = true,
@@ -189,6 +200,25 @@ pub struct FxiaokeConfig {
         hide_env_values = true
     )]
     pub operator_mobile: Option<String>,
+    /// The operator's numeric employee id (e.g. 1000), the oauth2 flow's x-fs-userid.
+    #[arg(
+        long,
+        global = true,
+        env = "FXIAOKE_EMPLOYEE_ID",
+        value_name = "ID",
+        hide_env_values = true
+    )]
+    pub employee_id: Option<String>,
+    /// oauth2 flow: name employees by FSUID_ open user ids instead of numeric employee ids
+    /// (sends "convertUserId": true).
+    #[arg(long, global = true, env = "FXIAOKE_CONVERT_USER_ID")]
+    pub convert_user_id: bool,
+}
+
+/// `legacy` or `oauth2`.
+fn parse_auth_flow(s: &str) -> Result<fxiaoke_crm::AuthFlow, String> {
+    s.parse()
+        .map_err(|_| format!("{s:?} is not an auth flow: expected legacy or oauth2"))
 }
 
 /// The Fxiaoke operations.

@@ -8,6 +8,7 @@ use fxiaoke_crm::TransportOptions;
 use std::path::PathBuf;
 
 use crm_runtime::{RateLimits, RetryPolicy};
+use fxiaoke_crm::{AuthFlow, Operator};
 use fxiaoke_crm_mock::{MockFxiaoke, MockSettings};
 use openapi_crm_mock::MockUseasy;
 use serde_json::{Map, Value, json};
@@ -86,9 +87,15 @@ fn mock_error(vendor: &str, e: std::io::Error) -> CliError {
 
 /// A Fxiaoke client from the configuration, or against the mock.
 pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<FxiaokeSession> {
+    let flow = config.auth.unwrap_or_default();
     if settings.mock {
-        let mock = start_fxiaoke_mock(settings.mock_records).await?;
+        let mock = start_fxiaoke_mock(settings.mock_records, flow).await?;
         let mut builder = mock.client_builder().with_rate_limits(RateLimits::off());
+        if config.convert_user_id {
+            builder = builder
+                .convert_user_id(true)
+                .open_user_id(mock.credentials().open_user_id);
+        }
         if let Some(dir) = &settings.record {
             builder = builder.with_record_dir(dir);
         }
@@ -100,12 +107,25 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
             mock: Some(mock),
         });
     }
-    let operator = given(&config.open_user_id).or(given(&config.operator_mobile));
+    // The operator the flow and its id style ask for; another one given instead is passed on,
+    // so that the client's configuration error names it.
+    let given_operators = [
+        given(&config.open_user_id).map(|id| Operator::OpenUserId(id.to_owned())),
+        given(&config.operator_mobile).map(|m| Operator::Mobile(m.to_owned())),
+        given(&config.employee_id).map(|id| Operator::EmployeeId(id.to_owned())),
+    ];
+    let (operator_var, preferred) = match (flow, config.convert_user_id) {
+        (AuthFlow::OAuth2, false) => ("FXIAOKE_EMPLOYEE_ID", 2),
+        _ => ("FXIAOKE_OPEN_USER_ID", 0),
+    };
+    let operator = given_operators[preferred]
+        .clone()
+        .or_else(|| given_operators.into_iter().flatten().next());
     let missing: Vec<&str> = [
         ("FXIAOKE_APP_ID", given(&config.app_id)),
         ("FXIAOKE_APP_SECRET", given(&config.app_secret)),
         ("FXIAOKE_PERMANENT_CODE", given(&config.permanent_code)),
-        ("FXIAOKE_OPEN_USER_ID", operator),
+        (operator_var, operator.as_ref().map(|_| "")),
     ]
     .into_iter()
     .filter_map(|(name, v)| v.is_none().then_some(name))
@@ -121,12 +141,12 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
     let mut builder = fxiaoke_crm::Client::builder()
         .app_id(app_id)
         .app_secret(app_secret)
-        .permanent_code(permanent_code);
-    builder = match (given(&config.open_user_id), given(&config.operator_mobile)) {
-        (Some(id), _) => builder.open_user_id(id),
-        (None, Some(mobile)) => builder.operator_mobile(mobile),
-        (None, None) => builder,
-    };
+        .permanent_code(permanent_code)
+        .auth_flow(flow)
+        .convert_user_id(config.convert_user_id);
+    if let Some(operator) = operator {
+        builder = builder.operator(operator);
+    }
     if let Some(url) = given(&config.base_url) {
         builder = builder.base_url(url);
     }
@@ -258,10 +278,11 @@ pub async fn u8(config: &U8Config, settings: &Settings) -> CliResult<U8Session> 
 pub const FX_CUSTOM_FIELDS: [&str; 2] = ["invoice_no__c", "region__c"];
 
 /// Starts the Fxiaoke mock without its rate limits (a 10,000-record export needs more than
-/// 100 query calls in 20 s) and fills it with `n` `PaymentObj` records that carry custom
-/// fields, plus a few records of a custom object `object_demo__c`.
-pub async fn start_fxiaoke_mock(n: usize) -> CliResult<MockFxiaoke> {
-    let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits())
+/// 100 query calls in 20 s), its client builder in the auth flow `flow`, and fills it with `n`
+/// `PaymentObj` records that carry custom fields, plus a few records of a custom object
+/// `object_demo__c`.
+pub async fn start_fxiaoke_mock(n: usize, flow: AuthFlow) -> CliResult<MockFxiaoke> {
+    let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits().with_auth_flow(flow))
         .await
         .map_err(|e| mock_error("fxiaoke", e))?;
     let credentials = mock.credentials();

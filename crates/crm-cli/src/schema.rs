@@ -97,7 +97,7 @@ pub async fn useasy(
 /// The operator whose permissions shaped a describe.
 fn operator(client: &fxiaoke_crm::Client) -> String {
     match &client.config().operator {
-        fxiaoke_crm::Operator::OpenUserId(id) => id.clone(),
+        fxiaoke_crm::Operator::OpenUserId(id) | fxiaoke_crm::Operator::EmployeeId(id) => id.clone(),
         fxiaoke_crm::Operator::Mobile(m) => format!("(mobile {m})"),
     }
 }

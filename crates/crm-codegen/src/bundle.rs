@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Result, bail, err};
-use crate::operations::{self, Operation};
+use crate::operations::{self, AuthFlow, Operation};
 use crate::schema::{SchemaSet, for_each_subschema_mut, ptr_token, read_json};
 
 /// Keywords typify 0.6.2 cannot turn into working code (typify issue #895 and its README). They
@@ -52,6 +52,9 @@ pub struct Bundle {
     pub open_enums: BTreeMap<String, String>,
     /// The operations (`operations.json`), if the set has an operation list.
     pub operations: Vec<Operation>,
+    /// The auth flows `operations.json` declares (top-level `authFlows`); empty for a vendor
+    /// with one way of authenticating.
+    pub auth_flows: Vec<AuthFlow>,
 }
 
 impl Bundle {
@@ -152,20 +155,21 @@ impl Bundle {
             defs.insert(name, def);
         }
 
-        let operations = match operations {
+        let (operations, auth_flows) = match operations {
             Some(path) => {
                 let full = root.join(path);
                 let shown = set.display(&full);
                 let doc = read_json(&full, &shown)?;
                 operations::load(&shown, &doc, &defs)?
             }
-            None => Vec::new(),
+            None => (Vec::new(), Vec::new()),
         };
         Ok(Bundle {
             defs,
             runtime,
             open_enums,
             operations,
+            auth_flows,
         })
     }
 

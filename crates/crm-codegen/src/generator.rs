@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use crate::bundle::Bundle;
 use crate::error::{Result, err};
+use crate::names::pascal_case;
 use crate::output::{GeneratedFile, unparse};
-use crate::postprocess::single_pass_deserialize;
+use crate::postprocess::{rename_fields, single_pass_deserialize};
 use crate::scalars::{replacements, run_typify};
 use crate::schema::SchemaSet;
 use crate::{operations, registry, tenant};
@@ -218,6 +219,14 @@ fn vendor_crate(
         bundle,
         &replacements(bundle, RUNTIME, &known),
     )?;
+    // Properties whose Rust name would clash (`errorDescription` and `error_description` both
+    // become `error_description`) carry their own in `x-crm-rust-name`.
+    for (def_name, def) in &bundle.defs {
+        let pinned = pinned_field_names(&def.schema);
+        if !pinned.is_empty() {
+            rename_fields(&mut file, &pascal_case(def_name), &pinned);
+        }
+    }
     single_pass_deserialize(&mut file, &syn::parse_quote!(::crm_runtime::decode::MapKey));
     let types = prettyplease::unparse(&file);
     Ok(vec![
@@ -251,4 +260,18 @@ fn vendor_crate(
             ),
         },
     ])
+}
+
+/// The `x-crm-rust-name` of each property of `schema` that has one: wire name → Rust name.
+fn pinned_field_names(schema: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
+    schema
+        .get("properties")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(wire, p)| {
+            let name = p.get("x-crm-rust-name")?.as_str()?;
+            Some((wire.clone(), name.to_owned()))
+        })
+        .collect()
 }

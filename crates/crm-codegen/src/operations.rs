@@ -29,6 +29,9 @@ pub struct Operation {
     pub output: String,
     /// `none` / `default`.
     pub auth: String,
+    /// The declared auth flows this operation works with (`authFlows`; empty when the vendor
+    /// declares none).
+    pub auth_flows: Vec<String>,
     /// Paging style.
     pub paging: String,
     /// `read` / `write`.
@@ -39,13 +42,73 @@ pub struct Operation {
     pub doc: String,
 }
 
-/// Reads the operations of `doc` (the file shown as `file`), checking every key and that the
-/// input and output types are among `defs`.
+/// One auth flow of the top-level `authFlows` of `operations.json` (schemas/README.md §8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthFlow {
+    /// The flow's name (`legacy`, `oauth2`).
+    pub name: String,
+    /// The operation that issues its token (declared with `"auth": "none"`).
+    pub token: String,
+    /// `body` or `header`: where its credentials travel.
+    pub carrier: String,
+    /// `$defs` name whose properties are its credentials.
+    pub credentials: String,
+    /// Documentation.
+    pub doc: String,
+}
+
+/// Reads the top-level `authFlows` of `doc`, checking every key.
+fn load_flows(file: &str, doc: &Value, defs: &BTreeMap<String, Def>) -> Result<Vec<AuthFlow>> {
+    let Some(flows) = doc.get("authFlows") else {
+        return Ok(Vec::new());
+    };
+    let flows = flows
+        .as_object()
+        .ok_or_else(|| err!("{file}: /authFlows: expected an object of flow name → flow"))?;
+    let mut out = Vec::new();
+    for (name, flow) in flows {
+        let at = format!("{file}: /authFlows/{name}");
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        {
+            bail!("{at}: a flow name is lowercase letters and digits");
+        }
+        let s = |key: &str| -> Result<String> {
+            flow.get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| err!("{at}/{key}: missing or not a string"))
+        };
+        let carrier = s("in")?;
+        if carrier != "body" && carrier != "header" {
+            bail!("{at}/in: `{carrier}` must be body or header");
+        }
+        let credentials = s("credentials")?;
+        if !defs.contains_key(&credentials) {
+            bail!("{at}/credentials: no definition `{credentials}` in the schema folders");
+        }
+        out.push(AuthFlow {
+            name: name.clone(),
+            token: s("token")?,
+            carrier,
+            credentials,
+            doc: s("doc")?,
+        });
+    }
+    Ok(out)
+}
+
+/// Reads the operations of `doc` (the file shown as `file`) and its auth flows, checking every
+/// key, that the input and output types are among `defs`, that every operation names declared
+/// flows, and that each flow's token operation exists, needs no auth and belongs to the flow.
 pub(crate) fn load(
     file: &str,
     doc: &Value,
     defs: &BTreeMap<String, Def>,
-) -> Result<Vec<Operation>> {
+) -> Result<(Vec<Operation>, Vec<AuthFlow>)> {
+    let flows = load_flows(file, doc, defs)?;
     let list = doc
         .get("operations")
         .and_then(Value::as_array)
@@ -84,6 +147,24 @@ pub(crate) fn load(
         if auth != "none" && auth != "default" {
             bail!("{at}/auth: `{auth}` must be none or default");
         }
+        let auth_flows: Vec<String> = match op.get("authFlows") {
+            None if flows.is_empty() => Vec::new(),
+            None => bail!(
+                "{at}/authFlows: missing: /authFlows declares flows, so every operation lists those it works with"
+            ),
+            Some(Value::Array(items)) if !items.is_empty() => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<_>>()
+                .ok_or_else(|| err!("{at}/authFlows: expected a list of flow names"))?,
+            Some(_) => bail!("{at}/authFlows: expected a non-empty list of flow names"),
+        };
+        if let Some(unknown) = auth_flows
+            .iter()
+            .find(|f| !flows.iter().any(|d| &d.name == *f))
+        {
+            bail!("{at}/authFlows: `{unknown}` is not declared in /authFlows");
+        }
         let paging = s("paging")?;
         if !["none", "offset-limit", "page-limit", "page-index"].contains(&paging.as_str()) {
             bail!("{at}/paging: `{paging}` must be none, offset-limit, page-limit or page-index");
@@ -109,13 +190,27 @@ pub(crate) fn load(
             input,
             output,
             auth,
+            auth_flows,
             paging,
             effect,
             retry_safe,
             doc: s("doc")?,
         });
     }
-    Ok(ops)
+    for flow in &flows {
+        let at = format!("{file}: /authFlows/{}/token", flow.name);
+        let Some(token) = ops.iter().find(|o| o.name == flow.token) else {
+            bail!("{at}: no operation `{}`", flow.token);
+        };
+        if token.auth != "none" || token.auth_flows != [flow.name.clone()] {
+            bail!(
+                "{at}: the token operation `{}` must have \"auth\": \"none\" and \"authFlows\": [\"{}\"]",
+                flow.token,
+                flow.name
+            );
+        }
+    }
+    Ok((ops, flows))
 }
 
 /// The Rust type of definition `def_name` as the operations module names it: a runtime type,
@@ -175,6 +270,7 @@ pub(crate) fn generate(schema_dir: &str, bundle: &Bundle, runtime: &str) -> Toke
         } else {
             quote!(Default)
         };
+        let auth_flows = &op.auth_flows;
         let paging = match op.paging.as_str() {
             "offset-limit" => quote!(OffsetLimit),
             "page-limit" => quote!(PageLimit),
@@ -193,7 +289,7 @@ pub(crate) fn generate(schema_dir: &str, bundle: &Bundle, runtime: &str) -> Toke
         let mut doc = op.doc.clone();
         let _ = write!(
             doc,
-            "\n\n`{} {}`{}; input `{}`, output `{}`; {}.",
+            "\n\n`{} {}`{}; input `{}`, output `{}`; {}{}.",
             op.method,
             op.path,
             op.alt_path
@@ -206,6 +302,17 @@ pub(crate) fn generate(schema_dir: &str, bundle: &Bundle, runtime: &str) -> Toke
                 "retried on transient failures"
             } else {
                 "not retried once sent (not safe to repeat)"
+            },
+            match op.auth_flows.as_slice() {
+                [] => String::new(),
+                [one] => format!("; auth flow `{one}` only"),
+                many => format!(
+                    "; auth flows {}",
+                    many.iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             }
         );
         let docs = doc_lines(&doc);
@@ -223,6 +330,7 @@ pub(crate) fn generate(schema_dir: &str, bundle: &Bundle, runtime: &str) -> Toke
                     path: #path,
                     alt_path: #alt,
                     auth: #rt::Auth::#auth,
+                    auth_flows: &[#(#auth_flows),*],
                     paging: #rt::Paging::#paging,
                     effect: #rt::Effect::#effect,
                     retry_safe: #retry,
@@ -260,6 +368,39 @@ pub(crate) fn generate(schema_dir: &str, bundle: &Bundle, runtime: &str) -> Toke
         })
         .collect();
 
+    let flows: Vec<TokenStream> = bundle
+        .auth_flows
+        .iter()
+        .map(|f| {
+            let (name, token, credentials) = (&f.name, &f.token, &f.credentials);
+            let carrier = if f.carrier == "header" {
+                quote!(Header)
+            } else {
+                quote!(Body)
+            };
+            quote! {
+                #rt::AuthFlowSpec {
+                    name: #name,
+                    token_operation: #token,
+                    carrier: #rt::AuthCarrier::#carrier,
+                    credentials_type: #credentials,
+                }
+            }
+        })
+        .collect();
+
+    let mut flows_doc = String::from(
+        "The auth flows `operations.json` declares (`authFlows`), in name order; empty when the\nvendor has one way of authenticating.",
+    );
+    for f in &bundle.auth_flows {
+        let _ = write!(
+            flows_doc,
+            "\n- `{}` (token: `{}`): {}",
+            f.name, f.token, f.doc
+        );
+    }
+    let flows_doc = doc_lines(&flows_doc);
+
     let module_doc = format!(
         " Operations of `schemas/{schema_dir}/operations.json`: one marker type and one client method each."
     );
@@ -269,6 +410,9 @@ pub(crate) fn generate(schema_dir: &str, bundle: &Bundle, runtime: &str) -> Toke
 
         /// Every operation's descriptor, in the order of `operations.json`.
         pub const ALL: &[#rt::OperationSpec] = &[#(#specs),*];
+
+        #(#flows_doc)*
+        pub const AUTH_FLOWS: &[#rt::AuthFlowSpec] = &[#(#flows),*];
 
         #(#markers)*
 

@@ -20,7 +20,7 @@ pub mod operation;
 pub mod scalars;
 mod secret;
 
-pub use operation::{Auth, Effect, HttpMethod, OperationSpec, Paging};
+pub use operation::{Auth, AuthCarrier, AuthFlowSpec, Effect, HttpMethod, OperationSpec, Paging};
 pub use scalars::{
     BoolForm, ChinaDateTime, EmptyForm, EpochMillis, LenientDate, LenientDecimal, LenientInt,
     LenientString, OpenEnum, StrBool, TextForm, Unparsed, WireForm, china_offset,

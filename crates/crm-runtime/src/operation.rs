@@ -41,6 +41,30 @@ pub enum Auth {
     Default,
 }
 
+/// Where the credentials of an auth flow travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthCarrier {
+    /// Top-level keys of the JSON body (fxiaoke legacy: `corpAccessToken`, `corpId`, ...).
+    Body,
+    /// HTTP headers (fxiaoke OAuth2: `authorization: Bearer …`, `x-fs-ea`, `x-fs-userid`).
+    Header,
+}
+
+/// One of a vendor's ways to authenticate, as the top-level `authFlows` of
+/// `schemas/<vendor>/operations.json` declares it. A vendor with a single way declares none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AuthFlowSpec {
+    /// The flow's name, as operations list it in [`OperationSpec::auth_flows`].
+    pub name: &'static str,
+    /// The operation that issues this flow's token.
+    pub token_operation: &'static str,
+    /// Where this flow's credentials travel.
+    pub carrier: AuthCarrier,
+    /// The schema type name whose properties are those credentials.
+    pub credentials_type: &'static str,
+}
+
 /// Whether an operation changes anything at the vendor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Effect {
@@ -64,6 +88,9 @@ pub struct OperationSpec {
     pub alt_path: Option<&'static str>,
     /// How it authenticates.
     pub auth: Auth,
+    /// The vendor's auth flows ([`AuthFlowSpec::name`]) this operation works with; empty for a
+    /// vendor that declares no flows (its one way of authenticating).
+    pub auth_flows: &'static [&'static str],
     /// How it pages.
     pub paging: Paging,
     /// Whether it reads or writes.
@@ -74,6 +101,14 @@ pub struct OperationSpec {
     pub input_type: &'static str,
     /// The schema type name of the output.
     pub output_type: &'static str,
+}
+
+impl OperationSpec {
+    /// Whether this operation works with the auth flow `flow` (always, for a vendor that
+    /// declares no flows).
+    pub fn accepts_flow(&self, flow: &str) -> bool {
+        self.auth_flows.is_empty() || self.auth_flows.contains(&flow)
+    }
 }
 
 /// Ties an operation's descriptor to its input and output types. Codegen implements it for one

@@ -372,7 +372,15 @@ impl Transport {
         };
         let mut builder = self.http.request(method, request.url.clone());
         for (name, value) in &request.headers {
-            builder = builder.header(name.as_str(), value.as_str());
+            // A secret header (a bearer token, a signature) is marked sensitive, so the HTTP
+            // stack never shows its value in its own `Debug` output or logs.
+            builder = match reqwest::header::HeaderValue::from_str(value) {
+                Ok(mut v) => {
+                    v.set_sensitive(self.redactor.is_secret_header(name));
+                    builder.header(name.as_str(), v)
+                }
+                Err(_) => builder.header(name.as_str(), value.as_str()),
+            };
         }
         if let Some(body) = &request.body {
             builder = builder

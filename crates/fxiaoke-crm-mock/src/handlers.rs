@@ -14,6 +14,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::oauth2::{self, HeaderAuth};
 use super::query::{self, Limits};
 use super::store::{self, FieldDef, Origin, Stamp};
 use super::{ApiFail, Shared, codes, now_ms};
@@ -28,6 +29,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 
 async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let path = request.uri().path().to_owned();
+    let auth = HeaderAuth::from_headers(request.headers());
     if Route::parse(&path).is_none() {
         return (
             StatusCode::NOT_FOUND,
@@ -44,7 +46,7 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
             .into_response();
     }
     let answer = match to_bytes(request.into_body(), MAX_BODY).await {
-        Ok(body) => handle(&shared, &path, &body),
+        Ok(body) => handle_with(&shared, &path, &auth, &body),
         Err(e) => Some(envelope(
             &shared,
             Err(ApiFail::new(
@@ -78,6 +80,7 @@ pub(crate) enum Action {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Route {
     Token,
+    OAuth2Token,
     UserByMobile,
     ObjectList,
     Describe,
@@ -88,6 +91,7 @@ impl Route {
     pub(crate) fn parse(path: &str) -> Option<Self> {
         match path {
             "/cgi/corpAccessToken/get/V2" => return Some(Self::Token),
+            oauth2::TOKEN_PATH => return Some(Self::OAuth2Token),
             "/cgi/user/getByMobile" => return Some(Self::UserByMobile),
             "/cgi/crm/v2/object/list" => return Some(Self::ObjectList),
             "/cgi/crm/v2/object/describe" => return Some(Self::Describe),
@@ -113,16 +117,29 @@ impl Route {
     }
 }
 
-/// The answer to a POST of `body` to `path`; `None` for a path the mock does not serve.
+/// The answer to a POST of `body` to `path` without header credentials; `None` for a path the
+/// mock does not serve.
+#[cfg(test)]
 pub(crate) fn handle(shared: &Shared, path: &str, body: &[u8]) -> Option<Value> {
+    handle_with(shared, path, &HeaderAuth::default(), body)
+}
+
+/// The answer to a POST of `body` with the header credentials `auth` (OAuth2 flow) to `path`.
+pub(crate) fn handle_with(
+    shared: &Shared,
+    path: &str,
+    auth: &HeaderAuth,
+    body: &[u8],
+) -> Option<Value> {
     let route = Route::parse(path)?;
     let (result, ok_message) = match route {
         Route::Token => {
             shared.token_calls.fetch_add(1, Ordering::Relaxed);
             (token(shared, path, body), "success")
         }
-        Route::UserByMobile => (business(shared, route, path, body), "success"),
-        _ => (business(shared, route, path, body), "OK"),
+        Route::OAuth2Token => return Some(oauth2::token_answer(shared, path, body)),
+        Route::UserByMobile => (business(shared, route, path, auth, body), "success"),
+        _ => (business(shared, route, path, auth, body), "OK"),
     };
     Some(envelope(shared, result, ok_message))
 }
@@ -156,7 +173,11 @@ fn fields(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Map<String,
 }
 
 /// `30004` when `path` is over its quota.
-fn check_quota(shared: &Shared, token_endpoint: bool, path: &str) -> Result<(), ApiFail> {
+pub(crate) fn check_quota(
+    shared: &Shared,
+    token_endpoint: bool,
+    path: &str,
+) -> Result<(), ApiFail> {
     let (limiter, quota) = if token_endpoint {
         (
             shared.token_limiter.as_ref(),
@@ -178,7 +199,7 @@ fn check_quota(shared: &Shared, token_endpoint: bool, path: &str) -> Result<(), 
     }
 }
 
-fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiFail> {
+pub(crate) fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiFail> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(ApiFail::new(
@@ -194,7 +215,10 @@ fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiFail> {
     }
 }
 
-fn nonempty_str<'a>(map: &'a Map<String, Value>, name: &str) -> Result<&'a str, ApiFail> {
+pub(crate) fn nonempty_str<'a>(
+    map: &'a Map<String, Value>,
+    name: &str,
+) -> Result<&'a str, ApiFail> {
     match map.get(name) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
         _ => Err(ApiFail::missing(name)),
@@ -309,23 +333,42 @@ fn business(
     shared: &Shared,
     route: Route,
     path: &str,
+    auth: &HeaderAuth,
     body: &[u8],
 ) -> Result<Map<String, Value>, ApiFail> {
     check_quota(shared, false, path)?;
-    let body = parse_body(body)?;
-    let operator = authenticate(shared, &body, route != Route::UserByMobile)?;
+    let mut body = parse_body(body)?;
+    let session = oauth2::authenticate(shared, auth, &mut body)?;
+    let operator = match &session {
+        Some(session) => session.operator.clone(),
+        None => authenticate(shared, &body, route != Route::UserByMobile)?,
+    };
+    let mut result = answer(shared, route, &body, &operator);
+    if let (Some(session), Ok(fields)) = (&session, &mut result) {
+        session.present(shared, fields);
+    }
+    result
+}
+
+/// The answer of an authenticated business call.
+fn answer(
+    shared: &Shared,
+    route: Route,
+    body: &Map<String, Value>,
+    operator: &str,
+) -> Result<Map<String, Value>, ApiFail> {
     match route {
-        Route::Token => Err(ApiFail::param("unexpected route")),
-        Route::UserByMobile => user_by_mobile(shared, &body),
+        Route::Token | Route::OAuth2Token => Err(ApiFail::param("unexpected route")),
+        Route::UserByMobile => user_by_mobile(shared, body),
         Route::ObjectList => Ok(object_list(shared)),
-        Route::Describe => describe(shared, &body),
+        Route::Describe => describe(shared, body),
         Route::Data { custom, action } => {
             let ctx = Ctx {
                 shared,
-                body: &body,
-                data: data_of(&body)?,
+                body,
+                data: data_of(body)?,
                 custom,
-                operator: &operator,
+                operator,
             };
             match action {
                 Action::Create => ctx.create(),

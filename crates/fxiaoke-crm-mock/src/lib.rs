@@ -27,11 +27,16 @@
 //! | path | body | answer |
 //! |---|---|---|
 //! | `/cgi/corpAccessToken/get/V2` | `{appId, appSecret, permanentCode}` | `{corpAccessToken, corpId, expiresIn}` |
+//! | `/oauth2.0/token` | `{appId, appSecret, permanentCode, grantType}` | `{accessToken, ea, expiresIn, …}` ([`oauth2`]) |
 //! | `/cgi/user/getByMobile` | `{corpAccessToken, corpId, mobile}` | `{empList:[{openUserId, name, mobile, …}]}` |
 //! | `/cgi/crm/v2/data/{create,update,get,query,invalid,delete,recover,changeOwner}` | auth keys + `data` | per operation |
 //! | `/cgi/crm/custom/v2/data/…` | same, for `__c` objects | same |
 //! | `/cgi/crm/v2/object/list` | auth keys | `data.objects[]` |
 //! | `/cgi/crm/v2/object/describe` | auth keys + `apiName` (top level, or in `data`) | `data.describe` |
+//!
+//! Every business endpoint takes either flow's credentials: the legacy keys in the body, or the
+//! OAuth2 headers (`authorization: Bearer …`, `x-fs-ea`, `x-fs-userid`), never both; see
+//! [`oauth2`] for the header flow and its id styles.
 //!
 //! Tests can define objects of their own, custom fields and options included
 //! ([`MockFxiaoke::define_object`], [`describe`]); `describe` then answers with that definition.
@@ -109,6 +114,7 @@
 mod clients;
 pub mod describe;
 mod handlers;
+pub mod oauth2;
 pub(crate) mod query;
 mod store;
 
@@ -208,6 +214,9 @@ pub struct MockSettings {
     pub max_offset: u32,
     /// Live-tenant behaviours (all off by default).
     pub live: LiveTenant,
+    /// The flow of [`MockFxiaoke::client_builder`]; the mock serves both either way
+    /// ([`oauth2`]). Default [`AuthFlow::Legacy`](fxiaoke_crm::AuthFlow::Legacy).
+    pub auth_flow: fxiaoke_crm::AuthFlow,
 }
 
 impl Default for MockSettings {
@@ -219,6 +228,7 @@ impl Default for MockSettings {
             max_limit: 100,
             max_offset: 10_000,
             live: LiveTenant::default(),
+            auth_flow: fxiaoke_crm::AuthFlow::Legacy,
         }
     }
 }
@@ -336,6 +346,7 @@ impl Tenant<'_> {
     /// authorization): the next business call answers `20016`.
     pub fn expire_tokens(&mut self) {
         self.state.tokens.clear();
+        self.state.bearer_tokens.clear();
     }
 
     /// One record, as stored.
@@ -427,8 +438,13 @@ pub struct MockCredentials {
     pub permanent_code: String,
     /// `corpId` (`FSCID_…`) the token call returns.
     pub corp_id: String,
-    /// `openUserId` (`FSUID_…`) of a CRM administrator, to send as `currentOpenUserId`.
+    /// `openUserId` (`FSUID_…`) of a CRM administrator, to send as `currentOpenUserId` (or as
+    /// `x-fs-userid` with `convertUserId: true`).
     pub open_user_id: String,
+    /// The same administrator's numeric employee id, the OAuth2 flow's `x-fs-userid`.
+    pub employee_id: String,
+    /// `ea`, the enterprise account the OAuth2 token call returns (`x-fs-ea`).
+    pub ea: String,
     /// Mobile number of that administrator (for `/cgi/user/getByMobile`).
     pub mobile: String,
 }
@@ -441,6 +457,8 @@ impl fmt::Debug for MockCredentials {
             .field("permanent_code", &crm_runtime::REDACTED)
             .field("corp_id", &self.corp_id)
             .field("open_user_id", &self.open_user_id)
+            .field("employee_id", &self.employee_id)
+            .field("ea", &self.ea)
             .field("mobile", &self.mobile)
             .finish()
     }
@@ -454,6 +472,8 @@ impl MockCredentials {
             permanent_code: "5D1E2F3A4B5C6D7E8F9A0B1C2D3E4F50".into(),
             corp_id: "FSCID_5A1B2C3D4E5F60718293A4B5C6D7E8F9".into(),
             open_user_id: ADMIN_ID.into(),
+            employee_id: "1000".into(),
+            ea: "fsmock1".into(),
             mobile: "13800138000".into(),
         }
     }
@@ -466,6 +486,8 @@ const SALES_ID: &str = "FSUID_7B8A3925E40FA68630C0D7E9C3000002";
 #[derive(Clone, Debug)]
 pub(crate) struct Employee {
     pub(crate) open_user_id: &'static str,
+    /// The numeric employee id (OAuth2 flow).
+    pub(crate) employee_id: &'static str,
     pub(crate) name: &'static str,
     pub(crate) mobile: &'static str,
     pub(crate) main_department: i64,
@@ -491,6 +513,7 @@ impl Employee {
 const DIRECTORY: &[Employee] = &[
     Employee {
         open_user_id: ADMIN_ID,
+        employee_id: "1000",
         name: "系统管理员",
         mobile: "13800138000",
         main_department: 1000,
@@ -499,6 +522,7 @@ const DIRECTORY: &[Employee] = &[
     },
     Employee {
         open_user_id: SALES_ID,
+        employee_id: "1001",
         name: "张三",
         mobile: "13900139000",
         main_department: 1001,
@@ -513,6 +537,8 @@ pub(crate) struct State {
     pub(crate) store: Store,
     /// Issued tokens and when each was issued.
     pub(crate) tokens: HashMap<String, Instant>,
+    /// Issued OAuth2 bearer tokens and when each was issued.
+    pub(crate) bearer_tokens: HashMap<String, Instant>,
     /// Every token ever issued, expired ones included (for leak checks in tests).
     pub(crate) issued: Vec<String>,
 }
@@ -528,6 +554,7 @@ pub(crate) struct Shared {
     pub(crate) token_limiter: Option<WindowLimiter>,
     pub(crate) token_calls: AtomicU64,
     pub(crate) rate_rejections: AtomicU64,
+    pub(crate) flows: oauth2::FlowCounts,
     trace_seq: AtomicU64,
     nonce: u64,
     /// Queries answered so far (for [`QueryHook`]s).
@@ -563,6 +590,7 @@ impl Shared {
             token_limiter,
             token_calls: AtomicU64::new(0),
             rate_rejections: AtomicU64::new(0),
+            flows: oauth2::FlowCounts::default(),
             trace_seq: AtomicU64::new(0),
             nonce: random_u64(0),
             query_calls: AtomicU64::new(0),
@@ -765,7 +793,9 @@ impl MockFxiaoke {
 
     /// Invalidates every token issued so far: the next business call answers `20016`.
     pub fn expire_tokens(&self) {
-        self.shared.state().tokens.clear();
+        let mut state = self.shared.state();
+        state.tokens.clear();
+        state.bearer_tokens.clear();
     }
 
     /// Every token the mock has issued, expired ones included: tests assert that none of them
@@ -774,7 +804,7 @@ impl MockFxiaoke {
         self.shared.state().issued.clone()
     }
 
-    /// How many requests reached the token endpoint (rejected ones included).
+    /// How many requests reached the token endpoints of both flows (rejected ones included).
     pub fn token_calls(&self) -> u64 {
         self.shared.token_calls.load(Ordering::Relaxed)
     }

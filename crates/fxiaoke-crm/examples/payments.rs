@@ -2,7 +2,9 @@
 //!
 //! Runs against the embedded mock by default. Against a real tenant, set `FXIAOKE_APP_ID`,
 //! `FXIAOKE_APP_SECRET`, `FXIAOKE_PERMANENT_CODE`, `FXIAOKE_OPEN_USER_ID` (and optionally
-//! `FXIAOKE_BASE_URL`): it then creates, changes and deletes one payment record there.
+//! `FXIAOKE_BASE_URL`), or for the OAuth2 flow `FXIAOKE_AUTH=oauth2` and `FXIAOKE_EMPLOYEE_ID`
+//! instead of `FXIAOKE_OPEN_USER_ID`: it then creates, changes and deletes one payment record
+//! there.
 //!
 //! ```sh
 //! cargo run -p fxiaoke-crm --example payments

@@ -12,9 +12,9 @@ use crm_runtime::{
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::auth::{CorpToken, Operator, REFRESH_MARGIN};
+use crate::auth::{AuthFlow, Operator, REFRESH_MARGIN, Token};
 use crate::error::{VENDOR, check, codes};
-use crate::generated::operations::GetCorpAccessToken;
+use crate::generated::operations::{ALL, AUTH_FLOWS};
 use crate::{Error, Result};
 
 /// The production gateway. The document's `open.71360.com` and the per-cloud hosts
@@ -25,20 +25,28 @@ pub const DEFAULT_BASE_URL: &str = "https://open.fxiaoke.com";
 /// The documented quota: 100 calls per 20 seconds, counted per endpoint.
 pub const ENDPOINT_RATE_LIMIT: RateLimit = RateLimit::new(100, Duration::from_secs(20));
 
-/// The token endpoint allows at most 10 calls a minute. Three may go at once (a refresh after
-/// `20016` must not wait); the rest are paced so no minute ever sees more than 10.
+/// The token endpoint allows at most 10 calls a minute, in either flow. Three may go at once (a
+/// refresh after `20016` must not wait); the rest are paced so no minute ever sees more than 10.
 pub const TOKEN_RATE_LIMIT: RateLimit = RateLimit::new(10, Duration::from_secs(60)).with_burst(3);
 
-/// The documented limits: 100 calls / 20 s per endpoint, 10 token calls / minute.
+/// The documented limits: 100 calls / 20 s per endpoint, 10 calls / minute to the token
+/// endpoint of each flow (`/cgi/corpAccessToken/get/V2`, `/oauth2.0/token`: the token
+/// operations of `operations::AUTH_FLOWS`).
 pub fn default_rate_limits() -> RateLimits {
+    let overrides = AUTH_FLOWS
+        .iter()
+        .filter_map(|flow| ALL.iter().find(|op| op.name == flow.token_operation))
+        .map(|op| (op.path.to_owned(), TOKEN_RATE_LIMIT))
+        .collect();
     RateLimits {
         per_path: Some(ENDPOINT_RATE_LIMIT),
         global: None,
-        overrides: vec![(GetCorpAccessToken::SPEC.path.to_owned(), TOKEN_RATE_LIMIT)],
+        overrides,
     }
 }
 
-/// Operations whose body carries no `currentOpenUserId` (directory calls are flat).
+/// Operations whose legacy body carries no `currentOpenUserId` (directory calls are flat). In
+/// the OAuth2 flow every business call sends `x-fs-userid`, a required header.
 const WITHOUT_OPERATOR: &[&str] = &["get_user_by_mobile"];
 
 /// Where Fxiaoke carries secrets, for redaction in logs, errors and recordings.
@@ -66,8 +74,16 @@ pub struct Config {
     pub app_secret: SecretString,
     /// `permanentCode`: the enterprise's authorization of the app.
     pub permanent_code: SecretString,
-    /// The operator whose permissions business calls use.
+    /// The operator whose permissions business calls use: `currentOpenUserId` (legacy) or
+    /// `x-fs-userid` (OAuth2). Its id style must match the flow (see [`AuthFlow`]).
     pub operator: Operator,
+    /// How the client authenticates (default [`AuthFlow::Legacy`]).
+    pub auth_flow: AuthFlow,
+    /// OAuth2 flow only: send `"convertUserId": true`, so that the operator and every
+    /// employee id in requests and answers are `FSUID_…` open user ids. `false` (the default):
+    /// numeric employee ids, the header flow's default. Must be `false` in the legacy flow,
+    /// which always uses `FSUID_…` ids.
+    pub convert_user_id: bool,
     /// Timeouts, retries, rate limits, recording.
     pub transport: TransportConfig,
 }
@@ -83,7 +99,7 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) transport: Transport,
-    pub(crate) tokens: TokenCache<CorpToken>,
+    pub(crate) tokens: TokenCache<Token>,
     pub(crate) operator_id: tokio::sync::OnceCell<String>,
 }
 
@@ -95,6 +111,8 @@ pub struct ClientBuilder {
     app_secret: Option<SecretString>,
     permanent_code: Option<SecretString>,
     operator: Option<Operator>,
+    auth_flow: AuthFlow,
+    convert_user_id: bool,
     transport: Option<TransportConfig>,
 }
 
@@ -119,19 +137,46 @@ impl ClientBuilder {
         self.permanent_code = Some(v.into());
         self
     }
-    /// The operator as an `FSUID_…` open user id (`currentOpenUserId`). Choose a CRM
-    /// administrator: data permissions follow this user.
+    /// How the client authenticates: [`AuthFlow::Legacy`] (the default) or
+    /// [`AuthFlow::OAuth2`].
+    pub fn auth_flow(mut self, flow: AuthFlow) -> Self {
+        self.auth_flow = flow;
+        self
+    }
+    /// The operator as an `FSUID_…` open user id: `currentOpenUserId` in the legacy flow, or
+    /// `x-fs-userid` in the OAuth2 flow with [`convert_user_id`](Self::convert_user_id). Choose
+    /// a CRM administrator: data permissions follow this user.
     pub fn open_user_id(mut self, v: impl Into<String>) -> Self {
         self.operator = Some(Operator::OpenUserId(v.into()));
         self
     }
-    /// The operator by mobile number, resolved once through `/cgi/user/getByMobile`.
+    /// The operator as a numeric CRM employee id (`1000`), the OAuth2 flow's `x-fs-userid`.
+    pub fn employee_id(mut self, v: impl Into<String>) -> Self {
+        self.operator = Some(Operator::EmployeeId(v.into()));
+        self
+    }
+    /// The operator by mobile number, resolved once through `/cgi/user/getByMobile` (legacy
+    /// flow only).
     pub fn operator_mobile(mut self, v: impl Into<String>) -> Self {
         self.operator = Some(Operator::Mobile(v.into()));
         self
     }
+    /// The operator, in any of its forms.
+    pub fn operator(mut self, operator: Operator) -> Self {
+        self.operator = Some(operator);
+        self
+    }
+    /// OAuth2 flow only: `true` sends `"convertUserId": true`, so that the operator (and every
+    /// employee id of requests and answers) is an `FSUID_…` open user id instead of a numeric
+    /// employee id. Default `false`.
+    pub fn convert_user_id(mut self, convert: bool) -> Self {
+        self.convert_user_id = convert;
+        self
+    }
 
-    /// Builds the client; a missing credential is an [`Error::MissingCredential`] naming it.
+    /// Builds the client; a missing credential is an [`Error::MissingCredential`] naming it; an
+    /// operator whose id style does not fit the flow (an `FSUID_…` id where the OAuth2 flow
+    /// expects a numeric employee id, or the other way round) is an [`Error::Config`] naming both.
     pub fn build(mut self) -> Result<Client> {
         let transport = self.transport_config_mut().clone();
         let mut missing = Vec::new();
@@ -148,10 +193,16 @@ impl ClientBuilder {
             missing.push("permanent_code");
         }
         let operator = self.operator.filter(|o| match o {
-            Operator::OpenUserId(s) | Operator::Mobile(s) => !s.is_empty(),
+            Operator::OpenUserId(s) | Operator::EmployeeId(s) | Operator::Mobile(s) => {
+                !s.is_empty()
+            }
         });
         if operator.is_none() {
-            missing.push("open_user_id (or operator_mobile)");
+            missing.push(match (self.auth_flow, self.convert_user_id) {
+                (AuthFlow::OAuth2, false) => "employee_id",
+                (AuthFlow::OAuth2, true) => "open_user_id",
+                (AuthFlow::Legacy, _) => "open_user_id (or operator_mobile)",
+            });
         }
         let (Some(app_id), Some(app_secret), Some(permanent_code), Some(operator)) =
             (app_id, app_secret, permanent_code, operator)
@@ -170,6 +221,8 @@ impl ClientBuilder {
             app_secret,
             permanent_code,
             operator,
+            auth_flow: self.auth_flow,
+            convert_user_id: self.convert_user_id,
             transport,
         })
     }
@@ -182,12 +235,12 @@ impl TransportOptions for ClientBuilder {
     }
 }
 
-/// The environment variables [`Client::from_env`] needs.
+/// The environment variables [`Client::from_env`] needs in both flows; the operator comes from
+/// one more (see there).
 pub const ENV_VARS: &[&str] = &[
     "FXIAOKE_APP_ID",
     "FXIAOKE_APP_SECRET",
     "FXIAOKE_PERMANENT_CODE",
-    "FXIAOKE_OPEN_USER_ID",
 ];
 
 impl Client {
@@ -196,16 +249,57 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client from `FXIAOKE_APP_ID`, `FXIAOKE_APP_SECRET`, `FXIAOKE_PERMANENT_CODE`,
-    /// `FXIAOKE_OPEN_USER_ID` (or `FXIAOKE_OPERATOR_MOBILE`) and optionally `FXIAOKE_BASE_URL`.
+    /// A client from the environment:
+    ///
+    /// - `FXIAOKE_APP_ID`, `FXIAOKE_APP_SECRET`, `FXIAOKE_PERMANENT_CODE` ([`ENV_VARS`]);
+    /// - `FXIAOKE_AUTH`: `legacy` (the default) or `oauth2` ([`AuthFlow`]);
+    /// - the operator: `FXIAOKE_OPEN_USER_ID` (`FSUID_…`) or `FXIAOKE_OPERATOR_MOBILE` in the
+    ///   legacy flow; `FXIAOKE_EMPLOYEE_ID` (numeric) in the OAuth2 flow, or
+    ///   `FXIAOKE_OPEN_USER_ID` with `FXIAOKE_CONVERT_USER_ID=true`;
+    /// - optionally `FXIAOKE_BASE_URL`.
     pub fn from_env() -> Result<Client> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let mobile = var("FXIAOKE_OPERATOR_MOBILE");
-        let missing: Vec<&str> = ENV_VARS
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let flow = match var("FXIAOKE_AUTH") {
+            Some(v) => v.parse::<AuthFlow>().map_err(|_| {
+                Error::Config(format!("FXIAOKE_AUTH={v:?}: expected legacy or oauth2"))
+            })?,
+            None => AuthFlow::Legacy,
+        };
+        let convert = match var("FXIAOKE_CONVERT_USER_ID") {
+            Some(v) => parse_bool(&v).ok_or_else(|| {
+                Error::Config(format!(
+                    "FXIAOKE_CONVERT_USER_ID={v:?}: expected true or false"
+                ))
+            })?,
+            None => false,
+        };
+        let (open, mobile, employee) = (
+            var("FXIAOKE_OPEN_USER_ID"),
+            var("FXIAOKE_OPERATOR_MOBILE"),
+            var("FXIAOKE_EMPLOYEE_ID"),
+        );
+        let operator = match (flow, convert) {
+            (AuthFlow::OAuth2, false) => employee
+                .map(Operator::EmployeeId)
+                .or(open.map(Operator::OpenUserId))
+                .or(mobile.map(Operator::Mobile)),
+            _ => open
+                .map(Operator::OpenUserId)
+                .or(mobile.map(Operator::Mobile))
+                .or(employee.map(Operator::EmployeeId)),
+        };
+        let mut missing: Vec<&str> = ENV_VARS
             .iter()
             .copied()
-            .filter(|k| var(k).is_none() && !(*k == "FXIAOKE_OPEN_USER_ID" && mobile.is_some()))
+            .filter(|k| var(k).is_none())
             .collect();
+        if operator.is_none() {
+            missing.push(match (flow, convert) {
+                (AuthFlow::OAuth2, false) => "FXIAOKE_EMPLOYEE_ID",
+                (AuthFlow::OAuth2, true) => "FXIAOKE_OPEN_USER_ID",
+                (AuthFlow::Legacy, _) => "FXIAOKE_OPEN_USER_ID (or FXIAOKE_OPERATOR_MOBILE)",
+            });
+        }
         if !missing.is_empty() {
             return Err(Error::MissingCredential(format!(
                 "set {}",
@@ -215,20 +309,21 @@ impl Client {
         let mut b = Client::builder()
             .app_id(var("FXIAOKE_APP_ID").unwrap_or_default())
             .app_secret(var("FXIAOKE_APP_SECRET").unwrap_or_default())
-            .permanent_code(var("FXIAOKE_PERMANENT_CODE").unwrap_or_default());
-        b = match (var("FXIAOKE_OPEN_USER_ID"), mobile) {
-            (Some(id), _) => b.open_user_id(id),
-            (None, Some(m)) => b.operator_mobile(m),
-            (None, None) => b,
-        };
+            .permanent_code(var("FXIAOKE_PERMANENT_CODE").unwrap_or_default())
+            .auth_flow(flow)
+            .convert_user_id(convert);
+        if let Some(operator) = operator {
+            b = b.operator(operator);
+        }
         if let Some(url) = var("FXIAOKE_BASE_URL") {
             b = b.base_url(url);
         }
         b.build()
     }
 
-    /// A client from a complete configuration.
+    /// A client from a complete configuration; checks that the operator fits the flow.
     pub fn new(config: Config) -> Result<Client> {
+        config.validate()?;
         let transport = Transport::new(VENDOR, config.transport.clone(), redactor())?;
         Ok(Client {
             inner: Arc::new(Inner {
@@ -258,10 +353,11 @@ impl Client {
         self.inner.transport.requests_sent()
     }
 
-    /// Runs one operation: adds `corpAccessToken`, `corpId` and `currentOpenUserId` to the body,
-    /// picks the custom-object path for API names ending in `__c`, sends with retries, checks
-    /// `errorCode` and decodes the typed result. On `20016` (token expired) the token is
-    /// replaced and the call repeated once.
+    /// Runs one operation: attaches the credentials of the configured flow (legacy:
+    /// `corpAccessToken`, `corpId` and `currentOpenUserId` in the body; OAuth2: the
+    /// `authorization`, `x-fs-ea` and `x-fs-userid` headers), picks the custom-object path for
+    /// API names ending in `__c`, sends with retries, checks `errorCode` and decodes the typed
+    /// result. On `20016` (token expired) the token is replaced and the call repeated once.
     pub(crate) async fn execute<O: Operation>(&self, input: &O::Input) -> Result<O::Output> {
         self.execute_with::<O, O::Output>(input, decode_checked::<O::Output>)
             .await
@@ -276,9 +372,19 @@ impl Client {
         let spec = O::SPEC;
         if spec.auth == Auth::None {
             let body = request::to_object(spec.name, input)?;
-            return self.send::<O, R>(spec.path, body, &decode).await;
+            return self
+                .send::<O, R>(spec.path, body, Vec::new(), &decode)
+                .await;
         }
-        let operator = if WITHOUT_OPERATOR.contains(&spec.name) {
+        let flow = self.inner.config.auth_flow;
+        if !spec.accepts_flow(flow.as_str()) {
+            return Err(Error::Config(format!(
+                "{}: not available in the {flow} auth flow (schemas/fxiaoke/operations.json: {})",
+                spec.name,
+                spec.auth_flows.join(", ")
+            )));
+        }
+        let operator = if flow == AuthFlow::Legacy && WITHOUT_OPERATOR.contains(&spec.name) {
             None
         } else {
             Some(self.operator_open_user_id().await?)
@@ -303,24 +409,18 @@ impl Client {
         let mut token_retry_left = true;
         loop {
             let issued = self.inner.tokens.get(|| self.fetch_token()).await?;
-            let mut body = Map::with_capacity(fields.len() + 3);
-            body.insert(
-                "corpAccessToken".into(),
-                issued.token.access_token.expose_secret().into(),
-            );
-            body.insert("corpId".into(), issued.token.corp_id.clone().into());
-            if let Some(op) = operator {
-                body.insert("currentOpenUserId".into(), op.into());
-            }
-            body.extend(fields.clone());
-            let result = self.send::<O, R>(path, body, decode).await.map_err(|e| {
-                let config = &self.inner.config;
-                e.redact_values(&[
-                    config.app_secret.expose_secret(),
-                    config.permanent_code.expose_secret(),
-                    issued.token.access_token.expose_secret(),
-                ])
-            });
+            let (body, headers) = self.attach(&issued.token, operator, &fields)?;
+            let result = self
+                .send::<O, R>(path, body, headers, decode)
+                .await
+                .map_err(|e| {
+                    let config = &self.inner.config;
+                    e.redact_values(&[
+                        config.app_secret.expose_secret(),
+                        config.permanent_code.expose_secret(),
+                        issued.token.secret().expose_secret(),
+                    ])
+                });
             match result {
                 Err(Error::Api(api)) if api.code == codes::TOKEN_EXPIRED.to_string() => {
                     if !token_retry_left || !issued.may_be_replaced() {
@@ -329,7 +429,7 @@ impl Client {
                             issued.issued_at.elapsed(),
                         ));
                     }
-                    tracing::info!("corpAccessToken rejected (20016); fetching a new one");
+                    tracing::info!(flow = %self.inner.config.auth_flow, "token rejected (20016); fetching a new one");
                     self.inner.tokens.invalidate(issued.generation).await;
                     token_retry_left = false;
                 }
@@ -338,11 +438,54 @@ impl Client {
         }
     }
 
-    /// Sends a body to `path` (with retries) and decodes the result.
+    /// The body and headers of an authenticated call: the token's flow decides where the
+    /// credentials go, as `operations::AUTH_FLOWS` declares (legacy: body keys, OAuth2:
+    /// headers), and the body never carries the other flow's keys.
+    fn attach(
+        &self,
+        token: &Token,
+        operator: Option<&str>,
+        fields: &Map<String, Value>,
+    ) -> Result<(Map<String, Value>, Headers)> {
+        let config = &self.inner.config;
+        let mut body = Map::with_capacity(fields.len() + 3);
+        let mut headers = Vec::new();
+        match token {
+            Token::Legacy(t) => {
+                body.insert(
+                    "corpAccessToken".into(),
+                    t.access_token.expose_secret().into(),
+                );
+                body.insert("corpId".into(), t.corp_id.clone().into());
+                if let Some(op) = operator {
+                    body.insert("currentOpenUserId".into(), op.into());
+                }
+            }
+            Token::OAuth2(t) => {
+                let operator = operator.ok_or_else(|| {
+                    Error::Config("the oauth2 flow needs an operator (x-fs-userid)".into())
+                })?;
+                headers.push((
+                    "authorization".to_owned(),
+                    format!("Bearer {}", t.access_token.expose_secret()),
+                ));
+                headers.push(("x-fs-ea".to_owned(), t.ea.clone()));
+                headers.push(("x-fs-userid".to_owned(), operator.to_owned()));
+                if config.convert_user_id {
+                    body.insert("convertUserId".into(), Value::Bool(true));
+                }
+            }
+        }
+        body.extend(fields.clone());
+        Ok((body, headers))
+    }
+
+    /// Sends a body (and headers) to `path` with retries, and decodes the result.
     pub(crate) async fn send<O: Operation, R>(
         &self,
         path: &str,
         body: Map<String, Value>,
+        headers: Headers,
         decode: &impl Decode<R>,
     ) -> Result<R> {
         let spec = O::SPEC;
@@ -355,7 +498,7 @@ impl Client {
             operation: spec.name,
             method: HttpMethod::Post,
             url,
-            headers: Vec::new(),
+            headers,
             body: Some(body),
         };
         let transport = &self.inner.transport;
@@ -367,6 +510,9 @@ impl Client {
             .await
     }
 }
+
+/// Request headers: name, value.
+pub(crate) type Headers = Vec<(String, String)>;
 
 /// Turns a response body into an operation's output, or the vendor's error.
 pub(crate) trait Decode<T>: Fn(&Transport, &'static str, &[u8]) -> Result<T> + Sync {}
@@ -397,4 +543,13 @@ fn is_custom_object(fields: &Map<String, Value>) -> bool {
         })
         .and_then(Value::as_str);
     name.is_some_and(|n| n.ends_with("__c"))
+}
+
+/// `true`/`false` (also `1`/`0`, `yes`/`no`), in any case.
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Some(true),
+        "false" | "0" | "no" => Some(false),
+        _ => None,
+    }
 }

@@ -23,7 +23,8 @@ pub mod codes {
     pub const OFFSET_OUT_OF_RANGE: i64 = 10013;
     /// Call limit exceeded.
     pub const CALL_LIMIT: i64 = 14001;
-    /// corpAccessToken missing or expired: refresh and retry once.
+    /// The token (corpAccessToken, or the OAuth2 bearer token) missing or expired: refresh and
+    /// retry once.
     pub const TOKEN_EXPIRED: i64 = 20016;
     /// Daily quota exceeded (resets at 00:00): not retryable.
     pub const DAILY_QUOTA: i64 = 30002;
@@ -37,7 +38,7 @@ pub mod codes {
 
 /// What a code means, from the vendor's code table (docs/vendors.md §1.7). The `100xx` codes say
 /// "a parameter is missing": an auth error when the parameter is a credential (or the call is
-/// the token call), else an invalid request; `10013` is also "offset out of range 10000".
+/// a token call of either flow), else an invalid request; `10013` is also "offset out of range 10000".
 pub fn kind_of(code: i64, message: &str, operation: &str) -> ApiErrorKind {
     let lower = message.to_lowercase();
     let about_credentials = [
@@ -47,11 +48,17 @@ pub fn kind_of(code: i64, message: &str, operation: &str) -> ApiErrorKind {
         "corpaccesstoken",
         "corpid",
         "openuserid",
+        "accesstoken",
+        "authorization",
+        "x-fs-",
     ]
     .iter()
     .any(|w| lower.contains(w));
     match code {
-        10001..=10015 if operation == "get_corp_access_token" || about_credentials => {
+        10001..=10015
+            if matches!(operation, "get_corp_access_token" | "get_oauth2_token")
+                || about_credentials =>
+        {
             ApiErrorKind::Auth
         }
         10001..=10015 => ApiErrorKind::InvalidRequest,

@@ -349,8 +349,12 @@ impl Client {
         self.recover_data(&id_list(api_name, ids)).await.map(drop)
     }
 
-    /// Changes the owner of a record (`ownerId` is a list, even for one owner).
+    /// Changes the owner of a record (`ownerId` is a list, even for one owner). The owners are
+    /// employee ids in the style of the configured flow (`FSUID_…` in the legacy flow and with
+    /// `convert_user_id`, numeric in the OAuth2 flow otherwise); an id of the other style is an
+    /// [`Error::Config`](crate::Error::Config) before anything is sent.
     pub async fn change_owner(&self, api_name: &str, id: &str, owners: &[&str]) -> Result<()> {
+        self.config().check_user_ids("change_owner", owners)?;
         let arg = ChangeOwnerArg {
             data: ChangeOwnerData {
                 data_object_api_name: api_name.to_owned(),

@@ -10,7 +10,8 @@ use fxiaoke_crm::types::{
     GoodsReceivedNoteObj, GoodsReceivedNoteProductObj, OrderPaymentObj, PaymentObj,
 };
 use fxiaoke_crm::{
-    Details, Error, FilterOperator, ObjectData, RateLimit, RateLimits, WriteOptions, api_code,
+    AuthFlow, Details, Error, FilterOperator, ObjectData, RateLimit, RateLimits, WriteOptions,
+    api_code,
 };
 use fxiaoke_crm_mock::{MockFxiaoke, MockSettings};
 use serde_json::{Map, Value, json};
@@ -28,10 +29,87 @@ fn record(i: usize) -> Map<String, Value> {
     .clone()
 }
 
-async fn mock_without_limits() -> MockFxiaoke {
-    MockFxiaoke::start_with(MockSettings::without_rate_limits())
+/// Runs each named test, an `async fn(AuthFlow)`, once per auth flow: `legacy::<name>` and
+/// `oauth2::<name>`, each against a mock whose client builder uses that flow.
+macro_rules! in_both_flows {
+    ($($name:ident),* $(,)?) => {
+        mod legacy {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(fxiaoke_crm::AuthFlow::Legacy).await;
+                }
+            )*
+        }
+        mod oauth2 {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(fxiaoke_crm::AuthFlow::OAuth2).await;
+                }
+            )*
+        }
+    };
+}
+
+in_both_flows!(
+    create_get_update_with_details_and_custom_fields,
+    invalid_delete_recover_change_owner,
+    custom_objects_use_the_custom_path,
+    query_filters_orders_projection_and_metadata,
+    a_token_expiring_mid_export_loses_and_duplicates_nothing,
+    a_burst_of_5xx_and_a_dropped_connection_are_retried,
+    a_write_is_not_repeated_after_it_may_have_reached_the_vendor,
+    writes_tell_not_applied_from_outcome_unknown,
+    a_rate_limited_write_was_not_applied_and_is_retried_after_the_window,
+    a_call_deadline_bounds_every_attempt_and_wait,
+    a_300_page_export_never_trips_the_rate_limit,
+    twenty_concurrent_calls_on_a_cold_cache_make_one_token_call,
+    wrong_credentials_and_missing_config_are_clear,
+    a_token_refused_right_after_a_refresh_is_an_auth_error_not_a_token_call_per_call,
+    a_delete_that_fails_part_way_says_which_records_were_voided,
+);
+
+/// A mock whose client builder uses `flow`.
+async fn start(flow: AuthFlow) -> MockFxiaoke {
+    MockFxiaoke::start_in(flow).await.unwrap()
+}
+
+async fn mock_without_limits(flow: AuthFlow) -> MockFxiaoke {
+    MockFxiaoke::start_with(MockSettings::without_rate_limits().with_auth_flow(flow))
         .await
         .unwrap()
+}
+
+/// Every business call reached the mock in `flow`, none in the other.
+fn used_only(mock: &MockFxiaoke, flow: AuthFlow) {
+    for other in AuthFlow::ALL {
+        let calls = mock.calls_in_flow(other);
+        if other == flow {
+            assert!(calls > 0, "no business call in the {flow} flow");
+        } else {
+            assert_eq!(calls, 0, "{calls} business calls in the {other} flow");
+        }
+    }
+}
+
+/// An employee id in the style of `flow` (the mock's sales rep), and one of the other style.
+fn owner_ids(flow: AuthFlow) -> (&'static str, &'static str) {
+    match flow {
+        AuthFlow::Legacy => ("FSUID_NEWOWNER", "1001"),
+        AuthFlow::OAuth2 => ("1001", "FSUID_NEWOWNER"),
+    }
+}
+
+/// `builder` with an operator of `flow`'s style.
+fn with_operator(
+    builder: fxiaoke_crm::ClientBuilder,
+    flow: AuthFlow,
+) -> fxiaoke_crm::ClientBuilder {
+    match flow {
+        AuthFlow::Legacy => builder.open_user_id("u"),
+        AuthFlow::OAuth2 => builder.auth_flow(flow).employee_id("1"),
+    }
 }
 
 fn unlimited(mock: &MockFxiaoke) -> fxiaoke_crm::Client {
@@ -41,9 +119,8 @@ fn unlimited(mock: &MockFxiaoke) -> fxiaoke_crm::Client {
         .unwrap()
 }
 
-#[tokio::test]
-async fn create_get_update_with_details_and_custom_fields() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn create_get_update_with_details_and_custom_fields(flow: AuthFlow) {
+    let mock = start(flow).await;
     let client = mock.client().unwrap();
     let mut payment = PaymentObj {
         account_id: Some("2d58af2dbb4d4ecd931e80ef18xxxxxx".into()),
@@ -120,11 +197,11 @@ async fn create_get_update_with_details_and_custom_fields() {
         note.warehouse_id.as_deref(),
         Some("5ab9e468830bdbc390daebb7")
     );
+    used_only(&mock, flow);
 }
 
-#[tokio::test]
-async fn invalid_delete_recover_change_owner() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn invalid_delete_recover_change_owner(flow: AuthFlow) {
+    let mock = start(flow).await;
     let client = mock.client().unwrap();
     let a = mock.insert("PaymentObj", record(1));
     let b = mock.insert("PaymentObj", record(2));
@@ -148,17 +225,31 @@ async fn invalid_delete_recover_change_owner() {
     let back = client.get_object("PaymentObj", &b).await.unwrap();
     assert_eq!(back.life_status.unwrap().to_string(), "normal");
 
+    let (owner, other_style) = owner_ids(flow);
     client
-        .change_owner("PaymentObj", &b, &["FSUID_NEWOWNER"])
+        .change_owner("PaymentObj", &b, &[owner])
         .await
         .unwrap();
     let owned = client.get_object("PaymentObj", &b).await.unwrap();
-    assert_eq!(owned.owner, Some(vec!["FSUID_NEWOWNER".to_owned()]));
+    assert_eq!(
+        owned.owner,
+        Some(vec![owner.to_owned()]),
+        "in the flow's id style"
+    );
+    // An owner of the other style would mix the styles in one request: refused before sending.
+    let calls = mock.control().calls("/cgi/crm/v2/data/changeOwner");
+    let err = client
+        .change_owner("PaymentObj", &b, &[other_style])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+    assert!(err.to_string().contains(other_style), "{err}");
+    assert_eq!(mock.control().calls("/cgi/crm/v2/data/changeOwner"), calls);
+    used_only(&mock, flow);
 }
 
-#[tokio::test]
-async fn custom_objects_use_the_custom_path() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn custom_objects_use_the_custom_path(flow: AuthFlow) {
+    let mock = start(flow).await;
     let client = mock.client().unwrap();
     let mut data = ObjectData::default();
     data.extra.insert("name".into(), json!("试用项目"));
@@ -187,11 +278,11 @@ async fn custom_objects_use_the_custom_path() {
         Some(&json!("1200.50"))
     );
     assert_eq!(mock.control().calls("/cgi/crm/custom/v2/data/query"), 1);
+    used_only(&mock, flow);
 }
 
-#[tokio::test]
-async fn query_filters_orders_projection_and_metadata() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn query_filters_orders_projection_and_metadata(flow: AuthFlow) {
+    let mock = start(flow).await;
     let client = mock.client().unwrap();
     mock.insert_many("PaymentObj", (0..30).map(record));
 
@@ -239,11 +330,12 @@ async fn query_filters_orders_projection_and_metadata() {
         .and_then(|d| d.fields)
         .unwrap();
     assert!(fields.contains_key("payment_amount"));
+    used_only(&mock, flow);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_of_12345_records_returns_each_once_across_the_offset_limit() {
-    let mock = mock_without_limits().await;
+    let mock = mock_without_limits(AuthFlow::Legacy).await;
     mock.insert_many("PaymentObj", (0..12_345).map(record));
     let client = unlimited(&mock);
     let mut ids = HashSet::new();
@@ -257,9 +349,8 @@ async fn export_of_12345_records_returns_each_once_across_the_offset_limit() {
     assert!(mock.control().calls("/cgi/crm/v2/data/query") >= 124);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_token_expiring_mid_export_loses_and_duplicates_nothing() {
-    let mock = mock_without_limits().await;
+async fn a_token_expiring_mid_export_loses_and_duplicates_nothing(flow: AuthFlow) {
+    let mock = mock_without_limits(flow).await;
     mock.insert_many("PaymentObj", (0..1_000).map(record));
     let client = unlimited(&mock);
     let mut ids = HashSet::new();
@@ -274,11 +365,11 @@ async fn a_token_expiring_mid_export_loses_and_duplicates_nothing() {
     }
     assert_eq!(ids.len(), 1_000);
     assert_eq!(client.token_fetches(), 2, "one refresh after 20016");
+    used_only(&mock, flow);
 }
 
-#[tokio::test]
-async fn a_burst_of_5xx_and_a_dropped_connection_are_retried() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn a_burst_of_5xx_and_a_dropped_connection_are_retried(flow: AuthFlow) {
+    let mock = start(flow).await;
     mock.insert("PaymentObj", record(1));
     let client = mock.client().unwrap();
     client.query::<PaymentObj>().send().await.unwrap(); // warm the token
@@ -296,11 +387,11 @@ async fn a_burst_of_5xx_and_a_dropped_connection_are_retried() {
             .len(),
         1
     );
+    used_only(&mock, flow);
 }
 
-#[tokio::test]
-async fn a_write_is_not_repeated_after_it_may_have_reached_the_vendor() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn a_write_is_not_repeated_after_it_may_have_reached_the_vendor(flow: AuthFlow) {
+    let mock = start(flow).await;
     let client = mock.client().unwrap();
     client.objects().await.unwrap(); // warm the token
     mock.control()
@@ -322,11 +413,11 @@ async fn a_write_is_not_repeated_after_it_may_have_reached_the_vendor() {
         1,
         "create is not retry-safe"
     );
+    used_only(&mock, flow);
 }
 
-#[tokio::test]
-async fn writes_tell_not_applied_from_outcome_unknown() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn writes_tell_not_applied_from_outcome_unknown(flow: AuthFlow) {
+    let mock = start(flow).await;
     let client = mock.client().unwrap();
     client.objects().await.unwrap();
     // Rejected by the vendor: not applied, and no retry of a write that is not retry-safe.
@@ -345,22 +436,21 @@ async fn writes_tell_not_applied_from_outcome_unknown() {
     let err = client.create(&PaymentObj::default()).await.unwrap_err();
     assert_eq!(err.outcome(), fxiaoke_crm::Outcome::Unknown, "{err:?}");
     // Never sent (nothing listens): not applied, so even a create is retried.
-    let closed = fxiaoke_crm::Client::builder()
+    let closed = with_operator(fxiaoke_crm::Client::builder(), flow)
         .base_url("http://127.0.0.1:9/")
         .app_id("a")
         .app_secret("s")
         .permanent_code("p")
-        .open_user_id("u")
         .with_retry_policy(fxiaoke_crm::RetryPolicy::none())
         .build()
         .unwrap();
     let err = closed.create(&PaymentObj::default()).await.unwrap_err();
     assert_eq!(err.outcome(), fxiaoke_crm::Outcome::NotApplied, "{err:?}");
+    used_only(&mock, flow);
 }
 
-#[tokio::test]
-async fn a_rate_limited_write_was_not_applied_and_is_retried_after_the_window() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn a_rate_limited_write_was_not_applied_and_is_retried_after_the_window(flow: AuthFlow) {
+    let mock = start(flow).await;
     let window = Duration::from_millis(400);
     let client = mock
         .client_builder()
@@ -405,11 +495,11 @@ async fn a_rate_limited_write_was_not_applied_and_is_retried_after_the_window() 
         "Retry-After honoured"
     );
     assert_eq!(mock.records("PaymentObj").len(), 2);
+    used_only(&mock, flow);
 }
 
-#[tokio::test]
-async fn a_call_deadline_bounds_every_attempt_and_wait() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn a_call_deadline_bounds_every_attempt_and_wait(flow: AuthFlow) {
+    let mock = start(flow).await;
     let client = mock
         .client_builder()
         .with_call_deadline(Duration::from_millis(300))
@@ -421,10 +511,10 @@ async fn a_call_deadline_bounds_every_attempt_and_wait() {
     let err = client.objects().await.unwrap_err();
     assert!(matches!(err, Error::Deadline { .. }), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(2));
+    used_only(&mock, flow);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_300_page_export_never_trips_the_rate_limit() {
+async fn a_300_page_export_never_trips_the_rate_limit(flow: AuthFlow) {
     // The documented 100 calls / 20 s per endpoint, with the window shortened to 1 s on both
     // sides so the test stays short.
     let window = Duration::from_secs(1);
@@ -432,7 +522,9 @@ async fn a_300_page_export_never_trips_the_rate_limit() {
         rate_limit: Some((100, window)),
         ..MockSettings::default()
     };
-    let mock = MockFxiaoke::start_with(settings).await.unwrap();
+    let mock = MockFxiaoke::start_with(settings.with_auth_flow(flow))
+        .await
+        .unwrap();
     mock.insert_many("PaymentObj", (0..3_000).map(record));
     let client = mock
         .client_builder()
@@ -453,11 +545,11 @@ async fn a_300_page_export_never_trips_the_rate_limit() {
     assert_eq!(n, 3_000);
     assert!(mock.control().calls("/cgi/crm/v2/data/query") >= 300);
     assert_eq!(mock.rate_limit_rejections(), 0);
+    used_only(&mock, flow);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn twenty_concurrent_calls_on_a_cold_cache_make_one_token_call() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn twenty_concurrent_calls_on_a_cold_cache_make_one_token_call(flow: AuthFlow) {
+    let mock = start(flow).await;
     mock.insert("PaymentObj", record(1));
     let client = mock.client().unwrap();
     let calls = (0..20).map(|_| {
@@ -469,6 +561,7 @@ async fn twenty_concurrent_calls_on_a_cold_cache_make_one_token_call() {
     }
     assert_eq!(mock.token_calls(), 1);
     assert_eq!(client.token_fetches(), 1);
+    used_only(&mock, flow);
 }
 
 #[tokio::test]
@@ -493,31 +586,41 @@ async fn the_operator_can_be_resolved_from_a_mobile_number() {
     );
 }
 
-#[tokio::test]
-async fn wrong_credentials_and_missing_config_are_clear() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn wrong_credentials_and_missing_config_are_clear(flow: AuthFlow) {
+    let mock = start(flow).await;
     let client = mock.client_builder().app_secret("wrong").build().unwrap();
     let err = client.objects().await.unwrap_err();
     assert!(
         err.api().is_some(),
         "an API error, not a decode error: {err}"
     );
+    assert!(err.is_auth(), "{err}");
     let err = fxiaoke_crm::Client::builder()
+        .auth_flow(flow)
         .app_id("x")
         .build()
         .unwrap_err();
     let text = err.to_string();
+    let operator = match flow {
+        AuthFlow::Legacy => "open_user_id (or operator_mobile)",
+        AuthFlow::OAuth2 => "employee_id",
+    };
     assert!(
-        text.contains("app_secret")
-            && text.contains("permanent_code")
-            && text.contains("open_user_id"),
+        text.contains("app_secret") && text.contains("permanent_code") && text.contains(operator),
         "{text}"
     );
+    // The token call of the flow was refused; no business call was made.
+    let token_path = match flow {
+        AuthFlow::Legacy => "/cgi/corpAccessToken/get/V2",
+        AuthFlow::OAuth2 => "/oauth2.0/token",
+    };
+    assert!(mock.control().calls(token_path) > 0);
+    assert_eq!(mock.token_calls(), mock.control().calls(token_path));
 }
 
 #[tokio::test]
 async fn ordered_streams_go_past_the_offset_limit_in_order() {
-    let mock = mock_without_limits().await;
+    let mock = mock_without_limits(AuthFlow::Legacy).await;
     mock.insert_many("PaymentObj", (0..10_150).map(record));
     let client = unlimited(&mock);
     let records: Vec<PaymentObj> = client
@@ -604,9 +707,10 @@ mod wire {
     }
 }
 
-#[tokio::test]
-async fn a_token_refused_right_after_a_refresh_is_an_auth_error_not_a_token_call_per_call() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn a_token_refused_right_after_a_refresh_is_an_auth_error_not_a_token_call_per_call(
+    flow: AuthFlow,
+) {
+    let mock = start(flow).await;
     let client = mock.client().unwrap();
     client.objects().await.unwrap();
     assert_eq!(client.token_fetches(), 1);
@@ -627,11 +731,11 @@ async fn a_token_refused_right_after_a_refresh_is_an_auth_error_not_a_token_call
         2,
         "one refresh, then errors without spending the token quota"
     );
+    used_only(&mock, flow);
 }
 
-#[tokio::test]
-async fn a_delete_that_fails_part_way_says_which_records_were_voided() {
-    let mock = MockFxiaoke::start().await.unwrap();
+async fn a_delete_that_fails_part_way_says_which_records_were_voided(flow: AuthFlow) {
+    let mock = start(flow).await;
     let client = mock.client().unwrap();
     let a = mock.insert("PaymentObj", record(1));
     let c = mock.insert("PaymentObj", record(3));
@@ -655,6 +759,7 @@ async fn a_delete_that_fails_part_way_says_which_records_were_voided() {
         .map(|r| r["_id"].as_str().unwrap())
         .collect();
     assert_eq!(voided, vec![a.as_str()], "only the first was voided");
+    used_only(&mock, flow);
 }
 
 #[tokio::test]

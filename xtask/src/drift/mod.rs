@@ -333,9 +333,14 @@ impl Checker {
             )
         })?;
         let envelope = recording::envelope(&rec.vendor).filter(|_| op.auth != "none");
-        let envelope_keys = envelope
+        let mut envelope_keys = envelope
             .map(|e| s.property_names(e.def))
             .unwrap_or_default();
+        if envelope.is_some() {
+            for def in recording::envelope_extras(&rec.vendor) {
+                envelope_keys.extend(s.property_names(def));
+            }
+        }
         let mut templates = vec![op.path.as_str()];
         templates.extend(op.alt_path.as_deref());
         let input = recording::request_input(rec, &templates, envelope, &envelope_keys);

@@ -368,6 +368,44 @@ fn redacted_secrets_and_auth_envelopes_are_not_drift() {
     );
 }
 
+/// A recording of the OAuth2 flow: the credentials are headers (the authorization one
+/// redacted), the body keeps the input and may carry `convertUserId`.
+#[test]
+fn oauth2_recordings_are_not_drift() {
+    let root = TempRoot::new("oauth2");
+    let mut body = fixture("fxiaoke", "query-payment.request.json");
+    for key in ["corpAccessToken", "corpId", "currentOpenUserId"] {
+        body.as_object_mut().unwrap().remove(key);
+    }
+    body["convertUserId"] = json!(true);
+    let mut rec = fxiaoke_query(fixture("fxiaoke", "query-payment.response.json"));
+    rec["request"]["body"] = body;
+    rec["request"]["headers"] = json!({
+        "authorization": "[redacted]", "x-fs-ea": "fs123", "x-fs-userid": "FSUID_1"
+    });
+    root.write_recording("fx.json", &rec);
+    let token = recording(
+        "fxiaoke",
+        "get_oauth2_token",
+        "POST",
+        "https://open.fxiaoke.com/oauth2.0/token",
+        Some(
+            json!({"appId": "FSAID_1", "appSecret": "[redacted]", "permanentCode": "[redacted]", "grantType": "app_secret"}),
+        ),
+        Some(
+            json!({"openUserId": "FSCID_1", "accessToken": "[redacted]", "expiresIn": 7200, "appId": "FSAID_1", "ea": "fs123", "errorCode": 0, "errorMessage": "success", "traceId": "E-O.1"}),
+        ),
+    );
+    root.write_recording("fx-token.json", &token);
+    let report = drift::run(root.path(), &[root.rec_dir()]).unwrap();
+    assert_eq!(report.exchanges, 2);
+    assert!(
+        report.findings.is_empty(),
+        "{}",
+        drift::render_table(&report.findings)
+    );
+}
+
 #[test]
 fn errors_name_the_file() {
     let root = TempRoot::new("errors");

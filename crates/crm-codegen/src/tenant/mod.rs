@@ -296,6 +296,7 @@ pub(crate) fn generate(
         runtime: bundle.runtime.clone(),
         open_enums: open_enums.clone(),
         operations: Vec::new(),
+        auth_flows: Vec::new(),
     };
     let mut file = run_typify(&shown, &renamed, &replacements(&renamed, rt, &open_enums))?;
 

@@ -14,7 +14,26 @@ pub const ALL: &[::crm_runtime::OperationSpec] = &[
     <ListObjects as ::crm_runtime::operation::Operation>::SPEC,
     <DescribeObject as ::crm_runtime::operation::Operation>::SPEC,
     <GetCorpAccessToken as ::crm_runtime::operation::Operation>::SPEC,
+    <GetOauth2Token as ::crm_runtime::operation::Operation>::SPEC,
     <GetUserByMobile as ::crm_runtime::operation::Operation>::SPEC,
+];
+/// The auth flows `operations.json` declares (`authFlows`), in name order; empty when the
+/// vendor has one way of authenticating.
+/// - `legacy` (token: `get_corp_access_token`): 旧版传参方式 / The legacy flow: `corpAccessToken`, `corpId` and `currentOpenUserId` (an `FSUID_…` open user id) at the top level of every business body (docs/vendors.md §1.2).
+/// - `oauth2` (token: `get_oauth2_token`): 新版传参方式 / The OAuth2 flow: `authorization: Bearer <accessToken>`, `x-fs-ea` and `x-fs-userid` headers; the body keeps only the operation's input, plus `convertUserId: true` when the operator is an `FSUID_…` id (docs/vendors.md §1.2, §1.10).
+pub const AUTH_FLOWS: &[::crm_runtime::AuthFlowSpec] = &[
+    ::crm_runtime::AuthFlowSpec {
+        name: "legacy",
+        token_operation: "get_corp_access_token",
+        carrier: ::crm_runtime::AuthCarrier::Body,
+        credentials_type: "AuthFields",
+    },
+    ::crm_runtime::AuthFlowSpec {
+        name: "oauth2",
+        token_operation: "get_oauth2_token",
+        carrier: ::crm_runtime::AuthCarrier::Header,
+        credentials_type: "OAuth2Headers",
+    },
 ];
 /// Marker for the `create_data` operation.
 #[derive(Clone, Copy, Debug, Default)]
@@ -28,6 +47,7 @@ impl ::crm_runtime::operation::Operation for CreateData {
         path: "/cgi/crm/v2/data/create",
         alt_path: Some("/cgi/crm/custom/v2/data/create"),
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &["legacy", "oauth2"],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Write,
         retry_safe: false,
@@ -47,6 +67,7 @@ impl ::crm_runtime::operation::Operation for UpdateData {
         path: "/cgi/crm/v2/data/update",
         alt_path: Some("/cgi/crm/custom/v2/data/update"),
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &["legacy", "oauth2"],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Write,
         retry_safe: false,
@@ -66,6 +87,7 @@ impl ::crm_runtime::operation::Operation for QueryData {
         path: "/cgi/crm/v2/data/query",
         alt_path: Some("/cgi/crm/custom/v2/data/query"),
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &["legacy", "oauth2"],
         paging: ::crm_runtime::Paging::OffsetLimit,
         effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
@@ -85,6 +107,7 @@ impl ::crm_runtime::operation::Operation for GetData {
         path: "/cgi/crm/v2/data/get",
         alt_path: Some("/cgi/crm/custom/v2/data/get"),
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &["legacy", "oauth2"],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
@@ -104,6 +127,7 @@ impl ::crm_runtime::operation::Operation for InvalidData {
         path: "/cgi/crm/v2/data/invalid",
         alt_path: Some("/cgi/crm/custom/v2/data/invalid"),
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &["legacy", "oauth2"],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Write,
         retry_safe: false,
@@ -123,6 +147,7 @@ impl ::crm_runtime::operation::Operation for DeleteData {
         path: "/cgi/crm/v2/data/delete",
         alt_path: Some("/cgi/crm/custom/v2/data/delete"),
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &["legacy", "oauth2"],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Write,
         retry_safe: false,
@@ -142,6 +167,7 @@ impl ::crm_runtime::operation::Operation for RecoverData {
         path: "/cgi/crm/v2/data/recover",
         alt_path: Some("/cgi/crm/custom/v2/data/recover"),
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &["legacy", "oauth2"],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Write,
         retry_safe: false,
@@ -161,6 +187,7 @@ impl ::crm_runtime::operation::Operation for ChangeOwnerData {
         path: "/cgi/crm/v2/data/changeOwner",
         alt_path: Some("/cgi/crm/custom/v2/data/changeOwner"),
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &["legacy", "oauth2"],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Write,
         retry_safe: false,
@@ -180,6 +207,7 @@ impl ::crm_runtime::operation::Operation for ListObjects {
         path: "/cgi/crm/v2/object/list",
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &["legacy", "oauth2"],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
@@ -199,6 +227,7 @@ impl ::crm_runtime::operation::Operation for DescribeObject {
         path: "/cgi/crm/v2/object/describe",
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &["legacy", "oauth2"],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
@@ -218,11 +247,32 @@ impl ::crm_runtime::operation::Operation for GetCorpAccessToken {
         path: "/cgi/corpAccessToken/get/V2",
         alt_path: None,
         auth: ::crm_runtime::Auth::None,
+        auth_flows: &["legacy"],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
         input_type: "CorpAccessTokenRequest",
         output_type: "CorpAccessTokenResult",
+    };
+}
+/// Marker for the `get_oauth2_token` operation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GetOauth2Token;
+impl ::crm_runtime::operation::Operation for GetOauth2Token {
+    type Input = super::types::OAuth2TokenRequest;
+    type Output = super::types::OAuth2TokenResult;
+    const SPEC: ::crm_runtime::OperationSpec = ::crm_runtime::OperationSpec {
+        name: "get_oauth2_token",
+        method: ::crm_runtime::HttpMethod::Post,
+        path: "/oauth2.0/token",
+        alt_path: None,
+        auth: ::crm_runtime::Auth::None,
+        auth_flows: &["oauth2"],
+        paging: ::crm_runtime::Paging::None,
+        effect: ::crm_runtime::Effect::Read,
+        retry_safe: true,
+        input_type: "OAuth2TokenRequest",
+        output_type: "OAuth2TokenResult",
     };
 }
 /// Marker for the `get_user_by_mobile` operation.
@@ -237,6 +287,7 @@ impl ::crm_runtime::operation::Operation for GetUserByMobile {
         path: "/cgi/user/getByMobile",
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &["legacy", "oauth2"],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
@@ -247,7 +298,7 @@ impl ::crm_runtime::operation::Operation for GetUserByMobile {
 impl crate::Client {
     /// 新增对象数据 / Create a record (optionally with detail records). Triggers work/approval flows by default. Not retry-safe: a repeat creates a duplicate. Custom objects (`__c`) use altPath, whose create response may lack `dataId`.
     ///
-    /// `POST /cgi/crm/v2/data/create` (or `/cgi/crm/custom/v2/data/create`); input `CreateArg`, output `CreateResult`; not retried once sent (not safe to repeat).
+    /// `POST /cgi/crm/v2/data/create` (or `/cgi/crm/custom/v2/data/create`); input `CreateArg`, output `CreateResult`; not retried once sent (not safe to repeat); auth flows `legacy`, `oauth2`.
     pub async fn create_data(
         &self,
         input: &super::types::CreateArg,
@@ -256,7 +307,7 @@ impl crate::Client {
     }
     /// 更新对象数据 / Update a record (`object_data._id` required; only the sent fields change; `owner` cannot be changed here). Not marked retry-safe: a repeat with the same `version` may be harmless, but the document gives no guarantee and each update can trigger flows.
     ///
-    /// `POST /cgi/crm/v2/data/update` (or `/cgi/crm/custom/v2/data/update`); input `UpdateArg`, output `BaseResult`; not retried once sent (not safe to repeat).
+    /// `POST /cgi/crm/v2/data/update` (or `/cgi/crm/custom/v2/data/update`); input `UpdateArg`, output `BaseResult`; not retried once sent (not safe to repeat); auth flows `legacy`, `oauth2`.
     pub async fn update_data(
         &self,
         input: &super::types::UpdateArg,
@@ -265,7 +316,7 @@ impl crate::Client {
     }
     /// 查询对象数据 / Query records with filters, orders and offset/limit paging (offset a multiple of limit, ≤ 10000, else errorCode 10013; limit max 100 per current docs). Read-only.
     ///
-    /// `POST /cgi/crm/v2/data/query` (or `/cgi/crm/custom/v2/data/query`); input `QueryArg`, output `QueryResult`; retried on transient failures.
+    /// `POST /cgi/crm/v2/data/query` (or `/cgi/crm/custom/v2/data/query`); input `QueryArg`, output `QueryResult`; retried on transient failures; auth flows `legacy`, `oauth2`.
     pub async fn query_data(
         &self,
         input: &super::types::QueryArg,
@@ -274,7 +325,7 @@ impl crate::Client {
     }
     /// 根据Id获取对象数据 / Get one record by id. Read-only.
     ///
-    /// `POST /cgi/crm/v2/data/get` (or `/cgi/crm/custom/v2/data/get`); input `GetArg`, output `GetResult`; retried on transient failures.
+    /// `POST /cgi/crm/v2/data/get` (or `/cgi/crm/custom/v2/data/get`); input `GetArg`, output `GetResult`; retried on transient failures; auth flows `legacy`, `oauth2`.
     pub async fn get_data(
         &self,
         input: &super::types::GetArg,
@@ -283,7 +334,7 @@ impl crate::Client {
     }
     /// 作废对象数据 / Void (invalidate) one record; it can then be recovered or deleted. Not marked retry-safe: the document does not say what a second void does (it may answer an error, or run the void flows again), so a void whose outcome is unknown is reported, not repeated.
     ///
-    /// `POST /cgi/crm/v2/data/invalid` (or `/cgi/crm/custom/v2/data/invalid`); input `InvalidArg`, output `BaseResult`; not retried once sent (not safe to repeat).
+    /// `POST /cgi/crm/v2/data/invalid` (or `/cgi/crm/custom/v2/data/invalid`); input `InvalidArg`, output `BaseResult`; not retried once sent (not safe to repeat); auth flows `legacy`, `oauth2`.
     pub async fn invalid_data(
         &self,
         input: &super::types::InvalidArg,
@@ -292,7 +343,7 @@ impl crate::Client {
     }
     /// 删除对象数据 / Permanently delete records that were voided first. Not retry-safe: irreversible, and not guaranteed idempotent by the vendor.
     ///
-    /// `POST /cgi/crm/v2/data/delete` (or `/cgi/crm/custom/v2/data/delete`); input `IdListArg`, output `BaseResult`; not retried once sent (not safe to repeat).
+    /// `POST /cgi/crm/v2/data/delete` (or `/cgi/crm/custom/v2/data/delete`); input `IdListArg`, output `BaseResult`; not retried once sent (not safe to repeat); auth flows `legacy`, `oauth2`.
     pub async fn delete_data(
         &self,
         input: &super::types::IdListArg,
@@ -301,7 +352,7 @@ impl crate::Client {
     }
     /// 恢复已作废数据 / Recover voided records. Not marked retry-safe: the document does not say what recovering a record that is no longer voided does.
     ///
-    /// `POST /cgi/crm/v2/data/recover` (or `/cgi/crm/custom/v2/data/recover`); input `IdListArg`, output `BaseResult`; not retried once sent (not safe to repeat).
+    /// `POST /cgi/crm/v2/data/recover` (or `/cgi/crm/custom/v2/data/recover`); input `IdListArg`, output `BaseResult`; not retried once sent (not safe to repeat); auth flows `legacy`, `oauth2`.
     pub async fn recover_data(
         &self,
         input: &super::types::IdListArg,
@@ -310,7 +361,7 @@ impl crate::Client {
     }
     /// 更换负责人 / Change the owner of records (`data.Data[]`, capital D). Not marked retry-safe: the state would end the same, but the document does not promise that a repeat triggers no second owner-change flow or notification. Records in a public pool must be claimed first.
     ///
-    /// `POST /cgi/crm/v2/data/changeOwner` (or `/cgi/crm/custom/v2/data/changeOwner`); input `ChangeOwnerArg`, output `BaseResult`; not retried once sent (not safe to repeat).
+    /// `POST /cgi/crm/v2/data/changeOwner` (or `/cgi/crm/custom/v2/data/changeOwner`); input `ChangeOwnerArg`, output `BaseResult`; not retried once sent (not safe to repeat); auth flows `legacy`, `oauth2`.
     pub async fn change_owner_data(
         &self,
         input: &super::types::ChangeOwnerArg,
@@ -319,7 +370,7 @@ impl crate::Client {
     }
     /// 查询对象列表 / List the enterprise's objects (preset and custom) with their API names. Read-only.
     ///
-    /// `POST /cgi/crm/v2/object/list`; input `ObjectListArg`, output `ObjectListResult`; retried on transient failures.
+    /// `POST /cgi/crm/v2/object/list`; input `ObjectListArg`, output `ObjectListResult`; retried on transient failures; auth flows `legacy`, `oauth2`.
     pub async fn list_objects(
         &self,
         input: &super::types::ObjectListArg,
@@ -328,16 +379,16 @@ impl crate::Client {
     }
     /// 查询对象描述 / Describe an object's fields (type, label, required, options, decimals, date format). Legacy top-level `{apiName, includeDetail}` form. Read-only.
     ///
-    /// `POST /cgi/crm/v2/object/describe`; input `DescribeArg`, output `DescribeResult`; retried on transient failures.
+    /// `POST /cgi/crm/v2/object/describe`; input `DescribeArg`, output `DescribeResult`; retried on transient failures; auth flows `legacy`, `oauth2`.
     pub async fn describe_object(
         &self,
         input: &super::types::DescribeArg,
     ) -> ::std::result::Result<super::types::DescribeResult, crate::Error> {
         self.execute::<DescribeObject>(input).await
     }
-    /// 根据手机号获取员工 / Look up employees by mobile number (flat body, no `data` wrapper); `empList[0].openUserId` is the usual `currentOpenUserId`. Read-only.
+    /// 根据手机号获取员工 / Look up employees by mobile number (flat body, no `data` wrapper); `empList[0].openUserId` is the usual `currentOpenUserId`. Documented for the legacy flow; in the OAuth2 flow it is sent with the headers like every business call and answers ids in the request's style (docs/vendors.md §1.10, an inference). Read-only.
     ///
-    /// `POST /cgi/user/getByMobile`; input `GetUserByMobileArg`, output `GetUserByMobileResult`; retried on transient failures.
+    /// `POST /cgi/user/getByMobile`; input `GetUserByMobileArg`, output `GetUserByMobileResult`; retried on transient failures; auth flows `legacy`, `oauth2`.
     pub async fn get_user_by_mobile(
         &self,
         input: &super::types::GetUserByMobileArg,

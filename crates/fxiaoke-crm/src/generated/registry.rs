@@ -35,6 +35,10 @@ pub const TYPE_NAMES: &[&str] = &[
     "InvalidData",
     "LifeStatusKnown",
     "LockStatusKnown",
+    "OAuth2BodyFields",
+    "OAuth2Headers",
+    "OAuth2TokenRequest",
+    "OAuth2TokenResult",
     "ObjectData",
     "ObjectDescribe",
     "ObjectListArg",
@@ -218,6 +222,26 @@ pub fn decode_roundtrip(
                     super::types::LockStatusKnown,
                 >(json)
             }
+            "OAuth2BodyFields" => {
+                ::crm_runtime::registry::decode_roundtrip::<
+                    super::types::OAuth2BodyFields,
+                >(json)
+            }
+            "OAuth2Headers" => {
+                ::crm_runtime::registry::decode_roundtrip::<
+                    super::types::OAuth2Headers,
+                >(json)
+            }
+            "OAuth2TokenRequest" => {
+                ::crm_runtime::registry::decode_roundtrip::<
+                    super::types::OAuth2TokenRequest,
+                >(json)
+            }
+            "OAuth2TokenResult" => {
+                ::crm_runtime::registry::decode_roundtrip::<
+                    super::types::OAuth2TokenResult,
+                >(json)
+            }
             "ObjectData" => {
                 ::crm_runtime::registry::decode_roundtrip::<
                     super::types::ObjectData,
@@ -360,6 +384,14 @@ pub fn derived_schema(type_name: &str) -> ::std::option::Option<::schemars::Sche
             "InvalidData" => ::schemars::schema_for!(super::types::InvalidData),
             "LifeStatusKnown" => ::schemars::schema_for!(super::types::LifeStatusKnown),
             "LockStatusKnown" => ::schemars::schema_for!(super::types::LockStatusKnown),
+            "OAuth2BodyFields" => ::schemars::schema_for!(super::types::OAuth2BodyFields),
+            "OAuth2Headers" => ::schemars::schema_for!(super::types::OAuth2Headers),
+            "OAuth2TokenRequest" => {
+                ::schemars::schema_for!(super::types::OAuth2TokenRequest)
+            }
+            "OAuth2TokenResult" => {
+                ::schemars::schema_for!(super::types::OAuth2TokenResult)
+            }
             "ObjectData" => ::schemars::schema_for!(super::types::ObjectData),
             "ObjectDescribe" => ::schemars::schema_for!(super::types::ObjectDescribe),
             "ObjectListArg" => ::schemars::schema_for!(super::types::ObjectListArg),

@@ -67,13 +67,13 @@ pub struct AttachmentFile {
     #[serde(flatten)]
     pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-///每个业务调用请求体顶层的公共鉴权参数 / The common authentication keys the client adds at the top level of every business call's JSON body (legacy flow, docs/vendors.md §1.2). Operation inputs never contain them.
+///每个业务调用请求体顶层的公共鉴权参数（旧版传参方式）/ The common authentication keys the client adds at the top level of every business call's JSON body in the legacy flow (docs/vendors.md §1.2). Operation inputs never contain them. The OAuth2 flow sends OAuth2Headers instead; one request never carries both.
 ///
 /// <details><summary>JSON schema</summary>
 ///
 /// ```json
 ///{
-///  "description": "每个业务调用请求体顶层的公共鉴权参数 / The common authentication keys the client adds at the top level of every business call's JSON body (legacy flow, docs/vendors.md §1.2). Operation inputs never contain them.",
+///  "description": "每个业务调用请求体顶层的公共鉴权参数（旧版传参方式）/ The common authentication keys the client adds at the top level of every business call's JSON body in the legacy flow (docs/vendors.md §1.2). Operation inputs never contain them. The OAuth2 flow sends OAuth2Headers instead; one request never carries both.",
 ///  "type": "object",
 ///  "required": [
 ///    "corpAccessToken",
@@ -336,7 +336,7 @@ pub struct CorpAccessTokenRequest {
 ///      "type": "string"
 ///    },
 ///    "error": {
-///      "description": "错误标识（仅令牌接口出错时，见 docs/vendors.md §1.7）/ Error identifier that token-endpoint errors also carry (docs/vendors.md §1.7). Their companion `error_description` is kept in the extra map: as a typed property its Rust name would clash with `errorDescription`.",
+///      "description": "错误标识（仅令牌接口出错时，见 docs/vendors.md §1.7）/ Error identifier that token-endpoint errors also carry (docs/vendors.md §1.7).",
 ///      "type": "string"
 ///    },
 ///    "errorCode": {
@@ -349,6 +349,10 @@ pub struct CorpAccessTokenRequest {
 ///    },
 ///    "errorMessage": {
 ///      "description": "对返回码的文本描述内容 / Text describing the return code (e.g. `\"OK\"`, `\"success\"`, `\"corpAccessToken error\"`). The vendor says not to branch on it.",
+///      "type": "string"
+///    },
+///    "error_description": {
+///      "description": "错误描述（仅令牌接口出错时）/ Description of a token-endpoint error, beside `errorDescription` (observed with the same text, `\"缺少参数或参数不合法\"`; docs/vendors.md §1.7, §1.10). Named `oauth_error_description` in Rust, where `error_description` is taken by `errorDescription`.",
 ///      "type": "string"
 ///    },
 ///    "expiresIn": {
@@ -387,7 +391,7 @@ pub struct CorpAccessTokenResult {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub corp_id: ::std::option::Option<::std::string::String>,
-    ///错误标识（仅令牌接口出错时，见 docs/vendors.md §1.7）/ Error identifier that token-endpoint errors also carry (docs/vendors.md §1.7). Their companion `error_description` is kept in the extra map: as a typed property its Rust name would clash with `errorDescription`.
+    ///错误标识（仅令牌接口出错时，见 docs/vendors.md §1.7）/ Error identifier that token-endpoint errors also carry (docs/vendors.md §1.7).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
     ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
@@ -400,6 +404,10 @@ pub struct CorpAccessTokenResult {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub error_description: ::std::option::Option<::std::string::String>,
+    ///错误描述（仅令牌接口出错时）/ Description of a token-endpoint error, beside `errorDescription` (observed with the same text, `"缺少参数或参数不合法"`; docs/vendors.md §1.7, §1.10). Named `oauth_error_description` in Rust, where `error_description` is taken by `errorDescription`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "error_description")]
+    pub oauth_error_description: ::std::option::Option<::std::string::String>,
     ///对返回码的文本描述内容 / Text describing the return code (e.g. `"OK"`, `"success"`, `"corpAccessToken error"`). The vendor says not to branch on it.
     #[serde(rename = "errorMessage")]
     pub error_message: ::std::string::String,
@@ -916,7 +924,7 @@ impl ::std::convert::From<
 ///      "type": "string"
 ///    },
 ///    "openUserId": {
-///      "description": "员工OpenUserID / Employee open user id (`FSUID_…` in the legacy flow; a numeric id such as `\"1000\"` under the new flow).",
+///      "description": "员工OpenUserID / Employee id: `FSUID_…` in the legacy flow and in the OAuth2 flow with `convertUserId: true`; a numeric CRM employee id such as `\"1000\"` in the OAuth2 flow by default (docs/vendors.md §1.10).",
 ///      "type": "string"
 ///    },
 ///    "position": {
@@ -980,7 +988,7 @@ pub struct Employee {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub nick_name: ::std::option::Option<::std::string::String>,
-    ///员工OpenUserID / Employee open user id (`FSUID_…` in the legacy flow; a numeric id such as `"1000"` under the new flow).
+    ///员工OpenUserID / Employee id: `FSUID_…` in the legacy flow and in the OAuth2 flow with `convertUserId: true`; a numeric CRM employee id such as `"1000"` in the OAuth2 flow by default (docs/vendors.md §1.10).
     #[serde(rename = "openUserId")]
     pub open_user_id: ::std::string::String,
     ///职位（见 skillify org-directory.md）/ Job title (skillify org-directory.md).
@@ -2505,6 +2513,296 @@ impl ::std::convert::TryFrom<::std::string::String> for LockStatusKnown {
     ) -> ::std::result::Result<Self, self::error::ConversionError> {
         value.parse()
     }
+}
+///OAuth2（新版）传参方式下请求体顶层的平台公共参数 / Top-level platform flags of a business body in the OAuth2 (header) flow (docs/vendors.md §1.2, §1.10). Operation inputs never contain them; the client adds `convertUserId: true` when configured and sends nothing otherwise.
+///
+/// <details><summary>JSON schema</summary>
+///
+/// ```json
+///{
+///  "description": "OAuth2（新版）传参方式下请求体顶层的平台公共参数 / Top-level platform flags of a business body in the OAuth2 (header) flow (docs/vendors.md §1.2, §1.10). Operation inputs never contain them; the client adds `convertUserId: true` when configured and sends nothing otherwise.",
+///  "type": "object",
+///  "properties": {
+///    "convertMediaId": {
+///      "description": "是否转换媒体 ID / `true`: file references are mediaIds; absent or `false` (the default of the header flow): npaths. Not used by this crate.",
+///      "type": "boolean"
+///    },
+///    "convertUserId": {
+///      "description": "是否转换用户 ID / `true`: employee ids in this request (the `x-fs-userid` header, owners, …) and its answer are `FSUID_…` open user ids; absent or `false` (the default of the header flow): numeric CRM employee ids.",
+///      "type": "boolean"
+///    }
+///  }
+///}
+/// ```
+/// </details>
+#[derive(
+    ::schemars::JsonSchema,
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Debug,
+    PartialEq
+)]
+pub struct OAuth2BodyFields {
+    ///是否转换媒体 ID / `true`: file references are mediaIds; absent or `false` (the default of the header flow): npaths. Not used by this crate.
+    #[serde(
+        rename = "convertMediaId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub convert_media_id: ::std::option::Option<bool>,
+    ///是否转换用户 ID / `true`: employee ids in this request (the `x-fs-userid` header, owners, …) and its answer are `FSUID_…` open user ids; absent or `false` (the default of the header flow): numeric CRM employee ids.
+    #[serde(
+        rename = "convertUserId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub convert_user_id: ::std::option::Option<bool>,
+}
+impl ::std::default::Default for OAuth2BodyFields {
+    fn default() -> Self {
+        Self {
+            convert_media_id: Default::default(),
+            convert_user_id: Default::default(),
+        }
+    }
+}
+///OAuth2（新版）传参方式下每个业务调用的请求头 / The headers every business call carries in the OAuth2 (header) flow, instead of the AuthFields in the body (docs/vendors.md §1.2, §1.10). Operation inputs never contain them. One request carries either these headers or the AuthFields, never both.
+///
+/// <details><summary>JSON schema</summary>
+///
+/// ```json
+///{
+///  "description": "OAuth2（新版）传参方式下每个业务调用的请求头 / The headers every business call carries in the OAuth2 (header) flow, instead of the AuthFields in the body (docs/vendors.md §1.2, §1.10). Operation inputs never contain them. One request carries either these headers or the AuthFields, never both.",
+///  "type": "object",
+///  "required": [
+///    "authorization",
+///    "x-fs-ea",
+///    "x-fs-userid"
+///  ],
+///  "properties": {
+///    "authorization": {
+///      "description": "`Bearer <accessToken>`（Bearer 后一个空格）/ `Bearer ` (one space) followed by the accessToken of `/oauth2.0/token`. Redacted in recordings and logs.",
+///      "$ref": "#/$defs/Secret"
+///    },
+///    "x-fs-ea": {
+///      "description": "企业账号 / The `ea` of the token response.",
+///      "type": "string"
+///    },
+///    "x-fs-userid": {
+///      "description": "操作人 / The operator: a CRM employee id such as `1000` by default, or an `FSUID_…` open user id when the body sets `convertUserId: true`. It decides data permissions, as `currentOpenUserId` does in the legacy flow.",
+///      "type": "string"
+///    }
+///  }
+///}
+/// ```
+/// </details>
+#[derive(
+    ::schemars::JsonSchema,
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Debug,
+    PartialEq
+)]
+pub struct OAuth2Headers {
+    ///`Bearer <accessToken>`（Bearer 后一个空格）/ `Bearer ` (one space) followed by the accessToken of `/oauth2.0/token`. Redacted in recordings and logs.
+    pub authorization: ::crm_runtime::SecretString,
+    ///企业账号 / The `ea` of the token response.
+    #[serde(rename = "x-fs-ea")]
+    pub x_fs_ea: ::std::string::String,
+    ///操作人 / The operator: a CRM employee id such as `1000` by default, or an `FSUID_…` open user id when the body sets `convertUserId: true`. It decides data permissions, as `currentOpenUserId` does in the legacy flow.
+    #[serde(rename = "x-fs-userid")]
+    pub x_fs_userid: ::std::string::String,
+}
+///客户端凭证模式获取 accessToken 的请求 / Request of `POST /oauth2.0/token` in the client-credentials grant (docs/vendors.md §1.2, §1.10; not in this document). Sent without credentials in headers or body: it is the token call of the OAuth2 flow.
+///
+/// <details><summary>JSON schema</summary>
+///
+/// ```json
+///{
+///  "description": "客户端凭证模式获取 accessToken 的请求 / Request of `POST /oauth2.0/token` in the client-credentials grant (docs/vendors.md §1.2, §1.10; not in this document). Sent without credentials in headers or body: it is the token call of the OAuth2 flow.",
+///  "type": "object",
+///  "required": [
+///    "appId",
+///    "appSecret",
+///    "grantType",
+///    "permanentCode"
+///  ],
+///  "properties": {
+///    "appId": {
+///      "description": "自建应用 appId / App id (`FSAID_…`).",
+///      "type": "string"
+///    },
+///    "appSecret": {
+///      "description": "自建应用 appSecret / App secret.",
+///      "$ref": "#/$defs/Secret"
+///    },
+///    "grantType": {
+///      "description": "授权类型，固定 `app_secret` / Grant type: always `\"app_secret\"` for the client-credentials grant (`authorization_code` and `refresh_token` belong to the user-facing grants, which this crate does not use).",
+///      "type": "string"
+///    },
+///    "permanentCode": {
+///      "description": "永久授权码 / Permanent authorization code of the enterprise for this app (the same one the legacy flow uses).",
+///      "$ref": "#/$defs/Secret"
+///    }
+///  }
+///}
+/// ```
+/// </details>
+#[derive(
+    ::schemars::JsonSchema,
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Debug,
+    PartialEq
+)]
+pub struct OAuth2TokenRequest {
+    ///自建应用 appId / App id (`FSAID_…`).
+    #[serde(rename = "appId")]
+    pub app_id: ::std::string::String,
+    ///自建应用 appSecret / App secret.
+    #[serde(rename = "appSecret")]
+    pub app_secret: ::crm_runtime::SecretString,
+    ///授权类型，固定 `app_secret` / Grant type: always `"app_secret"` for the client-credentials grant (`authorization_code` and `refresh_token` belong to the user-facing grants, which this crate does not use).
+    #[serde(rename = "grantType")]
+    pub grant_type: ::std::string::String,
+    ///永久授权码 / Permanent authorization code of the enterprise for this app (the same one the legacy flow uses).
+    #[serde(rename = "permanentCode")]
+    pub permanent_code: ::crm_runtime::SecretString,
+}
+///客户端凭证模式获取 accessToken 的返回 / Response of `POST /oauth2.0/token` (docs/vendors.md §1.2, §1.10). `accessToken` goes into the `authorization: Bearer …` header and `ea` into `x-fs-ea`. The same lifetime rules as the legacy token: 7200 s, the same token within ~6600 s, ≤ 10 calls/min, never concurrently. Errors also carry `error` and `error_description` (observed: `10006` for a missing or wrong appSecret).
+///
+/// <details><summary>JSON schema</summary>
+///
+/// ```json
+///{
+///  "description": "客户端凭证模式获取 accessToken 的返回 / Response of `POST /oauth2.0/token` (docs/vendors.md §1.2, §1.10). `accessToken` goes into the `authorization: Bearer …` header and `ea` into `x-fs-ea`. The same lifetime rules as the legacy token: 7200 s, the same token within ~6600 s, ≤ 10 calls/min, never concurrently. Errors also carry `error` and `error_description` (observed: `10006` for a missing or wrong appSecret).",
+///  "type": "object",
+///  "required": [
+///    "errorCode",
+///    "errorMessage"
+///  ],
+///  "properties": {
+///    "accessToken": {
+///      "description": "授权凭证，有效期两个小时 / The access token (valid two hours), sent as `authorization: Bearer <accessToken>`. Present on success.",
+///      "$ref": "#/$defs/Secret"
+///    },
+///    "appId": {
+///      "description": "应用ID / The app id the token was issued to.",
+///      "type": "string"
+///    },
+///    "ea": {
+///      "description": "企业账号 / Enterprise account, sent as the `x-fs-ea` header. Present on success.",
+///      "type": "string"
+///    },
+///    "error": {
+///      "description": "错误标识（仅出错时）/ Error identifier of token-endpoint errors (observed `\"非法请求\"`, docs/vendors.md §1.10).",
+///      "type": "string"
+///    },
+///    "errorCode": {
+///      "description": "返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`\"0\"`) is accepted and kept.",
+///      "$ref": "#/$defs/LenientInt"
+///    },
+///    "errorDescription": {
+///      "description": "对返回码的文本描述内容 / A second text for the return code (e.g. `\"success\"`, `\"缺少参数 或参数 不合法\"`). Listed in the query response table; absent from some responses.",
+///      "type": "string"
+///    },
+///    "errorMessage": {
+///      "description": "对返回码的文本描述内容 / Text describing the return code (`\"success\"` on success; e.g. `\"the parameter appSecret is missing or illegal\"`). The vendor says not to branch on it.",
+///      "type": "string"
+///    },
+///    "error_description": {
+///      "description": "错误描述（仅令牌接口出错时）/ Description of a token-endpoint error, beside `errorDescription` (observed with the same text, `\"缺少参数或参数不合法\"`; docs/vendors.md §1.7, §1.10). Named `oauth_error_description` in Rust, where `error_description` is taken by `errorDescription`.",
+///      "type": "string"
+///    },
+///    "expiresIn": {
+///      "description": "过期时间（秒）/ Remaining lifetime in seconds (the current docs' example shows `7084`; the unit is not stated, docs/vendors.md §1.10).",
+///      "type": "integer"
+///    },
+///    "openUserId": {
+///      "description": "企业 openCorpId（字段名有误导性）/ Despite its name, the corp id (`FSCID_…`), not an employee: never use it as `x-fs-userid` (docs/vendors.md §1.2).",
+///      "type": "string"
+///    },
+///    "traceId": {
+///      "description": "请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `\"E-O.827xxxxxx\"`). Quote it in support requests.",
+///      "type": "string"
+///    }
+///  },
+///  "additionalProperties": {}
+///}
+/// ```
+/// </details>
+#[derive(
+    ::schemars::JsonSchema,
+    ::serde::Deserialize,
+    ::serde::Serialize,
+    Clone,
+    Debug,
+    PartialEq
+)]
+pub struct OAuth2TokenResult {
+    ///授权凭证，有效期两个小时 / The access token (valid two hours), sent as `authorization: Bearer <accessToken>`. Present on success.
+    #[serde(
+        rename = "accessToken",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub access_token: ::std::option::Option<::crm_runtime::SecretString>,
+    ///应用ID / The app id the token was issued to.
+    #[serde(
+        rename = "appId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub app_id: ::std::option::Option<::std::string::String>,
+    ///企业账号 / Enterprise account, sent as the `x-fs-ea` header. Present on success.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub ea: ::std::option::Option<::std::string::String>,
+    ///错误标识（仅出错时）/ Error identifier of token-endpoint errors (observed `"非法请求"`, docs/vendors.md §1.10).
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub error: ::std::option::Option<::std::string::String>,
+    ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
+    #[serde(rename = "errorCode")]
+    pub error_code: ::crm_runtime::LenientInt,
+    ///对返回码的文本描述内容 / A second text for the return code (e.g. `"success"`, `"缺少参数 或参数 不合法"`). Listed in the query response table; absent from some responses.
+    #[serde(
+        rename = "errorDescription",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub error_description: ::std::option::Option<::std::string::String>,
+    ///错误描述（仅令牌接口出错时）/ Description of a token-endpoint error, beside `errorDescription` (observed with the same text, `"缺少参数或参数不合法"`; docs/vendors.md §1.7, §1.10). Named `oauth_error_description` in Rust, where `error_description` is taken by `errorDescription`.
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "error_description")]
+    pub oauth_error_description: ::std::option::Option<::std::string::String>,
+    ///对返回码的文本描述内容 / Text describing the return code (`"success"` on success; e.g. `"the parameter appSecret is missing or illegal"`). The vendor says not to branch on it.
+    #[serde(rename = "errorMessage")]
+    pub error_message: ::std::string::String,
+    ///过期时间（秒）/ Remaining lifetime in seconds (the current docs' example shows `7084`; the unit is not stated, docs/vendors.md §1.10).
+    #[serde(
+        rename = "expiresIn",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub expires_in: ::std::option::Option<i64>,
+    ///企业 openCorpId（字段名有误导性）/ Despite its name, the corp id (`FSCID_…`), not an employee: never use it as `x-fs-userid` (docs/vendors.md §1.2).
+    #[serde(
+        rename = "openUserId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub open_user_id: ::std::option::Option<::std::string::String>,
+    ///请求追踪ID（文档未列出，见于 docs/vendors.md §1.2 及新版文档示例）/ Trace id of the call; not in this document, seen in docs/vendors.md §1.2 and in the current docs' examples (e.g. `"E-O.827xxxxxx"`). Quote it in support requests.
+    #[serde(
+        rename = "traceId",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub trace_id: ::std::option::Option<::std::string::String>,
+    #[serde(flatten)]
+    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///对象数据map（和对象描述中字段一一对应）/ Generic object data map: one record of any object, keyed by field API name as in the object's describe. Known system fields are typed; every other field (preset or custom `__c`, and read-only companions `__r/__l/__o/__v/__p`) is kept verbatim. Null fields are omitted unless `includeNull` (docs/vendors.md §1.6), so every field is optional.
 ///

@@ -11,6 +11,9 @@ pub const ALL: &[::crm_runtime::OperationSpec] = &[
     <DeleteCustomer as ::crm_runtime::operation::Operation>::SPEC,
     <ListFieldConfigs as ::crm_runtime::operation::Operation>::SPEC,
 ];
+/// The auth flows `operations.json` declares (`authFlows`), in name order; empty when the
+/// vendor has one way of authenticating.
+pub const AUTH_FLOWS: &[::crm_runtime::AuthFlowSpec] = &[];
 /// Marker for the `add_customer` operation.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AddCustomer;
@@ -23,6 +26,7 @@ impl ::crm_runtime::operation::Operation for AddCustomer {
         path: "/openapi/crm/add",
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &[],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Write,
         retry_safe: false,
@@ -42,6 +46,7 @@ impl ::crm_runtime::operation::Operation for UpdateCustomer {
         path: "/openapi/crm/update",
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &[],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Write,
         retry_safe: true,
@@ -61,6 +66,7 @@ impl ::crm_runtime::operation::Operation for ListCustomers {
         path: "/openapi/crm/list",
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &[],
         paging: ::crm_runtime::Paging::PageLimit,
         effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
@@ -80,6 +86,7 @@ impl ::crm_runtime::operation::Operation for FindCustomerById {
         path: "/openapi/crm/findById/{id}",
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &[],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
@@ -99,6 +106,7 @@ impl ::crm_runtime::operation::Operation for FindCustomerByIdShort {
         path: "/openapi/crm/{id}",
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &[],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
@@ -118,6 +126,7 @@ impl ::crm_runtime::operation::Operation for DeleteCustomer {
         path: "/openapi/crm/delete",
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &[],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Write,
         retry_safe: false,
@@ -137,6 +146,7 @@ impl ::crm_runtime::operation::Operation for ListFieldConfigs {
         path: "/openapi/crm/config/field/list",
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &[],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Read,
         retry_safe: true,

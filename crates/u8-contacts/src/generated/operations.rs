@@ -7,6 +7,9 @@ pub const ALL: &[::crm_runtime::OperationSpec] = &[
     <BatchGetContacts as ::crm_runtime::operation::Operation>::SPEC,
     <GetContact as ::crm_runtime::operation::Operation>::SPEC,
 ];
+/// The auth flows `operations.json` declares (`authFlows`), in name order; empty when the
+/// vendor has one way of authenticating.
+pub const AUTH_FLOWS: &[::crm_runtime::AuthFlowSpec] = &[];
 /// Marker for the `get_token` operation.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GetToken;
@@ -19,6 +22,7 @@ impl ::crm_runtime::operation::Operation for GetToken {
         path: "/system/token",
         alt_path: None,
         auth: ::crm_runtime::Auth::None,
+        auth_flows: &[],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
@@ -38,6 +42,7 @@ impl ::crm_runtime::operation::Operation for BatchGetContacts {
         path: "/api/customercontacts/batch_get",
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &[],
         paging: ::crm_runtime::Paging::PageIndex,
         effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
@@ -57,6 +62,7 @@ impl ::crm_runtime::operation::Operation for GetContact {
         path: "/api/customercontacts/get",
         alt_path: None,
         auth: ::crm_runtime::Auth::Default,
+        auth_flows: &[],
         paging: ::crm_runtime::Paging::None,
         effect: ::crm_runtime::Effect::Read,
         retry_safe: true,
