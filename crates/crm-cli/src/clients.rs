@@ -96,12 +96,7 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
                 .convert_user_id(true)
                 .open_user_id(mock.credentials().open_user_id);
         }
-        if let Some(dir) = &settings.record {
-            builder = builder.with_record_dir(dir);
-        }
-        if let Some(policy) = settings.retry_policy(mock_retry_policy()) {
-            builder = builder.with_retry_policy(policy);
-        }
+        builder = with_settings(builder, settings, mock_retry_policy());
         return Ok(Session {
             client: builder.build()?,
             mock: Some(mock),
@@ -150,15 +145,7 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
     if let Some(url) = given(&config.base_url) {
         builder = builder.base_url(url);
     }
-    if let Some(dir) = &settings.record {
-        builder = builder.with_record_dir(dir);
-    }
-    if let Some(policy) = settings.retry_policy(RetryPolicy::default()) {
-        builder = builder.with_retry_policy(policy);
-    }
-    if settings.no_rate_limits {
-        builder = builder.with_rate_limits(RateLimits::off());
-    }
+    builder = with_settings(builder, settings, RetryPolicy::default());
     Ok(Session {
         client: builder.build()?,
         mock: None,
@@ -172,12 +159,7 @@ pub async fn useasy(config: &UseasyConfig, settings: &Settings) -> CliResult<Use
             .await
             .map_err(|e| mock_error("useasy", e))?;
         let mut builder = mock.client_builder();
-        if let Some(dir) = &settings.record {
-            builder = builder.with_record_dir(dir);
-        }
-        if let Some(policy) = settings.retry_policy(mock_retry_policy()) {
-            builder = builder.with_retry_policy(policy);
-        }
+        builder = with_settings(builder, settings, mock_retry_policy());
         return Ok(Session {
             client: builder.build()?,
             mock: Some(mock),
@@ -199,15 +181,7 @@ pub async fn useasy(config: &UseasyConfig, settings: &Settings) -> CliResult<Use
     if let Some(url) = given(&config.base_url) {
         builder = builder.base_url(url);
     }
-    if let Some(dir) = &settings.record {
-        builder = builder.with_record_dir(dir);
-    }
-    if let Some(policy) = settings.retry_policy(RetryPolicy::default()) {
-        builder = builder.with_retry_policy(policy);
-    }
-    if settings.no_rate_limits {
-        builder = builder.with_rate_limits(RateLimits::off());
-    }
+    builder = with_settings(builder, settings, RetryPolicy::default());
     Ok(Session {
         client: builder.build()?,
         mock: None,
@@ -224,12 +198,7 @@ pub async fn u8(config: &U8Config, settings: &Settings) -> CliResult<U8Session> 
         if let Some(ds) = config.ds_sequence {
             builder = builder.ds_sequence(ds);
         }
-        if let Some(dir) = &settings.record {
-            builder = builder.with_record_dir(dir);
-        }
-        if let Some(policy) = settings.retry_policy(mock_retry_policy()) {
-            builder = builder.with_retry_policy(policy);
-        }
+        builder = with_settings(builder, settings, mock_retry_policy());
         return Ok(Session {
             client: builder.build()?,
             mock: Some(mock),
@@ -259,15 +228,7 @@ pub async fn u8(config: &U8Config, settings: &Settings) -> CliResult<U8Session> 
     if let Some(ds) = config.ds_sequence {
         builder = builder.ds_sequence(ds);
     }
-    if let Some(dir) = &settings.record {
-        builder = builder.with_record_dir(dir);
-    }
-    if let Some(policy) = settings.retry_policy(RetryPolicy::default()) {
-        builder = builder.with_retry_policy(policy);
-    }
-    if settings.no_rate_limits {
-        builder = builder.with_rate_limits(RateLimits::off());
-    }
+    builder = with_settings(builder, settings, RetryPolicy::default());
     Ok(Session {
         client: builder.build()?,
         mock: None,
@@ -335,4 +296,23 @@ fn demo_object(i: usize) -> Value {
         "field_score__c": format!("{}", 60 + i * 7),
         "field_level__c": (["A", "B", "C"][i % 3]),
     })
+}
+
+/// The transport settings of the command line (`--record`, `--retries`, `--no-rate-limits`),
+/// applied the same way to every vendor's builder; `retry` is the policy `--retries` adjusts.
+fn with_settings<B: TransportOptions>(
+    mut builder: B,
+    settings: &Settings,
+    retry: RetryPolicy,
+) -> B {
+    if let Some(dir) = &settings.record {
+        builder = builder.with_record_dir(dir);
+    }
+    if let Some(policy) = settings.retry_policy(retry) {
+        builder = builder.with_retry_policy(policy);
+    }
+    if settings.no_rate_limits {
+        builder = builder.with_rate_limits(RateLimits::off());
+    }
+    builder
 }
