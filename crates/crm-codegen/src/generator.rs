@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::bundle::Bundle;
 use crate::error::{Result, err};
 use crate::output::{GeneratedFile, unparse};
-use crate::postprocess::single_pass_deserialize;
+use crate::postprocess::lazy_extra_fields;
 use crate::scalars::{replacements, run_typify};
 use crate::schema::SchemaSet;
 use crate::{operations, registry, tenant};
@@ -218,7 +218,11 @@ fn vendor_crate(
         bundle,
         &replacements(bundle, RUNTIME, &known),
     )?;
-    single_pass_deserialize(&mut file, &syn::parse_quote!(::crm_runtime::decode::MapKey));
+    lazy_extra_fields(
+        &mut file,
+        &syn::parse_quote!(::crm_runtime::decode::MapKey),
+        &syn::parse_quote!(::crm_runtime::ExtraFields),
+    );
     let types = prettyplease::unparse(&file);
     Ok(vec![
         GeneratedFile {

@@ -52,9 +52,7 @@ async fn create_get_update_with_details_and_custom_fields() {
         remark: Some("002测试".into()),
         ..Default::default()
     };
-    payment
-        .extra
-        .insert("field_x9__c".into(), json!("自定义值"));
+    payment.extra.set("field_x9__c", json!("自定义值")).unwrap();
     let detail = OrderPaymentObj {
         order_id: Some("974789b4d13040fcbb9d0ae35cxxxxxx".into()),
         payment_amount: Some("300.00".parse().unwrap()),
@@ -79,8 +77,8 @@ async fn create_get_update_with_details_and_custom_fields() {
         Some("300".parse().unwrap())
     );
     assert_eq!(
-        got.extra.get("field_x9__c"),
-        Some(&json!("自定义值")),
+        got.extra.get_value("field_x9__c"),
+        Some(json!("自定义值")),
         "custom field round-trips"
     );
     assert_eq!(
@@ -92,7 +90,10 @@ async fn create_get_update_with_details_and_custom_fields() {
     client.update(&got, &WriteOptions::default()).await.unwrap();
     let again: PaymentObj = client.get(&id).await.unwrap();
     assert_eq!(again.remark.as_deref(), Some("测试更新003"));
-    assert_eq!(again.extra.get("field_x9__c"), Some(&json!("自定义值")));
+    assert_eq!(
+        again.extra.get_value("field_x9__c"),
+        Some(json!("自定义值"))
+    );
 
     // A typed record of another object.
     let note = GoodsReceivedNoteObj {
@@ -161,9 +162,8 @@ async fn custom_objects_use_the_custom_path() {
     let mock = MockFxiaoke::start().await.unwrap();
     let client = mock.client().unwrap();
     let mut data = ObjectData::default();
-    data.extra.insert("name".into(), json!("试用项目"));
-    data.extra
-        .insert("field_budget__c".into(), json!("1200.50"));
+    data.extra.set("name", json!("试用项目")).unwrap();
+    data.extra.set("field_budget__c", json!("1200.50")).unwrap();
     client
         .create_object(
             "object_Nyeoj__c",
@@ -183,8 +183,8 @@ async fn custom_objects_use_the_custom_path() {
         .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(
-        rows[0].extra.get("field_budget__c"),
-        Some(&json!("1200.50"))
+        rows[0].extra.get_value("field_budget__c"),
+        Some(json!("1200.50"))
     );
     assert_eq!(mock.control().calls("/cgi/crm/custom/v2/data/query"), 1);
 }

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::state::{Injection, State};
 use super::{DEFAULT_ROWS_PER_PAGE, codes, paths};
+use crate::ExtraFields;
 use crate::generated::types::{
     BatchGetResponse, Contact, GetContactResponse, TokenInfo, TokenResponse,
 };
@@ -162,9 +163,9 @@ fn issue_token(state: &State, params: &Params) -> Result<String, U8Error> {
                 i64::try_from(seconds).unwrap_or(i64::MAX),
             )),
             id: Some(SecretString::new(id)),
-            extra: serde_json::Map::new(),
+            extra: ExtraFields::new(),
         }),
-        extra: serde_json::Map::new(),
+        extra: ExtraFields::new(),
     };
     to_body(&response)
 }
@@ -388,7 +389,7 @@ fn list(state: &State, params: &Params) -> Result<String, U8Error> {
         page_index: Some(lenient(page_index)),
         row_count: Some(lenient(row_count)),
         rows_per_page: Some(lenient(rows_per_page)),
-        extra: serde_json::Map::new(),
+        extra: ExtraFields::new(),
     };
     to_body(&response)
 }
@@ -417,7 +418,7 @@ fn find(state: &State, params: &Params) -> Result<String, U8Error> {
         customercontacts: Some(contact),
         errcode: Some("0".into()),
         errmsg: Some(String::new()),
-        extra: serde_json::Map::new(),
+        extra: ExtraFields::new(),
     })
 }
 
