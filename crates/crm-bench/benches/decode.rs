@@ -1,7 +1,8 @@
 //! Decode speed of one 100-record response page per vendor, on the same bytes:
 //!
 //! - `typed`: the generated result type (fxiaoke `QueryResult`, useasy `ListCustomersResult`,
-//!   U8 `BatchGetResponse`), which keeps every unknown (custom) field in its flattened map;
+//!   U8 `BatchGetResponse`), which keeps every unknown (custom) field's JSON text in its
+//!   flattened `ExtraFields`;
 //! - `typed_sdk`: the same type through the decoder the clients use
 //!   (`crm_runtime::decode::from_slice`: plain `serde_json`, and `serde_path_to_error` only to
 //!   explain a failure);
@@ -9,9 +10,9 @@
 //!   a response (a copy of fxiaoke's private `Envelope`; the query stream reads it in the same
 //!   pass instead);
 //! - `typed_record` (fxiaoke only): the page as `client.query::<PaymentObj>()` decodes it;
-//! - `typed_handwritten` (fxiaoke only): the hand-written prototype of the single-pass
-//!   `Deserialize` the generator now emits for records (`crm_bench::proto`; not used by the
-//!   SDK), kept as a cross-check;
+//! - `typed_value_map` (fxiaoke only): the previous catch-all, each unknown field built as a
+//!   `serde_json::Value` by the same single-pass visitor (`crm_bench::proto`; not used by the
+//!   SDK), to show what the raw text saves;
 //! - `value`: `serde_json::Value`;
 //! - `strict`: minimal hand-written structs with only the documented fields, unknown keys
 //!   dropped (what a user would otherwise write).
@@ -113,7 +114,7 @@ fn cases() -> Vec<Case> {
         ),
         case(
             fxg,
-            "typed_handwritten",
+            "typed_value_map",
             fxiaoke,
             serde::<crm_bench::proto::QueryResult>,
         ),
@@ -261,7 +262,7 @@ fn check_fxiaoke(bytes: &[u8]) {
     assert!(records.iter().all(|r| {
         payloads::FXIAOKE_CUSTOM_FIELDS
             .iter()
-            .all(|f| r.extra.contains_key(*f))
+            .all(|f| r.extra.contains_key(f))
     }));
     let page: TypedPage<fxiaoke_crm::types::PaymentObj> = serde_json::from_slice(bytes).unwrap();
     let data = page.data.unwrap();
@@ -269,6 +270,6 @@ fn check_fxiaoke(bytes: &[u8]) {
     assert!(data.data_list.iter().all(|r| {
         payloads::FXIAOKE_CUSTOM_FIELDS
             .iter()
-            .all(|f| r.extra.contains_key(*f))
+            .all(|f| r.extra.contains_key(f))
     }));
 }

@@ -318,7 +318,7 @@ pub fn u8_batch_page(n: usize) -> Vec<u8> {
         page_index: Some(LenientInt::new(1)),
         row_count: Some(LenientInt::new(10 * n as i64)),
         rows_per_page: Some(LenientInt::new(n as i64)),
-        extra: Map::new(),
+        extra: u8_contacts::ExtraFields::new(),
     };
     serde_json::to_vec(&page).unwrap_or_default()
 }

@@ -57,6 +57,11 @@ fn text(v: Option<&Value>) -> String {
     }
 }
 
+/// A value that would not encode as JSON (never for the text the demo sets).
+fn encode_error(e: serde_json::Error) -> CliError {
+    CliError::internal(format!("cannot encode a field: {e}"))
+}
+
 /// Runs the demo.
 pub async fn run(settings: &Settings) -> CliResult {
     let started = Instant::now();
@@ -114,10 +119,10 @@ async fn fxiaoke(settings: &Settings, n: usize, steps: &mut Steps) -> CliResult 
         remark: Some("首付款".into()),
         ..Default::default()
     };
-    payment.extra.insert(
-        "invoice_no__c".into(),
-        Value::String("INV-DEMO-0001".into()),
-    );
+    payment
+        .extra
+        .set("invoice_no__c", "INV-DEMO-0001")
+        .map_err(encode_error)?;
     let id = client.create(&payment).await?.unwrap_or_default();
     steps.step(format!(
         "create PaymentObj of 300.00 (custom field invoice_no__c = INV-DEMO-0001) → _id {id}"
@@ -145,7 +150,7 @@ async fn fxiaoke(settings: &Settings, n: usize, steps: &mut Steps) -> CliResult 
                 .map(ToString::to_string)
                 .unwrap_or_default(),
             p.account_id_r.as_deref().unwrap_or("-"),
-            text(p.extra.get("region__c"))
+            text(p.extra.get_value("region__c").as_ref())
         ));
     }
 
@@ -243,9 +248,7 @@ async fn sync_into(
             id: Some(id.clone()),
             ..Default::default()
         };
-        change
-            .extra
-            .insert("remark".into(), Value::String("已核对".into()));
+        change.extra.set("remark", "已核对").map_err(encode_error)?;
         client
             .update_object(
                 "PaymentObj",

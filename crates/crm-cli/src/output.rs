@@ -1,15 +1,19 @@
 //! Output: records in four formats, and the progress bar of long exports.
 //!
-//! Every record is written as the vendor sent it: the generated record type serialized back
-//! with `serde_json` (unknown and custom fields kept, names as on the wire).
+//! Every record is written as the vendor sent it. Exports ([`Sink::write_stream`]) pass each
+//! record's bytes through: `jsonl` and `json` copy them (on one line), `csv` reads only the
+//! top-level keys, leaving every value as JSON text; nothing builds a `serde_json::Value` per
+//! record. Single results (a `get`, a write's outcome) are the typed value serialized back with
+//! `serde_json` (unknown and custom fields kept, names as on the wire).
 //!
 //! | format | streaming | shape |
 //! |---|---|---|
 //! | `jsonl` | yes | one JSON object per line |
 //! | `json` | yes | one JSON array, one record per line |
-//! | `csv` | **no**: the header is the union of every record's top-level fields, so the records are buffered until the end | header row in first-seen field order, nested values as compact JSON |
+//! | `csv` | **no**: the header is the union of every record's top-level fields, so the records (their JSON text) are buffered until the end | header row in first-seen field order (each record's fields taken in key order), text unquoted, `null` empty, numbers, booleans and nested values as the vendor's JSON text on one line |
 //! | `table` | after the first [`TABLE_SAMPLE`] records, which fix the columns and widths | aligned columns, long cells cut with `…`; one record alone is shown as `field  value` lines |
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{self, BufWriter, IsTerminal, Stdout, Write};
 use std::time::Duration;
@@ -20,6 +24,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use crm_runtime::decode::MapKey;
 
 use crate::error::{CliError, CliResult};
 
@@ -66,7 +72,9 @@ pub struct Sink {
     format: Format,
     out: BufWriter<Stdout>,
     count: u64,
-    /// csv: every record; table: the sample that fixes the layout.
+    /// csv: every record and the header so far.
+    csv: CsvBuffer,
+    /// table: the sample that fixes the layout.
     buffered: Vec<Value>,
     /// table: the columns and their widths once fixed.
     layout: Option<Vec<(String, usize)>>,
@@ -83,6 +91,7 @@ impl Sink {
             format,
             out: BufWriter::with_capacity(64 * 1024, io::stdout()),
             count: 0,
+            csv: CsvBuffer::default(),
             buffered: Vec::new(),
             layout: None,
             preferred: Vec::new(),
@@ -111,7 +120,11 @@ impl Sink {
                     .write_all(if self.count == 1 { b"[\n" } else { b",\n" })?;
                 serde_json::to_writer(&mut self.out, &record).map_err(io::Error::from)?;
             }
-            Format::Csv => self.buffered.push(record),
+            Format::Csv => {
+                let raw = serde_json::value::to_raw_value(&record)
+                    .map_err(|e| CliError::internal(format!("cannot encode a record: {e}")))?;
+                self.csv.push(raw)?;
+            }
             Format::Table => match &self.layout {
                 Some(layout) => {
                     let line = table_row(layout, &record);
@@ -129,7 +142,7 @@ impl Sink {
     }
 
     /// Writes one record as the vendor sent it: `jsonl` and `json` copy its bytes (on one
-    /// line), `csv` and `table` read its top-level fields.
+    /// line), `csv` keeps them and reads its top-level keys, `table` reads its fields.
     pub fn write_raw(&mut self, record: &RawValue) -> CliResult {
         match self.format {
             Format::Jsonl => {
@@ -147,11 +160,27 @@ impl Sink {
                     .write_all(if self.count == 1 { b"[\n" } else { b",\n" })?;
                 Ok(write_one_line(&mut self.out, record.get())?)
             }
-            Format::Csv | Format::Table => {
+            Format::Csv => {
+                self.count += 1;
+                self.csv.push(record.to_owned())
+            }
+            Format::Table => {
                 let value: Value = serde_json::from_str(record.get())
                     .map_err(|e| CliError::internal(format!("a record is not valid JSON: {e}")))?;
                 self.write(value)
             }
+        }
+    }
+
+    /// [`write_raw`](Self::write_raw) of a record the sink may keep (csv keeps it without a
+    /// copy).
+    fn write_owned(&mut self, record: Box<RawValue>) -> CliResult {
+        match self.format {
+            Format::Csv => {
+                self.count += 1;
+                self.csv.push(record)
+            }
+            _ => self.write_raw(&record),
         }
     }
 
@@ -180,7 +209,7 @@ impl Sink {
                     return Err(e.into());
                 }
             };
-            self.write_raw(&record)?;
+            self.write_owned(record)?;
             progress.inc();
             written += 1;
             if max.is_some_and(|m| written >= m) {
@@ -222,18 +251,30 @@ impl Sink {
     }
 
     fn write_csv(&mut self) -> CliResult {
-        let records = std::mem::take(&mut self.buffered);
-        let header = union_of_fields(&records);
+        let CsvBuffer {
+            records, header, ..
+        } = std::mem::take(&mut self.csv);
         let mut writer = csv::Writer::from_writer(&mut self.out);
         let csv_error = |e: csv::Error| CliError::internal(format!("cannot write CSV: {e}"));
         if !header.is_empty() {
             writer.write_record(&header).map_err(csv_error)?;
         }
         for record in &records {
-            let row = header.iter().map(|h| match record {
-                Value::Object(map) => map.get(h).map(csv_cell).unwrap_or_default(),
-                other if h == "value" => csv_cell(other),
-                _ => String::new(),
+            let fields = top_level_fields(record)?;
+            let row = header.iter().map(|h| match &fields {
+                Some(fields) => fields
+                    .binary_search_by(|(k, _)| k.as_ref().cmp(h))
+                    .ok()
+                    .and_then(|i| fields.get(i))
+                    .map(|(_, v)| raw_cell(v.get()))
+                    .unwrap_or_default(),
+                None if h == "value" => raw_cell(record.get()),
+                None => Cow::Borrowed(""),
+            });
+            // `csv` takes byte slices; a `Cow<str>` is not one.
+            let row = row.map(|cell| match cell {
+                Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+                Cow::Owned(text) => Cow::Owned(text.into_bytes()),
             });
             writer.write_record(row).map_err(csv_error)?;
         }
@@ -341,6 +382,11 @@ fn write_one_line(out: &mut impl Write, json: &str) -> io::Result<()> {
     if !json.contains(['\n', '\r']) {
         return out.write_all(json.as_bytes());
     }
+    write_compact(out, json)
+}
+
+/// Writes JSON text without the whitespace between tokens (string contents are never touched).
+fn write_compact(out: &mut impl Write, json: &str) -> io::Result<()> {
     let mut compact = Vec::with_capacity(json.len());
     let (mut in_string, mut escaped) = (false, false);
     for &b in json.as_bytes() {
@@ -358,6 +404,105 @@ fn write_one_line(out: &mut impl Write, json: &str) -> io::Result<()> {
         }
     }
     out.write_all(&compact)
+}
+
+/// The records of a CSV export, kept as their JSON text, and the header: the union of their
+/// top-level fields in first-seen order.
+#[derive(Default)]
+struct CsvBuffer {
+    records: Vec<Box<RawValue>>,
+    header: Vec<String>,
+    seen: HashSet<String>,
+}
+
+impl CsvBuffer {
+    /// Keeps a record, adding its fields (in key order, as a `serde_json::Map` lists them) to
+    /// the header; only the top-level keys are read.
+    fn push(&mut self, record: Box<RawValue>) -> CliResult {
+        match top_level_fields(&record)? {
+            Some(fields) => {
+                for (key, _) in &fields {
+                    if !self.seen.contains(key.as_ref()) {
+                        self.seen.insert(key.clone().into_owned());
+                        self.header.push(key.clone().into_owned());
+                    }
+                }
+            }
+            None => {
+                if self.seen.insert("value".to_owned()) {
+                    self.header.push("value".to_owned());
+                }
+            }
+        }
+        self.records.push(record);
+        Ok(())
+    }
+}
+
+/// A record's top-level fields: each key and its value's JSON text, both borrowed from the
+/// record where possible.
+type TopLevel<'a> = Vec<(Cow<'a, str>, &'a RawValue)>;
+
+/// The top-level fields of a JSON object, sorted by key (the last of repeated keys wins, as in
+/// a `serde_json::Map`), each value left as its JSON text; `None` when `record` is not an
+/// object.
+fn top_level_fields(record: &RawValue) -> CliResult<Option<TopLevel<'_>>> {
+    struct Fields<'a>(TopLevel<'a>);
+
+    impl<'de> serde::Deserialize<'de> for Fields<'de> {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct FieldsVisitor;
+            impl<'de> serde::de::Visitor<'de> for FieldsVisitor {
+                type Value = Fields<'de>;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a JSON object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Fields<'de>, A::Error> {
+                    let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                    while let Some(key) = map.next_key::<MapKey<'de>>()? {
+                        fields.push((key.0, map.next_value::<&'de RawValue>()?));
+                    }
+                    Ok(Fields(fields))
+                }
+            }
+            deserializer.deserialize_map(FieldsVisitor)
+        }
+    }
+
+    let json = record.get();
+    if !json.starts_with('{') {
+        return Ok(None);
+    }
+    let Fields(mut fields) = serde_json::from_str(json)
+        .map_err(|e| CliError::internal(format!("a record is not a JSON object: {e}")))?;
+    // Stable: of equal keys the last stays last, and `dedup_by` below keeps the first of a run,
+    // so reverse the run order first.
+    fields.reverse();
+    fields.sort_by(|a, b| a.0.cmp(&b.0));
+    fields.dedup_by(|a, b| a.0 == b.0);
+    Ok(Some(fields))
+}
+
+/// A CSV cell from a value's JSON text: a string unquoted (unescaped), `null` empty, anything
+/// else its JSON text on one line.
+fn raw_cell(json: &str) -> Cow<'_, str> {
+    match json.as_bytes().first() {
+        Some(b'n') => Cow::Borrowed(""),
+        Some(b'"') => match json.get(1..json.len() - 1) {
+            Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
+            _ => serde_json::from_str::<String>(json).map_or(Cow::Borrowed(json), Cow::Owned),
+        },
+        Some(b'[' | b'{') if json.contains([' ', '\n', '\r', '\t']) => {
+            let mut compact = Vec::with_capacity(json.len());
+            // Writing to a `Vec` cannot fail.
+            let _ = write_compact(&mut compact, json);
+            String::from_utf8(compact).map_or(Cow::Borrowed(json), Cow::Owned)
+        }
+        _ => Cow::Borrowed(json),
+    }
 }
 
 /// Columns a table shows first when present: ids and names.
@@ -602,6 +747,59 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             r#"{"a":"line\n \" q","b":[1,2]}"#
+        );
+    }
+
+    #[test]
+    fn raw_cells_read_like_value_cells() {
+        for json in [
+            r#""text""#,
+            r#""line\nbreak \" q \u00e9""#,
+            "null",
+            "true",
+            "12",
+            "-3.5",
+            r#"["a", {"b": 1}]"#,
+            r#"{"x":[1,2],"y":"z"}"#,
+            "[]",
+        ] {
+            let value: Value = serde_json::from_str(json).unwrap();
+            assert_eq!(raw_cell(json), csv_cell(&value), "{json}");
+        }
+        // Numbers keep the vendor's spelling (a `Value` would write 1.5 and 1000.0).
+        assert_eq!(raw_cell("1.50"), "1.50");
+        assert_eq!(raw_cell("1e3"), "1e3");
+        // Nested values keep the vendor's key order and escapes, on one line.
+        assert_eq!(
+            raw_cell("{\"b\": 1,\n \"a\": \"\\u00e9 x\"}"),
+            r#"{"b":1,"a":"\u00e9 x"}"#
+        );
+    }
+
+    #[test]
+    fn csv_header_is_the_union_of_top_level_keys() {
+        let records = [
+            json!({"b": 1, "a": {"deep": [1]}}),
+            json!({"c": 3, "a": 4}),
+            json!("not an object"),
+        ];
+        let mut buffer = CsvBuffer::default();
+        for r in &records {
+            buffer
+                .push(serde_json::value::to_raw_value(r).unwrap())
+                .unwrap();
+        }
+        assert_eq!(buffer.header, union_of_fields(&records));
+        assert_eq!(buffer.header, ["a", "b", "c", "value"]);
+        // Repeated keys: the last wins, as in a parsed map.
+        let raw = RawValue::from_string(r#"{"k":1,"j":2,"k":3}"#.into()).unwrap();
+        let fields = top_level_fields(&raw).unwrap().unwrap();
+        let got: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_ref(), v.get())).collect();
+        assert_eq!(got, [("j", "2"), ("k", "3")]);
+        assert!(
+            top_level_fields(&RawValue::from_string("[1]".into()).unwrap())
+                .unwrap()
+                .is_none()
         );
     }
 

@@ -417,14 +417,14 @@ impl SyncBar {
 /// The summaries: plain lines, or records of an explicit `--format`.
 enum Report {
     Lines,
-    Records(Sink),
+    Records(Box<Sink>),
 }
 
 impl Report {
     fn new(format: Option<Format>) -> Self {
         match format {
             None => Report::Lines,
-            Some(format) => Report::Records(Sink::new(format)),
+            Some(format) => Report::Records(Box::new(Sink::new(format))),
         }
     }
 

@@ -57,13 +57,11 @@ fn map(v: Value) -> Map<String, Value> {
 fn every_type_object() -> ObjectDescribe {
     use describe::{field, select_field};
     let mut formula = field("formula_amount__c", "formula", "公式金额");
-    formula
-        .extra
-        .insert("return_type".into(), json!("currency"));
+    formula.extra.set("return_type", json!("currency")).unwrap();
     let mut required = field("text__c", "text", "单行文本");
     required.is_required = Some(true);
     let mut disabled = field("old__c", "text", "旧字段");
-    disabled.extra.insert("is_active".into(), json!(false));
+    disabled.extra.set("is_active", json!(false)).unwrap();
     describe::object(
         OBJECT,
         "全类型",
@@ -797,7 +795,13 @@ async fn useasy_customers_decode_into_the_generated_type_and_re_encode_as_sent()
     }
     let full = typed
         .iter()
-        .find(|c| c.extra["customerName"] == "张三")
+        .find(|c| {
+            c.extra
+                .get::<String>("customerName")
+                .and_then(Result::ok)
+                .as_deref()
+                == Some("张三")
+        })
         .unwrap();
     assert_eq!(
         full.select_k2m1_1687316400000,
@@ -833,7 +837,7 @@ async fn useasy_customers_decode_into_the_generated_type_and_re_encode_as_sent()
         number_a2_1: Some("3.5".parse().unwrap()),
         ..Default::default()
     };
-    record.extra.insert("customerName".into(), json!("赵六"));
+    record.extra.set("customerName", json!("赵六")).unwrap();
     let stored = client
         .add(&Customer::from_record(&record).unwrap())
         .await
@@ -888,7 +892,13 @@ async fn useasy_choice_added_later_decodes_diff_reports_it_and_names_stay() {
     let (t, r) = typed
         .iter()
         .zip(&raw)
-        .find(|(t, _)| t.extra["customerName"] == "钱七")
+        .find(|(t, _)| {
+            t.extra
+                .get::<String>("customerName")
+                .and_then(Result::ok)
+                .as_deref()
+                == Some("钱七")
+        })
         .unwrap();
     assert_eq!(
         t.select_k2m1_1687316400000,

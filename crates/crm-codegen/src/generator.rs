@@ -6,7 +6,7 @@ use crate::bundle::Bundle;
 use crate::error::{Result, err};
 use crate::names::pascal_case;
 use crate::output::{GeneratedFile, unparse};
-use crate::postprocess::{rename_fields, single_pass_deserialize};
+use crate::postprocess::{lazy_extra_fields, rename_fields};
 use crate::scalars::{replacements, run_typify};
 use crate::schema::SchemaSet;
 use crate::{operations, registry, tenant};
@@ -227,7 +227,11 @@ fn vendor_crate(
             rename_fields(&mut file, &pascal_case(def_name), &pinned);
         }
     }
-    single_pass_deserialize(&mut file, &syn::parse_quote!(::crm_runtime::decode::MapKey));
+    lazy_extra_fields(
+        &mut file,
+        &syn::parse_quote!(::crm_runtime::decode::MapKey),
+        &syn::parse_quote!(::crm_runtime::ExtraFields),
+    );
     let types = prettyplease::unparse(&file);
     Ok(vec![
         GeneratedFile {

@@ -65,47 +65,129 @@ fn wire_name(field: &syn::Field, serde: &str) -> Option<String> {
     )
 }
 
-/// serde derives `#[serde(flatten)]` by buffering every unrecognised key as `Content` and
-/// deserializing the catch-all map from that buffer afterwards, which roughly halves the decode
-/// speed of records with custom fields. For each all-optional struct with a flattened
-/// `serde_json::Map` (every record; they derive `Default`), this replaces the derived
-/// `Deserialize` with one pass over the map: a known key (borrowed from the input, not
-/// allocated) goes straight into its field, any other key straight into `extra`. Field names,
-/// wire names and types all come from typify's output. `map_key` is the path of the runtime's
-/// borrowed-key type (`::crm_runtime::decode::MapKey`).
-pub(crate) fn single_pass_deserialize(file: &mut syn::File, map_key: &syn::Path) {
+/// How a known field of a record gets its value when its key is absent.
+enum Missing {
+    /// `#[serde(default)]`, or an `Option` (serde reads an absent `Option` as `None`).
+    Default,
+    /// `#[serde(default = "path")]`.
+    Function(syn::ExprPath),
+    /// Required: absent is an error.
+    Error,
+}
+
+/// A known field as the record's `Deserialize` reads it.
+struct KnownField {
+    ident: syn::Ident,
+    wire: String,
+    missing: Missing,
+}
+
+/// Reads a field's `#[serde(...)]` attributes: `None` when one is not understood here (then the
+/// record keeps serde's derived `Deserialize`).
+fn known_field(field: &syn::Field) -> Option<KnownField> {
+    let ident = field.ident.clone()?;
+    let mut wire = ident.to_string().trim_start_matches("r#").to_owned();
+    let mut missing = None;
+    let mut understood = true;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                wire = meta.value()?.parse::<syn::LitStr>()?.value();
+            } else if meta.path.is_ident("default") {
+                missing = Some(if meta.input.peek(syn::Token![=]) {
+                    Missing::Function(meta.value()?.parse::<syn::LitStr>()?.parse()?)
+                } else {
+                    Missing::Default
+                });
+            } else if meta.path.is_ident("skip_serializing_if") {
+                meta.value()?.parse::<syn::LitStr>()?;
+            } else {
+                understood = false;
+                if meta.input.peek(syn::Token![=]) {
+                    meta.value()?.parse::<syn::Expr>()?;
+                }
+            }
+            Ok(())
+        });
+        understood &= parsed.is_ok();
+    }
+    let is_option = matches!(&field.ty, syn::Type::Path(p)
+        if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Option"));
+    let missing = missing.unwrap_or(if is_option {
+        Missing::Default
+    } else {
+        Missing::Error
+    });
+    understood.then_some(KnownField {
+        ident,
+        wire,
+        missing,
+    })
+}
+
+/// Whether `ty` is typify's catch-all map, `::serde_json::Map<String, Value>`.
+fn is_json_map(ty: &syn::Type) -> bool {
+    let text = ty.to_token_stream().to_string();
+    text.contains("serde_json :: Map") && text.contains("serde_json :: Value")
+}
+
+/// The catch-all of records. typify flattens a `serde_json::Map` into every object that may
+/// carry custom fields; for each such struct this
+///
+/// - changes the map to `extra_fields` (the runtime's `ExtraFields`), which keeps each unknown
+///   field's JSON text, parses it only when read and writes it back unchanged: building a
+///   `Value` for every custom field on every decode was most of a page's decode time;
+/// - replaces the derived `Deserialize` with one pass over the map. serde derives
+///   `#[serde(flatten)]` by buffering every unrecognised key as `Content` and deserializing the
+///   catch-all from that buffer afterwards, which costs time and loses the raw text (`1.50`
+///   would come back as `1.5`). Here a known key (borrowed from the input, not allocated) goes
+///   straight into its field and any other key's text straight into `extra`.
+///
+/// Field names, wire names, defaults and types all come from typify's output; a struct with a
+/// `serde` attribute this does not understand keeps its derived `Deserialize` (which still
+/// works, through the buffer). `map_key` is the path of the runtime's borrowed-key type.
+pub(crate) fn lazy_extra_fields(
+    file: &mut syn::File,
+    map_key: &syn::Path,
+    extra_fields: &syn::Path,
+) {
     let mut impls = Vec::new();
     for item in &mut file.items {
         let syn::Item::Struct(st) = item else {
             continue;
         };
-        let syn::Fields::Named(fields) = &st.fields else {
+        let struct_serde = st.attrs.iter().any(|a| a.path().is_ident("serde"));
+        let syn::Fields::Named(fields) = &mut st.fields else {
             continue;
         };
-        let derives_default = st.attrs.iter().any(|a| {
-            a.path().is_ident("derive") && a.to_token_stream().to_string().contains("Default")
-        });
-        let mut known = Vec::new();
-        let mut extra = None;
-        let mut supported = derives_default;
-        for field in &fields.named {
-            let Some(ident) = &field.ident else { continue };
-            let serde = serde_attrs(field);
-            if serde.contains("flatten") {
-                let ty = field.ty.to_token_stream().to_string();
-                supported &= ty.contains("serde_json :: Map") && extra.is_none();
-                extra = Some(ident.clone());
-                continue;
-            }
-            // A field without `default`, or with a default function, needs serde's own logic.
-            if !serde.contains("default") || serde.contains("default =") {
-                supported = false;
-            }
-            if let Some(wire) = wire_name(field, &serde) {
-                known.push((ident.clone(), wire));
-            }
+        let flattened: Vec<usize> = fields
+            .named
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| serde_attrs(f).contains("flatten"))
+            .map(|(i, _)| i)
+            .collect();
+        let [index] = flattened[..] else {
+            continue;
+        };
+        let Some(field) = fields.named.iter_mut().nth(index) else {
+            continue;
+        };
+        if !is_json_map(&field.ty) {
+            continue;
         }
-        let Some(extra) = extra.filter(|_| supported) else {
+        field.ty = syn::parse_quote!(#extra_fields);
+        let Some(extra) = field.ident.clone() else {
+            continue;
+        };
+        let known: Option<Vec<KnownField>> = fields
+            .named
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != index)
+            .map(|(_, f)| known_field(f))
+            .collect();
+        let Some(known) = known.filter(|_| !struct_serde) else {
             continue;
         };
         // Drop the derived Deserialize.
@@ -125,9 +207,33 @@ pub(crate) fn single_pass_deserialize(file: &mut syn::File, map_key: &syn::Path)
         }
         let name = &st.ident;
         let expecting = format!("struct {name}");
-        let arms = known
-            .iter()
-            .map(|(ident, wire)| quote!(#wire => out.#ident = map.next_value()?,));
+        let local = |f: &KnownField| {
+            quote::format_ident!("field_{}", f.ident.to_string().trim_start_matches("r#"))
+        };
+        let declare = known.iter().map(|f| {
+            let local = local(f);
+            quote!(let mut #local = ::std::option::Option::None;)
+        });
+        let arms = known.iter().map(|f| {
+            let (local, wire) = (local(f), &f.wire);
+            quote!(#wire => #local = ::std::option::Option::Some(map.next_value()?),)
+        });
+        let finish = known.iter().map(|f| {
+            let (ident, local, wire) = (&f.ident, local(f), &f.wire);
+            let value = match &f.missing {
+                Missing::Default => quote!(#local.unwrap_or_default()),
+                Missing::Function(path) => quote!(#local.unwrap_or_else(#path)),
+                Missing::Error => quote!(match #local {
+                    ::std::option::Option::Some(value) => value,
+                    ::std::option::Option::None => {
+                        return ::std::result::Result::Err(
+                            <A::Error as ::serde::de::Error>::missing_field(#wire),
+                        );
+                    }
+                }),
+            };
+            quote!(#ident: #value,)
+        });
         impls.push(syn::parse_quote! {
             impl<'de> ::serde::Deserialize<'de> for #name {
                 fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
@@ -138,17 +244,18 @@ pub(crate) fn single_pass_deserialize(file: &mut syn::File, map_key: &syn::Path)
                             f.write_str(#expecting)
                         }
                         fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<#name, A::Error> {
-                            let mut out = #name::default();
+                            #(#declare)*
+                            let mut #extra = <#extra_fields>::new();
                             while let ::std::option::Option::Some(key) = map.next_key::<#map_key<'de>>()? {
                                 match key.0.as_ref() {
                                     #(#arms)*
-                                    _ => {
-                                        let value: ::serde_json::Value = map.next_value()?;
-                                        out.#extra.insert(key.0.into_owned(), value);
-                                    }
+                                    _ => map.next_value_seed(#extra.capture(&key.0))?,
                                 }
                             }
-                            ::std::result::Result::Ok(out)
+                            ::std::result::Result::Ok(#name {
+                                #(#finish)*
+                                #extra,
+                            })
                         }
                     }
                     deserializer.deserialize_map(Visitor)

@@ -4,6 +4,8 @@
 //!   epoch milliseconds, China time, `"1"`/`"0"` booleans, open enums, text sent as numbers),
 //!   used by generated code; they decode every JSON scalar (`""`, `null` and odd values
 //!   included) and re-encode exactly what was read;
+//! - [`ExtraFields`]: the fields a record type does not know, kept as the vendor's JSON text
+//!   and parsed only when read;
 //! - [`SecretString`]: secrets that never reach `Debug`, logs or errors;
 //! - [`operation`]: the operation descriptors that codegen emits and the clients execute.
 //!
@@ -16,10 +18,14 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
+mod extra;
 pub mod operation;
 pub mod scalars;
 mod secret;
 
+#[doc(hidden)]
+pub use extra::Capture;
+pub use extra::{ExtraFields, Iter as ExtraFieldsIter};
 pub use operation::{Auth, AuthCarrier, AuthFlowSpec, Effect, HttpMethod, OperationSpec, Paging};
 pub use scalars::{
     BoolForm, ChinaDateTime, EmptyForm, EpochMillis, LenientDate, LenientDecimal, LenientInt,

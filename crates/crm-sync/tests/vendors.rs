@@ -273,7 +273,8 @@ async fn fxiaoke_first_incremental_and_full_syncs_mirror_the_tenant_row_by_row(
             ..Default::default()
         };
         data.extra
-            .insert("remark".into(), json!("changed through the API"));
+            .set("remark", json!("changed through the API"))
+            .unwrap();
         client
             .update_object(
                 OBJECT,
@@ -546,7 +547,8 @@ async fn custom_objects_are_read_like_preset_ones() {
 fn customer(name: &str) -> openapi_crm::Customer {
     let mut c = openapi_crm::Customer::named(name);
     c.extra
-        .insert("remark".into(), json!(format!("{name} 的备注")));
+        .set("remark", json!(format!("{name} 的备注")))
+        .unwrap();
     c
 }
 
@@ -594,7 +596,7 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
     mock.set_rate_limiting(false);
     mock.insert_many((0..300).map(|i| customer(&format!("客户{i:03}"))));
     let mut odd = customer("时间不明");
-    odd.extra.insert("updateTime".into(), json!("n/a"));
+    odd.extra.set("updateTime", json!("n/a")).unwrap();
     let odd_id = mock.insert(odd);
     // Other users while a pass reads: every list call edits, creates and deletes one.
     let on = Arc::new(AtomicBool::new(false));

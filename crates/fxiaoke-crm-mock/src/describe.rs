@@ -33,6 +33,7 @@ use serde_json::{Map, Value, json};
 
 use super::MockFxiaoke;
 use super::store::{self, Store};
+use fxiaoke_crm::ExtraFields;
 use fxiaoke_crm::types::{FieldDescribe, FieldOption, ObjectDescribe};
 
 /// A field of `field_type` (`"text"`, `"currency"`, `"date_time"`, `"employee"`, …) for
@@ -65,7 +66,7 @@ pub fn option(value: &str, label: &str) -> FieldOption {
     FieldOption {
         label: label.to_owned(),
         value: Value::String(value.to_owned()),
-        extra: Map::new(),
+        extra: ExtraFields::new(),
     }
 }
 
@@ -84,7 +85,7 @@ pub fn object(
                 .map(|f| (f.api_name.clone().unwrap_or_default(), f))
                 .collect(),
         ),
-        extra: Map::new(),
+        extra: ExtraFields::new(),
     }
 }
 

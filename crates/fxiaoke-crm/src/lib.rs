@@ -124,8 +124,8 @@ pub use crm_runtime::{
 #[doc(hidden)]
 pub use crm_runtime::decode::MapKey;
 pub use crm_runtime::{
-    BoolForm, ChinaDateTime, EmptyForm, EpochMillis, LenientDate, LenientDecimal, LenientInt,
-    LenientString, OpenEnum, StrBool, TextForm, Unparsed, WireForm,
+    BoolForm, ChinaDateTime, EmptyForm, EpochMillis, ExtraFields, LenientDate, LenientDecimal,
+    LenientInt, LenientString, OpenEnum, StrBool, TextForm, Unparsed, WireForm,
 };
 pub use error::{Result, VENDOR, api_code, codes, is_retryable_code, kind_of};
 pub use generated::types;

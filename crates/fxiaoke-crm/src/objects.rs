@@ -13,7 +13,7 @@ use crate::generated::types::{
     DetailsMap, GetArg, GetData, IdListArg, IdListData, InvalidArg, InvalidData, ObjectData,
     ObjectListArg, ObjectSummary, OwnerChange, UpdateArg, UpdateData,
 };
-use crate::{Client, Error, Result};
+use crate::{Client, Error, ExtraFields, Result};
 
 /// Top-level write flags. Unset flags are not sent, so the vendor's defaults apply (workflow
 /// and approval flow **are triggered by default**).
@@ -150,14 +150,14 @@ impl Client {
                 details: details.into_map(),
                 fill_out_owner: None,
                 need_convert_lookup: None,
-                extra: Map::new(),
+                extra: ExtraFields::new(),
             },
             trigger_work_flow: options.trigger_work_flow,
             trigger_approval_flow: options.trigger_approval_flow,
             has_specify_time: options.has_specify_time,
             has_specify_created_by: options.has_specify_created_by,
             include_detail_ids: options.include_detail_ids,
-            extra: Map::new(),
+            extra: ExtraFields::new(),
         };
         Ok(self
             .create_data(&arg)
@@ -177,10 +177,10 @@ impl Client {
             data: GetData {
                 data_object_api_name: api_name.to_owned(),
                 object_data_id: id.to_owned(),
-                extra: Map::new(),
+                extra: ExtraFields::new(),
             },
             include_null: None,
-            extra: Map::new(),
+            extra: ExtraFields::new(),
         };
         self.get_data(&arg)
             .await?
@@ -297,11 +297,11 @@ impl Client {
                 object_data: record,
                 details: details.into_map(),
                 skip_data_status_validate: options.skip_data_status_validate,
-                extra: Map::new(),
+                extra: ExtraFields::new(),
             },
             trigger_work_flow: options.trigger_work_flow,
             trigger_approval_flow: options.trigger_approval_flow,
-            extra: Map::new(),
+            extra: ExtraFields::new(),
         };
         self.update_data(&arg).await.map(drop)
     }
@@ -312,9 +312,9 @@ impl Client {
             data: InvalidData {
                 data_object_api_name: api_name.to_owned(),
                 object_data_id: id.to_owned(),
-                extra: Map::new(),
+                extra: ExtraFields::new(),
             },
-            extra: Map::new(),
+            extra: ExtraFields::new(),
         };
         self.invalid_data(&arg).await.map(drop)
     }
@@ -362,9 +362,9 @@ impl Client {
                     object_data_id: id.to_owned(),
                     owner_id: owners.iter().map(|s| (*s).to_owned()).collect(),
                 }],
-                extra: Map::new(),
+                extra: ExtraFields::new(),
             },
-            extra: Map::new(),
+            extra: ExtraFields::new(),
         };
         self.change_owner_data(&arg).await.map(drop)
     }
@@ -380,7 +380,7 @@ impl Client {
         let arg = DescribeArg {
             api_name: api_name.to_owned(),
             include_detail: None,
-            extra: Map::new(),
+            extra: ExtraFields::new(),
         };
         self.describe_object(&arg).await
     }
@@ -442,8 +442,8 @@ fn id_list(api_name: &str, ids: &[&str]) -> IdListArg {
         data: IdListData {
             data_object_api_name: api_name.to_owned(),
             id_list: ids.iter().map(|s| (*s).to_owned()).collect(),
-            extra: Map::new(),
+            extra: ExtraFields::new(),
         },
-        extra: Map::new(),
+        extra: ExtraFields::new(),
     }
 }

@@ -61,8 +61,8 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 use crate::error::{Envelope, check};
 use crate::generated::operations::QueryData as QueryOperation;
@@ -71,7 +71,7 @@ use crate::generated::types::{
     ObjectData, QueryArg, QueryData, QueryFilter, QueryOrder, SearchQueryInfo,
 };
 use crate::keyset::{self, Cursor, KeyValue, PageFacts, Plan, RecordKey};
-use crate::{Client, Error, Result};
+use crate::{Client, Error, ExtraFields, Result};
 
 /// Records per page when none is set, and the most the current documents allow (`limit ≤ 100`;
 /// older documents allowed 1,000 for preset objects, but 100 holds for every object).
@@ -317,12 +317,12 @@ impl<T> Query<T> {
                 },
                 search_template_id: None,
                 find_explicit_total_num: None,
-                extra: Map::new(),
+                extra: ExtraFields::new(),
             },
             include_null: None,
             need_return_count_num: None,
             return_total_num: None,
-            extra: Map::new(),
+            extra: ExtraFields::new(),
         }
     }
 }

@@ -129,9 +129,7 @@ async fn create_get_update_with_details_and_custom_fields(flow: AuthFlow) {
         remark: Some("002测试".into()),
         ..Default::default()
     };
-    payment
-        .extra
-        .insert("field_x9__c".into(), json!("自定义值"));
+    payment.extra.set("field_x9__c", json!("自定义值")).unwrap();
     let detail = OrderPaymentObj {
         order_id: Some("974789b4d13040fcbb9d0ae35cxxxxxx".into()),
         payment_amount: Some("300.00".parse().unwrap()),
@@ -156,8 +154,8 @@ async fn create_get_update_with_details_and_custom_fields(flow: AuthFlow) {
         Some("300".parse().unwrap())
     );
     assert_eq!(
-        got.extra.get("field_x9__c"),
-        Some(&json!("自定义值")),
+        got.extra.get_value("field_x9__c"),
+        Some(json!("自定义值")),
         "custom field round-trips"
     );
     assert_eq!(
@@ -169,7 +167,10 @@ async fn create_get_update_with_details_and_custom_fields(flow: AuthFlow) {
     client.update(&got, &WriteOptions::default()).await.unwrap();
     let again: PaymentObj = client.get(&id).await.unwrap();
     assert_eq!(again.remark.as_deref(), Some("测试更新003"));
-    assert_eq!(again.extra.get("field_x9__c"), Some(&json!("自定义值")));
+    assert_eq!(
+        again.extra.get_value("field_x9__c"),
+        Some(json!("自定义值"))
+    );
 
     // A typed record of another object.
     let note = GoodsReceivedNoteObj {
@@ -252,9 +253,8 @@ async fn custom_objects_use_the_custom_path(flow: AuthFlow) {
     let mock = start(flow).await;
     let client = mock.client().unwrap();
     let mut data = ObjectData::default();
-    data.extra.insert("name".into(), json!("试用项目"));
-    data.extra
-        .insert("field_budget__c".into(), json!("1200.50"));
+    data.extra.set("name", json!("试用项目")).unwrap();
+    data.extra.set("field_budget__c", json!("1200.50")).unwrap();
     client
         .create_object(
             "object_Nyeoj__c",
@@ -274,8 +274,8 @@ async fn custom_objects_use_the_custom_path(flow: AuthFlow) {
         .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(
-        rows[0].extra.get("field_budget__c"),
-        Some(&json!("1200.50"))
+        rows[0].extra.get_value("field_budget__c"),
+        Some(json!("1200.50"))
     );
     assert_eq!(mock.control().calls("/cgi/crm/custom/v2/data/query"), 1);
     used_only(&mock, flow);

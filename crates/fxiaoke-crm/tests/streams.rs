@@ -56,8 +56,10 @@ fn ids_of(mock: &MockFxiaoke) -> HashSet<String> {
 }
 
 fn amount(record: &ObjectData) -> f64 {
-    record.extra["payment_amount"]
-        .as_str()
+    record
+        .extra
+        .get::<String>("payment_amount")
+        .unwrap()
         .unwrap()
         .parse()
         .unwrap()
@@ -293,7 +295,7 @@ async fn empty_values_sort_as_documented_wherever_the_vendor_puts_them() {
                 .iter()
                 .map(|r| {
                     r.extra
-                        .get("payment_amount")
+                        .get_value("payment_amount")
                         .is_none_or(|v| v.as_str() == Some(""))
                 })
                 .collect();
@@ -338,9 +340,8 @@ async fn several_order_fields_with_ties_and_empty_values() {
         .map(|r| {
             (
                 r.extra
-                    .get("account_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
+                    .get_value("account_id")
+                    .and_then(|v| v.as_str().map(str::to_owned)),
                 amount(r),
                 r.id.clone().unwrap(),
             )
@@ -512,8 +513,8 @@ proptest! {
                     .iter()
                     .filter(|(f, _)| seen_fields.insert(*f))
                     .map(|(field, asc)| {
-                        let v = r.extra.get(*field).and_then(|v| match v {
-                            Value::String(s) if !s.is_empty() => Some(s.clone()),
+                        let v = r.extra.get_value(field).and_then(|v| match v {
+                            Value::String(s) if !s.is_empty() => Some(s),
                             Value::Number(n) => Some(n.to_string()),
                             _ => None,
                         });

@@ -10,8 +10,8 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 use crate::error::{Envelope, VENDOR, check};
 use crate::generated::operations::ListCustomers;
@@ -20,7 +20,7 @@ use crate::generated::types::{
     Customer, CustomerPage, DeleteCustomerArg, FindByIdArg, ListCustomersArg, SearchCondition,
     SearchOperatorKnown,
 };
-use crate::{Client, Error, Result};
+use crate::{Client, Error, ExtraFields, Result};
 
 /// A search operator: a known one ([`SearchOperatorKnown`]) or any other string, passed through.
 ///
@@ -98,7 +98,7 @@ impl CustomerQuery {
                 field: field.into(),
                 operator: operator.into(),
                 value: values.into_iter().map(Into::into).collect(),
-                extra: Map::new(),
+                extra: ExtraFields::new(),
             });
         self
     }
@@ -205,7 +205,7 @@ impl CustomerQuery {
                             field: field::ID.to_owned(),
                             operator: SearchOperatorKnown::Gt.into(),
                             value: vec![after.clone()],
-                            extra: Map::new(),
+                            extra: ExtraFields::new(),
                         });
                 }
                 async move {
@@ -470,7 +470,7 @@ impl Client {
     pub async fn customer(&self, id: &str) -> Result<Option<Customer>> {
         let arg = FindByIdArg {
             id: id.to_owned(),
-            extra: Map::new(),
+            extra: ExtraFields::new(),
         };
         let heading_first = self.inner.find_by_heading_form.load(Ordering::Relaxed);
         let first = self.find_in_form(&arg, heading_first).await;
@@ -535,7 +535,7 @@ impl Client {
         }
         let arg = DeleteCustomerArg {
             id: id.to_owned(),
-            extra: Map::new(),
+            extra: ExtraFields::new(),
         };
         self.delete_customer(&arg).await.map(|_| ())
     }

@@ -70,8 +70,8 @@ pub use crm_runtime::{
 #[doc(hidden)]
 pub use crm_runtime::decode::MapKey;
 pub use crm_runtime::{
-    BoolForm, ChinaDateTime, EmptyForm, EpochMillis, LenientDate, LenientDecimal, LenientInt,
-    LenientString, OpenEnum, StrBool, TextForm, Unparsed, WireForm,
+    BoolForm, ChinaDateTime, EmptyForm, EpochMillis, ExtraFields, LenientDate, LenientDecimal,
+    LenientInt, LenientString, OpenEnum, StrBool, TextForm, Unparsed, WireForm,
 };
 pub use customers::{CustomerQuery, DEFAULT_PAGE_SIZE, PREFETCH_PAGES, SearchOperator, field};
 pub use error::{Result, VENDOR, kind_of};

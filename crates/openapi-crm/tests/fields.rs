@@ -24,8 +24,8 @@ async fn setting_the_address_by_name_uses_the_field_id() {
         .await
         .unwrap();
     assert_eq!(
-        c.extra.get(ADDRESS),
-        Some(&json!("杭州市西湖区文三路 1 号"))
+        c.extra.get_value(ADDRESS),
+        Some(json!("杭州市西湖区文三路 1 号"))
     );
     let configs = client.field_configs().await.unwrap();
     assert_eq!(configs.field_id("详细地址").unwrap(), ADDRESS);
@@ -55,12 +55,14 @@ async fn custom_fields_round_trip_through_add_and_find() {
     c.set_field_by_name(&configs, "所在地区", json!(["浙江省", "hz", "西湖区"]))
         .unwrap();
     // A field the configuration does not know is kept as it is.
-    c.extra
-        .insert("number_x1_1700000000000".into(), json!(42.5));
-    assert_eq!(c.extra.get("select_k2m1_1687316400000"), Some(&json!("A")));
+    c.extra.set("number_x1_1700000000000", json!(42.5)).unwrap();
     assert_eq!(
-        c.extra.get("cascade_r8p3_1687316500000"),
-        Some(&json!(["zj", "hz", "xh"]))
+        c.extra.get_value("select_k2m1_1687316400000"),
+        Some(json!("A"))
+    );
+    assert_eq!(
+        c.extra.get_value("cascade_r8p3_1687316500000"),
+        Some(json!(["zj", "hz", "xh"]))
     );
 
     let added = client.add(&c).await.unwrap();
@@ -81,8 +83,8 @@ async fn custom_fields_round_trip_through_add_and_find() {
         );
     }
     assert_eq!(
-        found.extra.get("number_x1_1700000000000"),
-        Some(&json!(42.5))
+        found.extra.get_value("number_x1_1700000000000"),
+        Some(json!(42.5))
     );
     assert_eq!(
         found.extra, c.extra,
@@ -206,7 +208,7 @@ async fn a_new_field_is_found_after_a_refresh() {
         .set_custom_field(&mut c, "备注2", "hello")
         .await
         .unwrap();
-    assert_eq!(c.extra.get("text_new_1"), Some(&json!("hello")));
+    assert_eq!(c.extra.get_value("text_new_1"), Some(json!("hello")));
 }
 
 #[tokio::test]
@@ -231,6 +233,9 @@ async fn a_text_field_with_the_empty_cascade_template_takes_plain_text() {
         .set_custom_field(&mut c, "备注3", "一段文字")
         .await
         .unwrap();
-    assert_eq!(c.extra.get("text_template_1"), Some(&json!("一段文字")));
+    assert_eq!(
+        c.extra.get_value("text_template_1"),
+        Some(json!("一段文字"))
+    );
     client.add(&c).await.unwrap();
 }

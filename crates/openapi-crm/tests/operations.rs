@@ -6,12 +6,12 @@ use openapi_crm::types::{
 };
 use openapi_crm::{Client, Customer, Error, SearchOperator, SearchOperatorKnown, field};
 use openapi_crm_mock::{MockUseasy, paths};
-use serde_json::{Map, json};
+use serde_json::json;
 
 fn find_arg(id: &str) -> FindByIdArg {
     FindByIdArg {
         id: id.into(),
-        extra: Map::new(),
+        extra: openapi_crm::ExtraFields::new(),
     }
 }
 
@@ -19,7 +19,7 @@ fn phone(v: &str) -> PhoneProperty {
     PhoneProperty {
         value: v.into(),
         memo: Some("王哈".into()),
-        extra: Map::new(),
+        extra: openapi_crm::ExtraFields::new(),
     }
 }
 
@@ -101,7 +101,7 @@ async fn add_find_update_delete_with_the_generated_methods() {
     let deleted = client
         .delete_customer(&DeleteCustomerArg {
             id: id.clone(),
-            extra: Map::new(),
+            extra: openapi_crm::ExtraFields::new(),
         })
         .await
         .unwrap();
@@ -396,10 +396,13 @@ async fn vendor_errors_and_undecodable_responses_say_what_happened() {
         .list_customers(&ListCustomersArg::default())
         .await
         .unwrap();
-    assert_eq!(page.extra.get("newTop"), Some(&json!(1)));
+    assert_eq!(page.extra.get_value("newTop"), Some(json!(1)));
     let data = page.data.unwrap();
-    assert_eq!(data.extra.get("pages"), Some(&json!(1)));
-    assert_eq!(data.list.unwrap()[0].extra.get("tags"), Some(&json!(["x"])));
+    assert_eq!(data.extra.get_value("pages"), Some(json!(1)));
+    assert_eq!(
+        data.list.unwrap()[0].extra.get_value("tags"),
+        Some(json!(["x"]))
+    );
 }
 
 #[tokio::test]

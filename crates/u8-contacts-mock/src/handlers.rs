@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::state::{Injection, State};
 use super::{DEFAULT_ROWS_PER_PAGE, codes, paths};
+use u8_contacts::ExtraFields;
 use u8_contacts::types::{BatchGetResponse, Contact, GetContactResponse, TokenInfo, TokenResponse};
 
 const JSON: &str = "application/json;charset=UTF-8";
@@ -160,9 +161,9 @@ fn issue_token(state: &State, params: &Params) -> Result<String, U8Error> {
                 i64::try_from(seconds).unwrap_or(i64::MAX),
             )),
             id: Some(SecretString::new(id)),
-            extra: serde_json::Map::new(),
+            extra: ExtraFields::new(),
         }),
-        extra: serde_json::Map::new(),
+        extra: ExtraFields::new(),
     };
     to_body(&response)
 }
@@ -386,7 +387,7 @@ fn list(state: &State, params: &Params) -> Result<String, U8Error> {
         page_index: Some(lenient(page_index)),
         row_count: Some(lenient(row_count)),
         rows_per_page: Some(lenient(rows_per_page)),
-        extra: serde_json::Map::new(),
+        extra: ExtraFields::new(),
     };
     to_body(&response)
 }
@@ -415,7 +416,7 @@ fn find(state: &State, params: &Params) -> Result<String, U8Error> {
         customercontacts: Some(contact),
         errcode: Some("0".into()),
         errmsg: Some(String::new()),
-        extra: serde_json::Map::new(),
+        extra: ExtraFields::new(),
     })
 }
 

@@ -2,6 +2,7 @@
 
 use crm_runtime::{LenientDate, StrBool};
 
+use u8_contacts::ExtraFields;
 use u8_contacts::types::Contact;
 
 /// Customers the sample contacts belong to: code, name, telephone area code, e-mail domain.
@@ -111,7 +112,7 @@ pub(crate) fn blank_contact() -> Contact {
         sex: Some("".into()),
         title: Some("".into()),
         wechat: Some("".into()),
-        extra: serde_json::Map::new(),
+        extra: ExtraFields::new(),
     }
 }
 

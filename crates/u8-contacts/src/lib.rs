@@ -51,6 +51,8 @@ pub use crm_runtime::{
     ApiError, ApiErrorKind, Error, Outcome, RateLimit, RateLimits, RetryPolicy, SecretString,
     TransportConfig, TransportOptions,
 };
+// The type of every record's `extra` (fields the schema does not list).
+pub use crm_runtime::ExtraFields;
 pub use error::{Result, VENDOR, kind_of};
 pub use generated::types;
 pub use generated::types::Contact;

@@ -152,7 +152,7 @@ async fn inserted_contacts_are_served_and_normalized() {
         assert_eq!(got.name.as_deref(), Some("欧阳修"));
         assert_eq!(got.default.and_then(|d| d.get()), Some(false), "a missing flag is stored as \"0\"");
         assert_eq!(got.email.as_deref(), Some(""), "a missing text is stored as \"\"");
-        assert_eq!(got.extra.get("custom__c"), Some(&serde_json::json!("kept")));
+        assert_eq!(got.extra.get_value("custom__c"), Some(serde_json::json!("kept")));
         let customer = codes(client.batch_get().ccuscode("0999").stream()).await;
         assert_eq!(customer, vec!["00000004".to_owned(), "A-1".to_owned()]);
 

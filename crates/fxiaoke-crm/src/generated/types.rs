@@ -65,7 +65,7 @@ pub struct AttachmentFile {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub path: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///每个业务调用请求体顶层的公共鉴权参数（旧版传参方式）/ The common authentication keys the client adds at the top level of every business call's JSON body in the legacy flow (docs/vendors.md §1.2). Operation inputs never contain them. The OAuth2 flow sends OAuth2Headers instead; one request never carries both.
 ///
@@ -150,14 +150,7 @@ pub struct AuthFields {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BaseResult {
     ///返回码，0 表示成功 / Return code: `0` means success, anything else is an error (docs/vendors.md §1.7: e.g. 20016 = corpAccessToken missing or expired, 10013 = offset out of range 10000, 320002500 in the document's create error example). Judge success by this field only; the HTTP status is always 200. A numeric string (`"0"`) is accepted and kept.
     #[serde(rename = "errorCode")]
@@ -180,7 +173,7 @@ pub struct BaseResult {
     )]
     pub trace_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///更换负责人的请求（不含公共鉴权参数）/ Change-owner request without the AuthFields; the only way to change `owner`.
 ///
@@ -203,19 +196,12 @@ pub struct BaseResult {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChangeOwnerArg {
     ///更换负责人数据 / Owner changes.
     pub data: ChangeOwnerData,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///更换负责人请求的 data / The `data` object of a change-owner request.
 ///
@@ -247,14 +233,7 @@ pub struct ChangeOwnerArg {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChangeOwnerData {
     ///负责人变更列表（键名为大写 D）/ Owner changes; the key is `Data` with a capital D on the wire (docs/vendors.md §1.4).
     #[serde(rename = "Data")]
@@ -263,7 +242,7 @@ pub struct ChangeOwnerData {
     #[serde(rename = "dataObjectApiName")]
     pub data_object_api_name: ::std::string::String,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///获取企业访问凭证的请求 / Request of `POST /cgi/corpAccessToken/get/V2` (docs/vendors.md §1.2; not in this document). Sent without AuthFields.
 ///
@@ -368,14 +347,7 @@ pub struct CorpAccessTokenRequest {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CorpAccessTokenResult {
     ///企业应用访问公司合法性凭证 / The corp access token to send as `corpAccessToken` in AuthFields. Present on success.
     #[serde(
@@ -426,7 +398,7 @@ pub struct CorpAccessTokenResult {
     )]
     pub trace_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///新增对象数据的请求（不含公共鉴权参数）/ Create request as the caller supplies it, without the AuthFields. Work flows and approval flows fire by default.
 ///
@@ -469,14 +441,7 @@ pub struct CorpAccessTokenResult {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CreateArg {
     ///对象数据map / The data to create.
     pub data: CreateData,
@@ -516,7 +481,7 @@ pub struct CreateArg {
     )]
     pub trigger_work_flow: ::std::option::Option<bool>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///新增请求的 data / The `data` object of a create request.
 ///
@@ -551,14 +516,7 @@ pub struct CreateArg {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CreateData {
     ///对象明细数据map（和对象描述中字段一一对应）/ Detail records, keyed by detail object API name.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -580,7 +538,7 @@ pub struct CreateData {
     ///对象数据map（和对象描述中字段一一对应）/ Master record fields, one-to-one with the object's describe; `dataObjectApiName` goes inside it.
     pub object_data: ObjectData,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///新增对象数据的返回 / Result of create: base fields plus the new record's `dataId`. The custom-object create doc example shows no `dataId` (docs/vendors.md §1.4), so it is optional.
 ///
@@ -620,14 +578,7 @@ pub struct CreateData {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CreateResult {
     ///新建数据ID / Id of the created record (e.g. `"5a9ce894f125ae9befxxxxxx"`).
     #[serde(
@@ -657,7 +608,7 @@ pub struct CreateResult {
     )]
     pub trace_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///查询对象描述的请求（旧版顶层参数形式）/ Describe request in the legacy top-level form `{apiName, includeDetail}` used by the clients (docs/vendors.md §1.4); the current docs put `apiName` in `data`.
 ///
@@ -684,14 +635,7 @@ pub struct CreateResult {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct DescribeArg {
     ///对象api_name / API name of the object to describe (preset or custom).
     #[serde(rename = "apiName")]
@@ -704,7 +648,7 @@ pub struct DescribeArg {
     )]
     pub include_detail: ::std::option::Option<bool>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///对象描述数据 / The `data` of the describe result.
 ///
@@ -730,7 +674,7 @@ pub struct DescribeData {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub describe: ::std::option::Option<ObjectDescribe>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///查询对象描述的返回 / Describe result (docs/vendors.md §1.4): `data.describe.fields.<api_name>`.
 ///
@@ -770,14 +714,7 @@ pub struct DescribeData {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct DescribeResult {
     ///对象描述数据 / Describe payload.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -803,7 +740,7 @@ pub struct DescribeResult {
     )]
     pub trace_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///对象明细数据map / Detail (slave) records: keys are detail object API names (e.g. `OrderPaymentObj`, `GoodsReceivedNoteProductObj`), values are lists of records.
 ///
@@ -939,14 +876,7 @@ impl ::std::convert::From<
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Employee {
     ///所属部门ID列表 / Ids of all departments the employee belongs to (docs/vendors.md §1.3; `/cgi/user/list` shows integers such as `[111111, 1001]`).
     #[serde(
@@ -998,7 +928,7 @@ pub struct Employee {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<::serde_json::Value>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///字段描述 / Describe of one field (docs/vendors.md §1.4, §1.6). Other keys (`default_value`, `define_type`, `is_active`, `currency_unit`, …) are kept.
 ///
@@ -1084,7 +1014,7 @@ pub struct FieldDescribe {
     )]
     pub type_: ::std::option::Option<::crm_runtime::OpenEnum<FieldTypeKnown>>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///选项 / One option of a select field.
 ///
@@ -1111,21 +1041,14 @@ pub struct FieldDescribe {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct FieldOption {
     ///选项标签 / Option label (display text).
     pub label: ::std::string::String,
     ///选项值 / Option value: a string for select fields (e.g. `"18"`); other field types may use other JSON values (e.g. booleans), so any value is kept.
     pub value: ::serde_json::Value,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///The values of `FieldType` that the schema lists. 字段类型 / Field type (docs/vendors.md §1.6 and the current docs' value table): text, long_text, html_rich_text, select_one (option value string), select_many (list), number / currency / percentile (strings), date / date_time / time (epoch ms), true_or_false (boolean), employee / employee_many / department / department_many (lists of ids), object_reference / master_detail (`_id` string), object_reference_many, file_attachment / image / signature (lists of files), phone_number, email, url, auto_number, formula, count, quote, tag, array, group, … Open set.
 ///
@@ -1552,14 +1475,7 @@ impl ::std::convert::TryFrom<::std::string::String> for FilterOperatorKnown {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GetArg {
     ///查询条件 / Which record to get.
     pub data: GetData,
@@ -1571,7 +1487,7 @@ pub struct GetArg {
     )]
     pub include_null: ::std::option::Option<bool>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///获取请求的 data / The `data` object of a get request.
 ///
@@ -1599,14 +1515,7 @@ pub struct GetArg {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GetData {
     ///对象的api_name / API name of the object.
     #[serde(rename = "dataObjectApiName")]
@@ -1615,7 +1524,7 @@ pub struct GetData {
     #[serde(rename = "objectDataId")]
     pub object_data_id: ::std::string::String,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///根据Id获取对象数据的返回 / Result of get: base fields plus `data`, the record map.
 ///
@@ -1655,14 +1564,7 @@ pub struct GetData {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GetResult {
     ///对象数据 / The record.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1688,7 +1590,7 @@ pub struct GetResult {
     )]
     pub trace_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///根据手机号获取员工的请求（参数平铺在顶层，无 data 包裹）/ Request of `POST /cgi/user/getByMobile` (docs/vendors.md §1.3; not in this document): directory parameters are flat at the top level next to the AuthFields, with no `data` wrapper.
 ///
@@ -1767,14 +1669,7 @@ pub struct GetUserByMobileArg {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GetUserByMobileResult {
     ///员工列表 / Employees having that mobile number (usually one).
     #[serde(
@@ -1804,7 +1699,7 @@ pub struct GetUserByMobileResult {
     )]
     pub trace_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///入库单 / Goods received note (`GoodsReceivedNoteObj`): fields from the document's create and update examples; others kept verbatim.
 ///
@@ -1992,7 +1887,7 @@ pub struct GoodsReceivedNoteObj {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub warehouse_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///入库单产品 / Goods received note line (`GoodsReceivedNoteProductObj`): detail object of `GoodsReceivedNoteObj`, sent under `details.GoodsReceivedNoteProductObj`. Fields from the document's examples; others kept verbatim.
 ///
@@ -2180,7 +2075,7 @@ pub struct GoodsReceivedNoteProductObj {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub version: ::std::option::Option<::crm_runtime::LenientInt>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///按ID列表操作的请求（删除、恢复；不含公共鉴权参数）/ Request by id list, used by delete and recover, without the AuthFields.
 ///
@@ -2203,19 +2098,12 @@ pub struct GoodsReceivedNoteProductObj {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct IdListArg {
     ///对象与数据ID列表 / Object and record ids.
     pub data: IdListData,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///删除/恢复请求的 data / The `data` object of a delete or recover request.
 ///
@@ -2247,14 +2135,7 @@ pub struct IdListArg {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct IdListData {
     ///对象的api_name / API name of the object.
     #[serde(rename = "dataObjectApiName")]
@@ -2263,7 +2144,7 @@ pub struct IdListData {
     #[serde(rename = "idList")]
     pub id_list: ::std::vec::Vec<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///作废对象数据的请求（不含公共鉴权参数）/ Void (invalidate) request without the AuthFields; a voided record can be recovered or deleted (docs/vendors.md §1.4).
 ///
@@ -2286,19 +2167,12 @@ pub struct IdListData {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct InvalidArg {
     ///作废条件 / Which record to void.
     pub data: InvalidData,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///作废请求的 data / The `data` object of a void request.
 ///
@@ -2326,14 +2200,7 @@ pub struct InvalidArg {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct InvalidData {
     ///对象的api_name / API name of the object.
     #[serde(rename = "dataObjectApiName")]
@@ -2341,7 +2208,7 @@ pub struct InvalidData {
     ///数据ID（单个字符串，v2 不支持批量）/ Id of ONE record: a single string, v2 has no batch void (docs/vendors.md §1.4).
     pub object_data_id: ::std::string::String,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///The values of `LifeStatus` that the schema lists. 生命状态 / Record life status: `normal` 正常 / normal, `invalid` 作废 / voided, `ineffective` 未生效 / not yet effective, `under_review` 审核中 / under approval, `in_change` 变更中 / being changed. The document's examples show `normal` and `invalid`; the others are the platform's usual values, so the set is open.
 ///
@@ -2734,14 +2601,7 @@ pub struct OAuth2TokenRequest {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OAuth2TokenResult {
     ///授权凭证，有效期两个小时 / The access token (valid two hours), sent as `authorization: Bearer <accessToken>`. Present on success.
     #[serde(
@@ -2802,7 +2662,7 @@ pub struct OAuth2TokenResult {
     )]
     pub trace_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///对象数据map（和对象描述中字段一一对应）/ Generic object data map: one record of any object, keyed by field API name as in the object's describe. Known system fields are typed; every other field (preset or custom `__c`, and read-only companions `__r/__l/__o/__v/__p`) is kept verbatim. Null fields are omitted unless `includeNull` (docs/vendors.md §1.6), so every field is optional.
 ///
@@ -2962,7 +2822,7 @@ pub struct ObjectData {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub version: ::std::option::Option<::crm_runtime::LenientInt>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///对象描述 / Describe of one object: its fields keyed by field API name.
 ///
@@ -3011,7 +2871,7 @@ pub struct ObjectDescribe {
         ::std::collections::BTreeMap<::std::string::String, FieldDescribe>,
     >,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///查询对象列表的请求（无业务参数）/ Object list request: no business parameters besides the AuthFields (docs/vendors.md §1.4). Optional top-level flags such as `includeNull` go into the extra map.
 ///
@@ -3088,7 +2948,7 @@ pub struct ObjectListData {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub objects: ::std::option::Option<::std::vec::Vec<ObjectSummary>>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///查询对象列表的返回 / Object list result (docs/vendors.md §1.4).
 ///
@@ -3128,14 +2988,7 @@ pub struct ObjectListData {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ObjectListResult {
     ///对象列表数据 / Object list.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3161,7 +3014,7 @@ pub struct ObjectListResult {
     )]
     pub trace_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///对象摘要 / Summary of one object (docs/vendors.md §1.4; more keys such as `iconPath`, `hideButton`, `publicObject` are kept).
 ///
@@ -3199,14 +3052,7 @@ pub struct ObjectListResult {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ObjectSummary {
     ///定义类型（预置对象为 package）/ Definition type: `"package"` for preset objects; the custom value is undocumented.
     #[serde(rename = "defineType")]
@@ -3221,7 +3067,7 @@ pub struct ObjectSummary {
     #[serde(rename = "isActive")]
     pub is_active: bool,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///回款明细 / Order payment line (`OrderPaymentObj`): detail object of `PaymentObj`, sent under `details.OrderPaymentObj` on create/update. Fields from the document's examples; others kept verbatim.
 ///
@@ -3416,7 +3262,7 @@ pub struct OrderPaymentObj {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub version: ::std::option::Option<::crm_runtime::LenientInt>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///一条负责人变更 / One record's new owner.
 ///
@@ -3709,7 +3555,7 @@ pub struct PaymentObj {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub version: ::std::option::Option<::crm_runtime::LenientInt>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///查询对象数据的请求（不含公共鉴权参数）/ Query request without the AuthFields.
 ///
@@ -3744,14 +3590,7 @@ pub struct PaymentObj {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct QueryArg {
     ///二级对象查询条件 / Query conditions.
     pub data: QueryData,
@@ -3773,7 +3612,7 @@ pub struct QueryArg {
     )]
     pub return_total_num: ::std::option::Option<i64>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///二级对象查询条件 / The `data` object of a query request.
 ///
@@ -3809,14 +3648,7 @@ pub struct QueryArg {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct QueryData {
     ///对象的api_name / API name of the object to query.
     #[serde(rename = "dataObjectApiName")]
@@ -3830,7 +3662,7 @@ pub struct QueryData {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub search_template_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///过滤条件 / One filter condition. Note the snake_case keys, unlike the camelCase order keys.
 ///
@@ -3961,14 +3793,7 @@ pub struct QueryOrder {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct QueryResult {
     ///查询结果 / Query result.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3994,7 +3819,7 @@ pub struct QueryResult {
     )]
     pub trace_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///查询结果 / Query result page. Note: some per-object doc pages draw `data` as a single record instead (docs/vendors.md §1.5); all clients parse `dataList`, and such a record still decodes here (its keys land in the extra map).
 ///
@@ -4052,7 +3877,7 @@ pub struct QueryResultData {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub total: ::std::option::Option<i64>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///三级对象查询条件列表 / Search conditions and paging. Paging rules: `limit` defaults to 20; the document says max 1000 (100 for custom objects), the current docs say max 100 for all objects (docs/vendors.md §1.5). `offset` starts at 0 and must be a multiple of `limit`; `offset` above 10000 fails with errorCode 10013 ("offset out of range 10000"), so deep paging orders by `_id` ascending, keeps `offset` 0 and filters `_id GT <last _id>`, stopping at a short page.
 ///
@@ -4177,14 +4002,7 @@ impl ::std::default::Default for SearchQueryInfo {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UpdateArg {
     ///对象数据map / The data to update.
     pub data: UpdateData,
@@ -4203,7 +4021,7 @@ pub struct UpdateArg {
     )]
     pub trigger_work_flow: ::std::option::Option<bool>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///更新请求的 data / The `data` object of an update request.
 ///
@@ -4234,14 +4052,7 @@ pub struct UpdateArg {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UpdateData {
     ///对象明细数据map（和对象描述中字段一一对应）/ Detail records to update, keyed by detail object API name (each with its `_id`).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -4256,7 +4067,7 @@ pub struct UpdateData {
     )]
     pub skip_data_status_validate: ::std::option::Option<bool>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 impl<'de> ::serde::Deserialize<'de> for AttachmentFile {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -4275,20 +4086,611 @@ impl<'de> ::serde::Deserialize<'de> for AttachmentFile {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<AttachmentFile, A::Error> {
-                let mut out = AttachmentFile::default();
+                let mut field_name = ::std::option::Option::None;
+                let mut field_path = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "name" => out.name = map.next_value()?,
-                        "path" => out.path = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "name" => {
+                            field_name = ::std::option::Option::Some(map.next_value()?);
                         }
+                        "path" => {
+                            field_path = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(AttachmentFile {
+                    name: field_name.unwrap_or_default(),
+                    path: field_path.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BaseResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = BaseResult;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct BaseResult")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<BaseResult, A::Error> {
+                let mut field_error_code = ::std::option::Option::None;
+                let mut field_error_description = ::std::option::Option::None;
+                let mut field_error_message = ::std::option::Option::None;
+                let mut field_trace_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "errorCode" => {
+                            field_error_code = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorDescription" => {
+                            field_error_description = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorMessage" => {
+                            field_error_message = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "traceId" => {
+                            field_trace_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(BaseResult {
+                    error_code: match field_error_code {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("errorCode"),
+                            );
+                        }
+                    },
+                    error_description: field_error_description.unwrap_or_default(),
+                    error_message: match field_error_message {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "errorMessage",
+                                ),
+                            );
+                        }
+                    },
+                    trace_id: field_trace_id.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ChangeOwnerArg {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ChangeOwnerArg;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ChangeOwnerArg")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ChangeOwnerArg, A::Error> {
+                let mut field_data = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(ChangeOwnerArg {
+                    data: match field_data {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("data"),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ChangeOwnerData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ChangeOwnerData;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ChangeOwnerData")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ChangeOwnerData, A::Error> {
+                let mut field_data = ::std::option::Option::None;
+                let mut field_data_object_api_name = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "Data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "dataObjectApiName" => {
+                            field_data_object_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(ChangeOwnerData {
+                    data: match field_data {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("Data"),
+                            );
+                        }
+                    },
+                    data_object_api_name: match field_data_object_api_name {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "dataObjectApiName",
+                                ),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CorpAccessTokenResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CorpAccessTokenResult;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CorpAccessTokenResult")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CorpAccessTokenResult, A::Error> {
+                let mut field_corp_access_token = ::std::option::Option::None;
+                let mut field_corp_id = ::std::option::Option::None;
+                let mut field_error = ::std::option::Option::None;
+                let mut field_error_code = ::std::option::Option::None;
+                let mut field_error_description = ::std::option::Option::None;
+                let mut field_oauth_error_description = ::std::option::Option::None;
+                let mut field_error_message = ::std::option::Option::None;
+                let mut field_expires_in = ::std::option::Option::None;
+                let mut field_trace_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "corpAccessToken" => {
+                            field_corp_access_token = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "corpId" => {
+                            field_corp_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "error" => {
+                            field_error = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "errorCode" => {
+                            field_error_code = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorDescription" => {
+                            field_error_description = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "error_description" => {
+                            field_oauth_error_description = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorMessage" => {
+                            field_error_message = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "expiresIn" => {
+                            field_expires_in = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "traceId" => {
+                            field_trace_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(CorpAccessTokenResult {
+                    corp_access_token: field_corp_access_token.unwrap_or_default(),
+                    corp_id: field_corp_id.unwrap_or_default(),
+                    error: field_error.unwrap_or_default(),
+                    error_code: match field_error_code {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("errorCode"),
+                            );
+                        }
+                    },
+                    error_description: field_error_description.unwrap_or_default(),
+                    oauth_error_description: field_oauth_error_description
+                        .unwrap_or_default(),
+                    error_message: match field_error_message {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "errorMessage",
+                                ),
+                            );
+                        }
+                    },
+                    expires_in: field_expires_in.unwrap_or_default(),
+                    trace_id: field_trace_id.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CreateArg {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CreateArg;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CreateArg")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CreateArg, A::Error> {
+                let mut field_data = ::std::option::Option::None;
+                let mut field_has_specify_created_by = ::std::option::Option::None;
+                let mut field_has_specify_time = ::std::option::Option::None;
+                let mut field_include_detail_ids = ::std::option::Option::None;
+                let mut field_trigger_approval_flow = ::std::option::Option::None;
+                let mut field_trigger_work_flow = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "hasSpecifyCreatedBy" => {
+                            field_has_specify_created_by = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "hasSpecifyTime" => {
+                            field_has_specify_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "includeDetailIds" => {
+                            field_include_detail_ids = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "triggerApprovalFlow" => {
+                            field_trigger_approval_flow = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "triggerWorkFlow" => {
+                            field_trigger_work_flow = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(CreateArg {
+                    data: match field_data {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("data"),
+                            );
+                        }
+                    },
+                    has_specify_created_by: field_has_specify_created_by
+                        .unwrap_or_default(),
+                    has_specify_time: field_has_specify_time.unwrap_or_default(),
+                    include_detail_ids: field_include_detail_ids.unwrap_or_default(),
+                    trigger_approval_flow: field_trigger_approval_flow
+                        .unwrap_or_default(),
+                    trigger_work_flow: field_trigger_work_flow.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CreateData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CreateData;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CreateData")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CreateData, A::Error> {
+                let mut field_details = ::std::option::Option::None;
+                let mut field_fill_out_owner = ::std::option::Option::None;
+                let mut field_need_convert_lookup = ::std::option::Option::None;
+                let mut field_object_data = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "details" => {
+                            field_details = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "fillOutOwner" => {
+                            field_fill_out_owner = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "needConvertLookup" => {
+                            field_need_convert_lookup = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "object_data" => {
+                            field_object_data = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(CreateData {
+                    details: field_details.unwrap_or_default(),
+                    fill_out_owner: field_fill_out_owner.unwrap_or_default(),
+                    need_convert_lookup: field_need_convert_lookup.unwrap_or_default(),
+                    object_data: match field_object_data {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "object_data",
+                                ),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CreateResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CreateResult;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CreateResult")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CreateResult, A::Error> {
+                let mut field_data_id = ::std::option::Option::None;
+                let mut field_error_code = ::std::option::Option::None;
+                let mut field_error_description = ::std::option::Option::None;
+                let mut field_error_message = ::std::option::Option::None;
+                let mut field_trace_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "dataId" => {
+                            field_data_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorCode" => {
+                            field_error_code = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorDescription" => {
+                            field_error_description = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorMessage" => {
+                            field_error_message = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "traceId" => {
+                            field_trace_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(CreateResult {
+                    data_id: field_data_id.unwrap_or_default(),
+                    error_code: match field_error_code {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("errorCode"),
+                            );
+                        }
+                    },
+                    error_description: field_error_description.unwrap_or_default(),
+                    error_message: match field_error_message {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "errorMessage",
+                                ),
+                            );
+                        }
+                    },
+                    trace_id: field_trace_id.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DescribeArg {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = DescribeArg;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct DescribeArg")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<DescribeArg, A::Error> {
+                let mut field_api_name = ::std::option::Option::None;
+                let mut field_include_detail = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "apiName" => {
+                            field_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "includeDetail" => {
+                            field_include_detail = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(DescribeArg {
+                    api_name: match field_api_name {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("apiName"),
+                            );
+                        }
+                    },
+                    include_detail: field_include_detail.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -4311,19 +4713,217 @@ impl<'de> ::serde::Deserialize<'de> for DescribeData {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<DescribeData, A::Error> {
-                let mut out = DescribeData::default();
+                let mut field_describe = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "describe" => out.describe = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "describe" => {
+                            field_describe = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(DescribeData {
+                    describe: field_describe.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DescribeResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = DescribeResult;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct DescribeResult")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<DescribeResult, A::Error> {
+                let mut field_data = ::std::option::Option::None;
+                let mut field_error_code = ::std::option::Option::None;
+                let mut field_error_description = ::std::option::Option::None;
+                let mut field_error_message = ::std::option::Option::None;
+                let mut field_trace_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "errorCode" => {
+                            field_error_code = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorDescription" => {
+                            field_error_description = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorMessage" => {
+                            field_error_message = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "traceId" => {
+                            field_trace_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(DescribeResult {
+                    data: field_data.unwrap_or_default(),
+                    error_code: match field_error_code {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("errorCode"),
+                            );
+                        }
+                    },
+                    error_description: field_error_description.unwrap_or_default(),
+                    error_message: match field_error_message {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "errorMessage",
+                                ),
+                            );
+                        }
+                    },
+                    trace_id: field_trace_id.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Employee {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = Employee;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct Employee")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<Employee, A::Error> {
+                let mut field_department_ids = ::std::option::Option::None;
+                let mut field_email = ::std::option::Option::None;
+                let mut field_is_stop = ::std::option::Option::None;
+                let mut field_main_department_ids = ::std::option::Option::None;
+                let mut field_mobile = ::std::option::Option::None;
+                let mut field_name = ::std::option::Option::None;
+                let mut field_nick_name = ::std::option::Option::None;
+                let mut field_open_user_id = ::std::option::Option::None;
+                let mut field_position = ::std::option::Option::None;
+                let mut field_status = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "departmentIds" => {
+                            field_department_ids = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "email" => {
+                            field_email = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "isStop" => {
+                            field_is_stop = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "mainDepartmentIds" => {
+                            field_main_department_ids = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "mobile" => {
+                            field_mobile = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "name" => {
+                            field_name = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "nickName" => {
+                            field_nick_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "openUserId" => {
+                            field_open_user_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "position" => {
+                            field_position = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "status" => {
+                            field_status = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(Employee {
+                    department_ids: field_department_ids.unwrap_or_default(),
+                    email: field_email.unwrap_or_default(),
+                    is_stop: field_is_stop.unwrap_or_default(),
+                    main_department_ids: field_main_department_ids.unwrap_or_default(),
+                    mobile: field_mobile.unwrap_or_default(),
+                    name: match field_name {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("name"),
+                            );
+                        }
+                    },
+                    nick_name: field_nick_name.unwrap_or_default(),
+                    open_user_id: match field_open_user_id {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "openUserId",
+                                ),
+                            );
+                        }
+                    },
+                    position: field_position.unwrap_or_default(),
+                    status: field_status.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -4346,26 +4946,409 @@ impl<'de> ::serde::Deserialize<'de> for FieldDescribe {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<FieldDescribe, A::Error> {
-                let mut out = FieldDescribe::default();
+                let mut field_api_name = ::std::option::Option::None;
+                let mut field_date_format = ::std::option::Option::None;
+                let mut field_decimal_places = ::std::option::Option::None;
+                let mut field_is_required = ::std::option::Option::None;
+                let mut field_label = ::std::option::Option::None;
+                let mut field_options = ::std::option::Option::None;
+                let mut field_time_zone = ::std::option::Option::None;
+                let mut field_type_ = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "api_name" => out.api_name = map.next_value()?,
-                        "date_format" => out.date_format = map.next_value()?,
-                        "decimal_places" => out.decimal_places = map.next_value()?,
-                        "is_required" => out.is_required = map.next_value()?,
-                        "label" => out.label = map.next_value()?,
-                        "options" => out.options = map.next_value()?,
-                        "time_zone" => out.time_zone = map.next_value()?,
-                        "type" => out.type_ = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "api_name" => {
+                            field_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        "date_format" => {
+                            field_date_format = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "decimal_places" => {
+                            field_decimal_places = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "is_required" => {
+                            field_is_required = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "label" => {
+                            field_label = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "options" => {
+                            field_options = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "time_zone" => {
+                            field_time_zone = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "type" => {
+                            field_type_ = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(FieldDescribe {
+                    api_name: field_api_name.unwrap_or_default(),
+                    date_format: field_date_format.unwrap_or_default(),
+                    decimal_places: field_decimal_places.unwrap_or_default(),
+                    is_required: field_is_required.unwrap_or_default(),
+                    label: field_label.unwrap_or_default(),
+                    options: field_options.unwrap_or_default(),
+                    time_zone: field_time_zone.unwrap_or_default(),
+                    type_: field_type_.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FieldOption {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = FieldOption;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct FieldOption")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<FieldOption, A::Error> {
+                let mut field_label = ::std::option::Option::None;
+                let mut field_value = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "label" => {
+                            field_label = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "value" => {
+                            field_value = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(FieldOption {
+                    label: match field_label {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("label"),
+                            );
+                        }
+                    },
+                    value: match field_value {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("value"),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetArg {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = GetArg;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetArg")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetArg, A::Error> {
+                let mut field_data = ::std::option::Option::None;
+                let mut field_include_null = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "includeNull" => {
+                            field_include_null = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(GetArg {
+                    data: match field_data {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("data"),
+                            );
+                        }
+                    },
+                    include_null: field_include_null.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = GetData;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetData")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetData, A::Error> {
+                let mut field_data_object_api_name = ::std::option::Option::None;
+                let mut field_object_data_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "dataObjectApiName" => {
+                            field_data_object_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "objectDataId" => {
+                            field_object_data_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(GetData {
+                    data_object_api_name: match field_data_object_api_name {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "dataObjectApiName",
+                                ),
+                            );
+                        }
+                    },
+                    object_data_id: match field_object_data_id {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "objectDataId",
+                                ),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = GetResult;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetResult")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetResult, A::Error> {
+                let mut field_data = ::std::option::Option::None;
+                let mut field_error_code = ::std::option::Option::None;
+                let mut field_error_description = ::std::option::Option::None;
+                let mut field_error_message = ::std::option::Option::None;
+                let mut field_trace_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "errorCode" => {
+                            field_error_code = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorDescription" => {
+                            field_error_description = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorMessage" => {
+                            field_error_message = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "traceId" => {
+                            field_trace_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(GetResult {
+                    data: field_data.unwrap_or_default(),
+                    error_code: match field_error_code {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("errorCode"),
+                            );
+                        }
+                    },
+                    error_description: field_error_description.unwrap_or_default(),
+                    error_message: match field_error_message {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "errorMessage",
+                                ),
+                            );
+                        }
+                    },
+                    trace_id: field_trace_id.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetUserByMobileResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = GetUserByMobileResult;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct GetUserByMobileResult")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<GetUserByMobileResult, A::Error> {
+                let mut field_emp_list = ::std::option::Option::None;
+                let mut field_error_code = ::std::option::Option::None;
+                let mut field_error_description = ::std::option::Option::None;
+                let mut field_error_message = ::std::option::Option::None;
+                let mut field_trace_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "empList" => {
+                            field_emp_list = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorCode" => {
+                            field_error_code = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorDescription" => {
+                            field_error_description = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorMessage" => {
+                            field_error_message = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "traceId" => {
+                            field_trace_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(GetUserByMobileResult {
+                    emp_list: field_emp_list.unwrap_or_default(),
+                    error_code: match field_error_code {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("errorCode"),
+                            );
+                        }
+                    },
+                    error_description: field_error_description.unwrap_or_default(),
+                    error_message: match field_error_message {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "errorMessage",
+                                ),
+                            );
+                        }
+                    },
+                    trace_id: field_trace_id.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -4388,50 +5371,150 @@ impl<'de> ::serde::Deserialize<'de> for GoodsReceivedNoteObj {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<GoodsReceivedNoteObj, A::Error> {
-                let mut out = GoodsReceivedNoteObj::default();
+                let mut field_create_time = ::std::option::Option::None;
+                let mut field_created_by = ::std::option::Option::None;
+                let mut field_data_object_api_name = ::std::option::Option::None;
+                let mut field_goods_received_date = ::std::option::Option::None;
+                let mut field_goods_received_type = ::std::option::Option::None;
+                let mut field_id = ::std::option::Option::None;
+                let mut field_is_deleted = ::std::option::Option::None;
+                let mut field_last_modified_by = ::std::option::Option::None;
+                let mut field_last_modified_time = ::std::option::Option::None;
+                let mut field_life_status = ::std::option::Option::None;
+                let mut field_lock_status = ::std::option::Option::None;
+                let mut field_name = ::std::option::Option::None;
+                let mut field_object_describe_api_name = ::std::option::Option::None;
+                let mut field_object_describe_id = ::std::option::Option::None;
+                let mut field_owner = ::std::option::Option::None;
+                let mut field_owner_department = ::std::option::Option::None;
+                let mut field_record_type = ::std::option::Option::None;
+                let mut field_remark = ::std::option::Option::None;
+                let mut field_version = ::std::option::Option::None;
+                let mut field_warehouse_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "create_time" => out.create_time = map.next_value()?,
-                        "created_by" => out.created_by = map.next_value()?,
+                        "create_time" => {
+                            field_create_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "created_by" => {
+                            field_created_by = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
                         "dataObjectApiName" => {
-                            out.data_object_api_name = map.next_value()?;
+                            field_data_object_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
                         "goods_received_date" => {
-                            out.goods_received_date = map.next_value()?;
+                            field_goods_received_date = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
                         "goods_received_type" => {
-                            out.goods_received_type = map.next_value()?;
+                            field_goods_received_type = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "_id" => out.id = map.next_value()?,
-                        "is_deleted" => out.is_deleted = map.next_value()?,
-                        "last_modified_by" => out.last_modified_by = map.next_value()?,
+                        "_id" => {
+                            field_id = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "is_deleted" => {
+                            field_is_deleted = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "last_modified_by" => {
+                            field_last_modified_by = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
                         "last_modified_time" => {
-                            out.last_modified_time = map.next_value()?;
+                            field_last_modified_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "life_status" => out.life_status = map.next_value()?,
-                        "lock_status" => out.lock_status = map.next_value()?,
-                        "name" => out.name = map.next_value()?,
+                        "life_status" => {
+                            field_life_status = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "lock_status" => {
+                            field_lock_status = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "name" => {
+                            field_name = ::std::option::Option::Some(map.next_value()?);
+                        }
                         "object_describe_api_name" => {
-                            out.object_describe_api_name = map.next_value()?;
+                            field_object_describe_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
                         "object_describe_id" => {
-                            out.object_describe_id = map.next_value()?;
+                            field_object_describe_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "owner" => out.owner = map.next_value()?,
-                        "owner_department" => out.owner_department = map.next_value()?,
-                        "record_type" => out.record_type = map.next_value()?,
-                        "remark" => out.remark = map.next_value()?,
-                        "version" => out.version = map.next_value()?,
-                        "warehouse_id" => out.warehouse_id = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "owner" => {
+                            field_owner = ::std::option::Option::Some(map.next_value()?);
                         }
+                        "owner_department" => {
+                            field_owner_department = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "record_type" => {
+                            field_record_type = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "remark" => {
+                            field_remark = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "version" => {
+                            field_version = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "warehouse_id" => {
+                            field_warehouse_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(GoodsReceivedNoteObj {
+                    create_time: field_create_time.unwrap_or_default(),
+                    created_by: field_created_by.unwrap_or_default(),
+                    data_object_api_name: field_data_object_api_name.unwrap_or_default(),
+                    goods_received_date: field_goods_received_date.unwrap_or_default(),
+                    goods_received_type: field_goods_received_type.unwrap_or_default(),
+                    id: field_id.unwrap_or_default(),
+                    is_deleted: field_is_deleted.unwrap_or_default(),
+                    last_modified_by: field_last_modified_by.unwrap_or_default(),
+                    last_modified_time: field_last_modified_time.unwrap_or_default(),
+                    life_status: field_life_status.unwrap_or_default(),
+                    lock_status: field_lock_status.unwrap_or_default(),
+                    name: field_name.unwrap_or_default(),
+                    object_describe_api_name: field_object_describe_api_name
+                        .unwrap_or_default(),
+                    object_describe_id: field_object_describe_id.unwrap_or_default(),
+                    owner: field_owner.unwrap_or_default(),
+                    owner_department: field_owner_department.unwrap_or_default(),
+                    record_type: field_record_type.unwrap_or_default(),
+                    remark: field_remark.unwrap_or_default(),
+                    version: field_version.unwrap_or_default(),
+                    warehouse_id: field_warehouse_id.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -4454,48 +5537,486 @@ impl<'de> ::serde::Deserialize<'de> for GoodsReceivedNoteProductObj {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<GoodsReceivedNoteProductObj, A::Error> {
-                let mut out = GoodsReceivedNoteProductObj::default();
+                let mut field_create_time = ::std::option::Option::None;
+                let mut field_created_by = ::std::option::Option::None;
+                let mut field_data_object_api_name = ::std::option::Option::None;
+                let mut field_goods_received_amount = ::std::option::Option::None;
+                let mut field_id = ::std::option::Option::None;
+                let mut field_is_deleted = ::std::option::Option::None;
+                let mut field_last_modified_by = ::std::option::Option::None;
+                let mut field_last_modified_time = ::std::option::Option::None;
+                let mut field_life_status = ::std::option::Option::None;
+                let mut field_lock_status = ::std::option::Option::None;
+                let mut field_name = ::std::option::Option::None;
+                let mut field_object_describe_api_name = ::std::option::Option::None;
+                let mut field_object_describe_id = ::std::option::Option::None;
+                let mut field_owner = ::std::option::Option::None;
+                let mut field_owner_department = ::std::option::Option::None;
+                let mut field_product_id = ::std::option::Option::None;
+                let mut field_record_type = ::std::option::Option::None;
+                let mut field_remark = ::std::option::Option::None;
+                let mut field_unit = ::std::option::Option::None;
+                let mut field_version = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "create_time" => out.create_time = map.next_value()?,
-                        "created_by" => out.created_by = map.next_value()?,
+                        "create_time" => {
+                            field_create_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "created_by" => {
+                            field_created_by = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
                         "dataObjectApiName" => {
-                            out.data_object_api_name = map.next_value()?;
+                            field_data_object_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
                         "goods_received_amount" => {
-                            out.goods_received_amount = map.next_value()?;
+                            field_goods_received_amount = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "_id" => out.id = map.next_value()?,
-                        "is_deleted" => out.is_deleted = map.next_value()?,
-                        "last_modified_by" => out.last_modified_by = map.next_value()?,
+                        "_id" => {
+                            field_id = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "is_deleted" => {
+                            field_is_deleted = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "last_modified_by" => {
+                            field_last_modified_by = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
                         "last_modified_time" => {
-                            out.last_modified_time = map.next_value()?;
+                            field_last_modified_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "life_status" => out.life_status = map.next_value()?,
-                        "lock_status" => out.lock_status = map.next_value()?,
-                        "name" => out.name = map.next_value()?,
+                        "life_status" => {
+                            field_life_status = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "lock_status" => {
+                            field_lock_status = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "name" => {
+                            field_name = ::std::option::Option::Some(map.next_value()?);
+                        }
                         "object_describe_api_name" => {
-                            out.object_describe_api_name = map.next_value()?;
+                            field_object_describe_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
                         "object_describe_id" => {
-                            out.object_describe_id = map.next_value()?;
+                            field_object_describe_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "owner" => out.owner = map.next_value()?,
-                        "owner_department" => out.owner_department = map.next_value()?,
-                        "product_id" => out.product_id = map.next_value()?,
-                        "record_type" => out.record_type = map.next_value()?,
-                        "remark" => out.remark = map.next_value()?,
-                        "unit" => out.unit = map.next_value()?,
-                        "version" => out.version = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "owner" => {
+                            field_owner = ::std::option::Option::Some(map.next_value()?);
                         }
+                        "owner_department" => {
+                            field_owner_department = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "product_id" => {
+                            field_product_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "record_type" => {
+                            field_record_type = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "remark" => {
+                            field_remark = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "unit" => {
+                            field_unit = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "version" => {
+                            field_version = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(GoodsReceivedNoteProductObj {
+                    create_time: field_create_time.unwrap_or_default(),
+                    created_by: field_created_by.unwrap_or_default(),
+                    data_object_api_name: field_data_object_api_name.unwrap_or_default(),
+                    goods_received_amount: field_goods_received_amount
+                        .unwrap_or_default(),
+                    id: field_id.unwrap_or_default(),
+                    is_deleted: field_is_deleted.unwrap_or_default(),
+                    last_modified_by: field_last_modified_by.unwrap_or_default(),
+                    last_modified_time: field_last_modified_time.unwrap_or_default(),
+                    life_status: field_life_status.unwrap_or_default(),
+                    lock_status: field_lock_status.unwrap_or_default(),
+                    name: field_name.unwrap_or_default(),
+                    object_describe_api_name: field_object_describe_api_name
+                        .unwrap_or_default(),
+                    object_describe_id: field_object_describe_id.unwrap_or_default(),
+                    owner: field_owner.unwrap_or_default(),
+                    owner_department: field_owner_department.unwrap_or_default(),
+                    product_id: field_product_id.unwrap_or_default(),
+                    record_type: field_record_type.unwrap_or_default(),
+                    remark: field_remark.unwrap_or_default(),
+                    unit: field_unit.unwrap_or_default(),
+                    version: field_version.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IdListArg {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = IdListArg;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct IdListArg")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<IdListArg, A::Error> {
+                let mut field_data = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(IdListArg {
+                    data: match field_data {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("data"),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IdListData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = IdListData;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct IdListData")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<IdListData, A::Error> {
+                let mut field_data_object_api_name = ::std::option::Option::None;
+                let mut field_id_list = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "dataObjectApiName" => {
+                            field_data_object_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "idList" => {
+                            field_id_list = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(IdListData {
+                    data_object_api_name: match field_data_object_api_name {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "dataObjectApiName",
+                                ),
+                            );
+                        }
+                    },
+                    id_list: match field_id_list {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("idList"),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InvalidArg {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = InvalidArg;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct InvalidArg")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<InvalidArg, A::Error> {
+                let mut field_data = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(InvalidArg {
+                    data: match field_data {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("data"),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InvalidData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = InvalidData;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct InvalidData")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<InvalidData, A::Error> {
+                let mut field_data_object_api_name = ::std::option::Option::None;
+                let mut field_object_data_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "dataObjectApiName" => {
+                            field_data_object_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "object_data_id" => {
+                            field_object_data_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(InvalidData {
+                    data_object_api_name: match field_data_object_api_name {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "dataObjectApiName",
+                                ),
+                            );
+                        }
+                    },
+                    object_data_id: match field_object_data_id {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "object_data_id",
+                                ),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for OAuth2TokenResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = OAuth2TokenResult;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct OAuth2TokenResult")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<OAuth2TokenResult, A::Error> {
+                let mut field_access_token = ::std::option::Option::None;
+                let mut field_app_id = ::std::option::Option::None;
+                let mut field_ea = ::std::option::Option::None;
+                let mut field_error = ::std::option::Option::None;
+                let mut field_error_code = ::std::option::Option::None;
+                let mut field_error_description = ::std::option::Option::None;
+                let mut field_oauth_error_description = ::std::option::Option::None;
+                let mut field_error_message = ::std::option::Option::None;
+                let mut field_expires_in = ::std::option::Option::None;
+                let mut field_open_user_id = ::std::option::Option::None;
+                let mut field_trace_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "accessToken" => {
+                            field_access_token = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "appId" => {
+                            field_app_id = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "ea" => field_ea = ::std::option::Option::Some(map.next_value()?),
+                        "error" => {
+                            field_error = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "errorCode" => {
+                            field_error_code = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorDescription" => {
+                            field_error_description = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "error_description" => {
+                            field_oauth_error_description = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorMessage" => {
+                            field_error_message = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "expiresIn" => {
+                            field_expires_in = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "openUserId" => {
+                            field_open_user_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "traceId" => {
+                            field_trace_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(OAuth2TokenResult {
+                    access_token: field_access_token.unwrap_or_default(),
+                    app_id: field_app_id.unwrap_or_default(),
+                    ea: field_ea.unwrap_or_default(),
+                    error: field_error.unwrap_or_default(),
+                    error_code: match field_error_code {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("errorCode"),
+                            );
+                        }
+                    },
+                    error_description: field_error_description.unwrap_or_default(),
+                    oauth_error_description: field_oauth_error_description
+                        .unwrap_or_default(),
+                    error_message: match field_error_message {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "errorMessage",
+                                ),
+                            );
+                        }
+                    },
+                    expires_in: field_expires_in.unwrap_or_default(),
+                    open_user_id: field_open_user_id.unwrap_or_default(),
+                    trace_id: field_trace_id.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -4518,42 +6039,124 @@ impl<'de> ::serde::Deserialize<'de> for ObjectData {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<ObjectData, A::Error> {
-                let mut out = ObjectData::default();
+                let mut field_create_time = ::std::option::Option::None;
+                let mut field_created_by = ::std::option::Option::None;
+                let mut field_data_object_api_name = ::std::option::Option::None;
+                let mut field_id = ::std::option::Option::None;
+                let mut field_is_deleted = ::std::option::Option::None;
+                let mut field_last_modified_by = ::std::option::Option::None;
+                let mut field_last_modified_time = ::std::option::Option::None;
+                let mut field_life_status = ::std::option::Option::None;
+                let mut field_lock_status = ::std::option::Option::None;
+                let mut field_name = ::std::option::Option::None;
+                let mut field_object_describe_api_name = ::std::option::Option::None;
+                let mut field_object_describe_id = ::std::option::Option::None;
+                let mut field_owner = ::std::option::Option::None;
+                let mut field_owner_department = ::std::option::Option::None;
+                let mut field_record_type = ::std::option::Option::None;
+                let mut field_version = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "create_time" => out.create_time = map.next_value()?,
-                        "created_by" => out.created_by = map.next_value()?,
+                        "create_time" => {
+                            field_create_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "created_by" => {
+                            field_created_by = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
                         "dataObjectApiName" => {
-                            out.data_object_api_name = map.next_value()?;
+                            field_data_object_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "_id" => out.id = map.next_value()?,
-                        "is_deleted" => out.is_deleted = map.next_value()?,
-                        "last_modified_by" => out.last_modified_by = map.next_value()?,
+                        "_id" => {
+                            field_id = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "is_deleted" => {
+                            field_is_deleted = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "last_modified_by" => {
+                            field_last_modified_by = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
                         "last_modified_time" => {
-                            out.last_modified_time = map.next_value()?;
+                            field_last_modified_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "life_status" => out.life_status = map.next_value()?,
-                        "lock_status" => out.lock_status = map.next_value()?,
-                        "name" => out.name = map.next_value()?,
+                        "life_status" => {
+                            field_life_status = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "lock_status" => {
+                            field_lock_status = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "name" => {
+                            field_name = ::std::option::Option::Some(map.next_value()?);
+                        }
                         "object_describe_api_name" => {
-                            out.object_describe_api_name = map.next_value()?;
+                            field_object_describe_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
                         "object_describe_id" => {
-                            out.object_describe_id = map.next_value()?;
+                            field_object_describe_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "owner" => out.owner = map.next_value()?,
-                        "owner_department" => out.owner_department = map.next_value()?,
-                        "record_type" => out.record_type = map.next_value()?,
-                        "version" => out.version = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "owner" => {
+                            field_owner = ::std::option::Option::Some(map.next_value()?);
                         }
+                        "owner_department" => {
+                            field_owner_department = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "record_type" => {
+                            field_record_type = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "version" => {
+                            field_version = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(ObjectData {
+                    create_time: field_create_time.unwrap_or_default(),
+                    created_by: field_created_by.unwrap_or_default(),
+                    data_object_api_name: field_data_object_api_name.unwrap_or_default(),
+                    id: field_id.unwrap_or_default(),
+                    is_deleted: field_is_deleted.unwrap_or_default(),
+                    last_modified_by: field_last_modified_by.unwrap_or_default(),
+                    last_modified_time: field_last_modified_time.unwrap_or_default(),
+                    life_status: field_life_status.unwrap_or_default(),
+                    lock_status: field_lock_status.unwrap_or_default(),
+                    name: field_name.unwrap_or_default(),
+                    object_describe_api_name: field_object_describe_api_name
+                        .unwrap_or_default(),
+                    object_describe_id: field_object_describe_id.unwrap_or_default(),
+                    owner: field_owner.unwrap_or_default(),
+                    owner_department: field_owner_department.unwrap_or_default(),
+                    record_type: field_record_type.unwrap_or_default(),
+                    version: field_version.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -4576,21 +6179,36 @@ impl<'de> ::serde::Deserialize<'de> for ObjectDescribe {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<ObjectDescribe, A::Error> {
-                let mut out = ObjectDescribe::default();
+                let mut field_api_name = ::std::option::Option::None;
+                let mut field_display_name = ::std::option::Option::None;
+                let mut field_fields = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "api_name" => out.api_name = map.next_value()?,
-                        "display_name" => out.display_name = map.next_value()?,
-                        "fields" => out.fields = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "api_name" => {
+                            field_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        "display_name" => {
+                            field_display_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "fields" => {
+                            field_fields = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(ObjectDescribe {
+                    api_name: field_api_name.unwrap_or_default(),
+                    display_name: field_display_name.unwrap_or_default(),
+                    fields: field_fields.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -4613,19 +6231,201 @@ impl<'de> ::serde::Deserialize<'de> for ObjectListData {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<ObjectListData, A::Error> {
-                let mut out = ObjectListData::default();
+                let mut field_objects = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "objects" => out.objects = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "objects" => {
+                            field_objects = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(ObjectListData {
+                    objects: field_objects.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectListResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ObjectListResult;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ObjectListResult")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ObjectListResult, A::Error> {
+                let mut field_data = ::std::option::Option::None;
+                let mut field_error_code = ::std::option::Option::None;
+                let mut field_error_description = ::std::option::Option::None;
+                let mut field_error_message = ::std::option::Option::None;
+                let mut field_trace_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "errorCode" => {
+                            field_error_code = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorDescription" => {
+                            field_error_description = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorMessage" => {
+                            field_error_message = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "traceId" => {
+                            field_trace_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(ObjectListResult {
+                    data: field_data.unwrap_or_default(),
+                    error_code: match field_error_code {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("errorCode"),
+                            );
+                        }
+                    },
+                    error_description: field_error_description.unwrap_or_default(),
+                    error_message: match field_error_message {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "errorMessage",
+                                ),
+                            );
+                        }
+                    },
+                    trace_id: field_trace_id.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectSummary {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ObjectSummary;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ObjectSummary")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ObjectSummary, A::Error> {
+                let mut field_define_type = ::std::option::Option::None;
+                let mut field_describe_api_name = ::std::option::Option::None;
+                let mut field_describe_display_name = ::std::option::Option::None;
+                let mut field_is_active = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "defineType" => {
+                            field_define_type = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "describeApiName" => {
+                            field_describe_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "describeDisplayName" => {
+                            field_describe_display_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "isActive" => {
+                            field_is_active = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(ObjectSummary {
+                    define_type: match field_define_type {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "defineType",
+                                ),
+                            );
+                        }
+                    },
+                    describe_api_name: match field_describe_api_name {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "describeApiName",
+                                ),
+                            );
+                        }
+                    },
+                    describe_display_name: match field_describe_display_name {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "describeDisplayName",
+                                ),
+                            );
+                        }
+                    },
+                    is_active: match field_is_active {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("isActive"),
+                            );
+                        }
+                    },
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -4648,46 +6448,150 @@ impl<'de> ::serde::Deserialize<'de> for OrderPaymentObj {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<OrderPaymentObj, A::Error> {
-                let mut out = OrderPaymentObj::default();
+                let mut field_attachment = ::std::option::Option::None;
+                let mut field_create_time = ::std::option::Option::None;
+                let mut field_created_by = ::std::option::Option::None;
+                let mut field_data_object_api_name = ::std::option::Option::None;
+                let mut field_id = ::std::option::Option::None;
+                let mut field_is_deleted = ::std::option::Option::None;
+                let mut field_last_modified_by = ::std::option::Option::None;
+                let mut field_last_modified_time = ::std::option::Option::None;
+                let mut field_life_status = ::std::option::Option::None;
+                let mut field_lock_status = ::std::option::Option::None;
+                let mut field_name = ::std::option::Option::None;
+                let mut field_object_describe_api_name = ::std::option::Option::None;
+                let mut field_object_describe_id = ::std::option::Option::None;
+                let mut field_order_id = ::std::option::Option::None;
+                let mut field_owner = ::std::option::Option::None;
+                let mut field_owner_department = ::std::option::Option::None;
+                let mut field_payment_amount = ::std::option::Option::None;
+                let mut field_record_type = ::std::option::Option::None;
+                let mut field_remark = ::std::option::Option::None;
+                let mut field_version = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "attachment" => out.attachment = map.next_value()?,
-                        "create_time" => out.create_time = map.next_value()?,
-                        "created_by" => out.created_by = map.next_value()?,
+                        "attachment" => {
+                            field_attachment = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "create_time" => {
+                            field_create_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "created_by" => {
+                            field_created_by = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
                         "dataObjectApiName" => {
-                            out.data_object_api_name = map.next_value()?;
+                            field_data_object_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "_id" => out.id = map.next_value()?,
-                        "is_deleted" => out.is_deleted = map.next_value()?,
-                        "last_modified_by" => out.last_modified_by = map.next_value()?,
+                        "_id" => {
+                            field_id = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "is_deleted" => {
+                            field_is_deleted = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "last_modified_by" => {
+                            field_last_modified_by = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
                         "last_modified_time" => {
-                            out.last_modified_time = map.next_value()?;
+                            field_last_modified_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "life_status" => out.life_status = map.next_value()?,
-                        "lock_status" => out.lock_status = map.next_value()?,
-                        "name" => out.name = map.next_value()?,
+                        "life_status" => {
+                            field_life_status = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "lock_status" => {
+                            field_lock_status = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "name" => {
+                            field_name = ::std::option::Option::Some(map.next_value()?);
+                        }
                         "object_describe_api_name" => {
-                            out.object_describe_api_name = map.next_value()?;
+                            field_object_describe_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
                         "object_describe_id" => {
-                            out.object_describe_id = map.next_value()?;
+                            field_object_describe_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "order_id" => out.order_id = map.next_value()?,
-                        "owner" => out.owner = map.next_value()?,
-                        "owner_department" => out.owner_department = map.next_value()?,
-                        "payment_amount" => out.payment_amount = map.next_value()?,
-                        "record_type" => out.record_type = map.next_value()?,
-                        "remark" => out.remark = map.next_value()?,
-                        "version" => out.version = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "order_id" => {
+                            field_order_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        "owner" => {
+                            field_owner = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "owner_department" => {
+                            field_owner_department = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "payment_amount" => {
+                            field_payment_amount = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "record_type" => {
+                            field_record_type = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "remark" => {
+                            field_remark = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "version" => {
+                            field_version = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(OrderPaymentObj {
+                    attachment: field_attachment.unwrap_or_default(),
+                    create_time: field_create_time.unwrap_or_default(),
+                    created_by: field_created_by.unwrap_or_default(),
+                    data_object_api_name: field_data_object_api_name.unwrap_or_default(),
+                    id: field_id.unwrap_or_default(),
+                    is_deleted: field_is_deleted.unwrap_or_default(),
+                    last_modified_by: field_last_modified_by.unwrap_or_default(),
+                    last_modified_time: field_last_modified_time.unwrap_or_default(),
+                    life_status: field_life_status.unwrap_or_default(),
+                    lock_status: field_lock_status.unwrap_or_default(),
+                    name: field_name.unwrap_or_default(),
+                    object_describe_api_name: field_object_describe_api_name
+                        .unwrap_or_default(),
+                    object_describe_id: field_object_describe_id.unwrap_or_default(),
+                    order_id: field_order_id.unwrap_or_default(),
+                    owner: field_owner.unwrap_or_default(),
+                    owner_department: field_owner_department.unwrap_or_default(),
+                    payment_amount: field_payment_amount.unwrap_or_default(),
+                    record_type: field_record_type.unwrap_or_default(),
+                    remark: field_remark.unwrap_or_default(),
+                    version: field_version.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -4710,53 +6614,428 @@ impl<'de> ::serde::Deserialize<'de> for PaymentObj {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<PaymentObj, A::Error> {
-                let mut out = PaymentObj::default();
+                let mut field_account_id = ::std::option::Option::None;
+                let mut field_account_id_r = ::std::option::Option::None;
+                let mut field_attachment = ::std::option::Option::None;
+                let mut field_create_time = ::std::option::Option::None;
+                let mut field_created_by = ::std::option::Option::None;
+                let mut field_data_object_api_name = ::std::option::Option::None;
+                let mut field_id = ::std::option::Option::None;
+                let mut field_is_deleted = ::std::option::Option::None;
+                let mut field_last_modified_by = ::std::option::Option::None;
+                let mut field_last_modified_time = ::std::option::Option::None;
+                let mut field_life_status = ::std::option::Option::None;
+                let mut field_lock_status = ::std::option::Option::None;
+                let mut field_name = ::std::option::Option::None;
+                let mut field_notification_time = ::std::option::Option::None;
+                let mut field_object_describe_api_name = ::std::option::Option::None;
+                let mut field_object_describe_id = ::std::option::Option::None;
+                let mut field_order_data_id = ::std::option::Option::None;
+                let mut field_order_id = ::std::option::Option::None;
+                let mut field_owner = ::std::option::Option::None;
+                let mut field_owner_department = ::std::option::Option::None;
+                let mut field_payment_amount = ::std::option::Option::None;
+                let mut field_payment_term = ::std::option::Option::None;
+                let mut field_payment_time = ::std::option::Option::None;
+                let mut field_record_type = ::std::option::Option::None;
+                let mut field_remark = ::std::option::Option::None;
+                let mut field_total_num = ::std::option::Option::None;
+                let mut field_version = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "account_id" => out.account_id = map.next_value()?,
-                        "account_id__r" => out.account_id_r = map.next_value()?,
-                        "attachment" => out.attachment = map.next_value()?,
-                        "create_time" => out.create_time = map.next_value()?,
-                        "created_by" => out.created_by = map.next_value()?,
+                        "account_id" => {
+                            field_account_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "account_id__r" => {
+                            field_account_id_r = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "attachment" => {
+                            field_attachment = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "create_time" => {
+                            field_create_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "created_by" => {
+                            field_created_by = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
                         "dataObjectApiName" => {
-                            out.data_object_api_name = map.next_value()?;
+                            field_data_object_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "_id" => out.id = map.next_value()?,
-                        "is_deleted" => out.is_deleted = map.next_value()?,
-                        "last_modified_by" => out.last_modified_by = map.next_value()?,
+                        "_id" => {
+                            field_id = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "is_deleted" => {
+                            field_is_deleted = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "last_modified_by" => {
+                            field_last_modified_by = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
                         "last_modified_time" => {
-                            out.last_modified_time = map.next_value()?;
+                            field_last_modified_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "life_status" => out.life_status = map.next_value()?,
-                        "lock_status" => out.lock_status = map.next_value()?,
-                        "name" => out.name = map.next_value()?,
-                        "notification_time" => out.notification_time = map.next_value()?,
+                        "life_status" => {
+                            field_life_status = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "lock_status" => {
+                            field_lock_status = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "name" => {
+                            field_name = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "notification_time" => {
+                            field_notification_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
                         "object_describe_api_name" => {
-                            out.object_describe_api_name = map.next_value()?;
+                            field_object_describe_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
                         "object_describe_id" => {
-                            out.object_describe_id = map.next_value()?;
+                            field_object_describe_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "order_data_id" => out.order_data_id = map.next_value()?,
-                        "order_id" => out.order_id = map.next_value()?,
-                        "owner" => out.owner = map.next_value()?,
-                        "owner_department" => out.owner_department = map.next_value()?,
-                        "payment_amount" => out.payment_amount = map.next_value()?,
-                        "payment_term" => out.payment_term = map.next_value()?,
-                        "payment_time" => out.payment_time = map.next_value()?,
-                        "record_type" => out.record_type = map.next_value()?,
-                        "remark" => out.remark = map.next_value()?,
-                        "total_num" => out.total_num = map.next_value()?,
-                        "version" => out.version = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "order_data_id" => {
+                            field_order_data_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        "order_id" => {
+                            field_order_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "owner" => {
+                            field_owner = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "owner_department" => {
+                            field_owner_department = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "payment_amount" => {
+                            field_payment_amount = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "payment_term" => {
+                            field_payment_term = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "payment_time" => {
+                            field_payment_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "record_type" => {
+                            field_record_type = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "remark" => {
+                            field_remark = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "total_num" => {
+                            field_total_num = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "version" => {
+                            field_version = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(PaymentObj {
+                    account_id: field_account_id.unwrap_or_default(),
+                    account_id_r: field_account_id_r.unwrap_or_default(),
+                    attachment: field_attachment.unwrap_or_default(),
+                    create_time: field_create_time.unwrap_or_default(),
+                    created_by: field_created_by.unwrap_or_default(),
+                    data_object_api_name: field_data_object_api_name.unwrap_or_default(),
+                    id: field_id.unwrap_or_default(),
+                    is_deleted: field_is_deleted.unwrap_or_default(),
+                    last_modified_by: field_last_modified_by.unwrap_or_default(),
+                    last_modified_time: field_last_modified_time.unwrap_or_default(),
+                    life_status: field_life_status.unwrap_or_default(),
+                    lock_status: field_lock_status.unwrap_or_default(),
+                    name: field_name.unwrap_or_default(),
+                    notification_time: field_notification_time.unwrap_or_default(),
+                    object_describe_api_name: field_object_describe_api_name
+                        .unwrap_or_default(),
+                    object_describe_id: field_object_describe_id.unwrap_or_default(),
+                    order_data_id: field_order_data_id.unwrap_or_default(),
+                    order_id: field_order_id.unwrap_or_default(),
+                    owner: field_owner.unwrap_or_default(),
+                    owner_department: field_owner_department.unwrap_or_default(),
+                    payment_amount: field_payment_amount.unwrap_or_default(),
+                    payment_term: field_payment_term.unwrap_or_default(),
+                    payment_time: field_payment_time.unwrap_or_default(),
+                    record_type: field_record_type.unwrap_or_default(),
+                    remark: field_remark.unwrap_or_default(),
+                    total_num: field_total_num.unwrap_or_default(),
+                    version: field_version.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for QueryArg {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = QueryArg;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct QueryArg")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<QueryArg, A::Error> {
+                let mut field_data = ::std::option::Option::None;
+                let mut field_include_null = ::std::option::Option::None;
+                let mut field_need_return_count_num = ::std::option::Option::None;
+                let mut field_return_total_num = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "includeNull" => {
+                            field_include_null = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "need_return_count_num" => {
+                            field_need_return_count_num = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "returnTotalNum" => {
+                            field_return_total_num = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(QueryArg {
+                    data: match field_data {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("data"),
+                            );
+                        }
+                    },
+                    include_null: field_include_null.unwrap_or_default(),
+                    need_return_count_num: field_need_return_count_num
+                        .unwrap_or_default(),
+                    return_total_num: field_return_total_num.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for QueryData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = QueryData;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct QueryData")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<QueryData, A::Error> {
+                let mut field_data_object_api_name = ::std::option::Option::None;
+                let mut field_find_explicit_total_num = ::std::option::Option::None;
+                let mut field_search_query_info = ::std::option::Option::None;
+                let mut field_search_template_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "dataObjectApiName" => {
+                            field_data_object_api_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "find_explicit_total_num" => {
+                            field_find_explicit_total_num = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "search_query_info" => {
+                            field_search_query_info = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "search_template_id" => {
+                            field_search_template_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(QueryData {
+                    data_object_api_name: match field_data_object_api_name {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "dataObjectApiName",
+                                ),
+                            );
+                        }
+                    },
+                    find_explicit_total_num: field_find_explicit_total_num
+                        .unwrap_or_default(),
+                    search_query_info: match field_search_query_info {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "search_query_info",
+                                ),
+                            );
+                        }
+                    },
+                    search_template_id: field_search_template_id.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for QueryResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = QueryResult;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct QueryResult")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<QueryResult, A::Error> {
+                let mut field_data = ::std::option::Option::None;
+                let mut field_error_code = ::std::option::Option::None;
+                let mut field_error_description = ::std::option::Option::None;
+                let mut field_error_message = ::std::option::Option::None;
+                let mut field_trace_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "errorCode" => {
+                            field_error_code = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorDescription" => {
+                            field_error_description = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errorMessage" => {
+                            field_error_message = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "traceId" => {
+                            field_trace_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(QueryResult {
+                    data: field_data.unwrap_or_default(),
+                    error_code: match field_error_code {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("errorCode"),
+                            );
+                        }
+                    },
+                    error_description: field_error_description.unwrap_or_default(),
+                    error_message: match field_error_message {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "errorMessage",
+                                ),
+                            );
+                        }
+                    },
+                    trace_id: field_trace_id.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -4779,22 +7058,163 @@ impl<'de> ::serde::Deserialize<'de> for QueryResultData {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<QueryResultData, A::Error> {
-                let mut out = QueryResultData::default();
+                let mut field_data_list = ::std::option::Option::None;
+                let mut field_limit = ::std::option::Option::None;
+                let mut field_offset = ::std::option::Option::None;
+                let mut field_total = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "dataList" => out.data_list = map.next_value()?,
-                        "limit" => out.limit = map.next_value()?,
-                        "offset" => out.offset = map.next_value()?,
-                        "total" => out.total = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "dataList" => {
+                            field_data_list = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        "limit" => {
+                            field_limit = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "offset" => {
+                            field_offset = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "total" => {
+                            field_total = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(QueryResultData {
+                    data_list: field_data_list.unwrap_or_default(),
+                    limit: field_limit.unwrap_or_default(),
+                    offset: field_offset.unwrap_or_default(),
+                    total: field_total.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UpdateArg {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = UpdateArg;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct UpdateArg")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<UpdateArg, A::Error> {
+                let mut field_data = ::std::option::Option::None;
+                let mut field_trigger_approval_flow = ::std::option::Option::None;
+                let mut field_trigger_work_flow = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "triggerApprovalFlow" => {
+                            field_trigger_approval_flow = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "triggerWorkFlow" => {
+                            field_trigger_work_flow = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(UpdateArg {
+                    data: match field_data {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("data"),
+                            );
+                        }
+                    },
+                    trigger_approval_flow: field_trigger_approval_flow
+                        .unwrap_or_default(),
+                    trigger_work_flow: field_trigger_work_flow.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UpdateData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = UpdateData;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct UpdateData")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<UpdateData, A::Error> {
+                let mut field_details = ::std::option::Option::None;
+                let mut field_object_data = ::std::option::Option::None;
+                let mut field_skip_data_status_validate = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "details" => {
+                            field_details = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "object_data" => {
+                            field_object_data = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "skipDataStatusValidate" => {
+                            field_skip_data_status_validate = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(UpdateData {
+                    details: field_details.unwrap_or_default(),
+                    object_data: match field_object_data {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field(
+                                    "object_data",
+                                ),
+                            );
+                        }
+                    },
+                    skip_data_status_validate: field_skip_data_status_validate
+                        .unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)

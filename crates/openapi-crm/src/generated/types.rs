@@ -82,7 +82,7 @@ pub struct CascadeOptionsDubbo {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub level: ::std::option::Option<i64>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///次级选项 ChildOptionDubbo / One cascade option, with its own sub-options (recursive).
 ///
@@ -120,14 +120,7 @@ pub struct CascadeOptionsDubbo {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChildOptionDubbo {
     ///次级选项 / Sub-options: `List<ChildOptionDubbo>`; absent in the 6.5 example.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -137,7 +130,7 @@ pub struct ChildOptionDubbo {
     ///选项value / Option value (label).
     pub value: ::std::string::String,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///下拉选项 ChoicesDubbo / One drop-down choice.
 ///
@@ -169,14 +162,7 @@ pub struct ChildOptionDubbo {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ChoicesDubbo {
     ///是否为默认值 / Whether this is the default choice.
     #[serde(
@@ -190,7 +176,7 @@ pub struct ChoicesDubbo {
     ///选项value / Choice value (label).
     pub value: ::std::string::String,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///客户资料 / Customer record (table 1.2 plus the fields seen in the document's examples and docs/vendors.md §2.3). One type serves three roles: the add request (添加客户, the vendor requires customerName), the update request (修改客户, the vendor requires _id, '_id必传') and the `data` of responses. Therefore no property is required here. Custom fields (ids from 查询客户字段配置列表, e.g. `text_6ts9_1687316347239`) are kept as additional properties and round-trip unchanged.
 ///
@@ -445,7 +431,7 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub wechat: ::std::option::Option<::std::vec::Vec<WechatProperty>>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///客户字段配置 CustomerFieldVO / One customer field configuration (table 6.4). Nullable members (choices, options, scenes) are null when unused, as in the 6.3 example.
 ///
@@ -648,7 +634,7 @@ pub struct CustomerFieldVo {
     )]
     pub update_time: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///客户分页 / One page of customers (seen in the list response example; not described by a table).
 ///
@@ -687,7 +673,7 @@ pub struct CustomerPage {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub list: ::std::option::Option<::std::vec::Vec<Customer>>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///添加/修改/查询客户的返回 / Response envelope of add, update and find-by-id: data is the customer record ('data具体内容与请求参数类型一致', data has the same shape as the request).
 ///
@@ -728,14 +714,7 @@ pub struct CustomerPage {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CustomerResult {
     ///返回码 / Result code, documented as a string ("200" = success); a number (`200`) is accepted and kept. The error-code table is not documented.
     pub code: ::crm_runtime::LenientString,
@@ -754,7 +733,7 @@ pub struct CustomerResult {
     )]
     pub trace_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///根据id删除客户请求 / Delete-customer request body (section 5.2): {"id": "…"}.
 ///
@@ -777,19 +756,12 @@ pub struct CustomerResult {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct DeleteCustomerArg {
     ///客户id / Customer _id to delete (18-digit numeric string). Note the key is `id`, not `_id`.
     pub id: ::std::string::String,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///邮箱条目 EmailProperty / An e-mail entry: value plus optional memo.
 ///
@@ -816,14 +788,7 @@ pub struct DeleteCustomerArg {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct EmailProperty {
     ///备注 / Memo (note).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -831,7 +796,7 @@ pub struct EmailProperty {
     ///值 / The e-mail address.
     pub value: ::std::string::String,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///无数据的返回(如删除客户) / Response envelope without data (delete customer); the example has "data": null.
 ///
@@ -871,14 +836,7 @@ pub struct EmailProperty {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct EmptyResult {
     ///返回码 / Result code, documented as a string ("200" = success); a number (`200`) is accepted and kept. The error-code table is not documented.
     pub code: ::crm_runtime::LenientString,
@@ -897,7 +855,7 @@ pub struct EmptyResult {
     )]
     pub trace_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///查询客户字段配置列表请求 / Field-configuration list request (table 6.2). The example sends '{}' (no filter). None of the filters is required.
 ///
@@ -967,7 +925,7 @@ pub struct FieldConfigListArg {
     )]
     pub type_: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///查询客户字段配置列表的返回 / Response envelope of the field-configuration list: data is `List<CustomerFieldVO>`. The 6.5 template shows "message": "string", "code": "string"; code is text (`LenientString`), so a numeric code is accepted too.
 ///
@@ -1014,14 +972,7 @@ pub struct FieldConfigListArg {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct FieldConfigListResult {
     ///返回码 / Result code, documented as a string ("200" = success); a number (`200`) is accepted and kept. The error-code table is not documented.
     pub code: ::crm_runtime::LenientString,
@@ -1040,7 +991,7 @@ pub struct FieldConfigListResult {
     )]
     pub trace_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///根据id查询客户的参数 / Find-by-id arguments: the customer _id, sent as the {id} path segment.
 ///
@@ -1063,19 +1014,12 @@ pub struct FieldConfigListResult {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct FindByIdArg {
     ///客户id(路径参数) / Customer _id (18-digit numeric string), filled into the path.
     pub id: ::std::string::String,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///根据id查询客户的请求体 / Body of the find-by-id request: the document's curl sends '{}' (with GET); no fields are known.
 ///
@@ -1165,7 +1109,7 @@ pub struct ListCustomersArg {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub search: ::std::option::Option<::std::vec::Vec<SearchCondition>>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///查询客户列表的返回 / Response envelope of the customer list: data holds one page and the total count.
 ///
@@ -1206,14 +1150,7 @@ pub struct ListCustomersArg {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ListCustomersResult {
     ///返回码 / Result code, documented as a string ("200" = success); a number (`200`) is accepted and kept. The error-code table is not documented.
     pub code: ::crm_runtime::LenientString,
@@ -1232,7 +1169,7 @@ pub struct ListCustomersResult {
     )]
     pub trace_id: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///手机号条目 PhoneProperty / A mobile-phone entry: value plus optional memo.
 ///
@@ -1259,14 +1196,7 @@ pub struct ListCustomersResult {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PhoneProperty {
     ///备注 / Memo (note), e.g. "王哈".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1274,7 +1204,7 @@ pub struct PhoneProperty {
     ///值 / The phone number, e.g. "333222111".
     pub value: ::std::string::String,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///QQ条目 QqProperty / A QQ entry: value plus optional memo.
 ///
@@ -1301,14 +1231,7 @@ pub struct PhoneProperty {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct QqProperty {
     ///备注 / Memo (note).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1316,7 +1239,7 @@ pub struct QqProperty {
     ///值 / The QQ number.
     pub value: ::std::string::String,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///查询条件 / One search condition: field, operator and value list (section 3.2 examples).
 ///
@@ -1352,14 +1275,7 @@ pub struct QqProperty {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SearchCondition {
     ///字段id / Field id to search, e.g. "mobile", "openSeaIds" or a custom field id.
     pub field: ::std::string::String,
@@ -1368,7 +1284,7 @@ pub struct SearchCondition {
     ///值列表 / Values to compare with, always a list of strings (e.g. ["13231307283"]; [] for operator empty).
     pub value: ::std::vec::Vec<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///The values of `SearchOperator` that the schema lists. 查询操作符 / Search operator. Only "eq" (等于, equals) and "empty" (为空, is empty) appear in the document; the others (ne, in, nin, like, notEmpty, gt, gte, lt, lte, between) are a guess at the usual set and are unconfirmed. Open enum: any string is accepted and passed through.
 ///
@@ -1538,14 +1454,7 @@ impl ::std::convert::TryFrom<::std::string::String> for SearchOperatorKnown {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SignatureHeaders {
     ///账户编号(登录后个人设置中查看) / Account number (appid), shown in personal settings after login, e.g. "1090".
     pub appid: ::std::string::String,
@@ -1563,7 +1472,7 @@ pub struct SignatureHeaders {
     ///时间戳(秒) / Unix time in seconds, e.g. "1687792901"; rejected when more than 5 minutes from the server time.
     pub timestamp: ::std::string::String,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///微信条目 WechatProperty / A WeChat entry: value plus optional memo.
 ///
@@ -1590,14 +1499,7 @@ pub struct SignatureHeaders {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct WechatProperty {
     ///备注 / Memo (note).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1605,7 +1507,7 @@ pub struct WechatProperty {
     ///值 / The WeChat id.
     pub value: ::std::string::String,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 impl<'de> ::serde::Deserialize<'de> for CascadeOptionsDubbo {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -1624,21 +1526,164 @@ impl<'de> ::serde::Deserialize<'de> for CascadeOptionsDubbo {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<CascadeOptionsDubbo, A::Error> {
-                let mut out = CascadeOptionsDubbo::default();
+                let mut field_children = ::std::option::Option::None;
+                let mut field_fill_level = ::std::option::Option::None;
+                let mut field_level = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "children" => out.children = map.next_value()?,
-                        "fillLevel" => out.fill_level = map.next_value()?,
-                        "level" => out.level = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "children" => {
+                            field_children = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        "fillLevel" => {
+                            field_fill_level = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "level" => {
+                            field_level = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(CascadeOptionsDubbo {
+                    children: field_children.unwrap_or_default(),
+                    fill_level: field_fill_level.unwrap_or_default(),
+                    level: field_level.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ChildOptionDubbo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ChildOptionDubbo;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ChildOptionDubbo")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ChildOptionDubbo, A::Error> {
+                let mut field_children = ::std::option::Option::None;
+                let mut field_key = ::std::option::Option::None;
+                let mut field_value = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "children" => {
+                            field_children = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "key" => {
+                            field_key = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "value" => {
+                            field_value = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(ChildOptionDubbo {
+                    children: field_children.unwrap_or_default(),
+                    key: match field_key {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("key"),
+                            );
+                        }
+                    },
+                    value: match field_value {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("value"),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ChoicesDubbo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ChoicesDubbo;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ChoicesDubbo")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ChoicesDubbo, A::Error> {
+                let mut field_is_default = ::std::option::Option::None;
+                let mut field_key = ::std::option::Option::None;
+                let mut field_value = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "isDefault" => {
+                            field_is_default = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "key" => {
+                            field_key = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "value" => {
+                            field_value = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(ChoicesDubbo {
+                    is_default: field_is_default.unwrap_or_default(),
+                    key: match field_key {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("key"),
+                            );
+                        }
+                    },
+                    value: match field_value {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("value"),
+                            );
+                        }
+                    },
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -1661,38 +1706,143 @@ impl<'de> ::serde::Deserialize<'de> for Customer {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<Customer, A::Error> {
-                let mut out = Customer::default();
+                let mut field_account_id = ::std::option::Option::None;
+                let mut field_assign_time = ::std::option::Option::None;
+                let mut field_create_agent = ::std::option::Option::None;
+                let mut field_create_method = ::std::option::Option::None;
+                let mut field_create_time = ::std::option::Option::None;
+                let mut field_customer_name = ::std::option::Option::None;
+                let mut field_customer_source = ::std::option::Option::None;
+                let mut field_email = ::std::option::Option::None;
+                let mut field_first_assign_time = ::std::option::Option::None;
+                let mut field_first_owner = ::std::option::Option::None;
+                let mut field_id = ::std::option::Option::None;
+                let mut field_mobile = ::std::option::Option::None;
+                let mut field_mobile_decrypt = ::std::option::Option::None;
+                let mut field_open_sea_ids = ::std::option::Option::None;
+                let mut field_owner = ::std::option::Option::None;
+                let mut field_qq = ::std::option::Option::None;
+                let mut field_update_agent = ::std::option::Option::None;
+                let mut field_update_time = ::std::option::Option::None;
+                let mut field_visitor_id = ::std::option::Option::None;
+                let mut field_wechat = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "accountId" => out.account_id = map.next_value()?,
-                        "assignTime" => out.assign_time = map.next_value()?,
-                        "createAgent" => out.create_agent = map.next_value()?,
-                        "createMethod" => out.create_method = map.next_value()?,
-                        "createTime" => out.create_time = map.next_value()?,
-                        "customerName" => out.customer_name = map.next_value()?,
-                        "customerSource" => out.customer_source = map.next_value()?,
-                        "email" => out.email = map.next_value()?,
-                        "firstAssignTime" => out.first_assign_time = map.next_value()?,
-                        "firstOwner" => out.first_owner = map.next_value()?,
-                        "_id" => out.id = map.next_value()?,
-                        "mobile" => out.mobile = map.next_value()?,
-                        "mobileDecrypt" => out.mobile_decrypt = map.next_value()?,
-                        "openSeaIds" => out.open_sea_ids = map.next_value()?,
-                        "owner" => out.owner = map.next_value()?,
-                        "qq" => out.qq = map.next_value()?,
-                        "updateAgent" => out.update_agent = map.next_value()?,
-                        "updateTime" => out.update_time = map.next_value()?,
-                        "visitorId" => out.visitor_id = map.next_value()?,
-                        "wechat" => out.wechat = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "accountId" => {
+                            field_account_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        "assignTime" => {
+                            field_assign_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "createAgent" => {
+                            field_create_agent = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "createMethod" => {
+                            field_create_method = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "createTime" => {
+                            field_create_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "customerName" => {
+                            field_customer_name = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "customerSource" => {
+                            field_customer_source = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "email" => {
+                            field_email = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "firstAssignTime" => {
+                            field_first_assign_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "firstOwner" => {
+                            field_first_owner = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "_id" => {
+                            field_id = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "mobile" => {
+                            field_mobile = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "mobileDecrypt" => {
+                            field_mobile_decrypt = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "openSeaIds" => {
+                            field_open_sea_ids = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "owner" => {
+                            field_owner = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "qq" => field_qq = ::std::option::Option::Some(map.next_value()?),
+                        "updateAgent" => {
+                            field_update_agent = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "updateTime" => {
+                            field_update_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "visitorId" => {
+                            field_visitor_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "wechat" => {
+                            field_wechat = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(Customer {
+                    account_id: field_account_id.unwrap_or_default(),
+                    assign_time: field_assign_time.unwrap_or_default(),
+                    create_agent: field_create_agent.unwrap_or_default(),
+                    create_method: field_create_method.unwrap_or_default(),
+                    create_time: field_create_time.unwrap_or_default(),
+                    customer_name: field_customer_name.unwrap_or_default(),
+                    customer_source: field_customer_source.unwrap_or_default(),
+                    email: field_email.unwrap_or_default(),
+                    first_assign_time: field_first_assign_time.unwrap_or_default(),
+                    first_owner: field_first_owner.unwrap_or_default(),
+                    id: field_id.unwrap_or_default(),
+                    mobile: field_mobile.unwrap_or_default(),
+                    mobile_decrypt: field_mobile_decrypt.unwrap_or_default(),
+                    open_sea_ids: field_open_sea_ids.unwrap_or_default(),
+                    owner: field_owner.unwrap_or_default(),
+                    qq: field_qq.unwrap_or_default(),
+                    update_agent: field_update_agent.unwrap_or_default(),
+                    update_time: field_update_time.unwrap_or_default(),
+                    visitor_id: field_visitor_id.unwrap_or_default(),
+                    wechat: field_wechat.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -1715,37 +1865,134 @@ impl<'de> ::serde::Deserialize<'de> for CustomerFieldVo {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<CustomerFieldVo, A::Error> {
-                let mut out = CustomerFieldVo::default();
+                let mut field_account_id = ::std::option::Option::None;
+                let mut field_choices = ::std::option::Option::None;
+                let mut field_create_agent = ::std::option::Option::None;
+                let mut field_create_time = ::std::option::Option::None;
+                let mut field_field = ::std::option::Option::None;
+                let mut field_gl_field_id = ::std::option::Option::None;
+                let mut field_is_system = ::std::option::Option::None;
+                let mut field_name = ::std::option::Option::None;
+                let mut field_oplog = ::std::option::Option::None;
+                let mut field_options = ::std::option::Option::None;
+                let mut field_param = ::std::option::Option::None;
+                let mut field_required = ::std::option::Option::None;
+                let mut field_scenes = ::std::option::Option::None;
+                let mut field_searchable = ::std::option::Option::None;
+                let mut field_sort = ::std::option::Option::None;
+                let mut field_status = ::std::option::Option::None;
+                let mut field_type_ = ::std::option::Option::None;
+                let mut field_update_agent = ::std::option::Option::None;
+                let mut field_update_time = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "accountId" => out.account_id = map.next_value()?,
-                        "choices" => out.choices = map.next_value()?,
-                        "createAgent" => out.create_agent = map.next_value()?,
-                        "createTime" => out.create_time = map.next_value()?,
-                        "field" => out.field = map.next_value()?,
-                        "glFieldId" => out.gl_field_id = map.next_value()?,
-                        "isSystem" => out.is_system = map.next_value()?,
-                        "name" => out.name = map.next_value()?,
-                        "oplog" => out.oplog = map.next_value()?,
-                        "options" => out.options = map.next_value()?,
-                        "param" => out.param = map.next_value()?,
-                        "required" => out.required = map.next_value()?,
-                        "scenes" => out.scenes = map.next_value()?,
-                        "searchable" => out.searchable = map.next_value()?,
-                        "sort" => out.sort = map.next_value()?,
-                        "status" => out.status = map.next_value()?,
-                        "type" => out.type_ = map.next_value()?,
-                        "updateAgent" => out.update_agent = map.next_value()?,
-                        "updateTime" => out.update_time = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "accountId" => {
+                            field_account_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        "choices" => {
+                            field_choices = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "createAgent" => {
+                            field_create_agent = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "createTime" => {
+                            field_create_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "field" => {
+                            field_field = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "glFieldId" => {
+                            field_gl_field_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "isSystem" => {
+                            field_is_system = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "name" => {
+                            field_name = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "oplog" => {
+                            field_oplog = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "options" => {
+                            field_options = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "param" => {
+                            field_param = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "required" => {
+                            field_required = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "scenes" => {
+                            field_scenes = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "searchable" => {
+                            field_searchable = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "sort" => {
+                            field_sort = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "status" => {
+                            field_status = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "type" => {
+                            field_type_ = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "updateAgent" => {
+                            field_update_agent = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "updateTime" => {
+                            field_update_time = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(CustomerFieldVo {
+                    account_id: field_account_id.unwrap_or_default(),
+                    choices: field_choices.unwrap_or_default(),
+                    create_agent: field_create_agent.unwrap_or_default(),
+                    create_time: field_create_time.unwrap_or_default(),
+                    field: field_field.unwrap_or_default(),
+                    gl_field_id: field_gl_field_id.unwrap_or_default(),
+                    is_system: field_is_system.unwrap_or_default(),
+                    name: field_name.unwrap_or_default(),
+                    oplog: field_oplog.unwrap_or_default(),
+                    options: field_options.unwrap_or_default(),
+                    param: field_param.unwrap_or_default(),
+                    required: field_required.unwrap_or_default(),
+                    scenes: field_scenes.unwrap_or_default(),
+                    searchable: field_searchable.unwrap_or_default(),
+                    sort: field_sort.unwrap_or_default(),
+                    status: field_status.unwrap_or_default(),
+                    type_: field_type_.unwrap_or_default(),
+                    update_agent: field_update_agent.unwrap_or_default(),
+                    update_time: field_update_time.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -1768,20 +2015,290 @@ impl<'de> ::serde::Deserialize<'de> for CustomerPage {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<CustomerPage, A::Error> {
-                let mut out = CustomerPage::default();
+                let mut field_count = ::std::option::Option::None;
+                let mut field_list = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "count" => out.count = map.next_value()?,
-                        "list" => out.list = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "count" => {
+                            field_count = ::std::option::Option::Some(map.next_value()?);
                         }
+                        "list" => {
+                            field_list = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(CustomerPage {
+                    count: field_count.unwrap_or_default(),
+                    list: field_list.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomerResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = CustomerResult;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct CustomerResult")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<CustomerResult, A::Error> {
+                let mut field_code = ::std::option::Option::None;
+                let mut field_data = ::std::option::Option::None;
+                let mut field_message = ::std::option::Option::None;
+                let mut field_success = ::std::option::Option::None;
+                let mut field_trace_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "code" => {
+                            field_code = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "message" => {
+                            field_message = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "success" => {
+                            field_success = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "traceId" => {
+                            field_trace_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(CustomerResult {
+                    code: match field_code {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("code"),
+                            );
+                        }
+                    },
+                    data: field_data.unwrap_or_default(),
+                    message: match field_message {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("message"),
+                            );
+                        }
+                    },
+                    success: match field_success {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("success"),
+                            );
+                        }
+                    },
+                    trace_id: field_trace_id.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeleteCustomerArg {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = DeleteCustomerArg;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct DeleteCustomerArg")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<DeleteCustomerArg, A::Error> {
+                let mut field_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "id" => field_id = ::std::option::Option::Some(map.next_value()?),
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(DeleteCustomerArg {
+                    id: match field_id {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EmailProperty {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = EmailProperty;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct EmailProperty")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<EmailProperty, A::Error> {
+                let mut field_memo = ::std::option::Option::None;
+                let mut field_value = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "memo" => {
+                            field_memo = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "value" => {
+                            field_value = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(EmailProperty {
+                    memo: field_memo.unwrap_or_default(),
+                    value: match field_value {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("value"),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EmptyResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = EmptyResult;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct EmptyResult")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<EmptyResult, A::Error> {
+                let mut field_code = ::std::option::Option::None;
+                let mut field_data = ::std::option::Option::None;
+                let mut field_message = ::std::option::Option::None;
+                let mut field_success = ::std::option::Option::None;
+                let mut field_trace_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "code" => {
+                            field_code = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "message" => {
+                            field_message = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "success" => {
+                            field_success = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "traceId" => {
+                            field_trace_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(EmptyResult {
+                    code: match field_code {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("code"),
+                            );
+                        }
+                    },
+                    data: field_data.unwrap_or_default(),
+                    message: match field_message {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("message"),
+                            );
+                        }
+                    },
+                    success: match field_success {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("success"),
+                            );
+                        }
+                    },
+                    trace_id: field_trace_id.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -1804,23 +2321,176 @@ impl<'de> ::serde::Deserialize<'de> for FieldConfigListArg {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<FieldConfigListArg, A::Error> {
-                let mut out = FieldConfigListArg::default();
+                let mut field_category = ::std::option::Option::None;
+                let mut field_editable = ::std::option::Option::None;
+                let mut field_enabled = ::std::option::Option::None;
+                let mut field_name = ::std::option::Option::None;
+                let mut field_type_ = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "category" => out.category = map.next_value()?,
-                        "editable" => out.editable = map.next_value()?,
-                        "enabled" => out.enabled = map.next_value()?,
-                        "name" => out.name = map.next_value()?,
-                        "type" => out.type_ = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "category" => {
+                            field_category = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        "editable" => {
+                            field_editable = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "enabled" => {
+                            field_enabled = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "name" => {
+                            field_name = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "type" => {
+                            field_type_ = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(FieldConfigListArg {
+                    category: field_category.unwrap_or_default(),
+                    editable: field_editable.unwrap_or_default(),
+                    enabled: field_enabled.unwrap_or_default(),
+                    name: field_name.unwrap_or_default(),
+                    type_: field_type_.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FieldConfigListResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = FieldConfigListResult;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct FieldConfigListResult")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<FieldConfigListResult, A::Error> {
+                let mut field_code = ::std::option::Option::None;
+                let mut field_data = ::std::option::Option::None;
+                let mut field_message = ::std::option::Option::None;
+                let mut field_success = ::std::option::Option::None;
+                let mut field_trace_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "code" => {
+                            field_code = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "message" => {
+                            field_message = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "success" => {
+                            field_success = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "traceId" => {
+                            field_trace_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(FieldConfigListResult {
+                    code: match field_code {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("code"),
+                            );
+                        }
+                    },
+                    data: field_data.unwrap_or_default(),
+                    message: match field_message {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("message"),
+                            );
+                        }
+                    },
+                    success: match field_success {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("success"),
+                            );
+                        }
+                    },
+                    trace_id: field_trace_id.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FindByIdArg {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = FindByIdArg;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct FindByIdArg")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<FindByIdArg, A::Error> {
+                let mut field_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "id" => field_id = ::std::option::Option::Some(map.next_value()?),
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(FindByIdArg {
+                    id: match field_id {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("id"),
+                            );
+                        }
+                    },
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -1843,21 +2513,430 @@ impl<'de> ::serde::Deserialize<'de> for ListCustomersArg {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<ListCustomersArg, A::Error> {
-                let mut out = ListCustomersArg::default();
+                let mut field_limit = ::std::option::Option::None;
+                let mut field_page = ::std::option::Option::None;
+                let mut field_search = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "limit" => out.limit = map.next_value()?,
-                        "page" => out.page = map.next_value()?,
-                        "search" => out.search = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "limit" => {
+                            field_limit = ::std::option::Option::Some(map.next_value()?);
                         }
+                        "page" => {
+                            field_page = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "search" => {
+                            field_search = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(ListCustomersArg {
+                    limit: field_limit.unwrap_or_default(),
+                    page: field_page.unwrap_or_default(),
+                    search: field_search.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListCustomersResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ListCustomersResult;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ListCustomersResult")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ListCustomersResult, A::Error> {
+                let mut field_code = ::std::option::Option::None;
+                let mut field_data = ::std::option::Option::None;
+                let mut field_message = ::std::option::Option::None;
+                let mut field_success = ::std::option::Option::None;
+                let mut field_trace_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "code" => {
+                            field_code = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "data" => {
+                            field_data = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "message" => {
+                            field_message = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "success" => {
+                            field_success = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "traceId" => {
+                            field_trace_id = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(ListCustomersResult {
+                    code: match field_code {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("code"),
+                            );
+                        }
+                    },
+                    data: field_data.unwrap_or_default(),
+                    message: match field_message {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("message"),
+                            );
+                        }
+                    },
+                    success: match field_success {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("success"),
+                            );
+                        }
+                    },
+                    trace_id: field_trace_id.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PhoneProperty {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = PhoneProperty;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct PhoneProperty")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<PhoneProperty, A::Error> {
+                let mut field_memo = ::std::option::Option::None;
+                let mut field_value = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "memo" => {
+                            field_memo = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "value" => {
+                            field_value = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(PhoneProperty {
+                    memo: field_memo.unwrap_or_default(),
+                    value: match field_value {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("value"),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for QqProperty {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = QqProperty;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct QqProperty")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<QqProperty, A::Error> {
+                let mut field_memo = ::std::option::Option::None;
+                let mut field_value = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "memo" => {
+                            field_memo = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "value" => {
+                            field_value = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(QqProperty {
+                    memo: field_memo.unwrap_or_default(),
+                    value: match field_value {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("value"),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SearchCondition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = SearchCondition;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SearchCondition")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SearchCondition, A::Error> {
+                let mut field_field = ::std::option::Option::None;
+                let mut field_operator = ::std::option::Option::None;
+                let mut field_value = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "field" => {
+                            field_field = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "operator" => {
+                            field_operator = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "value" => {
+                            field_value = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(SearchCondition {
+                    field: match field_field {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("field"),
+                            );
+                        }
+                    },
+                    operator: match field_operator {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("operator"),
+                            );
+                        }
+                    },
+                    value: match field_value {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("value"),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SignatureHeaders {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = SignatureHeaders;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct SignatureHeaders")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<SignatureHeaders, A::Error> {
+                let mut field_appid = ::std::option::Option::None;
+                let mut field_content_type = ::std::option::Option::None;
+                let mut field_nonce = ::std::option::Option::None;
+                let mut field_signature = ::std::option::Option::None;
+                let mut field_timestamp = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "appid" => {
+                            field_appid = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "Content-Type" => {
+                            field_content_type = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "nonce" => {
+                            field_nonce = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "signature" => {
+                            field_signature = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "timestamp" => {
+                            field_timestamp = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(SignatureHeaders {
+                    appid: match field_appid {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("appid"),
+                            );
+                        }
+                    },
+                    content_type: field_content_type.unwrap_or_default(),
+                    nonce: match field_nonce {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("nonce"),
+                            );
+                        }
+                    },
+                    signature: match field_signature {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("signature"),
+                            );
+                        }
+                    },
+                    timestamp: match field_timestamp {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("timestamp"),
+                            );
+                        }
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WechatProperty {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = WechatProperty;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct WechatProperty")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<WechatProperty, A::Error> {
+                let mut field_memo = ::std::option::Option::None;
+                let mut field_value = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "memo" => {
+                            field_memo = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "value" => {
+                            field_value = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(WechatProperty {
+                    memo: field_memo.unwrap_or_default(),
+                    value: match field_value {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("value"),
+                            );
+                        }
+                    },
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)

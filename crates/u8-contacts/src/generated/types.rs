@@ -380,7 +380,7 @@ pub struct BatchGetResponse {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub rows_per_page: ::std::option::Option<::crm_runtime::LenientInt>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///客户联系人 / A customer contact of U8. The document types every value as a string (booleans "1"/"0", the birthday a date or ""), but tenants also send numbers and booleans (docs/vendors.md §3.3 and §3b: `rank: 1`, `end_rank_flag: 1`), so the text fields are `LenientString` (a `qq` of `10000` stays the number 10000), the flags `StrBool` and the birthday `LenientDate`. Unknown fields are kept.
 ///
@@ -546,7 +546,7 @@ pub struct Contact {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub wechat: ::std::option::Option<::crm_runtime::LenientString>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///错误返回 / The error envelope, e.g. {"errcode":"30021","errmsg":"此应用未上线"} (this application is not yet online).
 ///
@@ -573,14 +573,7 @@ pub struct Contact {
 ///}
 /// ```
 /// </details>
-#[derive(
-    ::schemars::JsonSchema,
-    ::serde::Deserialize,
-    ::serde::Serialize,
-    Clone,
-    Debug,
-    PartialEq
-)]
+#[derive(::schemars::JsonSchema, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ErrorResponse {
     ///错误码，0 为正常 / Error code, documented as a string ("0" means success); a number (`0`) is accepted and kept. A missing errcode also means success (the official SDK's rule).
     pub errcode: ::crm_runtime::LenientString,
@@ -588,7 +581,7 @@ pub struct ErrorResponse {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub errmsg: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///customercontacts/get 的查询参数（不含鉴权参数）/ Query parameters of GET /api/customercontacts/get, without the authentication parameters. Supported since U8 V12.0.
 ///
@@ -667,7 +660,7 @@ pub struct GetContactResponse {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub errmsg: ::std::option::Option<::std::string::String>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 ///令牌 / The token object.
 ///
@@ -711,7 +704,7 @@ pub struct TokenInfo {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::crm_runtime::SecretString>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 #[doc = "/system/token 的查询参数 / Query parameters of GET /system/token (docs/vendors.md §3.2). No to_account."]
 ///
@@ -797,7 +790,7 @@ pub struct TokenResponse {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub token: ::std::option::Option<TokenInfo>,
     #[serde(flatten)]
-    pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub extra: ::crm_runtime::ExtraFields,
 }
 impl<'de> ::serde::Deserialize<'de> for BatchGetResponse {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -816,25 +809,64 @@ impl<'de> ::serde::Deserialize<'de> for BatchGetResponse {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<BatchGetResponse, A::Error> {
-                let mut out = BatchGetResponse::default();
+                let mut field_customercontacts = ::std::option::Option::None;
+                let mut field_errcode = ::std::option::Option::None;
+                let mut field_errmsg = ::std::option::Option::None;
+                let mut field_page_count = ::std::option::Option::None;
+                let mut field_page_index = ::std::option::Option::None;
+                let mut field_row_count = ::std::option::Option::None;
+                let mut field_rows_per_page = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "customercontacts" => out.customercontacts = map.next_value()?,
-                        "errcode" => out.errcode = map.next_value()?,
-                        "errmsg" => out.errmsg = map.next_value()?,
-                        "page_count" => out.page_count = map.next_value()?,
-                        "page_index" => out.page_index = map.next_value()?,
-                        "row_count" => out.row_count = map.next_value()?,
-                        "rows_per_page" => out.rows_per_page = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "customercontacts" => {
+                            field_customercontacts = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        "errcode" => {
+                            field_errcode = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errmsg" => {
+                            field_errmsg = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "page_count" => {
+                            field_page_count = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "page_index" => {
+                            field_page_index = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "row_count" => {
+                            field_row_count = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "rows_per_page" => {
+                            field_rows_per_page = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(BatchGetResponse {
+                    customercontacts: field_customercontacts.unwrap_or_default(),
+                    errcode: field_errcode.unwrap_or_default(),
+                    errmsg: field_errmsg.unwrap_or_default(),
+                    page_count: field_page_count.unwrap_or_default(),
+                    page_index: field_page_index.unwrap_or_default(),
+                    row_count: field_row_count.unwrap_or_default(),
+                    rows_per_page: field_rows_per_page.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -857,43 +889,198 @@ impl<'de> ::serde::Deserialize<'de> for Contact {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<Contact, A::Error> {
-                let mut out = Contact::default();
+                let mut field_be_main_linker = ::std::option::Option::None;
+                let mut field_birthday = ::std::option::Option::None;
+                let mut field_ccuscode = ::std::option::Option::None;
+                let mut field_ccusname = ::std::option::Option::None;
+                let mut field_charge_person = ::std::option::Option::None;
+                let mut field_charge_person_code = ::std::option::Option::None;
+                let mut field_code = ::std::option::Option::None;
+                let mut field_default = ::std::option::Option::None;
+                let mut field_direct_leader = ::std::option::Option::None;
+                let mut field_direct_leader_code = ::std::option::Option::None;
+                let mut field_email = ::std::option::Option::None;
+                let mut field_favorite = ::std::option::Option::None;
+                let mut field_mobile_phone = ::std::option::Option::None;
+                let mut field_name = ::std::option::Option::None;
+                let mut field_native = ::std::option::Option::None;
+                let mut field_office_phone = ::std::option::Option::None;
+                let mut field_position = ::std::option::Option::None;
+                let mut field_qq = ::std::option::Option::None;
+                let mut field_sex = ::std::option::Option::None;
+                let mut field_title = ::std::option::Option::None;
+                let mut field_wechat = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "be_main_linker" => out.be_main_linker = map.next_value()?,
-                        "birthday" => out.birthday = map.next_value()?,
-                        "ccuscode" => out.ccuscode = map.next_value()?,
-                        "ccusname" => out.ccusname = map.next_value()?,
-                        "charge_person" => out.charge_person = map.next_value()?,
+                        "be_main_linker" => {
+                            field_be_main_linker = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "birthday" => {
+                            field_birthday = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "ccuscode" => {
+                            field_ccuscode = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "ccusname" => {
+                            field_ccusname = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "charge_person" => {
+                            field_charge_person = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
                         "charge_person_code" => {
-                            out.charge_person_code = map.next_value()?;
+                            field_charge_person_code = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "code" => out.code = map.next_value()?,
-                        "default" => out.default = map.next_value()?,
-                        "direct_leader" => out.direct_leader = map.next_value()?,
+                        "code" => {
+                            field_code = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "default" => {
+                            field_default = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "direct_leader" => {
+                            field_direct_leader = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
                         "direct_leader_code" => {
-                            out.direct_leader_code = map.next_value()?;
+                            field_direct_leader_code = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
-                        "email" => out.email = map.next_value()?,
-                        "favorite" => out.favorite = map.next_value()?,
-                        "mobile_phone" => out.mobile_phone = map.next_value()?,
-                        "name" => out.name = map.next_value()?,
-                        "native" => out.native = map.next_value()?,
-                        "office_phone" => out.office_phone = map.next_value()?,
-                        "position" => out.position = map.next_value()?,
-                        "qq" => out.qq = map.next_value()?,
-                        "sex" => out.sex = map.next_value()?,
-                        "title" => out.title = map.next_value()?,
-                        "wechat" => out.wechat = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "email" => {
+                            field_email = ::std::option::Option::Some(map.next_value()?);
                         }
+                        "favorite" => {
+                            field_favorite = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "mobile_phone" => {
+                            field_mobile_phone = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "name" => {
+                            field_name = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "native" => {
+                            field_native = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "office_phone" => {
+                            field_office_phone = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "position" => {
+                            field_position = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "qq" => field_qq = ::std::option::Option::Some(map.next_value()?),
+                        "sex" => {
+                            field_sex = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "title" => {
+                            field_title = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "wechat" => {
+                            field_wechat = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(Contact {
+                    be_main_linker: field_be_main_linker.unwrap_or_default(),
+                    birthday: field_birthday.unwrap_or_default(),
+                    ccuscode: field_ccuscode.unwrap_or_default(),
+                    ccusname: field_ccusname.unwrap_or_default(),
+                    charge_person: field_charge_person.unwrap_or_default(),
+                    charge_person_code: field_charge_person_code.unwrap_or_default(),
+                    code: field_code.unwrap_or_default(),
+                    default: field_default.unwrap_or_default(),
+                    direct_leader: field_direct_leader.unwrap_or_default(),
+                    direct_leader_code: field_direct_leader_code.unwrap_or_default(),
+                    email: field_email.unwrap_or_default(),
+                    favorite: field_favorite.unwrap_or_default(),
+                    mobile_phone: field_mobile_phone.unwrap_or_default(),
+                    name: field_name.unwrap_or_default(),
+                    native: field_native.unwrap_or_default(),
+                    office_phone: field_office_phone.unwrap_or_default(),
+                    position: field_position.unwrap_or_default(),
+                    qq: field_qq.unwrap_or_default(),
+                    sex: field_sex.unwrap_or_default(),
+                    title: field_title.unwrap_or_default(),
+                    wechat: field_wechat.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ErrorResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> ::serde::de::Visitor<'de> for Visitor {
+            type Value = ErrorResponse;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("struct ErrorResponse")
+            }
+            fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> ::std::result::Result<ErrorResponse, A::Error> {
+                let mut field_errcode = ::std::option::Option::None;
+                let mut field_errmsg = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
+                while let ::std::option::Option::Some(key) = map
+                    .next_key::<::crm_runtime::decode::MapKey<'de>>()?
+                {
+                    match key.0.as_ref() {
+                        "errcode" => {
+                            field_errcode = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errmsg" => {
+                            field_errmsg = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
+                    }
+                }
+                ::std::result::Result::Ok(ErrorResponse {
+                    errcode: match field_errcode {
+                        ::std::option::Option::Some(value) => value,
+                        ::std::option::Option::None => {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::serde::de::Error>::missing_field("errcode"),
+                            );
+                        }
+                    },
+                    errmsg: field_errmsg.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -916,21 +1103,36 @@ impl<'de> ::serde::Deserialize<'de> for GetContactResponse {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<GetContactResponse, A::Error> {
-                let mut out = GetContactResponse::default();
+                let mut field_customercontacts = ::std::option::Option::None;
+                let mut field_errcode = ::std::option::Option::None;
+                let mut field_errmsg = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "customercontacts" => out.customercontacts = map.next_value()?,
-                        "errcode" => out.errcode = map.next_value()?,
-                        "errmsg" => out.errmsg = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "customercontacts" => {
+                            field_customercontacts = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        "errcode" => {
+                            field_errcode = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "errmsg" => {
+                            field_errmsg = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(GetContactResponse {
+                    customercontacts: field_customercontacts.unwrap_or_default(),
+                    errcode: field_errcode.unwrap_or_default(),
+                    errmsg: field_errmsg.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -953,21 +1155,32 @@ impl<'de> ::serde::Deserialize<'de> for TokenInfo {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<TokenInfo, A::Error> {
-                let mut out = TokenInfo::default();
+                let mut field_appkey = ::std::option::Option::None;
+                let mut field_expires_in = ::std::option::Option::None;
+                let mut field_id = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "appkey" => out.appkey = map.next_value()?,
-                        "expiresIn" => out.expires_in = map.next_value()?,
-                        "id" => out.id = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "appkey" => {
+                            field_appkey = ::std::option::Option::Some(map.next_value()?);
                         }
+                        "expiresIn" => {
+                            field_expires_in = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
+                        }
+                        "id" => field_id = ::std::option::Option::Some(map.next_value()?),
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(TokenInfo {
+                    appkey: field_appkey.unwrap_or_default(),
+                    expires_in: field_expires_in.unwrap_or_default(),
+                    id: field_id.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -990,21 +1203,34 @@ impl<'de> ::serde::Deserialize<'de> for TokenResponse {
                 self,
                 mut map: A,
             ) -> ::std::result::Result<TokenResponse, A::Error> {
-                let mut out = TokenResponse::default();
+                let mut field_errcode = ::std::option::Option::None;
+                let mut field_errmsg = ::std::option::Option::None;
+                let mut field_token = ::std::option::Option::None;
+                let mut extra = <::crm_runtime::ExtraFields>::new();
                 while let ::std::option::Option::Some(key) = map
                     .next_key::<::crm_runtime::decode::MapKey<'de>>()?
                 {
                     match key.0.as_ref() {
-                        "errcode" => out.errcode = map.next_value()?,
-                        "errmsg" => out.errmsg = map.next_value()?,
-                        "token" => out.token = map.next_value()?,
-                        _ => {
-                            let value: ::serde_json::Value = map.next_value()?;
-                            out.extra.insert(key.0.into_owned(), value);
+                        "errcode" => {
+                            field_errcode = ::std::option::Option::Some(
+                                map.next_value()?,
+                            );
                         }
+                        "errmsg" => {
+                            field_errmsg = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        "token" => {
+                            field_token = ::std::option::Option::Some(map.next_value()?);
+                        }
+                        _ => map.next_value_seed(extra.capture(&key.0))?,
                     }
                 }
-                ::std::result::Result::Ok(out)
+                ::std::result::Result::Ok(TokenResponse {
+                    errcode: field_errcode.unwrap_or_default(),
+                    errmsg: field_errmsg.unwrap_or_default(),
+                    token: field_token.unwrap_or_default(),
+                    extra,
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
