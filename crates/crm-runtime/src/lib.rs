@@ -16,6 +16,9 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
+// A published crate: every public item is documented (the workspace only warns).
+#![deny(missing_docs)]
+
 pub mod operation;
 pub mod scalars;
 mod secret;

@@ -51,6 +51,9 @@
 //! # }
 //! ```
 
+// A published crate: every public item is documented (the workspace only warns).
+#![deny(missing_docs)]
+
 mod auth;
 mod client;
 mod error;
