@@ -6,10 +6,14 @@
 //! | `codegen [--check]` | [`codegen`]: a thin caller of the `crm-codegen` library |
 //! | `drift [--suggest]` | [`drift`] (with `drift::patch` for the suggested JSON Patches) |
 //! | `fixtures add` | [`fixtures`] |
-//! | `bench` | [`bench`] |
+//! | `bench` | [`mod@bench`] |
 //!
 //! Shared: [`workspace`] (the repository root and its vendor crates), [`recording`] (reading
 //! recorded exchanges, for drift and fixtures) and, in tests, `testing`.
+
+// The doc comments of the clap types are the commands' `--help` text (`crates/<vendor>/…`),
+// written for a terminal, not for rustdoc.
+#![allow(rustdoc::invalid_html_tags)]
 
 mod bench;
 mod codegen;

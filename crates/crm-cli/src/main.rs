@@ -13,6 +13,14 @@
 //! (formats and progress), [`error`] (exit codes), one module per vendor, [`sync`] (the
 //! three `sync` commands, over `crm-sync`), [`demo`].
 
+// The doc comments of the clap types are the command's `--help` text, written for a terminal
+// (`[default: https://…]`, `<OBJECT>.json`, `HOST[:PORT]`), not for rustdoc.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
+
 mod cli;
 mod clients;
 mod codegen;

@@ -15,6 +15,7 @@ use crate::{operations, registry, tenant};
 /// runtime types through (`::fxiaoke_crm::LenientDecimal`), so a crate using the module needs
 /// only that crate, `serde`, `serde_json` and `schemars`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Vendor {
     /// 纷享销客 Fxiaoke: objects from `/cgi/crm/v2/object/describe`, crate `fxiaoke-crm`.
     Fxiaoke,

@@ -40,6 +40,9 @@
 //! registry), [`names`] (`names.json`), [`tenant`] (metadata to schemas, differences) and
 //! [`output`] (formatting with prettyplease, comparing, writing).
 
+// A published crate: every public item is documented (the workspace only warns).
+#![deny(missing_docs)]
+
 pub mod bundle;
 mod error;
 mod generator;

@@ -1,5 +1,25 @@
 //! Plumbing for the vendors' embedded mock servers: an in-process axum server on
 //! `127.0.0.1:0`, fault injection, call counting and an exact sliding-window quota.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use axum::{Router, routing::get};
+//! use crm_mock::{MockControl, MockServer};
+//!
+//! let router = Router::new().route("/ping", get(|| async { "pong" }));
+//! let server = MockServer::start(router, MockControl::new()).await?;
+//! let url = server.base_url().join("ping")?;
+//!
+//! server.control().fail_next(1, 503); // the next call fails, the one after is served
+//! assert_eq!(reqwest::get(url.clone()).await?.status(), 503);
+//! assert_eq!(reqwest::get(url).await?.text().await?, "pong");
+//! assert_eq!(server.control().calls("/ping"), 2);
+//! # Ok(()) }
+//! ```
+
+// A published crate: every public item is documented (the workspace only warns).
+#![deny(missing_docs)]
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -17,6 +37,7 @@ use url::Url;
 
 /// One injected fault, applied to the next matching request.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Fault {
     /// Answer with this HTTP status and a short text body.
     Status(u16),

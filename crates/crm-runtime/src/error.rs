@@ -1,6 +1,6 @@
 //! The error type shared by the three clients (each re-exports it as its own `Error`).
 //!
-//! Every error's `Display` and `Debug` pass through [`scrub`](crate::secret::scrub), so a
+//! Every error's `Display` and `Debug` pass through [`scrub`], so a
 //! vendor message or body excerpt that echoes a secret or a token never prints it.
 //!
 //! # Was a failed write applied?

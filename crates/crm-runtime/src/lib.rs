@@ -18,6 +18,9 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
+// A published crate: every public item is documented (the workspace only warns).
+#![deny(missing_docs)]
+
 mod extra;
 pub mod operation;
 pub mod scalars;

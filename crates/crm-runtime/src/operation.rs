@@ -21,6 +21,7 @@ impl HttpMethod {
 
 /// How an operation pages through results.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Paging {
     /// Not paged.
     None,
@@ -34,6 +35,7 @@ pub enum Paging {
 
 /// How an operation authenticates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Auth {
     /// No vendor authentication (the token call itself).
     None,

@@ -31,7 +31,7 @@ impl SecretString {
         Self(secret)
     }
     /// Wraps a per-request secret (a signature): [`scrub`] remembers it among the most recent
-    /// [`RECENT_SECRETS`] values only, so a client signing every request does not grow the list
+    /// 4,096 values only, so a client signing every request does not grow the list
     /// without bound.
     pub fn per_request(secret: impl Into<String>) -> Self {
         let secret = secret.into().into_boxed_str();
@@ -99,7 +99,7 @@ impl JsonSchema for SecretString {
 pub enum Keep {
     /// For as long as the process runs: credentials and tokens.
     Always,
-    /// Among the most recent [`RECENT_SECRETS`] values: per-request values such as signatures.
+    /// Among the most recent 4,096 values: per-request values such as signatures.
     Recent,
 }
 

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
 use bytes::Bytes;
-use governor::{DefaultDirectRateLimiter, Jitter, Quota};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultDirectRateLimiter, Quota};
 use tracing::Instrument;
 use url::Url;
 
@@ -307,12 +308,11 @@ impl Transport {
             tracing::debug!(path, "waiting for the vendor's rate-limit window");
             tokio::time::sleep_until(until).await;
         }
-        let jitter = Jitter::up_to(Duration::from_millis(1));
         if let Some(l) = &self.global_limiter {
-            l.until_ready_with_jitter(jitter).await;
+            until_ready(l).await;
         }
         if let Some(l) = self.path_limiter(path) {
-            l.until_ready_with_jitter(jitter).await;
+            until_ready(&l).await;
         }
     }
 
@@ -680,6 +680,18 @@ pub trait TransportOptions: Sized {
         config.connect_timeout = connect;
         config.request_timeout = request;
         self
+    }
+}
+
+/// Waits until `limiter` admits one call, as governor's `until_ready_with_jitter` with up to
+/// 1 ms of jitter did: a caller that has to wait sleeps a random 0..1 ms longer, so callers
+/// released by one refill do not all come back at the same instant. (Here rather than governor's
+/// `jitter` feature, which pulls rand and its generator crates into every client.)
+async fn until_ready(limiter: &DefaultDirectRateLimiter) {
+    let clock = DefaultClock::default();
+    while let Err(not_until) = limiter.check() {
+        let jitter = Duration::from_nanos(fastrand::u64(..1_000_000));
+        futures_timer::Delay::new(not_until.wait_time_from(clock.now()) + jitter).await;
     }
 }
 

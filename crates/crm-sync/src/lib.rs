@@ -121,6 +121,9 @@
 //! The `test-util` feature adds `fake` (an in-memory source that behaves like a live tenant)
 //! and `testing` (a fresh database on a throw-away PostgreSQL server, started on first use).
 
+// A published crate: every public item is documented (the workspace only warns).
+#![deny(missing_docs)]
+
 mod engine;
 mod error;
 mod json;

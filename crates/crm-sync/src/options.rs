@@ -74,6 +74,7 @@ impl SyncOptions {
 
 /// What kind of read a run made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SyncMode {
     /// A keyset read from the stored cursor minus the lookback; marks nothing deleted.
     Incremental,

@@ -2,8 +2,9 @@
 //! and demos: a real HTTP server on `127.0.0.1:<random port>` that keeps records in memory and
 //! answers like the vendor does (docs/vendors.md §1, `docs/vendor-documents/fxiaoke-crm-v2-data-api.txt`).
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
 //! use fxiaoke_crm_mock::{MockFxiaoke, MockSettings};
 //!
 //! let mock = MockFxiaoke::start_with_sample_data(25).await?;
@@ -110,6 +111,9 @@
 //! - `create_time`, `last_modified_time` and every field whose name ends in `time` or `date`
 //!   (before a `__c` suffix) are dates; other numbers become strings, except `version` and
 //!   `total_num`.
+
+// A published crate: every public item is documented (the workspace only warns).
+#![deny(missing_docs)]
 
 mod clients;
 pub mod describe;
@@ -262,7 +266,7 @@ pub struct LiveTenant {
     /// Other users creating, editing and deleting records while a client reads.
     pub churn: Option<Churn>,
     /// Every n-th request to a path (counted per path) answers HTTP 200 with
-    /// [`GATEWAY_BUSY_BODY`](crm_mock::GATEWAY_BUSY_BODY), a body without the
+    /// [`GATEWAY_BUSY_BODY`], a body without the
     /// Fxiaoke envelope, as a gateway in front of a live tenant sometimes does.
     pub gateway_body_every: Option<u64>,
     /// Error messages quote what was sent: a refused `corpAccessToken` comes back in the

@@ -101,6 +101,9 @@
 //! # Ok(()) }
 //! ```
 
+// A published crate: every public item is documented (the workspace only warns).
+#![deny(missing_docs)]
+
 mod auth;
 mod client;
 mod error;

@@ -56,6 +56,9 @@
 //! # Ok(()) }
 //! ```
 
+// A published crate: every public item is documented (the workspace only warns).
+#![deny(missing_docs)]
+
 mod rules;
 mod server;
 mod store;
@@ -492,7 +495,7 @@ pub struct LiveTenant {
     /// Other users adding, editing and deleting customers while a client reads.
     pub churn: Option<Churn>,
     /// Every n-th request to a path (counted per path) answers HTTP 200 with
-    /// [`GATEWAY_BUSY_BODY`](crm_mock::GATEWAY_BUSY_BODY), a body without the useasy
+    /// [`GATEWAY_BUSY_BODY`], a body without the useasy
     /// envelope.
     pub gateway_body_every: Option<u64>,
     /// Error messages quote what was sent: a refused signature comes back in the message.

@@ -49,6 +49,9 @@
 //! [`Client::customer`]) use the example's path, because it is the one shown working;
 //! [`Client::find_customer_by_id_short`] uses the heading's.
 
+// A published crate: every public item is documented (the workspace only warns).
+#![deny(missing_docs)]
+
 pub mod auth;
 mod client;
 mod customers;

@@ -51,6 +51,9 @@
 //! # Ok(()) }
 //! ```
 
+// A published crate: every public item is documented (the workspace only warns).
+#![deny(missing_docs)]
+
 mod handlers;
 mod sample;
 mod state;
@@ -367,7 +370,7 @@ pub struct LiveTenant {
     /// Other users adding, editing and deleting contacts while a client reads.
     pub churn: Option<Churn>,
     /// Every n-th request to a path (counted per path) answers HTTP 200 with
-    /// [`GATEWAY_BUSY_BODY`](crm_mock::GATEWAY_BUSY_BODY), which has neither `errcode`
+    /// [`GATEWAY_BUSY_BODY`], which has neither `errcode`
     /// nor data.
     pub gateway_body_every: Option<u64>,
     /// Error messages quote what was sent: a refused token comes back in the message.

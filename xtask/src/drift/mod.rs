@@ -4,7 +4,7 @@
 //! For each recording, the operation is looked up in `schemas/<vendor>/operations.json`; the
 //! request (rebuilt as the operation's `input`, see [`crate::recording::request_input`]) is
 //! walked alongside the `input` type and the response body alongside the `output` type,
-//! following `$ref`s across files (the definitions come from [`crate::codegen::load_bundle`]).
+//! following `$ref`s across files (the definitions come from [`crm_codegen::Bundle::load`]).
 //! Four kinds of drift are reported:
 //!
 //! | kind | meaning | absorbed (with `--suggest`) at |

@@ -11,6 +11,7 @@ use crate::bundle::open_enum_values;
 
 /// One kind of change.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ChangeKind {
     /// The metadata has a field the schema does not.
     FieldAdded {

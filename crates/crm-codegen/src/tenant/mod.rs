@@ -41,8 +41,9 @@ pub use diff::{Change, ChangeKind, diff};
 /// The shared definitions file of a tenant folder.
 pub const COMMON_FILE: &str = "common.json";
 
-/// The runtime scalars, as `schemas/common/scalars.json` of this workspace defines them.
-const SCALARS: &str = include_str!("../../../../schemas/common/scalars.json");
+/// The runtime scalars: a copy of the workspace's `schemas/common/scalars.json`, inside the crate
+/// so that it packages; `cargo xtask codegen` writes the copy and `--check` fails if it differs.
+const SCALARS: &str = include_str!("scalars.json");
 
 /// Read-only companion fields (`__r` labels, `__l` lists, …): never generated, kept in `extra`.
 const COMPANION_SUFFIXES: &[&str] = &["__r", "__l", "__o", "__v", "__p", "__e", "__relation_ids"];

@@ -28,7 +28,7 @@ pub struct U8Contacts {
 }
 
 impl U8Contacts {
-    /// The contacts read through `client` (its data source), [`DEFAULT_PAGE_SIZE`] per call.
+    /// The contacts read through `client` (its data source), 100 per call (`DEFAULT_PAGE_SIZE`).
     pub fn new(client: u8_contacts::Client) -> Self {
         Self {
             client,
