@@ -59,8 +59,8 @@ pub use client::{
     TOKEN_RATE_LIMIT, default_rate_limits,
 };
 pub use crm_runtime::{
-    ApiError, ApiErrorKind, Error, NamedObject, Outcome, RateLimit, RateLimits, RetryPolicy,
-    SecretString, TransportConfig,
+    ApiError, ApiErrorKind, Error, NamedObject, Outcome, RateLimit, RateLimits, RawRecord,
+    RetryPolicy, SecretString, TransportConfig,
 };
 // The value types of generated fields, so that generated code (this crate's and a tenant
 // module from `crm codegen` or `crm_codegen::Generator`) names them through this crate alone.
