@@ -262,7 +262,7 @@ fn check_fxiaoke(bytes: &[u8]) {
     assert!(records.iter().all(|r| {
         payloads::FXIAOKE_CUSTOM_FIELDS
             .iter()
-            .all(|f| r.extra.contains_key(*f))
+            .all(|f| r.extra.contains_key(f))
     }));
     let page: TypedPage<fxiaoke_crm::types::PaymentObj> = serde_json::from_slice(bytes).unwrap();
     let data = page.data.unwrap();
@@ -270,6 +270,6 @@ fn check_fxiaoke(bytes: &[u8]) {
     assert!(data.data_list.iter().all(|r| {
         payloads::FXIAOKE_CUSTOM_FIELDS
             .iter()
-            .all(|f| r.extra.contains_key(*f))
+            .all(|f| r.extra.contains_key(f))
     }));
 }

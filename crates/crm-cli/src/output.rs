@@ -73,8 +73,8 @@ pub struct Sink {
     format: Format,
     out: BufWriter<Stdout>,
     count: u64,
-    /// csv: every record and the header so far.
-    csv: CsvBuffer,
+    /// csv: every record and the header so far (boxed: only csv uses it).
+    csv: Box<CsvBuffer>,
     /// table: the sample that fixes the layout.
     buffered: Vec<Value>,
     /// table: the columns and their widths once fixed.
@@ -92,7 +92,7 @@ impl Sink {
             format,
             out: BufWriter::with_capacity(64 * 1024, io::stdout()),
             count: 0,
-            csv: CsvBuffer::default(),
+            csv: Box::default(),
             buffered: Vec::new(),
             layout: None,
             preferred: Vec::new(),
@@ -250,7 +250,7 @@ impl Sink {
     fn write_csv(&mut self) -> CliResult {
         let CsvBuffer {
             records, header, ..
-        } = std::mem::take(&mut self.csv);
+        } = *std::mem::take(&mut self.csv);
         let mut writer = csv::Writer::from_writer(&mut self.out);
         let csv_error = |e: csv::Error| CliError::internal(format!("cannot write CSV: {e}"));
         if !header.is_empty() {

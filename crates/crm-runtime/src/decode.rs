@@ -267,10 +267,12 @@ pub fn pick_raw_fields<'a>(
         } else {
             std::borrow::Cow::Borrowed(key)
         };
-        if let Some(i) = names.iter().position(|n| *n == unescaped) {
-            if let Some(slot) = values.get_mut(i) {
-                *slot = json.get(value_start..scan.at);
-            }
+        if let Some(slot) = names
+            .iter()
+            .position(|n| *n == unescaped)
+            .and_then(|i| values.get_mut(i))
+        {
+            *slot = json.get(value_start..scan.at);
         }
         scan.whitespace();
         if scan.eat(b',') {

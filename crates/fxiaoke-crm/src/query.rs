@@ -796,9 +796,8 @@ impl<T: Send + 'static> StreamContext<T> {
             .keys
             .iter()
             .zip(&decision.deliver)
-            .filter(|(_, deliver)| **deliver)
-            .map(|(key, _)| Position::from_key(key))
-            .last();
+            .rfind(|(_, deliver)| **deliver)
+            .map(|(key, _)| Position::from_key(key));
         let mut records = batch.records;
         records.name(batch.keys.into_iter().map(|key| Some(key.id)));
         records.retain_flagged(&decision.deliver);
