@@ -5,7 +5,10 @@
 //! 1. Decode: `cargo bench -p crm-bench --bench decode` (criterion); the estimates are read
 //!    from `<target>/criterion/<group>/<variant>/new/{estimates,benchmark}.json`.
 //! 2. Export throughput: `crm-bench serve` (the embedded Fxiaoke mock, or the synthetic server,
-//!    in its own process) and `crm-bench export --client sdk|naive` against it.
+//!    in its own process) and `crm-bench export --client sdk|naive` against it; then the CPU
+//!    time of the release `crm` binary exporting [`CLI_RECORDS`] records from the synthetic
+//!    server as JSON lines, against a Python exporter (`crates/crm-bench/python/export.py`),
+//!    each a child process whose CPU time is read from `/proc/self/stat` (see [`cli_cpu`]).
 //! 3. Memory: peak RSS (`VmHWM`) of the exporting process at two export sizes, 10× apart.
 //! 4. Rate-limited sync: `crm-bench ratelimit --vendor fxiaoke|useasy`.
 //! 5. Sync into a database: `crm-bench serve --backend synthetic-sync`, then `crm-bench
@@ -141,6 +144,33 @@ struct ExportRun {
     calls: Option<u64>,
 }
 
+/// One child process of the CLI export benchmark.
+#[derive(Clone)]
+struct CpuRun {
+    /// `cli` or `python`.
+    client: String,
+    records: u64,
+    /// User + system CPU time of the child (and anything it waited for).
+    cpu_secs: f64,
+    wall_secs: f64,
+}
+
+impl CpuRun {
+    fn us_per_record(&self) -> f64 {
+        self.cpu_secs * 1e6 / self.records.max(1) as f64
+    }
+}
+
+#[derive(Default)]
+struct CliCpu {
+    runs: Vec<CpuRun>,
+    /// Why the Python exporter did not run (no `python3`).
+    python_missing: Option<String>,
+    /// The resolution of the CPU times (one clock tick), in seconds.
+    tick_secs: f64,
+    error: Option<String>,
+}
+
 struct RateRow {
     vendor: String,
     max_calls: u64,
@@ -178,6 +208,8 @@ struct Report {
     /// The ordered export and its unordered baseline (clients `keyset` and `keyset-id`).
     ordered: Vec<ExportRun>,
     ordered_error: Option<String>,
+    /// The CLI's CPU time per exported record against the Python exporter's.
+    cli: CliCpu,
     sync: SyncReport,
     build: Vec<BuildRow>,
     build_skipped: bool,
@@ -216,6 +248,13 @@ pub fn run(root: &Path, options: Options) -> Result<PathBuf> {
     if let Err(e) = export(&bin, &sizes, &mut report) {
         eprintln!("bench: export failed: {e:#}");
         report.export_error = Some(format!("{e:#}"));
+    }
+    write(&out, &report)?;
+
+    step("CLI export CPU");
+    if let Err(e) = cli_cpu(root, &target, &bin, &mut report) {
+        eprintln!("bench: CLI export CPU failed: {e:#}");
+        report.cli.error = Some(format!("{e:#}"));
     }
     write(&out, &report)?;
 
@@ -420,7 +459,7 @@ fn variant_rank(v: &str) -> usize {
         "typed",
         "typed_sdk",
         "typed_record",
-        "typed_handwritten",
+        "typed_value_map",
         "value",
         "strict",
         "envelope_check",
@@ -622,6 +661,212 @@ fn export(bin: &Path, sizes: &Sizes, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
+/// Records of the CLI export (one size for both modes: the figure is per record, and 50,000
+/// records keep the Python exporter under a few seconds).
+const CLI_RECORDS: usize = 50_000;
+
+/// Rounds of the CLI export, alternating the two clients; the least CPU of each counts.
+const CLI_ROUNDS: usize = 3;
+
+/// The CLI export: the release `crm` binary (`crm --no-rate-limits fxiaoke query PaymentObj
+/// --format jsonl`, credentials and server in its `FXIAOKE_*` environment variables) and the
+/// Python exporter (`crates/crm-bench/python/export.py`, urllib + json, the same requests),
+/// alternately against one synthetic server with [`CLI_RECORDS`] records, each writing JSON
+/// lines into a pipe that this process drains and counts. The CPU time of each (user +
+/// system, its threads included) is the growth of this process's `cutime + cstime` in
+/// `/proc/self/stat` across waiting for it: the kernel adds a child's times there when it is
+/// reaped, and the workspace forbids the `unsafe` a `wait4` call would need. Resolution: one
+/// clock tick (usually 10 ms) per field.
+fn cli_cpu(root: &Path, target: &Path, bench_bin: &Path, report: &mut Report) -> Result<()> {
+    let crm = build_cli_bin(root, target)?;
+    let script = root.join("crates/crm-bench/python/export.py");
+    let python = match Command::new("python3").arg("--version").output() {
+        Ok(o) if o.status.success() => true,
+        Ok(o) => {
+            report.cli.python_missing = Some(format!("`python3 --version` failed ({})", o.status));
+            false
+        }
+        Err(e) => {
+            report.cli.python_missing = Some(format!("no `python3` on this machine ({e})"));
+            false
+        }
+    };
+    let tick_secs = 1.0 / clock_ticks_per_sec();
+    report.cli.tick_secs = tick_secs;
+    let server = Server::start(bench_bin, "synthetic", CLI_RECORDS)?;
+    for _ in 0..CLI_ROUNDS {
+        if python {
+            let mut cmd = Command::new("python3");
+            cmd.arg(&script);
+            report
+                .cli
+                .runs
+                .push(measure_export(&server, "python", cmd, tick_secs)?);
+        }
+        let mut cmd = Command::new(&crm);
+        cmd.args([
+            "--no-rate-limits",
+            "fxiaoke",
+            "query",
+            "PaymentObj",
+            "--format",
+            "jsonl",
+        ]);
+        report
+            .cli
+            .runs
+            .push(measure_export(&server, "cli", cmd, tick_secs)?);
+    }
+    Ok(())
+}
+
+/// Builds the release `crm` binary.
+fn build_cli_bin(root: &Path, target: &Path) -> Result<PathBuf> {
+    let status = cargo()
+        .current_dir(root)
+        .args(["build", "--release", "-p", "crm-cli"])
+        .status()
+        .context("building crm-cli")?;
+    if !status.success() {
+        bail!("cargo build --release -p crm-cli failed ({status})");
+    }
+    Ok(target.join("release").join("crm"))
+}
+
+/// Clock ticks per second, the unit of `/proc/<pid>/stat` times (`getconf CLK_TCK`; 100, the
+/// Linux value everywhere that matters, if that cannot be run).
+fn clock_ticks_per_sec() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .filter(|t| *t > 0.0)
+        .unwrap_or(100.0)
+}
+
+/// The CPU time of this process's reaped children so far, in clock ticks (`cutime + cstime`,
+/// fields 16 and 17 of `/proc/self/stat`).
+fn children_cpu_ticks() -> Result<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").context("reading /proc/self/stat")?;
+    // The fields after the command name (which may hold spaces), from field 3 on.
+    let rest = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .ok_or_else(|| anyhow!("unexpected /proc/self/stat: {stat}"))?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |n: usize| -> Result<u64> {
+        fields
+            .get(n - 3)
+            .and_then(|f| f.parse().ok())
+            .ok_or_else(|| anyhow!("no field {n} in /proc/self/stat"))
+    };
+    Ok(field(16)? + field(17)?)
+}
+
+/// Runs one exporter against `server`, its stdout drained and its lines counted here, and
+/// measures its CPU time (`tick_secs`: seconds per clock tick); fails unless it exits cleanly
+/// with one line per record.
+fn measure_export(
+    server: &Server,
+    client: &str,
+    mut cmd: Command,
+    tick_secs: f64,
+) -> Result<CpuRun> {
+    let info = &server.info;
+    for (var, key) in [
+        ("FXIAOKE_BASE_URL", "url"),
+        ("FXIAOKE_APP_ID", "app_id"),
+        ("FXIAOKE_APP_SECRET", "app_secret"),
+        ("FXIAOKE_PERMANENT_CODE", "permanent_code"),
+        ("FXIAOKE_OPEN_USER_ID", "open_user_id"),
+    ] {
+        cmd.env(var, info[key].as_str().unwrap_or_default());
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let before = children_cpu_ticks()?;
+    let started = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("starting the {client} exporter"))?;
+    let mut stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow!("no stdout of the {client} exporter"))?;
+    let mut stderr = child
+        .stderr
+        .take()
+        .ok_or_else(|| anyhow!("no stderr of the {client} exporter"))?;
+    let lines = std::thread::spawn(move || -> std::io::Result<u64> {
+        use std::io::Read;
+        let mut buf = vec![0u8; 1 << 16];
+        let mut lines = 0u64;
+        loop {
+            let n = stdout.read(&mut buf)?;
+            if n == 0 {
+                return Ok(lines);
+            }
+            lines += buf
+                .get(..n)
+                .unwrap_or_default()
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+        }
+    });
+    let errors = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let status = child.wait()?;
+    let wall_secs = started.elapsed().as_secs_f64();
+    let ticks = children_cpu_ticks()? - before;
+    let lines = lines
+        .join()
+        .map_err(|_| anyhow!("the reader of the {client} exporter panicked"))??;
+    let errors = errors.join().unwrap_or_default();
+    if !status.success() {
+        bail!("the {client} exporter failed ({status}): {}", errors.trim());
+    }
+    let expected = info["records"].as_u64().unwrap_or(0);
+    if lines != expected {
+        bail!(
+            "the {client} exporter wrote {lines} lines, expected {expected}: {}",
+            errors.trim()
+        );
+    }
+    let run = CpuRun {
+        client: client.to_owned(),
+        records: lines,
+        cpu_secs: ticks as f64 * tick_secs,
+        wall_secs,
+    };
+    eprintln!(
+        "bench:   {client}: {} records, {:.2} s CPU ({:.2} µs per record), {:.2} s wall",
+        run.records,
+        run.cpu_secs,
+        run.us_per_record(),
+        run.wall_secs
+    );
+    Ok(run)
+}
+
+/// The run of `client` with the least CPU time.
+fn least_cpu<'a>(runs: &'a [CpuRun], client: &str) -> Option<&'a CpuRun> {
+    runs.iter()
+        .filter(|r| r.client == client)
+        .min_by(|a, b| a.us_per_record().total_cmp(&b.us_per_record()))
+}
+
 /// Distinct values of the ordered export's order field.
 const ORDERED_DISTINCT_VALUES: usize = 20;
 
@@ -781,9 +1026,19 @@ fn build_cost(root: &Path, report: &mut Report) {
 // BENCHMARKS.md
 // ---------------------------------------------------------------------------------------------
 
-const DECODE_VS_VALUE: f64 = 1.5;
-const DECODE_VS_STRICT: f64 = 1.3;
+/// The decode targets of a page: the typed decode at least this many times faster than into
+/// `Value`, and at most this many times slower than the strict struct. Issue #15 raised them
+/// for the pages whose records carry custom fields (Fxiaoke, useasy); U8 keeps the first ones.
+fn decode_targets(group: &str) -> (f64, f64) {
+    match group {
+        "u8_batch_page" => (1.5, 1.3),
+        _ => (2.0, 1.2),
+    }
+}
 const EXPORT_RATIO: f64 = 1.5;
+/// The CLI's CPU per exported record: at least this many times less than the Python
+/// exporter's.
+const CLI_CPU_RATIO: f64 = 10.0;
 const MEMORY_RATIO: f64 = 1.10;
 const RATE_FRACTION: f64 = 0.90;
 
@@ -880,6 +1135,7 @@ fn render(report: &Report) -> String {
     }
     render_decode(&mut s, report);
     render_export(&mut s, report, &sizes);
+    render_cli(&mut s, report);
     render_ordered(&mut s, report, &sizes);
     render_memory(&mut s, report);
     render_rate(&mut s, report);
@@ -893,6 +1149,7 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
     let mut notes = Vec::new();
     let mut strict_missed = Vec::new();
     let mut value_missed = Vec::new();
+    let mut value_vs_strict: Vec<(&str, f64, f64)> = Vec::new();
     let mut sdk_costs = Vec::new();
     let mut sdk_worst = 1.0_f64;
     let mut sdk_missed = false;
@@ -912,6 +1169,7 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
                 .map_or(0, |r| r.bytes);
             bytes as f64 * 1e3 / ns
         };
+        let (value_target, strict_target) = decode_targets(group);
         let sdk = decode_ns(report, group, "typed_sdk");
         let vs_value = value / typed;
         let vs_strict = typed / strict;
@@ -930,35 +1188,36 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
             (ok, _) => met(ok),
         };
         rows.push(format!(
-            "| decode {title}: typed vs `Value` | {} | {:.0} MB/s | {vs_value:.2}× faster{} | ≥ {DECODE_VS_VALUE}× | {} |",
+            "| decode {title}: typed vs `Value` | {} | {:.0} MB/s | {vs_value:.2}× faster{} | ≥ {value_target}× | {} |",
             ours(sdk),
             mbs(value),
             sdk.map_or(String::new(), |x| format!(" ({:.2}× through the client's decoder)", value / x)),
             verdict(
-                vs_value >= DECODE_VS_VALUE,
-                sdk.map(|x| value / x >= DECODE_VS_VALUE)
+                vs_value >= value_target,
+                sdk.map(|x| value / x >= value_target)
             )
         ));
         rows.push(format!(
-            "| decode {title}: typed vs strict struct | {} | {:.0} MB/s | {vs_strict:.2}× slower{} | ≤ {DECODE_VS_STRICT}× | {} |",
+            "| decode {title}: typed vs strict struct | {} | {:.0} MB/s | {vs_strict:.2}× slower{} | ≤ {strict_target}× | {} |",
             ours(sdk),
             mbs(strict),
             sdk.map_or(String::new(), |x| format!(" ({:.2}× through the client's decoder)", x / strict)),
             verdict(
-                vs_strict <= DECODE_VS_STRICT,
-                sdk.map(|x| x / strict <= DECODE_VS_STRICT)
+                vs_strict <= strict_target,
+                sdk.map(|x| x / strict <= strict_target)
             )
         ));
         if let Some(x) = sdk {
             sdk_costs.push(format!("{title} {:.2}×", x / typed));
             sdk_worst = sdk_worst.max(x / typed);
-            sdk_missed |= (vs_value >= DECODE_VS_VALUE && value / x < DECODE_VS_VALUE)
-                || (vs_strict <= DECODE_VS_STRICT && x / strict > DECODE_VS_STRICT);
+            sdk_missed |= (vs_value >= value_target && value / x < value_target)
+                || (vs_strict <= strict_target && x / strict > strict_target);
         }
-        if vs_value < DECODE_VS_VALUE {
+        if vs_value < value_target {
             value_missed.push(format!("{title} {vs_value:.2}×"));
+            value_vs_strict.push((*title, value / strict, value_target));
         }
-        if vs_strict > DECODE_VS_STRICT {
+        if vs_strict > strict_target {
             strict_missed.push(format!("{title} {vs_strict:.2}×"));
         }
     }
@@ -969,37 +1228,43 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
         (Some(r), Some(st)) => Some(r / st),
         _ => None,
     };
+    let value_map = match (fx("typed_value_map"), fx("typed")) {
+        (Some(m), Some(t)) => format!(
+            " (`typed_value_map`, the same page with the previous catch-all of `Value`s, takes \
+             {:.2}× the time of `typed`.)",
+            m / t
+        ),
+        _ => String::new(),
+    };
     if !strict_missed.is_empty() {
         let record = record_vs_strict.map_or(String::new(), |r| {
             format!(
                 " Decoded as `client.query::<PaymentObj>()` does (`typed_record`: the payment \
-                 fields typed, only the six `__c` fields in the map), the Fxiaoke page takes \
+                 fields typed too, only the six `__c` fields kept), the Fxiaoke page takes \
                  {r:.2}× the strict struct's time."
             )
         });
         notes.push(format!(
-            "**Decode vs strict struct** ({}): the strict struct drops every unknown key; ours \
-             keeps each one as a `serde_json::Value` in the record's `extra` map. The records \
-             already decode in a single pass (the generator emits a `Deserialize` that matches \
-             the known keys and inserts every other key straight into `extra`, with no `Content` \
-             buffer; `typed_handwritten`, the prototype it follows, measures the same), so what \
-             is left is the work itself: a `String` or `Value` built for every kept field.\
-             {fxiaoke}{useasy} The vendor scalars add a little (`LenientDecimal`, \
-             `EpochMillis`, `LenientInt` accept a number or a string; `OpenEnum` keeps unknown \
-             values).{record} **What would close it:** not a faster visitor. Either keep the \
-             unknown fields undecoded, each as its raw JSON text (e.g. \
-             `Box<serde_json::value::RawValue>`), parsed only when read, which changes the type \
-             of `extra` and so the generated API; or read records as the object's own type (as \
-             `query::<PaymentObj>()` does), so that only the custom fields are kept as \
-             `Value`s. The first is a generator change (the schemas stay the source), for you \
-             to decide; generated files are not edited by hand.",
+            "**Decode vs strict struct** ({}): the strict struct drops every unknown key and \
+             keeps its fields as plain strings; ours keeps every unknown key, each as its JSON \
+             text copied into the record's `ExtraFields` (one buffer per record, checked as \
+             UTF-8 by serde_json as it is copied; no `String` or `Value` built), decodes in one \
+             pass (no `Content` buffer) and types the known fields with the vendor scalars \
+             (`LenientDecimal`, `EpochMillis`, `LenientInt` accept a number or a string; \
+             `OpenEnum` keeps unknown values).{fxiaoke}{useasy} **What \
+             would close it:** little in the catch-all, which now only copies bytes; the rest \
+             is the typed fields' own work (a `String` per text field as in the strict \
+             struct, the scalars' leniency), and reading a `&[u8]` body means checking the \
+             UTF-8 of every kept byte, which the strict struct skips for the keys it ignores.",
             strict_missed.join(", "),
             fxiaoke = if strict_missed.iter().any(|m| m.starts_with("Fxiaoke")) {
-                " `QueryResult`'s records are `ObjectData`, which knows only the system fields: \
-                 15 of the 30 keys of each payment record (its nine payment fields and six \
-                 `__c` fields) land in the map."
+                format!(
+                    " `QueryResult`'s records are `ObjectData`, which knows only the system \
+                     fields: 15 of the 30 keys of each payment record (its nine payment fields \
+                     and six `__c` fields) are kept as text.{value_map}{record}"
+                )
             } else {
-                ""
+                String::new()
             },
             useasy = if strict_missed.iter().any(|m| m.starts_with("useasy")) {
                 " A useasy customer also has four China-time date strings that the typed decode \
@@ -1021,11 +1286,28 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
     }
     if !value_missed.is_empty() {
         notes.push(format!(
-            "**Decode vs `Value`** ({}): the keys our type keeps in its map are built as \
-             `Value`s exactly as in the `Value` decode, so the more keys a page has that the type \
-             does not know (custom fields, or a preset object read as `ObjectData`), the closer \
-             the two get; only the typed fields save time. Same remedies as above.",
-            value_missed.join(", ")
+            "**Decode vs `Value`** ({}): the `Value` decode builds a `String` or `Value` for \
+             every field; ours builds them only for the typed fields and copies the text of \
+             the others. Relative to the strict struct ours is close (see above), so the ratio \
+             to `Value` is bounded by how much slower `Value` is than the strict struct on this \
+             page{}: reaching the target needs the typed decode within about {} of the strict \
+             struct.{value_map} **What would close it:** the same work as above on the typed \
+             fields.",
+            value_missed.join(", "),
+            value_vs_strict
+                .iter()
+                .map(|(title, r, _)| format!("; {title}: `Value` {r:.2}× the strict struct's time"))
+                .collect::<String>(),
+            value_vs_strict
+                .iter()
+                .map(|(title, r, target)| format!("{:.2}× ({title})", r / target))
+                .collect::<Vec<_>>()
+                .join(", "),
+            value_map = if value_missed.iter().any(|m| m.starts_with("Fxiaoke")) {
+                value_map.as_str()
+            } else {
+                ""
+            }
         ));
     }
 
@@ -1052,43 +1334,40 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
                      `execute`): a 100-record page took about {:.0} ms here, nearly all of it \
                      the server's, against about 1 ms of client work (see the synthetic \
                      server's figures). Both clients send the same requests one at a time, so \
-                     both run at the mock's speed. Prefetch hides only the consumer's work: the \
-                     stream decodes a page (one pass, envelope included, then re-serializing the \
-                     last record for its `_id`) before it requests the next one, so that work \
-                     stays on the critical path and can leave ours slightly behind. **What would close it:** nothing on the \
+                     both run at the mock's speed. Prefetch hides only the client's work (the \
+                     stream reads an answer down to its records' extents and `_id`s, requests \
+                     the next page, and leaves the decoding to the consumer), which is small \
+                     next to the mock's. **What would close it:** nothing on the \
                      client side that matters here; the mock would need an index for `_id` order \
                      and the `_id GT` cursor (a `BTreeMap` range) to stop being the bottleneck, \
-                     and then the synthetic-server figure applies. (In the offset phase the \
-                     stream could also request the next page before decoding this one.)",
+                     and then the synthetic-server figure applies.",
                     thousands(sizes.export as u64),
                     naive.secs * 1000.0 / (naive.records as f64 / 100.0)
                 ),
                 _ => format!(
                     "**Export from the synthetic server** ({ratio:.2}×): with a server that costs \
-                     O(page), the client's CPU time per page decides. {lead} The stream decodes \
-                     each page once (records and `errorCode` in one pass; the JSON path is only \
-                     tracked to explain a failure), serializes the last record of each page back \
-                     to a `Value` to read its `_id`, and the consumer re-encodes typed records \
-                     (decimals, epoch-ms values, the flattened map) where the naive loop \
-                     re-encodes `Value`s. Prefetch overlaps the next \
-                     page's request and decode with writing the current one, but writing is the \
-                     smaller part of the work, and this machine has {} cores for three busy \
-                     parties (the server process, the stream's fetch task, the consumer), shared \
-                     with other work. **What would close it:** reading the last `_id` from the typed \
-                     record instead of re-serializing it, a cheaper catch-all (see Decode), and \
-                     requesting the next page before decoding this one; then prefetch can give up to about (fetch + \
-                     decode + write) / max(fetch + decode, write) when a core is free. Against \
-                     the real vendor none of this is the limit: 100 calls / 20 s is 500 records/s.",
+                     O(page), the client's CPU time per page decides. {lead} The stream's fetch \
+                     task reads each answer in one pass down to what paging needs (the \
+                     envelope, each record's extent and `_id`), sends the next request, and \
+                     leaves the records to the consumer, which decodes them into `PaymentObj` \
+                     (custom fields kept as raw text) and re-encodes them as JSON lines, where \
+                     the naive loop builds and re-encodes `Value`s. Decoding and writing one \
+                     page overlap with fetching the next only when a core is free for each, \
+                     and this machine has {} cores for three busy parties (the server process, \
+                     the stream's fetch task, the consumer), shared with other work. **What \
+                     would close it:** a free core per party: the overlap can give up to about \
+                     (fetch + decode + write) / max(fetch, decode + write). Against the real \
+                     vendor none of this is the limit: 100 calls / 20 s is 500 records/s.",
                     std::thread::available_parallelism().map_or(1, usize::from),
                     lead = if ratio >= 1.0 {
                         if record_beats_value {
-                            "Ours is faster (prefetch overlaps writing one page with fetching and \
-                             decoding the next, and decoding into `PaymentObj` costs less than \
+                            "Ours is faster (prefetch overlaps decoding and writing one page with \
+                             fetching the next, and decoding into `PaymentObj` costs less than \
                              into `Value`), but not by 1.5×: its CPU work per page is not much \
                              smaller than the naive loop's."
                         } else {
-                            "Ours is faster (prefetch overlaps writing one page with fetching and \
-                             decoding the next), but not by 1.5×: its CPU work per page is about \
+                            "Ours is faster (prefetch overlaps decoding and writing one page with \
+                             fetching the next), but not by 1.5×: its CPU work per page is about \
                              the naive loop's."
                         }
                     } else {
@@ -1099,6 +1378,8 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
             });
         }
     }
+
+    cli_summary(report, &mut rows, &mut notes);
 
     let small = report
         .memory
@@ -1207,6 +1488,109 @@ fn summary(report: &Report, sizes: &Sizes) -> Summary {
     Summary { rows, notes }
 }
 
+/// The CLI export's row: its CPU time per record against the Python exporter's.
+fn cli_summary(report: &Report, rows: &mut Vec<String>, notes: &mut Vec<String>) {
+    let Some(cli) = least_cpu(&report.cli.runs, "cli") else {
+        return;
+    };
+    let figure = format!(
+        "client CPU per exported record, `crm fxiaoke query PaymentObj --format jsonl` vs a \
+         Python exporter (urllib + json), {} records, synthetic server",
+        thousands(cli.records)
+    );
+    let ours = format!("{:.2} µs", cli.us_per_record());
+    let Some(python) = least_cpu(&report.cli.runs, "python") else {
+        let why = report
+            .cli
+            .python_missing
+            .as_deref()
+            .unwrap_or("the Python exporter did not run");
+        rows.push(format!(
+            "| {figure} | {ours} | not measured: {why} | | ≥ {CLI_CPU_RATIO:.0}× less | n/a |"
+        ));
+        return;
+    };
+    let ratio = python.us_per_record() / cli.us_per_record().max(f64::MIN_POSITIVE);
+    rows.push(format!(
+        "| {figure} | {ours} | {:.2} µs | {ratio:.1}× less | ≥ {CLI_CPU_RATIO:.0}× less | {} |",
+        python.us_per_record(),
+        met(ratio >= CLI_CPU_RATIO)
+    ));
+    if ratio < CLI_CPU_RATIO {
+        notes.push(format!(
+            "**CLI CPU per exported record** ({ratio:.1}× less than Python's, {:.2} µs against \
+             {:.2} µs): the CLI passes each record's bytes through: each answer is checked as \
+             UTF-8 once and read by serde_json in one pass down to what paging needs (the \
+             envelope, each record's extent and `_id`), and each record's bytes are copied to \
+             stdout; nothing else is parsed or built. What is left is that one validating scan \
+             (about half of the CLI's CPU time in a profile), the copies (the body into the \
+             page's shared buffer, the records into the output buffer), and per page the HTTP \
+             exchange (hyper on a two-thread Tokio runtime, about a fifth in system calls and \
+             thread hand-offs). Both figures also move with the load of the shared cores. \
+             **What would close it:** a current-thread runtime for one-shot exports (fewer \
+             hand-offs, at the cost of overlapping fetch and write), and handing the response \
+             body to the page without a copy.",
+            cli.us_per_record(),
+            python.us_per_record()
+        ));
+    }
+}
+
+fn render_cli(s: &mut String, report: &Report) {
+    let _ = writeln!(
+        s,
+        "## CLI export CPU
+"
+    );
+    let _ = writeln!(
+        s,
+        "The release `crm` binary, `crm --no-rate-limits fxiaoke query PaymentObj --format \
+         jsonl`, against a careful hand-written Python exporter \
+         (`crates/crm-bench/python/export.py`: urllib + json, the same keyset requests, `_id GT \
+         <last>` ordered by `_id`, 100 records per page, one JSON line per record), alternately \
+         ({CLI_ROUNDS} rounds) against one synthetic server with {} records in another \
+         process; both write into a pipe that the benchmark drains and counts. CPU time = user + \
+         system time of the child process, read as the growth of the benchmark's own \
+         `cutime + cstime` (`/proc/self/stat`) across reaping it{}; the run with the least CPU \
+         of each client counts.\n",
+        thousands(CLI_RECORDS as u64),
+        if report.cli.tick_secs > 0.0 {
+            format!(", resolution {:.0} ms per run", report.cli.tick_secs * 1e3)
+        } else {
+            String::new()
+        }
+    );
+    if let Some(e) = &report.cli.error {
+        let _ = writeln!(s, "**Failed:** {e}\n");
+    }
+    if let Some(why) = &report.cli.python_missing {
+        let _ = writeln!(s, "The Python exporter was not run: {why}.\n");
+    }
+    if report.cli.runs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| client | records | CPU seconds | µs per record | wall seconds |\n|---|---|---|---|---|"
+    );
+    for r in &report.cli.runs {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:.2} | {:.2} | {:.2} |",
+            if r.client == "cli" {
+                "`crm` (jsonl)"
+            } else {
+                "Python (urllib + json)"
+            },
+            thousands(r.records),
+            r.cpu_secs,
+            r.us_per_record(),
+            r.wall_secs
+        );
+    }
+    s.push('\n');
+}
+
 fn render_decode(s: &mut String, report: &Report) {
     let _ = writeln!(s, "## Decode speed\n");
     let _ = writeln!(
@@ -1218,16 +1602,17 @@ fn render_decode(s: &mut String, report: &Report) {
          fields each; useasy customers with three custom fields; the U8 mock's own sample \
          contacts. Variants: **typed** = the generated result type with `serde_json::from_slice` \
          (keeps every custom field; its records have the generator's single-pass \
-         `Deserialize`, which puts unknown keys straight into `extra`), **typed_sdk** = the \
+         `Deserialize`, which copies each unknown key's JSON text straight into `extra`, an \
+         `ExtraFields`, parsed only when read), **typed_sdk** = the \
          same type through the decoder the clients use on every response \
          (`crm_runtime::decode::from_slice`: plain `serde_json`, and `serde_path_to_error` \
          only to explain a failure), **envelope_check** = the `errorCode` pre-parse the \
          clients run before decoding a response (the Fxiaoke query stream reads it in the \
          same pass instead), **typed_record** = the Fxiaoke page as \
-         `client.query::<PaymentObj>()` decodes it, **typed_handwritten** = the hand-written \
-         prototype of that single-pass visitor for `ObjectData` \
-         (`crates/crm-bench/src/proto.rs`, not used by the SDK), kept as a cross-check of the \
-         generated one, **value** = `serde_json::Value`, **strict** = a minimal hand-written \
+         `client.query::<PaymentObj>()` decodes it, **typed_value_map** = the previous \
+         catch-all: the same single-pass visitor for `ObjectData`, each unknown field built as \
+         a `serde_json::Value` in a `serde_json::Map` (`crates/crm-bench/src/proto.rs`, not \
+         used by the SDK), **value** = `serde_json::Value`, **strict** = a minimal hand-written \
          struct with only the documented fields as `String`/`Option<String>`/integers, \
          unknown keys dropped (`crates/crm-bench/src/strict.rs`).\n"
     );
@@ -2068,6 +2453,141 @@ mod bench_tests {
             text.contains("**Calls of the ordered export** (1023 > 1022)"),
             "{text}"
         );
+    }
+
+    fn cpu_run(client: &str, cpu_secs: f64) -> CpuRun {
+        CpuRun {
+            client: client.into(),
+            records: 50_000,
+            cpu_secs,
+            wall_secs: cpu_secs * 2.0,
+        }
+    }
+
+    fn row_of<'a>(text: &'a str, prefix: &str) -> &'a str {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no row {prefix:?} in\n{text}"))
+    }
+
+    #[test]
+    fn the_cli_row_judges_cpu_per_record_against_python() {
+        let prefix = "| client CPU per exported record";
+        let mut report = Report::default();
+        report.cli.tick_secs = 0.01;
+        // The least CPU of each client counts: 0.15 s and 1.70 s for 50,000 records.
+        report.cli.runs = vec![
+            cpu_run("python", 1.80),
+            cpu_run("cli", 0.20),
+            cpu_run("python", 1.70),
+            cpu_run("cli", 0.15),
+        ];
+        let text = render(&report);
+        let row = row_of(&text, prefix);
+        assert!(
+            row.contains("| 3.00 µs | 34.00 µs | 11.3× less | ≥ 10× less | ✅ met |"),
+            "{row}"
+        );
+        assert!(text.contains("## CLI export CPU"));
+        assert!(
+            text.contains("| `crm` (jsonl) | 50,000 | 0.15 | 3.00 | 0.30 |"),
+            "{text}"
+        );
+        assert!(text.contains("resolution 10 ms per run"), "{text}");
+        assert!(!text.contains("**CLI CPU per exported record**"));
+
+        // Missed: the row says so and a note explains.
+        report.cli.runs = vec![cpu_run("python", 1.70), cpu_run("cli", 0.25)];
+        let text = render(&report);
+        assert!(
+            row_of(&text, prefix)
+                .contains("| 5.00 µs | 34.00 µs | 6.8× less | ≥ 10× less | ❌ missed |"),
+            "{text}"
+        );
+        assert!(text.contains("**CLI CPU per exported record** (6.8× less than Python's"));
+
+        // No Python: measured for the CLI alone, the target not judged.
+        report.cli.runs = vec![cpu_run("cli", 0.15)];
+        report.cli.python_missing = Some("no `python3` on this machine (not found)".into());
+        let text = render(&report);
+        let row = row_of(&text, prefix);
+        assert!(
+            row.contains("| 3.00 µs | not measured: no `python3` on this machine (not found) |")
+                && row.ends_with("| n/a |"),
+            "{row}"
+        );
+        assert!(text.contains("The Python exporter was not run: no `python3`"));
+    }
+
+    fn decode_row(group: &str, variant: &str, median_ns: f64) -> DecodeRow {
+        DecodeRow {
+            group: group.into(),
+            variant: variant.into(),
+            bytes: 100_000,
+            median_ns,
+            p25_ns: median_ns,
+            p75_ns: median_ns,
+            rounds: 10,
+            criterion_ns: None,
+        }
+    }
+
+    #[test]
+    fn decode_targets_are_per_page() {
+        let mut report = Report::default();
+        for group in ["fxiaoke_query_page", "useasy_list_page", "u8_batch_page"] {
+            // 1.8× faster than `Value`, 1.25× the strict struct's time: met by U8's targets
+            // (1.5×, 1.3×), missed by those of the pages with custom fields (2×, 1.2×).
+            report.decode.push(decode_row(group, "typed", 1_000.0));
+            report.decode.push(decode_row(group, "value", 1_800.0));
+            report.decode.push(decode_row(group, "strict", 800.0));
+        }
+        let text = render(&report);
+        let fx_value = row_of(
+            &text,
+            "| decode Fxiaoke query page (typed: `QueryResult`): typed vs `Value`",
+        );
+        assert!(
+            fx_value.contains("| 1.80× faster | ≥ 2× | ❌ missed |"),
+            "{fx_value}"
+        );
+        let fx_strict = row_of(
+            &text,
+            "| decode Fxiaoke query page (typed: `QueryResult`): typed vs strict",
+        );
+        assert!(
+            fx_strict.contains("| 1.25× slower | ≤ 1.2× | ❌ missed |"),
+            "{fx_strict}"
+        );
+        let ua = row_of(
+            &text,
+            "| decode useasy list page (typed: `ListCustomersResult`): typed vs `Value`",
+        );
+        assert!(ua.ends_with("❌ missed |"), "{ua}");
+        let u8_value = row_of(
+            &text,
+            "| decode U8 batch_get page (typed: `BatchGetResponse`): typed vs `Value`",
+        );
+        assert!(u8_value.contains("| ≥ 1.5× | ✅ met |"), "{u8_value}");
+        let u8_strict = row_of(
+            &text,
+            "| decode U8 batch_get page (typed: `BatchGetResponse`): typed vs strict",
+        );
+        assert!(u8_strict.contains("| ≤ 1.3× | ✅ met |"), "{u8_strict}");
+        assert!(text.contains("**Decode vs strict struct** (Fxiaoke query page"));
+    }
+
+    #[test]
+    fn clock_ticks_and_children_cpu_are_readable() {
+        assert!(clock_ticks_per_sec() > 0.0);
+        let before = children_cpu_ticks().unwrap();
+        // A child that burns more than a clock tick of CPU, reaped by `status()`.
+        let status = Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(children_cpu_ticks().unwrap() > before);
     }
 
     #[test]

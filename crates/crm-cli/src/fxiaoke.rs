@@ -1,7 +1,6 @@
 //! `crm fxiaoke ...`: the Fxiaoke CRM V2 object data commands.
 
 use fxiaoke_crm::{Details, ObjectData, WriteOptions};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::cli::{FxQueryArgs, FxiaokeArgs, FxiaokeCommand};
@@ -111,10 +110,9 @@ async fn run_query(
     sink: &mut Sink,
     progress: bool,
 ) -> CliResult {
-    // Records go out as the vendor sent them: no type can stop an export.
-    let mut query = client
-        .query_as::<Box<RawValue>>(&args.object)
-        .page_size(args.page_size);
+    // Records go out as the vendor sent them (`stream_raw`: nothing parsed but the envelope and
+    // each record's `_id`), so no type can stop an export.
+    let mut query = client.query_object(&args.object).page_size(args.page_size);
     for f in args.filters {
         query = query.filter(&f.field, f.operator, f.values);
     }
@@ -134,7 +132,7 @@ async fn run_query(
         None
     };
     let bar = Progress::new(progress, cap(total, args.max));
-    sink.write_stream(query.stream(), args.max, &bar).await
+    sink.write_stream(query.stream_raw(), args.max, &bar).await
 }
 
 /// The smaller of a known total and `--max`.

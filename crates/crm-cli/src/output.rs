@@ -25,6 +25,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use crm_runtime::RawRecord;
 use crm_runtime::decode::MapKey;
 
 use crate::error::{CliError, CliResult};
@@ -72,8 +73,8 @@ pub struct Sink {
     format: Format,
     out: BufWriter<Stdout>,
     count: u64,
-    /// csv: every record and the header so far.
-    csv: CsvBuffer,
+    /// csv: every record and the header so far (boxed: only csv uses it).
+    csv: Box<CsvBuffer>,
     /// table: the sample that fixes the layout.
     buffered: Vec<Value>,
     /// table: the columns and their widths once fixed.
@@ -91,7 +92,7 @@ impl Sink {
             format,
             out: BufWriter::with_capacity(64 * 1024, io::stdout()),
             count: 0,
-            csv: CsvBuffer::default(),
+            csv: Box::default(),
             buffered: Vec::new(),
             layout: None,
             preferred: Vec::new(),
@@ -141,13 +142,25 @@ impl Sink {
         Ok(())
     }
 
-    /// Writes one record as the vendor sent it: `jsonl` and `json` copy its bytes (on one
-    /// line), `csv` keeps them and reads its top-level keys, `table` reads its fields.
-    pub fn write_raw(&mut self, record: &RawValue) -> CliResult {
+    /// Writes one record of an export as the vendor sent it: `jsonl` and `json` copy its bytes
+    /// (on one line), `csv` keeps them and reads its top-level keys, `table` reads its fields.
+    fn write_vendor(&mut self, record: RawRecord) -> CliResult {
+        match self.format {
+            Format::Csv => {
+                self.count += 1;
+                self.csv.push(record.to_raw_value())
+            }
+            _ => self.write_text(record.json()),
+        }
+    }
+
+    /// Writes a record's JSON text in any format but `csv`. For `jsonl` and `json`, the hot
+    /// path of an export: the bytes (on one line) and a separator, nothing parsed.
+    fn write_text(&mut self, json: &str) -> CliResult {
         match self.format {
             Format::Jsonl => {
                 self.count += 1;
-                write_one_line(&mut self.out, record.get())?;
+                write_one_line(&mut self.out, json)?;
                 self.out.write_all(b"\n")?;
                 if self.interactive {
                     self.out.flush()?;
@@ -158,29 +171,13 @@ impl Sink {
                 self.count += 1;
                 self.out
                     .write_all(if self.count == 1 { b"[\n" } else { b",\n" })?;
-                Ok(write_one_line(&mut self.out, record.get())?)
+                Ok(write_one_line(&mut self.out, json)?)
             }
-            Format::Csv => {
-                self.count += 1;
-                self.csv.push(record.to_owned())
-            }
-            Format::Table => {
-                let value: Value = serde_json::from_str(record.get())
+            Format::Csv | Format::Table => {
+                let value: Value = serde_json::from_str(json)
                     .map_err(|e| CliError::internal(format!("a record is not valid JSON: {e}")))?;
                 self.write(value)
             }
-        }
-    }
-
-    /// [`write_raw`](Self::write_raw) of a record the sink may keep (csv keeps it without a
-    /// copy).
-    fn write_owned(&mut self, record: Box<RawValue>) -> CliResult {
-        match self.format {
-            Format::Csv => {
-                self.count += 1;
-                self.csv.push(record)
-            }
-            _ => self.write_raw(&record),
         }
     }
 
@@ -193,7 +190,7 @@ impl Sink {
         progress: &Progress,
     ) -> CliResult
     where
-        S: Stream<Item = Result<Box<RawValue>, crm_runtime::Error>>,
+        S: Stream<Item = Result<RawRecord, crm_runtime::Error>>,
     {
         let mut stream = std::pin::pin!(stream);
         let mut written = 0_u64;
@@ -209,7 +206,7 @@ impl Sink {
                     return Err(e.into());
                 }
             };
-            self.write_owned(record)?;
+            self.write_vendor(record)?;
             progress.inc();
             written += 1;
             if max.is_some_and(|m| written >= m) {
@@ -253,7 +250,7 @@ impl Sink {
     fn write_csv(&mut self) -> CliResult {
         let CsvBuffer {
             records, header, ..
-        } = std::mem::take(&mut self.csv);
+        } = *std::mem::take(&mut self.csv);
         let mut writer = csv::Writer::from_writer(&mut self.out);
         let csv_error = |e: csv::Error| CliError::internal(format!("cannot write CSV: {e}"));
         if !header.is_empty() {
@@ -379,7 +376,9 @@ impl Sink {
 /// Writes JSON text on one line: as it is when it has no line break, else without the
 /// whitespace between tokens (string contents are never touched).
 fn write_one_line(out: &mut impl Write, json: &str) -> io::Result<()> {
-    if !json.contains(['\n', '\r']) {
+    // One vectorized search for both bytes (a `str` search for either of two chars walks the
+    // text char by char): this runs on every exported record.
+    if memchr::memchr2(b'\n', b'\r', json.as_bytes()).is_none() {
         return out.write_all(json.as_bytes());
     }
     write_compact(out, json)

@@ -1,6 +1,5 @@
 //! `crm u8 contacts ...`: the U8 customer contact commands.
 
-use serde_json::value::RawValue;
 use u8_contacts::BatchGet;
 
 use crate::cli::{ContactsCommand, U8Args, U8Command, U8ListArgs};
@@ -49,8 +48,7 @@ async fn execute(
                 None
             };
             let bar = Progress::new(progress, cap(total, max));
-            sink.write_stream(query.stream_as::<Box<RawValue>>(), max, &bar)
-                .await
+            sink.write_stream(query.stream_raw(), max, &bar).await
         }
         // Dispatched by main.rs (its summaries need no sink).
         ContactsCommand::Sync(_) => Err(CliError::internal("sync runs through crate::sync")),

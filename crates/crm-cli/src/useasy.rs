@@ -1,7 +1,6 @@
 //! `crm useasy customers ...`: the useasy customer commands.
 
 use openapi_crm::Customer;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::cli::{CustomersCommand, UseasyArgs, UseasyCommand, UseasyListArgs};
@@ -104,8 +103,7 @@ async fn run_list(
         None
     };
     let bar = Progress::new(progress, cap(total, args.max));
-    sink.write_stream(query.stream_as::<Box<RawValue>>(), args.max, &bar)
-        .await
+    sink.write_stream(query.stream_raw(), args.max, &bar).await
 }
 
 /// The customer of `--data` with the `--set NAME=VALUE` fields (by display name, VALUE read by

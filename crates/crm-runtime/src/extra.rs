@@ -405,9 +405,11 @@ impl<'de> DeserializeSeed<'de> for Capture<'_> {
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         let fields = self.fields;
-        if fields.text.capacity() == 0 {
-            // One allocation for a typical record's custom fields instead of several regrowths.
-            fields.text.reserve(256);
+        if fields.entries.capacity() == 0 {
+            // One allocation each for a typical record's unknown fields (a dozen or two, some
+            // hundred bytes) instead of several regrowths: a page holds a hundred records.
+            fields.entries.reserve(16);
+            fields.text.reserve(512);
         }
         let start = fields.text.len();
         fields.text.push_str(self.name);

@@ -38,7 +38,7 @@ pub use secret::{Keep, REDACTED, SecretString, remember, scrub};
 pub mod decode;
 pub mod registry;
 
-pub use decode::DecodeError;
+pub use decode::{DecodeError, RawRecord};
 pub use registry::NamedObject;
 pub mod error;
 pub mod paginate;

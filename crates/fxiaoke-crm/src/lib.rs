@@ -120,7 +120,7 @@ pub use client::{
 };
 pub use crm_runtime::{
     ApiError, ApiErrorKind, AuthCarrier, AuthFlowSpec, Error, NamedObject, Outcome, RateLimit,
-    RateLimits, RetryPolicy, SecretString, TransportConfig, TransportOptions,
+    RateLimits, RawRecord, RetryPolicy, SecretString, TransportConfig, TransportOptions,
 };
 // The value types of generated fields, so that generated code (this crate's and a tenant
 // module from `crm codegen` or `crm_codegen::Generator`) names them through this crate alone.

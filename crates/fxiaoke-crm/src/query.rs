@@ -55,11 +55,14 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crm_runtime::decode::{WireCode, pick_fields, record};
+use crm_runtime::decode::{
+    KeyedList, KeyedRecord, MapKey, RawRecord, RawRecords, WireCode, pick_fields, pick_raw_fields,
+    record, span_in,
+};
 use crm_runtime::{NamedObject, OpenEnum, Page, Transport, paginate};
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -350,38 +353,17 @@ struct RawData<'a> {
     data_list: Option<Vec<&'a RawValue>>,
 }
 
-/// The decoded records of one answer, with their keys when a stream needs them.
-struct Batch<T> {
-    total: Option<u64>,
-    keys: Vec<RecordKey>,
-    records: Vec<Result<T>>,
-}
-
-/// Reads a query answer: the envelope first, then each record on its own (see the module docs).
-/// With `key_fields` (order fields, then `_id`), each record's key is read too; a record
-/// without `_id`, or with an order value no filter can compare, fails the page.
-fn decode_batch<T: DeserializeOwned>(
+/// Reads a query answer down to its records: the envelope is checked (a vendor error is
+/// returned as such), the records are left as JSON text borrowed from the body. Returns
+/// `data.total`, the body as text and the records.
+fn read_answer<'b>(
     transport: &Transport,
     operation: &'static str,
-    body: &[u8],
-    key_fields: Option<&[&str]>,
-) -> Result<Batch<T>> {
-    let answer = match serde_json::from_slice::<RawAnswer<'_>>(body) {
-        Ok(answer) => answer,
-        Err(e) => {
-            // Not the shape of a query answer: a vendor error with another `data`, a body that
-            // is no answer at all, or a broken answer.
-            check(transport, operation, body)?;
-            return Err(Error::Decode {
-                operation,
-                source: crm_runtime::DecodeError::new(
-                    "",
-                    e.to_string(),
-                    &transport.redactor().redact_body(body),
-                ),
-            });
-        }
-    };
+    body: &'b [u8],
+) -> Result<(Option<u64>, &'b str, Vec<&'b RawValue>)> {
+    let (text, answer) = parse_body(transport, operation, body, |text| {
+        serde_json::from_str::<RawAnswer<'_>>(text)
+    })?;
     Envelope {
         error_code: answer.error_code,
         error_message: answer.error_message,
@@ -394,54 +376,312 @@ fn decode_batch<T: DeserializeOwned>(
         data_list: None,
     });
     let total = data.total.and_then(|WireCode(t)| t.parse::<u64>().ok());
-    let list = data.data_list.unwrap_or_default();
-    let mut keys = Vec::with_capacity(if key_fields.is_some() { list.len() } else { 0 });
-    let mut records = Vec::with_capacity(list.len());
-    for (index, raw) in list.iter().enumerate() {
-        let id =
-            match key_fields {
-                Some(fields) => {
-                    let key = record_key(operation, index, raw.get(), fields)?;
-                    let id = key.id.clone();
-                    keys.push(key);
-                    Some(id)
+    Ok((total, text, data.data_list.unwrap_or_default()))
+}
+
+/// Parses a query answer with `parse`, from the body checked as UTF-8 once (so that records
+/// can be handed out as text without checking again). A body `parse` rejects is the vendor's
+/// error if it is one, else an [`Error::Decode`].
+fn parse_body<'b, A>(
+    transport: &Transport,
+    operation: &'static str,
+    body: &'b [u8],
+    parse: impl FnOnce(&'b str) -> serde_json::Result<A>,
+) -> Result<(&'b str, A)> {
+    let parsed = std::str::from_utf8(body)
+        .map_err(|e| e.to_string())
+        .and_then(|text| parse(text).map(|a| (text, a)).map_err(|e| e.to_string()));
+    parsed.or_else(|message| {
+        // Not the shape of a query answer: a vendor error with another `data`, a body that is
+        // no answer at all, or a broken answer.
+        check(transport, operation, body)?;
+        Err(Error::Decode {
+            operation,
+            source: crm_runtime::DecodeError::new(
+                "",
+                message,
+                &transport.redactor().redact_body(body),
+            ),
+        })
+    })
+}
+
+/// A stream's query answer, read in one pass: the envelope, and each record's extent and key
+/// fields ([`KeyedList`]); nothing else is built.
+struct StreamAnswer<'a> {
+    error_code: Option<WireCode>,
+    error_message: Option<String>,
+    error_description: Option<String>,
+    trace_id: Option<String>,
+    total: Option<WireCode>,
+    list: Option<Vec<KeyedRecord<'a>>>,
+}
+
+/// Reads a [`StreamAnswer`], picking the fields `.0` of each record.
+struct StreamAnswerSeed<'n>(&'n [&'n str]);
+
+impl<'de> DeserializeSeed<'de> for StreamAnswerSeed<'_> {
+    type Value = StreamAnswer<'de>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StreamAnswerSeed<'_> {
+    type Value = StreamAnswer<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a query answer")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut answer = StreamAnswer {
+            error_code: None,
+            error_message: None,
+            error_description: None,
+            trace_id: None,
+            total: None,
+            list: None,
+        };
+        while let Some(key) = map.next_key::<MapKey<'de>>()? {
+            match key.0.as_ref() {
+                "errorCode" => answer.error_code = map.next_value()?,
+                "errorMessage" => answer.error_message = map.next_value()?,
+                "errorDescription" => answer.error_description = map.next_value()?,
+                "traceId" => answer.trace_id = map.next_value()?,
+                "data" => {
+                    if let Some((total, list)) = map.next_value_seed(StreamDataSeed(self.0))? {
+                        answer.total = total;
+                        answer.list = list;
+                    }
                 }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(answer)
+    }
+}
+
+/// `data` of a [`StreamAnswer`] (or `null`): `total` and the records.
+struct StreamDataSeed<'n>(&'n [&'n str]);
+
+/// `total` and the records of a stream's answer.
+type StreamData<'a> = (Option<WireCode>, Option<Vec<KeyedRecord<'a>>>);
+
+impl<'de> DeserializeSeed<'de> for StreamDataSeed<'_> {
+    type Value = Option<StreamData<'de>>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StreamDataSeed<'_> {
+    type Value = Option<StreamData<'de>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the data of a query answer")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let (mut total, mut list) = (None, None);
+        while let Some(key) = map.next_key::<MapKey<'de>>()? {
+            match key.0.as_ref() {
+                "total" => total = map.next_value()?,
+                "dataList" => list = map.next_value_seed(KeyedList { names: self.0 })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Some((total, list)))
+    }
+}
+
+/// The records of one answer of [`Query::send`], each decoded on its own.
+struct Batch<T> {
+    total: Option<u64>,
+    records: Vec<Result<T>>,
+}
+
+/// Reads a query answer: the envelope first, then each record on its own (see the module docs).
+fn decode_batch<T: DeserializeOwned>(
+    transport: &Transport,
+    operation: &'static str,
+    body: &[u8],
+) -> Result<Batch<T>> {
+    let (total, _, list) = read_answer(transport, operation, body)?;
+    let records =
+        list.iter()
+            .enumerate()
+            .map(|(index, raw)| {
                 // Only to name the record in an error.
-                None => pick_fields(raw.get(), &["_id"]).ok().and_then(|mut v| {
+                let id = pick_fields(raw.get(), &["_id"]).ok().and_then(|mut v| {
                     match v.pop().flatten() {
                         Some(Value::String(id)) => Some(id),
                         _ => None,
                     }
-                }),
-            };
-        records.push(record::<T>(
-            operation,
-            LIST_PATH,
-            index,
-            raw.get(),
-            id.as_deref(),
-        ));
+                });
+                record::<T>(operation, LIST_PATH, index, raw.get(), id.as_deref())
+            })
+            .collect();
+    Ok(Batch { total, records })
+}
+
+/// One answer of a stream, read down to what paging needs: each record's key (its order
+/// values and `_id`), the records themselves left undecoded.
+struct RawBatch {
+    total: Option<u64>,
+    keys: Vec<RecordKey>,
+    records: RawRecords,
+}
+
+/// Reads a stream's answer (`key_fields`: order fields, then `_id`) in one pass: the envelope,
+/// each record's extent and its key fields; a record without `_id`, or with an order value no
+/// filter can compare, fails the page.
+fn read_stream_batch(
+    transport: &Transport,
+    operation: &'static str,
+    body: &[u8],
+    key_fields: &[&str],
+) -> Result<RawBatch> {
+    let (text, answer) = parse_body(transport, operation, body, |text| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let answer = StreamAnswerSeed(key_fields).deserialize(&mut de)?;
+        de.end().map(|()| answer)
+    })?;
+    Envelope {
+        error_code: answer.error_code,
+        error_message: answer.error_message,
+        error_description: answer.error_description,
+        trace_id: answer.trace_id,
     }
-    Ok(Batch {
+    .into_result(transport, operation, body)?;
+    let total = answer.total.and_then(|WireCode(t)| t.parse::<u64>().ok());
+    let list = answer.list.unwrap_or_default();
+    let Some(spans) = list
+        .iter()
+        .map(|r| r.span_in(text))
+        .collect::<Option<Vec<_>>>()
+    else {
+        // A record whose extent its keys do not tell (an empty record, a first or last key
+        // with escapes): read the page in two passes instead.
+        return read_stream_batch_in_two_passes(transport, operation, body, key_fields);
+    };
+    let mut records = RawRecords::new(operation, LIST_PATH, Arc::from(text));
+    let mut keys = Vec::with_capacity(list.len());
+    for (index, (record, span)) in list.iter().zip(spans).enumerate() {
+        let raw = text.get(span.clone()).unwrap_or_default();
+        let picked = record.picked.iter().map(|v| v.map(RawValue::get)).collect();
+        keys.push(record_key(operation, index, raw, picked, key_fields)?);
+        // Named after the decision, with the ids moved out of the keys.
+        records.push(index, span, None);
+    }
+    Ok(RawBatch {
         total,
         keys,
         records,
     })
 }
 
-/// The order-field values and `_id` of one record (`fields`: order fields, then `_id`).
+/// [`read_stream_batch`] in two passes: the records' text first, then each record's keys.
+fn read_stream_batch_in_two_passes(
+    transport: &Transport,
+    operation: &'static str,
+    body: &[u8],
+    key_fields: &[&str],
+) -> Result<RawBatch> {
+    let (total, text, list) = read_answer(transport, operation, body)?;
+    let mut records = RawRecords::new(operation, LIST_PATH, Arc::from(text));
+    let mut keys = Vec::with_capacity(list.len());
+    for (index, raw) in list.iter().enumerate() {
+        // `raw` was checked as JSON with the whole answer: only its structure is followed.
+        let picked = pick_raw_fields(raw.get(), key_fields).map_err(|e| Error::Decode {
+            operation,
+            source: crm_runtime::DecodeError::new(
+                format!("{LIST_PATH}[{index}]"),
+                e.message,
+                raw.get(),
+            ),
+        })?;
+        keys.push(record_key(operation, index, raw.get(), picked, key_fields)?);
+        let span = span_in(text, raw).ok_or_else(|| Error::Decode {
+            operation,
+            source: crm_runtime::DecodeError::new(
+                format!("{LIST_PATH}[{index}]"),
+                "the record is not a part of the answer's text",
+                "",
+            ),
+        })?;
+        records.push(index, span, None);
+    }
+    Ok(RawBatch {
+        total,
+        keys,
+        records,
+    })
+}
+
+/// The records one request of a stream delivered, not decoded yet, and the position of the
+/// last.
+struct RawStreamPage {
+    records: RawRecords,
+    last: Position,
+}
+
+/// The order-field values and `_id` of one record (`fields`: order fields, then `_id`; `picked`:
+/// their JSON text, as read from `raw`).
 fn record_key(
     operation: &'static str,
     index: usize,
     raw: &str,
+    picked: Vec<Option<&str>>,
     fields: &[&str],
 ) -> Result<RecordKey> {
     let fail = |path: String, message: String| Error::Decode {
         operation,
         source: crm_runtime::DecodeError::new(path, message, raw),
     };
-    let mut values =
-        pick_fields(raw, fields).map_err(|e| fail(format!("{LIST_PATH}[{index}]"), e.message))?;
+    // Only the few picked values are parsed.
+    let mut values = picked
+        .into_iter()
+        .zip(fields)
+        .map(|(text, field)| {
+            text.map(serde_json::from_str::<Value>)
+                .transpose()
+                .map_err(|e| fail(format!("{LIST_PATH}[{index}].{field}"), e.to_string()))
+        })
+        .collect::<Result<Vec<Option<Value>>>>()?;
     let id = match values.pop().flatten() {
         Some(Value::String(id)) if !id.is_empty() => id,
         _ => {
@@ -511,9 +751,9 @@ struct StreamContext<T> {
     projection: Option<Vec<String>>,
 }
 
-impl<T: DeserializeOwned + Send + 'static> StreamContext<T> {
+impl<T: Send + 'static> StreamContext<T> {
     /// One request of the stream and the decision it leads to.
-    async fn fetch(&self, cursor: Cursor) -> Result<Page<StreamPage<T>, Cursor>> {
+    async fn fetch(&self, cursor: Cursor) -> Result<Page<RawStreamPage, Cursor>> {
         let request = self.plan.request(&cursor);
         let orders = request
             .orders
@@ -528,11 +768,13 @@ impl<T: DeserializeOwned + Send + 'static> StreamContext<T> {
             self.projection.clone(),
         );
         let fields: Vec<&str> = self.key_fields.iter().map(String::as_str).collect();
+        // Only the envelope and the keys are read here, in the fetch task: the next request
+        // goes out as soon as they are, and the records are decoded by the consumer.
         let batch = self
             .query
             .client
-            .execute_with::<QueryOperation, Batch<T>>(&arg, |transport, operation, body| {
-                decode_batch::<T>(transport, operation, body, Some(&fields))
+            .execute_with::<QueryOperation, RawBatch>(&arg, |transport, operation, body| {
+                read_stream_batch(transport, operation, body, &fields)
             })
             .await?;
         let decision = self
@@ -550,23 +792,16 @@ impl<T: DeserializeOwned + Send + 'static> StreamContext<T> {
                 detail: e.to_string(),
                 excerpt: String::new(),
             })?;
-        let mut last = None;
-        let mut records = Vec::new();
-        for ((record, key), deliver) in batch
-            .records
-            .into_iter()
-            .zip(&batch.keys)
+        let last = batch
+            .keys
+            .iter()
             .zip(&decision.deliver)
-        {
-            if *deliver {
-                records.push(record);
-                last = Some(key);
-            }
-        }
-        let page = last.map(|key| StreamPage {
-            records,
-            last: Position::from_key(key),
-        });
+            .rfind(|(_, deliver)| **deliver)
+            .map(|(key, _)| Position::from_key(key));
+        let mut records = batch.records;
+        records.name(batch.keys.into_iter().map(|key| Some(key.id)));
+        records.retain_flagged(&decision.deliver);
+        let page = last.map(|last| RawStreamPage { records, last });
         Ok(Page {
             records: page.into_iter().map(Ok).collect(),
             next: decision.next,
@@ -595,9 +830,7 @@ impl<T: DeserializeOwned + Send + 'static> Query<T> {
         );
         let batch = self
             .client
-            .execute_with::<QueryOperation, Batch<T>>(&arg, |transport, operation, body| {
-                decode_batch::<T>(transport, operation, body, None)
-            })
+            .execute_with::<QueryOperation, Batch<T>>(&arg, decode_batch::<T>)
             .await?;
         Ok(QueryPage {
             total: batch.total,
@@ -606,11 +839,12 @@ impl<T: DeserializeOwned + Send + 'static> Query<T> {
     }
 
     /// Every matching record, in the stream's total order, with the guarantees of the module
-    /// docs. The next request is sent while this page is consumed.
+    /// docs. The next request is sent before this page's records are decoded: they are decoded
+    /// one by one as the stream yields them.
     pub fn stream(self) -> BoxStream<'static, Result<T>> {
-        self.pages()
+        self.raw_pages()
             .flat_map(|page| match page {
-                Ok(page) => futures::stream::iter(page.records).left_stream(),
+                Ok(page) => futures::stream::iter(page.records.decode::<T>()).left_stream(),
                 Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
             })
             .boxed()
@@ -619,6 +853,32 @@ impl<T: DeserializeOwned + Send + 'static> Query<T> {
     /// [`Query::stream`] page by page: the records each request delivered and the position of
     /// the last one, to resume from with [`Query::after`] (e.g. after a crash).
     pub fn pages(self) -> BoxStream<'static, Result<StreamPage<T>>> {
+        self.raw_pages()
+            .map(|page| {
+                page.map(|page| StreamPage {
+                    records: page.records.decode::<T>().collect(),
+                    last: page.last,
+                })
+            })
+            .boxed()
+    }
+}
+
+impl<T: Send + 'static> Query<T> {
+    /// [`Query::stream`] without decoding: every record exactly as the vendor sent it (its JSON
+    /// text, sharing the answer's buffer), for an export that passes records through. Only
+    /// what paging needs is read: the envelope, and each record's `_id` and order fields.
+    pub fn stream_raw(self) -> BoxStream<'static, Result<RawRecord>> {
+        self.raw_pages()
+            .flat_map(|page| match page {
+                Ok(page) => futures::stream::iter(page.records.raw().map(Ok)).left_stream(),
+                Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
+            })
+            .boxed()
+    }
+
+    /// The pages of a stream, their records not decoded yet.
+    fn raw_pages(self) -> BoxStream<'static, Result<RawStreamPage>> {
         if let Err(e) = self.checked_page_size() {
             return futures::stream::once(std::future::ready(Err(e))).boxed();
         }
@@ -657,5 +917,80 @@ impl<T: DeserializeOwned + Send + 'static> Query<T> {
             let context = context.clone();
             async move { context.fetch(cursor).await }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn transport() -> Transport {
+        Transport::new(
+            crate::VENDOR,
+            crm_runtime::TransportConfig::new(crm_runtime::RateLimits::off()),
+            crm_runtime::Redactor::default(),
+        )
+        .unwrap()
+    }
+
+    /// What a reader found: per record its text and key, and `total`.
+    fn summary(batch: RawBatch) -> (Option<u64>, Vec<(String, RecordKey)>) {
+        let texts: Vec<String> = batch.records.raw().map(|r| r.json().to_owned()).collect();
+        (batch.total, texts.into_iter().zip(batch.keys).collect())
+    }
+
+    #[test]
+    fn the_one_pass_reader_agrees_with_the_two_pass_one() {
+        let t = transport();
+        let bodies = [
+            // Compact, as the vendor writes it; `_id` last, as in its documents.
+            r#"{"errorCode":0,"errorMessage":"OK","data":{"total":2,"dataList":[{"name":"a","amount":"1.50","_id":"r1"},{"name":"b}\"","_id":"r2","x":[{"_id":"no"}]}]}}"#,
+            // Pretty-printed, `data` before the envelope keys, nested records.
+            "{\n  \"data\": {\n    \"dataList\": [\n      {\n        \"_id\" : \"r1\" ,\n        \"amount\": 3\n      } ,\n      { \"amount\": null, \"_id\": \"r2\", \"o\": {\"a\": [1, \"]\"]} }\n    ],\n    \"total\": 0\n  },\n  \"errorCode\": 0\n}",
+            // Keys with escapes (first and last): the one-pass reader falls back.
+            r#"{"errorCode":0,"data":{"dataList":[{"\u005fid":"r1","amount":"2"},{"_id":"r2","am\u006funt":"3"}]}}"#,
+            // No records, and no data.
+            r#"{"errorCode":0,"data":{"dataList":[],"total":0}}"#,
+            r#"{"errorCode":0,"data":null}"#,
+        ];
+        for body in bodies {
+            let fields = ["amount", "_id"];
+            let one = read_stream_batch(&t, "query_data", body.as_bytes(), &fields).unwrap();
+            let two = read_stream_batch_in_two_passes(&t, "query_data", body.as_bytes(), &fields)
+                .unwrap();
+            assert_eq!(summary(one), summary(two), "{body}");
+        }
+        let (_, records) =
+            summary(read_stream_batch(&t, "query_data", bodies[0].as_bytes(), &["_id"]).unwrap());
+        assert_eq!(
+            records[1].0,
+            r#"{"name":"b}\"","_id":"r2","x":[{"_id":"no"}]}"#
+        );
+        assert_eq!(records[1].1.id, "r2");
+    }
+
+    #[test]
+    fn the_one_pass_reader_fails_like_the_two_pass_one() {
+        let t = transport();
+        for body in [
+            // A record without `_id`, an empty record, a vendor error, broken JSON.
+            r#"{"errorCode":0,"data":{"dataList":[{"name":"a"}]}}"#,
+            r#"{"errorCode":0,"data":{"dataList":[{}]}}"#,
+            r#"{"errorCode":10006,"errorMessage":"bad"}"#,
+            r#"{"errorCode":0,"data":{"dataList":[{"_id":"r1"}"#,
+            r#"{"errorCode":0,"data":{"dataList":[{"_id":"r1"}]}} trailing"#,
+        ] {
+            let one = read_stream_batch(&t, "query_data", body.as_bytes(), &["_id"]);
+            let two = read_stream_batch_in_two_passes(&t, "query_data", body.as_bytes(), &["_id"]);
+            match (one, two) {
+                (Err(a), Err(b)) => assert_eq!(
+                    std::mem::discriminant(&a),
+                    std::mem::discriminant(&b),
+                    "{body}: {a} / {b}"
+                ),
+                (a, b) => panic!("{body}: {:?} / {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
-use crm_runtime::decode::{WireCode, pick_fields, record};
+use crm_runtime::decode::{RawRecord, RawRecords, WireCode, pick_fields, raw_id, record};
 use crm_runtime::{OpenEnum, Page, Transport, paginate};
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -167,9 +167,10 @@ impl CustomerQuery {
         self.stream_as::<Customer>()
     }
 
-    /// Every matching customer decoded as `T` (`Box<RawValue>` keeps each as the server sent
-    /// it), read by keyset: each request adds `_id gt <last _id>` to the conditions and asks
-    /// for the first page, so other users' adds and deletes cannot shift the pages.
+    /// Every matching customer decoded as `T`, read by keyset: each request adds
+    /// `_id gt <last _id>` to the conditions and asks for the first page, so other users' adds
+    /// and deletes cannot shift the pages. The next request goes out as soon as a page is read
+    /// down to its customers' `_id`s; each customer is decoded when the stream reaches it.
     ///
     /// - A customer that matches for the whole stream is delivered **exactly once**, in
     ///   ascending `_id` order; one added or deleted meanwhile may or may not be, and none is
@@ -185,6 +186,28 @@ impl CustomerQuery {
     ///
     /// The start page set with [`CustomerQuery::page`] is ignored.
     pub fn stream_as<T: DeserializeOwned + Send + 'static>(self) -> BoxStream<'static, Result<T>> {
+        self.raw_pages()
+            .flat_map(|page| match page {
+                Ok(records) => futures::stream::iter(records.decode::<T>()).left_stream(),
+                Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
+            })
+            .boxed()
+    }
+
+    /// [`CustomerQuery::stream_as`] without decoding: every customer exactly as the server sent
+    /// it (its JSON text, sharing the answer's buffer), for an export that passes records
+    /// through.
+    pub fn stream_raw(self) -> BoxStream<'static, Result<RawRecord>> {
+        self.raw_pages()
+            .flat_map(|page| match page {
+                Ok(records) => futures::stream::iter(records.raw().map(Ok)).left_stream(),
+                Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
+            })
+            .boxed()
+    }
+
+    /// The pages of a keyset stream, their customers not decoded yet.
+    fn raw_pages(self) -> BoxStream<'static, Result<RawRecords>> {
         let client = self.client;
         let base = match Self::checked(self.arg) {
             Ok(base) => base,
@@ -210,9 +233,14 @@ impl CustomerQuery {
                 }
                 async move {
                     let batch = client
-                        .execute_with::<ListCustomers, Batch<T>>(&arg, decode_batch::<T>)
+                        .execute_with::<ListCustomers, RawBatch>(&arg, read_batch)
                         .await?;
-                    keyset_page(cursor, batch)
+                    let records = if batch.records.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![Ok(batch.records)]
+                    };
+                    keyset_page(cursor, batch.count, &batch.ids, records)
                 }
             },
         )
@@ -408,15 +436,91 @@ fn decode_batch<T: DeserializeOwned>(
     })
 }
 
+/// One list answer read down to its customers' JSON text and `_id`s; each customer is decoded
+/// later, by the stream's consumer.
+struct RawBatch {
+    count: Option<i64>,
+    ids: Vec<String>,
+    records: RawRecords,
+}
+
+fn read_batch(transport: &Transport, operation: &'static str, body: &[u8]) -> Result<RawBatch> {
+    // Checked as UTF-8 once, so that customers can be handed out as text without checking again.
+    let parsed = std::str::from_utf8(body)
+        .map_err(|e| e.to_string())
+        .and_then(|text| {
+            serde_json::from_str::<RawAnswer<'_>>(text)
+                .map(|answer| (text, answer))
+                .map_err(|e| e.to_string())
+        });
+    let (text, answer) = match parsed {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            check(transport, operation, body)?;
+            return Err(Error::Decode {
+                operation,
+                source: crm_runtime::DecodeError::new(
+                    "",
+                    message,
+                    &transport.redactor().redact_body(body),
+                ),
+            });
+        }
+    };
+    Envelope {
+        success: answer.success,
+        code: answer.code,
+        message: answer.message,
+        trace_id: answer.trace_id,
+    }
+    .into_result(transport, operation, body)?;
+    let data = answer.data.unwrap_or(RawData {
+        list: None,
+        count: None,
+    });
+    let list = data.list.unwrap_or_default();
+    let mut ids = Vec::with_capacity(list.len());
+    for (index, raw) in list.iter().enumerate() {
+        // Only the structure of the (checked) text is followed, and `_id` alone is parsed.
+        match raw_id(raw.get(), field::ID) {
+            Some(id) if !id.is_empty() => ids.push(id),
+            _ => {
+                return Err(Error::Decode {
+                    operation,
+                    source: crm_runtime::DecodeError::new(
+                        format!("{LIST_PATH}[{index}]._id"),
+                        "a customer has no _id",
+                        raw.get(),
+                    ),
+                });
+            }
+        }
+    }
+    let mut records = RawRecords::of_list(operation, LIST_PATH, text, &list)
+        .map_err(|source| Error::Decode { operation, source })?;
+    records.name(ids.iter().cloned().map(Some));
+    Ok(RawBatch {
+        count: data.count.and_then(|WireCode(c)| c.parse().ok()),
+        ids,
+        records,
+    })
+}
+
 /// Compares two numeric `_id` strings by value (shorter is smaller), as the server orders them.
 fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
-/// The decision after a keyset page: deliver it and continue after its last `_id`, or end.
-fn keyset_page<T>(cursor: KeysetCursor, batch: Batch<T>) -> Result<Page<T, KeysetCursor>> {
+/// The decision after a keyset page (`ids`: its customers' `_id`s, `count`: the matches the
+/// server reported): deliver `records` and continue after its last `_id`, or end.
+fn keyset_page<R>(
+    cursor: KeysetCursor,
+    count: Option<i64>,
+    ids: &[String],
+    records: Vec<Result<R>>,
+) -> Result<Page<R, KeysetCursor>> {
     let mut previous = cursor.0.as_deref();
-    for id in &batch.ids {
+    for id in ids {
         if previous.is_some_and(|p| id_order(id, p) != std::cmp::Ordering::Greater) {
             return Err(Error::Protocol {
                 operation: OPERATION,
@@ -431,15 +535,15 @@ fn keyset_page<T>(cursor: KeysetCursor, batch: Batch<T>) -> Result<Page<T, Keyse
         }
         previous = Some(id);
     }
-    let n = i64::try_from(batch.ids.len()).unwrap_or(i64::MAX);
-    let exhausted = n == 0 || batch.count.is_some_and(|count| count > 0 && n >= count);
+    let n = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+    let exhausted = n == 0 || count.is_some_and(|count| count > 0 && n >= count);
     Ok(Page {
         next: if exhausted {
             None
         } else {
-            batch.ids.last().cloned().map(|id| KeysetCursor(Some(id)))
+            ids.last().cloned().map(|id| KeysetCursor(Some(id)))
         },
-        records: batch.records,
+        records,
     })
 }
 

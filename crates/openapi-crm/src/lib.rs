@@ -65,8 +65,8 @@ pub use client::{
     CONTENT_TYPE, Client, ClientBuilder, Config, DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT, ENV_VARS,
 };
 pub use crm_runtime::{
-    ApiError, ApiErrorKind, Error, Outcome, RateLimit, RateLimits, RetryPolicy, SecretString,
-    TransportConfig, TransportOptions,
+    ApiError, ApiErrorKind, Error, Outcome, RateLimit, RateLimits, RawRecord, RetryPolicy,
+    SecretString, TransportConfig, TransportOptions,
 };
 // The value types of generated fields, so that generated code (this crate's and a tenant
 // module from `crm codegen` or `crm_codegen::Generator`) names them through this crate alone.

@@ -5,13 +5,12 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
-use crm_runtime::decode::{WireCode, pick_fields, record};
+use crm_runtime::decode::{RawRecord, RawRecords, WireCode, raw_id};
 use crm_runtime::{LenientInt, Page, Transport, paginate};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::error::{Answer, check};
@@ -169,8 +168,9 @@ impl BatchGet {
         self.stream_as::<Contact>()
     }
 
-    /// Every matching contact decoded as `T` (`Box<RawValue>` keeps each as the server sent
-    /// it), page after page (the next page is fetched while this one is consumed).
+    /// Every matching contact decoded as `T`, page after page: the next page is requested as
+    /// soon as this one is read down to its contacts' `code`s, and each contact is decoded when
+    /// the stream reaches it.
     ///
     /// - The stream ends only when the server says no more match: an empty page (or the
     ///   `20002` "no match" answer), or the contacts delivered reaching `row_count` (without a
@@ -182,6 +182,28 @@ impl BatchGet {
     ///   [`Error::NoProgress`] (a server ignoring `page_index`).
     /// - A contact that does not fit `T` is an [`Error::Record`] item; the stream goes on.
     pub fn stream_as<T: DeserializeOwned + Send + 'static>(self) -> BoxStream<'static, Result<T>> {
+        self.raw_pages()
+            .flat_map(|page| match page {
+                Ok(records) => futures::stream::iter(records.decode::<T>()).left_stream(),
+                Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
+            })
+            .boxed()
+    }
+
+    /// [`BatchGet::stream_as`] without decoding: every contact exactly as the server sent it
+    /// (its JSON text, sharing the answer's buffer), for an export that passes records
+    /// through.
+    pub fn stream_raw(self) -> BoxStream<'static, Result<RawRecord>> {
+        self.raw_pages()
+            .flat_map(|page| match page {
+                Ok(records) => futures::stream::iter(records.raw().map(Ok)).left_stream(),
+                Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
+            })
+            .boxed()
+    }
+
+    /// The pages of a stream, their contacts not decoded yet.
+    fn raw_pages(self) -> BoxStream<'static, Result<RawRecords>> {
         let client = self.client;
         let base = match Self::checked(self.query) {
             Ok(base) => base,
@@ -208,7 +230,7 @@ impl BatchGet {
                 query.page_index = Some(LenientInt::new(cursor.page));
                 async move {
                     let page = client
-                        .execute_with::<BatchGetContacts, RawPage<T>>(&query, decode_page::<T>)
+                        .execute_with::<BatchGetContacts, RawPage>(&query, read_page)
                         .await?;
                     let n = i64::try_from(page.records.len()).unwrap_or(i64::MAX);
                     let delivered = cursor.delivered.saturating_add(n);
@@ -219,12 +241,13 @@ impl BatchGet {
                             _ => false,
                         };
                     let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-                    let records: Vec<Result<T>> = page
-                        .records
-                        .into_iter()
-                        .filter(|(code, _)| code.as_ref().is_none_or(|c| seen.insert(c.clone())))
-                        .map(|(_, record)| record)
+                    let fresh: Vec<bool> = page
+                        .codes
+                        .iter()
+                        .map(|code| code.as_ref().is_none_or(|c| seen.insert(c.clone())))
                         .collect();
+                    let mut records = page.records;
+                    records.retain_flagged(&fresh);
                     if n > 0 && records.is_empty() {
                         return Err(Error::NoProgress {
                             operation: OPERATION,
@@ -235,7 +258,11 @@ impl BatchGet {
                         });
                     }
                     Ok(Page {
-                        records,
+                        records: if records.is_empty() {
+                            Vec::new()
+                        } else {
+                            vec![Ok(records)]
+                        },
                         next: (!exhausted).then_some(PageCursor {
                             page: cursor.page.saturating_add(1),
                             delivered,
@@ -271,53 +298,41 @@ struct RawAnswer<'a> {
     page_count: Option<WireCode>,
 }
 
-/// One page: each contact decoded on its own, with its `code`.
-struct RawPage<T> {
-    records: Vec<(Option<String>, Result<T>)>,
+/// One page read down to its contacts' JSON text and `code`s; each contact is decoded later, by
+/// the stream's consumer.
+struct RawPage {
+    codes: Vec<Option<String>>,
+    records: RawRecords,
     row_count: Option<i64>,
     page_count: Option<i64>,
 }
 
-fn decode_page<T: DeserializeOwned>(
-    transport: &Transport,
-    operation: &'static str,
-    body: &[u8],
-) -> Result<RawPage<T>> {
+fn read_page(transport: &Transport, operation: &'static str, body: &[u8]) -> Result<RawPage> {
     if check(transport, operation, body, LIST_PATH, true)? == Answer::NoMatch {
         return Ok(RawPage {
-            records: Vec::new(),
+            codes: Vec::new(),
+            records: RawRecords::new(operation, LIST_PATH, Arc::from("")),
             row_count: Some(0),
             page_count: Some(0),
         });
     }
-    let answer = serde_json::from_slice::<RawAnswer<'_>>(body).map_err(|e| Error::Decode {
+    let decode_error = |message: String| Error::Decode {
         operation,
-        source: crm_runtime::DecodeError::new(
-            "",
-            e.to_string(),
-            &transport.redactor().redact_body(body),
-        ),
-    })?;
+        source: crm_runtime::DecodeError::new("", message, &transport.redactor().redact_body(body)),
+    };
+    // Checked as UTF-8 once, so that contacts can be handed out as text without checking again.
+    let text = std::str::from_utf8(body).map_err(|e| decode_error(e.to_string()))?;
+    let answer =
+        serde_json::from_str::<RawAnswer<'_>>(text).map_err(|e| decode_error(e.to_string()))?;
     let count = |c: Option<WireCode>| c.and_then(|WireCode(c)| c.parse::<i64>().ok());
-    let records = answer
-        .customercontacts
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-        .map(|(index, raw)| {
-            let code = pick_fields(raw.get(), &["code"])
-                .ok()
-                .and_then(|mut v| v.pop().flatten())
-                .and_then(|v| match v {
-                    Value::String(s) => Some(s),
-                    Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                });
-            let record = record::<T>(operation, LIST_PATH, index, raw.get(), code.as_deref());
-            (code, record)
-        })
-        .collect();
+    let list = answer.customercontacts.unwrap_or_default();
+    // Only the structure of the (checked) text is followed, and `code` alone is parsed.
+    let codes: Vec<Option<String>> = list.iter().map(|raw| raw_id(raw.get(), "code")).collect();
+    let mut records = RawRecords::of_list(operation, LIST_PATH, text, &list)
+        .map_err(|source| Error::Decode { operation, source })?;
+    records.name(codes.iter().cloned());
     Ok(RawPage {
+        codes,
         records,
         row_count: count(answer.row_count),
         page_count: count(answer.page_count),

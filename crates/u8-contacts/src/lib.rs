@@ -50,8 +50,8 @@ pub mod generated;
 pub use client::{Client, ClientBuilder, Config, DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT, ENV_VARS};
 pub use contacts::{BatchGet, DEFAULT_PAGE_SIZE};
 pub use crm_runtime::{
-    ApiError, ApiErrorKind, Error, Outcome, RateLimit, RateLimits, RetryPolicy, SecretString,
-    TransportConfig, TransportOptions,
+    ApiError, ApiErrorKind, Error, Outcome, RateLimit, RateLimits, RawRecord, RetryPolicy,
+    SecretString, TransportConfig, TransportOptions,
 };
 // The type of every record's `extra` (fields the schema does not list).
 pub use crm_runtime::ExtraFields;
