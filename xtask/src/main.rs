@@ -73,7 +73,8 @@ enum Command {
         #[command(subcommand)]
         command: FixturesCommand,
     },
-    /// Run the benchmarks of crates/crm-bench and write BENCHMARKS.md.
+    /// Run the benchmarks of crates/crm-bench: measurements to BENCHMARKS.json, rendered into
+    /// BENCHMARKS.md.
     ///
     /// Decode speed (criterion), export throughput, memory, rate-limited sync and build cost,
     /// each against its baseline in the same run. The clean builds take 10+ minutes on 2 cores.
@@ -84,6 +85,9 @@ enum Command {
         /// Leave out the clean builds of the build-cost section.
         #[arg(long)]
         skip_build_cost: bool,
+        /// Measure nothing: render BENCHMARKS.md again from the last run's BENCHMARKS.json.
+        #[arg(long, conflicts_with_all = ["quick", "skip_build_cost"])]
+        render: bool,
     },
 }
 
@@ -118,7 +122,8 @@ fn main() -> ExitCode {
         Command::Bench {
             quick,
             skip_build_cost,
-        } => run_bench(&root, quick, skip_build_cost),
+            render,
+        } => run_bench(&root, quick, skip_build_cost, render),
         Command::Codegen { check } => {
             let started = Instant::now();
             match codegen::run(&root, check) {
@@ -290,12 +295,19 @@ fn run_drift(
     }
 }
 
-fn run_bench(root: &std::path::Path, quick: bool, skip_build_cost: bool) -> ExitCode {
-    let options = bench::Options {
-        quick,
-        skip_build_cost,
+fn run_bench(root: &std::path::Path, quick: bool, skip_build_cost: bool, render: bool) -> ExitCode {
+    let written = if render {
+        bench::render_saved(root)
+    } else {
+        bench::run(
+            root,
+            bench::Options {
+                quick,
+                skip_build_cost,
+            },
+        )
     };
-    match bench::run(root, options) {
+    match written {
         Ok(path) => {
             eprintln!("bench: wrote {}", path.display());
             ExitCode::SUCCESS
