@@ -2,20 +2,6 @@
 //!
 //! Every error's `Display` and `Debug` pass through [`scrub`], so a
 //! vendor message or body excerpt that echoes a secret or a token never prints it.
-//!
-//! # Was a failed write applied?
-//!
-//! A failed write is in one of two states, and [`Error::outcome`] says which:
-//!
-//! - [`Outcome::NotApplied`]: rejected before it was sent (a bad argument, a connection that
-//!   never opened, the client's own deadline) or rejected by the vendor (validation,
-//!   permission, an expired token, a rate-limit code). Nothing changed; fix the cause and send
-//!   it again.
-//! - [`Outcome::Unknown`] ([`Error::OutcomeUnknown`]): the request was sent and no definite
-//!   answer came back (a timeout or a broken connection after sending, an HTTP 5xx, a gateway
-//!   page instead of the vendor's answer, a vendor "service exception"). It may or may not have
-//!   been applied: read the record back before repeating a write that is not idempotent.
-//!   [`Error::is_retryable`] is then true only for an idempotent write.
 
 use std::fmt;
 use std::sync::Arc;
@@ -118,7 +104,7 @@ pub enum TransportKind {
     Request,
 }
 
-/// Whether a failed call may have changed something at the vendor: see the module docs.
+/// Whether a failed call may have changed something at the vendor: see [`Error`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// Nothing was applied: rejected before sending, or by the vendor.
@@ -128,9 +114,23 @@ pub enum Outcome {
 }
 
 /// The underlying cause of a transport error (the HTTP client's error, with no URL in it).
-pub type Source = Arc<dyn std::error::Error + Send + Sync>;
+pub type ErrorSource = Arc<dyn std::error::Error + Send + Sync>;
 
 /// Everything that can go wrong calling a vendor.
+///
+/// # Was a failed write applied?
+///
+/// A failed write is in one of two states, and [`Error::outcome`] says which:
+///
+/// - [`Outcome::NotApplied`]: rejected before it was sent (a bad argument, a connection that
+///   never opened, the client's own deadline) or rejected by the vendor (validation,
+///   permission, an expired token, a rate-limit code). Nothing changed; fix the cause and send
+///   it again.
+/// - [`Outcome::Unknown`] ([`Error::OutcomeUnknown`]): the request was sent and no definite
+///   answer came back (a timeout or a broken connection after sending, an HTTP 5xx, a gateway
+///   page instead of the vendor's answer, a vendor "service exception"). It may or may not have
+///   been applied: read the record back before repeating a write that is not idempotent.
+///   [`Error::is_retryable`] is then true only for an idempotent write.
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Error {
@@ -143,7 +143,7 @@ pub enum Error {
         /// Details (never contains secrets: URLs are stripped of their query).
         message: String,
         /// The HTTP client's error.
-        source: Option<Source>,
+        source: Option<ErrorSource>,
     },
     /// The vendor answered with a non-success HTTP status.
     HttpStatus {
@@ -237,7 +237,7 @@ pub enum Error {
         last: Option<Box<Error>>,
     },
     /// A write was sent and no definite answer came back: it may or may not have been applied
-    /// (see the module docs). `source` says what happened.
+    /// (see [`Error`]). `source` says what happened.
     OutcomeUnknown {
         /// The operation.
         operation: &'static str,
@@ -562,7 +562,7 @@ impl Error {
         }
     }
 
-    /// Whether a failed write may have been applied: see the module docs. A read's failure is
+    /// Whether a failed write may have been applied: see [`Error`]. A read's failure is
     /// always [`Outcome::NotApplied`].
     pub fn outcome(&self) -> Outcome {
         match self {

@@ -456,6 +456,7 @@ impl Transport {
         })
     }
 
+    #[doc(hidden)]
     /// Decodes a response body as `T`. On failure the error carries the JSON path and an excerpt
     /// of the body **with this vendor's secrets redacted** (a token response must not leak its
     /// token through a decode error).
@@ -477,6 +478,7 @@ impl Transport {
         })
     }
 
+    #[doc(hidden)]
     /// Runs `attempt` with this transport's retry policy.
     ///
     /// - A retryable failure is repeated when that cannot apply a write twice: the operation is

@@ -424,7 +424,7 @@ impl Client {
             match result {
                 Err(Error::Api(api)) if api.code == codes::TOKEN_EXPIRED.to_string() => {
                     if !token_retry_left || !issued.may_be_replaced() {
-                        return Err(crm_runtime::token::refused_young_token(
+                        return Err(crm_runtime::refused_young_token(
                             api,
                             issued.issued_at.elapsed(),
                         ));

@@ -1,15 +1,4 @@
-//! useasy's response envelope `{success, message, code, traceId, data}` and how failures are
-//! classified.
-//!
-//! `code` is a string, `"200"` meaning success (docs/vendors.md §2.3). A response with
-//! `success: false` or any other code is an [`Error::Api`] carrying the
-//! vendor's code, message and trace id. The same envelope in the body of a non-2xx HTTP response
-//! (e.g. HTTP 401 for a bad signature) is reported the same way, not as a bare HTTP error.
-//!
-//! **No error-code table is published** (docs/vendors.md §2.3, unknown), and no throttling code is
-//! documented, so no vendor code is classified as retryable. Only the transport's own rules
-//! apply: network failures, HTTP 429 and HTTP 5xx are retried (for retry-safe operations), also
-//! when their body is an envelope.
+//! useasy's response envelope and how failures are classified (crate root, § Errors).
 
 use serde::Deserialize;
 

@@ -5,7 +5,7 @@ use openapi_crm::TransportOptions;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use openapi_crm::auth::{signed_headers, unix_timestamp, verify_signature};
+use openapi_crm::{signed_headers, unix_timestamp, verify_signature};
 use openapi_crm::{Customer, Error, RateLimits, RetryPolicy, SecretString};
 use openapi_crm_mock::MockUseasy;
 use serde_json::Value;

@@ -292,7 +292,7 @@ impl Client {
             {
                 Err(Error::Api(api)) if is_token_error(&api) => {
                     if !token_retry_left || !issued.may_be_replaced() {
-                        return Err(crm_runtime::token::refused_young_token(
+                        return Err(crm_runtime::refused_young_token(
                             api,
                             issued.issued_at.elapsed(),
                         ));
