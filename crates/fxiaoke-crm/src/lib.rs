@@ -149,9 +149,9 @@ pub use crm_runtime::{
     StrBool, TextForm, Unparsed, WireForm,
 };
 pub use crm_runtime::{RateLimit, RateLimits, RetryPolicy, TransportConfig, TransportOptions};
+
+// Plumbing that generated code (this crate's and tenant modules) and the fixture suite name.
 #[doc(hidden)]
 pub use crm_runtime::decode::MapKey;
-
-// The generated type registry, for the fixture suite and `cargo xtask drift`.
 #[doc(hidden)]
 pub use generated::registry;

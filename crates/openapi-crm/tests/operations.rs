@@ -452,8 +452,7 @@ async fn the_mock_answers_any_input_without_panicking() {
                     method,
                     mock.base_url().join(path.trim_start_matches('/')).unwrap(),
                 );
-                for (k, v) in
-                    openapi_crm::signed_headers(&creds.secret, &creds.appid, &ts, &nonce)
+                for (k, v) in openapi_crm::signed_headers(&creds.secret, &creds.appid, &ts, &nonce)
                 {
                     r = r.header(k, v);
                 }
