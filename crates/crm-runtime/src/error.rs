@@ -31,7 +31,11 @@ pub enum ApiErrorKind {
 }
 
 /// An error returned by the vendor's API: a well-formed response whose code says "failed".
+///
+/// Built by the vendor crates with [`ApiError::new`] and the `with_*` setters (the struct is
+/// `#[non_exhaustive]`, so that fields can be added in a minor release); read its fields.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The vendor (`fxiaoke`, `useasy`, `u8`).
     pub vendor: &'static str,
@@ -51,6 +55,59 @@ pub struct ApiError {
     pub kind: ApiErrorKind,
     /// How long to wait before calling again, when the code says (a rate-limit window).
     pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    /// The error `code` with `message` of `vendor`'s `operation`: no description or trace id,
+    /// not retryable, of kind [`ApiErrorKind::Other`], no wait asked for.
+    pub fn new(
+        vendor: &'static str,
+        operation: &'static str,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            vendor,
+            operation,
+            code: code.into(),
+            message: message.into(),
+            description: None,
+            trace_id: None,
+            retryable: false,
+            kind: ApiErrorKind::Other,
+            retry_after: None,
+        }
+    }
+
+    /// The vendor's longer description.
+    pub fn with_description(mut self, description: Option<String>) -> Self {
+        self.description = description;
+        self
+    }
+
+    /// The vendor's trace id.
+    pub fn with_trace_id(mut self, trace_id: Option<String>) -> Self {
+        self.trace_id = trace_id;
+        self
+    }
+
+    /// Whether the vendor documents the code as transient.
+    pub fn with_retryable(mut self, retryable: bool) -> Self {
+        self.retryable = retryable;
+        self
+    }
+
+    /// What the code means.
+    pub fn with_kind(mut self, kind: ApiErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// How long to wait before calling again.
+    pub fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+        self.retry_after = retry_after;
+        self
+    }
 }
 
 impl fmt::Display for ApiError {

@@ -89,6 +89,7 @@
 // A published crate: every public item is documented (the workspace only warns).
 #![deny(missing_docs)]
 
+mod credentials;
 mod error;
 mod extra;
 mod paginate;
@@ -131,7 +132,9 @@ pub use transport::{RateLimit, RateLimits, RetryPolicy, TransportConfig, Transpo
 pub use operation::{Auth, AuthCarrier, AuthFlowSpec, Effect, HttpMethod, OperationSpec, Paging};
 pub use registry::NamedObject;
 
-// Plumbing for the vendor crates: transport, paging, tokens, redaction.
+// Plumbing for the vendor crates: builders, transport, paging, tokens, redaction.
+#[doc(hidden)]
+pub use credentials::{Credential, Missing, base_url, env_var};
 #[doc(hidden)]
 pub use extra::Capture;
 #[doc(hidden)]

@@ -58,18 +58,17 @@ impl Envelope {
             return None;
         }
         let code = code.unwrap_or_default();
-        Some(ApiError {
-            vendor: VENDOR,
-            operation,
-            kind: kind_of(&code),
-            code,
-            message: self.message.unwrap_or_default(),
-            description: None,
-            trace_id: self.trace_id.filter(|t| !t.is_empty()),
-            // No vendor code is documented as transient (see the module docs).
-            retryable: false,
-            retry_after: None,
-        })
+        // Not retryable: no vendor code is documented as transient (see the crate docs).
+        Some(
+            ApiError::new(
+                VENDOR,
+                operation,
+                code.clone(),
+                self.message.unwrap_or_default(),
+            )
+            .with_kind(kind_of(&code))
+            .with_trace_id(self.trace_id.filter(|t| !t.is_empty())),
+        )
     }
 
     /// `Ok` for a successful envelope, the vendor error for a failed one, and an
@@ -119,11 +118,10 @@ pub(crate) fn from_status(error: Error, body: &[u8]) -> Error {
     };
     let retryable = error.is_retryable();
     match envelope.failure(operation) {
-        Some(api) => Error::Api(ApiError {
-            description: Some(format!("HTTP {status}")),
-            retryable,
-            ..api
-        }),
+        Some(api) => Error::Api(
+            api.with_description(Some(format!("HTTP {status}")))
+                .with_retryable(retryable),
+        ),
         None => error,
     }
 }
