@@ -138,7 +138,7 @@ pub use credentials::{Credential, Missing, base_url, env_var};
 #[doc(hidden)]
 pub use extra::Capture;
 #[doc(hidden)]
-pub use paginate::{Page, paginate};
+pub use paginate::{Page, flatten_pages, paginate};
 #[doc(hidden)]
 pub use redact::Redactor;
 #[doc(hidden)]
