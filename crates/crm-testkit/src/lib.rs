@@ -557,3 +557,28 @@ impl CapturedLogs {
         String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
     }
 }
+
+#[cfg(test)]
+mod harness_tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    #[should_panic(expected = "did not finish within 1s")]
+    async fn a_test_that_hangs_fails_instead_of_hanging() {
+        bounded_for(Duration::from_secs(1), std::future::pending::<()>()).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_test_that_finishes_gets_its_value() {
+        assert_eq!(bounded(async { 7 }).await, 7);
+    }
+
+    #[test]
+    fn payments_are_numbered_and_take_one_of_distinct_amounts() {
+        let amounts: std::collections::BTreeSet<String> = (0..100)
+            .map(|i| records::fxiaoke_payment(i, 3)["payment_amount"].to_string())
+            .collect();
+        assert_eq!(amounts.len(), 3);
+        assert_eq!(records::fxiaoke_payment(7, 1)["remark"], "第7笔");
+    }
+}

@@ -466,6 +466,7 @@ fn pick(ids: &[String], n: u64) -> Option<String> {
 
 /// The credentials a [`MockFxiaoke`] accepts, and its administrator.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MockCredentials {
     /// `appId` (`FSAID_…`).
     pub app_id: String,

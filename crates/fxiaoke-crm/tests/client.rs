@@ -818,10 +818,7 @@ async fn an_update_sends_only_what_was_changed_and_never_read_only_fields() {
         .update_changes(
             &original,
             &changed,
-            &WriteOptions {
-                send_version: true,
-                ..WriteOptions::default()
-            },
+            &WriteOptions::default().with_send_version(true),
         )
         .await
         .unwrap();

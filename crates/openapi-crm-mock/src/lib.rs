@@ -134,6 +134,7 @@ pub mod codes {
 
 /// The credentials a mock accepts.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct MockCredentials {
     /// The account number (`1090`, as in the document).
     pub appid: String,

@@ -123,6 +123,7 @@ pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(7200);
 
 /// The credentials the mock accepts.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct MockCredentials {
     /// 调用方id (the document's example value `openapi_dev`).
     pub from_account: String,
