@@ -169,7 +169,8 @@ impl FieldConfigs {
     }
 
     /// Checks `value` against the field's choices or cascade options and returns the field id
-    /// and the value to write (labels replaced by keys). See the module docs for the formats.
+    /// and the value to write (labels replaced by keys). See [Custom fields](crate#custom-fields)
+    /// for the formats.
     pub fn validate(&self, name_or_id: &str, value: Value) -> Result<(String, Value)> {
         let config = self.get(name_or_id)?;
         let key = field_key(config)
@@ -429,7 +430,7 @@ impl Customer {
     }
 
     /// Sets the field with this display name (or id), validated against its configuration
-    /// (choices, cascade options); see the [module docs](crate::fields) for the formats.
+    /// (choices, cascade options); see [Custom fields](crate#custom-fields) for the formats.
     ///
     /// ```
     /// # use openapi_crm::{Customer, FieldConfigs};
