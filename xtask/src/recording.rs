@@ -1,5 +1,6 @@
-//! Reading the exchanges that `crm_runtime::record::Recorder` writes (one JSON file each), and
-//! turning a recorded request back into the operation's `input` value.
+//! Reading the exchanges that crm-runtime's recorder (`crates/crm-runtime/src/record.rs`)
+//! writes (one JSON file each), and turning a recorded request back into the operation's
+//! `input` value.
 //!
 //! A recording is
 //! `{"recording": 1, "vendor", "operation", "recordedAt", "request": {"method", "url",

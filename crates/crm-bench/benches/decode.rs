@@ -51,7 +51,7 @@ struct TypedData<T> {
     data_list: Vec<T>,
 }
 
-/// A copy of `fxiaoke_crm::error::Envelope` (private): what the client parses first.
+/// A copy of fxiaoke-crm's private `Envelope` (`src/error.rs`): what the client parses first.
 #[derive(Deserialize)]
 #[allow(dead_code)]
 struct Envelope {

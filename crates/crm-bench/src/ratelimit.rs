@@ -101,10 +101,9 @@ pub async fn fxiaoke(
     use fxiaoke_crm::{RateLimit, types::PaymentObj};
     use fxiaoke_crm_mock::{MockFxiaoke, MockSettings};
     const MAX: u32 = 100;
-    let mock = MockFxiaoke::start_with(MockSettings {
-        rate_limit: Some((MAX as usize, window)),
-        ..MockSettings::default()
-    })
+    let mock = MockFxiaoke::start_with(
+        MockSettings::default().with_rate_limit(Some((MAX as usize, window))),
+    )
     .await?;
     mock.insert_many(
         crate::payloads::FXIAOKE_OBJECT,

@@ -35,21 +35,14 @@ pub struct Settings {
 impl Settings {
     /// The retry policy for `--retries`, based on `base` (the client's or the mock's).
     fn retry_policy(&self, base: RetryPolicy) -> Option<RetryPolicy> {
-        self.retries.map(|r| RetryPolicy {
-            max_attempts: r.saturating_add(1),
-            ..base
-        })
+        self.retries
+            .map(|r| base.with_max_attempts(r.saturating_add(1)))
     }
 }
 
 /// The retry policy of the mocks' client builders (short delays).
 fn mock_retry_policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        initial_backoff: std::time::Duration::from_millis(10),
-        max_backoff: std::time::Duration::from_millis(50),
-        max_total_backoff: std::time::Duration::from_secs(2),
-    }
+    crm_mock::client_retry_policy()
 }
 
 /// A client, and the mock it talks to (kept running as long as the client is used).

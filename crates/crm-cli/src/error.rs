@@ -141,17 +141,7 @@ mod tests {
     use crm_runtime::ApiError;
 
     fn api(vendor: &'static str, operation: &'static str, code: &str, message: &str) -> Error {
-        let mut api = ApiError {
-            vendor,
-            operation,
-            code: code.into(),
-            message: message.into(),
-            description: None,
-            trace_id: None,
-            retryable: false,
-            kind: crm_runtime::ApiErrorKind::Other,
-            retry_after: None,
-        };
+        let mut api = ApiError::new(vendor, operation, code, message);
         api.kind = match vendor {
             "fxiaoke" => fxiaoke_crm::kind_of(code.parse().unwrap_or_default(), message, operation),
             "useasy" => openapi_crm::kind_of(code),

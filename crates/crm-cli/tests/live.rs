@@ -11,20 +11,11 @@ use std::collections::{HashMap, HashSet};
 
 use common::*;
 use fxiaoke_crm_mock::{Churn, LiveTenant, MockFxiaoke, MockSettings};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 const QUERY_PATH: &str = "/cgi/crm/v2/data/query";
 
-fn payment(i: usize, distinct: usize) -> Map<String, Value> {
-    json!({
-        "account_id": format!("acc{:04}", i % 50),
-        "payment_amount": format!("{}.00", 100 + (i * 7) % distinct),
-        "remark": format!("第{i}笔"),
-    })
-    .as_object()
-    .unwrap()
-    .clone()
-}
+use crm_testkit::records::fxiaoke_payment as payment;
 
 async fn fxiaoke_mock(live: LiveTenant, n: usize, distinct: usize) -> MockFxiaoke {
     let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits().with_live(live))

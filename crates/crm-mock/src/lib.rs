@@ -26,6 +26,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crm_runtime::{RetryPolicy, TransportOptions};
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -407,4 +409,22 @@ impl WindowLimiter {
     pub fn rejected(&self) -> u64 {
         self.rejected.load(std::sync::atomic::Ordering::Relaxed)
     }
+}
+
+/// The retry policy of the mocks' client builders: four attempts 10 to 50 ms apart, so that
+/// tests exercise retries without waiting for them.
+pub fn client_retry_policy() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_max_attempts(4)
+        .with_initial_backoff(Duration::from_millis(10))
+        .with_max_backoff(Duration::from_millis(50))
+        .with_max_total_backoff(Duration::from_secs(2))
+}
+
+/// The transport options every mock's `client_builder` sets: [`client_retry_policy`] and
+/// short timeouts (5 s to connect, 10 s per attempt), so that a hung call fails a test fast.
+pub fn client_options<B: TransportOptions>(builder: B) -> B {
+    builder
+        .with_retry_policy(client_retry_policy())
+        .with_timeouts(Duration::from_secs(5), Duration::from_secs(10))
 }

@@ -10,6 +10,7 @@ pub const EXCERPT_CHARS: usize = 200;
 /// A response (or fixture) that did not match its type. Carries the JSON path of the value that
 /// failed (`data.dataList[3].create_time`), the reason and an excerpt of the body.
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub struct DecodeError {
     /// The JSON path of the failing value (`.` for the root).
     pub path: String,

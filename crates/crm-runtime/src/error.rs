@@ -2,20 +2,6 @@
 //!
 //! Every error's `Display` and `Debug` pass through [`scrub`], so a
 //! vendor message or body excerpt that echoes a secret or a token never prints it.
-//!
-//! # Was a failed write applied?
-//!
-//! A failed write is in one of two states, and [`Error::outcome`] says which:
-//!
-//! - [`Outcome::NotApplied`]: rejected before it was sent (a bad argument, a connection that
-//!   never opened, the client's own deadline) or rejected by the vendor (validation,
-//!   permission, an expired token, a rate-limit code). Nothing changed; fix the cause and send
-//!   it again.
-//! - [`Outcome::Unknown`] ([`Error::OutcomeUnknown`]): the request was sent and no definite
-//!   answer came back (a timeout or a broken connection after sending, an HTTP 5xx, a gateway
-//!   page instead of the vendor's answer, a vendor "service exception"). It may or may not have
-//!   been applied: read the record back before repeating a write that is not idempotent.
-//!   [`Error::is_retryable`] is then true only for an idempotent write.
 
 use std::fmt;
 use std::sync::Arc;
@@ -45,7 +31,11 @@ pub enum ApiErrorKind {
 }
 
 /// An error returned by the vendor's API: a well-formed response whose code says "failed".
+///
+/// Built by the vendor crates with [`ApiError::new`] and the `with_*` setters (the struct is
+/// `#[non_exhaustive]`, so that fields can be added in a minor release); read its fields.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The vendor (`fxiaoke`, `useasy`, `u8`).
     pub vendor: &'static str,
@@ -65,6 +55,59 @@ pub struct ApiError {
     pub kind: ApiErrorKind,
     /// How long to wait before calling again, when the code says (a rate-limit window).
     pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    /// The error `code` with `message` of `vendor`'s `operation`: no description or trace id,
+    /// not retryable, of kind [`ApiErrorKind::Other`], no wait asked for.
+    pub fn new(
+        vendor: &'static str,
+        operation: &'static str,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            vendor,
+            operation,
+            code: code.into(),
+            message: message.into(),
+            description: None,
+            trace_id: None,
+            retryable: false,
+            kind: ApiErrorKind::Other,
+            retry_after: None,
+        }
+    }
+
+    /// The vendor's longer description.
+    pub fn with_description(mut self, description: Option<String>) -> Self {
+        self.description = description;
+        self
+    }
+
+    /// The vendor's trace id.
+    pub fn with_trace_id(mut self, trace_id: Option<String>) -> Self {
+        self.trace_id = trace_id;
+        self
+    }
+
+    /// Whether the vendor documents the code as transient.
+    pub fn with_retryable(mut self, retryable: bool) -> Self {
+        self.retryable = retryable;
+        self
+    }
+
+    /// What the code means.
+    pub fn with_kind(mut self, kind: ApiErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// How long to wait before calling again.
+    pub fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+        self.retry_after = retry_after;
+        self
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -118,7 +161,7 @@ pub enum TransportKind {
     Request,
 }
 
-/// Whether a failed call may have changed something at the vendor: see the module docs.
+/// Whether a failed call may have changed something at the vendor: see [`Error`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// Nothing was applied: rejected before sending, or by the vendor.
@@ -128,9 +171,23 @@ pub enum Outcome {
 }
 
 /// The underlying cause of a transport error (the HTTP client's error, with no URL in it).
-pub type Source = Arc<dyn std::error::Error + Send + Sync>;
+pub type ErrorSource = Arc<dyn std::error::Error + Send + Sync>;
 
 /// Everything that can go wrong calling a vendor.
+///
+/// # Was a failed write applied?
+///
+/// A failed write is in one of two states, and [`Error::outcome`] says which:
+///
+/// - [`Outcome::NotApplied`]: rejected before it was sent (a bad argument, a connection that
+///   never opened, the client's own deadline) or rejected by the vendor (validation,
+///   permission, an expired token, a rate-limit code). Nothing changed; fix the cause and send
+///   it again.
+/// - [`Outcome::Unknown`] ([`Error::OutcomeUnknown`]): the request was sent and no definite
+///   answer came back (a timeout or a broken connection after sending, an HTTP 5xx, a gateway
+///   page instead of the vendor's answer, a vendor "service exception"). It may or may not have
+///   been applied: read the record back before repeating a write that is not idempotent.
+///   [`Error::is_retryable`] is then true only for an idempotent write.
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Error {
@@ -143,7 +200,7 @@ pub enum Error {
         /// Details (never contains secrets: URLs are stripped of their query).
         message: String,
         /// The HTTP client's error.
-        source: Option<Source>,
+        source: Option<ErrorSource>,
     },
     /// The vendor answered with a non-success HTTP status.
     HttpStatus {
@@ -237,7 +294,7 @@ pub enum Error {
         last: Option<Box<Error>>,
     },
     /// A write was sent and no definite answer came back: it may or may not have been applied
-    /// (see the module docs). `source` says what happened.
+    /// (see [`Error`]). `source` says what happened.
     OutcomeUnknown {
         /// The operation.
         operation: &'static str,
@@ -562,7 +619,7 @@ impl Error {
         }
     }
 
-    /// Whether a failed write may have been applied: see the module docs. A read's failure is
+    /// Whether a failed write may have been applied: see [`Error`]. A read's failure is
     /// always [`Outcome::NotApplied`].
     pub fn outcome(&self) -> Outcome {
         match self {

@@ -254,6 +254,28 @@ where
         .unwrap_or_else(|payload| Err(as_error(payload)))
 }
 
+/// The items of a stream of pages, page after page: `items` turns a page into its items (the
+/// records decoded, or kept raw) when the stream reaches it, and a failed page is one error
+/// item. Whether anything follows an error is the page stream's decision.
+pub fn flatten_pages<P, F, It, I>(
+    pages: BoxStream<'static, Result<P, Error>>,
+    mut items: F,
+) -> BoxStream<'static, Result<I, Error>>
+where
+    P: Send + 'static,
+    F: FnMut(P) -> It + Send + 'static,
+    It: IntoIterator<Item = Result<I, Error>>,
+    It::IntoIter: Send + 'static,
+    I: Send + 'static,
+{
+    pages
+        .flat_map(move |page| match page {
+            Ok(page) => futures::stream::iter(items(page)).left_stream(),
+            Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
+        })
+        .boxed()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -393,5 +415,23 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(calls.load(Ordering::SeqCst), after_drop);
         assert!(after_drop <= 2);
+    }
+
+    #[tokio::test]
+    async fn flattened_pages_keep_their_order_and_a_failed_page_is_one_error_item() {
+        let pages: Vec<Result<Vec<u32>, Error>> = vec![
+            Ok(vec![1, 2]),
+            Ok(vec![]),
+            Err(Error::InvalidArgument("page 3".into())),
+            Ok(vec![4]),
+        ];
+        let items: Vec<Result<u32, Error>> =
+            flatten_pages(futures::stream::iter(pages).boxed(), |p| {
+                p.into_iter().map(Ok)
+            })
+            .collect()
+            .await;
+        let shape: Vec<Option<u32>> = items.iter().map(|r| r.as_ref().ok().copied()).collect();
+        assert_eq!(shape, [Some(1), Some(2), None, Some(4)]);
     }
 }

@@ -21,7 +21,21 @@ use crate::redact::Redactor;
 use crate::secret::scrub;
 
 /// How failed calls are retried.
+///
+/// Built from [`RetryPolicy::default`] or [`RetryPolicy::none`] and the `with_*` setters (the
+/// struct is `#[non_exhaustive]`, so that fields can be added in a minor release):
+///
+/// ```
+/// use std::time::Duration;
+/// use crm_runtime::RetryPolicy;
+///
+/// let fast = RetryPolicy::default()
+///     .with_initial_backoff(Duration::from_millis(1))
+///     .with_max_backoff(Duration::from_millis(5));
+/// assert_eq!(fast.max_attempts, 4);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in total, the first included (1 disables retries).
     pub max_attempts: u32,
@@ -52,10 +66,35 @@ impl RetryPolicy {
             ..Self::default()
         }
     }
+
+    /// Attempts in total, the first included (1 disables retries).
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// Delay before the first retry; doubles each time, with jitter.
+    pub fn with_initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// Upper bound of one delay.
+    pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// Upper bound of all delays of one call together.
+    pub fn with_max_total_backoff(mut self, backoff: Duration) -> Self {
+        self.max_total_backoff = backoff;
+        self
+    }
 }
 
-/// A documented vendor quota: at most `max_calls` per `window`.
+/// A documented vendor quota: at most `max_calls` per `window` ([`RateLimit::new`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// Calls allowed per window.
     pub max_calls: u32,
@@ -104,8 +143,19 @@ impl RateLimit {
     }
 }
 
-/// Which rate limit applies to a request.
+/// Which rate limit applies to a request: [`RateLimits::off`] and the `with_*` setters.
+///
+/// ```
+/// use std::time::Duration;
+/// use crm_runtime::{RateLimit, RateLimits};
+///
+/// let limits = RateLimits::off()
+///     .with_per_path(RateLimit::new(100, Duration::from_secs(20)))
+///     .with_override("/token", RateLimit::new(10, Duration::from_secs(60)));
+/// assert_eq!(limits.overrides.len(), 1);
+/// ```
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct RateLimits {
     /// Applies to each path separately (fxiaoke: 100 calls / 20 s per endpoint).
     pub per_path: Option<RateLimit>,
@@ -120,10 +170,31 @@ impl RateLimits {
     pub fn off() -> Self {
         Self::default()
     }
+
+    /// A limit for each path separately.
+    pub fn with_per_path(mut self, limit: RateLimit) -> Self {
+        self.per_path = Some(limit);
+        self
+    }
+
+    /// A limit for all calls together.
+    pub fn with_global(mut self, limit: RateLimit) -> Self {
+        self.global = Some(limit);
+        self
+    }
+
+    /// A limit for the calls to `path` (matched at the end of the URL path), in place of the
+    /// per-path limit.
+    pub fn with_override(mut self, path: impl Into<String>, limit: RateLimit) -> Self {
+        self.overrides.push((path.into(), limit));
+        self
+    }
 }
 
-/// Transport settings shared by the three clients.
+/// Transport settings shared by the three clients: [`TransportConfig::new`], then set the
+/// fields (the struct is `#[non_exhaustive]`) or use [`TransportOptions`] on a client builder.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct TransportConfig {
     /// TCP connect timeout.
     pub connect_timeout: Duration,
@@ -456,6 +527,7 @@ impl Transport {
         })
     }
 
+    #[doc(hidden)]
     /// Decodes a response body as `T`. On failure the error carries the JSON path and an excerpt
     /// of the body **with this vendor's secrets redacted** (a token response must not leak its
     /// token through a decode error).
@@ -477,6 +549,7 @@ impl Transport {
         })
     }
 
+    #[doc(hidden)]
     /// Runs `attempt` with this transport's retry policy.
     ///
     /// - A retryable failure is repeated when that cannot apply a write twice: the operation is

@@ -1,4 +1,8 @@
-//! The documented-example suite shared by the vendor crates.
+//! Test support shared by the workspace's tests: the harness ([`bounded`] for every async
+//! test, [`fast_retries`], [`records`] builders; each vendor's mock crate adds an
+//! `unlimited_client()`) and the documented-example suite of the vendor crates.
+//!
+//! The documented-example suite:
 //!
 //! For every fixture listed in `fixtures/<vendor>/index.json` it checks that the example
 //! 1. validates against its hand-written schema (`schemas/`, with the `jsonschema` crate, offline),
@@ -11,11 +15,42 @@
 //! and, per payload type, that malformed inputs (truncated JSON, a wrong type, a missing
 //! required field) fail with a path-bearing error and never panic.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crm_runtime::DecodeError;
+use crm_runtime::RetryPolicy;
 use crm_runtime::registry::Decoded;
 use serde_json::{Map, Value, json};
+
+pub mod records;
+
+/// How long one async test may take by default ([`bounded`]).
+pub const TIME_LIMIT: Duration = Duration::from_secs(30);
+
+/// Runs `f`, failing the test if it takes longer than [`TIME_LIMIT`]: a client or mock bug
+/// that leaves a stream waiting fails the test instead of hanging the run.
+pub async fn bounded<T>(f: impl Future<Output = T>) -> T {
+    bounded_for(TIME_LIMIT, f).await
+}
+
+/// Runs `f`, failing the test if it takes longer than `limit`.
+pub async fn bounded_for<T>(limit: Duration, f: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(limit, f).await {
+        Ok(value) => value,
+        Err(_) => panic!("the test did not finish within {limit:?}"),
+    }
+}
+
+/// Four attempts with millisecond backoffs: retries are exercised without slowing tests down.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_max_attempts(4)
+        .with_initial_backoff(Duration::from_millis(1))
+        .with_max_backoff(Duration::from_millis(5))
+        .with_max_total_backoff(Duration::from_secs(1))
+}
 
 /// The generated registry functions of one vendor crate.
 #[derive(Clone, Copy)]
@@ -520,5 +555,30 @@ impl CapturedLogs {
     /// The text logged so far.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod harness_tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    #[should_panic(expected = "did not finish within 1s")]
+    async fn a_test_that_hangs_fails_instead_of_hanging() {
+        bounded_for(Duration::from_secs(1), std::future::pending::<()>()).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_test_that_finishes_gets_its_value() {
+        assert_eq!(bounded(async { 7 }).await, 7);
+    }
+
+    #[test]
+    fn payments_are_numbered_and_take_one_of_distinct_amounts() {
+        let amounts: std::collections::BTreeSet<String> = (0..100)
+            .map(|i| records::fxiaoke_payment(i, 3)["payment_amount"].to_string())
+            .collect();
+        assert_eq!(amounts.len(), 3);
+        assert_eq!(records::fxiaoke_payment(7, 1)["remark"], "第7笔");
     }
 }

@@ -1,9 +1,6 @@
 //! Clients wired to the embedded mock.
 
-use fxiaoke_crm::TransportOptions;
-use std::time::Duration;
-
-use crm_runtime::RetryPolicy;
+use fxiaoke_crm::{RateLimits, TransportOptions};
 
 use crate::MockFxiaoke;
 use fxiaoke_crm::{AuthFlow, Client, ClientBuilder, Result};
@@ -11,8 +8,8 @@ use fxiaoke_crm::{AuthFlow, Client, ClientBuilder, Result};
 impl MockFxiaoke {
     /// A builder preconfigured for this mock: its URL and credentials in the mock's
     /// [`auth_flow`](MockFxiaoke::auth_flow) (legacy: the administrator's `FSUID_…` open user
-    /// id; OAuth2: the same administrator's numeric employee id), and short retry delays so tests
-    /// run fast. Adjust it before `build()`.
+    /// id; OAuth2: the same administrator's numeric employee id), and [`crm_mock::client_options`]: short retry delays and
+    /// timeouts, so tests run fast. Adjust it before `build()`.
     pub fn client_builder(&self) -> ClientBuilder {
         let c = self.credentials();
         let builder = Client::builder()
@@ -26,16 +23,19 @@ impl MockFxiaoke {
                 .auth_flow(AuthFlow::OAuth2)
                 .employee_id(c.employee_id),
         };
-        builder.with_retry_policy(RetryPolicy {
-            max_attempts: 4,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(50),
-            max_total_backoff: Duration::from_secs(2),
-        })
+        crm_mock::client_options(builder)
     }
 
     /// A client for this mock.
     pub fn client(&self) -> Result<Client> {
         self.client_builder().build()
+    }
+
+    /// A client for this mock without client-side rate limits (the mock's own quotas, set in
+    /// [`MockSettings`](crate::MockSettings), still apply).
+    pub fn unlimited_client(&self) -> Result<Client> {
+        self.client_builder()
+            .with_rate_limits(RateLimits::off())
+            .build()
     }
 }

@@ -204,6 +204,7 @@ impl ApiFail {
 
 /// Behaviour knobs of a [`MockFxiaoke`]. The defaults are the vendor's documented values.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MockSettings {
     /// Lifetime of an issued `corpAccessToken` (`expiresIn`); default 7,200 s.
     pub token_lifetime: Duration,
@@ -250,6 +251,38 @@ impl MockSettings {
     /// These settings with `live` behaviours.
     pub fn with_live(mut self, live: LiveTenant) -> Self {
         self.live = live;
+        self
+    }
+
+    /// These settings with tokens that live `lifetime`.
+    pub fn with_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// These settings with a quota of `calls` per `window` on each endpoint path (`None`:
+    /// unlimited).
+    pub fn with_rate_limit(mut self, quota: Option<(usize, Duration)>) -> Self {
+        self.rate_limit = quota;
+        self
+    }
+
+    /// These settings with a quota of `calls` per `window` on the token endpoints (`None`:
+    /// unlimited).
+    pub fn with_token_rate_limit(mut self, quota: Option<(usize, Duration)>) -> Self {
+        self.token_rate_limit = quota;
+        self
+    }
+
+    /// These settings with `max` as the largest `limit` of a query.
+    pub fn with_max_limit(mut self, max: u32) -> Self {
+        self.max_limit = max;
+        self
+    }
+
+    /// These settings with `max` as the largest `offset` of a query.
+    pub fn with_max_offset(mut self, max: u32) -> Self {
+        self.max_offset = max;
         self
     }
 }
@@ -433,6 +466,7 @@ fn pick(ids: &[String], n: u64) -> Option<String> {
 
 /// The credentials a [`MockFxiaoke`] accepts, and its administrator.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MockCredentials {
     /// `appId` (`FSAID_…`).
     pub app_id: String,

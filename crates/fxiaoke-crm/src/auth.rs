@@ -98,6 +98,7 @@ impl FromStr for AuthFlow {
 
 /// A corp access token of the legacy flow and the corp it belongs to.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct CorpToken {
     /// `corpAccessToken`.
     pub access_token: SecretString,
@@ -107,6 +108,7 @@ pub struct CorpToken {
 
 /// An access token of the OAuth2 flow and the enterprise account it belongs to.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct OAuth2Token {
     /// `accessToken`, sent as `authorization: Bearer <accessToken>`.
     pub access_token: SecretString,

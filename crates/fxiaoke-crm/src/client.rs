@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crm_runtime::operation::Operation;
 use crm_runtime::{
-    Auth, HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, SecretString, TokenCache,
-    Transport, TransportConfig, TransportOptions, request,
+    Auth, HttpMethod, HttpRequest, Missing, RateLimit, RateLimits, Redactor, SecretString,
+    TokenCache, Transport, TransportConfig, TransportOptions, base_url, env_var, request,
 };
 use serde_json::{Map, Value};
 use url::Url;
@@ -33,16 +33,13 @@ pub const TOKEN_RATE_LIMIT: RateLimit = RateLimit::new(10, Duration::from_secs(6
 /// endpoint of each flow (`/cgi/corpAccessToken/get/V2`, `/oauth2.0/token`: the token
 /// operations of `operations::AUTH_FLOWS`).
 pub fn default_rate_limits() -> RateLimits {
-    let overrides = AUTH_FLOWS
+    AUTH_FLOWS
         .iter()
         .filter_map(|flow| ALL.iter().find(|op| op.name == flow.token_operation))
-        .map(|op| (op.path.to_owned(), TOKEN_RATE_LIMIT))
-        .collect();
-    RateLimits {
-        per_path: Some(ENDPOINT_RATE_LIMIT),
-        global: None,
-        overrides,
-    }
+        .fold(
+            RateLimits::off().with_per_path(ENDPOINT_RATE_LIMIT),
+            |limits, op| limits.with_override(op.path, TOKEN_RATE_LIMIT),
+        )
 }
 
 /// Operations whose legacy body carries no `currentOpenUserId` (directory calls are flat). In
@@ -179,19 +176,10 @@ impl ClientBuilder {
     /// expects a numeric employee id, or the other way round) is an [`Error::Config`] naming both.
     pub fn build(mut self) -> Result<Client> {
         let transport = self.transport_config_mut().clone();
-        let mut missing = Vec::new();
-        let app_id = self.app_id.filter(|s| !s.is_empty());
-        if app_id.is_none() {
-            missing.push("app_id");
-        }
-        let app_secret = self.app_secret.filter(|s| !s.is_empty());
-        if app_secret.is_none() {
-            missing.push("app_secret");
-        }
-        let permanent_code = self.permanent_code.filter(|s| !s.is_empty());
-        if permanent_code.is_none() {
-            missing.push("permanent_code");
-        }
+        let mut missing = Missing::new();
+        let app_id = missing.take("app_id", self.app_id);
+        let app_secret = missing.take("app_secret", self.app_secret);
+        let permanent_code = missing.take("permanent_code", self.permanent_code);
         let operator = self.operator.filter(|o| match o {
             Operator::OpenUserId(s) | Operator::EmployeeId(s) | Operator::Mobile(s) => {
                 !s.is_empty()
@@ -204,19 +192,15 @@ impl ClientBuilder {
                 (AuthFlow::Legacy, _) => "open_user_id (or operator_mobile)",
             });
         }
+        missing.check(|names| format!("fxiaoke-crm: missing {names}"))?;
         let (Some(app_id), Some(app_secret), Some(permanent_code), Some(operator)) =
             (app_id, app_secret, permanent_code, operator)
         else {
-            return Err(Error::MissingCredential(format!(
-                "fxiaoke-crm: missing {}",
-                missing.join(", ")
-            )));
+            // Unreachable: `check` has named every absent value.
+            return Err(Error::MissingCredential("fxiaoke-crm: missing".into()));
         };
-        let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-        let base_url = Url::parse(base)
-            .map_err(|e| Error::Config(format!("invalid base URL {base:?}: {e}")))?;
         Client::new(Config {
-            base_url,
+            base_url: base_url(self.base_url.as_deref(), DEFAULT_BASE_URL)?,
             app_id,
             app_secret,
             permanent_code,
@@ -258,7 +242,7 @@ impl Client {
     ///   `FXIAOKE_OPEN_USER_ID` with `FXIAOKE_CONVERT_USER_ID=true`;
     /// - optionally `FXIAOKE_BASE_URL`.
     pub fn from_env() -> Result<Client> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let var = env_var;
         let flow = match var("FXIAOKE_AUTH") {
             Some(v) => v.parse::<AuthFlow>().map_err(|_| {
                 Error::Config(format!("FXIAOKE_AUTH={v:?}: expected legacy or oauth2"))
@@ -288,11 +272,7 @@ impl Client {
                 .or(mobile.map(Operator::Mobile))
                 .or(employee.map(Operator::EmployeeId)),
         };
-        let mut missing: Vec<&str> = ENV_VARS
-            .iter()
-            .copied()
-            .filter(|k| var(k).is_none())
-            .collect();
+        let mut missing = Missing::env(ENV_VARS);
         if operator.is_none() {
             missing.push(match (flow, convert) {
                 (AuthFlow::OAuth2, false) => "FXIAOKE_EMPLOYEE_ID",
@@ -300,12 +280,7 @@ impl Client {
                 (AuthFlow::Legacy, _) => "FXIAOKE_OPEN_USER_ID (or FXIAOKE_OPERATOR_MOBILE)",
             });
         }
-        if !missing.is_empty() {
-            return Err(Error::MissingCredential(format!(
-                "set {}",
-                missing.join(", ")
-            )));
-        }
+        missing.check(|names| format!("set {names}"))?;
         let mut b = Client::builder()
             .app_id(var("FXIAOKE_APP_ID").unwrap_or_default())
             .app_secret(var("FXIAOKE_APP_SECRET").unwrap_or_default())
@@ -424,7 +399,7 @@ impl Client {
             match result {
                 Err(Error::Api(api)) if api.code == codes::TOKEN_EXPIRED.to_string() => {
                     if !token_retry_left || !issued.may_be_replaced() {
-                        return Err(crm_runtime::token::refused_young_token(
+                        return Err(crm_runtime::refused_young_token(
                             api,
                             issued.issued_at.elapsed(),
                         ));

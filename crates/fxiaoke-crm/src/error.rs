@@ -151,18 +151,15 @@ pub(crate) fn status(
     }
     let message = message.unwrap_or_default();
     let kind = kind_of(code, &message, operation);
-    Err(Error::Api(ApiError {
-        vendor: VENDOR,
-        operation,
-        code: code.to_string(),
-        message,
-        description,
-        trace_id,
-        retryable: is_retryable_code(code),
-        kind,
-        // A rate-limit answer is retried after the configured limit's window (20 s by default).
-        retry_after: None,
-    }))
+    // No `retry_after`: a rate-limit answer is retried after the configured limit's window
+    // (20 s by default).
+    Err(Error::Api(
+        ApiError::new(VENDOR, operation, code.to_string(), message)
+            .with_description(description)
+            .with_trace_id(trace_id)
+            .with_retryable(is_retryable_code(code))
+            .with_kind(kind),
+    ))
 }
 
 /// The numeric code of a vendor error of this crate.

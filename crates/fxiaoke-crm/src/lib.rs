@@ -107,30 +107,22 @@
 mod auth;
 mod client;
 mod error;
-mod keyset;
 #[rustfmt::skip]
-pub mod generated;
+mod generated;
+mod keyset;
 mod objects;
 mod query;
 
+// Client and configuration.
 pub use auth::{AuthFlow, CorpToken, OAUTH2_GRANT_TYPE, OAuth2Token, Operator, REFRESH_MARGIN};
 pub use client::{
     Client, ClientBuilder, Config, DEFAULT_BASE_URL, ENDPOINT_RATE_LIMIT, ENV_VARS,
     TOKEN_RATE_LIMIT, default_rate_limits,
 };
-pub use crm_runtime::{
-    ApiError, ApiErrorKind, AuthCarrier, AuthFlowSpec, Error, NamedObject, Outcome, RateLimit,
-    RateLimits, RawRecord, RetryPolicy, SecretString, TransportConfig, TransportOptions,
-};
-// The value types of generated fields, so that generated code (this crate's and a tenant
-// module from `crm codegen` or `crm_codegen::Generator`) names them through this crate alone.
-#[doc(hidden)]
-pub use crm_runtime::decode::MapKey;
-pub use crm_runtime::{
-    BoolForm, ChinaDateTime, EmptyForm, EpochMillis, ExtraFields, LenientDate, LenientDecimal,
-    LenientInt, LenientString, OpenEnum, StrBool, TextForm, Unparsed, WireForm,
-};
-pub use error::{Result, VENDOR, api_code, codes, is_retryable_code, kind_of};
+
+// Operations: records, writes and queries.
+// Every operation of the API and the auth flows it accepts, as data.
+pub use generated::operations::{ALL as OPERATIONS, AUTH_FLOWS};
 pub use generated::types;
 pub use generated::types::ObjectData;
 pub use keyset::KeyValue;
@@ -138,3 +130,28 @@ pub use objects::{Details, READ_ONLY_FIELDS, WriteOptions, from_object_data, to_
 pub use query::{
     FilterOperator, MAX_OFFSET, MAX_PAGE_SIZE, Position, Query, QueryPage, StreamPage,
 };
+
+// Errors: the vendor's codes and how they are classified.
+pub use error::{Result, VENDOR, api_code, codes, is_retryable_code, kind_of};
+
+// Runtime types: every crm-runtime type that this crate's API or its generated fields use, so
+// that users (and tenant modules from `crm codegen` or `crm_codegen::Generator`) name them
+// through this crate alone and never depend on `crm-runtime` themselves.
+pub use crm_runtime::{
+    ApiError, ApiErrorKind, DecodeError, Error, ErrorSource, Outcome, TransportKind,
+};
+pub use crm_runtime::{
+    Auth, AuthCarrier, AuthFlowSpec, Effect, HttpMethod, NamedObject, OperationSpec, Paging,
+};
+pub use crm_runtime::{
+    BoolForm, ChinaDateTime, EmptyForm, EpochMillis, ExtraFields, ExtraFieldsIter, InvalidDate,
+    LenientDate, LenientDecimal, LenientInt, LenientString, OpenEnum, RawRecord, SecretString,
+    StrBool, TextForm, Unparsed, WireForm,
+};
+pub use crm_runtime::{RateLimit, RateLimits, RetryPolicy, TransportConfig, TransportOptions};
+
+// Plumbing that generated code (this crate's and tenant modules) and the fixture suite name.
+#[doc(hidden)]
+pub use crm_runtime::decode::MapKey;
+#[doc(hidden)]
+pub use generated::registry;

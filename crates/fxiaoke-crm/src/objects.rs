@@ -18,6 +18,7 @@ use crate::{Client, Error, ExtraFields, Result};
 /// Top-level write flags. Unset flags are not sent, so the vendor's defaults apply (workflow
 /// and approval flow **are triggered by default**).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WriteOptions {
     /// `triggerWorkFlow` (vendor default true; most preset objects run their workflow anyway).
     pub trigger_work_flow: Option<bool>,
@@ -45,6 +46,48 @@ impl WriteOptions {
             trigger_approval_flow: Some(false),
             ..Self::default()
         }
+    }
+
+    /// `triggerWorkFlow`.
+    pub fn with_trigger_work_flow(mut self, on: bool) -> Self {
+        self.trigger_work_flow = Some(on);
+        self
+    }
+
+    /// `triggerApprovalFlow`.
+    pub fn with_trigger_approval_flow(mut self, on: bool) -> Self {
+        self.trigger_approval_flow = Some(on);
+        self
+    }
+
+    /// `hasSpecifyTime` (create only).
+    pub fn with_has_specify_time(mut self, on: bool) -> Self {
+        self.has_specify_time = Some(on);
+        self
+    }
+
+    /// `hasSpecifyCreatedBy` (create only).
+    pub fn with_has_specify_created_by(mut self, on: bool) -> Self {
+        self.has_specify_created_by = Some(on);
+        self
+    }
+
+    /// `includeDetailIds` (create only).
+    pub fn with_include_detail_ids(mut self, on: bool) -> Self {
+        self.include_detail_ids = Some(on);
+        self
+    }
+
+    /// `skipDataStatusValidate` (custom objects, update only).
+    pub fn with_skip_data_status_validate(mut self, on: bool) -> Self {
+        self.skip_data_status_validate = Some(on);
+        self
+    }
+
+    /// Send the record's `version` with an update (see [`WriteOptions::send_version`]).
+    pub fn with_send_version(mut self, send: bool) -> Self {
+        self.send_version = send;
+        self
     }
 }
 

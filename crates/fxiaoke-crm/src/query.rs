@@ -59,7 +59,7 @@ use crm_runtime::decode::{
     KeyedList, KeyedRecord, MapKey, RawRecord, RawRecords, WireCode, pick_fields, pick_raw_fields,
     record, span_in,
 };
-use crm_runtime::{NamedObject, OpenEnum, Page, Transport, paginate};
+use crm_runtime::{NamedObject, OpenEnum, Page, Transport, flatten_pages, paginate};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
@@ -842,12 +842,7 @@ impl<T: DeserializeOwned + Send + 'static> Query<T> {
     /// docs. The next request is sent before this page's records are decoded: they are decoded
     /// one by one as the stream yields them.
     pub fn stream(self) -> BoxStream<'static, Result<T>> {
-        self.raw_pages()
-            .flat_map(|page| match page {
-                Ok(page) => futures::stream::iter(page.records.decode::<T>()).left_stream(),
-                Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
-            })
-            .boxed()
+        flatten_pages(self.raw_pages(), |page| page.records.decode::<T>())
     }
 
     /// [`Query::stream`] page by page: the records each request delivered and the position of
@@ -869,12 +864,7 @@ impl<T: Send + 'static> Query<T> {
     /// text, sharing the answer's buffer), for an export that passes records through. Only
     /// what paging needs is read: the envelope, and each record's `_id` and order fields.
     pub fn stream_raw(self) -> BoxStream<'static, Result<RawRecord>> {
-        self.raw_pages()
-            .flat_map(|page| match page {
-                Ok(page) => futures::stream::iter(page.records.raw().map(Ok)).left_stream(),
-                Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
-            })
-            .boxed()
+        flatten_pages(self.raw_pages(), |page| page.records.raw().map(Ok))
     }
 
     /// The pages of a stream, their records not decoded yet.

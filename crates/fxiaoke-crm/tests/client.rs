@@ -113,10 +113,7 @@ fn with_operator(
 }
 
 fn unlimited(mock: &MockFxiaoke) -> fxiaoke_crm::Client {
-    mock.client_builder()
-        .with_rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
+    mock.unlimited_client().unwrap()
 }
 
 async fn create_get_update_with_details_and_custom_fields(flow: AuthFlow) {
@@ -454,10 +451,7 @@ async fn a_rate_limited_write_was_not_applied_and_is_retried_after_the_window(fl
     let window = Duration::from_millis(400);
     let client = mock
         .client_builder()
-        .with_rate_limits(RateLimits {
-            per_path: Some(RateLimit::new(100, window)),
-            ..RateLimits::default()
-        })
+        .with_rate_limits(RateLimits::off().with_per_path(RateLimit::new(100, window)))
         .build()
         .unwrap();
     client.objects().await.unwrap();
@@ -518,20 +512,14 @@ async fn a_300_page_export_never_trips_the_rate_limit(flow: AuthFlow) {
     // The documented 100 calls / 20 s per endpoint, with the window shortened to 1 s on both
     // sides so the test stays short.
     let window = Duration::from_secs(1);
-    let settings = MockSettings {
-        rate_limit: Some((100, window)),
-        ..MockSettings::default()
-    };
+    let settings = MockSettings::default().with_rate_limit(Some((100, window)));
     let mock = MockFxiaoke::start_with(settings.with_auth_flow(flow))
         .await
         .unwrap();
     mock.insert_many("PaymentObj", (0..3_000).map(record));
     let client = mock
         .client_builder()
-        .with_rate_limits(RateLimits {
-            per_path: Some(RateLimit::new(100, window)),
-            ..RateLimits::default()
-        })
+        .with_rate_limits(RateLimits::off().with_per_path(RateLimit::new(100, window)))
         .build()
         .unwrap();
     let n = client
@@ -830,10 +818,7 @@ async fn an_update_sends_only_what_was_changed_and_never_read_only_fields() {
         .update_changes(
             &original,
             &changed,
-            &WriteOptions {
-                send_version: true,
-                ..WriteOptions::default()
-            },
+            &WriteOptions::default().with_send_version(true),
         )
         .await
         .unwrap();

@@ -3,7 +3,7 @@
 //! against the schema derived from the generated type. See `crm_testkit`.
 
 use crm_testkit::{TypeRegistry, run_fixture_suite, run_malformed_suite};
-use fxiaoke_crm::generated::registry;
+use fxiaoke_crm::registry;
 
 const REGISTRY: TypeRegistry = TypeRegistry {
     decode_roundtrip: registry::decode_roundtrip,

@@ -329,18 +329,13 @@ async fn the_token_endpoint_limit_holds_in_the_oauth2_flow() {
     let limit = RateLimit::new(10, window).with_burst(3);
     for client_limits in [true, false] {
         let mock = MockFxiaoke::start_with(
-            MockSettings {
-                token_rate_limit: Some((10, window)),
-                ..MockSettings::without_rate_limits()
-            }
-            .with_auth_flow(AuthFlow::OAuth2),
+            MockSettings::without_rate_limits()
+                .with_token_rate_limit(Some((10, window)))
+                .with_auth_flow(AuthFlow::OAuth2),
         )
         .await
         .unwrap();
-        let limits = RateLimits {
-            overrides: vec![(TOKEN.to_owned(), limit)],
-            ..RateLimits::off()
-        };
+        let limits = RateLimits::off().with_override(TOKEN, limit);
         let client = mock
             .client_builder()
             .app_secret("wrong-secret")

@@ -17,17 +17,7 @@ use serde_json::{Map, Value, json};
 
 const QUERY_PATH: &str = "/cgi/crm/v2/data/query";
 
-/// A payment whose amount is one of `distinct` values.
-fn payment(i: usize, distinct: usize) -> Map<String, Value> {
-    json!({
-        "account_id": format!("acc{:04}", i % 50),
-        "payment_amount": format!("{}.00", 100 + (i * 7) % distinct.max(1)),
-        "remark": format!("第{i}笔"),
-    })
-    .as_object()
-    .unwrap()
-    .clone()
-}
+use crm_testkit::records::fxiaoke_payment as payment;
 
 async fn live_mock(live: LiveTenant) -> MockFxiaoke {
     MockFxiaoke::start_with(MockSettings::without_rate_limits().with_live(live))
@@ -38,12 +28,7 @@ async fn live_mock(live: LiveTenant) -> MockFxiaoke {
 fn client(mock: &MockFxiaoke) -> Client {
     mock.client_builder()
         .with_rate_limits(RateLimits::off())
-        .with_retry_policy(RetryPolicy {
-            max_attempts: 4,
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(5),
-            max_total_backoff: Duration::from_secs(1),
-        })
+        .with_retry_policy(crm_testkit::fast_retries())
         .build()
         .unwrap()
 }
@@ -66,9 +51,7 @@ fn amount(record: &ObjectData) -> f64 {
 }
 
 async fn within<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(120), f)
-        .await
-        .expect("the test took longer than 120 s")
+    crm_testkit::bounded_for(Duration::from_secs(120), f).await
 }
 
 #[tokio::test]

@@ -75,7 +75,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crm_mock::{MockServer, WindowLimiter};
-use crm_runtime::{RetryPolicy, SecretString};
+use crm_runtime::{RateLimits, SecretString};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use url::Url;
@@ -134,6 +134,7 @@ pub mod codes {
 
 /// The credentials a mock accepts.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct MockCredentials {
     /// The account number (`1090`, as in the document).
     pub appid: String,
@@ -372,26 +373,30 @@ impl MockUseasy {
     }
 
     /// A client builder for this mock: its URL and credentials, the vendor's rate limit (the
-    /// default, which the mock enforces), retries with 10 ms backoffs and short timeouts.
-    /// Adjust and `.build()`.
+    /// default, which the mock enforces) and [`crm_mock::client_options`] (short retry delays
+    /// and timeouts). Adjust and `.build()`.
     pub fn client_builder(&self) -> ClientBuilder {
         let c = &self.state.credentials;
-        Client::builder()
-            .base_url(self.base_url().as_str())
-            .app_id(c.appid.clone())
-            .app_secret(c.secret.clone())
-            .with_retry_policy(RetryPolicy {
-                max_attempts: 4,
-                initial_backoff: Duration::from_millis(10),
-                max_backoff: Duration::from_millis(50),
-                max_total_backoff: Duration::from_secs(1),
-            })
-            .with_timeouts(Duration::from_secs(5), Duration::from_secs(10))
+        crm_mock::client_options(
+            Client::builder()
+                .base_url(self.base_url().as_str())
+                .app_id(c.appid.clone())
+                .app_secret(c.secret.clone()),
+        )
     }
 
     /// `self.client_builder().build()`.
     pub fn client(&self) -> Result<Client> {
         self.client_builder().build()
+    }
+
+    /// A client without rate limits on either side: the client's limiter is off and so is
+    /// the mock's quota ([`MockUseasy::set_rate_limiting`]).
+    pub fn unlimited_client(&self) -> Result<Client> {
+        self.set_rate_limiting(false);
+        self.client_builder()
+            .with_rate_limits(RateLimits::off())
+            .build()
     }
 
     /// The field configuration the mock serves.

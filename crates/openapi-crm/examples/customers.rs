@@ -36,7 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "  {:<10} {:<28} type={:<8} status={:?}{}{}",
             f.name.as_deref().unwrap_or(""),
-            openapi_crm::fields::field_key(f).unwrap_or(""),
+            openapi_crm::field_key(f).unwrap_or(""),
             f.type_.as_deref().unwrap_or(""),
             f.status,
             if f.choices.as_ref().is_some_and(|c| !c.is_empty()) {

@@ -1,17 +1,4 @@
-//! useasy's request signature (docs/vendors.md §2.2, help.useasy.cn 鉴权说明): no token; every request
-//! carries the headers `appid`, `nonce`, `timestamp` and
-//!
-//! ```text
-//! signature = base64( HMAC-SHA256( key = secret, message = appid + timestamp + nonce ) )
-//! ```
-//!
-//! with plain concatenation (no separators), the timestamp in Unix **seconds**, a fresh 6-digit
-//! nonce, and standard Base64 with `=` padding (44 characters). The body is not signed. The
-//! server rejects a timestamp more than 5 minutes from its clock, and (assumed, as 7moor's
-//! identical scheme does) a nonce reused within 5 minutes.
-//!
-//! The client signs every attempt afresh (a retry gets a new nonce and timestamp) and never
-//! reuses one of its own nonces within 5 minutes.
+//! useasy's request signature (documented at the crate root, § Signature).
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
@@ -52,7 +39,7 @@ fn mac(secret: &SecretString, message: &str) -> HmacSha256 {
 /// with padding.
 ///
 /// ```
-/// use openapi_crm::auth::signature;
+/// use openapi_crm::signature;
 /// let sig = signature(&"test-secret".into(), "1090", "1687792454", "123456");
 /// assert_eq!(sig.expose_secret(), "QGNvl+17HYEWMBy4l759YUpqN10QjmO7sZE95PLt+p8=");
 /// assert_eq!(format!("{sig:?}"), "[redacted]");

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crm_runtime::operation::Operation;
 use crm_runtime::{
-    HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, SecretString, Transport,
-    TransportConfig, TransportOptions, request,
+    HttpMethod, HttpRequest, Missing, RateLimit, RateLimits, Redactor, SecretString, Transport,
+    TransportConfig, TransportOptions, base_url, env_var, request,
 };
 use url::Url;
 
@@ -97,28 +97,14 @@ impl ClientBuilder {
     /// Builds the client; a missing credential is an [`Error::MissingCredential`] naming it.
     pub fn build(mut self) -> Result<Client> {
         let transport = self.transport_config_mut().clone();
-        let appid = self.appid.filter(|s| !s.is_empty());
-        let secret = self.secret.filter(|s| !s.is_empty());
-        let missing: Vec<&str> = [
-            ("app_id", appid.is_none()),
-            ("app_secret", secret.is_none()),
-        ]
-        .into_iter()
-        .filter_map(|(name, absent)| absent.then_some(name))
-        .collect();
-        let (Some(appid), Some(secret)) = (appid, secret) else {
-            return Err(Error::MissingCredential(format!(
-                "openapi-crm: missing {}",
-                missing.join(", ")
-            )));
-        };
-        let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-        let base_url = Url::parse(base)
-            .map_err(|e| Error::Config(format!("invalid base URL {base:?}: {e}")))?;
+        let mut missing = Missing::new();
+        let appid = missing.take("app_id", self.appid);
+        let secret = missing.take("app_secret", self.secret);
+        missing.check(|names| format!("openapi-crm: missing {names}"))?;
         Client::new(Config {
-            base_url,
-            appid,
-            secret,
+            base_url: base_url(self.base_url.as_deref(), DEFAULT_BASE_URL)?,
+            appid: appid.unwrap_or_default(),
+            secret: secret.unwrap_or_default(),
             transport,
         })
     }
@@ -132,10 +118,7 @@ impl TransportOptions for ClientBuilder {
 }
 
 fn default_rate_limits() -> RateLimits {
-    RateLimits {
-        global: Some(DEFAULT_RATE_LIMIT),
-        ..RateLimits::default()
-    }
+    RateLimits::off().with_global(DEFAULT_RATE_LIMIT)
 }
 
 /// The environment variables [`Client::from_env`] requires (`USEASY_BASE_URL` is optional).
@@ -149,22 +132,13 @@ impl Client {
 
     /// A client from `USEASY_APPID`, `USEASY_SECRET` and optionally `USEASY_BASE_URL`.
     pub fn from_env() -> Result<Client> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let missing: Vec<&str> = ENV_VARS
-            .iter()
-            .copied()
-            .filter(|k| var(k).is_none())
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::MissingCredential(format!(
-                "set {} (and optionally USEASY_BASE_URL)",
-                missing.join(", ")
-            )));
-        }
+        Missing::env(ENV_VARS)
+            .check(|names| format!("set {names} (and optionally USEASY_BASE_URL)"))?;
+        let var = |k: &str| env_var(k).unwrap_or_default();
         let mut b = Client::builder()
-            .app_id(var("USEASY_APPID").unwrap_or_default())
-            .app_secret(var("USEASY_SECRET").unwrap_or_default());
-        if let Some(url) = var("USEASY_BASE_URL") {
+            .app_id(var("USEASY_APPID"))
+            .app_secret(var("USEASY_SECRET"));
+        if let Some(url) = env_var("USEASY_BASE_URL") {
             b = b.base_url(url);
         }
         b.build()

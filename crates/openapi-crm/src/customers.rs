@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
 use crm_runtime::decode::{RawRecord, RawRecords, WireCode, pick_fields, raw_id, record};
-use crm_runtime::{OpenEnum, Page, Transport, paginate};
+use crm_runtime::{OpenEnum, Page, Transport, flatten_pages, paginate};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::Deserialize;
@@ -186,24 +186,14 @@ impl CustomerQuery {
     ///
     /// The start page set with [`CustomerQuery::page`] is ignored.
     pub fn stream_as<T: DeserializeOwned + Send + 'static>(self) -> BoxStream<'static, Result<T>> {
-        self.raw_pages()
-            .flat_map(|page| match page {
-                Ok(records) => futures::stream::iter(records.decode::<T>()).left_stream(),
-                Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
-            })
-            .boxed()
+        flatten_pages(self.raw_pages(), |records| records.decode::<T>())
     }
 
     /// [`CustomerQuery::stream_as`] without decoding: every customer exactly as the server sent
     /// it (its JSON text, sharing the answer's buffer), for an export that passes records
     /// through.
     pub fn stream_raw(self) -> BoxStream<'static, Result<RawRecord>> {
-        self.raw_pages()
-            .flat_map(|page| match page {
-                Ok(records) => futures::stream::iter(records.raw().map(Ok)).left_stream(),
-                Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
-            })
-            .boxed()
+        flatten_pages(self.raw_pages(), |records| records.raw().map(Ok))
     }
 
     /// The pages of a keyset stream, their customers not decoded yet.

@@ -1,15 +1,4 @@
-//! useasy's response envelope `{success, message, code, traceId, data}` and how failures are
-//! classified.
-//!
-//! `code` is a string, `"200"` meaning success (docs/vendors.md §2.3). A response with
-//! `success: false` or any other code is an [`Error::Api`] carrying the
-//! vendor's code, message and trace id. The same envelope in the body of a non-2xx HTTP response
-//! (e.g. HTTP 401 for a bad signature) is reported the same way, not as a bare HTTP error.
-//!
-//! **No error-code table is published** (docs/vendors.md §2.3, unknown), and no throttling code is
-//! documented, so no vendor code is classified as retryable. Only the transport's own rules
-//! apply: network failures, HTTP 429 and HTTP 5xx are retried (for retry-safe operations), also
-//! when their body is an envelope.
+//! useasy's response envelope and how failures are classified (crate root, § Errors).
 
 use serde::Deserialize;
 
@@ -69,18 +58,17 @@ impl Envelope {
             return None;
         }
         let code = code.unwrap_or_default();
-        Some(ApiError {
-            vendor: VENDOR,
-            operation,
-            kind: kind_of(&code),
-            code,
-            message: self.message.unwrap_or_default(),
-            description: None,
-            trace_id: self.trace_id.filter(|t| !t.is_empty()),
-            // No vendor code is documented as transient (see the module docs).
-            retryable: false,
-            retry_after: None,
-        })
+        // Not retryable: no vendor code is documented as transient (see the crate docs).
+        Some(
+            ApiError::new(
+                VENDOR,
+                operation,
+                code.clone(),
+                self.message.unwrap_or_default(),
+            )
+            .with_kind(kind_of(&code))
+            .with_trace_id(self.trace_id.filter(|t| !t.is_empty())),
+        )
     }
 
     /// `Ok` for a successful envelope, the vendor error for a failed one, and an
@@ -130,11 +118,10 @@ pub(crate) fn from_status(error: Error, body: &[u8]) -> Error {
     };
     let retryable = error.is_retryable();
     match envelope.failure(operation) {
-        Some(api) => Error::Api(ApiError {
-            description: Some(format!("HTTP {status}")),
-            retryable,
-            ..api
-        }),
+        Some(api) => Error::Api(
+            api.with_description(Some(format!("HTTP {status}")))
+                .with_retryable(retryable),
+        ),
         None => error,
     }
 }

@@ -1,24 +1,4 @@
-//! Custom fields: the account's field configuration (查询客户字段配置列表), cached in the client,
-//! and setting / reading a customer's fields by their display name with validation against the
-//! configured choices and cascade options.
-//!
-//! # Value formats (assumed; the vendor document does not show a custom-field value)
-//!
-//! A custom field's value travels on the customer record under the field id
-//! (`CustomerFieldVO.field`, e.g. `text_6ts9_1687316347239`; `param` and `glFieldId` are used
-//! when `field` is missing; in the document's example all three are equal).
-//!
-//! | field configuration | value accepted | value written |
-//! |---|---|---|
-//! | no `choices`, no `options` (e.g. `type: "text"`) | any JSON value (a string for text) | as given |
-//! | `choices` (下拉, `ChoicesDubbo`) | a choice **key** or its **label** (`value`); or an array of them (multi-select) | the key(s) |
-//! | cascade `options` (级联, `CascadeOptionsDubbo`) | an array: one key or label per level, from the top, following `children` | the keys |
-//! | any | `null` (clear the field) | `null` |
-//!
-//! A cascade path must have at least `fillLevel` and at most `level` entries (when those are
-//! positive). Writing choice **keys** (not labels) is an assumption: `ChoicesDubbo` pairs a key
-//! with a display value, and a key is what such systems usually store. If the real server
-//! expects labels, bypass the translation with [`Customer::set_field`] (no validation).
+//! Custom fields by display name (crate root, § Custom fields).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -189,7 +169,8 @@ impl FieldConfigs {
     }
 
     /// Checks `value` against the field's choices or cascade options and returns the field id
-    /// and the value to write (labels replaced by keys). See the module docs for the formats.
+    /// and the value to write (labels replaced by keys). See [Custom fields](crate#custom-fields)
+    /// for the formats.
     pub fn validate(&self, name_or_id: &str, value: Value) -> Result<(String, Value)> {
         let config = self.get(name_or_id)?;
         let key = field_key(config)
@@ -449,7 +430,7 @@ impl Customer {
     }
 
     /// Sets the field with this display name (or id), validated against its configuration
-    /// (choices, cascade options); see the [module docs](crate::fields) for the formats.
+    /// (choices, cascade options); see [Custom fields](crate#custom-fields) for the formats.
     ///
     /// ```
     /// # use openapi_crm::{Customer, FieldConfigs};

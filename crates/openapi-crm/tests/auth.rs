@@ -5,8 +5,8 @@ use openapi_crm::TransportOptions;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use openapi_crm::auth::{signed_headers, unix_timestamp, verify_signature};
 use openapi_crm::{Customer, Error, RateLimits, RetryPolicy, SecretString};
+use openapi_crm::{signed_headers, unix_timestamp, verify_signature};
 use openapi_crm_mock::MockUseasy;
 use serde_json::Value;
 use wiremock::matchers::method;
@@ -194,12 +194,13 @@ async fn every_attempt_is_signed_afresh() {
         .base_url(server.uri())
         .app_id("1090")
         .app_secret(secret.clone())
-        .with_retry_policy(RetryPolicy {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(20),
-            max_total_backoff: Duration::from_secs(1),
-        })
+        .with_retry_policy(
+            RetryPolicy::default()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(20))
+                .with_max_total_backoff(Duration::from_secs(1)),
+        )
         .build()
         .unwrap();
     client.customers().send().await.unwrap();

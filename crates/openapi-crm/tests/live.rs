@@ -16,12 +16,7 @@ fn client(mock: &MockUseasy) -> openapi_crm::Client {
     mock.set_rate_limiting(false);
     mock.client_builder()
         .with_rate_limits(RateLimits::off())
-        .with_retry_policy(RetryPolicy {
-            max_attempts: 4,
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(5),
-            max_total_backoff: Duration::from_secs(1),
-        })
+        .with_retry_policy(crm_testkit::fast_retries())
         .build()
         .unwrap()
 }

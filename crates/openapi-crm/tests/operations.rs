@@ -447,13 +447,12 @@ async fn the_mock_answers_any_input_without_panicking() {
         for body in bodies {
             for method in [reqwest::Method::POST, reqwest::Method::GET] {
                 let nonce = format!("{}", 100_000 + requests);
-                let ts = openapi_crm::auth::unix_timestamp();
+                let ts = openapi_crm::unix_timestamp();
                 let mut r = http.request(
                     method,
                     mock.base_url().join(path.trim_start_matches('/')).unwrap(),
                 );
-                for (k, v) in
-                    openapi_crm::auth::signed_headers(&creds.secret, &creds.appid, &ts, &nonce)
+                for (k, v) in openapi_crm::signed_headers(&creds.secret, &creds.appid, &ts, &nonce)
                 {
                     r = r.header(k, v);
                 }

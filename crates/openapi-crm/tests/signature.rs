@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use openapi_crm::SecretString;
-use openapi_crm::auth::{signature, signed_headers, verify_signature};
+use openapi_crm::{signature, signed_headers, verify_signature};
 
 #[test]
 fn sevenmoor_published_inputs() {

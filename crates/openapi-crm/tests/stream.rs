@@ -15,9 +15,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 async fn collect(
     stream: futures::stream::BoxStream<'static, openapi_crm::Result<Customer>>,
 ) -> Vec<Customer> {
-    timeout(Duration::from_secs(60), stream.try_collect())
+    crm_testkit::bounded_for(Duration::from_secs(60), stream.try_collect())
         .await
-        .expect("bounded")
         .unwrap()
 }
 

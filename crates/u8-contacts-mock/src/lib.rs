@@ -68,7 +68,7 @@ use std::time::Duration;
 use u8_contacts::TransportOptions;
 
 use crm_mock::MockServer;
-use crm_runtime::{RateLimits, RetryPolicy, SecretString};
+use crm_runtime::{RateLimits, SecretString};
 use url::Url;
 
 pub use sample::sample_contacts;
@@ -123,6 +123,7 @@ pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(7200);
 
 /// The credentials the mock accepts.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct MockCredentials {
     /// 调用方id (the document's example value `openapi_dev`).
     pub from_account: String,
@@ -271,30 +272,31 @@ impl MockU8 {
         &self.state.credentials
     }
 
-    /// A client builder for this mock: its URL and credentials, retries with 10 ms backoffs,
-    /// no client-side rate limit (set one with `.with_rate_limits(…)` to test it) and short
-    /// timeouts. Adjust and `.build()`.
+    /// A client builder for this mock: its URL and credentials, [`crm_mock::client_options`]
+    /// (short retry delays and timeouts) and no client-side rate limit (set one with
+    /// `.with_rate_limits(…)` to test it). Adjust and `.build()`.
     pub fn client_builder(&self) -> ClientBuilder {
         let c = &self.state.credentials;
-        Client::builder()
-            .base_url(self.base_url().as_str())
-            .from_account(c.from_account.clone())
-            .to_account(c.to_account.clone())
-            .app_key(c.app_key.clone())
-            .app_secret(c.app_secret.clone())
-            .with_retry_policy(RetryPolicy {
-                max_attempts: 4,
-                initial_backoff: Duration::from_millis(10),
-                max_backoff: Duration::from_millis(50),
-                max_total_backoff: Duration::from_secs(1),
-            })
-            .with_rate_limits(RateLimits::off())
-            .with_timeouts(Duration::from_secs(5), Duration::from_secs(10))
+        crm_mock::client_options(
+            Client::builder()
+                .base_url(self.base_url().as_str())
+                .from_account(c.from_account.clone())
+                .to_account(c.to_account.clone())
+                .app_key(c.app_key.clone())
+                .app_secret(c.app_secret.clone()),
+        )
+        .with_rate_limits(RateLimits::off())
     }
 
     /// `self.client_builder().build()`.
     pub fn client(&self) -> Result<Client> {
         self.client_builder().build()
+    }
+
+    /// A client without client-side rate limits: [`MockU8::client`], whose builder already
+    /// turns them off (the name says so where a test depends on it).
+    pub fn unlimited_client(&self) -> Result<Client> {
+        self.client()
     }
 
     /// Invalidates every token issued so far: the next business call with one gets

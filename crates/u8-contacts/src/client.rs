@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crm_runtime::operation::Operation;
 use crm_runtime::{
-    Auth, HttpMethod, HttpRequest, RateLimit, RateLimits, Redactor, SecretString, TokenCache,
-    Transport, TransportConfig, TransportOptions, request,
+    Auth, HttpMethod, HttpRequest, Missing, RateLimit, RateLimits, Redactor, SecretString,
+    TokenCache, Transport, TransportConfig, TransportOptions, base_url, env_var, request,
 };
 use url::Url;
 
@@ -110,40 +110,21 @@ impl ClientBuilder {
     /// Builds the client; a missing credential is an [`Error::MissingCredential`] naming it.
     pub fn build(mut self) -> Result<Client> {
         let transport = self.transport_config_mut().clone();
-        let mut missing = Vec::new();
-        let mut need = |v: Option<String>, name: &str| {
-            let v = v.filter(|s| !s.is_empty());
-            if v.is_none() {
-                missing.push(name.to_owned());
-            }
-            v.unwrap_or_default()
-        };
-        let from_account = need(self.from_account, "from_account");
-        let to_account = need(self.to_account, "to_account");
-        let app_key = need(self.app_key, "app_key");
-        let app_secret = self.app_secret.filter(|s| !s.is_empty());
-        if app_secret.is_none() {
-            missing.push("app_secret".into());
-        }
-        if !missing.is_empty() {
-            return Err(Error::MissingCredential(format!(
-                "u8-contacts: missing {}",
-                missing.join(", ")
-            )));
-        }
-        let base = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-        let base_url = Url::parse(base)
-            .map_err(|e| Error::Config(format!("invalid base URL {base:?}: {e}")))?;
-        let config = Config {
-            base_url,
-            from_account,
-            to_account,
-            app_key,
+        let mut missing = Missing::new();
+        let from_account = missing.take("from_account", self.from_account);
+        let to_account = missing.take("to_account", self.to_account);
+        let app_key = missing.take("app_key", self.app_key);
+        let app_secret = missing.take("app_secret", self.app_secret);
+        missing.check(|names| format!("u8-contacts: missing {names}"))?;
+        Client::new(Config {
+            base_url: base_url(self.base_url.as_deref(), DEFAULT_BASE_URL)?,
+            from_account: from_account.unwrap_or_default(),
+            to_account: to_account.unwrap_or_default(),
+            app_key: app_key.unwrap_or_default(),
             app_secret: app_secret.unwrap_or_default(),
             ds_sequence: self.ds_sequence,
             transport,
-        };
-        Client::new(config)
+        })
     }
 }
 
@@ -155,10 +136,7 @@ impl TransportOptions for ClientBuilder {
 }
 
 fn default_rate_limits() -> RateLimits {
-    RateLimits {
-        global: Some(DEFAULT_RATE_LIMIT),
-        ..RateLimits::default()
-    }
+    RateLimits::off().with_global(DEFAULT_RATE_LIMIT)
 }
 
 /// The environment variables [`Client::from_env`] reads.
@@ -178,27 +156,17 @@ impl Client {
     /// A client from `U8_FROM_ACCOUNT`, `U8_TO_ACCOUNT`, `U8_APP_KEY`, `U8_APP_SECRET` and
     /// optionally `U8_BASE_URL`, `U8_DS_SEQUENCE`.
     pub fn from_env() -> Result<Client> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let missing: Vec<&str> = ENV_VARS
-            .iter()
-            .copied()
-            .filter(|k| var(k).is_none())
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::MissingCredential(format!(
-                "set {}",
-                missing.join(", ")
-            )));
-        }
+        Missing::env(ENV_VARS).check(|names| format!("set {names}"))?;
+        let var = |k: &str| env_var(k).unwrap_or_default();
         let mut b = Client::builder()
-            .from_account(var("U8_FROM_ACCOUNT").unwrap_or_default())
-            .to_account(var("U8_TO_ACCOUNT").unwrap_or_default())
-            .app_key(var("U8_APP_KEY").unwrap_or_default())
-            .app_secret(var("U8_APP_SECRET").unwrap_or_default());
-        if let Some(url) = var("U8_BASE_URL") {
+            .from_account(var("U8_FROM_ACCOUNT"))
+            .to_account(var("U8_TO_ACCOUNT"))
+            .app_key(var("U8_APP_KEY"))
+            .app_secret(var("U8_APP_SECRET"));
+        if let Some(url) = env_var("U8_BASE_URL") {
             b = b.base_url(url);
         }
-        if let Some(ds) = var("U8_DS_SEQUENCE") {
+        if let Some(ds) = env_var("U8_DS_SEQUENCE") {
             let ds = ds.parse().map_err(|_| {
                 Error::Config(format!("U8_DS_SEQUENCE must be a number, not {ds:?}"))
             })?;
@@ -292,7 +260,7 @@ impl Client {
             {
                 Err(Error::Api(api)) if is_token_error(&api) => {
                     if !token_retry_left || !issued.may_be_replaced() {
-                        return Err(crm_runtime::token::refused_young_token(
+                        return Err(crm_runtime::refused_young_token(
                             api,
                             issued.issued_at.elapsed(),
                         ));

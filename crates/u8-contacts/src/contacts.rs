@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use crm_runtime::decode::{RawRecord, RawRecords, WireCode, raw_id};
-use crm_runtime::{LenientInt, Page, Transport, paginate};
+use crm_runtime::{LenientInt, Page, Transport, flatten_pages, paginate};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::Deserialize;
@@ -182,24 +182,14 @@ impl BatchGet {
     ///   [`Error::NoProgress`] (a server ignoring `page_index`).
     /// - A contact that does not fit `T` is an [`Error::Record`] item; the stream goes on.
     pub fn stream_as<T: DeserializeOwned + Send + 'static>(self) -> BoxStream<'static, Result<T>> {
-        self.raw_pages()
-            .flat_map(|page| match page {
-                Ok(records) => futures::stream::iter(records.decode::<T>()).left_stream(),
-                Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
-            })
-            .boxed()
+        flatten_pages(self.raw_pages(), |records| records.decode::<T>())
     }
 
     /// [`BatchGet::stream_as`] without decoding: every contact exactly as the server sent it
     /// (its JSON text, sharing the answer's buffer), for an export that passes records
     /// through.
     pub fn stream_raw(self) -> BoxStream<'static, Result<RawRecord>> {
-        self.raw_pages()
-            .flat_map(|page| match page {
-                Ok(records) => futures::stream::iter(records.raw().map(Ok)).left_stream(),
-                Err(e) => futures::stream::once(std::future::ready(Err(e))).right_stream(),
-            })
-            .boxed()
+        flatten_pages(self.raw_pages(), |records| records.raw().map(Ok))
     }
 
     /// The pages of a stream, their contacts not decoded yet.

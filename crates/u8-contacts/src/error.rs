@@ -112,18 +112,10 @@ pub(crate) fn check(
     if code.is_empty() || code == "0" {
         return Ok(Answer::Data);
     }
-    let mut api = ApiError {
-        vendor: VENDOR,
-        operation,
-        retryable: false, // U8 publishes no error-code table; no code is known to be transient.
-        code,
-        message: envelope.errmsg.unwrap_or_default(),
-        description: None,
-        trace_id: None,
-        kind: ApiErrorKind::Other,
-        retry_after: None,
-    };
-    api.kind = kind_of(&api);
+    // Not retryable: U8 publishes no error-code table; no code is known to be transient.
+    let api = ApiError::new(VENDOR, operation, code, envelope.errmsg.unwrap_or_default());
+    let kind = kind_of(&api);
+    let api = api.with_kind(kind);
     if no_match_is_empty && api.code == NO_MATCH && !is_token_error(&api) {
         return Ok(Answer::NoMatch);
     }

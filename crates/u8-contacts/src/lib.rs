@@ -45,16 +45,39 @@ mod client;
 mod contacts;
 mod error;
 #[rustfmt::skip]
-pub mod generated;
+mod generated;
 
+// Client and configuration.
 pub use client::{Client, ClientBuilder, Config, DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT, ENV_VARS};
+
+// Operations: contacts and their paging.
 pub use contacts::{BatchGet, DEFAULT_PAGE_SIZE};
-pub use crm_runtime::{
-    ApiError, ApiErrorKind, Error, Outcome, RateLimit, RateLimits, RawRecord, RetryPolicy,
-    SecretString, TransportConfig, TransportOptions,
-};
-// The type of every record's `extra` (fields the schema does not list).
-pub use crm_runtime::ExtraFields;
-pub use error::{Result, VENDOR, kind_of};
+// Every operation of the API and the auth flows it accepts, as data.
+pub use generated::operations::{ALL as OPERATIONS, AUTH_FLOWS};
 pub use generated::types;
 pub use generated::types::Contact;
+
+// Errors: the vendor's codes and how they are classified.
+pub use error::{Result, VENDOR, kind_of};
+
+// Runtime types: every crm-runtime type that this crate's API or its generated fields use, so
+// that users (and tenant modules from `crm codegen` or `crm_codegen::Generator`) name them
+// through this crate alone and never depend on `crm-runtime` themselves.
+pub use crm_runtime::{
+    ApiError, ApiErrorKind, DecodeError, Error, ErrorSource, Outcome, TransportKind,
+};
+pub use crm_runtime::{
+    Auth, AuthCarrier, AuthFlowSpec, Effect, HttpMethod, NamedObject, OperationSpec, Paging,
+};
+pub use crm_runtime::{
+    BoolForm, ChinaDateTime, EmptyForm, EpochMillis, ExtraFields, ExtraFieldsIter, InvalidDate,
+    LenientDate, LenientDecimal, LenientInt, LenientString, OpenEnum, RawRecord, SecretString,
+    StrBool, TextForm, Unparsed, WireForm,
+};
+pub use crm_runtime::{RateLimit, RateLimits, RetryPolicy, TransportConfig, TransportOptions};
+
+// Plumbing that generated code (this crate's and tenant modules) and the fixture suite name.
+#[doc(hidden)]
+pub use crm_runtime::decode::MapKey;
+#[doc(hidden)]
+pub use generated::registry;

@@ -11,9 +11,7 @@ use u8_contacts::{Contact, Error, RetryPolicy};
 use u8_contacts_mock::{Churn, LiveTenant, MockU8, paths, sample_contacts};
 
 async fn bounded<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(60), f)
-        .await
-        .expect("bounded")
+    crm_testkit::bounded_for(Duration::from_secs(60), f).await
 }
 
 #[tokio::test]

@@ -16,6 +16,39 @@ struct IntValue {
     wire: NumberWire,
 }
 
+/// The impls that [`LenientInt`] and [`EpochMillis`] share, both being an [`IntValue`]:
+/// equality by value, `Display` of the value (nothing when empty, the text when unparsed),
+/// and the wire format (what was read is written back).
+macro_rules! int_scalar_impls {
+    ($($ty:ident),*) => {$(
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                self.0.eq_by(&other.0, |a, b| a.value == b.value)
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.display(f, |v, f| fmt::Display::fmt(&v.value, f))
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                self.0.serialize(serializer, serialize_int)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                Repr::decode(deserializer, INT_EXPECTING, read_int).map(Self)
+            }
+        }
+    )*};
+}
+
+int_scalar_impls!(LenientInt, EpochMillis);
+
 /// Floats up to 2^53 hold every integer exactly.
 const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
 
@@ -141,12 +174,6 @@ impl From<i64> for LenientInt {
     }
 }
 
-impl PartialEq for LenientInt {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.eq_by(&other.0, |a, b| a.value == b.value)
-    }
-}
-
 impl fmt::Debug for LenientInt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.debug(f, "LenientInt", |v, f| match &v.wire {
@@ -154,25 +181,6 @@ impl fmt::Debug for LenientInt {
             NumberWire::Text => write!(f, "\"{}\"", v.value),
             NumberWire::RawText(raw) => write!(f, "{raw:?}"),
         })
-    }
-}
-
-/// The value; nothing when empty; the text when unparsed.
-impl fmt::Display for LenientInt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.display(f, |v, f| fmt::Display::fmt(&v.value, f))
-    }
-}
-
-impl Serialize for LenientInt {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer, serialize_int)
-    }
-}
-
-impl<'de> Deserialize<'de> for LenientInt {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Repr::decode(deserializer, INT_EXPECTING, read_int).map(Self)
     }
 }
 
@@ -274,12 +282,6 @@ impl<Tz: TimeZone> From<DateTime<Tz>> for EpochMillis {
     }
 }
 
-impl PartialEq for EpochMillis {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.eq_by(&other.0, |a, b| a.value == b.value)
-    }
-}
-
 impl fmt::Debug for EpochMillis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0
@@ -287,25 +289,6 @@ impl fmt::Debug for EpochMillis {
                 Some(t) => write!(f, "EpochMillis({} = {})", v.value, t.to_rfc3339()),
                 None => write!(f, "EpochMillis({})", v.value),
             })
-    }
-}
-
-/// The milliseconds; nothing when empty; the text when unparsed.
-impl fmt::Display for EpochMillis {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.display(f, |v, f| fmt::Display::fmt(&v.value, f))
-    }
-}
-
-impl Serialize for EpochMillis {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer, serialize_int)
-    }
-}
-
-impl<'de> Deserialize<'de> for EpochMillis {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Repr::decode(deserializer, INT_EXPECTING, read_int).map(Self)
     }
 }
 

@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Row};
 
-use super::schema::{
-    MIGRATIONS, POSTGRES_MIGRATION_LOCK, POSTGRES_SCHEMA_TABLE, SCHEMA_VERSION, now_ms, statements,
-};
+use super::schema::{POSTGRES_MIGRATION_LOCK, POSTGRES_SCHEMA_TABLE, apply_migrations};
 use super::{
     Backend, Existing, Key, PagePlan, RunEnd, RunStatus, StoredRecord, SyncRun, redact, to_i64,
     to_u64,
@@ -150,40 +148,12 @@ async fn migrate(pool: &PgPool) -> Result<(), Error> {
         .execute(&mut *tx)
         .await
         .context(|| "waiting for another schema migration".to_owned())?;
-    sqlx::query(POSTGRES_SCHEMA_TABLE)
-        .execute(&mut *tx)
-        .await
-        .context(|| "creating crm_sync_schema".to_owned())?;
-    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM crm_sync_schema")
-        .fetch_one(&mut *tx)
-        .await
-        .context(|| "reading the schema version".to_owned())?;
-    let current = current.unwrap_or(0);
-    if current > SCHEMA_VERSION {
-        return Err(Error::SchemaTooNew {
-            found: current,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-        for statement in statements(m.postgres) {
-            sqlx::query(statement).execute(&mut *tx).await.context(|| {
-                format!(
-                    "applying schema migration {} ({})",
-                    m.version, m.description
-                )
-            })?;
-        }
-        sqlx::query(
-            "INSERT INTO crm_sync_schema (version, description, applied_at) VALUES ($1, $2, $3)",
-        )
-        .bind(m.version)
-        .bind(m.description)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await
-        .context(|| format!("recording schema migration {}", m.version))?;
-    }
+    apply_migrations!(
+        tx,
+        table: POSTGRES_SCHEMA_TABLE,
+        sql: postgres,
+        insert: "INSERT INTO crm_sync_schema (version, description, applied_at) VALUES ($1, $2, $3)"
+    )?;
     tx.commit()
         .await
         .context(|| "committing the schema migration".to_owned())

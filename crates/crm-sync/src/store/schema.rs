@@ -28,6 +28,61 @@ pub(crate) fn statements(sql: &'static str) -> Vec<&'static str> {
         .collect()
 }
 
+/// Applies the pending migrations in `$tx`, an open transaction of either database: creates
+/// `crm_sync_schema` with `$table`, refuses a schema newer than [`SCHEMA_VERSION`], runs the
+/// `$sql` statements of each migration not recorded yet and records it with `$insert`
+/// (version, description, time). Evaluates to `Result<(), Error>`; the caller commits.
+///
+/// A macro rather than a function generic over the database, whose sqlx executor, encode and
+/// decode bounds would be longer than this body.
+macro_rules! apply_migrations {
+    ($tx:ident, table: $table:expr, sql: $sql:ident, insert: $insert:expr) => {
+        async {
+            use $crate::error::Context as _;
+            use $crate::store::schema::{MIGRATIONS, SCHEMA_VERSION, now_ms, statements};
+            sqlx::query($table)
+                .execute(&mut *$tx)
+                .await
+                .context(|| "creating crm_sync_schema".to_owned())?;
+            let current: Option<i64> =
+                sqlx::query_scalar("SELECT MAX(version) FROM crm_sync_schema")
+                    .fetch_one(&mut *$tx)
+                    .await
+                    .context(|| "reading the schema version".to_owned())?;
+            let current = current.unwrap_or(0);
+            if current > SCHEMA_VERSION {
+                return Err($crate::error::Error::SchemaTooNew {
+                    found: current,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+                for statement in statements(m.$sql) {
+                    sqlx::query(statement)
+                        .execute(&mut *$tx)
+                        .await
+                        .context(|| {
+                            format!(
+                                "applying schema migration {} ({})",
+                                m.version, m.description
+                            )
+                        })?;
+                }
+                sqlx::query($insert)
+                    .bind(m.version)
+                    .bind(m.description)
+                    .bind(now_ms())
+                    .execute(&mut *$tx)
+                    .await
+                    .context(|| format!("recording schema migration {}", m.version))?;
+            }
+            Ok::<(), $crate::error::Error>(())
+        }
+        .await
+    };
+}
+pub(crate) use apply_migrations;
+
 /// The table recording applied versions (created before any migration runs).
 pub(crate) const SQLITE_SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS crm_sync_schema (
     version INTEGER PRIMARY KEY,

@@ -12,7 +12,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::schema::{MIGRATIONS, SCHEMA_VERSION, SQLITE_SCHEMA_TABLE, now_ms, statements};
+use super::schema::{SQLITE_SCHEMA_TABLE, apply_migrations};
 use super::{
     Backend, Existing, Key, PagePlan, RunEnd, RunStatus, StoredRecord, SyncRun, to_i64, to_u64,
 };
@@ -222,40 +222,12 @@ async fn migrate(pool: &SqlitePool) -> Result<(), Error> {
         .begin_with("BEGIN IMMEDIATE")
         .await
         .context(|| "starting the schema migration".to_owned())?;
-    sqlx::query(SQLITE_SCHEMA_TABLE)
-        .execute(&mut *tx)
-        .await
-        .context(|| "creating crm_sync_schema".to_owned())?;
-    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM crm_sync_schema")
-        .fetch_one(&mut *tx)
-        .await
-        .context(|| "reading the schema version".to_owned())?;
-    let current = current.unwrap_or(0);
-    if current > SCHEMA_VERSION {
-        return Err(Error::SchemaTooNew {
-            found: current,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-        for statement in statements(m.sqlite) {
-            sqlx::query(statement).execute(&mut *tx).await.context(|| {
-                format!(
-                    "applying schema migration {} ({})",
-                    m.version, m.description
-                )
-            })?;
-        }
-        sqlx::query(
-            "INSERT INTO crm_sync_schema (version, description, applied_at) VALUES (?, ?, ?)",
-        )
-        .bind(m.version)
-        .bind(m.description)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await
-        .context(|| format!("recording schema migration {}", m.version))?;
-    }
+    apply_migrations!(
+        tx,
+        table: SQLITE_SCHEMA_TABLE,
+        sql: sqlite,
+        insert: "INSERT INTO crm_sync_schema (version, description, applied_at) VALUES (?, ?, ?)"
+    )?;
     tx.commit()
         .await
         .context(|| "committing the schema migration".to_owned())

@@ -21,9 +21,7 @@ pub const TIME_LIMIT: Duration = Duration::from_secs(180);
 
 /// Runs `f`, failing the test if it takes longer than [`TIME_LIMIT`].
 pub async fn bounded<T>(f: impl Future<Output = T>) -> T {
-    tokio::time::timeout(TIME_LIMIT, f)
-        .await
-        .expect("the test did not finish in time")
+    crm_testkit::bounded_for(TIME_LIMIT, f).await
 }
 
 /// A directory under the system temp dir, deleted when dropped.

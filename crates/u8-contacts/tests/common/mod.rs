@@ -1,23 +1,12 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
-use std::time::Duration;
-
 use crm_runtime::LenientString;
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use u8_contacts::{Contact, Result};
 
-/// No test may run longer than this.
-pub const TIME_LIMIT: Duration = Duration::from_secs(30);
-
-/// Runs `f`, failing the test if it takes longer than [`TIME_LIMIT`].
-pub async fn bounded<T>(f: impl Future<Output = T>) -> T {
-    tokio::time::timeout(TIME_LIMIT, f)
-        .await
-        .expect("the test did not finish in time")
-}
+pub use crm_testkit::bounded;
 
 /// The code of a contact (`""` if none).
 pub fn code(c: &Contact) -> String {
