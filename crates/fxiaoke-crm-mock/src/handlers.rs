@@ -647,14 +647,14 @@ impl Ctx<'_> {
             .store
             .get(&api_name, &id)
             .ok_or_else(|| not_found(&api_name, &id))?;
-        check_editable(record, &api_name, skip_status)?;
+        check_editable(&record, &api_name, skip_status)?;
         for (detail_api, items) in &details {
             for detail_id in items.iter().filter_map(given_id) {
                 let detail = state
                     .store
                     .get(detail_api, detail_id)
                     .ok_or_else(|| not_found(detail_api, detail_id))?;
-                check_editable(detail, detail_api, skip_status)?;
+                check_editable(&detail, detail_api, skip_status)?;
             }
         }
         state.store.update(&api_name, &id, object_data, stamp);
@@ -694,7 +694,7 @@ impl Ctx<'_> {
             .ok_or_else(|| not_found(api_name, id))?;
         Ok(fields([(
             "data",
-            Value::Object(query::project(record, None)),
+            Value::Object(query::project(&record, None)),
         )]))
     }
 
@@ -713,11 +713,12 @@ impl Ctx<'_> {
                 .is_some_and(|v| v.as_i64() == Some(3) || v.as_str() == Some("3"));
         let mut state = self.shared.state();
         let seed = self.shared.before_query(&mut state, api_name);
-        let page = query::execute(
-            state.store.iter(api_name),
+        let page = query::execute_indexed(
+            state.store.table(api_name).map(|t| &t.records),
             &search,
             self.shared.sorting(),
             seed,
+            !no_count,
         );
         let total = if no_count { 0 } else { page.total };
         let records = page.records.into_iter().map(Value::Object).collect();
@@ -954,7 +955,7 @@ fn describe(shared: &Shared, body: &Map<String, Value>) -> Result<Map<String, Va
         described.insert(f.api_name.to_owned(), field_json(*f, "package"));
     }
     for record in state.store.iter(api_name) {
-        for (name, value) in record {
+        for (name, value) in &record {
             if described.contains_key(name) || is_companion(name) || name == "dataObjectApiName" {
                 continue;
             }
