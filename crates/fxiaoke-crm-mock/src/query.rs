@@ -517,11 +517,34 @@ pub(crate) fn project(
     out
 }
 
+/// [`project`] of a record the caller owns: its values are moved, not copied.
+fn project_owned(
+    mut record: Map<String, Value>,
+    projection: Option<&[String]>,
+) -> Map<String, Value> {
+    let Some(fields) = projection else {
+        record.retain(|_, v| !v.is_null());
+        return record;
+    };
+    let id = record.get("_id").cloned();
+    let mut out: Map<String, Value> = fields
+        .iter()
+        .filter_map(|f| record.remove(f).map(|v| (f.clone(), v)))
+        .collect();
+    if let Some(id) = id {
+        out.entry("_id").or_insert(id);
+    }
+    out.retain(|_, v| !v.is_null());
+    out
+}
+
 /// One page of a query.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Page {
     pub(crate) total: usize,
     pub(crate) records: Vec<Map<String, Value>>,
+    /// The page as the records' JSON texts instead of `records` (see [`execute_indexed`]).
+    pub(crate) texts: Option<Vec<String>>,
 }
 
 /// Runs `query` over `records`; `seed` drives the random tie order of unstable ties.
@@ -562,7 +585,11 @@ pub(crate) fn execute<'a>(
         .take(take)
         .map(|hit| project(hit.record, query.projection.as_deref()))
         .collect();
-    Page { total, records }
+    Page {
+        total,
+        records,
+        texts: None,
+    }
 }
 
 /// How a query walks the `_id` index: the range its `_id` filters allow, the direction, and
@@ -642,18 +669,22 @@ fn id_plan(query: &SearchQuery, sorting: Sorting) -> Option<IdPlan<'_>> {
 /// query's bound that stops once the page is full when the order is the `_id` order
 /// (`O(log n + offset + limit)` records read when the other filters match), else
 /// [`execute`] over every record. `count`: whether `total` is wanted (with filters other than
-/// on `_id`, counting reads the whole range); without it `total` is the page's size.
+/// on `_id`, counting reads the whole range); without it `total` is the page's size. `raw`:
+/// an indexed page without projection comes back as the stored texts (`texts`), which are
+/// exactly the records' answer form (no nulls, `_id` included), so they are never parsed.
 pub(crate) fn execute_indexed(
     index: Option<&IdIndex>,
     query: &SearchQuery,
     sorting: Sorting,
     seed: u64,
     count: bool,
+    raw: bool,
 ) -> Page {
     let Some(index) = index else {
         return Page {
             total: 0,
             records: Vec::new(),
+            texts: None,
         };
     };
     let Some(plan) = id_plan(query, sorting) else {
@@ -666,6 +697,8 @@ pub(crate) fn execute_indexed(
     let skip = usize::try_from(query.offset).unwrap_or(usize::MAX);
     let take = usize::try_from(query.limit).unwrap_or(usize::MAX);
     let projection = query.projection.as_deref();
+    let raw = raw && projection.is_none();
+    let mut texts = Vec::new();
     let mut records = Vec::new();
     let mut matched = 0usize;
     for (_, text) in index.range(plan.lo, plan.hi, plan.asc) {
@@ -676,8 +709,10 @@ pub(crate) fn execute_indexed(
         let wanted = !full && matched >= skip;
         if plan.residual.is_empty() {
             // Skipped records are never parsed.
-            if wanted && let Some(record) = store::decode(text) {
-                records.push(project(&record, projection));
+            if wanted && raw {
+                texts.push(text.to_owned());
+            } else if wanted && let Some(record) = store::decode(text) {
+                records.push(project_owned(record, projection));
             }
             matched += 1;
             continue;
@@ -686,8 +721,10 @@ pub(crate) fn execute_indexed(
             continue;
         };
         if plan.residual.iter().all(|f| matches(&record, f)) {
-            if wanted {
-                records.push(project(&record, projection));
+            if wanted && raw {
+                texts.push(text.to_owned());
+            } else if wanted {
+                records.push(project_owned(record, projection));
             }
             matched += 1;
         }
@@ -697,7 +734,11 @@ pub(crate) fn execute_indexed(
     } else {
         matched
     };
-    Page { total, records }
+    Page {
+        total,
+        records,
+        texts: raw.then_some(texts),
+    }
 }
 
 #[cfg(test)]
@@ -1092,7 +1133,7 @@ mod tests {
                     serde_json::to_string(r).unwrap().into(),
                 );
             }
-            let page = execute_indexed(Some(&index), &q, Sorting::default(), 1, true);
+            let page = execute_indexed(Some(&index), &q, Sorting::default(), 1, true, false);
             let ids: Vec<String> = page
                 .records
                 .iter()
