@@ -21,6 +21,8 @@
 // A published crate: every public item is documented (the workspace only warns).
 #![deny(missing_docs)]
 
+pub mod index;
+
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -2,6 +2,7 @@
 //! per operation. Every answer is built by [`handle`], a plain function of the shared state,
 //! the path and the body, so it can be tested without a socket.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -46,8 +47,8 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
             .into_response();
     }
     let answer = match to_bytes(request.into_body(), MAX_BODY).await {
-        Ok(body) => handle_with(&shared, &path, &auth, &body),
-        Err(e) => Some(envelope(
+        Ok(body) => respond(&shared, &path, &auth, &body),
+        Err(e) => Some(Body::Value(envelope(
             &shared,
             Err(ApiFail::new(
                 codes::PARAM,
@@ -55,12 +56,22 @@ async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Respon
                 format!("cannot read the request body: {e}"),
             )),
             "OK",
-        )),
+        ))),
     };
     match answer {
-        Some(answer) => Json(answer).into_response(),
+        Some(Body::Value(answer)) => Json(answer).into_response(),
+        Some(Body::Text(text)) => {
+            ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+        }
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// An answer: a JSON value, or its text already written (a query page, written from the stored
+/// records' JSON text without parsing them).
+pub(crate) enum Body {
+    Value(Value),
+    Text(String),
 }
 
 /// A data operation.
@@ -124,24 +135,67 @@ pub(crate) fn handle(shared: &Shared, path: &str, body: &[u8]) -> Option<Value> 
     handle_with(shared, path, &HeaderAuth::default(), body)
 }
 
-/// The answer to a POST of `body` with the header credentials `auth` (OAuth2 flow) to `path`.
+/// The answer to a POST of `body` with the header credentials `auth` (OAuth2 flow) to `path`,
+/// as a JSON value.
+#[cfg(test)]
 pub(crate) fn handle_with(
     shared: &Shared,
     path: &str,
     auth: &HeaderAuth,
     body: &[u8],
 ) -> Option<Value> {
+    Some(match respond(shared, path, auth, body)? {
+        Body::Value(v) => v,
+        Body::Text(t) => serde_json::from_str(&t).unwrap_or(Value::Null),
+    })
+}
+
+/// The answer to a POST of `body` with the header credentials `auth` (OAuth2 flow) to `path`.
+fn respond(shared: &Shared, path: &str, auth: &HeaderAuth, body: &[u8]) -> Option<Body> {
     let route = Route::parse(path)?;
+    let raw = RefCell::new(None);
     let (result, ok_message) = match route {
         Route::Token => {
             shared.token_calls.fetch_add(1, Ordering::Relaxed);
             (token(shared, path, body), "success")
         }
-        Route::OAuth2Token => return Some(oauth2::token_answer(shared, path, body)),
-        Route::UserByMobile => (business(shared, route, path, auth, body), "success"),
-        _ => (business(shared, route, path, auth, body), "OK"),
+        Route::OAuth2Token => return Some(Body::Value(oauth2::token_answer(shared, path, body))),
+        Route::UserByMobile => (business(shared, route, path, auth, body, &raw), "success"),
+        _ => (business(shared, route, path, auth, body, &raw), "OK"),
     };
-    Some(envelope(shared, result, ok_message))
+    let answer = envelope(shared, result, ok_message);
+    Some(match raw.into_inner() {
+        Some(texts) => splice(answer, texts),
+        None => Body::Value(answer),
+    })
+}
+
+/// The answer with the records' JSON texts as its `data.dataList` (empty in `answer`).
+fn splice(mut answer: Value, texts: Vec<String>) -> Body {
+    const EMPTY: &str = "\"dataList\":[]";
+    // Serialising a JSON value cannot fail. The unescaped key can only be the key itself:
+    // a string value holding it would have its quotes escaped.
+    let text = serde_json::to_string(&answer).unwrap_or_default();
+    if let Some(at) = text.find(EMPTY) {
+        let mut out =
+            String::with_capacity(text.len() + texts.iter().map(|t| t.len() + 1).sum::<usize>());
+        out.push_str(&text[..at]);
+        out.push_str("\"dataList\":[");
+        out.push_str(&texts.join(","));
+        out.push(']');
+        out.push_str(&text[at + EMPTY.len()..]);
+        return Body::Text(out);
+    }
+    // Not reached (the page always has the key); parse the records then.
+    if let Some(list) = answer.pointer_mut("/data/dataList") {
+        *list = Value::Array(
+            texts
+                .iter()
+                .filter_map(|t| serde_json::from_str(t).ok())
+                .collect(),
+        );
+    }
+    Body::Value(answer)
 }
 
 /// `{errorCode, errorMessage, errorDescription, traceId, ...fields}`.
@@ -335,6 +389,7 @@ fn business(
     path: &str,
     auth: &HeaderAuth,
     body: &[u8],
+    raw: &RefCell<Option<Vec<String>>>,
 ) -> Result<Map<String, Value>, ApiFail> {
     check_quota(shared, false, path)?;
     let mut body = parse_body(body)?;
@@ -343,7 +398,9 @@ fn business(
         Some(session) => session.operator.clone(),
         None => authenticate(shared, &body, route != Route::UserByMobile)?,
     };
-    let mut result = answer(shared, route, &body, &operator);
+    // An OAuth2 session may rewrite the answer's ids: its pages are built as values.
+    let raw = if session.is_none() { Some(raw) } else { None };
+    let mut result = answer(shared, route, &body, &operator, raw);
     if let (Some(session), Ok(fields)) = (&session, &mut result) {
         session.present(shared, fields);
     }
@@ -356,6 +413,7 @@ fn answer(
     route: Route,
     body: &Map<String, Value>,
     operator: &str,
+    raw: Option<&RefCell<Option<Vec<String>>>>,
 ) -> Result<Map<String, Value>, ApiFail> {
     match route {
         Route::Token | Route::OAuth2Token => Err(ApiFail::param("unexpected route")),
@@ -369,6 +427,7 @@ fn answer(
                 data: data_of(body)?,
                 custom,
                 operator,
+                raw,
             };
             match action {
                 Action::Create => ctx.create(),
@@ -545,6 +604,8 @@ struct Ctx<'a> {
     data: &'a Map<String, Value>,
     custom: bool,
     operator: &'a str,
+    /// Where a query may leave its records' JSON texts instead of values (see [`Body`]).
+    raw: Option<&'a RefCell<Option<Vec<String>>>>,
 }
 
 impl Ctx<'_> {
@@ -647,14 +708,14 @@ impl Ctx<'_> {
             .store
             .get(&api_name, &id)
             .ok_or_else(|| not_found(&api_name, &id))?;
-        check_editable(record, &api_name, skip_status)?;
+        check_editable(&record, &api_name, skip_status)?;
         for (detail_api, items) in &details {
             for detail_id in items.iter().filter_map(given_id) {
                 let detail = state
                     .store
                     .get(detail_api, detail_id)
                     .ok_or_else(|| not_found(detail_api, detail_id))?;
-                check_editable(detail, detail_api, skip_status)?;
+                check_editable(&detail, detail_api, skip_status)?;
             }
         }
         state.store.update(&api_name, &id, object_data, stamp);
@@ -694,7 +755,7 @@ impl Ctx<'_> {
             .ok_or_else(|| not_found(api_name, id))?;
         Ok(fields([(
             "data",
-            Value::Object(query::project(record, None)),
+            Value::Object(query::project(&record, None)),
         )]))
     }
 
@@ -713,14 +774,19 @@ impl Ctx<'_> {
                 .is_some_and(|v| v.as_i64() == Some(3) || v.as_str() == Some("3"));
         let mut state = self.shared.state();
         let seed = self.shared.before_query(&mut state, api_name);
-        let page = query::execute(
-            state.store.iter(api_name),
+        let page = query::execute_indexed(
+            state.store.table(api_name).map(|t| &t.records),
             &search,
             self.shared.sorting(),
             seed,
+            !no_count,
+            self.raw.is_some(),
         );
         let total = if no_count { 0 } else { page.total };
         let records = page.records.into_iter().map(Value::Object).collect();
+        if let (Some(raw), Some(texts)) = (self.raw, page.texts) {
+            *raw.borrow_mut() = Some(texts);
+        }
         Ok(fields([(
             "data",
             json!({
@@ -954,7 +1020,7 @@ fn describe(shared: &Shared, body: &Map<String, Value>) -> Result<Map<String, Va
         described.insert(f.api_name.to_owned(), field_json(*f, "package"));
     }
     for record in state.store.iter(api_name) {
-        for (name, value) in record {
+        for (name, value) in &record {
             if described.contains_key(name) || is_companion(name) || name == "dataObjectApiName" {
                 continue;
             }

@@ -10,12 +10,14 @@
 //!   exact complement of their positive (so they match records without the field).
 
 use std::cmp::Ordering;
+use std::ops::Bound;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-use super::{ApiFail, codes};
+use super::index::IdIndex;
+use super::{ApiFail, codes, store};
 
 /// The filter operators of the document and docs/vendors.md §1.5.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -515,11 +517,34 @@ pub(crate) fn project(
     out
 }
 
+/// [`project`] of a record the caller owns: its values are moved, not copied.
+fn project_owned(
+    mut record: Map<String, Value>,
+    projection: Option<&[String]>,
+) -> Map<String, Value> {
+    let Some(fields) = projection else {
+        record.retain(|_, v| !v.is_null());
+        return record;
+    };
+    let id = record.get("_id").cloned();
+    let mut out: Map<String, Value> = fields
+        .iter()
+        .filter_map(|f| record.remove(f).map(|v| (f.clone(), v)))
+        .collect();
+    if let Some(id) = id {
+        out.entry("_id").or_insert(id);
+    }
+    out.retain(|_, v| !v.is_null());
+    out
+}
+
 /// One page of a query.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Page {
     pub(crate) total: usize,
     pub(crate) records: Vec<Map<String, Value>>,
+    /// The page as the records' JSON texts instead of `records` (see [`execute_indexed`]).
+    pub(crate) texts: Option<Vec<String>>,
 }
 
 /// Runs `query` over `records`; `seed` drives the random tie order of unstable ties.
@@ -560,7 +585,160 @@ pub(crate) fn execute<'a>(
         .take(take)
         .map(|hit| project(hit.record, query.projection.as_deref()))
         .collect();
-    Page { total, records }
+    Page {
+        total,
+        records,
+        texts: None,
+    }
+}
+
+/// How a query walks the `_id` index: the range its `_id` filters allow, the direction, and
+/// the filters left to check on each record.
+#[derive(Debug)]
+struct IdPlan<'q> {
+    lo: Bound<&'q str>,
+    hi: Bound<&'q str>,
+    asc: bool,
+    residual: Vec<&'q Filter>,
+}
+
+/// The tighter of two lower bounds (`upper`: of two upper bounds).
+fn tighter<'q>(old: Bound<&'q str>, new: Bound<&'q str>, upper: bool) -> Bound<&'q str> {
+    let key = |b: &Bound<&'q str>| match b {
+        Bound::Included(k) | Bound::Excluded(k) => Some(*k),
+        Bound::Unbounded => None,
+    };
+    match (key(&old), key(&new)) {
+        (None, _) => new,
+        (_, None) => old,
+        (Some(a), Some(b)) => match (a.cmp(b), upper) {
+            (Ordering::Less, false) | (Ordering::Greater, true) => new,
+            (Ordering::Greater, false) | (Ordering::Less, true) => old,
+            (Ordering::Equal, _) if matches!(new, Bound::Excluded(_)) => new,
+            (Ordering::Equal, _) => old,
+        },
+    }
+}
+
+/// The index walk for `query` when its order is the `_id` order: the first order is `_id`
+/// (so the others never decide, ids being unique), or there are no orders and ties are broken
+/// by `_id`. `None`: the query needs the full sort.
+///
+/// `_id` values compare as text (see [`compare`]) and every record has a non-empty `_id`, so
+/// `_id GT/GTE/LT/LTE v`, `BETWEEN lo hi` and `EQ v` (one value) are exactly key ranges of the
+/// index; other filters stay to be checked on each record of the range.
+fn id_plan(query: &SearchQuery, sorting: Sorting) -> Option<IdPlan<'_>> {
+    let asc = match query.orders.first() {
+        Some(order) if order.field == "_id" => order.asc,
+        Some(_) => return None,
+        None if sorting.unstable_ties => return None,
+        None => true,
+    };
+    let mut plan = IdPlan {
+        lo: Bound::Unbounded,
+        hi: Bound::Unbounded,
+        asc,
+        residual: Vec::new(),
+    };
+    for filter in &query.filters {
+        let first = filter.values.first().map(String::as_str);
+        let (lo, hi) = match (filter.field == "_id", filter.op, first) {
+            (true, Operator::Gt, Some(v)) => (Bound::Excluded(v), Bound::Unbounded),
+            (true, Operator::Gte, Some(v)) => (Bound::Included(v), Bound::Unbounded),
+            (true, Operator::Lt, Some(v)) => (Bound::Unbounded, Bound::Excluded(v)),
+            (true, Operator::Lte, Some(v)) => (Bound::Unbounded, Bound::Included(v)),
+            (true, Operator::Eq, Some(v)) if filter.values.len() == 1 => {
+                (Bound::Included(v), Bound::Included(v))
+            }
+            (true, Operator::Between, Some(v)) if filter.values.len() == 2 => (
+                Bound::Included(v),
+                Bound::Included(filter.values[1].as_str()),
+            ),
+            _ => {
+                plan.residual.push(filter);
+                continue;
+            }
+        };
+        plan.lo = tighter(plan.lo, lo, false);
+        plan.hi = tighter(plan.hi, hi, true);
+    }
+    Some(plan)
+}
+
+/// Runs `query` over the records of one object's index: a walk of the `_id` index from the
+/// query's bound that stops once the page is full when the order is the `_id` order
+/// (`O(log n + offset + limit)` records read when the other filters match), else
+/// [`execute`] over every record. `count`: whether `total` is wanted (with filters other than
+/// on `_id`, counting reads the whole range); without it `total` is the page's size. `raw`:
+/// an indexed page without projection comes back as the stored texts (`texts`), which are
+/// exactly the records' answer form (no nulls, `_id` included), so they are never parsed.
+pub(crate) fn execute_indexed(
+    index: Option<&IdIndex>,
+    query: &SearchQuery,
+    sorting: Sorting,
+    seed: u64,
+    count: bool,
+    raw: bool,
+) -> Page {
+    let Some(index) = index else {
+        return Page {
+            total: 0,
+            records: Vec::new(),
+            texts: None,
+        };
+    };
+    let Some(plan) = id_plan(query, sorting) else {
+        let records: Vec<Map<String, Value>> = index
+            .iter()
+            .filter_map(|(_, text)| store::decode(text))
+            .collect();
+        return execute(&records, query, sorting, seed);
+    };
+    let skip = usize::try_from(query.offset).unwrap_or(usize::MAX);
+    let take = usize::try_from(query.limit).unwrap_or(usize::MAX);
+    let projection = query.projection.as_deref();
+    let raw = raw && projection.is_none();
+    let mut texts = Vec::new();
+    let mut records = Vec::new();
+    let mut matched = 0usize;
+    for (_, text) in index.range(plan.lo, plan.hi, plan.asc) {
+        let full = matched >= skip.saturating_add(take);
+        if full && (plan.residual.is_empty() || !count) {
+            break;
+        }
+        let wanted = !full && matched >= skip;
+        if plan.residual.is_empty() {
+            // Skipped records are never parsed.
+            if wanted && raw {
+                texts.push(text.to_owned());
+            } else if wanted && let Some(record) = store::decode(text) {
+                records.push(project_owned(record, projection));
+            }
+            matched += 1;
+            continue;
+        }
+        let Some(record) = store::decode(text) else {
+            continue;
+        };
+        if plan.residual.iter().all(|f| matches(&record, f)) {
+            if wanted && raw {
+                texts.push(text.to_owned());
+            } else if wanted {
+                records.push(project_owned(record, projection));
+            }
+            matched += 1;
+        }
+    }
+    let total = if plan.residual.is_empty() && count {
+        index.count(plan.lo, plan.hi)
+    } else {
+        matched
+    };
+    Page {
+        total,
+        records,
+        texts: raw.then_some(texts),
+    }
 }
 
 #[cfg(test)]
@@ -939,6 +1117,59 @@ mod tests {
                 .unwrap_err()
                 .code,
             codes::PARAM
+        );
+    }
+
+    #[test]
+    fn id_bounds_meet() {
+        // Two bounds on one key: the exclusive one wins, whatever the filters' order.
+        let run = |filters: Value| {
+            let q = parse(Some(&json!({"filters": filters})), LIMITS).unwrap();
+            let data = records();
+            let mut index = IdIndex::default();
+            for r in &data {
+                index.insert(
+                    r["_id"].as_str().unwrap(),
+                    serde_json::to_string(r).unwrap().into(),
+                );
+            }
+            let page = execute_indexed(Some(&index), &q, Sorting::default(), 1, true, false);
+            let ids: Vec<String> = page
+                .records
+                .iter()
+                .map(|r| r["_id"].as_str().unwrap().to_owned())
+                .collect();
+            (page.total, ids)
+        };
+        let f =
+            |op: &str, v: &str| json!({"field_name": "_id", "field_values": [v], "operator": op});
+        assert_eq!(
+            run(json!([f("GTE", "a2"), f("GT", "a2")])),
+            (1, vec!["a3".to_owned()])
+        );
+        assert_eq!(
+            run(json!([f("GT", "a2"), f("GTE", "a2")])),
+            (1, vec!["a3".to_owned()])
+        );
+        assert_eq!(
+            run(json!([f("LTE", "a2"), f("LT", "a2")])),
+            (1, vec!["a1".to_owned()])
+        );
+        assert_eq!(
+            run(json!([f("LT", "a2"), f("LTE", "a2")])),
+            (1, vec!["a1".to_owned()])
+        );
+        assert_eq!(
+            run(json!([f("GTE", "a2"), f("LTE", "a2")])),
+            (1, vec!["a2".to_owned()])
+        );
+        assert_eq!(run(json!([f("GT", "a3"), f("LT", "a1")])), (0, vec![]));
+        // A remaining filter is checked on each record of the range, and counted.
+        let amount =
+            json!({"field_name": "payment_amount", "field_values": ["100"], "operator": "GT"});
+        assert_eq!(
+            run(json!([f("GT", "a0"), amount])),
+            (2, vec!["a1".to_owned(), "a3".to_owned()])
         );
     }
 

@@ -7,6 +7,7 @@ use chrono::DateTime;
 use serde_json::{Map, Value, json};
 
 use super::ApiFail;
+use super::index::IdIndex;
 
 /// Fields the server owns: an update never changes them (`owner` only through changeOwner).
 const IMMUTABLE_ON_UPDATE: &[&str] = &[
@@ -152,11 +153,25 @@ pub(crate) struct Stamp<'a> {
     pub(crate) user: &'a str,
 }
 
-/// One object's records, by `_id`.
+/// One object's records, by `_id`, each kept as its JSON text (see [`IdIndex`]).
 #[derive(Debug, Default)]
 pub(crate) struct Table {
-    pub(crate) records: BTreeMap<String, Map<String, Value>>,
+    pub(crate) records: IdIndex,
     name_seq: u64,
+}
+
+/// A stored record's JSON text as a map. The text was written by [`encode`], so it always
+/// parses; a text that did not would read as no record rather than panic.
+pub(crate) fn decode(text: &str) -> Option<Map<String, Value>> {
+    serde_json::from_str(text).ok()
+}
+
+/// The compact form of a record: its JSON text.
+fn encode(record: &Map<String, Value>) -> Box<str> {
+    // Serialising a map of JSON values cannot fail (its keys are strings).
+    serde_json::to_string(record)
+        .unwrap_or_default()
+        .into_boxed_str()
 }
 
 /// Every record of the mock.
@@ -175,7 +190,7 @@ impl Store {
         loop {
             self.next_id += 1;
             let id = format!("{ID_PREFIX:08x}{:016x}", self.next_id);
-            if !self.tables.values().any(|t| t.records.contains_key(&id)) {
+            if !self.tables.values().any(|t| t.records.contains(&id)) {
                 return id;
             }
         }
@@ -191,26 +206,70 @@ impl Store {
         self.tables.contains_key(api_name)
     }
 
-    /// The records of `api_name` by `_id`.
-    pub(crate) fn iter(&self, api_name: &str) -> impl Iterator<Item = &Map<String, Value>> {
+    /// The table of `api_name`, if it has one.
+    pub(crate) fn table(&self, api_name: &str) -> Option<&Table> {
+        self.tables.get(api_name)
+    }
+
+    /// The records of `api_name` by `_id`, each parsed from its JSON text.
+    pub(crate) fn iter(&self, api_name: &str) -> impl Iterator<Item = Map<String, Value>> {
         self.tables
             .get(api_name)
             .into_iter()
-            .flat_map(|t| t.records.values())
+            .flat_map(|t| t.records.iter())
+            .filter_map(|(_, text)| decode(text))
+    }
+
+    /// The `_id`s of `api_name`, ascending (no record is parsed).
+    pub(crate) fn ids(&self, api_name: &str) -> Vec<String> {
+        self.tables
+            .get(api_name)
+            .into_iter()
+            .flat_map(|t| t.records.iter())
+            .map(|(id, _)| id.to_owned())
+            .collect()
+    }
+
+    /// The number of records of `api_name` and the total size of their JSON texts in bytes.
+    pub(crate) fn size(&self, api_name: &str) -> (usize, usize) {
+        self.tables
+            .get(api_name)
+            .map_or((0, 0), |t| (t.records.len(), t.records.text_bytes()))
     }
 
     /// Copies of the records of `api_name`, by `_id`.
     pub(crate) fn records(&self, api_name: &str) -> Vec<Map<String, Value>> {
-        self.iter(api_name).cloned().collect()
+        self.iter(api_name).collect()
     }
 
-    /// One record.
-    pub(crate) fn get(&self, api_name: &str, id: &str) -> Option<&Map<String, Value>> {
-        self.tables.get(api_name)?.records.get(id)
+    /// One record (a copy).
+    pub(crate) fn get(&self, api_name: &str, id: &str) -> Option<Map<String, Value>> {
+        decode(self.tables.get(api_name)?.records.get(id)?)
     }
 
-    fn get_mut(&mut self, api_name: &str, id: &str) -> Option<&mut Map<String, Value>> {
-        self.tables.get_mut(api_name)?.records.get_mut(id)
+    /// Whether the record exists (nothing is parsed).
+    pub(crate) fn contains(&self, api_name: &str, id: &str) -> bool {
+        self.tables
+            .get(api_name)
+            .is_some_and(|t| t.records.contains(id))
+    }
+
+    /// Changes a stored record through `edit`; `false` if there is no such record.
+    fn modify(
+        &mut self,
+        api_name: &str,
+        id: &str,
+        edit: impl FnOnce(&mut Map<String, Value>),
+    ) -> bool {
+        let Some(table) = self.tables.get_mut(api_name) else {
+            return false;
+        };
+        let Some(mut record) = table.records.get(id).and_then(decode) else {
+            return false;
+        };
+        edit(&mut record);
+        table.records.insert(id, encode(&record));
+        true
     }
 
     /// Creates a record; returns its `_id`. Fails only for an API create with an `_id` that
@@ -238,7 +297,7 @@ impl Store {
             _ => None,
         };
         let id = match given_id {
-            Some(id) if !backdoor && self.get(api_name, &id).is_some() => {
+            Some(id) if !backdoor && self.contains(api_name, &id) => {
                 return Err(ApiFail::business(
                     format!("数据已存在: {api_name} {id}"),
                     "a record with this _id exists already",
@@ -311,7 +370,7 @@ impl Store {
             let name = format!("{}-{:06}", china_day(create_time), table.name_seq);
             record.insert("name".into(), Value::String(name));
         }
-        table.records.insert(id.clone(), record);
+        table.records.insert(&id, encode(&record));
         Ok(id)
     }
 
@@ -347,8 +406,7 @@ impl Store {
         if !is_nonempty_list(record.get("owner"))
             && let Some(owner) = self
                 .get(master_api, master_id)
-                .and_then(|m| m.get("owner"))
-                .cloned()
+                .and_then(|mut m| m.remove("owner"))
         {
             record.insert("owner".into(), owner);
         }
@@ -376,19 +434,17 @@ impl Store {
             .map(|(k, _)| k.clone())
             .collect();
         self.normalize(api_name, &mut fields);
-        let Some(record) = self.get_mut(api_name, id) else {
-            return false;
-        };
-        for field in cleared {
-            record.remove(&field);
-        }
-        for (k, v) in fields {
-            if !IMMUTABLE_ON_UPDATE.contains(&k.as_str()) {
-                record.insert(k, v);
+        self.modify(api_name, id, |record| {
+            for field in cleared {
+                record.remove(&field);
             }
-        }
-        touch(record, stamp);
-        true
+            for (k, v) in fields {
+                if !IMMUTABLE_ON_UPDATE.contains(&k.as_str()) {
+                    record.insert(k, v);
+                }
+            }
+            touch(record, stamp);
+        })
     }
 
     /// Sets fields the server owns (life status, owner) and bumps the record.
@@ -399,26 +455,19 @@ impl Store {
         fields: &[(&str, Value)],
         stamp: Stamp<'_>,
     ) -> bool {
-        let Some(record) = self.get_mut(api_name, id) else {
-            return false;
-        };
-        for (k, v) in fields {
-            record.insert((*k).to_owned(), v.clone());
-        }
-        touch(record, stamp);
-        true
+        self.modify(api_name, id, |record| {
+            for (k, v) in fields {
+                record.insert((*k).to_owned(), v.clone());
+            }
+            touch(record, stamp);
+        })
     }
 
     /// A record and its existing details (one level), the record first.
     pub(crate) fn family(&self, api_name: &str, id: &str) -> Vec<(String, String)> {
         let mut out = vec![(api_name.to_owned(), id.to_owned())];
         if let Some(details) = self.links.get(&(api_name.to_owned(), id.to_owned())) {
-            out.extend(
-                details
-                    .iter()
-                    .filter(|(a, i)| self.get(a, i).is_some())
-                    .cloned(),
-            );
+            out.extend(details.iter().filter(|(a, i)| self.contains(a, i)).cloned());
         }
         out
     }

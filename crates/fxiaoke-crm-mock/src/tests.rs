@@ -318,7 +318,6 @@ fn create_the_documents_goods_received_note_and_honour_flags() {
         .state()
         .store
         .get("GoodsReceivedNoteObj", &id)
-        .cloned()
         .unwrap();
     assert_eq!(note["create_time"], 1_500_000_000_000_i64);
     assert_eq!(note["name"].as_str().unwrap(), "20170714-000001");
@@ -348,12 +347,7 @@ fn custom_objects_need_the_custom_path() {
         .as_str()
         .unwrap()
         .to_owned();
-    let record = shared
-        .state()
-        .store
-        .get("object_Nyeoj__c", &id)
-        .cloned()
-        .unwrap();
+    let record = shared.state().store.get("object_Nyeoj__c", &id).unwrap();
     assert_eq!(record["field_a__c"], "5");
     assert_eq!(record["name"], "甲");
     let answer = fail(
@@ -382,12 +376,7 @@ fn update_merges_fields_and_details() {
         .as_str()
         .unwrap()
         .to_owned();
-    let before = shared
-        .state()
-        .store
-        .get("PaymentObj", &id)
-        .cloned()
-        .unwrap();
+    let before = shared.state().store.get("PaymentObj", &id).unwrap();
     let body = json!({"data": {
         "object_data": {"dataObjectApiName": "PaymentObj", "_id": id, "remark": "测试更新003", "payment_term": "2",
             "owner": ["FSUID_SOMEONE"], "version": "2", "life_status": "invalid", "extra__c": 3.5},
@@ -396,12 +385,7 @@ fn update_merges_fields_and_details() {
             {"order_id": "974789b4d13040fcbb9d0ae35cxxxxxx", "payment_amount": 100}]}
     }});
     ok(&shared, &token, UPDATE, body);
-    let after = shared
-        .state()
-        .store
-        .get("PaymentObj", &id)
-        .cloned()
-        .unwrap();
+    let after = shared.state().store.get("PaymentObj", &id).unwrap();
     assert_eq!(after["remark"], "测试更新003");
     assert_eq!(after["payment_term"], "2");
     assert_eq!(after["extra__c"], "3.5");

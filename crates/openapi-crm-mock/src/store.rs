@@ -1,7 +1,7 @@
 //! The mock's data: customers as JSON objects keyed by `_id`, the field configuration, and the
 //! search semantics of `list`.
 
-use std::collections::BTreeMap;
+use crm_mock::index::OrderedIndex;
 
 use crm_runtime::ChinaDateTime;
 use serde_json::{Map, Value, json};
@@ -229,7 +229,8 @@ impl Condition {
 #[derive(Debug)]
 pub(crate) struct Store {
     account_id: String,
-    customers: BTreeMap<String, Map<String, Value>>,
+    /// By `_id` (text order), so that a page of an unfiltered list is found by position.
+    customers: OrderedIndex<Map<String, Value>>,
     next_id: u64,
     fields: Vec<CustomerFieldVo>,
     /// The largest `limit` served (`None`: unlimited).
@@ -244,7 +245,7 @@ impl Store {
     pub(crate) fn new(account_id: &str) -> Self {
         Self {
             account_id: account_id.to_owned(),
-            customers: BTreeMap::new(),
+            customers: OrderedIndex::default(),
             next_id: FIRST_ID,
             fields: sample_field_configs(account_id),
             max_page_size: Some(super::MAX_PAGE_SIZE),
@@ -315,7 +316,7 @@ impl Store {
         self.validate(&body)?;
         let id = self.new_id();
         body.insert("_id".into(), Value::String(id.clone()));
-        self.customers.insert(id, body.clone());
+        self.customers.insert(&id, body.clone());
         Ok(Value::Object(body))
     }
 
@@ -350,18 +351,29 @@ impl Store {
         record.insert("updateTime".into(), Value::String(now()));
         record.insert("updateAgent".into(), OPEN_API_AGENT.into());
         self.validate(&record)?;
-        self.customers.insert(id, record.clone());
+        self.customers.insert(&id, record.clone());
         Ok(Value::Object(record))
     }
 
-    /// `POST /openapi/crm/list`: one page and the total count of matches.
+    /// `POST /openapi/crm/list`: one page and the total count of matches. Without conditions
+    /// the page is read from its position in the index and the count is the index's size, so
+    /// a page costs its own records, not a walk over every record before it.
     pub(crate) fn list(&self, conditions: &[Condition], limit: usize, page: usize) -> Value {
+        let skip = page.saturating_sub(1).saturating_mul(limit);
+        if conditions.is_empty() {
+            let list: Vec<Value> = self
+                .customers
+                .iter_from(skip)
+                .take(limit)
+                .map(|(_, r)| Value::Object(r.clone()))
+                .collect();
+            return json!({ "list": list, "count": self.customers.len() });
+        }
         let matching: Vec<&Map<String, Value>> = self
             .customers
             .values()
             .filter(|r| conditions.iter().all(|c| c.matches(r)))
             .collect();
-        let skip = page.saturating_sub(1).saturating_mul(limit);
         let list: Vec<Value> = matching
             .iter()
             .skip(skip)
@@ -459,7 +471,7 @@ impl Store {
         record
             .entry("updateAgent")
             .or_insert_with(|| OPEN_API_AGENT.into());
-        self.customers.insert(id.clone(), record);
+        self.customers.insert(&id, record);
         id
     }
 
@@ -470,7 +482,7 @@ impl Store {
 
     /// The `_id`s, ascending.
     pub(crate) fn ids(&self) -> Vec<String> {
-        self.customers.keys().cloned().collect()
+        self.customers.keys().map(str::to_owned).collect()
     }
 
     /// A record as stored.
@@ -570,7 +582,7 @@ impl Store {
                 }
                 let id = self.new_id();
                 obj.insert("_id".into(), Value::String(id.clone()));
-                self.customers.insert(id, obj.clone());
+                self.customers.insert(&id, obj.clone());
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The HTTP side of the mock: routes, authentication, filters, paging. Nothing here panics on
 //! a request: parameters are parsed leniently and every bad value becomes an errcode.
 
+use std::ops::Bound;
 use std::sync::Arc;
 
 use axum::Router;
@@ -312,6 +313,26 @@ impl Filter {
         Ok(f)
     }
 
+    /// The key range of `code_begin` and `code_end` (both inclusive).
+    fn code_range(&self) -> (Bound<&str>, Bound<&str>) {
+        fn bound(b: Option<&str>) -> Bound<&str> {
+            b.map_or(Bound::Unbounded, Bound::Included)
+        }
+        (
+            bound(self.code_begin.as_deref()),
+            bound(self.code_end.as_deref()),
+        )
+    }
+
+    /// Whether the code bounds are the only filters.
+    fn codes_only(&self) -> bool {
+        self.keywords.is_empty()
+            && self.exact.is_empty()
+            && self.be_main_linker.is_none()
+            && self.default.is_none()
+            && self.birthday.is_none()
+    }
+
     fn matches(&self, c: &Contact) -> bool {
         let code = text(c, "code");
         self.code_begin.as_deref().is_none_or(|b| code >= b)
@@ -362,13 +383,28 @@ fn list(state: &State, params: &Params) -> Result<String, U8Error> {
             .max_page_size
             .map_or(requested_rows, |max| requested_rows.min(max.max(1)));
         let skip = page_index.saturating_sub(1).saturating_mul(rows);
+        // The code bounds are a key range of the index (a contact's code is its key); only
+        // other filters need each contact of the range read, and only they make the count a
+        // walk: without them a page reads its own contacts and the count is a range count.
+        let (lo, hi) = filter.code_range();
+        let codes_only = filter.codes_only();
         let mut row_count: u64 = 0;
         let mut records = Vec::new();
-        for c in data.contacts.values().filter(|c| filter.matches(c)) {
+        let end = skip.saturating_add(rows);
+        for (_, c) in data.contacts.range(lo, hi, true) {
+            if codes_only && row_count >= end {
+                break;
+            }
+            if !filter.matches(c) {
+                continue;
+            }
             if row_count >= skip && records.len() < to_usize(rows) {
                 records.push(c.clone());
             }
             row_count += 1;
+        }
+        if codes_only {
+            row_count = u64::try_from(data.contacts.count(lo, hi)).unwrap_or(u64::MAX);
         }
         (records, row_count, rows)
     };

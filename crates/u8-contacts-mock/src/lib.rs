@@ -397,7 +397,7 @@ pub struct Churn {
 
 /// The mock's contacts, as a hook of [`MockU8::on_batch_get`] sees them.
 pub struct Contacts<'a> {
-    pub(crate) contacts: &'a mut std::collections::BTreeMap<String, Contact>,
+    pub(crate) contacts: &'a mut crm_mock::index::OrderedIndex<Contact>,
 }
 
 impl fmt::Debug for Contacts<'_> {
@@ -409,7 +409,7 @@ impl fmt::Debug for Contacts<'_> {
 impl Contacts<'_> {
     /// The codes, ascending.
     pub fn codes(&self) -> Vec<String> {
-        self.contacts.keys().cloned().collect()
+        self.contacts.keys().map(str::to_owned).collect()
     }
 
     /// One contact.
@@ -420,12 +420,19 @@ impl Contacts<'_> {
     /// Adds or replaces a contact under `code`.
     pub fn insert(&mut self, code: &str, mut contact: Contact) {
         contact.code = Some(code.to_owned().into());
-        self.contacts.insert(code.to_owned(), contact);
+        self.contacts.insert(code, contact);
     }
 
-    /// Changes a contact in place; `false` if there is none.
+    /// Changes a contact in place; `false` if there is none. Its `code` stays `code` (the
+    /// code is the contact's identity: [`insert`](Self::insert) under another code to move it).
     pub fn edit(&mut self, code: &str, change: impl FnOnce(&mut Contact)) -> bool {
-        self.contacts.get_mut(code).map(change).is_some()
+        self.contacts
+            .get_mut(code)
+            .map(|c| {
+                change(c);
+                c.code = Some(code.to_owned().into());
+            })
+            .is_some()
     }
 
     /// Deletes a contact; `false` if there is none.

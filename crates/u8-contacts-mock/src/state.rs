@@ -3,7 +3,9 @@
 //! recovered rather than unwrapped.
 
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
+
+use crm_mock::index::OrderedIndex;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -32,7 +34,8 @@ struct IssuedToken {
 
 #[derive(Debug)]
 pub(crate) struct Data {
-    pub(crate) contacts: BTreeMap<String, Contact>,
+    /// By code (the contact's `code`, always equal to its key), text order.
+    pub(crate) contacts: OrderedIndex<Contact>,
     tokens: HashMap<String, IssuedToken>,
     issued: Vec<String>,
     pub(crate) token_lifetime: Duration,
@@ -76,7 +79,7 @@ fn mix(mut z: u64) -> u64 {
 }
 
 /// The next free code after the largest numeric code, 8 digits like U8's own.
-fn next_code(contacts: &BTreeMap<String, Contact>) -> String {
+fn next_code(contacts: &OrderedIndex<Contact>) -> String {
     let max = contacts
         .keys()
         .filter_map(|k| k.parse::<u64>().ok())
@@ -90,7 +93,7 @@ impl State {
         Self {
             credentials,
             data: Mutex::new(Data {
-                contacts: BTreeMap::new(),
+                contacts: OrderedIndex::default(),
                 tokens: HashMap::new(),
                 issued: Vec::new(),
                 token_lifetime: super::DEFAULT_TOKEN_LIFETIME,
@@ -156,7 +159,7 @@ impl State {
             _ => next_code(&data.contacts),
         };
         contact.code = Some(code.clone().into());
-        data.contacts.insert(code.clone(), contact);
+        data.contacts.insert(&code, contact);
         code
     }
 

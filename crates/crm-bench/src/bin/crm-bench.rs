@@ -4,7 +4,9 @@
 //! ```text
 //! crm-bench serve --records N [--backend mock|synthetic]
 //!     Starts a Fxiaoke server with N PaymentObj records (limits off), prints
-//!     {"url", "records", "backend", "setup_secs", "vm_hwm_kib", credentials...}
+//!     {"url", "records", "backend", "setup_secs", "vm_hwm_kib", "records_json_bytes"
+//!     (the mock: its records' JSON size as stored; null for the synthetic server),
+//!     credentials...}
 //!     and serves until stdin closes.
 //! crm-bench export --url URL --client sdk|naive
 //!     Exports every record (credentials from FXIAOKE_APP_ID, FXIAOKE_APP_SECRET,
@@ -114,7 +116,7 @@ async fn serve(opts: &HashMap<String, String>) -> Result<(), BenchError> {
     let backend = opts.get("backend").map_or("mock", String::as_str);
     let started = Instant::now();
     // Keep whichever server runs alive until stdin closes.
-    let (_mock, _synthetic, url, credentials) = match backend {
+    let (_mock, _synthetic, url, credentials, json_bytes) = match backend {
         "mock" => {
             use fxiaoke_crm_mock::{MockFxiaoke, MockSettings};
             let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits()).await?;
@@ -130,7 +132,10 @@ async fn serve(opts: &HashMap<String, String>) -> Result<(), BenchError> {
             }
             let url = mock.base_url().to_string();
             let credentials = Credentials::of_mock(&mock);
-            (Some(mock), None, url, credentials)
+            // The records' JSON size as the mock holds them (wire form, compact): the
+            // reference of the mock's memory target.
+            let (_, json_bytes) = mock.stored_size(payloads::FXIAOKE_OBJECT);
+            (Some(mock), None, url, credentials, Some(json_bytes))
         }
         "synthetic" | "synthetic-sync" => {
             let server = if backend == "synthetic" {
@@ -145,6 +150,7 @@ async fn serve(opts: &HashMap<String, String>) -> Result<(), BenchError> {
                 Some(server),
                 url,
                 synthetic::SyntheticFxiaoke::credentials(),
+                None,
             )
         }
         other => return Err(BenchError::msg(format!("unknown backend {other}"))),
@@ -159,6 +165,7 @@ async fn serve(opts: &HashMap<String, String>) -> Result<(), BenchError> {
             "url": url,
             "setup_secs": started.elapsed().as_secs_f64(),
             "vm_hwm_kib": hwm,
+            "records_json_bytes": json_bytes,
             "app_id": credentials.app_id,
             "app_secret": credentials.app_secret,
             "permanent_code": credentials.permanent_code,
