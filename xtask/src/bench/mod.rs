@@ -62,7 +62,8 @@ pub struct Options {
 
 /// Export sizes and durations of one run.
 struct Sizes {
-    export: usize,
+    /// Records of the embedded mock's export (the streaming target is set for 1,000,000).
+    export_mock: usize,
     export_synthetic: usize,
     mock_rounds: usize,
     memory_small: usize,
@@ -83,7 +84,7 @@ impl Sizes {
     fn of(quick: bool) -> Self {
         if quick {
             Self {
-                export: 20_000,
+                export_mock: 100_000,
                 export_synthetic: 50_000,
                 mock_rounds: 2,
                 memory_small: 50_000,
@@ -105,7 +106,7 @@ impl Sizes {
             }
         } else {
             Self {
-                export: 100_000,
+                export_mock: 1_000_000,
                 export_synthetic: 100_000,
                 mock_rounds: 2,
                 memory_small: 100_000,

@@ -97,6 +97,7 @@ pub(super) struct BuildRow {
 }
 
 #[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(super) struct Report {
     pub(super) machine: Option<Machine>,
     pub(super) quick: bool,
@@ -105,6 +106,8 @@ pub(super) struct Report {
     pub(super) export: Vec<ExportRun>,
     pub(super) export_error: Option<String>,
     pub(super) mock_server_hwm_kib: Option<u64>,
+    /// The JSON size of the records the mock held (its `records_json_bytes`).
+    pub(super) mock_records_json_bytes: Option<u64>,
     pub(super) memory: Vec<ExportRun>,
     pub(super) memory_error: Option<String>,
     pub(super) rate: Vec<RateRow>,

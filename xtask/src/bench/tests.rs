@@ -299,3 +299,49 @@ fn a_saved_report_renders_the_same_page() {
     assert_eq!(std::fs::read_to_string(&out.markdown).unwrap(), page);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn mock_run(client: &str, records_per_sec: f64) -> ExportRun {
+    ExportRun {
+        backend: "mock".into(),
+        client: client.into(),
+        records: 1_000_000,
+        secs: 1_000_000.0 / records_per_sec,
+        records_per_sec,
+        hwm_kib: 10_240,
+        ordered: false,
+        calls: None,
+    }
+}
+
+#[test]
+fn the_mock_rows_judge_streaming_speed_and_memory() {
+    let mut report = Report {
+        export: vec![mock_run("naive", 30_000.0), mock_run("sdk", 45_000.0)],
+        mock_server_hwm_kib: Some(1_100_000),
+        mock_records_json_bytes: Some(1_000_000_000),
+        ..Report::default()
+    };
+    let text = render(&report);
+    let speed = row_of(&text, "| stream 1,000,000 records out of the embedded mock");
+    assert!(
+        speed.contains("| 45,000 records/s |") && speed.ends_with("✅ met |"),
+        "{speed}"
+    );
+    let memory = row_of(
+        &text,
+        "| the embedded mock's peak memory with 1,000,000 records",
+    );
+    assert!(
+        memory.contains("| 1.13× | ≤ 2× |") && memory.ends_with("✅ met |"),
+        "{memory}"
+    );
+
+    // Slow and large: both missed, each with its note.
+    report.export = vec![mock_run("naive", 9_000.0), mock_run("sdk", 12_000.0)];
+    report.mock_server_hwm_kib = Some(3_000_000);
+    let text = render(&report);
+    assert!(row_of(&text, "| stream 1,000,000").ends_with("❌ missed |"));
+    assert!(row_of(&text, "| the embedded mock's peak memory").ends_with("❌ missed |"));
+    assert!(text.contains("**Streaming out of the embedded mock** (12,000 records/s)"));
+    assert!(text.contains("**The embedded mock's memory** (3.07× its records' JSON)"));
+}
