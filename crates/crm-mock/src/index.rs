@@ -1,7 +1,7 @@
 //! An ordered index of a mock's records by their key (`_id`, a code): what a page needs
 //! without a scan of every record.
 //!
-//! A sorted sequence of sorted chunks (each at most [`MAX_CHUNK`] entries, never empty). It
+//! A sorted sequence of sorted chunks (each at most `MAX_CHUNK` entries, never empty). It
 //! answers:
 //! - a lookup, an insert and a remove in `O(log n + MAX_CHUNK)`;
 //! - a walk from a key bound in either direction, `O(log n)` to start and `O(1)` per step;

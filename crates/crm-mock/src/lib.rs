@@ -21,7 +21,10 @@
 // A published crate: every public item is documented (the workspace only warns).
 #![deny(missing_docs)]
 
+mod churn;
 pub mod index;
+
+pub use churn::{Churn, Dice};
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -155,6 +158,16 @@ impl MockControl {
     /// Queues any fault for the next `n` requests to `path` (any path when `None`).
     pub fn inject(&self, path: Option<&str>, n: usize, fault: Fault) {
         self.push(path, n, fault);
+    }
+
+    /// Answers every `every`-th request to any path (counted per path) with HTTP 200 and
+    /// [`GATEWAY_BUSY_BODY`], a body without the vendor's envelope, as a gateway in front of a
+    /// live tenant sometimes does; nothing when `every` is `None` (the mocks' `LiveTenant`
+    /// setting `gateway_body_every`).
+    pub fn gateway_body_every(&self, every: Option<u64>) {
+        if let Some(every) = every {
+            self.respond_every(None, every, 200, GATEWAY_BUSY_BODY);
+        }
     }
 
     /// Answers every `every`-th request to `path` (any path when `None`), counted per path, with

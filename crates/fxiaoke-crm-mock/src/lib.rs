@@ -125,7 +125,7 @@ mod store;
 
 /// The plumbing every vendor mock shares: fault injection ([`MockControl`], [`Fault`]), the
 /// request hook, and the body of a gateway that answers HTTP 200 without the vendor's envelope.
-pub use crm_mock::{Fault, GATEWAY_BUSY_BODY, MockControl, RequestHook};
+pub use crm_mock::{Churn, Fault, GATEWAY_BUSY_BODY, MockControl, RequestHook};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -297,7 +297,11 @@ pub struct LiveTenant {
     pub unstable_ties: bool,
     /// Where empty values (absent, `null`, `""`, `[]`) sort; the vendor does not document it.
     pub empty_values: EmptyValues,
-    /// Other users creating, editing and deleting records while a client reads.
+    /// Other users creating, editing and deleting records while a client reads: writes in the
+    /// queried object just before every `every`-th query is answered (counted over all
+    /// objects). A create copies a random record with a random new `_id` (so it lands anywhere
+    /// in `_id` order), a new `name` and the current times; a delete is physical, as by another
+    /// user's delete; an edit changes `remark` and moves `last_modified_time`/`version` on.
     pub churn: Option<Churn>,
     /// Every n-th request to a path (counted per path) answers HTTP 200 with
     /// [`GATEWAY_BUSY_BODY`], a body without the
@@ -335,23 +339,6 @@ pub enum EmptyValues {
     Largest,
     /// Before every value when ascending, after every value when descending.
     Smallest,
-}
-
-/// Other users' writes, made in the queried object just before every `every`-th query is
-/// answered (counted over all objects). Deterministic for a given `seed`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Churn {
-    /// How often, in queries.
-    pub every: u64,
-    /// Records created each time: copies of a random record with a random new `_id` (so they
-    /// land anywhere in `_id` order), a new `name` and the current times.
-    pub creates: u32,
-    /// Records deleted each time (physically, as by another user's delete).
-    pub deletes: u32,
-    /// Records edited each time: `remark` changes and `last_modified_time`/`version` move on.
-    pub edits: u32,
-    /// The seed of the choices.
-    pub seed: u64,
 }
 
 /// Something run just before a query is answered, with the tenant's data, the queried API name
@@ -413,35 +400,33 @@ impl Tenant<'_> {
 
 /// The built-in [`Churn`] as a query hook.
 fn churn_hook(churn: Churn) -> QueryHook {
-    let rng = Mutex::new(churn.seed | 1);
+    let dice = Mutex::new(churn.dice());
     Arc::new(move |tenant: &mut Tenant<'_>, api_name: &str, call: u64| {
-        if churn.every == 0 || !call.is_multiple_of(churn.every) {
+        if !churn.due(call) {
             return;
         }
-        let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
-        let mut next = || {
-            *rng ^= *rng << 13;
-            *rng ^= *rng >> 7;
-            *rng ^= *rng << 17;
-            *rng
-        };
+        let mut dice = dice.lock().unwrap_or_else(|e| e.into_inner());
         for _ in 0..churn.deletes {
             let ids = tenant.ids(api_name);
-            if let Some(id) = pick(&ids, next()) {
+            if let Some(id) = dice.pick(&ids) {
                 tenant.delete(api_name, &id);
             }
         }
         for _ in 0..churn.edits {
             let ids = tenant.ids(api_name);
-            if let Some(id) = pick(&ids, next()) {
+            if let Some(id) = dice.pick(&ids) {
                 let mut fields = Map::new();
-                fields.insert("remark".into(), Value::from(format!("edited {:x}", next())));
+                fields.insert(
+                    "remark".into(),
+                    Value::from(format!("edited {:x}", dice.roll())),
+                );
                 tenant.edit(api_name, &id, fields);
             }
         }
         for _ in 0..churn.creates {
             let ids = tenant.ids(api_name);
-            let mut record = pick(&ids, next())
+            let mut record = dice
+                .pick(&ids)
                 .and_then(|id| tenant.record(api_name, &id))
                 .unwrap_or_default();
             for system in ["name", "create_time", "last_modified_time", "version"] {
@@ -449,16 +434,11 @@ fn churn_hook(churn: Churn) -> QueryHook {
             }
             record.insert(
                 "_id".into(),
-                Value::from(format!("{:08x}{:016x}", next() as u32, next())),
+                Value::from(format!("{:08x}{:016x}", dice.roll() as u32, dice.roll())),
             );
             tenant.insert(api_name, record);
         }
     })
-}
-
-fn pick(ids: &[String], n: u64) -> Option<String> {
-    let len = u64::try_from(ids.len()).ok().filter(|l| *l > 0)?;
-    ids.get(usize::try_from(n % len).ok()?).cloned()
 }
 
 /// The credentials a [`MockFxiaoke`] accepts, and its administrator.
@@ -737,10 +717,7 @@ impl MockFxiaoke {
         if let Some(churn) = live.churn {
             mock.add_query_hook(churn_hook(churn));
         }
-        if let Some(every) = live.gateway_body_every {
-            mock.control()
-                .respond_every(None, every, 200, crm_mock::GATEWAY_BUSY_BODY);
-        }
+        mock.control().gateway_body_every(live.gateway_body_every);
         Ok(mock)
     }
 

@@ -65,7 +65,7 @@ mod store;
 
 /// The plumbing every vendor mock shares: fault injection ([`MockControl`], [`Fault`]), the
 /// request hook, and the body of a gateway that answers HTTP 200 without the vendor's envelope.
-pub use crm_mock::{Fault, GATEWAY_BUSY_BODY, MockControl, RequestHook};
+pub use crm_mock::{Churn, Fault, GATEWAY_BUSY_BODY, MockControl, RequestHook};
 
 use openapi_crm::TransportOptions;
 use std::collections::VecDeque;
@@ -284,10 +284,7 @@ impl MockUseasy {
         mock.state
             .echo_secrets
             .store(live.echo_secrets, std::sync::atomic::Ordering::Relaxed);
-        if let Some(every) = live.gateway_body_every {
-            mock.control()
-                .respond_every(None, every, 200, crm_mock::GATEWAY_BUSY_BODY);
-        }
+        mock.control().gateway_body_every(live.gateway_body_every);
         Ok(mock)
     }
 
@@ -497,7 +494,10 @@ impl MockUseasy {
 /// default. (The mock lists in `_id` order, which has no ties, so there is no tie behaviour.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LiveTenant {
-    /// Other users adding, editing and deleting customers while a client reads.
+    /// Other users adding, editing and deleting customers while a client reads: writes just
+    /// before every `every`-th list request is answered. A create adds a customer with a random
+    /// 18-digit id among the existing ones (so it lands anywhere in `_id` order); an edit
+    /// changes `createMethod` and moves `updateTime` on.
     pub churn: Option<Churn>,
     /// Every n-th request to a path (counted per path) answers HTTP 200 with
     /// [`GATEWAY_BUSY_BODY`], a body without the useasy
@@ -505,23 +505,6 @@ pub struct LiveTenant {
     pub gateway_body_every: Option<u64>,
     /// Error messages quote what was sent: a refused signature comes back in the message.
     pub echo_secrets: bool,
-}
-
-/// Other users' writes, made just before every `every`-th list request is answered.
-/// Deterministic for a given `seed`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Churn {
-    /// How often, in list requests.
-    pub every: u64,
-    /// Customers added each time, with random 18-digit ids among the existing ones (so they land
-    /// anywhere in `_id` order).
-    pub creates: u32,
-    /// Customers deleted each time.
-    pub deletes: u32,
-    /// Customers edited each time (`createMethod` changes, `updateTime` moves on).
-    pub edits: u32,
-    /// The seed of the choices.
-    pub seed: u64,
 }
 
 /// Something run just before a list request is answered: see [`MockUseasy::on_list`].
@@ -566,31 +549,24 @@ impl Customers<'_> {
 }
 
 fn churn_hook(churn: Churn) -> ListHook {
-    let rng = Mutex::new(churn.seed | 1);
+    let dice = Mutex::new(churn.dice());
     Arc::new(move |customers: &mut Customers<'_>, call: u64| {
-        if churn.every == 0 || !call.is_multiple_of(churn.every) {
+        if !churn.due(call) {
             return;
         }
-        let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
-        let mut next = || {
-            *rng ^= *rng << 13;
-            *rng ^= *rng >> 7;
-            *rng ^= *rng << 17;
-            *rng
-        };
-        let pick = |ids: &[String], n: u64| -> Option<String> {
-            let len = u64::try_from(ids.len()).ok().filter(|l| *l > 0)?;
-            ids.get(usize::try_from(n % len).ok()?).cloned()
-        };
+        let mut dice = dice.lock().unwrap_or_else(|e| e.into_inner());
         for _ in 0..churn.deletes {
-            if let Some(id) = pick(&customers.ids(), next()) {
+            if let Some(id) = dice.pick(&customers.ids()) {
                 customers.delete(&id);
             }
         }
         for _ in 0..churn.edits {
-            if let Some(id) = pick(&customers.ids(), next()) {
+            if let Some(id) = dice.pick(&customers.ids()) {
                 let mut fields = serde_json::Map::new();
-                fields.insert("createMethod".into(), format!("edited {:x}", next()).into());
+                fields.insert(
+                    "createMethod".into(),
+                    format!("edited {:x}", dice.roll()).into(),
+                );
                 customers.edit(&id, fields);
             }
         }
@@ -603,13 +579,13 @@ fn churn_hook(churn: Churn) -> ListHook {
             let high: u64 = ids.last().and_then(|i| i.parse().ok()).unwrap_or(low);
             let span = high.saturating_sub(low).max(1);
             let id = low
-                .saturating_add(next() % span)
+                .saturating_add(dice.roll() % span)
                 .max(100_000_000_000_000_000);
             let mut record = serde_json::Map::new();
             record.insert("_id".into(), id.to_string().into());
             record.insert(
                 "customerName".into(),
-                format!("新客户{:x}", next() & 0xffff).into(),
+                format!("新客户{:x}", dice.roll() & 0xffff).into(),
             );
             customers.insert(record);
         }

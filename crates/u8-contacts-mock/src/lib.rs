@@ -60,7 +60,7 @@ mod state;
 
 /// The plumbing every vendor mock shares: fault injection ([`MockControl`], [`Fault`]), the
 /// request hook, and the body of a gateway that answers HTTP 200 without the vendor's envelope.
-pub use crm_mock::{Fault, GATEWAY_BUSY_BODY, MockControl, RequestHook};
+pub use crm_mock::{Churn, Fault, GATEWAY_BUSY_BODY, MockControl, RequestHook};
 
 use std::fmt;
 use std::sync::Arc;
@@ -201,10 +201,7 @@ impl MockU8 {
         mock.state
             .echo_secrets
             .store(live.echo_secrets, std::sync::atomic::Ordering::Relaxed);
-        if let Some(every) = live.gateway_body_every {
-            mock.control()
-                .respond_every(None, every, 200, crm_mock::GATEWAY_BUSY_BODY);
-        }
+        mock.control().gateway_body_every(live.gateway_body_every);
         Ok(mock)
     }
 
@@ -369,7 +366,9 @@ impl MockU8 {
 /// default. (The mock lists by `code`, which has no ties, so there is no tie behaviour.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LiveTenant {
-    /// Other users adding, editing and deleting contacts while a client reads.
+    /// Other users adding, editing and deleting contacts while a client reads: writes just
+    /// before every `every`-th `batch_get` is answered. A create copies a random contact under
+    /// a new random 8-digit code; an edit changes `position`.
     pub churn: Option<Churn>,
     /// Every n-th request to a path (counted per path) answers HTTP 200 with
     /// [`GATEWAY_BUSY_BODY`], which has neither `errcode`
@@ -377,22 +376,6 @@ pub struct LiveTenant {
     pub gateway_body_every: Option<u64>,
     /// Error messages quote what was sent: a refused token comes back in the message.
     pub echo_secrets: bool,
-}
-
-/// Other users' writes, made just before every `every`-th `batch_get` is answered.
-/// Deterministic for a given `seed`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Churn {
-    /// How often, in `batch_get` requests.
-    pub every: u64,
-    /// Contacts added each time: copies of a random contact under a new random 8-digit code.
-    pub creates: u32,
-    /// Contacts deleted each time.
-    pub deletes: u32,
-    /// Contacts edited each time (`position` changes).
-    pub edits: u32,
-    /// The seed of the choices.
-    pub seed: u64,
 }
 
 /// The mock's contacts, as a hook of [`MockU8::on_batch_get`] sees them.
@@ -442,38 +425,29 @@ impl Contacts<'_> {
 }
 
 fn churn_hook(churn: Churn) -> impl Fn(&mut Contacts<'_>, u64) + Send + Sync + 'static {
-    let rng = std::sync::Mutex::new(churn.seed | 1);
+    let dice = std::sync::Mutex::new(churn.dice());
     move |contacts: &mut Contacts<'_>, call: u64| {
-        if churn.every == 0 || !call.is_multiple_of(churn.every) {
+        if !churn.due(call) {
             return;
         }
-        let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
-        let mut next = || {
-            *rng ^= *rng << 13;
-            *rng ^= *rng >> 7;
-            *rng ^= *rng << 17;
-            *rng
-        };
-        let pick = |codes: &[String], n: u64| -> Option<String> {
-            let len = u64::try_from(codes.len()).ok().filter(|l| *l > 0)?;
-            codes.get(usize::try_from(n % len).ok()?).cloned()
-        };
+        let mut dice = dice.lock().unwrap_or_else(|e| e.into_inner());
         for _ in 0..churn.deletes {
-            if let Some(code) = pick(&contacts.codes(), next()) {
+            if let Some(code) = dice.pick(&contacts.codes()) {
                 contacts.delete(&code);
             }
         }
         for _ in 0..churn.edits {
-            if let Some(code) = pick(&contacts.codes(), next()) {
-                let position = format!("岗位{:x}", next() & 0xffff);
+            if let Some(code) = dice.pick(&contacts.codes()) {
+                let position = format!("岗位{:x}", dice.roll() & 0xffff);
                 contacts.edit(&code, |c| c.position = Some(position.into()));
             }
         }
         for _ in 0..churn.creates {
-            let template = pick(&contacts.codes(), next())
+            let template = dice
+                .pick(&contacts.codes())
                 .and_then(|code| contacts.get(&code).cloned())
                 .unwrap_or_default();
-            let code = format!("{:08}", next() % 100_000_000);
+            let code = format!("{:08}", dice.roll() % 100_000_000);
             contacts.insert(&code, template);
         }
     }

@@ -1,11 +1,11 @@
 //! `cargo xtask bench [--quick] [--skip-build-cost]`: runs every benchmark of `crates/crm-bench`,
-//! writes what it measured to `BENCHMARKS.json` ([`results`]) and renders `BENCHMARKS.md` from
-//! that file alone ([`render`]); both are rewritten after each section, so an interrupted run
+//! writes what it measured to `BENCHMARKS.json` ([`mod@results`]) and renders `BENCHMARKS.md` from
+//! that file alone ([`mod@render`]); both are rewritten after each section, so an interrupted run
 //! still leaves the figures measured so far. `cargo xtask bench --render` renders the page again
 //! from the last run's file, measuring nothing (after a change of a target or of the wording).
 //!
-//! One module per section: [`decode`], [`export`] (the `crm-bench` binary's exports, CLI CPU,
-//! memory, rate limits), [`sync`], [`build`]; [`machine`] describes where it ran.
+//! One module per section: [`mod@decode`], [`mod@export`] (the `crm-bench` binary's exports, CLI CPU,
+//! memory, rate limits), [`mod@sync`], [`mod@build`]; [`mod@machine`] describes where it ran.
 //!
 //! 1. Decode: `cargo bench -p crm-bench --bench decode` (criterion); the estimates are read
 //!    from `<target>/criterion/<group>/<variant>/new/{estimates,benchmark}.json`.
@@ -213,7 +213,7 @@ fn cargo() -> Command {
 
 /// Where a run keeps its measurements and renders them.
 struct Outputs {
-    /// `BENCHMARKS.json`: every measurement of the run, the input of [`render`].
+    /// `BENCHMARKS.json`: every measurement of the run, the input of [`render()`].
     measurements: PathBuf,
     /// `BENCHMARKS.md`: rendered from the measurements alone.
     markdown: PathBuf,
