@@ -6,8 +6,11 @@
 //! fields, and it counts the texts' bytes.
 
 use std::ops::Bound;
+use std::sync::{Arc, Mutex};
 
 use crm_mock::index::OrderedIndex;
+
+use super::order_index::OrderIndex;
 
 /// `_id` → JSON text, sorted by `_id` (byte order, as `str` compares).
 #[derive(Debug, Default)]
@@ -15,6 +18,8 @@ pub(crate) struct IdIndex {
     inner: OrderedIndex<Box<str>>,
     /// Sum of the JSON texts' lengths.
     text_bytes: usize,
+    /// The records sorted by the orders of the last ordered query, until a record changes.
+    order: Mutex<Option<Arc<OrderIndex>>>,
 }
 
 impl IdIndex {
@@ -40,6 +45,7 @@ impl IdIndex {
 
     /// Stores `text` under `id`, replacing what was there.
     pub(crate) fn insert(&mut self, id: &str, text: Box<str>) {
+        self.forget_order();
         self.text_bytes += text.len();
         if let Some(old) = self.inner.insert(id, text) {
             self.text_bytes -= old.len();
@@ -49,6 +55,7 @@ impl IdIndex {
     /// Removes `id`; its JSON text if it was stored.
     pub(crate) fn remove(&mut self, id: &str) -> Option<Box<str>> {
         let old = self.inner.remove(id)?;
+        self.forget_order();
         self.text_bytes -= old.len();
         Some(old)
     }
@@ -56,6 +63,22 @@ impl IdIndex {
     /// Every record, ascending.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.inner.iter().map(|(k, v)| (k, &**v))
+    }
+
+    /// The order index `choose` keeps or builds, given the one kept (if any); it is kept until
+    /// a record is inserted, replaced or removed.
+    pub(crate) fn order_index(
+        &self,
+        choose: impl FnOnce(Option<&Arc<OrderIndex>>) -> Arc<OrderIndex>,
+    ) -> Arc<OrderIndex> {
+        let mut kept = self.order.lock().unwrap_or_else(|e| e.into_inner());
+        let chosen = choose(kept.as_ref());
+        *kept = Some(chosen.clone());
+        chosen
+    }
+
+    fn forget_order(&mut self) {
+        *self.order.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// The number of records with an `_id` between `lo` and `hi`.

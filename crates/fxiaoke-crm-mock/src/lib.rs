@@ -120,6 +120,7 @@ pub mod describe;
 mod handlers;
 mod index;
 pub mod oauth2;
+mod order_index;
 pub(crate) mod query;
 mod store;
 

@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::index::IdIndex;
-use super::{ApiFail, codes, store};
+use super::{ApiFail, codes, order_index, store};
 
 /// The filter operators of the document and docs/vendors.md §1.5.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -429,13 +429,13 @@ pub(crate) fn matches(record: &Map<String, Value>, filter: &Filter) -> bool {
 
 /// Sort key of a value: numbers, then text, then missing (a total order).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Key {
+pub(crate) enum Key {
     Num(Decimal),
     Text(String),
     Missing,
 }
 
-fn key(field: &str, value: Option<&Value>) -> Key {
+pub(crate) fn key(field: &str, value: Option<&Value>) -> Key {
     match scalars(value).into_iter().find(|s| !s.is_empty()) {
         None => Key::Missing,
         Some(s) if field == "_id" => Key::Text(s),
@@ -463,7 +463,7 @@ pub(crate) struct Sorting {
     pub(crate) unstable_ties: bool,
 }
 
-fn compare_key(a: &Key, b: &Key, empties_first: bool) -> Ordering {
+pub(crate) fn compare_key(a: &Key, b: &Key, empties_first: bool) -> Ordering {
     match (a, b) {
         (Key::Missing, Key::Missing) => Ordering::Equal,
         (Key::Missing, _) if empties_first => Ordering::Less,
@@ -518,7 +518,7 @@ pub(crate) fn project(
 }
 
 /// [`project`] of a record the caller owns: its values are moved, not copied.
-fn project_owned(
+pub(crate) fn project_owned(
     mut record: Map<String, Value>,
     projection: Option<&[String]>,
 ) -> Map<String, Value> {
@@ -667,7 +667,8 @@ fn id_plan(query: &SearchQuery, sorting: Sorting) -> Option<IdPlan<'_>> {
 
 /// Runs `query` over the records of one object's index: a walk of the `_id` index from the
 /// query's bound that stops once the page is full when the order is the `_id` order
-/// (`O(log n + offset + limit)` records read when the other filters match), else
+/// (`O(log n + offset + limit)` records read when the other filters match); a walk of the
+/// object's order index (see [`super::order_index`]) for other orders with stable ties; else
 /// [`execute`] over every record. `count`: whether `total` is wanted (with filters other than
 /// on `_id`, counting reads the whole range); without it `total` is the page's size. `raw`:
 /// an indexed page without projection comes back as the stored texts (`texts`), which are
@@ -688,6 +689,9 @@ pub(crate) fn execute_indexed(
         };
     };
     let Some(plan) = id_plan(query, sorting) else {
+        if let Some(page) = order_index::execute_ordered(index, query, sorting, count, raw) {
+            return page;
+        }
         let records: Vec<Map<String, Value>> = index
             .iter()
             .filter_map(|(_, text)| store::decode(text))
