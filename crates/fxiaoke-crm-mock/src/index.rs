@@ -18,8 +18,9 @@ pub(crate) struct IdIndex {
     inner: OrderedIndex<Box<str>>,
     /// Sum of the JSON texts' lengths.
     text_bytes: usize,
-    /// The records sorted by the orders of the last ordered query, until a record changes.
-    order: Mutex<Option<Arc<OrderIndex>>>,
+    /// The records sorted by the orders of the last two ordered queries (an ordered export
+    /// and its tie scans), until a record changes.
+    order: Mutex<Vec<Arc<OrderIndex>>>,
 }
 
 impl IdIndex {
@@ -65,20 +66,30 @@ impl IdIndex {
         self.inner.iter().map(|(k, v)| (k, &**v))
     }
 
-    /// The order index `choose` keeps or builds, given the one kept (if any); it is kept until
-    /// a record is inserted, replaced or removed.
+    /// The kept order index `fits`, or the one `build` makes (then kept, with at most one
+    /// other); kept until a record is inserted, replaced or removed.
     pub(crate) fn order_index(
         &self,
-        choose: impl FnOnce(Option<&Arc<OrderIndex>>) -> Arc<OrderIndex>,
+        fits: impl Fn(&OrderIndex) -> bool,
+        build: impl FnOnce() -> OrderIndex,
     ) -> Arc<OrderIndex> {
         let mut kept = self.order.lock().unwrap_or_else(|e| e.into_inner());
-        let chosen = choose(kept.as_ref());
-        *kept = Some(chosen.clone());
-        chosen
+        if let Some(found) = kept.iter().find(|o| fits(o)) {
+            return found.clone();
+        }
+        let built = Arc::new(build());
+        if kept.len() >= 2 {
+            kept.remove(0);
+        }
+        kept.push(built.clone());
+        built
     }
 
     fn forget_order(&mut self) {
-        *self.order.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+        self.order
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// The number of records with an `_id` between `lo` and `hi`.

@@ -4,7 +4,7 @@
 //! and sorting every record each time.
 //!
 //! A page narrows the sorted records to the range its filters on the first order's field
-//! allow (`GT`, `GTE`, `LT`, `LTE`, one-value `EQ`, `BETWEEN`) by binary search, and within
+//! allow (`GT`, `GTE`, `LT`, `LTE`, one-value `EQ`, `BETWEEN`, `IS`, `ISN`) by binary search, and within
 //! one pinned value (an `EQ` on that field) to the range its `_id` bounds allow when ties go
 //! by `_id`; every other filter is checked on each record of the range. Narrowing is exact
 //! only where the filter comparisons (see [`super::query`]) agree with the sort keys: every
@@ -14,7 +14,6 @@
 
 use std::cmp::Ordering;
 use std::ops::Bound;
-use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -148,6 +147,24 @@ impl OrderIndex {
             return None;
         }
         let uniform = self.uniform?;
+        // Where the keys with a value are: missing values sort to one end. (With uniform
+        // values, "empty" is exactly "missing or null".)
+        let missing_first = self.empties_first == first.asc;
+        let with_value = |e: &Entry| !matches!(e.keys.first(), Some(Key::Missing) | None);
+        let (a, b) = if missing_first {
+            (
+                self.entries.partition_point(|e| !with_value(e)),
+                self.entries.len(),
+            )
+        } else {
+            (0, self.entries.partition_point(with_value))
+        };
+        match filter.op {
+            Operator::Isn => return Some((a, b, false)),
+            Operator::Is if missing_first => return Some((0, a, true)),
+            Operator::Is => return Some((b, self.entries.len(), true)),
+            _ => {}
+        }
         let value = |i: usize| -> Option<&str> {
             filter
                 .values
@@ -185,17 +202,6 @@ impl OrderIndex {
                 }
             }
         }
-        // Where the keys with a value are: missing values sort to one end.
-        let missing_first = self.empties_first == first.asc;
-        let with_value = |e: &Entry| !matches!(e.keys.first(), Some(Key::Missing) | None);
-        let (a, b) = if missing_first {
-            (
-                self.entries.partition_point(|e| !with_value(e)),
-                self.entries.len(),
-            )
-        } else {
-            (0, self.entries.partition_point(with_value))
-        };
         let block = &self.entries[a..b];
         let key_of = |e: &Entry| e.keys.first().cloned().unwrap_or(Key::Missing);
         // `below`: the key is under the lower bound; `over`: above the upper bound.
@@ -270,32 +276,38 @@ fn above(id: &str, hi: Bound<&str>) -> bool {
 }
 
 /// One page of an ordered query from the object's order index, or `None` when the query is
-/// not one the index serves (no orders, `_id` first, or unstable ties: their order changes on
-/// every call). `count` and `raw` as for [`super::query::execute_indexed`].
+/// not one the index serves (no orders, or `_id` first). With unstable ties, the records that
+/// tie on every order come in a new random order (from `seed`) on every call: the walk reads
+/// on to the end of the tie group the page ends in, and each group is shuffled before the
+/// page is cut. `count` and `raw` as for [`super::query::execute_indexed`].
 pub(crate) fn execute_ordered(
     index: &IdIndex,
     query: &SearchQuery,
     sorting: Sorting,
+    seed: u64,
     count: bool,
     raw: bool,
 ) -> Option<Page> {
     let first = query.orders.first()?;
-    if sorting.unstable_ties || first.field == "_id" {
+    if first.field == "_id" {
         return None;
     }
-    let ordered = index.order_index(|cached: Option<&Arc<OrderIndex>>| {
-        cached
-            .filter(|c| c.orders == query.orders && c.empties_first == sorting.empties_first)
-            .cloned()
-            .unwrap_or_else(|| {
-                Arc::new(OrderIndex::build(
-                    index,
-                    &query.orders,
-                    sorting.empties_first,
-                ))
-            })
-    });
+    let ordered = index.order_index(
+        |kept| kept.orders == query.orders && kept.empties_first == sorting.empties_first,
+        || OrderIndex::build(index, &query.orders, sorting.empties_first),
+    );
     let (start, end, residual) = ordered.narrow(&query.filters);
+    if sorting.unstable_ties {
+        return Some(shuffled_page(
+            index,
+            &ordered,
+            (start, end, &residual),
+            query,
+            seed,
+            count,
+            raw,
+        ));
+    }
     let skip = usize::try_from(query.offset).unwrap_or(usize::MAX);
     let take = usize::try_from(query.limit).unwrap_or(usize::MAX);
     let projection = query.projection.as_deref();
@@ -340,6 +352,104 @@ pub(crate) fn execute_ordered(
     })
 }
 
+/// [`execute_ordered`] with unstable ties: the matches up to the end of the tie group the page
+/// ends in, each tie group shuffled, then the page.
+fn shuffled_page(
+    index: &IdIndex,
+    ordered: &OrderIndex,
+    (start, end, residual): (usize, usize, &[&Filter]),
+    query: &SearchQuery,
+    seed: u64,
+    count: bool,
+    raw: bool,
+) -> Page {
+    let skip = usize::try_from(query.offset).unwrap_or(usize::MAX);
+    let take = usize::try_from(query.limit).unwrap_or(usize::MAX);
+    let wanted_end = skip.saturating_add(take);
+    let mut hits: Vec<&Entry> = Vec::new();
+    let mut total = 0usize;
+    for entry in ordered.entries.get(start..end).unwrap_or_default() {
+        let group_done =
+            hits.len() >= wanted_end && hits.last().is_some_and(|last| last.keys != entry.keys);
+        if group_done && (residual.is_empty() || !count) {
+            break;
+        }
+        let matched = residual.is_empty()
+            || index
+                .get(&entry.id)
+                .and_then(store::decode)
+                .is_some_and(|record| residual.iter().all(|f| matches(&record, f)));
+        if matched {
+            total += 1;
+            if !group_done {
+                hits.push(entry);
+            }
+        }
+    }
+    let total = if residual.is_empty() && count {
+        end.saturating_sub(start)
+    } else {
+        total
+    };
+    // xorshift64: enough to shuffle ties.
+    let mut state = seed | 1;
+    let mut roll = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for group in hits.chunk_by_mut(|a, b| a.keys == b.keys) {
+        for i in (1..group.len()).rev() {
+            let j = usize::try_from(roll() % (i as u64 + 1)).unwrap_or(0);
+            group.swap(i, j);
+        }
+    }
+    let projection = query.projection.as_deref();
+    let raw = raw && projection.is_none();
+    let (mut texts, mut records) = (Vec::new(), Vec::new());
+    for entry in hits.iter().skip(skip).take(take) {
+        let Some(text) = index.get(&entry.id) else {
+            continue;
+        };
+        if raw {
+            texts.push(text.to_owned());
+        } else if let Some(record) = store::decode(text) {
+            records.push(project_owned(record, projection));
+        }
+    }
+    Page {
+        total,
+        records,
+        texts: raw.then_some(texts),
+    }
+}
+
+/// A tie scan (`f EQ v` and `_id` bounds, ordered by `_id` ascending: one value's records by
+/// `_id`) as the same query ordered by `(f, _id)`, which the order index answers from the
+/// value's range; `None` for any other query.
+pub(crate) fn as_value_scan(query: &SearchQuery) -> Option<SearchQuery> {
+    let [order] = query.orders.as_slice() else {
+        return None;
+    };
+    if order.field != "_id" || !order.asc {
+        return None;
+    }
+    let pinned = query
+        .filters
+        .iter()
+        .find(|f| f.field != "_id" && f.op == Operator::Eq && f.values.len() == 1)?;
+    let mut scan = query.clone();
+    scan.orders = vec![
+        Order {
+            field: pinned.field.clone(),
+            asc: true,
+        },
+        order.clone(),
+    ];
+    Some(scan)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -365,7 +475,7 @@ mod tests {
             max_offset: 10_000,
         };
         let query = parse(Some(&info), limits).unwrap();
-        let page = execute_ordered(index, &query, Sorting::default(), true, false).unwrap();
+        let page = execute_ordered(index, &query, Sorting::default(), 1, true, false).unwrap();
         let ids = page
             .records
             .iter()
@@ -442,5 +552,66 @@ mod tests {
         assert_eq!(page(&index, info.clone()).0, ["id00", "id0", "id1"]);
         index.remove("id0");
         assert_eq!(page(&index, info).0, ["id00", "id1", "id2"]);
+    }
+
+    #[test]
+    fn unstable_ties_shuffle_within_groups_only() {
+        let index = index();
+        let limits = Limits {
+            max_limit: 100,
+            max_offset: 10_000,
+        };
+        let unstable = Sorting {
+            unstable_ties: true,
+            ..Sorting::default()
+        };
+        let amounts = |page: &Page| -> Vec<String> {
+            page.records
+                .iter()
+                .map(|r| {
+                    r.get("amount")
+                        .and_then(|a| a.as_str())
+                        .unwrap_or("-")
+                        .to_owned()
+                })
+                .collect()
+        };
+        let mut orders_seen = std::collections::BTreeSet::new();
+        for seed in 1..40 {
+            // Pages of 2 cut through the tie groups; together they hold every record once.
+            let mut all_amounts = Vec::new();
+            for offset in (0..10).step_by(2) {
+                let info = json!({"limit": 2, "offset": offset,
+                                  "orders": [{"fieldName": "amount", "isAsc": true}]});
+                let query = parse(Some(&info), limits).unwrap();
+                let page = execute_ordered(&index, &query, unstable, seed, true, false).unwrap();
+                assert_eq!(page.total, 10);
+                all_amounts.extend(amounts(&page));
+            }
+            assert_eq!(
+                all_amounts,
+                ["1", "1", "1", "2", "2", "2", "2", "3", "3", "-"]
+            );
+            let info = json!({"limit": 10, "offset": 0,
+                              "orders": [{"fieldName": "amount", "isAsc": true}]});
+            let query = parse(Some(&info), limits).unwrap();
+            let whole = execute_ordered(&index, &query, unstable, seed, true, false).unwrap();
+            let whole: Vec<String> = whole
+                .records
+                .iter()
+                .map(|r| r["_id"].as_str().unwrap().to_owned())
+                .collect();
+            let mut sorted = whole.clone();
+            sorted.sort();
+            assert_eq!(sorted.len(), 10);
+            sorted.dedup();
+            assert_eq!(sorted.len(), 10, "every record once: {whole:?}");
+            orders_seen.insert(whole);
+        }
+        assert!(
+            orders_seen.len() > 5,
+            "ties come in new orders: {}",
+            orders_seen.len()
+        );
     }
 }

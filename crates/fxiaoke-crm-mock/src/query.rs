@@ -688,8 +688,14 @@ pub(crate) fn execute_indexed(
             texts: None,
         };
     };
+    // A tie scan reads one value's records: the order index has them together.
+    if let Some(scan) = order_index::as_value_scan(query)
+        && let Some(page) = order_index::execute_ordered(index, &scan, sorting, seed, count, raw)
+    {
+        return page;
+    }
     let Some(plan) = id_plan(query, sorting) else {
-        if let Some(page) = order_index::execute_ordered(index, query, sorting, count, raw) {
+        if let Some(page) = order_index::execute_ordered(index, query, sorting, seed, count, raw) {
             return page;
         }
         let records: Vec<Map<String, Value>> = index

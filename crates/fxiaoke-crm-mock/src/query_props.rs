@@ -33,6 +33,8 @@ enum F {
     AmountLte(i32),
     /// `amount EQ x`: pins one value of an `amount` order (the order index then narrows by `_id`).
     AmountEq(i32),
+    /// `amount ISN` (`true`) or `amount IS`: has a value, or not.
+    AmountSet(bool),
     /// `tag EQ t`, `tag N t`, `tag STARTWITH t`.
     Tag(&'static str, &'static str),
 }
@@ -72,6 +74,7 @@ fn filter_strategy() -> impl Strategy<Value = F> {
         1 => (-22_i32..22).prop_map(F::AmountGt),
         1 => (-22_i32..22).prop_map(F::AmountLte),
         1 => (-22_i32..22).prop_map(F::AmountEq),
+        1 => any::<bool>().prop_map(F::AmountSet),
         1 => (prop::sample::select(vec!["EQ", "N", "STARTWITH"]),
               prop::sample::select(vec!["a", "b", "ab"]))
             .prop_map(|(op, t)| F::Tag(op, t)),
@@ -86,6 +89,7 @@ impl F {
             F::AmountGt(x) => ("amount", "GT", json!([x.to_string()])),
             F::AmountLte(x) => ("amount", "LTE", json!([x])),
             F::AmountEq(x) => ("amount", "EQ", json!([x.to_string()])),
+            F::AmountSet(set) => ("amount", if *set { "ISN" } else { "IS" }, json!([])),
             F::Tag(op, t) => ("tag", *op, json!([t])),
         };
         json!({"field_name": field, "operator": op, "field_values": values})
@@ -107,6 +111,7 @@ impl F {
             F::AmountGt(x) => r.amount.is_some_and(|a| a > *x),
             F::AmountLte(x) => r.amount.is_some_and(|a| a <= *x),
             F::AmountEq(x) => r.amount == Some(*x),
+            F::AmountSet(set) => r.amount.is_some() == *set,
             F::Tag(op, t) => {
                 let has = |ok: &dyn Fn(&str) -> bool| r.tag.is_some_and(ok);
                 match *op {
