@@ -4,13 +4,12 @@
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
-use crm_runtime::decode::{RawRecord, RawRecords, WireCode, pick_fields, raw_id, record};
+use crm_runtime::decode::{RawRecord, RawRecords, WireCode, raw_id};
 use crm_runtime::{OpenEnum, Page, Transport, flatten_pages, paginate};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::error::{Envelope, VENDOR, check};
@@ -264,10 +263,7 @@ impl CustomerQuery {
                 arg.page = Some(cursor.page);
                 async move {
                     let batch = client
-                        .execute_with::<ListCustomers, Batch<Customer>>(
-                            &arg,
-                            decode_batch::<Customer>,
-                        )
+                        .execute_with::<ListCustomers, RawBatch>(&arg, read_batch)
                         .await?;
                     let n = i64::try_from(batch.records.len()).unwrap_or(i64::MAX);
                     let seen = cursor.seen.saturating_add(n);
@@ -276,7 +272,7 @@ impl CustomerQuery {
                     let records: Vec<Result<Customer>> = batch
                         .ids
                         .into_iter()
-                        .zip(batch.records)
+                        .zip(batch.records.decode::<Customer>())
                         .filter(|(id, _)| delivered.insert(id.clone()))
                         .map(|(_, r)| r)
                         .collect();
@@ -353,77 +349,6 @@ struct RawData<'a> {
     list: Option<Vec<&'a RawValue>>,
     #[serde(default)]
     count: Option<WireCode>,
-}
-
-/// One list answer: each customer decoded on its own, with its `_id`.
-struct Batch<T> {
-    count: Option<i64>,
-    ids: Vec<String>,
-    records: Vec<Result<T>>,
-}
-
-fn decode_batch<T: DeserializeOwned>(
-    transport: &Transport,
-    operation: &'static str,
-    body: &[u8],
-) -> Result<Batch<T>> {
-    let answer = match serde_json::from_slice::<RawAnswer<'_>>(body) {
-        Ok(answer) => answer,
-        Err(e) => {
-            check(transport, operation, body)?;
-            return Err(Error::Decode {
-                operation,
-                source: crm_runtime::DecodeError::new(
-                    "",
-                    e.to_string(),
-                    &transport.redactor().redact_body(body),
-                ),
-            });
-        }
-    };
-    Envelope {
-        success: answer.success,
-        code: answer.code,
-        message: answer.message,
-        trace_id: answer.trace_id,
-    }
-    .into_result(transport, operation, body)?;
-    let data = answer.data.unwrap_or(RawData {
-        list: None,
-        count: None,
-    });
-    let list = data.list.unwrap_or_default();
-    let mut ids = Vec::with_capacity(list.len());
-    let mut records = Vec::with_capacity(list.len());
-    for (index, raw) in list.iter().enumerate() {
-        let id = match pick_fields(raw.get(), &[field::ID]).map(|mut v| v.pop().flatten()) {
-            Ok(Some(Value::String(id))) if !id.is_empty() => id,
-            Ok(Some(Value::Number(n))) => n.to_string(),
-            _ => {
-                return Err(Error::Decode {
-                    operation,
-                    source: crm_runtime::DecodeError::new(
-                        format!("{LIST_PATH}[{index}]._id"),
-                        "a customer has no _id",
-                        raw.get(),
-                    ),
-                });
-            }
-        };
-        records.push(record::<T>(
-            operation,
-            LIST_PATH,
-            index,
-            raw.get(),
-            Some(&id),
-        ));
-        ids.push(id);
-    }
-    Ok(Batch {
-        count: data.count.and_then(|WireCode(c)| c.parse().ok()),
-        ids,
-        records,
-    })
 }
 
 /// One list answer read down to its customers' JSON text and `_id`s; each customer is decoded
