@@ -75,8 +75,16 @@ fn from_str_with_path<T: DeserializeOwned>(json: &str) -> Result<T, DecodeError>
 
 /// Decodes `bytes` as `T`; an error names the JSON path of the failing value (see [`from_str`]
 /// for why the path is found only after a failure).
+///
+/// The body is checked as UTF-8 once and then read as text: `serde_json` reading bytes checks
+/// every string it keeps on its own, which on a page of short strings costs more than one
+/// pass over the whole body. A body that is not UTF-8 is read as bytes, so the error (or the
+/// value, when the bad bytes sit in a skipped value) is the one bytes give.
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
-    serde_json::from_slice(bytes).or_else(|_| from_slice_with_path(bytes))
+    match std::str::from_utf8(bytes) {
+        Ok(json) => from_str(json),
+        Err(_) => serde_json::from_slice(bytes).or_else(|_| from_slice_with_path(bytes)),
+    }
 }
 
 fn from_slice_with_path<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
@@ -121,6 +129,37 @@ mod tests {
         assert!(e.to_string().contains("items[1].n"), "{e}");
         let e = from_str::<Page>(r#"{"items":[{"n":1},"#).unwrap_err();
         assert!(e.message.contains("EOF"), "{e}");
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Named {
+        name: String,
+    }
+
+    /// `from_slice` reads a UTF-8 body as text and any other as bytes: the same values and
+    /// errors as `serde_json::from_slice`, with the path.
+    #[test]
+    fn slices_decode_as_serde_json_reads_bytes() {
+        let text = "{\"name\":\"客户\",\"skipped\":1}";
+        assert_eq!(
+            from_slice::<Named>(text.as_bytes()).unwrap(),
+            Named {
+                name: "客户".into()
+            }
+        );
+        // A bad byte in a kept string is an error at its path.
+        let bad = b"{\"skipped\":1,\"name\":\"\xff\"}";
+        assert!(serde_json::from_slice::<Named>(bad).is_err());
+        let e = from_slice::<Named>(bad).unwrap_err();
+        assert_eq!(e.path, "name", "{e}");
+        // In a value the type skips, serde_json never looks at it: neither do we.
+        let skipped = b"{\"skipped\":\"\xff\",\"name\":\"a\"}";
+        assert_eq!(
+            from_slice::<Named>(skipped).unwrap(),
+            serde_json::from_slice::<Named>(skipped).unwrap()
+        );
+        let e = from_slice::<Named>(b"{\"name\":1}").unwrap_err();
+        assert_eq!(e.path, "name", "{e}");
     }
 }
 

@@ -171,55 +171,56 @@ pub(crate) enum Read<'de> {
     Scalar(Scalar<'de>),
 }
 
-struct ScalarVisitor {
+/// Reads one scalar and hands it to `finish` inside the visitor, so that a typed scalar is
+/// built where the deserializer borrows the text (no intermediate value to move out).
+struct ScalarVisitor<F> {
     expecting: &'static str,
+    finish: F,
 }
 
-impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Read<'de>;
+impl<'de, T, F: FnOnce(Read<'de>) -> T> Visitor<'de> for ScalarVisitor<F> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.expecting)
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Read::Empty(EmptyForm::Null))
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Ok((self.finish)(Read::Empty(EmptyForm::Null)))
     }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Read::Empty(EmptyForm::Null))
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        Ok((self.finish)(Read::Empty(EmptyForm::Null)))
     }
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
         deserializer.deserialize_any(self)
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Read::Scalar(Scalar::Bool(v)))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+        Ok((self.finish)(Read::Scalar(Scalar::Bool(v))))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Read::Scalar(Scalar::I64(v)))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        Ok((self.finish)(Read::Scalar(Scalar::I64(v))))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Read::Scalar(Scalar::U64(v)))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        Ok((self.finish)(Read::Scalar(Scalar::U64(v))))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Read::Scalar(Scalar::F64(v)))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        Ok((self.finish)(Read::Scalar(Scalar::F64(v))))
     }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Self::string(Cow::Borrowed(v)))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<T, E> {
+        Ok((self.finish)(read_string(Cow::Borrowed(v))))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Self::string(Cow::Owned(v.to_owned())))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        Ok((self.finish)(read_string(Cow::Owned(v.to_owned()))))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Self::string(Cow::Owned(v)))
+    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+        Ok((self.finish)(read_string(Cow::Owned(v))))
     }
 }
 
-impl ScalarVisitor {
-    fn string(s: Cow<'_, str>) -> Read<'_> {
-        if s.is_empty() {
-            Read::Empty(EmptyForm::EmptyString)
-        } else {
-            Read::Scalar(Scalar::Str(s))
-        }
+fn read_string(s: Cow<'_, str>) -> Read<'_> {
+    if s.is_empty() {
+        Read::Empty(EmptyForm::EmptyString)
+    } else {
+        Read::Scalar(Scalar::Str(s))
     }
 }
 
@@ -228,7 +229,16 @@ pub(crate) fn read_scalar<'de, D: Deserializer<'de>>(
     deserializer: D,
     expecting: &'static str,
 ) -> Result<Read<'de>, D::Error> {
-    deserializer.deserialize_any(ScalarVisitor { expecting })
+    read_scalar_into(deserializer, expecting, |read| read)
+}
+
+/// Reads one JSON scalar and turns it into `T` with `finish`.
+fn read_scalar_into<'de, D: Deserializer<'de>, T>(
+    deserializer: D,
+    expecting: &'static str,
+    finish: impl FnOnce(Read<'de>) -> T,
+) -> Result<T, D::Error> {
+    deserializer.deserialize_any(ScalarVisitor { expecting, finish })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,7 +260,7 @@ impl<V> Repr<V> {
         expecting: &'static str,
         parse: impl FnOnce(&Scalar<'de>) -> Option<V>,
     ) -> Result<Self, D::Error> {
-        Ok(match read_scalar(deserializer, expecting)? {
+        read_scalar_into(deserializer, expecting, |read| match read {
             Read::Empty(form) => Self::Empty(form),
             Read::Scalar(scalar) => match parse(&scalar) {
                 Some(value) => Self::Value(value),

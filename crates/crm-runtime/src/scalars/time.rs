@@ -61,9 +61,13 @@ const CHINA_DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.f";
 #[derive(Clone)]
 pub struct ChinaDateTime(Repr<TimeValue>);
 
+/// A China wall-clock time that has a UTC+8 instant (checked when built).
+///
+/// Kept as the wall-clock time rather than the instant: a page decodes thousands of these
+/// and most are only written back, so the conversion waits until [`ChinaDateTime::get`] asks.
 #[derive(Clone)]
 struct TimeValue {
-    at: DateTime<FixedOffset>,
+    local: NaiveDateTime,
     wire: TimeWire,
 }
 
@@ -78,11 +82,19 @@ enum TimeWire {
 }
 
 impl TimeValue {
-    fn text(at: DateTime<FixedOffset>) -> Self {
-        Self {
-            at,
-            wire: TimeWire::Text,
-        }
+    /// `local` with the wire form `wire`, if it has a UTC+8 instant.
+    fn new(local: NaiveDateTime, wire: TimeWire) -> Option<Self> {
+        china_local(&local)?;
+        Some(Self { local, wire })
+    }
+
+    /// The instant (always there: [`new`](Self::new) checked it).
+    fn at(&self) -> Option<DateTime<FixedOffset>> {
+        china_local(&self.local)
+    }
+
+    fn epoch_millis(&self) -> Option<i64> {
+        self.at().map(|at| at.timestamp_millis())
     }
 }
 
@@ -94,7 +106,7 @@ fn china_local(naive: &NaiveDateTime) -> Option<DateTime<FixedOffset>> {
 fn from_epoch_millis(millis: i64) -> Option<TimeValue> {
     let at = DateTime::from_timestamp_millis(millis)?.with_timezone(&china_offset());
     Some(TimeValue {
-        at,
+        local: at.naive_local(),
         wire: TimeWire::EpochMillis,
     })
 }
@@ -128,21 +140,21 @@ fn canonical_china_time(s: &str) -> Option<NaiveDateTime> {
 fn read_china_time(scalar: &Scalar<'_>) -> Option<TimeValue> {
     match scalar {
         Scalar::Str(s) => {
-            if let Some(naive) = canonical_china_time(s) {
-                // Canonical text renders back as itself.
+            if let Some(local) = canonical_china_time(s) {
+                // Canonical text renders back as itself, and a four-digit year is far inside
+                // chrono's range: every such time has an instant.
                 return Some(TimeValue {
-                    at: china_local(&naive)?,
+                    local,
                     wire: TimeWire::Text,
                 });
             }
-            let naive = NaiveDateTime::parse_from_str(s.trim(), CHINA_DATETIME_FORMAT).ok()?;
-            let at = china_local(&naive)?;
-            let wire = if super::renders_as(&at.format(CHINA_DATETIME_FORMAT), s) {
+            let local = NaiveDateTime::parse_from_str(s.trim(), CHINA_DATETIME_FORMAT).ok()?;
+            let wire = if super::renders_as(&local.format(CHINA_DATETIME_FORMAT), s) {
                 TimeWire::Text
             } else {
                 TimeWire::RawText(s.as_ref().into())
             };
-            Some(TimeValue { at, wire })
+            TimeValue::new(local, wire)
         }
         Scalar::I64(millis) => from_epoch_millis(*millis),
         Scalar::U64(millis) => from_epoch_millis(i64::try_from(*millis).ok()?),
@@ -154,8 +166,8 @@ impl ChinaDateTime {
     /// The China local time given as a naive date-time. One at the very edge of chrono's
     /// range, which has no UTC+8 instant, is kept as text (unparsed) instead.
     pub fn from_local(naive: NaiveDateTime) -> Self {
-        match china_local(&naive) {
-            Some(at) => Self(Repr::Value(TimeValue::text(at))),
+        match TimeValue::new(naive, TimeWire::Text) {
+            Some(value) => Self(Repr::Value(value)),
             None => Self(Repr::Unparsed(Unparsed::String(
                 naive.format(CHINA_DATETIME_FORMAT).to_string(),
             ))),
@@ -164,9 +176,10 @@ impl ChinaDateTime {
 
     /// Any instant, shown in China time.
     pub fn from_instant<Tz: TimeZone>(t: DateTime<Tz>) -> Self {
-        Self(Repr::Value(TimeValue::text(
-            t.with_timezone(&china_offset()),
-        )))
+        Self(Repr::Value(TimeValue {
+            local: t.with_timezone(&china_offset()).naive_local(),
+            wire: TimeWire::Text,
+        }))
     }
 
     /// The current time.
@@ -181,7 +194,7 @@ impl ChinaDateTime {
 
     /// The instant with its +08:00 offset; `None` when the field is empty or unparsed.
     pub fn get(&self) -> Option<DateTime<FixedOffset>> {
-        self.0.value().map(|v| v.at)
+        self.0.value().and_then(TimeValue::at)
     }
 
     /// The instant in UTC.
@@ -191,7 +204,7 @@ impl ChinaDateTime {
 
     /// The wall-clock time in China, as on the wire.
     pub fn naive_local(&self) -> Option<NaiveDateTime> {
-        self.get().map(|t| t.naive_local())
+        self.0.value().map(|v| v.local)
     }
 
     /// Whether the vendor sent `""` or `null`.
@@ -225,7 +238,8 @@ impl FromStr for ChinaDateTime {
 
 impl PartialEq for ChinaDateTime {
     fn eq(&self, other: &Self) -> bool {
-        self.0.eq_by(&other.0, |a, b| a.at == b.at)
+        // One offset for all: equal wall-clock times are equal instants.
+        self.0.eq_by(&other.0, |a, b| a.local == b.local)
     }
 }
 
@@ -234,7 +248,7 @@ impl Eq for ChinaDateTime {}
 impl Hash for ChinaDateTime {
     fn hash<H: Hasher>(&self, state: &mut H) {
         match &self.0 {
-            Repr::Value(v) => (0u8, v.at).hash(state),
+            Repr::Value(v) => (0u8, v.local).hash(state),
             Repr::Empty(_) => 1u8.hash(state),
             Repr::Unparsed(raw) => (2u8, raw).hash(state),
         }
@@ -255,7 +269,7 @@ impl PartialOrd for ChinaDateTime {
 impl fmt::Display for ChinaDateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.display(f, |v, f| {
-            write!(f, "{}", v.at.format(CHINA_DATETIME_FORMAT))
+            write!(f, "{}", v.local.format(CHINA_DATETIME_FORMAT))
         })
     }
 }
@@ -263,15 +277,14 @@ impl fmt::Display for ChinaDateTime {
 impl fmt::Debug for ChinaDateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.debug(f, "ChinaDateTime", |v, f| {
-            let local = v.at.format(CHINA_DATETIME_FORMAT);
+            let local = v.local.format(CHINA_DATETIME_FORMAT);
             match &v.wire {
                 TimeWire::Text => write!(f, "ChinaDateTime({local} +08:00)"),
                 TimeWire::RawText(raw) => write!(f, "ChinaDateTime({local} +08:00 from {raw:?})"),
-                TimeWire::EpochMillis => write!(
-                    f,
-                    "ChinaDateTime({local} +08:00 from {})",
-                    v.at.timestamp_millis()
-                ),
+                TimeWire::EpochMillis => match v.epoch_millis() {
+                    Some(millis) => write!(f, "ChinaDateTime({local} +08:00 from {millis})"),
+                    None => write!(f, "ChinaDateTime({local} +08:00)"),
+                },
             }
         })
     }
@@ -280,9 +293,12 @@ impl fmt::Debug for ChinaDateTime {
 impl Serialize for ChinaDateTime {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(serializer, |v, serializer| match &v.wire {
-            TimeWire::Text => serializer.collect_str(&v.at.format(CHINA_DATETIME_FORMAT)),
             TimeWire::RawText(raw) => serializer.serialize_str(raw),
-            TimeWire::EpochMillis => serializer.serialize_i64(v.at.timestamp_millis()),
+            TimeWire::EpochMillis => match v.epoch_millis() {
+                Some(millis) => serializer.serialize_i64(millis),
+                None => serializer.collect_str(&v.local.format(CHINA_DATETIME_FORMAT)),
+            },
+            TimeWire::Text => serializer.collect_str(&v.local.format(CHINA_DATETIME_FORMAT)),
         })
     }
 }
