@@ -304,12 +304,25 @@ pub(super) fn summary(report: &Report) -> Summary {
             continue;
         };
         let ratio = sdk.records_per_sec / naive.records_per_sec;
+        // The overlap target is set against the synthetic server (a server that costs O(page)
+        // in its own process); against the mock, which runs in the client's process on the
+        // same cores, the row shows the rate, and the mock's own targets follow it.
+        let (target, verdict) = if backend == "mock" {
+            (
+                "none: the ≥ 1.5× overlap target is the synthetic server's row".to_owned(),
+                "n/a".to_owned(),
+            )
+        } else {
+            (
+                format!("≥ {EXPORT_RATIO}×"),
+                met(ratio >= EXPORT_RATIO).to_string(),
+            )
+        };
         rows.push(format!(
-            "| export {} records, {label} | {} records/s | {} records/s (reqwest + `Value`, sequential) | {ratio:.2}× | ≥ {EXPORT_RATIO}× | {} |",
+            "| export {} records, {label} | {} records/s | {} records/s (reqwest + `Value`, sequential) | {ratio:.2}× | {target} | {verdict} |",
             thousands(sdk.records),
             thousands(sdk.records_per_sec as u64),
             thousands(naive.records_per_sec as u64),
-            met(ratio >= EXPORT_RATIO)
         ));
         if backend == "mock" {
             mock_rows(report, sdk, naive, &mut rows, &mut notes);
