@@ -565,3 +565,26 @@ proptest! {
         prop_assert_eq!(b.unparsed().and_then(Unparsed::as_str), Some(word.as_str()));
     }
 }
+
+/// Text in the canonical China-time shape: any digits (mostly impossible dates and times), or
+/// a real time.
+fn canonical_shape() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}",
+        "[0-9]{4}-(0[0-9]|1[0-3])-[0-3][0-9] [0-2][0-9]:[0-6][0-9]:[0-6][0-9]",
+        china_time().prop_map(|(text, _)| text.chars().take(19).collect()),
+    ]
+}
+
+proptest! {
+    /// The fast reader of `yyyy-MM-dd HH:mm:ss` reads what chrono's parser reads, and leaves
+    /// only leap seconds (`:60`) and what is no time at all to the general path.
+    #[test]
+    fn the_canonical_china_time_reader_agrees_with_chrono(text in canonical_shape()) {
+        let chrono = chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S").ok();
+        match time::canonical_china_time(&text) {
+            Some(fast) => prop_assert_eq!(Some(fast), chrono),
+            None => prop_assert!(chrono.is_none() || text.ends_with(":60"), "{text}: {chrono:?}"),
+        }
+    }
+}

@@ -114,26 +114,42 @@ fn from_epoch_millis(millis: i64) -> Option<TimeValue> {
 /// `yyyy-MM-dd HH:mm:ss` exactly (the canonical form, as the vendors write it), read without
 /// chrono's format parser, which reads the format string on every call and was a third of a
 /// customer page's decode time. `None` for any other text (which then takes the general path).
-fn canonical_china_time(s: &str) -> Option<NaiveDateTime> {
-    let b = s.as_bytes();
-    if b.len() != 19
-        || b.get(4) != Some(&b'-')
-        || b.get(7) != Some(&b'-')
-        || b.get(10) != Some(&b' ')
-        || b.get(13) != Some(&b':')
-        || b.get(16) != Some(&b':')
-    {
+pub(super) fn canonical_china_time(s: &str) -> Option<NaiveDateTime> {
+    let bytes: &[u8; 19] = s.as_bytes().try_into().ok()?;
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        mo0,
+        mo1,
+        b'-',
+        d0,
+        d1,
+        b' ',
+        h0,
+        h1,
+        b':',
+        mi0,
+        mi1,
+        b':',
+        s0,
+        s1,
+    ] = *bytes
+    else {
+        return None;
+    };
+    let digits = [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1];
+    if !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let number = |from: usize, len: usize| -> Option<u32> {
-        b.get(from..from + len)?.iter().try_fold(0u32, |n, d| {
-            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-        })
-    };
-    let year = i32::try_from(number(0, 4)?).ok()?;
-    let date = NaiveDate::from_ymd_opt(year, number(5, 2)?, number(8, 2)?)?;
+    // Every byte is a digit from here on: no subtraction below can wrap.
+    let two = |tens: u8, ones: u8| u32::from(tens - b'0') * 10 + u32::from(ones - b'0');
+    let year = i32::try_from(two(y0, y1) * 100 + two(y2, y3)).ok()?;
+    let date = NaiveDate::from_ymd_opt(year, two(mo0, mo1), two(d0, d1))?;
     // A leap second (`:60`) is left to chrono.
-    let time = NaiveTime::from_hms_opt(number(11, 2)?, number(14, 2)?, number(17, 2)?)?;
+    let time = NaiveTime::from_hms_opt(two(h0, h1), two(mi0, mi1), two(s0, s1))?;
     Some(NaiveDateTime::new(date, time))
 }
 
