@@ -4,8 +4,8 @@
 //!   U8 `BatchGetResponse`), which keeps every unknown (custom) field's JSON text in its
 //!   flattened `ExtraFields`;
 //! - `typed_sdk`: the same type through the decoder the clients use
-//!   (`crm_runtime::decode::from_slice`: plain `serde_json`, and `serde_path_to_error` only to
-//!   explain a failure);
+//!   (`crm_runtime::decode::from_slice`: the body's UTF-8 checked once and read as text, and
+//!   `serde_path_to_error` only to explain a failure);
 //! - `envelope_check` (fxiaoke only): the `errorCode` pre-parse the clients run before decoding
 //!   a response (a copy of fxiaoke's private `Envelope`; the query stream reads it in the same
 //!   pass instead);
