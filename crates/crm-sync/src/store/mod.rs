@@ -12,6 +12,7 @@ use crate::options::{Progress, SyncMode, SyncOptions, SyncSummary};
 use crate::source::{Cursor, Record, Source, Vendor};
 
 mod postgres;
+mod queries;
 mod schema;
 mod sqlite;
 
@@ -237,8 +238,8 @@ impl Store {
     pub async fn records(&self, vendor: Vendor, object: &str) -> Result<Vec<StoredRecord>, Error> {
         let key = Key::new(vendor, object);
         match &self.inner {
-            Inner::Sqlite(b) => b.records(&key).await,
-            Inner::Postgres(b) => b.records(&key).await,
+            Inner::Sqlite(b) => b.tables().records(&key).await,
+            Inner::Postgres(b) => b.tables().records(&key).await,
         }
     }
 
@@ -246,16 +247,16 @@ impl Store {
     pub async fn runs(&self, vendor: Vendor, object: &str) -> Result<Vec<SyncRun>, Error> {
         let key = Key::new(vendor, object);
         match &self.inner {
-            Inner::Sqlite(b) => b.runs(&key).await,
-            Inner::Postgres(b) => b.runs(&key).await,
+            Inner::Sqlite(b) => b.tables().runs(&key).await,
+            Inner::Postgres(b) => b.tables().runs(&key).await,
         }
     }
 
     /// The schema version recorded in the database.
     pub async fn schema_version(&self) -> Result<i64, Error> {
         match &self.inner {
-            Inner::Sqlite(b) => b.schema_version().await,
-            Inner::Postgres(b) => b.schema_version().await,
+            Inner::Sqlite(b) => b.tables().schema_version().await,
+            Inner::Postgres(b) => b.tables().schema_version().await,
         }
     }
 
