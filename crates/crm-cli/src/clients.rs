@@ -74,6 +74,22 @@ fn not_configured(vendor: &str, missing: &[&str]) -> CliError {
     ))
 }
 
+/// The values of `fields` (each named by its environment variable), or the
+/// [`not_configured`] error naming every one that is not given.
+fn required<'a, const N: usize>(
+    vendor: &str,
+    fields: [(&'static str, Option<&'a str>); N],
+) -> CliResult<[&'a str; N]> {
+    let missing: Vec<&str> = fields
+        .iter()
+        .filter_map(|(name, v)| v.is_none().then_some(*name))
+        .collect();
+    if !missing.is_empty() {
+        return Err(not_configured(vendor, &missing));
+    }
+    Ok(fields.map(|(_, v)| v.unwrap_or_default()))
+}
+
 fn mock_error(vendor: &str, e: std::io::Error) -> CliError {
     CliError::internal(format!("cannot start the embedded {vendor} mock: {e}"))
 }
@@ -109,23 +125,15 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
     let operator = given_operators[preferred]
         .clone()
         .or_else(|| given_operators.into_iter().flatten().next());
-    let missing: Vec<&str> = [
-        ("FXIAOKE_APP_ID", given(&config.app_id)),
-        ("FXIAOKE_APP_SECRET", given(&config.app_secret)),
-        ("FXIAOKE_PERMANENT_CODE", given(&config.permanent_code)),
-        (operator_var, operator.as_ref().map(|_| "")),
-    ]
-    .into_iter()
-    .filter_map(|(name, v)| v.is_none().then_some(name))
-    .collect();
-    let (Some(app_id), Some(app_secret), Some(permanent_code), true) = (
-        given(&config.app_id),
-        given(&config.app_secret),
-        given(&config.permanent_code),
-        missing.is_empty(),
-    ) else {
-        return Err(not_configured("fxiaoke", &missing));
-    };
+    let [app_id, app_secret, permanent_code, _] = required(
+        "fxiaoke",
+        [
+            ("FXIAOKE_APP_ID", given(&config.app_id)),
+            ("FXIAOKE_APP_SECRET", given(&config.app_secret)),
+            ("FXIAOKE_PERMANENT_CODE", given(&config.permanent_code)),
+            (operator_var, operator.as_ref().map(|_| "")),
+        ],
+    )?;
     let mut builder = fxiaoke_crm::Client::builder()
         .app_id(app_id)
         .app_secret(app_secret)
@@ -158,16 +166,13 @@ pub async fn useasy(config: &UseasyConfig, settings: &Settings) -> CliResult<Use
             mock: Some(mock),
         });
     }
-    let (Some(appid), Some(secret)) = (given(&config.appid), given(&config.secret)) else {
-        let missing: Vec<&str> = [
+    let [appid, secret] = required(
+        "useasy",
+        [
             ("USEASY_APPID", given(&config.appid)),
             ("USEASY_SECRET", given(&config.secret)),
-        ]
-        .into_iter()
-        .filter_map(|(name, v)| v.is_none().then_some(name))
-        .collect();
-        return Err(not_configured("useasy", &missing));
-    };
+        ],
+    )?;
     let mut builder = openapi_crm::Client::builder()
         .app_id(appid)
         .app_secret(secret);
@@ -197,19 +202,15 @@ pub async fn u8(config: &U8Config, settings: &Settings) -> CliResult<U8Session> 
             mock: Some(mock),
         });
     }
-    let fields = [
-        ("U8_FROM_ACCOUNT", given(&config.from_account)),
-        ("U8_TO_ACCOUNT", given(&config.to_account)),
-        ("U8_APP_KEY", given(&config.app_key)),
-        ("U8_APP_SECRET", given(&config.app_secret)),
-    ];
-    let [Some(from), Some(to), Some(key), Some(secret)] = fields.map(|(_, v)| v) else {
-        let missing: Vec<&str> = fields
-            .iter()
-            .filter_map(|(name, v)| v.is_none().then_some(*name))
-            .collect();
-        return Err(not_configured("u8", &missing));
-    };
+    let [from, to, key, secret] = required(
+        "u8",
+        [
+            ("U8_FROM_ACCOUNT", given(&config.from_account)),
+            ("U8_TO_ACCOUNT", given(&config.to_account)),
+            ("U8_APP_KEY", given(&config.app_key)),
+            ("U8_APP_SECRET", given(&config.app_secret)),
+        ],
+    )?;
     let mut builder = u8_contacts::Client::builder()
         .from_account(from)
         .to_account(to)
