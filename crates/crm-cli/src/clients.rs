@@ -105,11 +105,13 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
                 .convert_user_id(true)
                 .open_user_id(mock.credentials().open_user_id);
         }
-        builder = with_settings(builder, settings, mock_retry_policy());
-        return Ok(Session {
-            client: builder.build()?,
-            mock: Some(mock),
-        });
+        return session(
+            builder,
+            settings,
+            mock_retry_policy(),
+            Some(mock),
+            fxiaoke_crm::ClientBuilder::build,
+        );
     }
     // The operator the flow and its id style ask for; another one given instead is passed on,
     // so that the client's configuration error names it.
@@ -146,11 +148,13 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
     if let Some(url) = given(&config.base_url) {
         builder = builder.base_url(url);
     }
-    builder = with_settings(builder, settings, RetryPolicy::default());
-    Ok(Session {
-        client: builder.build()?,
-        mock: None,
-    })
+    session(
+        builder,
+        settings,
+        RetryPolicy::default(),
+        None,
+        fxiaoke_crm::ClientBuilder::build,
+    )
 }
 
 /// A useasy client from the configuration, or against the mock.
@@ -159,12 +163,14 @@ pub async fn useasy(config: &UseasyConfig, settings: &Settings) -> CliResult<Use
         let mock = MockUseasy::start_with_sample_data(settings.mock_records)
             .await
             .map_err(|e| mock_error("useasy", e))?;
-        let mut builder = mock.client_builder();
-        builder = with_settings(builder, settings, mock_retry_policy());
-        return Ok(Session {
-            client: builder.build()?,
-            mock: Some(mock),
-        });
+        let builder = mock.client_builder();
+        return session(
+            builder,
+            settings,
+            mock_retry_policy(),
+            Some(mock),
+            openapi_crm::ClientBuilder::build,
+        );
     }
     let [appid, secret] = required(
         "useasy",
@@ -179,11 +185,13 @@ pub async fn useasy(config: &UseasyConfig, settings: &Settings) -> CliResult<Use
     if let Some(url) = given(&config.base_url) {
         builder = builder.base_url(url);
     }
-    builder = with_settings(builder, settings, RetryPolicy::default());
-    Ok(Session {
-        client: builder.build()?,
-        mock: None,
-    })
+    session(
+        builder,
+        settings,
+        RetryPolicy::default(),
+        None,
+        openapi_crm::ClientBuilder::build,
+    )
 }
 
 /// A U8 client from the configuration, or against the mock.
@@ -196,11 +204,13 @@ pub async fn u8(config: &U8Config, settings: &Settings) -> CliResult<U8Session> 
         if let Some(ds) = config.ds_sequence {
             builder = builder.ds_sequence(ds);
         }
-        builder = with_settings(builder, settings, mock_retry_policy());
-        return Ok(Session {
-            client: builder.build()?,
-            mock: Some(mock),
-        });
+        return session(
+            builder,
+            settings,
+            mock_retry_policy(),
+            Some(mock),
+            u8_contacts::ClientBuilder::build,
+        );
     }
     let [from, to, key, secret] = required(
         "u8",
@@ -222,11 +232,13 @@ pub async fn u8(config: &U8Config, settings: &Settings) -> CliResult<U8Session> 
     if let Some(ds) = config.ds_sequence {
         builder = builder.ds_sequence(ds);
     }
-    builder = with_settings(builder, settings, RetryPolicy::default());
-    Ok(Session {
-        client: builder.build()?,
-        mock: None,
-    })
+    session(
+        builder,
+        settings,
+        RetryPolicy::default(),
+        None,
+        u8_contacts::ClientBuilder::build,
+    )
 }
 
 /// The custom (`__c`) fields of the CLI's Fxiaoke sample records.
@@ -290,6 +302,22 @@ fn demo_object(i: usize) -> Value {
         "field_score__c": format!("{}", 60 + i * 7),
         "field_level__c": (["A", "B", "C"][i % 3]),
     })
+}
+
+/// The session of a configured builder: `--record`, `--retries` (on `retry`, the client's or
+/// the mock's policy) and `--no-rate-limits` applied, then built.
+fn session<B: TransportOptions, C, M, E>(
+    builder: B,
+    settings: &Settings,
+    retry: RetryPolicy,
+    mock: Option<M>,
+    build: impl FnOnce(B) -> Result<C, E>,
+) -> CliResult<Session<C, M>>
+where
+    CliError: From<E>,
+{
+    let client = build(with_settings(builder, settings, retry))?;
+    Ok(Session { client, mock })
 }
 
 /// The transport settings of the command line (`--record`, `--retries`, `--no-rate-limits`),
