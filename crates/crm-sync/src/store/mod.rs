@@ -528,34 +528,23 @@ mod tests {
 
     #[test]
     fn urls_choose_the_database() {
-        assert_eq!(
-            parse_url("crm.db").ok(),
-            Some(Target::Sqlite("crm.db".into()))
-        );
-        assert_eq!(
-            parse_url("/var/lib/crm.db").ok(),
-            Some(Target::Sqlite("/var/lib/crm.db".into()))
-        );
-        assert_eq!(
-            parse_url("sqlite://data/crm.db").ok(),
-            Some(Target::Sqlite("data/crm.db".into()))
-        );
-        assert_eq!(
-            parse_url("sqlite:///abs/crm.db").ok(),
-            Some(Target::Sqlite("/abs/crm.db".into()))
-        );
-        assert_eq!(
-            parse_url("sqlite:crm.db").ok(),
-            Some(Target::Sqlite("crm.db".into()))
-        );
-        assert_eq!(
-            parse_url("postgres://u:p@localhost/crm").ok(),
-            Some(Target::Postgres("postgres://u:p@localhost/crm".into()))
-        );
-        assert_eq!(
-            parse_url("postgresql://localhost/crm").ok(),
-            Some(Target::Postgres("postgresql://localhost/crm".into()))
-        );
+        for (url, target) in [
+            ("crm.db", Target::Sqlite("crm.db".into())),
+            ("/var/lib/crm.db", Target::Sqlite("/var/lib/crm.db".into())),
+            ("sqlite://data/crm.db", Target::Sqlite("data/crm.db".into())),
+            ("sqlite:///abs/crm.db", Target::Sqlite("/abs/crm.db".into())),
+            ("sqlite:crm.db", Target::Sqlite("crm.db".into())),
+            (
+                "postgres://u:p@localhost/crm",
+                Target::Postgres("postgres://u:p@localhost/crm".into()),
+            ),
+            (
+                "postgresql://localhost/crm",
+                Target::Postgres("postgresql://localhost/crm".into()),
+            ),
+        ] {
+            assert_eq!(parse_url(url).ok(), Some(target), "{url}");
+        }
     }
 
     #[test]
