@@ -108,7 +108,6 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
         return session(
             builder,
             settings,
-            mock_retry_policy(),
             Some(mock),
             fxiaoke_crm::ClientBuilder::build,
         );
@@ -148,13 +147,7 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
     if let Some(url) = given(&config.base_url) {
         builder = builder.base_url(url);
     }
-    session(
-        builder,
-        settings,
-        RetryPolicy::default(),
-        None,
-        fxiaoke_crm::ClientBuilder::build,
-    )
+    session(builder, settings, None, fxiaoke_crm::ClientBuilder::build)
 }
 
 /// A useasy client from the configuration, or against the mock.
@@ -167,7 +160,6 @@ pub async fn useasy(config: &UseasyConfig, settings: &Settings) -> CliResult<Use
         return session(
             builder,
             settings,
-            mock_retry_policy(),
             Some(mock),
             openapi_crm::ClientBuilder::build,
         );
@@ -185,13 +177,7 @@ pub async fn useasy(config: &UseasyConfig, settings: &Settings) -> CliResult<Use
     if let Some(url) = given(&config.base_url) {
         builder = builder.base_url(url);
     }
-    session(
-        builder,
-        settings,
-        RetryPolicy::default(),
-        None,
-        openapi_crm::ClientBuilder::build,
-    )
+    session(builder, settings, None, openapi_crm::ClientBuilder::build)
 }
 
 /// A U8 client from the configuration, or against the mock.
@@ -207,7 +193,6 @@ pub async fn u8(config: &U8Config, settings: &Settings) -> CliResult<U8Session> 
         return session(
             builder,
             settings,
-            mock_retry_policy(),
             Some(mock),
             u8_contacts::ClientBuilder::build,
         );
@@ -232,13 +217,7 @@ pub async fn u8(config: &U8Config, settings: &Settings) -> CliResult<U8Session> 
     if let Some(ds) = config.ds_sequence {
         builder = builder.ds_sequence(ds);
     }
-    session(
-        builder,
-        settings,
-        RetryPolicy::default(),
-        None,
-        u8_contacts::ClientBuilder::build,
-    )
+    session(builder, settings, None, u8_contacts::ClientBuilder::build)
 }
 
 /// The custom (`__c`) fields of the CLI's Fxiaoke sample records.
@@ -304,18 +283,22 @@ fn demo_object(i: usize) -> Value {
     })
 }
 
-/// The session of a configured builder: `--record`, `--retries` (on `retry`, the client's or
-/// the mock's policy) and `--no-rate-limits` applied, then built.
+/// The session of a configured builder: `--record`, `--retries` (on the mock's retry policy
+/// with a mock, the client's default without) and `--no-rate-limits` applied, then built.
 fn session<B: TransportOptions, C, M, E>(
     builder: B,
     settings: &Settings,
-    retry: RetryPolicy,
     mock: Option<M>,
     build: impl FnOnce(B) -> Result<C, E>,
 ) -> CliResult<Session<C, M>>
 where
     CliError: From<E>,
 {
+    let retry = if mock.is_some() {
+        mock_retry_policy()
+    } else {
+        RetryPolicy::default()
+    };
     let client = build(with_settings(builder, settings, retry))?;
     Ok(Session { client, mock })
 }
