@@ -52,6 +52,72 @@ pub struct ExportResult {
     pub calls: Option<u64>,
 }
 
+/// An export's output: JSON lines into a [`CountingSink`], the records counted.
+pub(crate) struct JsonLines {
+    out: std::io::BufWriter<CountingSink>,
+    records: u64,
+}
+
+impl JsonLines {
+    pub(crate) fn new() -> Self {
+        Self {
+            out: std::io::BufWriter::with_capacity(64 * 1024, CountingSink::default()),
+            records: 0,
+        }
+    }
+
+    /// One record given as its JSON text.
+    pub(crate) fn write_json(&mut self, json: &str) -> Result<(), BenchError> {
+        self.out.write_all(json.as_bytes())?;
+        self.end_record()
+    }
+
+    /// One record serialized.
+    pub(crate) fn write_value(&mut self, record: &impl serde::Serialize) -> Result<(), BenchError> {
+        serde_json::to_writer(&mut self.out, record)?;
+        self.end_record()
+    }
+
+    fn end_record(&mut self) -> Result<(), BenchError> {
+        self.out.write_all(b"\n")?;
+        self.records += 1;
+        Ok(())
+    }
+
+    /// The result of an export that began at `started`.
+    pub(crate) fn finish(
+        mut self,
+        started: Instant,
+        ordered: bool,
+        calls: Option<u64>,
+    ) -> Result<ExportResult, BenchError> {
+        self.out.flush()?;
+        Ok(ExportResult {
+            records: self.records,
+            secs: started.elapsed().as_secs_f64(),
+            bytes: self.out.get_ref().bytes,
+            ordered,
+            calls,
+        })
+    }
+}
+
+/// The SDK's client for a benchmark server: rate limits and retries off.
+pub(crate) fn sdk_client(
+    base_url: &str,
+    credentials: &Credentials,
+) -> Result<fxiaoke_crm::Client, BenchError> {
+    Ok(fxiaoke_crm::Client::builder()
+        .base_url(base_url)
+        .app_id(credentials.app_id.clone())
+        .app_secret(credentials.app_secret.clone())
+        .permanent_code(credentials.permanent_code.clone())
+        .open_user_id(credentials.open_user_id.clone())
+        .with_rate_limits(RateLimits::off())
+        .with_retry_policy(RetryPolicy::none())
+        .build()?)
+}
+
 /// Tracks that ids strictly increase.
 #[derive(Default)]
 struct Order {
@@ -80,19 +146,10 @@ impl Order {
 /// The SDK: `client.query::<PaymentObj>().stream()` (typed records, the next page prefetched
 /// while this one is written), rate limits off.
 pub async fn sdk(base_url: &str, credentials: &Credentials) -> Result<ExportResult, BenchError> {
-    let client = fxiaoke_crm::Client::builder()
-        .base_url(base_url)
-        .app_id(credentials.app_id.clone())
-        .app_secret(credentials.app_secret.clone())
-        .permanent_code(credentials.permanent_code.clone())
-        .open_user_id(credentials.open_user_id.clone())
-        .with_rate_limits(RateLimits::off())
-        .with_retry_policy(RetryPolicy::none())
-        .build()?;
+    let client = sdk_client(base_url, credentials)?;
     let started = Instant::now();
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, CountingSink::default());
+    let mut out = JsonLines::new();
     let mut order = Order::new();
-    let mut records = 0u64;
     let mut stream = client
         .query::<PaymentObj>()
         .page_size(PAGE_SIZE as u32)
@@ -100,19 +157,9 @@ pub async fn sdk(base_url: &str, credentials: &Credentials) -> Result<ExportResu
     while let Some(record) = stream.next().await {
         let record = record?;
         order.push(record.id.as_deref().unwrap_or_default());
-        serde_json::to_writer(&mut out, &record)?;
-        out.write_all(b"\n")?;
-        records += 1;
+        out.write_value(&record)?;
     }
-    out.flush()?;
-    let secs = started.elapsed().as_secs_f64();
-    Ok(ExportResult {
-        records,
-        secs,
-        bytes: out.get_ref().bytes,
-        ordered: order.ok,
-        calls: None,
-    })
+    out.finish(started, order.ok, None)
 }
 
 /// The loop a user would otherwise write: plain `reqwest` and `serde_json::Value`, one page
@@ -139,9 +186,8 @@ pub async fn naive(base_url: &str, credentials: &Credentials) -> Result<ExportRe
         return Err(BenchError::msg(format!("no token: {token}")));
     };
     let url = format!("{base}{FXIAOKE_QUERY_PATH}");
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, CountingSink::default());
+    let mut out = JsonLines::new();
     let mut order = Order::new();
-    let mut records = 0u64;
     let mut offset = 0usize;
     let mut after: Option<String> = None;
     loop {
@@ -175,10 +221,8 @@ pub async fn naive(base_url: &str, credentials: &Credentials) -> Result<ExportRe
             .map_or(&[][..], Vec::as_slice);
         for record in list {
             order.push(record["_id"].as_str().unwrap_or_default());
-            serde_json::to_writer(&mut out, record)?;
-            out.write_all(b"\n")?;
+            out.write_value(record)?;
         }
-        records += list.len() as u64;
         if list.len() < PAGE_SIZE {
             break;
         }
@@ -195,13 +239,5 @@ pub async fn naive(base_url: &str, credentials: &Credentials) -> Result<ExportRe
             }
         }
     }
-    out.flush()?;
-    let secs = started.elapsed().as_secs_f64();
-    Ok(ExportResult {
-        records,
-        secs,
-        bytes: out.get_ref().bytes,
-        ordered: order.ok,
-        calls: None,
-    })
+    out.finish(started, order.ok, None)
 }

@@ -5,18 +5,17 @@
 //! calls of an incremental run against a full re-export (on the embedded mock).
 
 use fxiaoke_crm::TransportOptions;
-use std::io::Write;
 use std::time::Instant;
 
 use crm_sync::vendors::FxiaokeObject;
 use crm_sync::{SourceKind, Store, SyncOptions, SyncSummary, Vendor};
 use futures::StreamExt;
-use fxiaoke_crm::{RateLimits, RetryPolicy};
+use fxiaoke_crm::RateLimits;
 use fxiaoke_crm_mock::{MockFxiaoke, MockSettings};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
-use crate::export::{CountingSink, ExportResult, PAGE_SIZE};
+use crate::export::{ExportResult, JsonLines, PAGE_SIZE, sdk_client};
 use crate::payloads::FXIAOKE_OBJECT;
 use crate::{BenchError, Credentials, FXIAOKE_QUERY_PATH};
 
@@ -80,16 +79,22 @@ impl Database {
     }
 }
 
-fn client(base_url: &str, credentials: &Credentials) -> Result<fxiaoke_crm::Client, BenchError> {
-    Ok(fxiaoke_crm::Client::builder()
-        .base_url(base_url)
-        .app_id(credentials.app_id.clone())
-        .app_secret(credentials.app_secret.clone())
-        .permanent_code(credentials.permanent_code.clone())
-        .open_user_id(credentials.open_user_id.clone())
-        .with_rate_limits(RateLimits::off())
-        .with_retry_policy(RetryPolicy::none())
-        .build()?)
+/// The two measured runs of a sync benchmark, into `store` (closed after them): the first
+/// sync, then a full pass over the same records.
+async fn first_then_full(
+    store: Store,
+    source: &dyn crm_sync::Source,
+) -> Result<(SyncSummary, SyncSummary), BenchError> {
+    let first = store
+        .sync(source, &SyncOptions::default())
+        .await
+        .map_err(sync_error)?;
+    let full = store
+        .sync(source, &SyncOptions::default().with_full(true))
+        .await
+        .map_err(sync_error)?;
+    store.close().await;
+    Ok((first, full))
 }
 
 fn sync_error(e: crm_sync::Error) -> BenchError {
@@ -153,16 +158,8 @@ pub async fn from_server(
 ) -> Result<Vec<SyncResult>, BenchError> {
     let db = Database::new(database).await?;
     let store = Store::open(&db.url).await.map_err(sync_error)?;
-    let source = FxiaokeObject::new(client(base_url, credentials)?, FXIAOKE_OBJECT);
-    let first = store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .map_err(sync_error)?;
-    let full = store
-        .sync(&source, &SyncOptions::default().with_full(true))
-        .await
-        .map_err(sync_error)?;
-    store.close().await;
+    let source = FxiaokeObject::new(sdk_client(base_url, credentials)?, FXIAOKE_OBJECT);
+    let (first, full) = first_then_full(store, &source).await?;
     if first.inserted != first.fetched || full.unchanged != full.fetched {
         return Err(BenchError::msg(format!(
             "unexpected counts: {first} / {full}"
@@ -188,15 +185,7 @@ pub async fn from_memory(
         crm_sync::fake::FakeSource::new(Vendor::Fxiaoke, FXIAOKE_OBJECT, SourceKind::Incremental)
             .with_page_size(page_size);
     source.seed(7, records, crate::synthetic::SYNC_BASE_TIME);
-    let first = store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .map_err(sync_error)?;
-    let full = store
-        .sync(&source, &SyncOptions::default().with_full(true))
-        .await
-        .map_err(sync_error)?;
-    store.close().await;
+    let (first, full) = first_then_full(store, &source).await?;
     Ok(vec![
         SyncResult::of(db.kind, "memory", "first", &first),
         SyncResult::of(db.kind, "memory", "unchanged", &full),
@@ -238,10 +227,9 @@ async fn raw_export(
     credentials: &Credentials,
     by_modified: bool,
 ) -> Result<ExportResult, BenchError> {
-    let client = client(base_url, credentials)?;
+    let client = sdk_client(base_url, credentials)?;
     let started = Instant::now();
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, CountingSink::default());
-    let mut records = 0u64;
+    let mut out = JsonLines::new();
     let mut calls = 0u64;
     let mut last: Option<(i64, String)> = None;
     let mut ordered = true;
@@ -264,19 +252,10 @@ async fn raw_export(
             );
             ordered &= last.as_ref().is_none_or(|l| *l < key);
             last = Some(key);
-            out.write_all(record.get().as_bytes())?;
-            out.write_all(b"\n")?;
-            records += 1;
+            out.write_json(record.get())?;
         }
     }
-    out.flush()?;
-    Ok(ExportResult {
-        records,
-        secs: started.elapsed().as_secs_f64(),
-        bytes: out.get_ref().bytes,
-        ordered,
-        calls: Some(calls),
-    })
+    out.finish(started, ordered, Some(calls))
 }
 
 /// Vendor calls of an incremental sync against a full re-export.

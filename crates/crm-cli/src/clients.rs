@@ -74,6 +74,22 @@ fn not_configured(vendor: &str, missing: &[&str]) -> CliError {
     ))
 }
 
+/// The values of `fields` (each named by its environment variable), or the
+/// [`not_configured`] error naming every one that is not given.
+fn required<'a, const N: usize>(
+    vendor: &str,
+    fields: [(&'static str, Option<&'a str>); N],
+) -> CliResult<[&'a str; N]> {
+    let missing: Vec<&str> = fields
+        .iter()
+        .filter_map(|(name, v)| v.is_none().then_some(*name))
+        .collect();
+    if !missing.is_empty() {
+        return Err(not_configured(vendor, &missing));
+    }
+    Ok(fields.map(|(_, v)| v.unwrap_or_default()))
+}
+
 fn mock_error(vendor: &str, e: std::io::Error) -> CliError {
     CliError::internal(format!("cannot start the embedded {vendor} mock: {e}"))
 }
@@ -89,11 +105,12 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
                 .convert_user_id(true)
                 .open_user_id(mock.credentials().open_user_id);
         }
-        builder = with_settings(builder, settings, mock_retry_policy());
-        return Ok(Session {
-            client: builder.build()?,
-            mock: Some(mock),
-        });
+        return session(
+            builder,
+            settings,
+            Some(mock),
+            fxiaoke_crm::ClientBuilder::build,
+        );
     }
     // The operator the flow and its id style ask for; another one given instead is passed on,
     // so that the client's configuration error names it.
@@ -109,23 +126,15 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
     let operator = given_operators[preferred]
         .clone()
         .or_else(|| given_operators.into_iter().flatten().next());
-    let missing: Vec<&str> = [
-        ("FXIAOKE_APP_ID", given(&config.app_id)),
-        ("FXIAOKE_APP_SECRET", given(&config.app_secret)),
-        ("FXIAOKE_PERMANENT_CODE", given(&config.permanent_code)),
-        (operator_var, operator.as_ref().map(|_| "")),
-    ]
-    .into_iter()
-    .filter_map(|(name, v)| v.is_none().then_some(name))
-    .collect();
-    let (Some(app_id), Some(app_secret), Some(permanent_code), true) = (
-        given(&config.app_id),
-        given(&config.app_secret),
-        given(&config.permanent_code),
-        missing.is_empty(),
-    ) else {
-        return Err(not_configured("fxiaoke", &missing));
-    };
+    let [app_id, app_secret, permanent_code, _] = required(
+        "fxiaoke",
+        [
+            ("FXIAOKE_APP_ID", given(&config.app_id)),
+            ("FXIAOKE_APP_SECRET", given(&config.app_secret)),
+            ("FXIAOKE_PERMANENT_CODE", given(&config.permanent_code)),
+            (operator_var, operator.as_ref().map(|_| "")),
+        ],
+    )?;
     let mut builder = fxiaoke_crm::Client::builder()
         .app_id(app_id)
         .app_secret(app_secret)
@@ -138,11 +147,7 @@ pub async fn fxiaoke(config: &FxiaokeConfig, settings: &Settings) -> CliResult<F
     if let Some(url) = given(&config.base_url) {
         builder = builder.base_url(url);
     }
-    builder = with_settings(builder, settings, RetryPolicy::default());
-    Ok(Session {
-        client: builder.build()?,
-        mock: None,
-    })
+    session(builder, settings, None, fxiaoke_crm::ClientBuilder::build)
 }
 
 /// A useasy client from the configuration, or against the mock.
@@ -151,34 +156,28 @@ pub async fn useasy(config: &UseasyConfig, settings: &Settings) -> CliResult<Use
         let mock = MockUseasy::start_with_sample_data(settings.mock_records)
             .await
             .map_err(|e| mock_error("useasy", e))?;
-        let mut builder = mock.client_builder();
-        builder = with_settings(builder, settings, mock_retry_policy());
-        return Ok(Session {
-            client: builder.build()?,
-            mock: Some(mock),
-        });
+        let builder = mock.client_builder();
+        return session(
+            builder,
+            settings,
+            Some(mock),
+            openapi_crm::ClientBuilder::build,
+        );
     }
-    let (Some(appid), Some(secret)) = (given(&config.appid), given(&config.secret)) else {
-        let missing: Vec<&str> = [
+    let [appid, secret] = required(
+        "useasy",
+        [
             ("USEASY_APPID", given(&config.appid)),
             ("USEASY_SECRET", given(&config.secret)),
-        ]
-        .into_iter()
-        .filter_map(|(name, v)| v.is_none().then_some(name))
-        .collect();
-        return Err(not_configured("useasy", &missing));
-    };
+        ],
+    )?;
     let mut builder = openapi_crm::Client::builder()
         .app_id(appid)
         .app_secret(secret);
     if let Some(url) = given(&config.base_url) {
         builder = builder.base_url(url);
     }
-    builder = with_settings(builder, settings, RetryPolicy::default());
-    Ok(Session {
-        client: builder.build()?,
-        mock: None,
-    })
+    session(builder, settings, None, openapi_crm::ClientBuilder::build)
 }
 
 /// A U8 client from the configuration, or against the mock.
@@ -191,25 +190,22 @@ pub async fn u8(config: &U8Config, settings: &Settings) -> CliResult<U8Session> 
         if let Some(ds) = config.ds_sequence {
             builder = builder.ds_sequence(ds);
         }
-        builder = with_settings(builder, settings, mock_retry_policy());
-        return Ok(Session {
-            client: builder.build()?,
-            mock: Some(mock),
-        });
+        return session(
+            builder,
+            settings,
+            Some(mock),
+            u8_contacts::ClientBuilder::build,
+        );
     }
-    let fields = [
-        ("U8_FROM_ACCOUNT", given(&config.from_account)),
-        ("U8_TO_ACCOUNT", given(&config.to_account)),
-        ("U8_APP_KEY", given(&config.app_key)),
-        ("U8_APP_SECRET", given(&config.app_secret)),
-    ];
-    let [Some(from), Some(to), Some(key), Some(secret)] = fields.map(|(_, v)| v) else {
-        let missing: Vec<&str> = fields
-            .iter()
-            .filter_map(|(name, v)| v.is_none().then_some(*name))
-            .collect();
-        return Err(not_configured("u8", &missing));
-    };
+    let [from, to, key, secret] = required(
+        "u8",
+        [
+            ("U8_FROM_ACCOUNT", given(&config.from_account)),
+            ("U8_TO_ACCOUNT", given(&config.to_account)),
+            ("U8_APP_KEY", given(&config.app_key)),
+            ("U8_APP_SECRET", given(&config.app_secret)),
+        ],
+    )?;
     let mut builder = u8_contacts::Client::builder()
         .from_account(from)
         .to_account(to)
@@ -221,11 +217,7 @@ pub async fn u8(config: &U8Config, settings: &Settings) -> CliResult<U8Session> 
     if let Some(ds) = config.ds_sequence {
         builder = builder.ds_sequence(ds);
     }
-    builder = with_settings(builder, settings, RetryPolicy::default());
-    Ok(Session {
-        client: builder.build()?,
-        mock: None,
-    })
+    session(builder, settings, None, u8_contacts::ClientBuilder::build)
 }
 
 /// The custom (`__c`) fields of the CLI's Fxiaoke sample records.
@@ -289,6 +281,26 @@ fn demo_object(i: usize) -> Value {
         "field_score__c": format!("{}", 60 + i * 7),
         "field_level__c": (["A", "B", "C"][i % 3]),
     })
+}
+
+/// The session of a configured builder: `--record`, `--retries` (on the mock's retry policy
+/// with a mock, the client's default without) and `--no-rate-limits` applied, then built.
+fn session<B: TransportOptions, C, M, E>(
+    builder: B,
+    settings: &Settings,
+    mock: Option<M>,
+    build: impl FnOnce(B) -> Result<C, E>,
+) -> CliResult<Session<C, M>>
+where
+    CliError: From<E>,
+{
+    let retry = if mock.is_some() {
+        mock_retry_policy()
+    } else {
+        RetryPolicy::default()
+    };
+    let client = build(with_settings(builder, settings, retry))?;
+    Ok(Session { client, mock })
 }
 
 /// The transport settings of the command line (`--record`, `--retries`, `--no-rate-limits`),

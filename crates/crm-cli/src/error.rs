@@ -152,57 +152,67 @@ mod tests {
 
     #[test]
     fn classification() {
-        assert_eq!(
-            classify(&api("fxiaoke", "get_data", "20016", "token expired")),
-            Exit::Config
-        );
-        assert_eq!(
-            classify(&api("fxiaoke", "get_data", "32000", "数据不存在")),
-            Exit::Api
-        );
-        assert_eq!(
-            classify(&api(
+        // A vendor's answer: (vendor, operation, code, message) and the exit code it maps to.
+        for (vendor, operation, code, message, exit) in [
+            (
+                "fxiaoke",
+                "get_data",
+                "20016",
+                "token expired",
+                Exit::Config,
+            ),
+            ("fxiaoke", "get_data", "32000", "数据不存在", Exit::Api),
+            (
                 "fxiaoke",
                 "query_data",
                 "10013",
-                "offset out of range 10000"
-            )),
-            Exit::Api
-        );
-        assert_eq!(
-            classify(&api(
+                "offset out of range 10000",
+                Exit::Api,
+            ),
+            (
                 "fxiaoke",
                 "get_corp_access_token",
                 "10006",
-                "the parameter appSecret is missing or illegal"
-            )),
-            Exit::Config
-        );
-        assert_eq!(
-            classify(&api(
+                "the parameter appSecret is missing or illegal",
+                Exit::Config,
+            ),
+            (
                 "fxiaoke",
                 "query_data",
                 "10006",
-                "unknown operator FOO"
-            )),
-            Exit::Api
-        );
-        assert_eq!(
-            classify(&api("useasy", "list_customers", "401", "签名验证失败")),
-            Exit::Config
-        );
-        assert_eq!(
-            classify(&api("useasy", "find_customer_by_id", "404", "not found")),
-            Exit::Api
-        );
-        assert_eq!(
-            classify(&api("u8", "get_token", "40001", "app_key或app_secret错误")),
-            Exit::Config
-        );
-        assert_eq!(
-            classify(&api("u8", "get_contact", "40005", "客户联系人不存在")),
-            Exit::Api
-        );
+                "unknown operator FOO",
+                Exit::Api,
+            ),
+            (
+                "useasy",
+                "list_customers",
+                "401",
+                "签名验证失败",
+                Exit::Config,
+            ),
+            (
+                "useasy",
+                "find_customer_by_id",
+                "404",
+                "not found",
+                Exit::Api,
+            ),
+            (
+                "u8",
+                "get_token",
+                "40001",
+                "app_key或app_secret错误",
+                Exit::Config,
+            ),
+            ("u8", "get_contact", "40005", "客户联系人不存在", Exit::Api),
+        ] {
+            let error = api(vendor, operation, code, message);
+            assert_eq!(
+                classify(&error),
+                exit,
+                "{vendor} {operation} {code} {message}"
+            );
+        }
         assert_eq!(classify(&Error::Config("x".into())), Exit::Config);
         assert_eq!(
             classify(&Error::MissingCredential("set X".into())),

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use crate::cli::{FxQueryArgs, FxiaokeArgs, FxiaokeCommand};
 use crate::clients::{self, Settings};
 use crate::error::{CliError, CliResult};
-use crate::output::{Progress, Sink, read_data, to_json};
+use crate::output::{Sink, read_data, to_json};
 
 /// Runs a Fxiaoke command.
 pub async fn run(
@@ -123,24 +123,11 @@ async fn run_query(
         sink.prefer_columns(&args.fields);
         query = query.fields(args.fields.clone());
     }
-    // The total for the progress bar: one small request, made only when the bar is shown. A
-    // tenant that disables counting answers 0: unknown.
-    let total = if progress {
-        let page = query.clone().page_size(1).send().await?;
-        page.total.filter(|t| *t > 0)
-    } else {
-        None
-    };
-    let bar = Progress::new(progress, cap(total, args.max));
-    sink.write_stream(query.stream_raw(), args.max, &bar).await
-}
-
-/// The smaller of a known total and `--max`.
-pub fn cap(total: Option<u64>, max: Option<u64>) -> Option<u64> {
-    match (total, max) {
-        (Some(t), Some(m)) => Some(t.min(m)),
-        (t, _) => t,
-    }
+    // A tenant that disables counting answers a total of 0: unknown.
+    let head = query.clone().page_size(1);
+    let total = async move { Ok(head.send().await?.total.filter(|t| *t > 0)) };
+    sink.write_list(query.stream_raw(), args.max, progress, total)
+        .await
 }
 
 fn write_options(no_flows: bool) -> WriteOptions {

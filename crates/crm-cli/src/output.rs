@@ -217,6 +217,28 @@ impl Sink {
         Ok(())
     }
 
+    /// A list command's export: [`Sink::write_stream`] with a progress bar when `progress` is
+    /// on, its length the smaller of `--max` and the total that `total` asks the vendor for
+    /// (one small request, made only when the bar is shown; `None` when unknown).
+    pub async fn write_list<S>(
+        &mut self,
+        stream: S,
+        max: Option<u64>,
+        progress: bool,
+        total: impl Future<Output = CliResult<Option<u64>>>,
+    ) -> CliResult
+    where
+        S: Stream<Item = Result<RawRecord, crm_runtime::Error>>,
+    {
+        let total = if progress { total.await? } else { None };
+        let length = match (total, max) {
+            (Some(t), Some(m)) => Some(t.min(m)),
+            (t, _) => t,
+        };
+        let bar = Progress::new(progress, length);
+        self.write_stream(stream, max, &bar).await
+    }
+
     /// Ends the output: closes the JSON array, writes the CSV, lays out a short table.
     pub fn finish(mut self) -> CliResult {
         match self.format {

@@ -5,8 +5,7 @@ use u8_contacts::BatchGet;
 use crate::cli::{ContactsCommand, U8Args, U8Command, U8ListArgs};
 use crate::clients::{self, Settings};
 use crate::error::{CliError, CliResult};
-use crate::fxiaoke::cap;
-use crate::output::{Progress, Sink, to_json};
+use crate::output::{Sink, to_json};
 
 /// Runs a U8 command.
 pub async fn run(args: U8Args, settings: &Settings, sink: &mut Sink, progress: bool) -> CliResult {
@@ -35,20 +34,13 @@ async fn execute(
         ContactsCommand::List(list) => {
             let max = list.max;
             let query = batch_get(client, list, ds_sequence);
-            let total = if progress {
-                query
-                    .clone()
-                    .page_size(1)
-                    .send()
-                    .await?
-                    .row_count
-                    .and_then(|r| r.get())
-                    .map(i64::unsigned_abs)
-            } else {
-                None
+            let head = query.clone().page_size(1);
+            let total = async move {
+                let rows = head.send().await?.row_count;
+                Ok(rows.and_then(|r| r.get()).map(i64::unsigned_abs))
             };
-            let bar = Progress::new(progress, cap(total, max));
-            sink.write_stream(query.stream_raw(), max, &bar).await
+            sink.write_list(query.stream_raw(), max, progress, total)
+                .await
         }
         // Dispatched by main.rs (its summaries need no sink).
         ContactsCommand::Sync(_) => Err(CliError::internal("sync runs through crate::sync")),

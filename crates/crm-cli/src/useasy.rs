@@ -6,8 +6,8 @@ use serde_json::{Map, Value, json};
 use crate::cli::{CustomersCommand, UseasyArgs, UseasyCommand, UseasyListArgs};
 use crate::clients::{self, Settings};
 use crate::error::{CliError, CliResult};
-use crate::fxiaoke::{cap, record_id};
-use crate::output::{Progress, Sink, read_data, to_json};
+use crate::fxiaoke::record_id;
+use crate::output::{Sink, read_data, to_json};
 
 /// Runs a useasy command.
 pub async fn run(
@@ -90,20 +90,13 @@ async fn run_list(
     for s in args.search {
         query = query.search(s.field, s.operator, s.values);
     }
-    let total = if progress {
-        query
-            .clone()
-            .page_size(1)
-            .send()
-            .await?
-            .count
-            .and_then(|c| c.get())
-            .map(i64::unsigned_abs)
-    } else {
-        None
+    let head = query.clone().page_size(1);
+    let total = async move {
+        let count = head.send().await?.count;
+        Ok(count.and_then(|c| c.get()).map(i64::unsigned_abs))
     };
-    let bar = Progress::new(progress, cap(total, args.max));
-    sink.write_stream(query.stream_raw(), args.max, &bar).await
+    sink.write_list(query.stream_raw(), args.max, progress, total)
+        .await
 }
 
 /// The customer of `--data` with the `--set NAME=VALUE` fields (by display name, VALUE read by

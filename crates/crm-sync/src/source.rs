@@ -270,41 +270,30 @@ pub trait Source: Send + Sync {
     fn vendor_calls(&self) -> u64;
 }
 
-impl<S: Source + ?Sized> Source for &S {
-    fn vendor(&self) -> Vendor {
-        (**self).vendor()
-    }
-    fn object(&self) -> &str {
-        (**self).object()
-    }
-    fn kind(&self) -> SourceKind {
-        (**self).kind()
-    }
-    fn pages(&self, read: Read) -> PageStream<'_> {
-        (**self).pages(read)
-    }
-    fn vendor_calls(&self) -> u64 {
-        (**self).vendor_calls()
-    }
+/// A reference to a source, or a boxed one, is that source: every method forwards.
+macro_rules! forward_source {
+    ($($pointer:ty),*) => {$(
+        impl<S: Source + ?Sized> Source for $pointer {
+            fn vendor(&self) -> Vendor {
+                (**self).vendor()
+            }
+            fn object(&self) -> &str {
+                (**self).object()
+            }
+            fn kind(&self) -> SourceKind {
+                (**self).kind()
+            }
+            fn pages(&self, read: Read) -> PageStream<'_> {
+                (**self).pages(read)
+            }
+            fn vendor_calls(&self) -> u64 {
+                (**self).vendor_calls()
+            }
+        }
+    )*};
 }
 
-impl<S: Source + ?Sized> Source for Box<S> {
-    fn vendor(&self) -> Vendor {
-        (**self).vendor()
-    }
-    fn object(&self) -> &str {
-        (**self).object()
-    }
-    fn kind(&self) -> SourceKind {
-        (**self).kind()
-    }
-    fn pages(&self, read: Read) -> PageStream<'_> {
-        (**self).pages(read)
-    }
-    fn vendor_calls(&self) -> u64 {
-        (**self).vendor_calls()
-    }
-}
+forward_source!(&S, Box<S>);
 
 #[cfg(test)]
 mod tests {

@@ -338,17 +338,7 @@ impl Store {
             return Err(not_found(&id));
         };
         let mut record = existing.clone();
-        for (k, v) in body {
-            if READ_ONLY.contains(&k.as_str()) {
-                continue;
-            }
-            if v.is_null() {
-                record.remove(&k);
-            } else {
-                record.insert(k, v);
-            }
-        }
-        record.insert("updateTime".into(), Value::String(now()));
+        merge_edit(&mut record, body);
         record.insert("updateAgent".into(), OPEN_API_AGENT.into());
         self.validate(&record)?;
         self.customers.insert(&id, record.clone());
@@ -496,17 +486,7 @@ impl Store {
         let Some(record) = self.customers.get_mut(id) else {
             return false;
         };
-        for (k, v) in fields {
-            if READ_ONLY.contains(&k.as_str()) {
-                continue;
-            }
-            if v.is_null() {
-                record.remove(&k);
-            } else {
-                record.insert(k, v);
-            }
-        }
-        record.insert("updateTime".into(), Value::String(now()));
+        merge_edit(record, fields);
         true
     }
 
@@ -586,6 +566,22 @@ impl Store {
             }
         }
     }
+}
+
+/// An edit of a stored customer, the API's or another user's alike: the fields merged in
+/// (`null` removes one, read-only fields are left as they are) and `updateTime` moved on.
+fn merge_edit(record: &mut Map<String, Value>, fields: Map<String, Value>) {
+    for (k, v) in fields {
+        if READ_ONLY.contains(&k.as_str()) {
+            continue;
+        }
+        if v.is_null() {
+            record.remove(&k);
+        } else {
+            record.insert(k, v);
+        }
+    }
+    record.insert("updateTime".into(), Value::String(now()));
 }
 
 /// The document's text field 详细地址.

@@ -136,57 +136,46 @@ pub fn run(root: &Path, options: Options) -> Result<PathBuf> {
         ..Report::default()
     };
 
-    step("decode (criterion)");
-    if let Err(e) = decode(root, &target, &sizes, &mut report) {
-        eprintln!("bench: decode failed: {e:#}");
-        report.decode_error = Some(format!("{e:#}"));
-    }
-    out.save(&mut report, started)?;
+    out.stage(
+        &mut report,
+        started,
+        "decode (criterion)",
+        |r| &mut r.decode_error,
+        |r| decode(root, &target, &sizes, r),
+    )?;
 
     step("building crm-bench (release)");
     let bin = build_bench_bin(root, &target)?;
 
-    step("export throughput");
-    if let Err(e) = export(&bin, &sizes, &mut report) {
-        eprintln!("bench: export failed: {e:#}");
-        report.export_error = Some(format!("{e:#}"));
+    // Each stage after the build; a failed one is kept in the report and the run goes on.
+    type Stage<'a> = (
+        &'a str,
+        fn(&mut Report) -> &mut Option<String>,
+        &'a dyn Fn(&mut Report) -> Result<()>,
+    );
+    let stages: [Stage<'_>; 6] = [
+        ("export throughput", |r| &mut r.export_error, &|r| {
+            export(&bin, &sizes, r)
+        }),
+        ("CLI export CPU", |r| &mut r.cli.error, &|r| {
+            cli_cpu(root, &target, &bin, r)
+        }),
+        ("ordered export", |r| &mut r.ordered_error, &|r| {
+            ordered_export(&bin, &sizes, r)
+        }),
+        ("memory", |r| &mut r.memory_error, &|r| {
+            memory(&bin, &sizes, r)
+        }),
+        ("rate-limited sync", |r| &mut r.rate_error, &|r| {
+            rate_limited(&bin, &sizes, r)
+        }),
+        ("sync into a database", |r| &mut r.sync.error, &|r| {
+            sync_bench(&bin, &sizes, r)
+        }),
+    ];
+    for (name, error, run) in stages {
+        out.stage(&mut report, started, name, error, run)?;
     }
-    out.save(&mut report, started)?;
-
-    step("CLI export CPU");
-    if let Err(e) = cli_cpu(root, &target, &bin, &mut report) {
-        eprintln!("bench: CLI export CPU failed: {e:#}");
-        report.cli.error = Some(format!("{e:#}"));
-    }
-    out.save(&mut report, started)?;
-
-    step("ordered export");
-    if let Err(e) = ordered_export(&bin, &sizes, &mut report) {
-        eprintln!("bench: ordered export failed: {e:#}");
-        report.ordered_error = Some(format!("{e:#}"));
-    }
-    out.save(&mut report, started)?;
-
-    step("memory");
-    if let Err(e) = memory(&bin, &sizes, &mut report) {
-        eprintln!("bench: memory failed: {e:#}");
-        report.memory_error = Some(format!("{e:#}"));
-    }
-    out.save(&mut report, started)?;
-
-    step("rate-limited sync");
-    if let Err(e) = rate_limited(&bin, &sizes, &mut report) {
-        eprintln!("bench: rate-limited sync failed: {e:#}");
-        report.rate_error = Some(format!("{e:#}"));
-    }
-    out.save(&mut report, started)?;
-
-    step("sync into a database");
-    if let Err(e) = sync_bench(&bin, &sizes, &mut report) {
-        eprintln!("bench: sync failed: {e:#}");
-        report.sync.error = Some(format!("{e:#}"));
-    }
-    out.save(&mut report, started)?;
 
     if !options.skip_build_cost {
         step("build cost (clean builds; slow)");
@@ -239,6 +228,25 @@ impl Outputs {
         )
         .with_context(|| format!("writing {}", self.measurements.display()))?;
         self.render()
+    }
+
+    /// Runs one stage of the benchmarks: a failure is reported and kept in the report (in the
+    /// field `error` picks) instead of ending the run; the measurements so far are saved
+    /// either way.
+    fn stage(
+        &self,
+        report: &mut Report,
+        started: Instant,
+        name: &str,
+        error: fn(&mut Report) -> &mut Option<String>,
+        run: impl FnOnce(&mut Report) -> Result<()>,
+    ) -> Result<()> {
+        step(name);
+        if let Err(e) = run(report) {
+            eprintln!("bench: {name} failed: {e:#}");
+            *error(report) = Some(format!("{e:#}"));
+        }
+        self.save(report, started)
     }
 
     /// Renders `BENCHMARKS.md` from `BENCHMARKS.json`.

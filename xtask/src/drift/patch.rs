@@ -17,6 +17,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::{Map, Value, json};
 
+use super::walk::CONSTRAINTS;
 use super::{Finding, Forms, Kind, SchemaLoc, kind_of, numeric_string, ptr_token, ref_name, short};
 
 /// The file that holds the lenient scalars.
@@ -449,22 +450,11 @@ fn widen(
             .any(|d| d == k || (k == "integer" && d == "number"))
     };
     if !declared.is_empty() && seen.iter().all(|k| accepted(k)) {
-        return [
-            "pattern",
-            "format",
-            "minLength",
-            "maxLength",
-            "minimum",
-            "maximum",
-            "exclusiveMinimum",
-            "exclusiveMaximum",
-            "multipleOf",
-            "const",
-        ]
-        .into_iter()
-        .filter(|c| node.get(*c).is_some())
-        .map(|c| json!({"op": "remove", "path": format!("{ptr}/{c}")}))
-        .collect();
+        return CONSTRAINTS
+            .iter()
+            .filter(|c| node.get(**c).is_some())
+            .map(|c| json!({"op": "remove", "path": format!("{ptr}/{c}")}))
+            .collect();
     }
 
     let widened = normalise(

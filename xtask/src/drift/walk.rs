@@ -14,8 +14,9 @@ use crate::recording::REDACTED;
 /// Keys of a record that name its object.
 const API_NAME_KEYS: &[&str] = &["dataObjectApiName", "object_describe_api_name"];
 
-/// Keywords whose failure only a real validator can tell (checked with `jsonschema`).
-const CONSTRAINTS: &[&str] = &[
+/// Keywords whose failure only a real validator can tell (checked with `jsonschema`; a patch
+/// removes those a value failed).
+pub(super) const CONSTRAINTS: &[&str] = &[
     "pattern",
     "format",
     "minLength",

@@ -1,12 +1,10 @@
 //! [`StrBool`]: booleans sent as strings, numbers or booleans.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
-use super::{EmptyForm, Repr, Scalar, Unparsed};
+use super::{EmptyForm, Repr, Scalar, repr_scalar, scalar_schema};
 
 /// How a boolean appeared on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -141,21 +139,6 @@ impl StrBool {
             .value()
             .map(|v| v.raw.as_deref().unwrap_or(v.canonical()))
     }
-
-    /// Whether the vendor sent `""` or `null`.
-    pub fn is_empty(&self) -> bool {
-        self.0.empty_form().is_some()
-    }
-
-    /// Which empty form was sent, if the value is empty.
-    pub fn empty_form(&self) -> Option<EmptyForm> {
-        self.0.empty_form()
-    }
-
-    /// The scalar as received, when it is not a boolean.
-    pub fn unparsed(&self) -> Option<&Unparsed> {
-        self.0.unparsed()
-    }
 }
 
 impl From<bool> for StrBool {
@@ -201,29 +184,21 @@ impl Serialize for StrBool {
     }
 }
 
-impl<'de> Deserialize<'de> for StrBool {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Repr::decode(
-            deserializer,
-            r#"a boolean: "1"/"0", "true"/"false", true/false, 1/0, "" or null"#,
-            read_bool,
-        )
-        .map(Self)
-    }
-}
+repr_scalar!(
+    StrBool,
+    not: "a boolean",
+    expecting: r#"a boolean: "1"/"0", "true"/"false", true/false, 1/0, "" or null"#,
+    read: read_bool
+);
 
-impl JsonSchema for StrBool {
-    fn schema_name() -> Cow<'static, str> {
-        "StrBool".into()
+scalar_schema!(
+    StrBool,
+    {
+        "description": "A boolean as \"1\"/\"0\", \"true\"/\"false\", true/false or 1/0; \"\" or null for none.",
+        "anyOf": [
+            { "type": "boolean" },
+            { "enum": ["0", "1", "true", "false", 0, 1, "", null] },
+            { "type": "string", "pattern": r"^\s*([01]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$" }
+        ]
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "A boolean as \"1\"/\"0\", \"true\"/\"false\", true/false or 1/0; \"\" or null for none.",
-            "anyOf": [
-                { "type": "boolean" },
-                { "enum": ["0", "1", "true", "false", 0, 1, "", null] },
-                { "type": "string", "pattern": r"^\s*([01]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$" }
-            ]
-        })
-    }
-}
+);

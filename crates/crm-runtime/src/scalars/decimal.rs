@@ -1,14 +1,12 @@
 //! [`LenientDecimal`]: exact decimals sent as numbers or strings.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
-use super::{EmptyForm, NumberWire, Repr, Scalar, Unparsed, WireForm};
+use super::{EmptyForm, NumberWire, Repr, Scalar, WireForm, repr_scalar, scalar_schema};
 
 /// An exact decimal that arrives as a JSON number (`1`, `12.5`) or a numeric string
 /// (`"300.00"`, `"1e3"`), as fxiaoke sends money and numbers.
@@ -74,21 +72,6 @@ impl LenientDecimal {
     /// The exact value; `None` when the field is empty or unparsed.
     pub fn get(&self) -> Option<Decimal> {
         self.0.value().map(|v| v.value)
-    }
-
-    /// Whether the vendor sent `""` or `null`.
-    pub fn is_empty(&self) -> bool {
-        self.0.empty_form().is_some()
-    }
-
-    /// Which empty form was sent, if the value is empty.
-    pub fn empty_form(&self) -> Option<EmptyForm> {
-        self.0.empty_form()
-    }
-
-    /// The scalar as received, when it is not a decimal.
-    pub fn unparsed(&self) -> Option<&Unparsed> {
-        self.0.unparsed()
     }
 
     /// The form a value arrived in (or will be written in); `None` when there is no value.
@@ -232,30 +215,22 @@ impl Serialize for LenientDecimal {
     }
 }
 
-impl<'de> Deserialize<'de> for LenientDecimal {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Repr::decode(
-            deserializer,
-            "a number, a numeric string, \"\" or null",
-            read_decimal,
-        )
-        .map(Self)
-    }
-}
+repr_scalar!(
+    LenientDecimal,
+    not: "a decimal",
+    expecting: "a number, a numeric string, \"\" or null",
+    read: read_decimal
+);
 
-impl JsonSchema for LenientDecimal {
-    fn schema_name() -> Cow<'static, str> {
-        "LenientDecimal".into()
+scalar_schema!(
+    LenientDecimal,
+    {
+        "description": "A decimal as a JSON number or a numeric string; \"\" or null for none.",
+        "anyOf": [
+            { "type": "number" },
+            { "type": "string", "pattern": r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$" },
+            { "const": "" },
+            { "type": "null" }
+        ]
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "A decimal as a JSON number or a numeric string; \"\" or null for none.",
-            "anyOf": [
-                { "type": "number" },
-                { "type": "string", "pattern": r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$" },
-                { "const": "" },
-                { "type": "null" }
-            ]
-        })
-    }
-}
+);

@@ -1,13 +1,13 @@
 //! [`LenientInt`] and [`EpochMillis`]: integers sent as numbers or strings.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
-use super::{EmptyForm, NumberWire, Repr, Scalar, Unparsed, WireForm, china_offset};
+use super::{
+    EmptyForm, NumberWire, Repr, Scalar, WireForm, china_offset, repr_scalar, scalar_schema,
+};
 
 /// An integer and how it was written.
 #[derive(Clone)]
@@ -38,16 +38,12 @@ macro_rules! int_scalar_impls {
                 self.0.serialize(serializer, serialize_int)
             }
         }
-
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                Repr::decode(deserializer, INT_EXPECTING, read_int).map(Self)
-            }
-        }
     )*};
 }
 
 int_scalar_impls!(LenientInt, EpochMillis);
+repr_scalar!(LenientInt, not: "an integer", expecting: INT_EXPECTING, read: read_int);
+repr_scalar!(EpochMillis, not: "an integer", expecting: INT_EXPECTING, read: read_int);
 
 /// Floats up to 2^53 hold every integer exactly.
 const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
@@ -147,21 +143,6 @@ impl LenientInt {
         self.0.value().map(|v| v.value)
     }
 
-    /// Whether the vendor sent `""` or `null`.
-    pub fn is_empty(&self) -> bool {
-        self.0.empty_form().is_some()
-    }
-
-    /// Which empty form was sent, if the value is empty.
-    pub fn empty_form(&self) -> Option<EmptyForm> {
-        self.0.empty_form()
-    }
-
-    /// The scalar as received, when it is not an integer.
-    pub fn unparsed(&self) -> Option<&Unparsed> {
-        self.0.unparsed()
-    }
-
     /// The form a value arrived in (or will be written in); `None` when there is no value.
     pub fn wire_form(&self) -> Option<WireForm> {
         self.0.value().map(|v| v.wire.form())
@@ -184,22 +165,18 @@ impl fmt::Debug for LenientInt {
     }
 }
 
-impl JsonSchema for LenientInt {
-    fn schema_name() -> Cow<'static, str> {
-        "LenientInt".into()
+scalar_schema!(
+    LenientInt,
+    {
+        "description": "An integer as a JSON number or a numeric string; \"\" or null for none.",
+        "anyOf": [
+            { "type": "integer" },
+            { "type": "string", "pattern": r"^\s*-?[0-9]+\s*$" },
+            { "const": "" },
+            { "type": "null" }
+        ]
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "An integer as a JSON number or a numeric string; \"\" or null for none.",
-            "anyOf": [
-                { "type": "integer" },
-                { "type": "string", "pattern": r"^\s*-?[0-9]+\s*$" },
-                { "const": "" },
-                { "type": "null" }
-            ]
-        })
-    }
-}
+);
 
 // ---------------------------------------------------------------------------------------------
 // EpochMillis
@@ -255,21 +232,6 @@ impl EpochMillis {
         self.to_datetime().map(|t| t.with_timezone(&china_offset()))
     }
 
-    /// Whether the vendor sent `""` or `null`.
-    pub fn is_empty(&self) -> bool {
-        self.0.empty_form().is_some()
-    }
-
-    /// Which empty form was sent, if the value is empty.
-    pub fn empty_form(&self) -> Option<EmptyForm> {
-        self.0.empty_form()
-    }
-
-    /// The scalar as received, when it is not an integer.
-    pub fn unparsed(&self) -> Option<&Unparsed> {
-        self.0.unparsed()
-    }
-
     /// The form a value arrived in; `None` when there is no value.
     pub fn wire_form(&self) -> Option<WireForm> {
         self.0.value().map(|v| v.wire.form())
@@ -292,19 +254,15 @@ impl fmt::Debug for EpochMillis {
     }
 }
 
-impl JsonSchema for EpochMillis {
-    fn schema_name() -> Cow<'static, str> {
-        "EpochMillis".into()
+scalar_schema!(
+    EpochMillis,
+    {
+        "description": "Milliseconds since the Unix epoch, as an integer or a numeric string; \"\" or null for none.",
+        "anyOf": [
+            { "type": "integer" },
+            { "type": "string", "pattern": r"^\s*-?[0-9]+\s*$" },
+            { "const": "" },
+            { "type": "null" }
+        ]
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "Milliseconds since the Unix epoch, as an integer or a numeric string; \"\" or null for none.",
-            "anyOf": [
-                { "type": "integer" },
-                { "type": "string", "pattern": r"^\s*-?[0-9]+\s*$" },
-                { "const": "" },
-                { "type": "null" }
-            ]
-        })
-    }
-}
+);

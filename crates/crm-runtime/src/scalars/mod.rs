@@ -341,6 +341,53 @@ impl<V> Repr<V> {
     }
 }
 
+/// The members every scalar held in a [`Repr`] has alike: the state accessors
+/// (`is_empty`, `empty_form`, `unparsed`, the last documented with what the type holds) and
+/// `Deserialize` (one read of the scalar, then the type's own `read`, the rest unparsed).
+macro_rules! repr_scalar {
+    ($ty:ident, not: $what:literal, expecting: $expecting:expr, read: $read:path) => {
+        impl $ty {
+            /// Whether the vendor sent `""` or `null`.
+            pub fn is_empty(&self) -> bool {
+                self.0.empty_form().is_some()
+            }
+
+            /// Which empty form was sent, if the value is empty.
+            pub fn empty_form(&self) -> Option<$crate::scalars::EmptyForm> {
+                self.0.empty_form()
+            }
+
+            #[doc = concat!("The scalar as received, when it is not ", $what, ".")]
+            pub fn unparsed(&self) -> Option<&$crate::scalars::Unparsed> {
+                self.0.unparsed()
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $crate::scalars::Repr::decode(deserializer, $expecting, $read).map(Self)
+            }
+        }
+    };
+}
+pub(crate) use repr_scalar;
+
+/// `JsonSchema` of a scalar: named after the type, with the schema given (the patterns in
+/// `scalars.json`).
+macro_rules! scalar_schema {
+    ($ty:ident, $schema:tt) => {
+        impl schemars::JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($ty).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!($schema)
+            }
+        }
+    };
+}
+pub(crate) use scalar_schema;
+
 /// How a number-like value is written back.
 #[derive(Clone, Debug)]
 pub(crate) enum NumberWire {

@@ -1,16 +1,15 @@
 //! [`LenientString`]: text that may arrive as a string, a number or a boolean.
 
-use std::borrow::{Borrow, Cow};
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::str::FromStr;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{EmptyForm, Read, Scalar, read_scalar};
+use super::{EmptyForm, Read, Scalar, read_scalar, scalar_schema};
 
 /// How a [`LenientString`] appeared on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -255,14 +254,10 @@ impl<'de> Deserialize<'de> for LenientString {
     }
 }
 
-impl JsonSchema for LenientString {
-    fn schema_name() -> Cow<'static, str> {
-        "LenientString".into()
+scalar_schema!(
+    LenientString,
+    {
+        "description": "Text sent as a JSON string, number or boolean (or null).",
+        "type": ["string", "number", "boolean", "null"]
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "Text sent as a JSON string, number or boolean (or null).",
-            "type": ["string", "number", "boolean", "null"]
-        })
-    }
-}
+);

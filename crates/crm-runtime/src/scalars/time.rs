@@ -1,16 +1,14 @@
 //! [`ChinaDateTime`] and [`LenientDate`]: zone-less China times and dates.
 
-use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
-use super::{EmptyForm, Repr, Scalar, Unparsed};
+use super::{EmptyForm, Repr, Scalar, Unparsed, repr_scalar, scalar_schema};
 
 const CHINA_OFFSET: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
     Some(offset) => offset,
@@ -222,21 +220,6 @@ impl ChinaDateTime {
     pub fn naive_local(&self) -> Option<NaiveDateTime> {
         self.0.value().map(|v| v.local)
     }
-
-    /// Whether the vendor sent `""` or `null`.
-    pub fn is_empty(&self) -> bool {
-        self.0.empty_form().is_some()
-    }
-
-    /// Which empty form was sent, if the value is empty.
-    pub fn empty_form(&self) -> Option<EmptyForm> {
-        self.0.empty_form()
-    }
-
-    /// The scalar as received, when it is not a China time.
-    pub fn unparsed(&self) -> Option<&Unparsed> {
-        self.0.unparsed()
-    }
 }
 
 impl FromStr for ChinaDateTime {
@@ -319,33 +302,25 @@ impl Serialize for ChinaDateTime {
     }
 }
 
-impl<'de> Deserialize<'de> for ChinaDateTime {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Repr::decode(
-            deserializer,
-            "a China time \"yyyy-MM-dd HH:mm:ss\", epoch milliseconds, \"\" or null",
-            read_china_time,
-        )
-        .map(Self)
-    }
-}
+repr_scalar!(
+    ChinaDateTime,
+    not: "a China time",
+    expecting: "a China time \"yyyy-MM-dd HH:mm:ss\", epoch milliseconds, \"\" or null",
+    read: read_china_time
+);
 
-impl JsonSchema for ChinaDateTime {
-    fn schema_name() -> Cow<'static, str> {
-        "ChinaDateTime".into()
+scalar_schema!(
+    ChinaDateTime,
+    {
+        "description": "China time (UTC+8) as yyyy-MM-dd HH:mm:ss, or epoch milliseconds; \"\" or null for none.",
+        "anyOf": [
+            { "type": "string", "pattern": r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?\s*$" },
+            { "type": "integer" },
+            { "const": "" },
+            { "type": "null" }
+        ]
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "China time (UTC+8) as yyyy-MM-dd HH:mm:ss, or epoch milliseconds; \"\" or null for none.",
-            "anyOf": [
-                { "type": "string", "pattern": r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?\s*$" },
-                { "type": "integer" },
-                { "const": "" },
-                { "type": "null" }
-            ]
-        })
-    }
-}
+);
 
 // ---------------------------------------------------------------------------------------------
 // LenientDate
@@ -437,21 +412,6 @@ impl LenientDate {
             .value()
             .and_then(|v| v.time.map(|time| v.date.and_time(time)))
     }
-
-    /// Whether the vendor sent `""` or `null`.
-    pub fn is_empty(&self) -> bool {
-        self.0.empty_form().is_some()
-    }
-
-    /// Which empty form was sent, if the value is empty.
-    pub fn empty_form(&self) -> Option<EmptyForm> {
-        self.0.empty_form()
-    }
-
-    /// The scalar as received, when it is not a date.
-    pub fn unparsed(&self) -> Option<&Unparsed> {
-        self.0.unparsed()
-    }
 }
 
 impl Default for LenientDate {
@@ -537,29 +497,21 @@ impl Serialize for LenientDate {
     }
 }
 
-impl<'de> Deserialize<'de> for LenientDate {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Repr::decode(
-            deserializer,
-            "a date \"yyyy-MM-dd\", \"\" or null",
-            read_date,
-        )
-        .map(Self)
-    }
-}
+repr_scalar!(
+    LenientDate,
+    not: "a date",
+    expecting: "a date \"yyyy-MM-dd\", \"\" or null",
+    read: read_date
+);
 
-impl JsonSchema for LenientDate {
-    fn schema_name() -> Cow<'static, str> {
-        "LenientDate".into()
+scalar_schema!(
+    LenientDate,
+    {
+        "description": "A date yyyy-MM-dd (optionally with a time part); \"\" or null for none.",
+        "type": ["string", "null"],
+        "pattern": r"^([0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?)?)?$"
     }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "A date yyyy-MM-dd (optionally with a time part); \"\" or null for none.",
-            "type": ["string", "null"],
-            "pattern": r"^([0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?)?)?$"
-        })
-    }
-}
+);
 
 #[cfg(test)]
 mod tests {

@@ -12,6 +12,7 @@ use crate::options::{Progress, SyncMode, SyncOptions, SyncSummary};
 use crate::source::{Cursor, Record, Source, Vendor};
 
 mod postgres;
+mod queries;
 mod schema;
 mod sqlite;
 
@@ -237,8 +238,8 @@ impl Store {
     pub async fn records(&self, vendor: Vendor, object: &str) -> Result<Vec<StoredRecord>, Error> {
         let key = Key::new(vendor, object);
         match &self.inner {
-            Inner::Sqlite(b) => b.records(&key).await,
-            Inner::Postgres(b) => b.records(&key).await,
+            Inner::Sqlite(b) => b.tables().records(&key).await,
+            Inner::Postgres(b) => b.tables().records(&key).await,
         }
     }
 
@@ -246,16 +247,16 @@ impl Store {
     pub async fn runs(&self, vendor: Vendor, object: &str) -> Result<Vec<SyncRun>, Error> {
         let key = Key::new(vendor, object);
         match &self.inner {
-            Inner::Sqlite(b) => b.runs(&key).await,
-            Inner::Postgres(b) => b.runs(&key).await,
+            Inner::Sqlite(b) => b.tables().runs(&key).await,
+            Inner::Postgres(b) => b.tables().runs(&key).await,
         }
     }
 
     /// The schema version recorded in the database.
     pub async fn schema_version(&self) -> Result<i64, Error> {
         match &self.inner {
-            Inner::Sqlite(b) => b.schema_version().await,
-            Inner::Postgres(b) => b.schema_version().await,
+            Inner::Sqlite(b) => b.tables().schema_version().await,
+            Inner::Postgres(b) => b.tables().schema_version().await,
         }
     }
 
@@ -527,34 +528,23 @@ mod tests {
 
     #[test]
     fn urls_choose_the_database() {
-        assert_eq!(
-            parse_url("crm.db").ok(),
-            Some(Target::Sqlite("crm.db".into()))
-        );
-        assert_eq!(
-            parse_url("/var/lib/crm.db").ok(),
-            Some(Target::Sqlite("/var/lib/crm.db".into()))
-        );
-        assert_eq!(
-            parse_url("sqlite://data/crm.db").ok(),
-            Some(Target::Sqlite("data/crm.db".into()))
-        );
-        assert_eq!(
-            parse_url("sqlite:///abs/crm.db").ok(),
-            Some(Target::Sqlite("/abs/crm.db".into()))
-        );
-        assert_eq!(
-            parse_url("sqlite:crm.db").ok(),
-            Some(Target::Sqlite("crm.db".into()))
-        );
-        assert_eq!(
-            parse_url("postgres://u:p@localhost/crm").ok(),
-            Some(Target::Postgres("postgres://u:p@localhost/crm".into()))
-        );
-        assert_eq!(
-            parse_url("postgresql://localhost/crm").ok(),
-            Some(Target::Postgres("postgresql://localhost/crm".into()))
-        );
+        for (url, target) in [
+            ("crm.db", Target::Sqlite("crm.db".into())),
+            ("/var/lib/crm.db", Target::Sqlite("/var/lib/crm.db".into())),
+            ("sqlite://data/crm.db", Target::Sqlite("data/crm.db".into())),
+            ("sqlite:///abs/crm.db", Target::Sqlite("/abs/crm.db".into())),
+            ("sqlite:crm.db", Target::Sqlite("crm.db".into())),
+            (
+                "postgres://u:p@localhost/crm",
+                Target::Postgres("postgres://u:p@localhost/crm".into()),
+            ),
+            (
+                "postgresql://localhost/crm",
+                Target::Postgres("postgresql://localhost/crm".into()),
+            ),
+        ] {
+            assert_eq!(parse_url(url).ok(), Some(target), "{url}");
+        }
     }
 
     #[test]

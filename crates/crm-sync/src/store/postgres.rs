@@ -5,14 +5,12 @@ use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Connection, Row};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::{Connection, Postgres, Row};
 
+use super::queries::Tables;
 use super::schema::{POSTGRES_MIGRATION_LOCK, POSTGRES_SCHEMA_TABLE, apply_migrations};
-use super::{
-    Backend, Existing, Key, PagePlan, RunEnd, RunStatus, StoredRecord, SyncRun, redact, to_i64,
-    to_u64,
-};
+use super::{Backend, Existing, Key, PagePlan, RunEnd, redact};
 use crate::error::{Context, Error};
 use crate::options::SyncMode;
 use crate::source::{Cursor, Record};
@@ -20,7 +18,7 @@ use crate::source::{Cursor, Record};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub(crate) struct PgBackend {
-    pool: PgPool,
+    tables: Tables<Postgres>,
     options: PgConnectOptions,
 }
 
@@ -62,80 +60,19 @@ impl PgBackend {
             .await
             .context(|| format!("connecting to {}", redact(url)))?;
         migrate(&pool).await?;
-        Ok(PgBackend { pool, options })
+        Ok(PgBackend {
+            tables: Tables { pool },
+            options,
+        })
     }
 
-    pub(crate) async fn records(&self, key: &Key<'_>) -> Result<Vec<StoredRecord>, Error> {
-        let rows = sqlx::query(
-            "SELECT id, record::text AS record, modified_at, deleted, first_synced_at, last_synced_at
-             FROM crm_records WHERE vendor = $1 AND object = $2 ORDER BY id",
-        )
-        .bind(key.vendor)
-        .bind(key.object)
-        .fetch_all(&self.pool)
-        .await
-        .context(|| format!("reading the records of {key}"))?;
-        rows.iter()
-            .map(|row| {
-                Ok(StoredRecord {
-                    id: row.try_get("id")?,
-                    record: row.try_get("record")?,
-                    modified_at: row.try_get("modified_at")?,
-                    deleted: row.try_get("deleted")?,
-                    first_synced_at: row.try_get("first_synced_at")?,
-                    last_synced_at: row.try_get("last_synced_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .context(|| format!("decoding the records of {key}"))
-    }
-
-    pub(crate) async fn runs(&self, key: &Key<'_>) -> Result<Vec<SyncRun>, Error> {
-        let rows = sqlx::query(
-            "SELECT id, mode, status, started_at, ended_at, pages, fetched, inserted, updated,
-                    unchanged, marked_deleted, vendor_calls, error
-             FROM crm_sync_runs WHERE vendor = $1 AND object = $2 ORDER BY id",
-        )
-        .bind(key.vendor)
-        .bind(key.object)
-        .fetch_all(&self.pool)
-        .await
-        .context(|| format!("reading the runs of {key}"))?;
-        rows.iter()
-            .map(run_from_row)
-            .collect::<Result<_, sqlx::Error>>()
-            .context(|| format!("decoding the runs of {key}"))
-    }
-
-    pub(crate) async fn schema_version(&self) -> Result<i64, Error> {
-        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM crm_sync_schema")
-            .fetch_one(&self.pool)
-            .await
-            .context(|| "reading the schema version".to_owned())?;
-        Ok(v.unwrap_or(0))
+    pub(crate) fn tables(&self) -> &Tables<Postgres> {
+        &self.tables
     }
 
     pub(crate) async fn close(self) {
-        self.pool.close().await;
+        self.tables.pool.close().await;
     }
-}
-
-fn run_from_row(row: &PgRow) -> Result<SyncRun, sqlx::Error> {
-    Ok(SyncRun {
-        id: row.try_get("id")?,
-        mode: row.try_get("mode")?,
-        status: RunStatus::parse(row.try_get::<&str, _>("status")?),
-        started_at: row.try_get("started_at")?,
-        ended_at: row.try_get("ended_at")?,
-        pages: to_u64(row.try_get("pages")?),
-        fetched: to_u64(row.try_get("fetched")?),
-        inserted: to_u64(row.try_get("inserted")?),
-        updated: to_u64(row.try_get("updated")?),
-        unchanged: to_u64(row.try_get("unchanged")?),
-        marked_deleted: to_u64(row.try_get("marked_deleted")?),
-        vendor_calls: to_u64(row.try_get("vendor_calls")?),
-        error: row.try_get("error")?,
-    })
 }
 
 async fn migrate(pool: &PgPool) -> Result<(), Error> {
@@ -200,22 +137,7 @@ impl Backend for PgBackend {
     }
 
     async fn cursor(&self, key: &Key<'_>) -> Result<Option<Cursor>, Error> {
-        let row = sqlx::query(
-            "SELECT cursor_modified_at, cursor_id FROM crm_sync_state WHERE vendor = $1 AND object = $2",
-        )
-        .bind(key.vendor)
-        .bind(key.object)
-        .fetch_optional(&self.pool)
-        .await
-        .context(|| format!("reading the cursor of {key}"))?;
-        row.map(|row| {
-            Ok(Cursor {
-                modified_at: row.try_get("cursor_modified_at")?,
-                id: row.try_get("cursor_id")?,
-            })
-        })
-        .transpose()
-        .context(|| format!("decoding the cursor of {key}"))
+        self.tables.cursor(key).await
     }
 
     async fn existing(
@@ -236,7 +158,7 @@ impl Backend for PgBackend {
         .bind(key.vendor)
         .bind(key.object)
         .bind(ids)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.tables.pool)
         .await
         .context(|| format!("reading stored records of {key}"))?;
         rows.iter()
@@ -255,15 +177,7 @@ impl Backend for PgBackend {
     }
 
     async fn live_ids(&self, key: &Key<'_>) -> Result<HashSet<String>, Error> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM crm_records WHERE vendor = $1 AND object = $2 AND NOT deleted",
-        )
-        .bind(key.vendor)
-        .bind(key.object)
-        .fetch_all(&self.pool)
-        .await
-        .context(|| format!("reading the ids of {key}"))?;
-        Ok(ids.into_iter().collect())
+        self.tables.live_ids(key).await
     }
 
     async fn begin_run(
@@ -278,31 +192,11 @@ impl Backend for PgBackend {
             .begin()
             .await
             .context(|| format!("starting a run of {key}"))?;
-        let abandoned = sqlx::query(
-            "UPDATE crm_sync_runs SET status = 'abandoned'
-             WHERE vendor = $1 AND object = $2 AND status = 'running'",
-        )
-        .bind(key.vendor)
-        .bind(key.object)
-        .execute(&mut *tx)
-        .await
-        .context(|| format!("marking interrupted runs of {key} abandoned"))?
-        .rows_affected();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO crm_sync_runs (vendor, object, mode, status, started_at)
-             VALUES ($1, $2, $3, 'running', $4) RETURNING id",
-        )
-        .bind(key.vendor)
-        .bind(key.object)
-        .bind(mode.as_str())
-        .bind(started_at)
-        .fetch_one(&mut *tx)
-        .await
-        .context(|| format!("recording a run of {key}"))?;
+        let started = Tables::<Postgres>::begin_run(&mut tx, key, mode, started_at).await?;
         tx.commit()
             .await
             .context(|| format!("committing the start of a run of {key}"))?;
-        Ok((id, abandoned))
+        Ok(started)
     }
 
     async fn apply(
@@ -346,42 +240,7 @@ impl Backend for PgBackend {
             .await
             .context(context)?;
         }
-        if let Some(cursor) = plan.cursor {
-            // Row values compare like `Cursor`: time, then id (collation "C" = bytes).
-            sqlx::query(
-                "INSERT INTO crm_sync_state (vendor, object, cursor_modified_at, cursor_id, updated_at)
-                 VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (vendor, object) DO UPDATE SET
-                    cursor_modified_at = EXCLUDED.cursor_modified_at,
-                    cursor_id = EXCLUDED.cursor_id,
-                    updated_at = EXCLUDED.updated_at
-                 WHERE (crm_sync_state.cursor_modified_at, crm_sync_state.cursor_id)
-                     < (EXCLUDED.cursor_modified_at, EXCLUDED.cursor_id)",
-            )
-            .bind(key.vendor)
-            .bind(key.object)
-            .bind(cursor.modified_at)
-            .bind(cursor.id.as_str())
-            .bind(plan.now)
-            .execute(&mut *tx)
-            .await
-            .context(|| format!("moving the cursor of {key}"))?;
-        }
-        let t = plan.totals;
-        sqlx::query(
-            "UPDATE crm_sync_runs SET pages = $1, fetched = $2, inserted = $3, updated = $4,
-                unchanged = $5, vendor_calls = $6 WHERE id = $7",
-        )
-        .bind(to_i64(t.pages))
-        .bind(to_i64(t.fetched))
-        .bind(to_i64(t.inserted))
-        .bind(to_i64(t.updated))
-        .bind(to_i64(t.unchanged))
-        .bind(to_i64(t.vendor_calls))
-        .bind(plan.run_id)
-        .execute(&mut *tx)
-        .await
-        .context(|| format!("counting a page of {key}"))?;
+        Tables::<Postgres>::end_page(&mut tx, key, plan).await?;
         tx.commit().await.context(context)
     }
 
@@ -396,42 +255,7 @@ impl Backend for PgBackend {
             .begin()
             .await
             .context(|| format!("ending a run of {key}"))?;
-        let marked = if end.mark_deleted {
-            sqlx::query(
-                "UPDATE crm_records SET deleted = true
-                 WHERE vendor = $1 AND object = $2 AND NOT deleted AND last_run <> $3",
-            )
-            .bind(key.vendor)
-            .bind(key.object)
-            .bind(end.run_id)
-            .execute(&mut *tx)
-            .await
-            .context(|| format!("marking records of {key} not seen as deleted"))?
-            .rows_affected()
-        } else {
-            0
-        };
-        let t = end.totals;
-        sqlx::query(
-            "UPDATE crm_sync_runs SET status = $1, ended_at = $2, pages = $3, fetched = $4,
-                inserted = $5, updated = $6, unchanged = $7, marked_deleted = $8,
-                vendor_calls = $9, error = $10
-             WHERE id = $11",
-        )
-        .bind(end.status.as_str())
-        .bind(end.ended_at)
-        .bind(to_i64(t.pages))
-        .bind(to_i64(t.fetched))
-        .bind(to_i64(t.inserted))
-        .bind(to_i64(t.updated))
-        .bind(to_i64(t.unchanged))
-        .bind(to_i64(marked))
-        .bind(to_i64(t.vendor_calls))
-        .bind(end.error)
-        .bind(end.run_id)
-        .execute(&mut *tx)
-        .await
-        .context(|| format!("recording the end of a run of {key}"))?;
+        let marked = Tables::<Postgres>::finish(&mut tx, key, end).await?;
         tx.commit()
             .await
             .context(|| format!("committing the end of a run of {key}"))?;

@@ -7,15 +7,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Row, Sqlite, Transaction};
 
+use super::queries::Tables;
 use super::schema::{SQLITE_SCHEMA_TABLE, apply_migrations};
-use super::{
-    Backend, Existing, Key, PagePlan, RunEnd, RunStatus, StoredRecord, SyncRun, to_i64, to_u64,
-};
+use super::{Backend, Existing, Key, PagePlan, RunEnd};
 use crate::error::{Context, Error};
 use crate::options::SyncMode;
 use crate::source::Cursor;
@@ -32,7 +30,7 @@ const UPSERT_ROWS: usize = 500;
 const IN_LIST: usize = 500;
 
 pub(crate) struct SqliteBackend {
-    pool: SqlitePool,
+    tables: Tables<Sqlite>,
     path: PathBuf,
 }
 
@@ -81,7 +79,7 @@ impl SqliteBackend {
             .context(|| format!("opening SQLite database {}", path.display()))?;
         migrate(&pool).await.map_err(|e| with_path(e, path))?;
         Ok(SqliteBackend {
-            pool,
+            tables: Tables { pool },
             path: path.to_owned(),
         })
     }
@@ -122,58 +120,12 @@ impl SqliteBackend {
         self.path.with_file_name(name)
     }
 
-    pub(crate) async fn records(&self, key: &Key<'_>) -> Result<Vec<StoredRecord>, Error> {
-        let rows = sqlx::query(
-            "SELECT id, record, modified_at, deleted, first_synced_at, last_synced_at
-             FROM crm_records WHERE vendor = ? AND object = ? ORDER BY id",
-        )
-        .bind(key.vendor)
-        .bind(key.object)
-        .fetch_all(&self.pool)
-        .await
-        .context(|| format!("reading the records of {key}"))?;
-        rows.iter()
-            .map(|row| {
-                Ok(StoredRecord {
-                    id: row.try_get("id")?,
-                    record: row.try_get("record")?,
-                    modified_at: row.try_get("modified_at")?,
-                    deleted: row.try_get::<i64, _>("deleted")? != 0,
-                    first_synced_at: row.try_get("first_synced_at")?,
-                    last_synced_at: row.try_get("last_synced_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .context(|| format!("decoding the records of {key}"))
-    }
-
-    pub(crate) async fn runs(&self, key: &Key<'_>) -> Result<Vec<SyncRun>, Error> {
-        let rows = sqlx::query(
-            "SELECT id, mode, status, started_at, ended_at, pages, fetched, inserted, updated,
-                    unchanged, marked_deleted, vendor_calls, error
-             FROM crm_sync_runs WHERE vendor = ? AND object = ? ORDER BY id",
-        )
-        .bind(key.vendor)
-        .bind(key.object)
-        .fetch_all(&self.pool)
-        .await
-        .context(|| format!("reading the runs of {key}"))?;
-        rows.iter()
-            .map(run_from_row)
-            .collect::<Result<_, sqlx::Error>>()
-            .context(|| format!("decoding the runs of {key}"))
-    }
-
-    pub(crate) async fn schema_version(&self) -> Result<i64, Error> {
-        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM crm_sync_schema")
-            .fetch_one(&self.pool)
-            .await
-            .context(|| "reading the schema version".to_owned())?;
-        Ok(v.unwrap_or(0))
+    pub(crate) fn tables(&self) -> &Tables<Sqlite> {
+        &self.tables
     }
 
     pub(crate) async fn close(self) {
-        self.pool.close().await;
+        self.tables.pool.close().await;
     }
 
     async fn begin(
@@ -182,7 +134,8 @@ impl SqliteBackend {
     ) -> Result<Transaction<'static, Sqlite>, Error> {
         // IMMEDIATE takes the write lock at once (waiting up to the busy timeout), so a
         // transaction never fails half-way upgrading from reader to writer.
-        self.pool
+        self.tables
+            .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .context(|| format!("starting a transaction for {}", what()))
@@ -197,24 +150,6 @@ fn with_path(e: Error, path: &Path) -> Error {
         },
         other => other,
     }
-}
-
-pub(super) fn run_from_row(row: &SqliteRow) -> Result<SyncRun, sqlx::Error> {
-    Ok(SyncRun {
-        id: row.try_get("id")?,
-        mode: row.try_get("mode")?,
-        status: RunStatus::parse(row.try_get::<&str, _>("status")?),
-        started_at: row.try_get("started_at")?,
-        ended_at: row.try_get("ended_at")?,
-        pages: to_u64(row.try_get("pages")?),
-        fetched: to_u64(row.try_get("fetched")?),
-        inserted: to_u64(row.try_get("inserted")?),
-        updated: to_u64(row.try_get("updated")?),
-        unchanged: to_u64(row.try_get("unchanged")?),
-        marked_deleted: to_u64(row.try_get("marked_deleted")?),
-        vendor_calls: to_u64(row.try_get("vendor_calls")?),
-        error: row.try_get("error")?,
-    })
 }
 
 async fn migrate(pool: &SqlitePool) -> Result<(), Error> {
@@ -314,22 +249,7 @@ impl Backend for SqliteBackend {
     }
 
     async fn cursor(&self, key: &Key<'_>) -> Result<Option<Cursor>, Error> {
-        let row = sqlx::query(
-            "SELECT cursor_modified_at, cursor_id FROM crm_sync_state WHERE vendor = ? AND object = ?",
-        )
-        .bind(key.vendor)
-        .bind(key.object)
-        .fetch_optional(&self.pool)
-        .await
-        .context(|| format!("reading the cursor of {key}"))?;
-        row.map(|row| {
-            Ok(Cursor {
-                modified_at: row.try_get("cursor_modified_at")?,
-                id: row.try_get("cursor_id")?,
-            })
-        })
-        .transpose()
-        .context(|| format!("decoding the cursor of {key}"))
+        self.tables.cursor(key).await
     }
 
     async fn existing(
@@ -349,7 +269,7 @@ impl Backend for SqliteBackend {
                 query = query.bind(*id);
             }
             let rows = query
-                .fetch_all(&self.pool)
+                .fetch_all(&self.tables.pool)
                 .await
                 .context(|| format!("reading stored records of {key}"))?;
             for row in rows {
@@ -371,15 +291,7 @@ impl Backend for SqliteBackend {
     }
 
     async fn live_ids(&self, key: &Key<'_>) -> Result<HashSet<String>, Error> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM crm_records WHERE vendor = ? AND object = ? AND deleted = 0",
-        )
-        .bind(key.vendor)
-        .bind(key.object)
-        .fetch_all(&self.pool)
-        .await
-        .context(|| format!("reading the ids of {key}"))?;
-        Ok(ids.into_iter().collect())
+        self.tables.live_ids(key).await
     }
 
     async fn begin_run(
@@ -390,31 +302,11 @@ impl Backend for SqliteBackend {
         started_at: i64,
     ) -> Result<(i64, u64), Error> {
         let mut tx = self.begin(|| format!("starting a run of {key}")).await?;
-        let abandoned = sqlx::query(
-            "UPDATE crm_sync_runs SET status = 'abandoned'
-             WHERE vendor = ? AND object = ? AND status = 'running'",
-        )
-        .bind(key.vendor)
-        .bind(key.object)
-        .execute(&mut *tx)
-        .await
-        .context(|| format!("marking interrupted runs of {key} abandoned"))?
-        .rows_affected();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO crm_sync_runs (vendor, object, mode, status, started_at)
-             VALUES (?, ?, ?, 'running', ?) RETURNING id",
-        )
-        .bind(key.vendor)
-        .bind(key.object)
-        .bind(mode.as_str())
-        .bind(started_at)
-        .fetch_one(&mut *tx)
-        .await
-        .context(|| format!("recording a run of {key}"))?;
+        let started = Tables::<Sqlite>::begin_run(&mut tx, key, mode, started_at).await?;
         tx.commit()
             .await
             .context(|| format!("committing the start of a run of {key}"))?;
-        Ok((id, abandoned))
+        Ok(started)
     }
 
     async fn apply(
@@ -457,42 +349,7 @@ impl Backend for SqliteBackend {
             }
             query.execute(&mut *tx).await.context(context)?;
         }
-        if let Some(cursor) = plan.cursor {
-            // Row values compare like `Cursor`: time, then id (BINARY collation = bytes).
-            sqlx::query(
-                "INSERT INTO crm_sync_state (vendor, object, cursor_modified_at, cursor_id, updated_at)
-                 VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (vendor, object) DO UPDATE SET
-                    cursor_modified_at = excluded.cursor_modified_at,
-                    cursor_id = excluded.cursor_id,
-                    updated_at = excluded.updated_at
-                 WHERE (crm_sync_state.cursor_modified_at, crm_sync_state.cursor_id)
-                     < (excluded.cursor_modified_at, excluded.cursor_id)",
-            )
-            .bind(key.vendor)
-            .bind(key.object)
-            .bind(cursor.modified_at)
-            .bind(cursor.id.as_str())
-            .bind(plan.now)
-            .execute(&mut *tx)
-            .await
-            .context(|| format!("moving the cursor of {key}"))?;
-        }
-        let t = plan.totals;
-        sqlx::query(
-            "UPDATE crm_sync_runs SET pages = ?, fetched = ?, inserted = ?, updated = ?,
-                unchanged = ?, vendor_calls = ? WHERE id = ?",
-        )
-        .bind(to_i64(t.pages))
-        .bind(to_i64(t.fetched))
-        .bind(to_i64(t.inserted))
-        .bind(to_i64(t.updated))
-        .bind(to_i64(t.unchanged))
-        .bind(to_i64(t.vendor_calls))
-        .bind(plan.run_id)
-        .execute(&mut *tx)
-        .await
-        .context(|| format!("counting a page of {key}"))?;
+        Tables::<Sqlite>::end_page(&mut tx, key, plan).await?;
         tx.commit().await.context(context)
     }
 
@@ -503,42 +360,7 @@ impl Backend for SqliteBackend {
         end: &RunEnd<'_>,
     ) -> Result<u64, Error> {
         let mut tx = self.begin(|| format!("ending a run of {key}")).await?;
-        let marked = if end.mark_deleted {
-            sqlx::query(
-                "UPDATE crm_records SET deleted = 1
-                 WHERE vendor = ? AND object = ? AND deleted = 0 AND last_run <> ?",
-            )
-            .bind(key.vendor)
-            .bind(key.object)
-            .bind(end.run_id)
-            .execute(&mut *tx)
-            .await
-            .context(|| format!("marking records of {key} not seen as deleted"))?
-            .rows_affected()
-        } else {
-            0
-        };
-        let t = end.totals;
-        sqlx::query(
-            "UPDATE crm_sync_runs SET status = ?, ended_at = ?, pages = ?, fetched = ?,
-                inserted = ?, updated = ?, unchanged = ?, marked_deleted = ?, vendor_calls = ?,
-                error = ?
-             WHERE id = ?",
-        )
-        .bind(end.status.as_str())
-        .bind(end.ended_at)
-        .bind(to_i64(t.pages))
-        .bind(to_i64(t.fetched))
-        .bind(to_i64(t.inserted))
-        .bind(to_i64(t.updated))
-        .bind(to_i64(t.unchanged))
-        .bind(to_i64(marked))
-        .bind(to_i64(t.vendor_calls))
-        .bind(end.error)
-        .bind(end.run_id)
-        .execute(&mut *tx)
-        .await
-        .context(|| format!("recording the end of a run of {key}"))?;
+        let marked = Tables::<Sqlite>::finish(&mut tx, key, end).await?;
         tx.commit()
             .await
             .context(|| format!("committing the end of a run of {key}"))?;

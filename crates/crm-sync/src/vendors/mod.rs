@@ -316,6 +316,26 @@ pub(crate) fn end_after_error(stream: PageStream<'static>) -> PageStream<'static
         .boxed()
 }
 
+/// The pages of a full-pass source: the vendor's stream of raw records cut into pages of
+/// `page_size`, each record keyed by `id_field` (and `modified_field`) through `make`.
+#[cfg(any(feature = "useasy", feature = "u8"))]
+pub(crate) fn full_pass_pages<E>(
+    vendor: &'static str,
+    stream: BoxStream<'static, Result<Box<RawValue>, E>>,
+    page_size: u32,
+    make: fn(Box<RawValue>, Keys) -> Record,
+    id_field: &'static str,
+    modified_field: Option<&'static str>,
+) -> PageStream<'static>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let size = usize::try_from(page_size).unwrap_or(usize::MAX);
+    chunk(stream, size, move |raws| {
+        records(vendor, raws, make, id_field, modified_field).map(Page::new)
+    })
+}
+
 /// Groups a stream of records (as the useasy and U8 SDKs stream them) into pages of `size`.
 /// Records read before an error come out as a page of their own, then the error, then
 /// nothing more.

@@ -2,8 +2,8 @@
 
 use serde_json::value::RawValue;
 
-use super::{Keys, chunk, records};
-use crate::source::{Page, PageStream, Read, Record, Source, SourceKind, Vendor};
+use super::{Keys, full_pass_pages};
+use crate::source::{PageStream, Read, Record, Source, SourceKind, Vendor};
 
 /// Contacts per call unless set: U8 documents no maximum, and fewer calls cost less time.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -69,10 +69,7 @@ impl Source for U8Contacts {
             .batch_get()
             .page_size(self.page_size)
             .stream_as::<Box<RawValue>>();
-        let size = usize::try_from(self.page_size).unwrap_or(usize::MAX);
-        chunk(stream, size, |raws| {
-            records("u8", raws, record, "code", None).map(Page::new)
-        })
+        full_pass_pages("u8", stream, self.page_size, record, "code", None)
     }
 
     fn vendor_calls(&self) -> u64 {

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use serde::de::IntoDeserializer;
 use serde_json::value::RawValue;
 
-use super::{Keys, Scalar, chunk, records};
-use crate::source::{Page, PageStream, Read, Record, Source, SourceKind, Vendor};
+use super::{Keys, Scalar, full_pass_pages};
+use crate::source::{PageStream, Read, Record, Source, SourceKind, Vendor};
 
 /// The field read as the modification time.
 pub(crate) const MODIFIED_FIELD: &str = "updateTime";
@@ -85,10 +85,14 @@ impl Source for UseasyCustomers {
             .customers()
             .page_size(self.page_size)
             .stream_as::<Box<RawValue>>();
-        let size = usize::try_from(self.page_size).unwrap_or(usize::MAX);
-        chunk(stream, size, |raws| {
-            records("useasy", raws, record, "_id", Some(MODIFIED_FIELD)).map(Page::new)
-        })
+        full_pass_pages(
+            "useasy",
+            stream,
+            self.page_size,
+            record,
+            "_id",
+            Some(MODIFIED_FIELD),
+        )
     }
 
     fn vendor_calls(&self) -> u64 {
