@@ -104,20 +104,15 @@ async fn the_bearer_token_appears_in_no_debug_output_error_log_line_or_recording
         texts.push(text);
     }
     assert!(business_recordings >= 6, "exchanges were recorded");
-    for secret in [
-        creds.app_secret.as_str(),
-        creds.permanent_code.as_str(),
-        "wrong-secret-value",
-    ]
-    .into_iter()
-    .chain(tokens.iter().map(String::as_str))
-    {
-        for text in &texts {
-            assert!(
-                !text.contains(secret),
-                "secret {secret:?} leaked into: {text:.500}"
-            );
-        }
-    }
+    crm_testkit::assert_no_secret(
+        [
+            creds.app_secret.as_str(),
+            creds.permanent_code.as_str(),
+            "wrong-secret-value",
+        ]
+        .into_iter()
+        .chain(tokens.iter().map(String::as_str)),
+        &texts,
+    );
     std::fs::remove_dir_all(&recordings).unwrap();
 }
