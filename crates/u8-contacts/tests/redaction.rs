@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::bounded;
+use common::{bounded, sample_client};
 use u8_contacts::Error;
 use u8_contacts_mock::{MockU8, codes, paths};
 
@@ -38,8 +38,7 @@ fn assert_error_clean(err: &Error, secrets: &[String]) {
 #[tokio::test]
 async fn debug_output_of_the_client_and_mock_shows_no_secret() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(5).await.unwrap();
-        let client = mock.client().unwrap();
+        let (mock, client) = sample_client(5).await;
         client.batch_get().send().await.unwrap(); // a token is now cached
         let secrets = secrets(&mock);
         assert_eq!(secrets.len(), 2);
@@ -55,8 +54,7 @@ async fn debug_output_of_the_client_and_mock_shows_no_secret() {
 #[tokio::test]
 async fn no_error_shows_a_secret() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(5).await.unwrap();
-        let client = mock.client().unwrap();
+        let (mock, client) = sample_client(5).await;
         client.batch_get().send().await.unwrap();
         let mut errors: Vec<Error> = Vec::new();
 
