@@ -99,26 +99,14 @@ async fn fxiaoke_mock() -> MockFxiaoke {
         .unwrap()
 }
 
-/// `crm fxiaoke <args>` against `mock`.
+/// `crm fxiaoke <args>` against `mock`, with five retries.
 fn crm_fx(mock: &MockFxiaoke, args: &[&str]) -> Crm {
-    let c = mock.credentials();
-    let mut full = vec!["fxiaoke"];
-    full.extend_from_slice(args);
-    crm(&full)
-        .env("FXIAOKE_BASE_URL", mock.base_url().as_str())
-        .env("FXIAOKE_APP_ID", &c.app_id)
-        .env("FXIAOKE_APP_SECRET", &c.app_secret)
-        .env("FXIAOKE_PERMANENT_CODE", &c.permanent_code)
-        .env("FXIAOKE_OPEN_USER_ID", &c.open_user_id)
-        .env("CRM_NO_RATE_LIMITS", "true")
-        .env("CRM_RETRIES", "5")
+    fxiaoke_cmd(mock, args).env("CRM_RETRIES", "5")
 }
 
 /// Runs `crm` off the async threads that serve the mocks.
 async fn run(cmd: Crm) -> Run {
-    tokio::task::spawn_blocking(move || cmd.run())
-        .await
-        .unwrap()
+    cmd.run_async().await
 }
 
 /// The summaries of a `--format jsonl` sync, one per object.
@@ -678,7 +666,6 @@ async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_f
     .unwrap();
     mock.set_rate_limiting(false);
     mock.insert_many((0..230).map(|i| openapi_crm::Customer::named(format!("客户{i:03}"))));
-    let c = mock.credentials();
     let db = Db::sqlite("useasy");
     let url = db.url();
     let sync = || {
@@ -693,9 +680,7 @@ async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_f
             "--format",
             "jsonl",
         ])
-        .env("USEASY_BASE_URL", mock.base_url().as_str())
-        .env("USEASY_APPID", &c.appid)
-        .env("USEASY_SECRET", c.secret.expose_secret())
+        .useasy_env(&mock)
         .env("CRM_NO_RATE_LIMITS", "true")
         .env("CRM_RETRIES", "5")
     };
@@ -754,7 +739,6 @@ async fn u8_syncs_mark_deletions_and_a_contact_that_comes_back_clears_its_flag()
     .await
     .unwrap();
     mock.insert_many(sample_contacts(180));
-    let c = mock.credentials();
     let Some(pg) = Db::postgres().await else {
         return;
     };
@@ -770,11 +754,7 @@ async fn u8_syncs_mark_deletions_and_a_contact_that_comes_back_clears_its_flag()
             "jsonl",
         ])
         .env("CRM_DATABASE_URL", &url)
-        .env("U8_BASE_URL", mock.base_url().as_str())
-        .env("U8_FROM_ACCOUNT", &c.from_account)
-        .env("U8_TO_ACCOUNT", &c.to_account)
-        .env("U8_APP_KEY", &c.app_key)
-        .env("U8_APP_SECRET", c.app_secret.expose_secret())
+        .u8_env(&mock)
         .env("CRM_RETRIES", "5")
     };
     let records = |mock: &MockU8| -> BTreeMap<String, Value> {

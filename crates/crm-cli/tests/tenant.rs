@@ -176,29 +176,13 @@ async fn fxiaoke_mock() -> MockFxiaoke {
 
 /// `crm fxiaoke <args>` against `mock`, off the threads that serve it.
 async fn crm_fxiaoke(mock: &MockFxiaoke, args: &[&str]) -> Run {
-    let c = mock.credentials();
-    let mut full = vec!["fxiaoke"];
-    full.extend_from_slice(args);
-    let cmd = crm(&full)
-        .env("FXIAOKE_BASE_URL", mock.base_url().as_str())
-        .env("FXIAOKE_APP_ID", &c.app_id)
-        .env("FXIAOKE_APP_SECRET", &c.app_secret)
-        .env("FXIAOKE_PERMANENT_CODE", &c.permanent_code)
-        .env("FXIAOKE_OPEN_USER_ID", &c.open_user_id)
-        .env("CRM_NO_RATE_LIMITS", "true");
-    tokio::task::spawn_blocking(move || cmd.run())
-        .await
-        .unwrap()
+    fxiaoke_cmd(mock, args).run_async().await
 }
 
 /// `crm <args>` (no vendor configuration needed).
 async fn crm_run(args: Vec<String>) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        crm(&args).run()
-    })
-    .await
-    .unwrap()
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    crm(&args).run_async().await
 }
 
 fn codegen_args(vendor: &str, schemas: &Path, out: &Path, check: bool) -> Vec<String> {
@@ -760,18 +744,9 @@ async fn useasy_mock() -> MockUseasy {
     mock
 }
 
+/// `crm useasy <args>` against `mock`, off the threads that serve it.
 async fn crm_useasy(mock: &MockUseasy, args: &[&str]) -> Run {
-    let c = mock.credentials();
-    let mut full = vec!["useasy"];
-    full.extend_from_slice(args);
-    let cmd = crm(&full)
-        .env("USEASY_BASE_URL", mock.base_url().as_str())
-        .env("USEASY_APPID", &c.appid)
-        .env("USEASY_SECRET", c.secret.expose_secret())
-        .env("CRM_NO_RATE_LIMITS", "true");
-    tokio::task::spawn_blocking(move || cmd.run())
-        .await
-        .unwrap()
+    useasy_cmd(mock, args).run_async().await
 }
 
 async fn customers_typed_and_raw(client: &openapi_crm::Client) -> (Vec<ua::Customer>, Vec<Value>) {
