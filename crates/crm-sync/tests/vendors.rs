@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Db, Gone, Row, bounded, rows};
+use common::{Db, Gone, Row, assert_rows_mirror, bounded, rows, sync_default};
 use crm_sync::vendors::{FxiaokeObject, U8Contacts, UseasyCustomers};
 use crm_sync::{Cursor, Error, Read, RunStatus, Source, Store, SyncOptions, Vendor};
 use futures::StreamExt;
@@ -160,31 +160,14 @@ fn assert_fx_mirrors(
     gone: Gone,
     unsettled: &BTreeSet<String>,
 ) {
-    let by_id: BTreeMap<&str, &Row> = stored.iter().map(|r| (r.id.as_str(), r)).collect();
-    assert_eq!(by_id.len(), stored.len(), "one row per id");
-    for (id, record) in tenant {
-        if unsettled.contains(id) {
-            continue;
-        }
-        let row = by_id
-            .get(id.as_str())
-            .unwrap_or_else(|| panic!("record {id} is missing from the store"));
-        assert_eq!(row.value, Value::Object(record.clone()), "JSON of {id}");
-        assert_eq!(
-            row.modified_at,
-            record["last_modified_time"].as_i64(),
-            "modified_at of {id}"
-        );
-        assert!(!row.deleted, "record {id} exists but is marked deleted");
-    }
-    for row in stored {
-        if !tenant.contains_key(&row.id) && !unsettled.contains(&row.id) {
-            match gone {
-                Gone::Marked => assert!(row.deleted, "{} is gone but not marked", row.id),
-                Gone::Kept => assert!(!row.deleted, "{} marked without a full pass", row.id),
-            }
-        }
-    }
+    let source = tenant
+        .iter()
+        .map(|(id, r)| {
+            let modified_at = r["last_modified_time"].as_i64();
+            (id.clone(), (Value::Object(r.clone()), modified_at))
+        })
+        .collect();
+    assert_rows_mirror(stored, &source, gone, unsettled);
 }
 
 /// The records an incremental run starting at `cursor` minus `lookback` reads.
@@ -456,10 +439,7 @@ async fn a_vendor_error_mid_run_keeps_what_was_stored_and_a_rerun_completes(
     );
 
     control.clear_faults();
-    let rerun = store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("rerun");
+    let rerun = sync_default(&store, &source, "rerun").await;
     assert_eq!(rerun.marked_deleted, 0);
     assert_fx_mirrors(
         &rows(&store, Vendor::Fxiaoke, OBJECT).await,
@@ -558,34 +538,21 @@ fn assert_useasy_mirrors(
     mock: &openapi_crm_mock::MockUseasy,
     unsettled: &BTreeSet<String>,
 ) {
-    let tenant: BTreeMap<String, Map<String, Value>> = mock
+    let tenant = mock
         .records()
         .into_iter()
-        .map(|r| (r["_id"].as_str().unwrap().to_owned(), r))
+        .map(|r| {
+            let id = r["_id"].as_str().unwrap().to_owned();
+            let typed: openapi_crm::Customer =
+                serde_json::from_value(Value::Object(r.clone())).unwrap();
+            let modified_at = typed
+                .update_time
+                .and_then(|t| t.to_utc())
+                .map(|t| t.timestamp_millis());
+            (id, (Value::Object(r), modified_at))
+        })
         .collect();
-    let by_id: BTreeMap<&str, &Row> = stored.iter().map(|r| (r.id.as_str(), r)).collect();
-    for (id, record) in &tenant {
-        if unsettled.contains(id) {
-            continue;
-        }
-        let row = by_id
-            .get(id.as_str())
-            .unwrap_or_else(|| panic!("customer {id} missing"));
-        assert_eq!(row.value, Value::Object(record.clone()), "JSON of {id}");
-        let typed: openapi_crm::Customer =
-            serde_json::from_value(Value::Object(record.clone())).unwrap();
-        let expected = typed
-            .update_time
-            .and_then(|t| t.to_utc())
-            .map(|t| t.timestamp_millis());
-        assert_eq!(row.modified_at, expected, "modified_at of {id}");
-        assert!(!row.deleted, "customer {id} exists but is marked deleted");
-    }
-    for row in stored {
-        if !tenant.contains_key(&row.id) && !unsettled.contains(&row.id) {
-            assert!(row.deleted, "customer {} is gone but not marked", row.id);
-        }
-    }
+    assert_rows_mirror(stored, &tenant, Gone::Marked, unsettled);
 }
 
 async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _reference: Db) {
@@ -734,33 +701,16 @@ fn assert_u8_mirrors(
     mock: &u8_contacts_mock::MockU8,
     unsettled: &BTreeSet<String>,
 ) {
-    let tenant: BTreeMap<String, Value> = mock
+    // U8 has no modification time.
+    let tenant = mock
         .contacts()
         .into_iter()
         .map(|c| {
-            (
-                c.code.as_deref().unwrap().to_owned(),
-                serde_json::to_value(&c).unwrap(),
-            )
+            let code = c.code.as_deref().unwrap().to_owned();
+            (code, (serde_json::to_value(&c).unwrap(), None))
         })
         .collect();
-    let by_id: BTreeMap<&str, &Row> = stored.iter().map(|r| (r.id.as_str(), r)).collect();
-    for (code, value) in &tenant {
-        if unsettled.contains(code) {
-            continue;
-        }
-        let row = by_id
-            .get(code.as_str())
-            .unwrap_or_else(|| panic!("contact {code} missing"));
-        assert_eq!(&row.value, value, "JSON of {code}");
-        assert_eq!(row.modified_at, None, "U8 has no modification time");
-        assert!(!row.deleted, "contact {code} exists but is marked deleted");
-    }
-    for row in stored {
-        if !tenant.contains_key(&row.id) && !unsettled.contains(&row.id) {
-            assert!(row.deleted, "contact {} is gone but not marked", row.id);
-        }
-    }
+    assert_rows_mirror(stored, &tenant, Gone::Marked, unsettled);
 }
 
 async fn u8_full_passes_mirror_the_contacts_and_mark_deletions(db: Db, _reference: Db) {
