@@ -38,8 +38,9 @@ const HOUR: i64 = 3_600_000;
 // ---------------------------------------------------------------------------------------
 // Fxiaoke
 
-/// Other users' writes while a sync reads: before every other query (while switched on), one
-/// record edited, one created and one deleted. The ids it touched are remembered.
+/// Other users' writes while a sync reads, switched on and off by the test; the ids it touched
+/// are remembered. fxiaoke: before every other query, one record edited, one created and one
+/// deleted.
 #[derive(Clone, Default)]
 struct Churn {
     on: Arc<AtomicBool>,
@@ -80,6 +81,50 @@ impl Churn {
                 account(&format!("created at call {call}"), None, None),
             );
             touched.insert(created);
+        });
+    }
+
+    /// useasy: every list call (while switched on) edits, creates and deletes one customer.
+    fn install_useasy(&self, mock: &openapi_crm_mock::MockUseasy) {
+        let churn = self.clone();
+        mock.on_list(move |customers, call| {
+            if !churn.on.load(Ordering::SeqCst) {
+                return;
+            }
+            let ids = customers.ids();
+            let n = usize::try_from(call).unwrap_or(0);
+            let mut touched = churn.touched.lock().unwrap();
+            if let Some(id) = ids.get((n * 31) % ids.len().max(1)) {
+                let mut fields = Map::new();
+                fields.insert("remark".into(), json!(format!("call {call}")));
+                customers.edit(id, fields);
+                touched.insert(id.clone());
+            }
+            if let Some(id) = ids.get((n * 131 + 7) % ids.len().max(1))
+                && customers.delete(id)
+            {
+                touched.insert(id.clone());
+            }
+            let mut created = Map::new();
+            created.insert("customerName".into(), json!(format!("并发新增{call}")));
+            touched.insert(customers.insert(created));
+        });
+    }
+
+    /// U8: every batch_get call (while switched on) edits one contact (U8 pages by number: an
+    /// add or delete during a pass shifts the pages, which the source documents; edits do not).
+    fn install_u8(&self, mock: &u8_contacts_mock::MockU8) {
+        let churn = self.clone();
+        mock.on_batch_get(move |contacts, call| {
+            if !churn.on.load(Ordering::SeqCst) {
+                return;
+            }
+            let codes = contacts.codes();
+            let n = usize::try_from(call).unwrap_or(0);
+            if let Some(code) = codes.get((n * 37) % codes.len().max(1)) {
+                contacts.edit(code, |c| c.position = Some(format!("职位 {call}").into()));
+                churn.touched.lock().unwrap().insert(code.clone());
+            }
         });
     }
 }
@@ -566,33 +611,8 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
     odd.extra.set("updateTime", json!("n/a")).unwrap();
     let odd_id = mock.insert(odd);
     // Other users while a pass reads: every list call edits, creates and deletes one.
-    let on = Arc::new(AtomicBool::new(false));
-    let touched = Arc::new(Mutex::new(BTreeSet::<String>::new()));
-    {
-        let (on, touched) = (on.clone(), touched.clone());
-        mock.on_list(move |customers, call| {
-            if !on.load(Ordering::SeqCst) {
-                return;
-            }
-            let ids = customers.ids();
-            let n = usize::try_from(call).unwrap_or(0);
-            let mut touched = touched.lock().unwrap();
-            if let Some(id) = ids.get((n * 31) % ids.len().max(1)) {
-                let mut fields = Map::new();
-                fields.insert("remark".into(), json!(format!("call {call}")));
-                customers.edit(id, fields);
-                touched.insert(id.clone());
-            }
-            if let Some(id) = ids.get((n * 131 + 7) % ids.len().max(1))
-                && customers.delete(id)
-            {
-                touched.insert(id.clone());
-            }
-            let mut created = Map::new();
-            created.insert("customerName".into(), json!(format!("并发新增{call}")));
-            touched.insert(customers.insert(created));
-        });
-    }
+    let churn = Churn::default();
+    churn.install_useasy(&mock);
     let client = mock
         .client_builder()
         .with_rate_limits(openapi_crm::RateLimits::off())
@@ -609,12 +629,12 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
         .iter()
         .map(|r| r["_id"].as_str().unwrap().to_owned())
         .collect();
-    on.store(true, Ordering::SeqCst);
+    churn.set(true);
     let first = store.sync(&source, &options).await.expect("first pass");
-    on.store(false, Ordering::SeqCst);
+    churn.set(false);
     assert_eq!(first.mode, crm_sync::SyncMode::Full);
     assert!(first.fetched >= 290, "{first}");
-    let unsettled = touched.lock().unwrap().clone();
+    let unsettled = churn.touched();
     assert!(!unsettled.is_empty());
     let stored = rows(&store, Vendor::Useasy, "customers").await;
     for id in before.iter().filter(|id| !unsettled.contains(*id)) {
@@ -721,36 +741,22 @@ async fn u8_full_passes_mirror_the_contacts_and_mark_deletions(db: Db, _referenc
     mock.insert_many(u8_contacts_mock::sample_contacts(250));
     // Other users editing while a pass reads (U8 pages by number: an add or delete during a
     // pass shifts the pages, which the source documents; edits do not).
-    let on = Arc::new(AtomicBool::new(false));
-    let touched = Arc::new(Mutex::new(BTreeSet::<String>::new()));
-    {
-        let (on, touched) = (on.clone(), touched.clone());
-        mock.on_batch_get(move |contacts, call| {
-            if !on.load(Ordering::SeqCst) {
-                return;
-            }
-            let codes = contacts.codes();
-            let n = usize::try_from(call).unwrap_or(0);
-            if let Some(code) = codes.get((n * 37) % codes.len().max(1)) {
-                contacts.edit(code, |c| c.position = Some(format!("职位 {call}").into()));
-                touched.lock().unwrap().insert(code.clone());
-            }
-        });
-    }
+    let churn = Churn::default();
+    churn.install_u8(&mock);
     let source = U8Contacts::new(mock.client().unwrap()).with_page_size(30);
     let store = db.open().await;
     let options = SyncOptions::default();
 
-    on.store(true, Ordering::SeqCst);
+    churn.set(true);
     let first = store.sync(&source, &options).await.expect("first pass");
-    on.store(false, Ordering::SeqCst);
+    churn.set(false);
     assert_eq!(
         (first.fetched, first.inserted, first.marked_deleted),
         (250, 250, 0),
         "{first}"
     );
     assert!(first.vendor_calls >= 250 / 30, "{first}");
-    let unsettled = touched.lock().unwrap().clone();
+    let unsettled = churn.touched();
     assert!(!unsettled.is_empty());
     assert_u8_mirrors(
         &rows(&store, Vendor::U8, "contacts").await,
