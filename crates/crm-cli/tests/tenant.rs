@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use crm_runtime::OpenEnum;
-use futures::TryStreamExt;
+use futures::{Stream, TryStreamExt};
 use fxiaoke_crm::types::{FieldDescribe, ObjectDescribe};
 use fxiaoke_crm_mock::{MockFxiaoke, MockSettings, describe};
 use openapi_crm::{Customer, CustomerFieldVo};
@@ -333,24 +333,33 @@ async fn pull_says_what_it_saw_and_warns_about_hidden_fields() {
 }
 
 /// Every record of the object, as the mock sends it and through the generated type.
-async fn typed_and_raw(client: &fxiaoke_crm::Client) -> (Vec<fx::EveryType>, Vec<Value>) {
-    let typed: Vec<fx::EveryType> = client
-        .query::<fx::EveryType>()
-        .stream()
-        .try_collect()
-        .await
-        .unwrap();
-    let raw: Vec<Box<RawValue>> = client
-        .query_as::<Box<RawValue>>(OBJECT)
-        .stream()
-        .try_collect()
-        .await
-        .unwrap();
+/// Two reads of the same records: typed, and as sent (JSON values).
+async fn collect_typed_and_raw<T, E: std::fmt::Debug>(
+    typed: impl Stream<Item = Result<T, E>>,
+    raw: impl Stream<Item = Result<Box<RawValue>, E>>,
+) -> (Vec<T>, Vec<Value>) {
+    let typed: Vec<T> = typed.try_collect().await.unwrap();
+    let raw: Vec<Box<RawValue>> = raw.try_collect().await.unwrap();
     let raw = raw
         .iter()
         .map(|r| serde_json::from_str(r.get()).unwrap())
         .collect();
     (typed, raw)
+}
+
+/// Every typed record re-encodes to the JSON that was sent.
+fn assert_re_encodes_as_sent<T: serde::Serialize>(typed: &[T], raw: &[Value]) {
+    for (t, r) in typed.iter().zip(raw) {
+        assert_eq!(&serde_json::to_value(t).unwrap(), r, "re-encodes as sent");
+    }
+}
+
+async fn typed_and_raw(client: &fxiaoke_crm::Client) -> (Vec<fx::EveryType>, Vec<Value>) {
+    collect_typed_and_raw(
+        client.query::<fx::EveryType>().stream(),
+        client.query_as::<Box<RawValue>>(OBJECT).stream(),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -359,9 +368,7 @@ async fn fxiaoke_records_decode_into_the_generated_type_and_re_encode_as_sent() 
     let client = mock.client().unwrap();
     let (typed, raw) = typed_and_raw(&client).await;
     assert_eq!(typed.len(), 3);
-    for (t, r) in typed.iter().zip(&raw) {
-        assert_eq!(&serde_json::to_value(t).unwrap(), r, "re-encodes as sent");
-    }
+    assert_re_encodes_as_sent(&typed, &raw);
     let full = &typed[0];
     assert_eq!(
         full.level_c,
@@ -750,13 +757,11 @@ async fn crm_useasy(mock: &MockUseasy, args: &[&str]) -> Run {
 }
 
 async fn customers_typed_and_raw(client: &openapi_crm::Client) -> (Vec<ua::Customer>, Vec<Value>) {
-    let typed: Vec<ua::Customer> = client.customers().stream_as().try_collect().await.unwrap();
-    let raw: Vec<Box<RawValue>> = client.customers().stream_as().try_collect().await.unwrap();
-    let raw = raw
-        .iter()
-        .map(|r| serde_json::from_str(r.get()).unwrap())
-        .collect();
-    (typed, raw)
+    collect_typed_and_raw(
+        client.customers().stream_as(),
+        client.customers().stream_as(),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -765,9 +770,7 @@ async fn useasy_customers_decode_into_the_generated_type_and_re_encode_as_sent()
     let client = mock.client().unwrap();
     let (typed, raw) = customers_typed_and_raw(&client).await;
     assert_eq!(typed.len(), 3);
-    for (t, r) in typed.iter().zip(&raw) {
-        assert_eq!(&serde_json::to_value(t).unwrap(), r, "re-encodes as sent");
-    }
+    assert_re_encodes_as_sent(&typed, &raw);
     let full = typed
         .iter()
         .find(|c| {
