@@ -151,6 +151,16 @@ fn tenant(mock: &MockFxiaoke, object: &str) -> BTreeMap<String, Map<String, Valu
         .collect()
 }
 
+/// [`assert_fx_mirrors`]: the rows of `db` against every record of `mock` (none unsettled).
+async fn assert_db_mirrors(db: &Db, mock: &MockFxiaoke, gone: Gone) {
+    assert_fx_mirrors(
+        &rows(db, Vendor::Fxiaoke, OBJECT).await,
+        &tenant(mock, OBJECT),
+        gone,
+        &BTreeSet::new(),
+    );
+}
+
 /// Records the tenant no longer has: marked deleted (after a full pass) or kept live.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Gone {
@@ -282,12 +292,7 @@ async fn fxiaoke_syncs_mirror_the_tenant(db: Db) {
     let (_, inserted, _, _, marked) = counts(&summaries(&settle)[0]);
     assert_eq!(marked, 0);
     assert!(inserted as usize <= unsettled.len());
-    assert_fx_mirrors(
-        &rows(&db, Vendor::Fxiaoke, OBJECT).await,
-        &tenant(&mock, OBJECT),
-        Gone::Kept,
-        &BTreeSet::new(),
-    );
+    assert_db_mirrors(&db, &mock, Gone::Kept).await;
 
     // 3. Changes: 90 edits in one new millisecond, a void through the API, 10 creations.
     let now = tenant(&mock, OBJECT)
@@ -385,12 +390,7 @@ async fn ties_larger_than_a_page_are_read_exactly_once() {
     ];
     let first = run(crm_fx(&mock, &args)).await.ok();
     assert_eq!(counts(&summaries(&first)[0]), (431, 431, 0, 0, 0));
-    assert_fx_mirrors(
-        &rows(&db, Vendor::Fxiaoke, OBJECT).await,
-        &tenant(&mock, OBJECT),
-        Gone::Kept,
-        &BTreeSet::new(),
-    );
+    assert_db_mirrors(&db, &mock, Gone::Kept).await;
 
     // 130 more in one later millisecond. With no lookback the run starts at the start of the
     // cursor's millisecond: the last group again (61, unchanged), then the 130.
@@ -399,12 +399,7 @@ async fn ties_larger_than_a_page_are_read_exactly_once() {
     args.extend(["--lookback", "0"]);
     let second = run(crm_fx(&mock, &args)).await.ok();
     assert_eq!(counts(&summaries(&second)[0]), (191, 130, 0, 61, 0));
-    assert_fx_mirrors(
-        &rows(&db, Vendor::Fxiaoke, OBJECT).await,
-        &tenant(&mock, OBJECT),
-        Gone::Kept,
-        &BTreeSet::new(),
-    );
+    assert_db_mirrors(&db, &mock, Gone::Kept).await;
 }
 
 /// The calls bound of the issue. The 10,000 records are an hour apart and at least five
@@ -468,12 +463,7 @@ async fn an_incremental_run_after_one_percent_changed_makes_at_most_changed_over
     );
     assert!(incremental <= bound, "{incremental} data calls > {bound}");
     assert!(full_export >= 100, "{full_export}");
-    assert_fx_mirrors(
-        &rows(&db, Vendor::Fxiaoke, OBJECT).await,
-        &tenant(&mock, OBJECT),
-        Gone::Kept,
-        &BTreeSet::new(),
-    );
+    assert_db_mirrors(&db, &mock, Gone::Kept).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -604,12 +594,7 @@ async fn killing_the_sync_command_at_random_moments_loses_and_duplicates_nothing
     } else {
         Gone::Kept
     };
-    assert_fx_mirrors(
-        &rows(&killed, Vendor::Fxiaoke, OBJECT).await,
-        &tenant(&mock, OBJECT),
-        gone,
-        &BTreeSet::new(),
-    );
+    assert_db_mirrors(&killed, &mock, gone).await;
     let store = killed.open().await;
     assert_eq!(
         store.cursor(Vendor::Fxiaoke, OBJECT).await.unwrap(),
@@ -1046,12 +1031,7 @@ async fn a_vendor_error_fails_the_command_with_exit_4_and_the_next_run_resumes()
     mock.control().clear_faults();
     let ok = run(crm_fx(&mock, &args)).await.ok();
     assert!(ok.stdout.contains("marked deleted 0"), "{}", ok.stdout);
-    assert_fx_mirrors(
-        &rows(&db, Vendor::Fxiaoke, OBJECT).await,
-        &tenant(&mock, OBJECT),
-        Gone::Kept,
-        &BTreeSet::new(),
-    );
+    assert_db_mirrors(&db, &mock, Gone::Kept).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
