@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use fxiaoke_crm::TransportOptions;
+use fxiaoke_crm::{AuthFlow, TransportOptions};
+use fxiaoke_crm_mock::{LiveTenant, MockFxiaoke, MockSettings};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -49,4 +50,34 @@ pub async fn query_server(
         .build()
         .unwrap();
     (server, client)
+}
+
+/// A mock in `flow` whose vendor echoes secrets (`LiveTenant::echo_secrets`: refused tokens
+/// quoted in 20016 messages, request bodies in 500 answers), holding one payment.
+pub async fn echoing_mock(flow: AuthFlow) -> MockFxiaoke {
+    let mock = MockFxiaoke::start_with(
+        MockSettings::default()
+            .with_live(LiveTenant {
+                echo_secrets: true,
+                ..LiveTenant::default()
+            })
+            .with_auth_flow(flow),
+    )
+    .await
+    .unwrap();
+    mock.insert(
+        "PaymentObj",
+        json!({"remark": "r", "payment_amount": "1.00"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    mock
+}
+
+/// An empty directory `name` (with the process id) under the system temp dir.
+pub fn fresh_temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
 }
