@@ -125,12 +125,8 @@ async fn an_errcode_on_a_cold_client_comes_from_the_token_call() {
     bounded(async {
         let mock = sample_mock(10).await;
         mock.fail_next_with_errcode(1, "30021", "此应用未上线");
-        let err = mock
-            .client()
-            .unwrap()
-            .contact("00000001")
-            .await
-            .unwrap_err();
+        let client = mock.client().unwrap();
+        let err = client.contact("00000001").await.unwrap_err();
         assert_eq!(
             err.api().map(|a| (a.code.as_str(), a.operation)),
             Some(("30021", "get_token"))
@@ -189,12 +185,8 @@ async fn a_non_json_body_is_a_protocol_error_after_retries() {
         for _ in 0..4 {
             mock.respond_next_raw(paths::GET, "<html>502 Bad Gateway</html>");
         }
-        let err = mock
-            .client()
-            .unwrap()
-            .contact("00000001")
-            .await
-            .unwrap_err();
+        let client = mock.client().unwrap();
+        let err = client.contact("00000001").await.unwrap_err();
         assert!(matches!(&err, Error::Protocol { .. }), "{err}");
         assert!(err.to_string().contains("<html>"), "{err}");
         assert_eq!(mock.control().calls(paths::GET), 4, "retried like a 502");

@@ -8,14 +8,9 @@ use common::{bounded, sample_client};
 use u8_contacts::Error;
 use u8_contacts_mock::{MockU8, codes, paths};
 
-/// Every secret the mock knows: the app secret and every token it issued.
+/// Every secret the mock knows (`common::secrets`), checked to be distinctive.
 fn secrets(mock: &MockU8) -> Vec<String> {
-    let mut s = vec![mock.credentials().app_secret.expose_secret().to_owned()];
-    s.extend(
-        mock.issued_tokens()
-            .iter()
-            .map(|t| t.expose_secret().to_owned()),
-    );
+    let s = common::secrets(mock);
     assert!(s.iter().all(|s| s.len() >= 16), "distinctive values");
     s
 }

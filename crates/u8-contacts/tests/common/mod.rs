@@ -36,3 +36,14 @@ pub async fn sample_client(n: usize) -> (MockU8, Client) {
     let client = mock.client().unwrap();
     (mock, client)
 }
+
+/// Every secret the mock knows: the app secret and every token it issued.
+pub fn secrets(mock: &MockU8) -> Vec<String> {
+    let mut s = vec![mock.credentials().app_secret.expose_secret().to_owned()];
+    s.extend(
+        mock.issued_tokens()
+            .iter()
+            .map(|t| t.expose_secret().to_owned()),
+    );
+    s
+}
