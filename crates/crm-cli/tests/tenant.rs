@@ -22,6 +22,7 @@ mod fx;
 #[path = "tenant/useasy.rs"]
 mod ua;
 
+use crm_testkit::files_of;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -201,20 +202,6 @@ fn codegen_args(vendor: &str, schemas: &Path, out: &Path, check: bool) -> Vec<St
     args
 }
 
-/// Every file of `dir`, by name.
-fn files(dir: &Path) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&p).unwrap())
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 /// Pulls into a fresh folder and checks the committed schemas and module against it (or, when
 /// updating, has the tools rewrite the committed ones).
 async fn check_committed(vendor: &str, pull: impl std::future::Future<Output = Run>, fresh: &Path) {
@@ -225,7 +212,7 @@ async fn check_committed(vendor: &str, pull: impl std::future::Future<Output = R
     if updating() {
         let _ = std::fs::remove_dir_all(&committed);
         std::fs::create_dir_all(&committed).unwrap();
-        for (name, _) in files(fresh) {
+        for (name, _) in files_of(fresh) {
             std::fs::copy(fresh.join(&name), committed.join(&name)).unwrap();
         }
         crm_run(codegen_args(vendor, &committed, &module, false))
@@ -233,8 +220,8 @@ async fn check_committed(vendor: &str, pull: impl std::future::Future<Output = R
             .ok();
     }
     assert_eq!(
-        files(fresh),
-        files(&committed),
+        files_of(fresh),
+        files_of(&committed),
         "tests/tenant/{vendor}/ is not what `pull` writes now; if the change is deliberate: CRM_UPDATE_TENANT=1 cargo test -p crm-cli --test tenant"
     );
     let check = crm_run(codegen_args(vendor, &committed, &module, true)).await;

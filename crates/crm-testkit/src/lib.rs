@@ -120,6 +120,28 @@ pub struct TypeRegistry {
     pub derived_schema: fn(&str) -> Option<schemars::Schema>,
 }
 
+/// Every file of `dir` (not recursing) as `(name, text)`, by name: for comparing a generated
+/// folder with a committed one.
+pub fn files_of(dir: &Path) -> Vec<(String, String)> {
+    let read =
+        |p: &Path| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| {
+            let p = e
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .path();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (name, read(&p))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
