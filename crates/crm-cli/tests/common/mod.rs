@@ -4,7 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -246,6 +246,14 @@ pub fn useasy_cmd(mock: &MockUseasy, args: &[&str]) -> Crm {
     crm(&full)
         .useasy_env(mock)
         .env("CRM_NO_RATE_LIMITS", "true")
+}
+
+/// `crm --mock --record <dir> <args>`: against the embedded mock, recording into `dir`.
+pub fn crm_mock_recording(dir: &Path, args: &[&str]) -> Crm {
+    let dir = dir.display().to_string();
+    let mut full = vec!["--mock", "--record", dir.as_str()];
+    full.extend_from_slice(args);
+    crm(&full)
 }
 
 pub fn temp_dir(name: &str) -> PathBuf {
