@@ -102,6 +102,11 @@ impl Crm {
         self
     }
 
+    /// Runs, expects exit 0 and returns the stdout as JSON lines.
+    pub fn run_ok_jsonl(self) -> Vec<Value> {
+        self.run().ok().jsonl()
+    }
+
     /// Runs to completion within [`DEADLINE`].
     pub fn run(mut self) -> Run {
         self.cmd
