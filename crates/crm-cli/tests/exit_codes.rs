@@ -19,45 +19,14 @@ fn usage_errors_exit_2() {
     );
     assert_eq!(crm(&["nope"]).run().code, 2);
     assert_eq!(crm(&[]).run().code, 2);
-    assert_eq!(
-        crm(&[
-            "--mock",
-            "fxiaoke",
-            "query",
-            "PaymentObj",
-            "--filter",
-            "x FOO 1"
-        ])
-        .run()
-        .code,
-        2
-    );
-    assert_eq!(
-        crm(&[
-            "--mock",
-            "fxiaoke",
-            "query",
-            "PaymentObj",
-            "--page-size",
-            "101"
-        ])
-        .run()
-        .code,
-        2
-    );
-    assert_eq!(
-        crm(&[
-            "--mock",
-            "fxiaoke",
-            "query",
-            "PaymentObj",
-            "--order",
-            "x:sideways"
-        ])
-        .run()
-        .code,
-        2
-    );
+    for bad in [
+        ["--filter", "x FOO 1"],
+        ["--page-size", "101"],
+        ["--order", "x:sideways"],
+    ] {
+        let args = [&["--mock", "fxiaoke", "query", "PaymentObj"][..], &bad].concat();
+        assert_eq!(crm(&args).run().code, 2, "{bad:?}");
+    }
     assert_eq!(
         crm(&["--mock", "fxiaoke", "delete", "PaymentObj"])
             .run()
@@ -106,11 +75,13 @@ fn missing_configuration_exits_3_with_one_line_naming_the_variables() {
 #[test]
 fn invalid_base_url_exits_3_with_one_line() {
     let run = crm(&["fxiaoke", "get", "PaymentObj", "1"])
-        .env("FXIAOKE_BASE_URL", "not a url")
-        .env("FXIAOKE_APP_ID", "FSAID_1")
-        .env("FXIAOKE_APP_SECRET", "s3cr3t-fx")
-        .env("FXIAOKE_PERMANENT_CODE", "s3cr3t-code")
-        .env("FXIAOKE_OPEN_USER_ID", "FSUID_1")
+        .fxiaoke_vars(
+            "not a url",
+            "FSAID_1",
+            "s3cr3t-fx",
+            "s3cr3t-code",
+            "FSUID_1",
+        )
         .run();
     assert_fails(&run, 3);
     assert!(run.stderr.contains("base URL"), "{}", run.stderr);
@@ -129,11 +100,7 @@ fn invalid_base_url_exits_3_with_one_line() {
     .run();
     assert_fails(&run, 3);
     let run = crm(&["u8", "contacts", "get", "1"])
-        .env("U8_BASE_URL", "http//missing-colon")
-        .env("U8_FROM_ACCOUNT", "a")
-        .env("U8_TO_ACCOUNT", "b")
-        .env("U8_APP_KEY", "c")
-        .env("U8_APP_SECRET", "s3cr3t")
+        .u8_vars("http//missing-colon", "a", "b", "c", "s3cr3t")
         .run();
     assert_fails(&run, 3);
 }
@@ -182,28 +149,24 @@ fn vendor_api_errors_exit_4() {
 fn network_errors_exit_5() {
     // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
     let run = crm(&["fxiaoke", "get", "PaymentObj", "1", "--retries", "0"])
-        .env("FXIAOKE_BASE_URL", "http://127.0.0.1:9")
-        .env("FXIAOKE_APP_ID", "FSAID_fake")
-        .env("FXIAOKE_APP_SECRET", "s3cr3t-fx")
-        .env("FXIAOKE_PERMANENT_CODE", "s3cr3t-code")
-        .env("FXIAOKE_OPEN_USER_ID", "FSUID_fake")
+        .fxiaoke_vars(
+            "http://127.0.0.1:9",
+            "FSAID_fake",
+            "s3cr3t-fx",
+            "s3cr3t-code",
+            "FSUID_fake",
+        )
         .run();
     assert_fails(&run, 5);
     assert!(run.stderr.contains("127.0.0.1:9"), "{}", run.stderr);
     assert!(!run.stderr.contains("s3cr3t"), "{}", run.stderr);
     let run = crm(&["useasy", "customers", "list"])
-        .env("USEASY_BASE_URL", "http://127.0.0.1:9")
-        .env("USEASY_APPID", "1090")
-        .env("USEASY_SECRET", "s3cr3t")
+        .useasy_vars("http://127.0.0.1:9", "1090", "s3cr3t")
         .env("CRM_RETRIES", "0")
         .run();
     assert_fails(&run, 5);
     let run = crm(&["u8", "contacts", "list", "--retries", "0"])
-        .env("U8_BASE_URL", "http://127.0.0.1:9")
-        .env("U8_FROM_ACCOUNT", "a")
-        .env("U8_TO_ACCOUNT", "b")
-        .env("U8_APP_KEY", "c")
-        .env("U8_APP_SECRET", "s3cr3t")
+        .u8_vars("http://127.0.0.1:9", "a", "b", "c", "s3cr3t")
         .run();
     assert_fails(&run, 5);
     assert!(!run.stderr.contains("s3cr3t"));
@@ -249,33 +212,24 @@ fn vendors() -> Vendors {
 
 impl Vendors {
     fn fxiaoke(&self, args: &[&str], app_secret: &str) -> Run {
-        let c = self.fxiaoke.credentials();
         crm(args)
-            .env("FXIAOKE_BASE_URL", self.fxiaoke.base_url().as_str())
-            .env("FXIAOKE_APP_ID", &c.app_id)
+            .fxiaoke_env(&self.fxiaoke)
             .env("FXIAOKE_APP_SECRET", app_secret)
-            .env("FXIAOKE_PERMANENT_CODE", &c.permanent_code)
-            .env("FXIAOKE_OPEN_USER_ID", &c.open_user_id)
             .env("CRM_RETRIES", "0")
             .run()
     }
 
     fn useasy(&self, args: &[&str], secret: &str) -> Run {
         crm(args)
-            .env("USEASY_BASE_URL", self.useasy.base_url().as_str())
-            .env("USEASY_APPID", &self.useasy.credentials().appid)
+            .useasy_env(&self.useasy)
             .env("USEASY_SECRET", secret)
             .env("CRM_RETRIES", "0")
             .run()
     }
 
     fn u8(&self, args: &[&str], app_secret: &str) -> Run {
-        let c = self.u8.credentials();
         crm(args)
-            .env("U8_BASE_URL", self.u8.base_url().as_str())
-            .env("U8_FROM_ACCOUNT", &c.from_account)
-            .env("U8_TO_ACCOUNT", &c.to_account)
-            .env("U8_APP_KEY", &c.app_key)
+            .u8_env(&self.u8)
             .env("U8_APP_SECRET", app_secret)
             .env("CRM_RETRIES", "0")
             .run()

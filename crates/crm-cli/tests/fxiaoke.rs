@@ -125,10 +125,7 @@ fn first_payment_id() -> String {
 #[test]
 fn fxiaoke_get_create_update_invalid_delete() {
     let id = first_payment_id();
-    let got = crm(&["--mock", "fxiaoke", "get", "PaymentObj", &id])
-        .run()
-        .ok()
-        .jsonl();
+    let got = crm(&["--mock", "fxiaoke", "get", "PaymentObj", &id]).run_ok_jsonl();
     assert_eq!(got.len(), 1);
     assert_eq!(str_of(&got[0], "_id"), id);
     assert!(got[0].get("invoice_no__c").is_some());
@@ -144,9 +141,7 @@ fn fxiaoke_get_create_update_invalid_delete() {
         data,
         "--no-flows",
     ])
-    .run()
-    .ok()
-    .jsonl();
+    .run_ok_jsonl();
     assert_eq!(str_of(&created[0], "result"), "created");
     assert_eq!(str_of(&created[0], "_id").len(), 24);
     let dir = temp_dir("create");
@@ -188,9 +183,7 @@ fn fxiaoke_get_create_update_invalid_delete() {
         "--data",
         r#"{"remark":"改"}"#,
     ])
-    .run()
-    .ok()
-    .jsonl();
+    .run_ok_jsonl();
     assert_eq!(
         (str_of(&updated[0], "_id"), str_of(&updated[0], "result")),
         (id.as_str(), "updated")
@@ -240,10 +233,7 @@ fn fxiaoke_get_create_update_invalid_delete() {
         2,
     );
 
-    let voided = crm(&["--mock", "fxiaoke", "invalid", "PaymentObj", &id])
-        .run()
-        .ok()
-        .jsonl();
+    let voided = crm(&["--mock", "fxiaoke", "invalid", "PaymentObj", &id]).run_ok_jsonl();
     assert_eq!(str_of(&voided[0], "result"), "invalidated");
 
     let second = {
@@ -252,20 +242,14 @@ fn fxiaoke_get_create_update_invalid_delete() {
             .ok();
         str_of(&run.jsonl()[1], "_id").to_owned()
     };
-    let deleted = crm(&["--mock", "fxiaoke", "delete", "PaymentObj", &id, &second])
-        .run()
-        .ok()
-        .jsonl();
+    let deleted = crm(&["--mock", "fxiaoke", "delete", "PaymentObj", &id, &second]).run_ok_jsonl();
     assert_eq!(deleted.len(), 2);
     assert!(deleted.iter().all(|d| str_of(d, "result") == "deleted"));
 }
 
 #[test]
 fn fxiaoke_describe_and_objects() {
-    let fields = crm(&["--mock", "fxiaoke", "describe", "PaymentObj"])
-        .run()
-        .ok()
-        .jsonl();
+    let fields = crm(&["--mock", "fxiaoke", "describe", "PaymentObj"]).run_ok_jsonl();
     assert!(fields.len() > 3);
     assert!(
         fields
@@ -273,7 +257,7 @@ fn fxiaoke_describe_and_objects() {
             .any(|f| str_of(f, "api_name") == "payment_amount"),
         "{fields:?}"
     );
-    let objects = crm(&["--mock", "fxiaoke", "objects"]).run().ok().jsonl();
+    let objects = crm(&["--mock", "fxiaoke", "objects"]).run_ok_jsonl();
     assert!(
         objects
             .iter()

@@ -34,20 +34,10 @@ fn ids(mock: &MockFxiaoke) -> HashSet<String> {
 
 /// `crm fxiaoke <args>` against `mock`, run off the async threads that serve the mock.
 async fn crm_fxiaoke(mock: &MockFxiaoke, args: &[&str]) -> Run {
-    let c = mock.credentials();
-    let mut full = vec!["fxiaoke"];
-    full.extend_from_slice(args);
-    let cmd = crm(&full)
-        .env("FXIAOKE_BASE_URL", mock.base_url().as_str())
-        .env("FXIAOKE_APP_ID", &c.app_id)
-        .env("FXIAOKE_APP_SECRET", &c.app_secret)
-        .env("FXIAOKE_PERMANENT_CODE", &c.permanent_code)
-        .env("FXIAOKE_OPEN_USER_ID", &c.open_user_id)
-        .env("CRM_NO_RATE_LIMITS", "true")
-        .env("CRM_RETRIES", "5");
-    tokio::task::spawn_blocking(move || cmd.run())
+    fxiaoke_cmd(mock, args)
+        .env("CRM_RETRIES", "5")
+        .run_async()
         .await
-        .unwrap()
 }
 
 /// The exported ids, checked: none twice, every record present from start to end once.
@@ -168,18 +158,10 @@ async fn gateway_answers_without_envelope_are_retried_never_a_short_export() {
         200,
         fxiaoke_crm_mock::GATEWAY_BUSY_BODY,
     );
-    let c = mock.credentials();
-    let cmd = crm(&["fxiaoke", "query", "PaymentObj"])
-        .env("FXIAOKE_BASE_URL", mock.base_url().as_str())
-        .env("FXIAOKE_APP_ID", &c.app_id)
-        .env("FXIAOKE_APP_SECRET", &c.app_secret)
-        .env("FXIAOKE_PERMANENT_CODE", &c.permanent_code)
-        .env("FXIAOKE_OPEN_USER_ID", &c.open_user_id)
-        .env("CRM_NO_RATE_LIMITS", "true")
-        .env("CRM_RETRIES", "0");
-    let run = tokio::task::spawn_blocking(move || cmd.run())
-        .await
-        .unwrap();
+    let run = fxiaoke_cmd(&mock, &["query", "PaymentObj"])
+        .env("CRM_RETRIES", "0")
+        .run_async()
+        .await;
     assert_ne!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("query_data"), "{}", run.stderr);
     assert!(run.stderr.contains("upstream busy"), "{}", run.stderr);
@@ -247,18 +229,6 @@ async fn no_secret_or_token_reaches_the_output_at_any_verbosity() {
     }
 }
 
-/// `crm <args>` with `env`, run off the async threads that serve the mocks.
-async fn crm_with(args: Vec<String>, env: Vec<(&'static str, String)>) -> Run {
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut cmd = crm(&args).env("CRM_NO_RATE_LIMITS", "true");
-    for (k, v) in &env {
-        cmd = cmd.env(k, v);
-    }
-    tokio::task::spawn_blocking(move || cmd.run())
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn useasy_customers_with_empty_times_export_whole_and_unchanged() {
     use openapi_crm_mock::MockUseasy;
@@ -272,20 +242,11 @@ async fn useasy_customers_with_empty_times_export_whole_and_unchanged() {
         serde_json::from_value::<openapi_crm::Customer>(c).unwrap()
     });
     mock.insert_many(customers);
-    let c = mock.credentials();
     for format in ["jsonl", "json", "csv"] {
-        let run = crm_with(
-            ["useasy", "customers", "list", "--format", format]
-                .map(String::from)
-                .to_vec(),
-            vec![
-                ("USEASY_BASE_URL", mock.base_url().to_string()),
-                ("USEASY_APPID", c.appid.clone()),
-                ("USEASY_SECRET", c.secret.expose_secret().to_owned()),
-            ],
-        )
-        .await
-        .ok();
+        let run = useasy_cmd(&mock, &["customers", "list", "--format", format])
+            .run_async()
+            .await
+            .ok();
         match format {
             "jsonl" => {
                 let records = run.jsonl();
@@ -320,19 +281,12 @@ async fn u8_contacts_with_numbers_for_strings_export_whole_and_unchanged() {
             serde_json::from_value::<u8_contacts::Contact>(v).unwrap()
         });
     mock.insert_many(contacts);
-    let c = mock.credentials();
-    let run = crm_with(
-        ["u8", "contacts", "list"].map(String::from).to_vec(),
-        vec![
-            ("U8_BASE_URL", mock.base_url().to_string()),
-            ("U8_FROM_ACCOUNT", c.from_account.clone()),
-            ("U8_TO_ACCOUNT", c.to_account.clone()),
-            ("U8_APP_KEY", c.app_key.clone()),
-            ("U8_APP_SECRET", c.app_secret.expose_secret().to_owned()),
-        ],
-    )
-    .await
-    .ok();
+    let run = crm(&["u8", "contacts", "list"])
+        .u8_env(&mock)
+        .env("CRM_NO_RATE_LIMITS", "true")
+        .run_async()
+        .await
+        .ok();
     let records = run.jsonl();
     assert_eq!(records.len(), 1_234);
     let numbers = records.iter().filter(|r| r["qq"].is_number()).count();

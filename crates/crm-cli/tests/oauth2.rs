@@ -24,20 +24,10 @@ fn recordings(dir: &std::path::Path) -> Vec<Value> {
 #[test]
 fn mock_runs_in_the_oauth2_flow_and_records_the_bearer_header_redacted() {
     let dir = temp_dir("oauth2-record");
-    let dir_arg = dir.display().to_string();
-    let run = crm(&[
-        "--mock",
-        "--record",
-        &dir_arg,
-        "fxiaoke",
-        "query",
-        "PaymentObj",
-        "--max",
-        "2",
-    ])
-    .env("FXIAOKE_AUTH", "oauth2")
-    .run()
-    .ok();
+    let run = crm_mock_recording(&dir, &["fxiaoke", "query", "PaymentObj", "--max", "2"])
+        .env("FXIAOKE_AUTH", "oauth2")
+        .run()
+        .ok();
     assert_eq!(run.jsonl().len(), 2);
     let recs = recordings(&dir);
     let ops: Vec<&str> = recs.iter().map(|r| str_of(r, "operation")).collect();
@@ -56,20 +46,19 @@ fn mock_runs_in_the_oauth2_flow_and_records_the_bearer_header_redacted() {
 
     // --auth and --convert-user-id as flags: FSUID_ ids throughout.
     let dir = temp_dir("oauth2-convert");
-    let dir_arg = dir.display().to_string();
-    let run = crm(&[
-        "--mock",
-        "--record",
-        &dir_arg,
-        "fxiaoke",
-        "--auth",
-        "oauth2",
-        "--convert-user-id",
-        "query",
-        "PaymentObj",
-        "--max",
-        "1",
-    ])
+    let run = crm_mock_recording(
+        &dir,
+        &[
+            "fxiaoke",
+            "--auth",
+            "oauth2",
+            "--convert-user-id",
+            "query",
+            "PaymentObj",
+            "--max",
+            "1",
+        ],
+    )
     .run()
     .ok();
     let record = &run.jsonl()[0];

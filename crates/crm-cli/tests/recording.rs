@@ -19,36 +19,15 @@ use serde_json::Value;
 #[test]
 fn record_dir_receives_redacted_exchanges() {
     let dir = temp_dir("record");
-    let dir_arg = dir.display().to_string();
-    crm(&[
-        "--mock", "--record", &dir_arg, "u8", "contacts", "list", "--max", "2",
-    ])
-    .run()
-    .ok();
-    crm(&[
-        "--mock",
-        "--record",
-        &dir_arg,
-        "useasy",
-        "customers",
-        "list",
-        "--max",
-        "2",
-    ])
-    .run()
-    .ok();
-    crm(&[
-        "--mock",
-        "--record",
-        &dir_arg,
-        "fxiaoke",
-        "query",
-        "PaymentObj",
-        "--max",
-        "2",
-    ])
-    .run()
-    .ok();
+    for args in [
+        &["u8", "contacts", "list"][..],
+        &["useasy", "customers", "list"],
+        &["fxiaoke", "query", "PaymentObj"],
+    ] {
+        crm_mock_recording(&dir, &[args, &["--max", "2"]].concat())
+            .run()
+            .ok();
+    }
     let mut files = Vec::new();
     for entry in walk(&dir) {
         files.push(std::fs::read_to_string(&entry).unwrap());

@@ -99,26 +99,14 @@ async fn fxiaoke_mock() -> MockFxiaoke {
         .unwrap()
 }
 
-/// `crm fxiaoke <args>` against `mock`.
+/// `crm fxiaoke <args>` against `mock`, with five retries.
 fn crm_fx(mock: &MockFxiaoke, args: &[&str]) -> Crm {
-    let c = mock.credentials();
-    let mut full = vec!["fxiaoke"];
-    full.extend_from_slice(args);
-    crm(&full)
-        .env("FXIAOKE_BASE_URL", mock.base_url().as_str())
-        .env("FXIAOKE_APP_ID", &c.app_id)
-        .env("FXIAOKE_APP_SECRET", &c.app_secret)
-        .env("FXIAOKE_PERMANENT_CODE", &c.permanent_code)
-        .env("FXIAOKE_OPEN_USER_ID", &c.open_user_id)
-        .env("CRM_NO_RATE_LIMITS", "true")
-        .env("CRM_RETRIES", "5")
+    fxiaoke_cmd(mock, args).env("CRM_RETRIES", "5")
 }
 
 /// Runs `crm` off the async threads that serve the mocks.
 async fn run(cmd: Crm) -> Run {
-    tokio::task::spawn_blocking(move || cmd.run())
-        .await
-        .unwrap()
+    cmd.run_async().await
 }
 
 /// The summaries of a `--format jsonl` sync, one per object.
@@ -161,6 +149,16 @@ fn tenant(mock: &MockFxiaoke, object: &str) -> BTreeMap<String, Map<String, Valu
         .into_iter()
         .map(|r| (r["_id"].as_str().unwrap().to_owned(), r))
         .collect()
+}
+
+/// [`assert_fx_mirrors`]: the rows of `db` against every record of `mock` (none unsettled).
+async fn assert_db_mirrors(db: &Db, mock: &MockFxiaoke, gone: Gone) {
+    assert_fx_mirrors(
+        &rows(db, Vendor::Fxiaoke, OBJECT).await,
+        &tenant(mock, OBJECT),
+        gone,
+        &BTreeSet::new(),
+    );
 }
 
 /// Records the tenant no longer has: marked deleted (after a full pass) or kept live.
@@ -294,12 +292,7 @@ async fn fxiaoke_syncs_mirror_the_tenant(db: Db) {
     let (_, inserted, _, _, marked) = counts(&summaries(&settle)[0]);
     assert_eq!(marked, 0);
     assert!(inserted as usize <= unsettled.len());
-    assert_fx_mirrors(
-        &rows(&db, Vendor::Fxiaoke, OBJECT).await,
-        &tenant(&mock, OBJECT),
-        Gone::Kept,
-        &BTreeSet::new(),
-    );
+    assert_db_mirrors(&db, &mock, Gone::Kept).await;
 
     // 3. Changes: 90 edits in one new millisecond, a void through the API, 10 creations.
     let now = tenant(&mock, OBJECT)
@@ -397,12 +390,7 @@ async fn ties_larger_than_a_page_are_read_exactly_once() {
     ];
     let first = run(crm_fx(&mock, &args)).await.ok();
     assert_eq!(counts(&summaries(&first)[0]), (431, 431, 0, 0, 0));
-    assert_fx_mirrors(
-        &rows(&db, Vendor::Fxiaoke, OBJECT).await,
-        &tenant(&mock, OBJECT),
-        Gone::Kept,
-        &BTreeSet::new(),
-    );
+    assert_db_mirrors(&db, &mock, Gone::Kept).await;
 
     // 130 more in one later millisecond. With no lookback the run starts at the start of the
     // cursor's millisecond: the last group again (61, unchanged), then the 130.
@@ -411,12 +399,7 @@ async fn ties_larger_than_a_page_are_read_exactly_once() {
     args.extend(["--lookback", "0"]);
     let second = run(crm_fx(&mock, &args)).await.ok();
     assert_eq!(counts(&summaries(&second)[0]), (191, 130, 0, 61, 0));
-    assert_fx_mirrors(
-        &rows(&db, Vendor::Fxiaoke, OBJECT).await,
-        &tenant(&mock, OBJECT),
-        Gone::Kept,
-        &BTreeSet::new(),
-    );
+    assert_db_mirrors(&db, &mock, Gone::Kept).await;
 }
 
 /// The calls bound of the issue. The 10,000 records are an hour apart and at least five
@@ -480,12 +463,7 @@ async fn an_incremental_run_after_one_percent_changed_makes_at_most_changed_over
     );
     assert!(incremental <= bound, "{incremental} data calls > {bound}");
     assert!(full_export >= 100, "{full_export}");
-    assert_fx_mirrors(
-        &rows(&db, Vendor::Fxiaoke, OBJECT).await,
-        &tenant(&mock, OBJECT),
-        Gone::Kept,
-        &BTreeSet::new(),
-    );
+    assert_db_mirrors(&db, &mock, Gone::Kept).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -616,12 +594,7 @@ async fn killing_the_sync_command_at_random_moments_loses_and_duplicates_nothing
     } else {
         Gone::Kept
     };
-    assert_fx_mirrors(
-        &rows(&killed, Vendor::Fxiaoke, OBJECT).await,
-        &tenant(&mock, OBJECT),
-        gone,
-        &BTreeSet::new(),
-    );
+    assert_db_mirrors(&killed, &mock, gone).await;
     let store = killed.open().await;
     assert_eq!(
         store.cursor(Vendor::Fxiaoke, OBJECT).await.unwrap(),
@@ -678,7 +651,6 @@ async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_f
     .unwrap();
     mock.set_rate_limiting(false);
     mock.insert_many((0..230).map(|i| openapi_crm::Customer::named(format!("客户{i:03}"))));
-    let c = mock.credentials();
     let db = Db::sqlite("useasy");
     let url = db.url();
     let sync = || {
@@ -693,9 +665,7 @@ async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_f
             "--format",
             "jsonl",
         ])
-        .env("USEASY_BASE_URL", mock.base_url().as_str())
-        .env("USEASY_APPID", &c.appid)
-        .env("USEASY_SECRET", c.secret.expose_secret())
+        .useasy_env(&mock)
         .env("CRM_NO_RATE_LIMITS", "true")
         .env("CRM_RETRIES", "5")
     };
@@ -754,7 +724,6 @@ async fn u8_syncs_mark_deletions_and_a_contact_that_comes_back_clears_its_flag()
     .await
     .unwrap();
     mock.insert_many(sample_contacts(180));
-    let c = mock.credentials();
     let Some(pg) = Db::postgres().await else {
         return;
     };
@@ -770,11 +739,7 @@ async fn u8_syncs_mark_deletions_and_a_contact_that_comes_back_clears_its_flag()
             "jsonl",
         ])
         .env("CRM_DATABASE_URL", &url)
-        .env("U8_BASE_URL", mock.base_url().as_str())
-        .env("U8_FROM_ACCOUNT", &c.from_account)
-        .env("U8_TO_ACCOUNT", &c.to_account)
-        .env("U8_APP_KEY", &c.app_key)
-        .env("U8_APP_SECRET", c.app_secret.expose_secret())
+        .u8_env(&mock)
         .env("CRM_RETRIES", "5")
     };
     let records = |mock: &MockU8| -> BTreeMap<String, Value> {
@@ -1066,12 +1031,7 @@ async fn a_vendor_error_fails_the_command_with_exit_4_and_the_next_run_resumes()
     mock.control().clear_faults();
     let ok = run(crm_fx(&mock, &args)).await.ok();
     assert!(ok.stdout.contains("marked deleted 0"), "{}", ok.stdout);
-    assert_fx_mirrors(
-        &rows(&db, Vendor::Fxiaoke, OBJECT).await,
-        &tenant(&mock, OBJECT),
-        Gone::Kept,
-        &BTreeSet::new(),
-    );
+    assert_db_mirrors(&db, &mock, Gone::Kept).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -22,12 +22,13 @@ mod fx;
 #[path = "tenant/useasy.rs"]
 mod ua;
 
+use crm_testkit::files_of;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use common::*;
 use crm_runtime::OpenEnum;
-use futures::TryStreamExt;
+use futures::{Stream, TryStreamExt};
 use fxiaoke_crm::types::{FieldDescribe, ObjectDescribe};
 use fxiaoke_crm_mock::{MockFxiaoke, MockSettings, describe};
 use openapi_crm::{Customer, CustomerFieldVo};
@@ -176,29 +177,13 @@ async fn fxiaoke_mock() -> MockFxiaoke {
 
 /// `crm fxiaoke <args>` against `mock`, off the threads that serve it.
 async fn crm_fxiaoke(mock: &MockFxiaoke, args: &[&str]) -> Run {
-    let c = mock.credentials();
-    let mut full = vec!["fxiaoke"];
-    full.extend_from_slice(args);
-    let cmd = crm(&full)
-        .env("FXIAOKE_BASE_URL", mock.base_url().as_str())
-        .env("FXIAOKE_APP_ID", &c.app_id)
-        .env("FXIAOKE_APP_SECRET", &c.app_secret)
-        .env("FXIAOKE_PERMANENT_CODE", &c.permanent_code)
-        .env("FXIAOKE_OPEN_USER_ID", &c.open_user_id)
-        .env("CRM_NO_RATE_LIMITS", "true");
-    tokio::task::spawn_blocking(move || cmd.run())
-        .await
-        .unwrap()
+    fxiaoke_cmd(mock, args).run_async().await
 }
 
 /// `crm <args>` (no vendor configuration needed).
 async fn crm_run(args: Vec<String>) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        crm(&args).run()
-    })
-    .await
-    .unwrap()
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    crm(&args).run_async().await
 }
 
 fn codegen_args(vendor: &str, schemas: &Path, out: &Path, check: bool) -> Vec<String> {
@@ -217,20 +202,6 @@ fn codegen_args(vendor: &str, schemas: &Path, out: &Path, check: bool) -> Vec<St
     args
 }
 
-/// Every file of `dir`, by name.
-fn files(dir: &Path) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&p).unwrap())
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 /// Pulls into a fresh folder and checks the committed schemas and module against it (or, when
 /// updating, has the tools rewrite the committed ones).
 async fn check_committed(vendor: &str, pull: impl std::future::Future<Output = Run>, fresh: &Path) {
@@ -241,7 +212,7 @@ async fn check_committed(vendor: &str, pull: impl std::future::Future<Output = R
     if updating() {
         let _ = std::fs::remove_dir_all(&committed);
         std::fs::create_dir_all(&committed).unwrap();
-        for (name, _) in files(fresh) {
+        for (name, _) in files_of(fresh) {
             std::fs::copy(fresh.join(&name), committed.join(&name)).unwrap();
         }
         crm_run(codegen_args(vendor, &committed, &module, false))
@@ -249,8 +220,8 @@ async fn check_committed(vendor: &str, pull: impl std::future::Future<Output = R
             .ok();
     }
     assert_eq!(
-        files(fresh),
-        files(&committed),
+        files_of(fresh),
+        files_of(&committed),
         "tests/tenant/{vendor}/ is not what `pull` writes now; if the change is deliberate: CRM_UPDATE_TENANT=1 cargo test -p crm-cli --test tenant"
     );
     let check = crm_run(codegen_args(vendor, &committed, &module, true)).await;
@@ -349,24 +320,33 @@ async fn pull_says_what_it_saw_and_warns_about_hidden_fields() {
 }
 
 /// Every record of the object, as the mock sends it and through the generated type.
-async fn typed_and_raw(client: &fxiaoke_crm::Client) -> (Vec<fx::EveryType>, Vec<Value>) {
-    let typed: Vec<fx::EveryType> = client
-        .query::<fx::EveryType>()
-        .stream()
-        .try_collect()
-        .await
-        .unwrap();
-    let raw: Vec<Box<RawValue>> = client
-        .query_as::<Box<RawValue>>(OBJECT)
-        .stream()
-        .try_collect()
-        .await
-        .unwrap();
+/// Two reads of the same records: typed, and as sent (JSON values).
+async fn collect_typed_and_raw<T, E: std::fmt::Debug>(
+    typed: impl Stream<Item = Result<T, E>>,
+    raw: impl Stream<Item = Result<Box<RawValue>, E>>,
+) -> (Vec<T>, Vec<Value>) {
+    let typed: Vec<T> = typed.try_collect().await.unwrap();
+    let raw: Vec<Box<RawValue>> = raw.try_collect().await.unwrap();
     let raw = raw
         .iter()
         .map(|r| serde_json::from_str(r.get()).unwrap())
         .collect();
     (typed, raw)
+}
+
+/// Every typed record re-encodes to the JSON that was sent.
+fn assert_re_encodes_as_sent<T: serde::Serialize>(typed: &[T], raw: &[Value]) {
+    for (t, r) in typed.iter().zip(raw) {
+        assert_eq!(&serde_json::to_value(t).unwrap(), r, "re-encodes as sent");
+    }
+}
+
+async fn typed_and_raw(client: &fxiaoke_crm::Client) -> (Vec<fx::EveryType>, Vec<Value>) {
+    collect_typed_and_raw(
+        client.query::<fx::EveryType>().stream(),
+        client.query_as::<Box<RawValue>>(OBJECT).stream(),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -375,9 +355,7 @@ async fn fxiaoke_records_decode_into_the_generated_type_and_re_encode_as_sent() 
     let client = mock.client().unwrap();
     let (typed, raw) = typed_and_raw(&client).await;
     assert_eq!(typed.len(), 3);
-    for (t, r) in typed.iter().zip(&raw) {
-        assert_eq!(&serde_json::to_value(t).unwrap(), r, "re-encodes as sent");
-    }
+    assert_re_encodes_as_sent(&typed, &raw);
     let full = &typed[0];
     assert_eq!(
         full.level_c,
@@ -760,28 +738,17 @@ async fn useasy_mock() -> MockUseasy {
     mock
 }
 
+/// `crm useasy <args>` against `mock`, off the threads that serve it.
 async fn crm_useasy(mock: &MockUseasy, args: &[&str]) -> Run {
-    let c = mock.credentials();
-    let mut full = vec!["useasy"];
-    full.extend_from_slice(args);
-    let cmd = crm(&full)
-        .env("USEASY_BASE_URL", mock.base_url().as_str())
-        .env("USEASY_APPID", &c.appid)
-        .env("USEASY_SECRET", c.secret.expose_secret())
-        .env("CRM_NO_RATE_LIMITS", "true");
-    tokio::task::spawn_blocking(move || cmd.run())
-        .await
-        .unwrap()
+    useasy_cmd(mock, args).run_async().await
 }
 
 async fn customers_typed_and_raw(client: &openapi_crm::Client) -> (Vec<ua::Customer>, Vec<Value>) {
-    let typed: Vec<ua::Customer> = client.customers().stream_as().try_collect().await.unwrap();
-    let raw: Vec<Box<RawValue>> = client.customers().stream_as().try_collect().await.unwrap();
-    let raw = raw
-        .iter()
-        .map(|r| serde_json::from_str(r.get()).unwrap())
-        .collect();
-    (typed, raw)
+    collect_typed_and_raw(
+        client.customers().stream_as(),
+        client.customers().stream_as(),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -790,9 +757,7 @@ async fn useasy_customers_decode_into_the_generated_type_and_re_encode_as_sent()
     let client = mock.client().unwrap();
     let (typed, raw) = customers_typed_and_raw(&client).await;
     assert_eq!(typed.len(), 3);
-    for (t, r) in typed.iter().zip(&raw) {
-        assert_eq!(&serde_json::to_value(t).unwrap(), r, "re-encodes as sent");
-    }
+    assert_re_encodes_as_sent(&typed, &raw);
     let full = typed
         .iter()
         .find(|c| {

@@ -13,10 +13,7 @@ use common::*;
 
 #[test]
 fn u8_list_with_every_filter_and_get() {
-    let all = crm(&["--mock", "u8", "contacts", "list", "--page-size", "9"])
-        .run()
-        .ok()
-        .jsonl();
+    let all = crm(&["--mock", "u8", "contacts", "list", "--page-size", "9"]).run_ok_jsonl();
     assert_eq!(all.len(), 40);
     assert_eq!(
         all.iter()
@@ -38,9 +35,7 @@ fn u8_list_with_every_filter_and_get() {
         "--be-main-linker",
         "true",
     ])
-    .run()
-    .ok()
-    .jsonl();
+    .run_ok_jsonl();
     assert!(!of_customer.is_empty());
     assert!(
         of_customer
@@ -58,9 +53,7 @@ fn u8_list_with_every_filter_and_get() {
         "--code-end",
         "00000009",
     ])
-    .run()
-    .ok()
-    .jsonl();
+    .run_ok_jsonl();
     assert_eq!(range.len(), 5);
 
     // A contact's own values, fed back as filters, find it again: every filter flag is wired.
@@ -103,7 +96,7 @@ fn u8_list_with_every_filter_and_get() {
         args.push(format!("--birthday={}", &birthday[..10]));
     }
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let found = crm(&refs).run().ok().jsonl();
+    let found = crm(&refs).run_ok_jsonl();
     assert_eq!(found.len(), 1, "{args:?}");
     assert_eq!(found[0]["code"], c["code"]);
 
@@ -122,17 +115,12 @@ fn u8_list_with_every_filter_and_get() {
     );
     assert_eq!(
         crm(&["--mock", "u8", "contacts", "list", "--ds-sequence", "1"])
-            .run()
-            .ok()
-            .jsonl()
+            .run_ok_jsonl()
             .len(),
         40
     );
 
-    let got = crm(&["--mock", "u8", "contacts", "get", "00000003"])
-        .run()
-        .ok()
-        .jsonl();
+    let got = crm(&["--mock", "u8", "contacts", "get", "00000003"]).run_ok_jsonl();
     assert_eq!(str_of(&got[0], "code"), "00000003");
 }
 

@@ -11,10 +11,7 @@ use common::*;
 
 #[test]
 fn useasy_list_search_and_custom_fields() {
-    let all = crm(&["--mock", "useasy", "customers", "list", "--page-size", "15"])
-        .run()
-        .ok()
-        .jsonl();
+    let all = crm(&["--mock", "useasy", "customers", "list", "--page-size", "15"]).run_ok_jsonl();
     assert_eq!(all.len(), 40);
     let ids: HashSet<&str> = all.iter().map(|c| str_of(c, "_id")).collect();
     assert_eq!(ids.len(), 40);
@@ -31,9 +28,7 @@ fn useasy_list_search_and_custom_fields() {
         "--search",
         "openSeaIds EMPTY",
     ])
-    .run()
-    .ok()
-    .jsonl();
+    .run_ok_jsonl();
     assert_eq!(private.len(), 32, "every fifth of 40 has an open sea");
     let named = crm(&[
         "--mock",
@@ -43,14 +38,9 @@ fn useasy_list_search_and_custom_fields() {
         "-w",
         "customerName eq 测试客户0003",
     ])
-    .run()
-    .ok()
-    .jsonl();
+    .run_ok_jsonl();
     assert_eq!(named.len(), 1);
-    let max = crm(&["--mock", "useasy", "customers", "list", "--max", "3"])
-        .run()
-        .ok()
-        .jsonl();
+    let max = crm(&["--mock", "useasy", "customers", "list", "--max", "3"]).run_ok_jsonl();
     assert_eq!(max.len(), 3);
     assert_eq!(
         crm(&["--mock", "useasy", "customers", "list", "-w", "x ~ 1"])
@@ -62,15 +52,9 @@ fn useasy_list_search_and_custom_fields() {
 
 #[test]
 fn useasy_get_add_update_delete_fields() {
-    let first = crm(&["--mock", "useasy", "customers", "list", "--max", "1"])
-        .run()
-        .ok()
-        .jsonl();
+    let first = crm(&["--mock", "useasy", "customers", "list", "--max", "1"]).run_ok_jsonl();
     let id = str_of(&first[0], "_id").to_owned();
-    let got = crm(&["--mock", "useasy", "customers", "get", &id])
-        .run()
-        .ok()
-        .jsonl();
+    let got = crm(&["--mock", "useasy", "customers", "get", &id]).run_ok_jsonl();
     assert_eq!(str_of(&got[0], "_id"), id);
 
     let added = crm(&[
@@ -85,9 +69,7 @@ fn useasy_get_add_update_delete_fields() {
         "--set",
         "客户等级=重要客户",
     ])
-    .run()
-    .ok()
-    .jsonl();
+    .run_ok_jsonl();
     assert_eq!(str_of(&added[0], "customerName"), "张三");
     assert_eq!(
         str_of(&added[0], "text_6ts9_1687316347239"),
@@ -127,9 +109,7 @@ fn useasy_get_add_update_delete_fields() {
         "--set",
         "所在地区=浙江省/杭州市",
     ])
-    .run()
-    .ok()
-    .jsonl();
+    .run_ok_jsonl();
     assert_eq!(str_of(&updated[0], "_id"), id);
     assert_eq!(str_of(&updated[0], "select_k2m1_1687316400000"), "C");
     assert_eq!(
@@ -154,21 +134,13 @@ fn useasy_get_add_update_delete_fields() {
         "--set-json",
         "所在地区=[\"bj\",\"hd\"]",
     ])
-    .run()
-    .ok()
-    .jsonl();
+    .run_ok_jsonl();
     assert_eq!(raw[0][&cascade_key], serde_json::json!(["bj", "hd"]));
 
-    let deleted = crm(&["--mock", "useasy", "customers", "delete", &id])
-        .run()
-        .ok()
-        .jsonl();
+    let deleted = crm(&["--mock", "useasy", "customers", "delete", &id]).run_ok_jsonl();
     assert_eq!(str_of(&deleted[0], "result"), "deleted");
 
-    let fields = crm(&["--mock", "useasy", "customers", "fields"])
-        .run()
-        .ok()
-        .jsonl();
+    let fields = crm(&["--mock", "useasy", "customers", "fields"]).run_ok_jsonl();
     assert!(
         fields.iter().any(|f| str_of(f, "name") == "详细地址"),
         "{fields:?}"

@@ -39,25 +39,32 @@ fn every_fxiaoke_field_type_becomes_its_documented_property() {
     for (ty, _) in &types {
         fields.insert(format!("{ty}__c"), json!({"type": ty, "label": "标签"}));
     }
-    for ty in [
-        "text",
-        "long_text",
-        "object_reference",
-        "master_detail",
-        "email",
-    ] {
-        fields.insert(format!("{ty}__c"), json!({"type": ty, "label": "文本"}));
-    }
-    for ty in [
-        "employee",
-        "department",
-        "employee_many",
-        "object_reference_many",
-    ] {
-        fields.insert(format!("{ty}__c"), json!({"type": ty, "label": "列表"}));
-    }
-    for ty in ["file_attachment", "image"] {
-        fields.insert(format!("{ty}__c"), json!({"type": ty, "label": "文件"}));
+    let labelled: [(&[&str], &str); 3] = [
+        (
+            &[
+                "text",
+                "long_text",
+                "object_reference",
+                "master_detail",
+                "email",
+            ],
+            "文本",
+        ),
+        (
+            &[
+                "employee",
+                "department",
+                "employee_many",
+                "object_reference_many",
+            ],
+            "列表",
+        ),
+        (&["file_attachment", "image"], "文件"),
+    ];
+    for (types, label) in labelled {
+        for ty in types {
+            fields.insert(format!("{ty}__c"), json!({"type": ty, "label": label}));
+        }
     }
     fields.insert("one__c".into(), json!({"type": "select_one", "label": "单选",
         "options": [{"label": "甲", "value": "a"}, {"label": "乙", "value": "b"}, {"label": "是", "value": true}]}));

@@ -17,7 +17,7 @@ mod common;
 use std::time::Duration;
 
 use common::child::{self, Spec};
-use common::{Db, Gone, OBJECT, assert_mirrors, scenario_source};
+use common::{Db, Gone, OBJECT, assert_mirrors, cursor_of, scenario_source};
 use crm_sync::fake::SplitMix64;
 use crm_sync::{RunStatus, Store, StoredRecord, SyncOptions, Vendor};
 
@@ -116,11 +116,8 @@ async fn killing_syncs_at_random_moments_loses_and_duplicates_nothing(db: Db, re
     let store = db.open().await;
     assert_eq!(table(&store).await, table(&uninterrupted).await);
     assert_eq!(
-        store.cursor(Vendor::Fxiaoke, OBJECT).await.expect("cursor"),
-        uninterrupted
-            .cursor(Vendor::Fxiaoke, OBJECT)
-            .await
-            .expect("cursor")
+        cursor_of(&store, Vendor::Fxiaoke, OBJECT).await,
+        cursor_of(&uninterrupted, Vendor::Fxiaoke, OBJECT).await
     );
     let (last_changes, _) = PHASES[PHASES.len() - 1];
     assert_mirrors(

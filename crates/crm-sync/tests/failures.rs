@@ -7,7 +7,7 @@
 #[macro_use]
 mod common;
 
-use common::{Db, Gone, T0, assert_mirrors, rows};
+use common::{Db, Gone, T0, assert_mirrors, cursor_of, rows, sync_default};
 use crm_sync::fake::{Change, FakeSource, Fault};
 use crm_sync::{Cursor, Error, RunStatus, SourceKind, SyncOptions, Vendor};
 
@@ -66,7 +66,7 @@ async fn a_source_error_mid_run_keeps_whole_pages_and_a_rerun_completes(db: Db, 
     stored_ids.sort_unstable();
     first_ids.sort_unstable();
     assert_eq!(stored_ids, first_ids);
-    let cursor = store.cursor(Vendor::Fxiaoke, OBJECT).await.expect("cursor");
+    let cursor = cursor_of(&store, Vendor::Fxiaoke, OBJECT).await;
     assert_eq!(cursor.as_ref(), first.last());
     assert_eq!(summary.cursor, cursor);
 
@@ -83,30 +83,21 @@ async fn a_source_error_mid_run_keeps_whole_pages_and_a_rerun_completes(db: Db, 
         runs[0].error
     );
 
-    let rerun = store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("rerun");
+    let rerun = sync_default(&store, &source, "rerun").await;
     assert_eq!(rerun.inserted, 600 - fetched, "the rest, once");
     assert_eq!(rerun.abandoned_runs, 0, "a failed run is not abandoned");
     assert_mirrors(&store, &source, Gone::Kept).await;
 
     // The same as a run that never failed.
     let uninterrupted = reference.open().await;
-    uninterrupted
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("reference run");
+    sync_default(&uninterrupted, &source, "reference run").await;
     assert_eq!(
         rows(&store, Vendor::Fxiaoke, OBJECT).await,
         rows(&uninterrupted, Vendor::Fxiaoke, OBJECT).await
     );
     assert_eq!(
-        store.cursor(Vendor::Fxiaoke, OBJECT).await.expect("cursor"),
-        uninterrupted
-            .cursor(Vendor::Fxiaoke, OBJECT)
-            .await
-            .expect("cursor")
+        cursor_of(&store, Vendor::Fxiaoke, OBJECT).await,
+        cursor_of(&uninterrupted, Vendor::Fxiaoke, OBJECT).await
     );
     store.close().await;
     uninterrupted.close().await;
@@ -116,10 +107,7 @@ async fn a_full_pass_that_fails_part_way_marks_nothing_deleted(db: Db, _referenc
     let store = db.open().await;
     let source = FakeSource::new(Vendor::U8, "contacts", SourceKind::FullPass).with_page_size(40);
     source.seed(12, 300, T0);
-    store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("first pass");
+    sync_default(&store, &source, "first pass").await;
     let ids: Vec<String> = source.records().into_keys().collect();
     for id in ids.iter().step_by(10) {
         source.remove(id);
@@ -142,10 +130,7 @@ async fn a_full_pass_that_fails_part_way_marks_nothing_deleted(db: Db, _referenc
     let runs = store.runs(Vendor::U8, "contacts").await.expect("runs");
     assert_eq!(runs.last().map(|r| &r.status), Some(&RunStatus::Failed));
 
-    let pass = store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("rerun");
+    let pass = sync_default(&store, &source, "rerun").await;
     assert_eq!(pass.marked_deleted, 30);
     assert_mirrors(&store, &source, Gone::Marked).await;
     store.close().await;
@@ -168,25 +153,15 @@ async fn a_record_without_an_id_fails_the_run_before_its_page_is_stored(db: Db, 
         fetched
     );
     assert_eq!(
-        store
-            .cursor(Vendor::Fxiaoke, OBJECT)
-            .await
-            .expect("cursor")
-            .as_ref(),
+        cursor_of(&store, Vendor::Fxiaoke, OBJECT).await.as_ref(),
         first_keys(&source, fetched as usize).last()
     );
     let runs = store.runs(Vendor::Fxiaoke, OBJECT).await.expect("runs");
     assert_eq!(runs[0].status, RunStatus::Failed);
 
-    store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("rerun");
+    sync_default(&store, &source, "rerun").await;
     let uninterrupted = reference.open().await;
-    uninterrupted
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("reference");
+    sync_default(&uninterrupted, &source, "reference").await;
     assert_eq!(
         rows(&store, Vendor::Fxiaoke, OBJECT).await,
         rows(&uninterrupted, Vendor::Fxiaoke, OBJECT).await
@@ -217,15 +192,12 @@ async fn an_edit_during_a_run_is_read_once_the_keyset_reaches_it(db: Db, _refere
             json: r#"{"created":"during the run"}"#.into(),
         },
     );
-    let run = store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("sync");
+    let run = sync_default(&store, &source, "sync").await;
     assert_eq!(run.fetched, 602, "the edited record is read twice");
     assert_eq!((run.inserted, run.updated), (601, 1));
     assert_mirrors(&store, &source, Gone::Kept).await;
     assert_eq!(
-        store.cursor(Vendor::Fxiaoke, OBJECT).await.expect("cursor"),
+        cursor_of(&store, Vendor::Fxiaoke, OBJECT).await,
         Some(Cursor::new(T0 + 60_000, "new-during-run"))
     );
     store.close().await;
@@ -276,10 +248,7 @@ async fn an_incremental_source_out_of_order_fails_the_run() {
             .expect_err("out of order");
         assert!(matches!(err, Error::InvalidRecord { .. }), "{err}");
         assert_eq!(
-            store
-                .cursor(Vendor::Fxiaoke, "AccountObj")
-                .await
-                .expect("cursor"),
+            cursor_of(&store, Vendor::Fxiaoke, "AccountObj").await,
             Some(Cursor::new(2, "c")),
             "the pages before the bad one stay stored"
         );

@@ -15,13 +15,29 @@ use std::time::Duration;
 use common::child::{self, Spec};
 use common::{Db, Gone, OBJECT, T0, assert_mirrors, scenario_source};
 use crm_sync::fake::FakeSource;
-use crm_sync::{RunStatus, SourceKind, SyncOptions, Vendor};
+use crm_sync::{Progress, RunStatus, SourceKind, SyncOptions, Vendor};
 
 on_both_stores!(
     a_second_sync_of_the_same_object_fails_clearly_while_the_first_runs,
     a_second_sync_that_may_wait_runs_after_the_first,
     a_lock_left_by_a_killed_process_does_not_block_the_next_sync,
 );
+
+/// A progress callback that signals its first call, and the receiver of that signal: the
+/// moment a sync has started.
+fn signal_on_first_progress() -> (
+    impl FnMut(&Progress) + Send,
+    tokio::sync::oneshot::Receiver<()>,
+) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut tx = Some(tx);
+    let on_progress = move |_: &Progress| {
+        if let Some(tx) = tx.take() {
+            let _ = tx.send(());
+        }
+    };
+    (on_progress, rx)
+}
 
 /// The entry point of child processes (see `common::child`); a no-op in a normal run.
 #[test]
@@ -50,14 +66,9 @@ async fn a_second_sync_of_the_same_object_fails_clearly_while_the_first_runs(
     let other_object = FakeSource::new(Vendor::Fxiaoke, "ContactObj", SourceKind::Incremental);
     other_object.seed(23, 50, T0);
 
-    let (started, is_started) = tokio::sync::oneshot::channel();
-    let mut started = Some(started);
+    let (started, is_started) = signal_on_first_progress();
     let defaults = SyncOptions::default();
-    let first = first_store.sync_with_progress(&slow, &defaults, |_| {
-        if let Some(tx) = started.take() {
-            let _ = tx.send(());
-        }
-    });
+    let first = first_store.sync_with_progress(&slow, &defaults, started);
     let second = async {
         is_started.await.expect("the first sync started");
         let same = second_store
@@ -91,14 +102,9 @@ async fn a_second_sync_of_the_same_object_fails_clearly_while_the_first_runs(
 async fn a_second_sync_that_may_wait_runs_after_the_first(db: Db, _reference: Db) {
     let (first_store, second_store) = (db.open().await, db.open().await);
     let slow = slow_source();
-    let (started, is_started) = tokio::sync::oneshot::channel();
-    let mut started = Some(started);
+    let (started, is_started) = signal_on_first_progress();
     let defaults = SyncOptions::default();
-    let first = first_store.sync_with_progress(&slow, &defaults, |_| {
-        if let Some(tx) = started.take() {
-            let _ = tx.send(());
-        }
-    });
+    let first = first_store.sync_with_progress(&slow, &defaults, started);
     let waiting = SyncOptions::default().with_lock_wait(Duration::from_secs(60));
     let second = async {
         is_started.await.expect("the first sync started");

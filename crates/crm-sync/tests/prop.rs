@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use common::{Row, rows, value_of};
+use common::{Row, cursor_of, rows, value_of};
 use crm_sync::fake::{Change, FakeSource, Fault, SplitMix64};
 use crm_sync::{Cursor, SourceKind, Store, SyncOptions, SyncSummary, Vendor};
 use proptest::collection::vec;
@@ -238,7 +238,7 @@ async fn run_case(store: &Store, object: &str, case: &Case) -> Result<(), TestCa
             .sync(&source, &options.clone().with_full(step.full))
             .await;
         let stored = rows(store, Vendor::Fxiaoke, object).await;
-        let now = store.cursor(Vendor::Fxiaoke, object).await.expect("cursor");
+        let now = cursor_of(store, Vendor::Fxiaoke, object).await;
         check(now >= cursor, || {
             format!("the cursor moved back: {cursor:?} -> {now:?}")
         })?;

@@ -8,7 +8,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Db, Gone, T0, assert_mirrors, expected_counts, incremental_window, max_key, rows};
+use common::{
+    Db, Gone, T0, assert_mirrors, cursor_of, expected_counts, incremental_window, max_key, rows,
+    sync_default,
+};
 use crm_sync::fake::FakeSource;
 use crm_sync::{RunStatus, SourceKind, StoreKind, SyncMode, SyncOptions, Vendor};
 
@@ -63,10 +66,7 @@ async fn a_first_sync_stores_every_record_once_even_with_ties_larger_than_a_page
         "cursor at the last record"
     );
     assert_eq!(
-        store
-            .cursor(Vendor::Fxiaoke, "AccountObj")
-            .await
-            .expect("cursor"),
+        cursor_of(&store, Vendor::Fxiaoke, "AccountObj").await,
         max_key(&source)
     );
     assert_eq!(
@@ -112,10 +112,7 @@ async fn an_incremental_sync_reads_only_changes_and_the_lookback(db: Db, _refere
     store.sync(&source, &options).await.expect("first sync");
 
     // Nothing changed: only the lookback window is read again, all unchanged.
-    let cursor = store
-        .cursor(Vendor::Fxiaoke, "AccountObj")
-        .await
-        .expect("cursor");
+    let cursor = cursor_of(&store, Vendor::Fxiaoke, "AccountObj").await;
     let window = incremental_window(&source, cursor.as_ref(), options.lookback);
     assert!(
         window.len() < source.len(),
@@ -135,10 +132,7 @@ async fn an_incremental_sync_reads_only_changes_and_the_lookback(db: Db, _refere
     // Edits, creations and physical deletes an hour later, many in one millisecond.
     let before = rows(&store, Vendor::Fxiaoke, "AccountObj").await;
     source.seeded_changes(3, 80, 50, 20, T0 + 3_600_000);
-    let cursor = store
-        .cursor(Vendor::Fxiaoke, "AccountObj")
-        .await
-        .expect("cursor");
+    let cursor = cursor_of(&store, Vendor::Fxiaoke, "AccountObj").await;
     let window = incremental_window(&source, cursor.as_ref(), options.lookback);
     let expected = expected_counts(&before, &window);
     let third = store.sync(&source, &options).await.expect("third sync");
@@ -161,14 +155,9 @@ async fn a_late_committed_change_is_caught_within_the_lookback_and_by_a_full_pas
     let store = db.open().await;
     let source = fxiaoke(25);
     source.seed(4, 300, T0);
-    store
-        .sync(&source, &SyncOptions::default())
+    sync_default(&store, &source, "first sync").await;
+    let cursor = cursor_of(&store, Vendor::Fxiaoke, "AccountObj")
         .await
-        .expect("first sync");
-    let cursor = store
-        .cursor(Vendor::Fxiaoke, "AccountObj")
-        .await
-        .expect("cursor")
         .expect("a cursor after the first sync");
     let ids: Vec<String> = source.records().into_keys().collect();
 
@@ -180,10 +169,7 @@ async fn a_late_committed_change_is_caught_within_the_lookback_and_by_a_full_pas
         cursor.modified_at - 1_200_000,
         r#"{"late":"outside"}"#,
     );
-    let run = store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("sync");
+    let run = sync_default(&store, &source, "sync").await;
     assert_eq!(run.updated, 1, "the change inside the lookback is read");
     assert_eq!(
         run.cursor,
@@ -202,10 +188,7 @@ async fn a_late_committed_change_is_caught_within_the_lookback_and_by_a_full_pas
     assert_eq!(full.mode, SyncMode::Full);
     assert_eq!((full.updated, full.marked_deleted), (1, 0));
     assert_eq!(
-        store
-            .cursor(Vendor::Fxiaoke, "AccountObj")
-            .await
-            .expect("cursor"),
+        cursor_of(&store, Vendor::Fxiaoke, "AccountObj").await,
         Some(cursor),
         "a full pass leaves the cursor"
     );
@@ -220,10 +203,7 @@ async fn a_full_pass_marks_physical_deletes_and_a_record_that_comes_back_clears_
     let store = db.open().await;
     let source = fxiaoke(30);
     source.seed(5, 400, T0);
-    store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("first sync");
+    sync_default(&store, &source, "first sync").await;
 
     let ids: Vec<String> = source.records().into_keys().collect();
     let removed: Vec<(String, crm_sync::fake::FakeRecord)> = ids
@@ -234,10 +214,7 @@ async fn a_full_pass_marks_physical_deletes_and_a_record_that_comes_back_clears_
     for (id, _) in &removed {
         assert!(source.remove(id));
     }
-    let incremental = store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("sync");
+    let incremental = sync_default(&store, &source, "sync").await;
     assert_eq!(incremental.marked_deleted, 0);
     assert_mirrors(&store, &source, Gone::Kept).await;
 
@@ -269,10 +246,7 @@ async fn a_full_pass_marks_physical_deletes_and_a_record_that_comes_back_clears_
     assert_eq!((pass.updated, pass.marked_deleted), (1, 0));
     let (back_edited, _) = &removed[1];
     source.put(back_edited, T0 + 86_400_000, r#"{"restored":true}"#);
-    let run = store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("sync");
+    let run = sync_default(&store, &source, "sync").await;
     assert_eq!((run.inserted, run.updated), (0, 1));
     assert_mirrors(&store, &source, Gone::Marked).await;
     let stored = rows(&store, Vendor::Fxiaoke, "AccountObj").await;
@@ -294,16 +268,10 @@ async fn a_full_pass_source_compares_json_by_value_not_by_text(db: Db, _referenc
             format!(r#"{{"id":"c{i:02}","amount":{i}.50,"tags":["a","b"],"owner":{{"id":1,"name":"王"}}}}"#),
         );
     }
-    let first = store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("first");
+    let first = sync_default(&store, &source, "first").await;
     assert_eq!((first.mode, first.inserted), (SyncMode::Full, 40));
     assert_eq!(
-        store
-            .cursor(Vendor::Useasy, "customers")
-            .await
-            .expect("cursor"),
+        cursor_of(&store, Vendor::Useasy, "customers").await,
         None,
         "full-pass sources have no cursor"
     );
@@ -323,10 +291,7 @@ async fn a_full_pass_source_compares_json_by_value_not_by_text(db: Db, _referenc
             format!(r#"{{"id":"c{i:02}","tags":["b","a"]}}"#),
         );
     }
-    let second = store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("second");
+    let second = sync_default(&store, &source, "second").await;
     assert_eq!(
         (
             second.inserted,
@@ -361,13 +326,7 @@ async fn a_dry_run_counts_what_a_real_run_does_and_writes_nothing(db: Db, _refer
     assert!(counted.dry_run && counted.run_id.is_none());
     assert_eq!((counted.fetched, counted.inserted), (500, 500));
     assert!(rows(&store, Vendor::Fxiaoke, "AccountObj").await.is_empty());
-    assert_eq!(
-        store
-            .cursor(Vendor::Fxiaoke, "AccountObj")
-            .await
-            .expect("cursor"),
-        None
-    );
+    assert_eq!(cursor_of(&store, Vendor::Fxiaoke, "AccountObj").await, None);
     assert!(
         store
             .runs(Vendor::Fxiaoke, "AccountObj")
@@ -376,10 +335,7 @@ async fn a_dry_run_counts_what_a_real_run_does_and_writes_nothing(db: Db, _refer
             .is_empty()
     );
 
-    let real = store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("sync");
+    let real = sync_default(&store, &source, "sync").await;
     let same = |a: &crm_sync::SyncSummary, b: &crm_sync::SyncSummary| {
         assert_eq!(
             (
@@ -404,10 +360,7 @@ async fn a_dry_run_counts_what_a_real_run_does_and_writes_nothing(db: Db, _refer
     // Changes, then a full dry run and a full real run: same counts, deletions included.
     source.seeded_changes(7, 30, 20, 15, T0 + 7_200_000);
     let before = rows(&store, Vendor::Fxiaoke, "AccountObj").await;
-    let cursor_before = store
-        .cursor(Vendor::Fxiaoke, "AccountObj")
-        .await
-        .expect("cursor");
+    let cursor_before = cursor_of(&store, Vendor::Fxiaoke, "AccountObj").await;
     let full_dry = store
         .sync(&source, &dry.clone().with_full(true))
         .await
@@ -418,10 +371,7 @@ async fn a_dry_run_counts_what_a_real_run_does_and_writes_nothing(db: Db, _refer
         "nothing written"
     );
     assert_eq!(
-        store
-            .cursor(Vendor::Fxiaoke, "AccountObj")
-            .await
-            .expect("cursor"),
+        cursor_of(&store, Vendor::Fxiaoke, "AccountObj").await,
         cursor_before
     );
     assert!(full_dry.marked_deleted > 0);
@@ -449,10 +399,7 @@ async fn reopening_a_store_migrates_nothing_again(db: Db, _reference: Db) {
     );
     let source = fxiaoke(10);
     source.seed(8, 30, T0);
-    store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("sync");
+    sync_default(&store, &source, "sync").await;
     store.close().await;
 
     let again = db.open().await;
@@ -503,10 +450,7 @@ async fn a_sqlite_path_without_scheme_is_created_with_its_lock_files_beside_it()
         assert_eq!(store.sqlite_path(), Some(path.as_path()));
         let source = FakeSource::new(Vendor::U8, "contacts", SourceKind::FullPass);
         source.seed(9, 10, T0);
-        store
-            .sync(&source, &SyncOptions::default())
-            .await
-            .expect("sync");
+        sync_default(&store, &source, "sync").await;
         assert!(path.is_file());
         assert!(dir.path().join("plain.db-sync-u8-contacts.lock").is_file());
         store.close().await;

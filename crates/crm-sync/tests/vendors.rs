@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Db, Gone, Row, bounded, rows};
+use common::{Db, Gone, Row, assert_rows_mirror, bounded, rows, sync_default};
 use crm_sync::vendors::{FxiaokeObject, U8Contacts, UseasyCustomers};
 use crm_sync::{Cursor, Error, Read, RunStatus, Source, Store, SyncOptions, Vendor};
 use futures::StreamExt;
@@ -38,8 +38,9 @@ const HOUR: i64 = 3_600_000;
 // ---------------------------------------------------------------------------------------
 // Fxiaoke
 
-/// Other users' writes while a sync reads: before every other query (while switched on), one
-/// record edited, one created and one deleted. The ids it touched are remembered.
+/// Other users' writes while a sync reads, switched on and off by the test; the ids it touched
+/// are remembered. fxiaoke: before every other query, one record edited, one created and one
+/// deleted.
 #[derive(Clone, Default)]
 struct Churn {
     on: Arc<AtomicBool>,
@@ -80,6 +81,50 @@ impl Churn {
                 account(&format!("created at call {call}"), None, None),
             );
             touched.insert(created);
+        });
+    }
+
+    /// useasy: every list call (while switched on) edits, creates and deletes one customer.
+    fn install_useasy(&self, mock: &openapi_crm_mock::MockUseasy) {
+        let churn = self.clone();
+        mock.on_list(move |customers, call| {
+            if !churn.on.load(Ordering::SeqCst) {
+                return;
+            }
+            let ids = customers.ids();
+            let n = usize::try_from(call).unwrap_or(0);
+            let mut touched = churn.touched.lock().unwrap();
+            if let Some(id) = ids.get((n * 31) % ids.len().max(1)) {
+                let mut fields = Map::new();
+                fields.insert("remark".into(), json!(format!("call {call}")));
+                customers.edit(id, fields);
+                touched.insert(id.clone());
+            }
+            if let Some(id) = ids.get((n * 131 + 7) % ids.len().max(1))
+                && customers.delete(id)
+            {
+                touched.insert(id.clone());
+            }
+            let mut created = Map::new();
+            created.insert("customerName".into(), json!(format!("并发新增{call}")));
+            touched.insert(customers.insert(created));
+        });
+    }
+
+    /// U8: every batch_get call (while switched on) edits one contact (U8 pages by number: an
+    /// add or delete during a pass shifts the pages, which the source documents; edits do not).
+    fn install_u8(&self, mock: &u8_contacts_mock::MockU8) {
+        let churn = self.clone();
+        mock.on_batch_get(move |contacts, call| {
+            if !churn.on.load(Ordering::SeqCst) {
+                return;
+            }
+            let codes = contacts.codes();
+            let n = usize::try_from(call).unwrap_or(0);
+            if let Some(code) = codes.get((n * 37) % codes.len().max(1)) {
+                contacts.edit(code, |c| c.position = Some(format!("职位 {call}").into()));
+                churn.touched.lock().unwrap().insert(code.clone());
+            }
         });
     }
 }
@@ -160,31 +205,14 @@ fn assert_fx_mirrors(
     gone: Gone,
     unsettled: &BTreeSet<String>,
 ) {
-    let by_id: BTreeMap<&str, &Row> = stored.iter().map(|r| (r.id.as_str(), r)).collect();
-    assert_eq!(by_id.len(), stored.len(), "one row per id");
-    for (id, record) in tenant {
-        if unsettled.contains(id) {
-            continue;
-        }
-        let row = by_id
-            .get(id.as_str())
-            .unwrap_or_else(|| panic!("record {id} is missing from the store"));
-        assert_eq!(row.value, Value::Object(record.clone()), "JSON of {id}");
-        assert_eq!(
-            row.modified_at,
-            record["last_modified_time"].as_i64(),
-            "modified_at of {id}"
-        );
-        assert!(!row.deleted, "record {id} exists but is marked deleted");
-    }
-    for row in stored {
-        if !tenant.contains_key(&row.id) && !unsettled.contains(&row.id) {
-            match gone {
-                Gone::Marked => assert!(row.deleted, "{} is gone but not marked", row.id),
-                Gone::Kept => assert!(!row.deleted, "{} marked without a full pass", row.id),
-            }
-        }
-    }
+    let source = tenant
+        .iter()
+        .map(|(id, r)| {
+            let modified_at = r["last_modified_time"].as_i64();
+            (id.clone(), (Value::Object(r.clone()), modified_at))
+        })
+        .collect();
+    assert_rows_mirror(stored, &source, gone, unsettled);
 }
 
 /// The records an incremental run starting at `cursor` minus `lookback` reads.
@@ -456,10 +484,7 @@ async fn a_vendor_error_mid_run_keeps_what_was_stored_and_a_rerun_completes(
     );
 
     control.clear_faults();
-    let rerun = store
-        .sync(&source, &SyncOptions::default())
-        .await
-        .expect("rerun");
+    let rerun = sync_default(&store, &source, "rerun").await;
     assert_eq!(rerun.marked_deleted, 0);
     assert_fx_mirrors(
         &rows(&store, Vendor::Fxiaoke, OBJECT).await,
@@ -558,34 +583,21 @@ fn assert_useasy_mirrors(
     mock: &openapi_crm_mock::MockUseasy,
     unsettled: &BTreeSet<String>,
 ) {
-    let tenant: BTreeMap<String, Map<String, Value>> = mock
+    let tenant = mock
         .records()
         .into_iter()
-        .map(|r| (r["_id"].as_str().unwrap().to_owned(), r))
+        .map(|r| {
+            let id = r["_id"].as_str().unwrap().to_owned();
+            let typed: openapi_crm::Customer =
+                serde_json::from_value(Value::Object(r.clone())).unwrap();
+            let modified_at = typed
+                .update_time
+                .and_then(|t| t.to_utc())
+                .map(|t| t.timestamp_millis());
+            (id, (Value::Object(r), modified_at))
+        })
         .collect();
-    let by_id: BTreeMap<&str, &Row> = stored.iter().map(|r| (r.id.as_str(), r)).collect();
-    for (id, record) in &tenant {
-        if unsettled.contains(id) {
-            continue;
-        }
-        let row = by_id
-            .get(id.as_str())
-            .unwrap_or_else(|| panic!("customer {id} missing"));
-        assert_eq!(row.value, Value::Object(record.clone()), "JSON of {id}");
-        let typed: openapi_crm::Customer =
-            serde_json::from_value(Value::Object(record.clone())).unwrap();
-        let expected = typed
-            .update_time
-            .and_then(|t| t.to_utc())
-            .map(|t| t.timestamp_millis());
-        assert_eq!(row.modified_at, expected, "modified_at of {id}");
-        assert!(!row.deleted, "customer {id} exists but is marked deleted");
-    }
-    for row in stored {
-        if !tenant.contains_key(&row.id) && !unsettled.contains(&row.id) {
-            assert!(row.deleted, "customer {} is gone but not marked", row.id);
-        }
-    }
+    assert_rows_mirror(stored, &tenant, Gone::Marked, unsettled);
 }
 
 async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _reference: Db) {
@@ -599,33 +611,8 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
     odd.extra.set("updateTime", json!("n/a")).unwrap();
     let odd_id = mock.insert(odd);
     // Other users while a pass reads: every list call edits, creates and deletes one.
-    let on = Arc::new(AtomicBool::new(false));
-    let touched = Arc::new(Mutex::new(BTreeSet::<String>::new()));
-    {
-        let (on, touched) = (on.clone(), touched.clone());
-        mock.on_list(move |customers, call| {
-            if !on.load(Ordering::SeqCst) {
-                return;
-            }
-            let ids = customers.ids();
-            let n = usize::try_from(call).unwrap_or(0);
-            let mut touched = touched.lock().unwrap();
-            if let Some(id) = ids.get((n * 31) % ids.len().max(1)) {
-                let mut fields = Map::new();
-                fields.insert("remark".into(), json!(format!("call {call}")));
-                customers.edit(id, fields);
-                touched.insert(id.clone());
-            }
-            if let Some(id) = ids.get((n * 131 + 7) % ids.len().max(1))
-                && customers.delete(id)
-            {
-                touched.insert(id.clone());
-            }
-            let mut created = Map::new();
-            created.insert("customerName".into(), json!(format!("并发新增{call}")));
-            touched.insert(customers.insert(created));
-        });
-    }
+    let churn = Churn::default();
+    churn.install_useasy(&mock);
     let client = mock
         .client_builder()
         .with_rate_limits(openapi_crm::RateLimits::off())
@@ -642,12 +629,12 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
         .iter()
         .map(|r| r["_id"].as_str().unwrap().to_owned())
         .collect();
-    on.store(true, Ordering::SeqCst);
+    churn.set(true);
     let first = store.sync(&source, &options).await.expect("first pass");
-    on.store(false, Ordering::SeqCst);
+    churn.set(false);
     assert_eq!(first.mode, crm_sync::SyncMode::Full);
     assert!(first.fetched >= 290, "{first}");
-    let unsettled = touched.lock().unwrap().clone();
+    let unsettled = churn.touched();
     assert!(!unsettled.is_empty());
     let stored = rows(&store, Vendor::Useasy, "customers").await;
     for id in before.iter().filter(|id| !unsettled.contains(*id)) {
@@ -734,33 +721,16 @@ fn assert_u8_mirrors(
     mock: &u8_contacts_mock::MockU8,
     unsettled: &BTreeSet<String>,
 ) {
-    let tenant: BTreeMap<String, Value> = mock
+    // U8 has no modification time.
+    let tenant = mock
         .contacts()
         .into_iter()
         .map(|c| {
-            (
-                c.code.as_deref().unwrap().to_owned(),
-                serde_json::to_value(&c).unwrap(),
-            )
+            let code = c.code.as_deref().unwrap().to_owned();
+            (code, (serde_json::to_value(&c).unwrap(), None))
         })
         .collect();
-    let by_id: BTreeMap<&str, &Row> = stored.iter().map(|r| (r.id.as_str(), r)).collect();
-    for (code, value) in &tenant {
-        if unsettled.contains(code) {
-            continue;
-        }
-        let row = by_id
-            .get(code.as_str())
-            .unwrap_or_else(|| panic!("contact {code} missing"));
-        assert_eq!(&row.value, value, "JSON of {code}");
-        assert_eq!(row.modified_at, None, "U8 has no modification time");
-        assert!(!row.deleted, "contact {code} exists but is marked deleted");
-    }
-    for row in stored {
-        if !tenant.contains_key(&row.id) && !unsettled.contains(&row.id) {
-            assert!(row.deleted, "contact {} is gone but not marked", row.id);
-        }
-    }
+    assert_rows_mirror(stored, &tenant, Gone::Marked, unsettled);
 }
 
 async fn u8_full_passes_mirror_the_contacts_and_mark_deletions(db: Db, _reference: Db) {
@@ -771,36 +741,22 @@ async fn u8_full_passes_mirror_the_contacts_and_mark_deletions(db: Db, _referenc
     mock.insert_many(u8_contacts_mock::sample_contacts(250));
     // Other users editing while a pass reads (U8 pages by number: an add or delete during a
     // pass shifts the pages, which the source documents; edits do not).
-    let on = Arc::new(AtomicBool::new(false));
-    let touched = Arc::new(Mutex::new(BTreeSet::<String>::new()));
-    {
-        let (on, touched) = (on.clone(), touched.clone());
-        mock.on_batch_get(move |contacts, call| {
-            if !on.load(Ordering::SeqCst) {
-                return;
-            }
-            let codes = contacts.codes();
-            let n = usize::try_from(call).unwrap_or(0);
-            if let Some(code) = codes.get((n * 37) % codes.len().max(1)) {
-                contacts.edit(code, |c| c.position = Some(format!("职位 {call}").into()));
-                touched.lock().unwrap().insert(code.clone());
-            }
-        });
-    }
+    let churn = Churn::default();
+    churn.install_u8(&mock);
     let source = U8Contacts::new(mock.client().unwrap()).with_page_size(30);
     let store = db.open().await;
     let options = SyncOptions::default();
 
-    on.store(true, Ordering::SeqCst);
+    churn.set(true);
     let first = store.sync(&source, &options).await.expect("first pass");
-    on.store(false, Ordering::SeqCst);
+    churn.set(false);
     assert_eq!(
         (first.fetched, first.inserted, first.marked_deleted),
         (250, 250, 0),
         "{first}"
     );
     assert!(first.vendor_calls >= 250 / 30, "{first}");
-    let unsettled = touched.lock().unwrap().clone();
+    let unsettled = churn.touched();
     assert!(!unsettled.is_empty());
     assert_u8_mirrors(
         &rows(&store, Vendor::U8, "contacts").await,

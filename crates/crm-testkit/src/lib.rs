@@ -52,6 +52,65 @@ pub fn fast_retries() -> RetryPolicy {
         .with_max_total_backoff(Duration::from_secs(1))
 }
 
+/// Decodes `wire` the way the clients do and checks that it re-encodes to the same JSON (odd
+/// but legal values are kept as sent).
+pub fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(wire: Value) -> T {
+    let decoded: T = crm_runtime::decode::from_str(&wire.to_string())
+        .unwrap_or_else(|e| panic!("does not decode: {e}"));
+    assert_eq!(
+        serde_json::to_value(&decoded).unwrap_or_else(|e| panic!("does not re-encode: {e}")),
+        wire,
+        "re-encodes differently"
+    );
+    decoded
+}
+
+/// Asserts that none of `secrets` occurs in any of `texts` (output, logs, recordings).
+pub fn assert_no_secret<'a>(secrets: impl IntoIterator<Item = &'a str>, texts: &[String]) {
+    for secret in secrets {
+        for text in texts {
+            assert!(
+                !text.contains(secret),
+                "secret {secret:?} leaked into: {text:.500}"
+            );
+        }
+    }
+}
+
+/// A compile-time check that `value` (a future, a stream) is `Send`; it is dropped unpolled.
+pub fn assert_send<T: Send>(_value: T) {}
+
+/// A compile-time check that `T` is `Send` and `Sync`.
+pub fn assert_send_sync<T: Send + Sync>() {}
+
+/// The documented-example tests of a vendor crate, `documented_examples_round_trip` (see
+/// [`run_fixture_suite`], snapshots under the caller's `tests/snapshots/`) and
+/// `malformed_payloads_fail_with_a_path` (see [`run_malformed_suite`]), for the fixtures and
+/// schemas of `vendor` and the generated registry of the crate `krate`. Invoke it at the top
+/// level of a test file; the caller needs `insta` as a dev-dependency.
+#[macro_export]
+macro_rules! fixture_tests {
+    ($vendor:literal, $krate:ident) => {
+        const REGISTRY: $crate::TypeRegistry = $crate::TypeRegistry {
+            decode_roundtrip: $krate::registry::decode_roundtrip,
+            derived_schema: $krate::registry::derived_schema,
+        };
+
+        #[test]
+        fn documented_examples_round_trip() {
+            $crate::run_fixture_suite($vendor, $vendor, REGISTRY, |name, decoded| {
+                ::insta::assert_snapshot!(name, decoded);
+            });
+        }
+
+        #[test]
+        fn malformed_payloads_fail_with_a_path() {
+            let checked = $crate::run_malformed_suite($vendor, $vendor, REGISTRY);
+            assert!(checked >= 3, "only {checked} malformed inputs were checked");
+        }
+    };
+}
+
 /// The generated registry functions of one vendor crate.
 #[derive(Clone, Copy)]
 pub struct TypeRegistry {
@@ -59,6 +118,28 @@ pub struct TypeRegistry {
     pub decode_roundtrip: fn(&str, &str) -> Option<Result<Decoded, DecodeError>>,
     /// `generated::registry::derived_schema`.
     pub derived_schema: fn(&str) -> Option<schemars::Schema>,
+}
+
+/// Every file of `dir` (not recursing) as `(name, text)`, by name: for comparing a generated
+/// folder with a committed one.
+pub fn files_of(dir: &Path) -> Vec<(String, String)> {
+    let read =
+        |p: &Path| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| {
+            let p = e
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .path();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (name, read(&p))
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// The repository root.

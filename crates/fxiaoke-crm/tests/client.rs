@@ -1,6 +1,8 @@
 //! The fxiaoke client against its embedded mock (and wiremock for hand-made bodies).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use fxiaoke_crm::TransportOptions;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -631,34 +633,9 @@ async fn ordered_streams_go_past_the_offset_limit_in_order() {
 mod wire {
     //! Bodies the mock would never send, served by wiremock.
     use super::*;
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    async fn server_with(query_body: Value) -> (MockServer, fxiaoke_crm::Client) {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/cgi/corpAccessToken/get/V2"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "errorCode": 0, "errorMessage": "success",
-                "corpAccessToken": "TOKEN-0123456789abcdef", "corpId": "FSCID_1", "expiresIn": 7200
-            })))
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/cgi/crm/v2/data/query"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(query_body))
-            .mount(&server)
-            .await;
-        let client = fxiaoke_crm::Client::builder()
-            .base_url(server.uri())
-            .app_id("FSAID_1")
-            .app_secret("APP-SECRET-xyz")
-            .permanent_code("PERMANENT-CODE-xyz")
-            .open_user_id("FSUID_1")
-            .with_retry_policy(fxiaoke_crm::RetryPolicy::none())
-            .build()
-            .unwrap();
-        (server, client)
+    async fn server_with(query_body: Value) -> (wiremock::MockServer, fxiaoke_crm::Client) {
+        crate::common::query_server(json!(0), query_body).await
     }
 
     #[tokio::test]
@@ -752,32 +729,14 @@ async fn a_delete_that_fails_part_way_says_which_records_were_voided(flow: AuthF
 
 #[tokio::test]
 async fn an_update_sends_only_what_was_changed_and_never_read_only_fields() {
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/cgi/corpAccessToken/get/V2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "errorCode": 0, "errorMessage": "success",
-            "corpAccessToken": "TOKEN-0123456789abcdef", "corpId": "FSCID_1", "expiresIn": 7200
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/cgi/crm/v2/data/update"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"errorCode": 0, "errorMessage": "OK"})),
-        )
-        .mount(&server)
-        .await;
-    let client = fxiaoke_crm::Client::builder()
-        .base_url(server.uri())
-        .app_id("FSAID_1")
-        .app_secret("APP-SECRET-xyz")
-        .permanent_code("PERMANENT-CODE-xyz")
-        .open_user_id("FSUID_1")
-        .build()
-        .unwrap();
+    use wiremock::MockServer;
+    let server = common::wire_server(
+        json!(0),
+        "/cgi/crm/v2/data/update",
+        json!({"errorCode": 0, "errorMessage": "OK"}),
+    )
+    .await;
+    let client = common::wire_client(&server).build().unwrap();
     // A record as `get` returns it: server-owned and companion fields included.
     let original: PaymentObj = serde_json::from_value(json!({
         "_id": "5a9922dd0000000000000001", "name": "20180302-000001",

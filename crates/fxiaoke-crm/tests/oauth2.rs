@@ -174,15 +174,14 @@ fn base() -> fxiaoke_crm::ClientBuilder {
         .permanent_code("p")
 }
 
+fn base_oauth2() -> fxiaoke_crm::ClientBuilder {
+    base().auth_flow(AuthFlow::OAuth2)
+}
+
 #[test]
 fn an_operator_of_the_wrong_style_is_a_config_error_naming_both() {
     // FSUID_ where the header flow expects a numeric employee id.
-    let text = config_error(
-        base()
-            .auth_flow(AuthFlow::OAuth2)
-            .open_user_id("FSUID_ADMIN")
-            .build(),
-    );
+    let text = config_error(base_oauth2().open_user_id("FSUID_ADMIN").build());
     assert!(
         text.contains("FSUID_ADMIN") && text.contains("convert_user_id = false"),
         "{text}"
@@ -193,8 +192,7 @@ fn an_operator_of_the_wrong_style_is_a_config_error_naming_both() {
     );
     // Numeric where convertUserId asks for FSUID_.
     let text = config_error(
-        base()
-            .auth_flow(AuthFlow::OAuth2)
+        base_oauth2()
             .convert_user_id(true)
             .employee_id("1000")
             .build(),
@@ -205,19 +203,13 @@ fn an_operator_of_the_wrong_style_is_a_config_error_naming_both() {
     );
     // A numeric id given as an open user id, or an employee id that is not a number.
     let text = config_error(
-        base()
-            .auth_flow(AuthFlow::OAuth2)
+        base_oauth2()
             .convert_user_id(true)
             .open_user_id("1000")
             .build(),
     );
     assert!(text.contains("numeric employee id"), "{text}");
-    let text = config_error(
-        base()
-            .auth_flow(AuthFlow::OAuth2)
-            .employee_id("admin")
-            .build(),
-    );
+    let text = config_error(base_oauth2().employee_id("admin").build());
     assert!(text.contains("\"admin\""), "{text}");
     // The legacy flow speaks FSUID_ only.
     let text = config_error(base().employee_id("1000").build());
@@ -235,21 +227,11 @@ fn an_operator_of_the_wrong_style_is_a_config_error_naming_both() {
     );
     assert!(text.contains("oauth2 flow only"), "{text}");
     // A mobile number is resolved through getByMobile, a legacy call.
-    let text = config_error(
-        base()
-            .auth_flow(AuthFlow::OAuth2)
-            .operator_mobile("13800138000")
-            .build(),
-    );
+    let text = config_error(base_oauth2().operator_mobile("13800138000").build());
     assert!(text.contains("operator_mobile"), "{text}");
     // The right styles build.
-    base()
-        .auth_flow(AuthFlow::OAuth2)
-        .employee_id("1000")
-        .build()
-        .unwrap();
-    base()
-        .auth_flow(AuthFlow::OAuth2)
+    base_oauth2().employee_id("1000").build().unwrap();
+    base_oauth2()
         .convert_user_id(true)
         .open_user_id("FSUID_ADMIN")
         .build()
@@ -259,8 +241,7 @@ fn an_operator_of_the_wrong_style_is_a_config_error_naming_both() {
 
 #[test]
 fn a_config_built_by_hand_is_checked_too() {
-    let good = base()
-        .auth_flow(AuthFlow::OAuth2)
+    let good = base_oauth2()
         .employee_id("1000")
         .build()
         .unwrap()

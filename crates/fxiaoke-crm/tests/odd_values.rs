@@ -3,24 +3,12 @@
 //! and re-encodes exactly as received.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crm_runtime::{EmptyForm, WireForm};
-use fxiaoke_crm::TransportOptions;
-use fxiaoke_crm::types::{BaseResult, GetUserByMobileResult, PaymentObj, QueryResult};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+mod common;
 
-/// Decodes `wire` the way the client does and checks that it re-encodes to the same JSON.
-fn roundtrip<T: DeserializeOwned + Serialize>(wire: Value) -> T {
-    let decoded: T = crm_runtime::decode::from_str(&wire.to_string())
-        .unwrap_or_else(|e| panic!("does not decode: {e}"));
-    assert_eq!(
-        serde_json::to_value(&decoded).unwrap(),
-        wire,
-        "re-encodes differently"
-    );
-    decoded
-}
+use crm_runtime::{EmptyForm, WireForm};
+use crm_testkit::roundtrip;
+use fxiaoke_crm::types::{BaseResult, GetUserByMobileResult, PaymentObj, QueryResult};
+use serde_json::{Value, json};
 
 #[test]
 fn version_as_a_number_or_a_string() {
@@ -106,34 +94,9 @@ fn department_ids_as_numbers_strings_or_null() {
 mod through_the_client {
     use super::*;
     use fxiaoke_crm::Error;
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    async fn server_with(query_body: Value) -> (MockServer, fxiaoke_crm::Client) {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/cgi/corpAccessToken/get/V2"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "errorCode": "0", "errorMessage": "success",
-                "corpAccessToken": "TOKEN-0123456789abcdef", "corpId": "FSCID_1", "expiresIn": 7200
-            })))
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/cgi/crm/v2/data/query"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(query_body))
-            .mount(&server)
-            .await;
-        let client = fxiaoke_crm::Client::builder()
-            .base_url(server.uri())
-            .app_id("FSAID_1")
-            .app_secret("APP-SECRET-xyz")
-            .permanent_code("PERMANENT-CODE-xyz")
-            .open_user_id("FSUID_1")
-            .with_retry_policy(fxiaoke_crm::RetryPolicy::none())
-            .build()
-            .unwrap();
-        (server, client)
+    async fn server_with(query_body: Value) -> (wiremock::MockServer, fxiaoke_crm::Client) {
+        crate::common::query_server(json!("0"), query_body).await
     }
 
     #[tokio::test]

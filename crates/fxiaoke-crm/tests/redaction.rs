@@ -1,32 +1,19 @@
 //! The app secret, permanent code and every token never reach `Debug`, errors or logs.
 //! Alone in its binary: it installs the global TRACE subscriber, so every thread's events (the
 //! paging task, the mock server) are captured.
-use fxiaoke_crm::TransportOptions;
+mod common;
+
 use fxiaoke_crm::types::PaymentObj;
-use fxiaoke_crm_mock::{LiveTenant, MockFxiaoke, MockSettings};
-use serde_json::json;
+use fxiaoke_crm::{AuthFlow, TransportOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_appear_in_no_debug_output_error_log_line_or_recording() {
     // The vendor echoes the refused token in its 20016 message.
-    let mock = MockFxiaoke::start_with(MockSettings::default().with_live(LiveTenant {
-        echo_secrets: true,
-        ..LiveTenant::default()
-    }))
-    .await
-    .unwrap();
-    mock.insert(
-        "PaymentObj",
-        json!({"remark": "r", "payment_amount": "1.00"})
-            .as_object()
-            .unwrap()
-            .clone(),
-    );
+    let mock = common::echoing_mock(AuthFlow::Legacy).await;
     let creds = mock.credentials();
     let logs = crm_testkit::CapturedLogs::globally();
 
-    let recordings = std::env::temp_dir().join(format!("fx-redaction-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&recordings);
+    let recordings = common::fresh_temp_dir("fx-redaction");
     let client = mock
         .client_builder()
         .with_record_dir(&recordings)
@@ -78,19 +65,14 @@ async fn secrets_appear_in_no_debug_output_error_log_line_or_recording() {
         texts.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
     }
     assert!(texts.len() > 8, "exchanges were recorded");
-    for secret in [
-        creds.app_secret.as_str(),
-        creds.permanent_code.as_str(),
-        "wrong-secret-value",
-    ]
-    .into_iter()
-    .chain(tokens.iter().map(String::as_str))
-    {
-        for text in &texts {
-            assert!(
-                !text.contains(secret),
-                "secret {secret:?} leaked into: {text:.500}"
-            );
-        }
-    }
+    crm_testkit::assert_no_secret(
+        [
+            creds.app_secret.as_str(),
+            creds.permanent_code.as_str(),
+            "wrong-secret-value",
+        ]
+        .into_iter()
+        .chain(tokens.iter().map(String::as_str)),
+        &texts,
+    );
 }

@@ -4,38 +4,21 @@
 //! events (the paging task, the mock server) are captured.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use fxiaoke_crm::AuthFlow;
 use fxiaoke_crm::TransportOptions;
 use fxiaoke_crm::types::PaymentObj;
-use fxiaoke_crm_mock::{LiveTenant, MockFxiaoke, MockSettings};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bearer_token_appears_in_no_debug_output_error_log_line_or_recording() {
     // The vendor echoes the refused authorization header in its 20016 message.
-    let mock = MockFxiaoke::start_with(
-        MockSettings::default()
-            .with_live(LiveTenant {
-                echo_secrets: true,
-                ..LiveTenant::default()
-            })
-            .with_auth_flow(AuthFlow::OAuth2),
-    )
-    .await
-    .unwrap();
-    mock.insert(
-        "PaymentObj",
-        json!({"remark": "r", "payment_amount": "1.00"})
-            .as_object()
-            .unwrap()
-            .clone(),
-    );
+    let mock = common::echoing_mock(AuthFlow::OAuth2).await;
     let creds = mock.credentials();
     let logs = crm_testkit::CapturedLogs::globally();
 
-    let recordings =
-        std::env::temp_dir().join(format!("fx-redaction-oauth2-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&recordings);
+    let recordings = common::fresh_temp_dir("fx-redaction-oauth2");
     let client = mock
         .client_builder()
         .with_record_dir(&recordings)
@@ -104,20 +87,15 @@ async fn the_bearer_token_appears_in_no_debug_output_error_log_line_or_recording
         texts.push(text);
     }
     assert!(business_recordings >= 6, "exchanges were recorded");
-    for secret in [
-        creds.app_secret.as_str(),
-        creds.permanent_code.as_str(),
-        "wrong-secret-value",
-    ]
-    .into_iter()
-    .chain(tokens.iter().map(String::as_str))
-    {
-        for text in &texts {
-            assert!(
-                !text.contains(secret),
-                "secret {secret:?} leaked into: {text:.500}"
-            );
-        }
-    }
+    crm_testkit::assert_no_secret(
+        [
+            creds.app_secret.as_str(),
+            creds.permanent_code.as_str(),
+            "wrong-secret-value",
+        ]
+        .into_iter()
+        .chain(tokens.iter().map(String::as_str)),
+        &texts,
+    );
     std::fs::remove_dir_all(&recordings).unwrap();
 }

@@ -2,17 +2,15 @@
 //! stream and the error are `Send` (and the shared ones `Sync`), so a dependency change cannot
 //! make them unusable across tasks unnoticed. The futures are built, never polled.
 
+use crm_testkit::{assert_send, assert_send_sync};
 use fxiaoke_crm::types::PaymentObj;
 use fxiaoke_crm::{Client, Details, Error, ObjectData, WriteOptions};
 
-fn send<T: Send>(_: T) {}
-fn send_sync<T: Send + Sync>() {}
-
 #[test]
 fn clients_futures_streams_and_errors_are_send() {
-    send_sync::<Client>();
-    send_sync::<Error>();
-    send_sync::<fxiaoke_crm::ApiError>();
+    assert_send_sync::<Client>();
+    assert_send_sync::<Error>();
+    assert_send_sync::<fxiaoke_crm::ApiError>();
     let client = Client::builder()
         .base_url("http://127.0.0.1:9/")
         .app_id("a")
@@ -23,23 +21,23 @@ fn clients_futures_streams_and_errors_are_send() {
         .unwrap();
     let p = PaymentObj::default();
     let o = WriteOptions::default();
-    send(client.operator_open_user_id());
-    send(client.create(&p));
-    send(client.create_with_details(&p, Details::new(), &o));
-    send(client.create_object("X", ObjectData::default(), Details::new(), &o));
-    send(client.get::<PaymentObj>("1"));
-    send(client.get_object("X", "1"));
-    send(client.update(&p, &o));
-    send(client.update_changes(&p, &p, &o));
-    send(client.update_object("X", ObjectData::default(), Details::new(), &o));
-    send(client.invalid("X", "1"));
-    send(client.delete("X", &["1"]));
-    send(client.delete_invalid("X", &["1"]));
-    send(client.recover("X", &["1"]));
-    send(client.change_owner("X", "1", &["u"]));
-    send(client.objects());
-    send(client.describe("X"));
-    send(client.query::<PaymentObj>().send());
-    send(client.query::<PaymentObj>().stream());
-    send(client.query_object("X").pages());
+    assert_send(client.operator_open_user_id());
+    assert_send(client.create(&p));
+    assert_send(client.create_with_details(&p, Details::new(), &o));
+    assert_send(client.create_object("X", ObjectData::default(), Details::new(), &o));
+    assert_send(client.get::<PaymentObj>("1"));
+    assert_send(client.get_object("X", "1"));
+    assert_send(client.update(&p, &o));
+    assert_send(client.update_changes(&p, &p, &o));
+    assert_send(client.update_object("X", ObjectData::default(), Details::new(), &o));
+    assert_send(client.invalid("X", "1"));
+    assert_send(client.delete("X", &["1"]));
+    assert_send(client.delete_invalid("X", &["1"]));
+    assert_send(client.recover("X", &["1"]));
+    assert_send(client.change_owner("X", "1", &["u"]));
+    assert_send(client.objects());
+    assert_send(client.describe("X"));
+    assert_send(client.query::<PaymentObj>().send());
+    assert_send(client.query::<PaymentObj>().stream());
+    assert_send(client.query_object("X").pages());
 }

@@ -3,22 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crm_runtime::{EmptyForm, TextForm, Unparsed};
+use crm_testkit::roundtrip;
 use openapi_crm::types::{CustomerResult, EmptyResult, ListCustomersResult};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
-
-/// Decodes `wire` the way the client does and checks that it re-encodes to the same JSON.
-fn roundtrip<T: DeserializeOwned + Serialize>(wire: Value) -> T {
-    let decoded: T = crm_runtime::decode::from_str(&wire.to_string())
-        .unwrap_or_else(|e| panic!("does not decode: {e}"));
-    assert_eq!(
-        serde_json::to_value(&decoded).unwrap(),
-        wire,
-        "re-encodes differently"
-    );
-    decoded
-}
+use serde_json::json;
 
 #[test]
 fn a_customer_never_assigned_has_an_empty_assign_time() {

@@ -6,15 +6,14 @@ mod common;
 
 use std::time::Duration;
 
-use common::bounded;
+use common::{bounded, sample_client, sample_mock};
 use u8_contacts::Error;
-use u8_contacts_mock::{MockU8, codes, paths};
+use u8_contacts_mock::{codes, paths};
 
 #[tokio::test]
 async fn an_expired_token_is_replaced_once() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(10).await.unwrap();
-        let client = mock.client().unwrap();
+        let (mock, client) = sample_client(10).await;
         client.batch_get().send().await.unwrap();
         assert_eq!(mock.token_calls(), 1);
 
@@ -38,7 +37,7 @@ async fn an_expired_token_is_replaced_once() {
 #[tokio::test]
 async fn a_token_rejected_twice_is_an_error_not_a_loop() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(3).await.unwrap();
+        let mock = sample_mock(3).await;
         mock.fail_next_with_errcode_on(
             paths::BATCH_GET,
             5,
@@ -56,7 +55,7 @@ async fn a_token_rejected_twice_is_an_error_not_a_loop() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_concurrent_calls_on_a_cold_cache_fetch_one_token() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(30).await.unwrap();
+        let mock = sample_mock(30).await;
         // Slow token endpoint: every caller finds the cache cold.
         mock.control().delay_next(1, Duration::from_millis(100));
         let client = mock.client().unwrap();
@@ -87,7 +86,7 @@ async fn twenty_concurrent_calls_on_a_cold_cache_fetch_one_token() {
 #[tokio::test]
 async fn a_token_is_refreshed_before_it_expires() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(3).await.unwrap();
+        let mock = sample_mock(3).await;
         mock.set_token_lifetime(Duration::from_secs(1));
         let client = mock.client().unwrap();
         client.batch_get().send().await.unwrap();
@@ -107,7 +106,7 @@ async fn a_token_is_refreshed_before_it_expires() {
 #[tokio::test]
 async fn a_wrong_secret_is_an_api_error_of_the_token_call() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(3).await.unwrap();
+        let mock = sample_mock(3).await;
         let client = mock
             .client_builder()
             .app_secret("not-the-secret")
@@ -131,7 +130,7 @@ async fn a_wrong_secret_is_an_api_error_of_the_token_call() {
 #[tokio::test]
 async fn a_wrong_provider_account_is_an_api_error() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(3).await.unwrap();
+        let mock = sample_mock(3).await;
         let client = mock
             .client_builder()
             .to_account("someone_else")
@@ -147,7 +146,7 @@ async fn a_wrong_provider_account_is_an_api_error() {
 #[tokio::test]
 async fn the_data_source_is_sent_and_checked() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(3).await.unwrap();
+        let mock = sample_mock(3).await;
         let client = mock.client_builder().ds_sequence(1).build().unwrap();
         assert_eq!(
             client

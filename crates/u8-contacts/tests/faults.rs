@@ -7,14 +7,13 @@ mod common;
 use std::time::Duration;
 use u8_contacts::TransportOptions;
 
-use common::bounded;
+use common::{bounded, sample_client, sample_mock};
 use u8_contacts::{Client, Error};
 use u8_contacts_mock::{MockU8, paths};
 
 /// A mock with data and a client that already holds a token.
 async fn warm(n: usize) -> (MockU8, Client) {
-    let mock = MockU8::start_with_sample_data(n).await.unwrap();
-    let client = mock.client().unwrap();
+    let (mock, client) = sample_client(n).await;
     client.batch_get().page_size(1).send().await.unwrap();
     assert_eq!(mock.control().calls(paths::BATCH_GET), 1);
     (mock, client)
@@ -39,7 +38,7 @@ async fn a_5xx_burst_is_retried() {
 #[tokio::test]
 async fn a_5xx_burst_on_the_token_call_is_retried() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(10).await.unwrap();
+        let mock = sample_mock(10).await;
         mock.control().fail_next(2, 502);
         mock.client().unwrap().batch_get().send().await.unwrap();
         assert_eq!(mock.control().calls(paths::TOKEN), 3);
@@ -83,7 +82,7 @@ async fn a_dropped_connection_is_retried() {
 #[tokio::test]
 async fn a_timed_out_attempt_is_retried() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(5).await.unwrap();
+        let mock = sample_mock(5).await;
         let client = mock
             .client_builder()
             .with_timeouts(Duration::from_secs(2), Duration::from_millis(300))
@@ -124,14 +123,10 @@ async fn an_errcode_surfaces_as_an_api_error_with_code_and_message() {
 #[tokio::test]
 async fn an_errcode_on_a_cold_client_comes_from_the_token_call() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(10).await.unwrap();
+        let mock = sample_mock(10).await;
         mock.fail_next_with_errcode(1, "30021", "此应用未上线");
-        let err = mock
-            .client()
-            .unwrap()
-            .contact("00000001")
-            .await
-            .unwrap_err();
+        let client = mock.client().unwrap();
+        let err = client.contact("00000001").await.unwrap_err();
         assert_eq!(
             err.api().map(|a| (a.code.as_str(), a.operation)),
             Some(("30021", "get_token"))
@@ -143,7 +138,7 @@ async fn an_errcode_on_a_cold_client_comes_from_the_token_call() {
 #[tokio::test]
 async fn a_malformed_record_is_a_decode_error_with_its_path() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(10).await.unwrap();
+        let mock = sample_mock(10).await;
         mock.respond_next_raw(
             paths::BATCH_GET,
             // An odd scalar ("maybe") decodes and is kept; a list where a flag belongs cannot.
@@ -186,16 +181,12 @@ async fn a_malformed_record_is_a_decode_error_with_its_path() {
 #[tokio::test]
 async fn a_non_json_body_is_a_protocol_error_after_retries() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(1).await.unwrap();
+        let mock = sample_mock(1).await;
         for _ in 0..4 {
             mock.respond_next_raw(paths::GET, "<html>502 Bad Gateway</html>");
         }
-        let err = mock
-            .client()
-            .unwrap()
-            .contact("00000001")
-            .await
-            .unwrap_err();
+        let client = mock.client().unwrap();
+        let err = client.contact("00000001").await.unwrap_err();
         assert!(matches!(&err, Error::Protocol { .. }), "{err}");
         assert!(err.to_string().contains("<html>"), "{err}");
         assert_eq!(mock.control().calls(paths::GET), 4, "retried like a 502");

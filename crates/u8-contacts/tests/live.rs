@@ -2,10 +2,13 @@
 //! `errcode` or data, other users writing between pages, "no match" answered as an error code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::time::Duration;
 use u8_contacts::TransportOptions;
 
+use common::sample_client;
 use futures::{StreamExt, TryStreamExt};
 use u8_contacts::{Contact, Error, RetryPolicy};
 use u8_contacts_mock::{Churn, LiveTenant, MockU8, paths, sample_contacts};
@@ -63,8 +66,7 @@ async fn gateway_answers_are_retried_never_an_early_end() {
 #[tokio::test]
 async fn a_query_matching_nothing_is_an_empty_stream() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(10).await.unwrap();
-        let client = mock.client().unwrap();
+        let (mock, client) = sample_client(10).await;
         let none: Vec<Contact> = client
             .batch_get()
             .ccuscode("nope")

@@ -4,22 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crm_runtime::{BoolForm, EmptyForm, TextForm, Unparsed};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use crm_testkit::roundtrip;
 use serde_json::{Value, json};
 use u8_contacts::types::{BatchGetResponse, ErrorResponse, GetContactResponse};
-
-/// Decodes `wire` the way the client does and checks that it re-encodes to the same JSON.
-fn roundtrip<T: DeserializeOwned + Serialize>(wire: Value) -> T {
-    let decoded: T = crm_runtime::decode::from_str(&wire.to_string())
-        .unwrap_or_else(|e| panic!("does not decode: {e}"));
-    assert_eq!(
-        serde_json::to_value(&decoded).unwrap(),
-        wire,
-        "re-encodes differently"
-    );
-    decoded
-}
 
 fn odd_contact() -> Value {
     json!({

@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{bounded, codes};
+use common::{bounded, codes, sample_client, sample_mock};
 use crm_runtime::WireForm;
 use u8_contacts::Error;
 use u8_contacts_mock::{MockU8, codes as errcodes, paths};
@@ -14,8 +14,7 @@ use u8_contacts_mock::{MockU8, codes as errcodes, paths};
 #[tokio::test]
 async fn a_1234_contact_stream_returns_each_contact_exactly_once() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(1234).await.unwrap();
-        let client = mock.client().unwrap();
+        let (mock, client) = sample_client(1234).await;
         let all = codes(client.batch_get().stream()).await;
         let unique: HashSet<&str> = all.iter().map(String::as_str).collect();
         assert_eq!(all.len(), 1234, "count");
@@ -39,7 +38,7 @@ async fn a_1234_contact_stream_returns_each_contact_exactly_once() {
 #[tokio::test]
 async fn a_server_side_page_cap_is_followed() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(60).await.unwrap();
+        let mock = sample_mock(60).await;
         mock.set_max_page_size(Some(25));
         let all = codes(mock.client().unwrap().batch_get().page_size(100).stream()).await;
         assert_eq!(all.len(), 60);
@@ -63,7 +62,7 @@ async fn an_empty_result_is_one_request() {
 #[tokio::test]
 async fn one_page_has_string_metadata() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(95).await.unwrap();
+        let mock = sample_mock(95).await;
         let page = mock
             .client()
             .unwrap()
@@ -117,8 +116,7 @@ async fn one_page_has_string_metadata() {
 #[tokio::test]
 async fn get_one_by_code() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(20).await.unwrap();
-        let client = mock.client().unwrap();
+        let (mock, client) = sample_client(20).await;
         let contact = client.contact("00000008").await.unwrap().unwrap();
         assert_eq!(Some(contact.clone()), mock.contact("00000008"));
         assert_eq!(contact.ccuscode.as_deref(), Some("0215"));
@@ -136,7 +134,7 @@ async fn get_one_by_code() {
 #[tokio::test]
 async fn inserted_contacts_are_served_and_normalized() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(3).await.unwrap();
+        let mock = sample_mock(3).await;
         let mut c: u8_contacts::Contact = serde_json::from_value(serde_json::json!({
             "name": "欧阳修", "ccuscode": "0999", "ccusname": "滁州醉翁亭文化有限公司", "be_main_linker": "1",
             "custom__c": "kept"

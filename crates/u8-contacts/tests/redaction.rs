@@ -4,18 +4,13 @@
 
 mod common;
 
-use common::bounded;
+use common::{bounded, sample_client};
 use u8_contacts::Error;
 use u8_contacts_mock::{MockU8, codes, paths};
 
-/// Every secret the mock knows: the app secret and every token it issued.
+/// Every secret the mock knows (`common::secrets`), checked to be distinctive.
 fn secrets(mock: &MockU8) -> Vec<String> {
-    let mut s = vec![mock.credentials().app_secret.expose_secret().to_owned()];
-    s.extend(
-        mock.issued_tokens()
-            .iter()
-            .map(|t| t.expose_secret().to_owned()),
-    );
+    let s = common::secrets(mock);
     assert!(s.iter().all(|s| s.len() >= 16), "distinctive values");
     s
 }
@@ -38,8 +33,7 @@ fn assert_error_clean(err: &Error, secrets: &[String]) {
 #[tokio::test]
 async fn debug_output_of_the_client_and_mock_shows_no_secret() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(5).await.unwrap();
-        let client = mock.client().unwrap();
+        let (mock, client) = sample_client(5).await;
         client.batch_get().send().await.unwrap(); // a token is now cached
         let secrets = secrets(&mock);
         assert_eq!(secrets.len(), 2);
@@ -55,8 +49,7 @@ async fn debug_output_of_the_client_and_mock_shows_no_secret() {
 #[tokio::test]
 async fn no_error_shows_a_secret() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(5).await.unwrap();
-        let client = mock.client().unwrap();
+        let (mock, client) = sample_client(5).await;
         client.batch_get().send().await.unwrap();
         let mut errors: Vec<Error> = Vec::new();
 

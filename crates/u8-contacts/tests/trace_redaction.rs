@@ -5,21 +5,10 @@
 
 mod common;
 
-use common::bounded;
+use common::{bounded, secrets};
 use futures::TryStreamExt;
 use u8_contacts::Client;
 use u8_contacts_mock::MockU8;
-
-/// Every secret the mock knows: the app secret and every token it issued.
-fn secrets(mock: &MockU8) -> Vec<String> {
-    let mut s = vec![mock.credentials().app_secret.expose_secret().to_owned()];
-    s.extend(
-        mock.issued_tokens()
-            .iter()
-            .map(|t| t.expose_secret().to_owned()),
-    );
-    s
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn trace_logs_show_no_secret() {

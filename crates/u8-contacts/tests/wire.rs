@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::bounded;
+use common::{bounded, sample_mock};
 use serde_json::Value;
 use u8_contacts_mock::{MockU8, codes, paths};
 
@@ -120,7 +120,7 @@ async fn the_token_response_has_the_documented_shape() {
 #[tokio::test]
 async fn batch_get_has_the_documented_shape() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(45).await.unwrap();
+        let mock = sample_mock(45).await;
         let body = batch_get(&mock, &[("page_index", "2"), ("rows_per_page", "20")]).await;
         assert_eq!((errcode(&body), body["errmsg"].as_str()), ("0", Some("")));
         for (k, v) in [
@@ -183,7 +183,7 @@ async fn batch_get_has_the_documented_shape() {
 #[tokio::test]
 async fn bad_parameters_are_errcodes() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(5).await.unwrap();
+        let mock = sample_mock(5).await;
         for (k, v) in [
             ("page_index", "abc"),
             ("page_index", "0"),
@@ -217,7 +217,7 @@ async fn bad_parameters_are_errcodes() {
 #[tokio::test]
 async fn authentication_errors() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(5).await.unwrap();
+        let mock = sample_mock(5).await;
         let valid = auth(&mock).await;
         let with = |k: &str, v: Option<&str>| -> Vec<(String, String)> {
             valid
@@ -286,7 +286,7 @@ async fn authentication_errors() {
 #[tokio::test]
 async fn get_needs_an_id() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(5).await.unwrap();
+        let mock = sample_mock(5).await;
         let params = auth(&mock).await;
         let pairs: Vec<(&str, &str)> = params
             .iter()
@@ -313,7 +313,7 @@ async fn get_needs_an_id() {
 #[tokio::test]
 async fn garbage_never_panics() {
     bounded(async {
-        let mock = MockU8::start_with_sample_data(5).await.unwrap();
+        let mock = sample_mock(5).await;
         let base = mock.base_url();
         for path_and_query in [
             "system/token?%%%&&==&app_secret=%FF%FE",

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crm_testkit::files_of;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -13,19 +14,6 @@ use futures::TryStreamExt;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use tenant_types::tenant::{AccountObj, Visit};
-
-fn files(dir: &Path) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&p).unwrap())
-        })
-        .collect();
-    out.sort();
-    out
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn the_checked_in_schemas_are_a_fresh_pull_of_the_demo_tenant() {
@@ -50,8 +38,8 @@ async fn the_checked_in_schemas_are_a_fresh_pull_of_the_demo_tenant() {
     tenant::write_pulled(Vendor::Fxiaoke, &fresh, &pulled, &requested).unwrap();
     let checked_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
     assert_eq!(
-        files(&fresh),
-        files(&checked_in),
+        files_of(&fresh),
+        files_of(&checked_in),
         "examples/tenant-types/schemas/ is not a fresh pull of demo_objects(): pull again with `crm fxiaoke schema pull AccountObj object_visit__c=Visit --out schemas` against the demo tenant"
     );
     let _ = std::fs::remove_dir_all(&fresh);

@@ -4,11 +4,14 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fxiaoke_crm_mock::MockFxiaoke;
+use openapi_crm_mock::MockUseasy;
 use serde_json::Value;
+use u8_contacts_mock::MockU8;
 
 /// The longest any single run may take.
 pub const DEADLINE: Duration = Duration::from_secs(90);
@@ -99,6 +102,11 @@ impl Crm {
         self
     }
 
+    /// Runs, expects exit 0 and returns the stdout as JSON lines.
+    pub fn run_ok_jsonl(self) -> Vec<Value> {
+        self.run().ok().jsonl()
+    }
+
     /// Runs to completion within [`DEADLINE`].
     pub fn run(mut self) -> Run {
         self.cmd
@@ -145,6 +153,112 @@ impl Crm {
             stderr: err_reader.join().unwrap().expect("read stderr"),
         }
     }
+}
+
+/// The vendor variables: a base URL and credentials, given or those of an embedded mock started
+/// by the test.
+impl Crm {
+    /// `FXIAOKE_BASE_URL` and the legacy credentials.
+    pub fn fxiaoke_vars(
+        self,
+        base_url: &str,
+        app_id: &str,
+        app_secret: &str,
+        permanent_code: &str,
+        open_user_id: &str,
+    ) -> Self {
+        self.env("FXIAOKE_BASE_URL", base_url)
+            .env("FXIAOKE_APP_ID", app_id)
+            .env("FXIAOKE_APP_SECRET", app_secret)
+            .env("FXIAOKE_PERMANENT_CODE", permanent_code)
+            .env("FXIAOKE_OPEN_USER_ID", open_user_id)
+    }
+
+    /// The `FXIAOKE_*` variables of `mock` (legacy flow).
+    pub fn fxiaoke_env(self, mock: &MockFxiaoke) -> Self {
+        let c = mock.credentials();
+        self.fxiaoke_vars(
+            mock.base_url().as_str(),
+            &c.app_id,
+            &c.app_secret,
+            &c.permanent_code,
+            &c.open_user_id,
+        )
+    }
+
+    /// `USEASY_BASE_URL` and the credentials.
+    pub fn useasy_vars(self, base_url: &str, appid: &str, secret: &str) -> Self {
+        self.env("USEASY_BASE_URL", base_url)
+            .env("USEASY_APPID", appid)
+            .env("USEASY_SECRET", secret)
+    }
+
+    /// The `USEASY_*` variables of `mock`.
+    pub fn useasy_env(self, mock: &MockUseasy) -> Self {
+        let c = mock.credentials();
+        self.useasy_vars(mock.base_url().as_str(), &c.appid, c.secret.expose_secret())
+    }
+
+    /// `U8_BASE_URL` and the credentials.
+    pub fn u8_vars(
+        self,
+        base_url: &str,
+        from_account: &str,
+        to_account: &str,
+        app_key: &str,
+        app_secret: &str,
+    ) -> Self {
+        self.env("U8_BASE_URL", base_url)
+            .env("U8_FROM_ACCOUNT", from_account)
+            .env("U8_TO_ACCOUNT", to_account)
+            .env("U8_APP_KEY", app_key)
+            .env("U8_APP_SECRET", app_secret)
+    }
+
+    /// The `U8_*` variables of `mock`.
+    pub fn u8_env(self, mock: &MockU8) -> Self {
+        let c = mock.credentials();
+        self.u8_vars(
+            mock.base_url().as_str(),
+            &c.from_account,
+            &c.to_account,
+            &c.app_key,
+            c.app_secret.expose_secret(),
+        )
+    }
+
+    /// [`Crm::run`] off the async threads that serve the mocks.
+    pub async fn run_async(self) -> Run {
+        tokio::task::spawn_blocking(move || self.run())
+            .await
+            .unwrap()
+    }
+}
+
+/// `crm fxiaoke <args>` against `mock`, without client-side rate limits.
+pub fn fxiaoke_cmd(mock: &MockFxiaoke, args: &[&str]) -> Crm {
+    let mut full = vec!["fxiaoke"];
+    full.extend_from_slice(args);
+    crm(&full)
+        .fxiaoke_env(mock)
+        .env("CRM_NO_RATE_LIMITS", "true")
+}
+
+/// `crm useasy <args>` against `mock`, without client-side rate limits.
+pub fn useasy_cmd(mock: &MockUseasy, args: &[&str]) -> Crm {
+    let mut full = vec!["useasy"];
+    full.extend_from_slice(args);
+    crm(&full)
+        .useasy_env(mock)
+        .env("CRM_NO_RATE_LIMITS", "true")
+}
+
+/// `crm --mock --record <dir> <args>`: against the embedded mock, recording into `dir`.
+pub fn crm_mock_recording(dir: &Path, args: &[&str]) -> Crm {
+    let dir = dir.display().to_string();
+    let mut full = vec!["--mock", "--record", dir.as_str()];
+    full.extend_from_slice(args);
+    crm(&full)
 }
 
 pub fn temp_dir(name: &str) -> PathBuf {

@@ -6,14 +6,14 @@
 pub mod child;
 pub use crm_sync::testing as pg;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crm_sync::fake::{FakeRecord, FakeSource};
-use crm_sync::{Cursor, SourceKind, Store, Vendor};
+use crm_sync::{Cursor, SourceKind, Store, SyncSummary, Vendor};
 use serde_json::Value;
 
 /// No test may run longer than this.
@@ -150,6 +150,19 @@ pub async fn rows(store: &Store, vendor: Vendor, object: &str) -> Vec<Row> {
         .collect()
 }
 
+/// One sync of `source` with the default options, failing the test (with `what`) if it fails.
+pub async fn sync_default(store: &Store, source: &dyn crm_sync::Source, what: &str) -> SyncSummary {
+    store
+        .sync(source, &crm_sync::SyncOptions::default())
+        .await
+        .expect(what)
+}
+
+/// The cursor `store` holds for `vendor` and `object`.
+pub async fn cursor_of(store: &Store, vendor: Vendor, object: &str) -> Option<Cursor> {
+    store.cursor(vendor, object).await.expect("cursor")
+}
+
 /// The JSON value of a fake record.
 pub fn value_of(r: &FakeRecord) -> Value {
     serde_json::from_str(&r.json).expect("fake JSON parses")
@@ -164,26 +177,32 @@ pub enum Gone {
     Kept,
 }
 
-/// Checks, row by row, that the store mirrors the source: every source record is stored
-/// once, not deleted, with its JSON (by value) and modification time; stored records the
-/// source no longer has are as `gone` says.
-pub async fn assert_mirrors(store: &Store, source: &FakeSource, gone: Gone) {
-    let vendor = crm_sync::Source::vendor(source);
-    let object = crm_sync::Source::object(source).to_owned();
-    let stored = rows(store, vendor, &object).await;
+/// Checks, row by row, that `stored` mirrors `source` (each record by id: its JSON and the
+/// modification time the store should hold): every record is stored once, not deleted, with
+/// its JSON (by value) and modification time, except the ids in `unsettled` (changed by
+/// another user while a run read: they may be stored as they were); stored records the source
+/// no longer has are as `gone` says.
+pub fn assert_rows_mirror(
+    stored: &[Row],
+    source: &BTreeMap<String, (Value, Option<i64>)>,
+    gone: Gone,
+    unsettled: &BTreeSet<String>,
+) {
     let by_id: BTreeMap<&str, &Row> = stored.iter().map(|r| (r.id.as_str(), r)).collect();
     assert_eq!(by_id.len(), stored.len(), "ids are unique");
-    let records = source.records();
-    for (id, r) in &records {
+    for (id, (value, modified_at)) in source {
+        if unsettled.contains(id) {
+            continue;
+        }
         let row = by_id
             .get(id.as_str())
             .unwrap_or_else(|| panic!("record {id} is missing from the store"));
-        assert_eq!(row.value, value_of(r), "JSON of record {id}");
-        assert_eq!(row.modified_at, Some(r.modified_at), "modified_at of {id}");
+        assert_eq!(&row.value, value, "JSON of record {id}");
+        assert_eq!(&row.modified_at, modified_at, "modified_at of {id}");
         assert!(!row.deleted, "record {id} exists but is marked deleted");
     }
-    for row in &stored {
-        if !records.contains_key(&row.id) {
+    for row in stored {
+        if !source.contains_key(&row.id) && !unsettled.contains(&row.id) {
             match gone {
                 Gone::Marked => assert!(row.deleted, "record {} is gone but not marked", row.id),
                 Gone::Kept => assert!(
@@ -194,6 +213,19 @@ pub async fn assert_mirrors(store: &Store, source: &FakeSource, gone: Gone) {
             }
         }
     }
+}
+
+/// Checks, row by row, that the store mirrors the fake source (see [`assert_rows_mirror`]).
+pub async fn assert_mirrors(store: &Store, source: &FakeSource, gone: Gone) {
+    let vendor = crm_sync::Source::vendor(source);
+    let object = crm_sync::Source::object(source).to_owned();
+    let stored = rows(store, vendor, &object).await;
+    let records = source
+        .records()
+        .iter()
+        .map(|(id, r)| (id.clone(), (value_of(r), Some(r.modified_at))))
+        .collect();
+    assert_rows_mirror(&stored, &records, gone, &BTreeSet::new());
 }
 
 /// `(inserted, updated, unchanged)` that a run reading `fetched` should report against the

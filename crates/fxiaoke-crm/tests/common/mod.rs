@@ -1,0 +1,83 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use fxiaoke_crm::{AuthFlow, TransportOptions};
+use fxiaoke_crm_mock::{LiveTenant, MockFxiaoke, MockSettings};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A wiremock server for bodies the mock would never send: the legacy token call succeeds with
+/// `token_error_code` as its `errorCode` (`0` or `"0"`), and every POST to `api_path` answers
+/// `body`.
+pub async fn wire_server(token_error_code: Value, api_path: &str, body: Value) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cgi/corpAccessToken/get/V2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "errorCode": token_error_code, "errorMessage": "success",
+            "corpAccessToken": "TOKEN-0123456789abcdef", "corpId": "FSCID_1", "expiresIn": 7200
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(api_path))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A client builder for a [`wire_server`], with legacy credentials.
+pub fn wire_client(server: &MockServer) -> fxiaoke_crm::ClientBuilder {
+    fxiaoke_crm::Client::builder()
+        .base_url(server.uri())
+        .app_id("FSAID_1")
+        .app_secret("APP-SECRET-xyz")
+        .permanent_code("PERMANENT-CODE-xyz")
+        .open_user_id("FSUID_1")
+}
+
+/// A [`wire_server`] answering every query with `query_body`, and a client of it without
+/// retries.
+pub async fn query_server(
+    token_error_code: Value,
+    query_body: Value,
+) -> (MockServer, fxiaoke_crm::Client) {
+    let server = wire_server(token_error_code, "/cgi/crm/v2/data/query", query_body).await;
+    let client = wire_client(&server)
+        .with_retry_policy(fxiaoke_crm::RetryPolicy::none())
+        .build()
+        .unwrap();
+    (server, client)
+}
+
+/// A mock in `flow` whose vendor echoes secrets (`LiveTenant::echo_secrets`: refused tokens
+/// quoted in 20016 messages, request bodies in 500 answers), holding one payment.
+pub async fn echoing_mock(flow: AuthFlow) -> MockFxiaoke {
+    let mock = MockFxiaoke::start_with(
+        MockSettings::default()
+            .with_live(LiveTenant {
+                echo_secrets: true,
+                ..LiveTenant::default()
+            })
+            .with_auth_flow(flow),
+    )
+    .await
+    .unwrap();
+    mock.insert(
+        "PaymentObj",
+        json!({"remark": "r", "payment_amount": "1.00"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    mock
+}
+
+/// An empty directory `name` (with the process id) under the system temp dir.
+pub fn fresh_temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
