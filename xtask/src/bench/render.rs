@@ -282,11 +282,17 @@ pub(super) fn summary(report: &Report) -> Summary {
         notes.push(format!(
             "**Decode vs `Value`** ({}): the `Value` decode builds a `String` or `Value` for \
              every field; ours builds them only for the typed fields and copies the text of \
-             the others. Relative to the strict struct ours is close (see above), so the ratio \
-             to `Value` is bounded by how much slower `Value` is than the strict struct on this \
-             page{}: reaching the target needs the typed decode within about {} of the strict \
-             struct.{value_map} **What would close it:** the same work as above on the typed \
-             fields.",
+             the others. Relative to the strict struct ours is close (see its row), so the \
+             ratio to `Value` is bounded by how much slower `Value` is than the strict struct on \
+             this page{}: reaching the target needs the typed decode within about {} of the \
+             strict struct, which keeps no unknown field at all.{value_map} Where the time \
+             above the strict struct goes (instruction counts under callgrind, useasy page): \
+             each kept unknown field's text checked as UTF-8 as it is copied (the strict \
+             struct skips those values unread), and the four China times per customer, each \
+             parsed into a `ChinaDateTime` at about twice the cost of the `String` the strict \
+             struct builds. **What would close it:** reading the body as text, as the \
+             clients' decoder does (see the figure through the client's decoder), or cheaper \
+             typed fields; keeping fewer unknown fields is not an option.",
             value_missed.join(", "),
             value_vs_strict
                 .iter()
@@ -313,25 +319,12 @@ pub(super) fn summary(report: &Report) -> Summary {
             continue;
         };
         let ratio = sdk.records_per_sec / naive.records_per_sec;
-        // The overlap target is set against the synthetic server (a server that costs O(page)
-        // in its own process); against the mock, which runs in the client's process on the
-        // same cores, the row shows the rate, and the mock's own targets follow it.
-        let (target, verdict) = if backend == "mock" {
-            (
-                "none: the ≥ 1.5× overlap target is the synthetic server's row".to_owned(),
-                "n/a".to_owned(),
-            )
-        } else {
-            (
-                format!("≥ {EXPORT_RATIO}×"),
-                met(ratio >= EXPORT_RATIO).to_string(),
-            )
-        };
         rows.push(format!(
-            "| export {} records, {label} | {} records/s | {} records/s (reqwest + `Value`, sequential) | {ratio:.2}× | {target} | {verdict} |",
+            "| export {} records, {label} | {} records/s | {} records/s (reqwest + `Value`, sequential) | {ratio:.2}× | ≥ {EXPORT_RATIO}× | {} |",
             thousands(sdk.records),
             thousands(sdk.records_per_sec as u64),
             thousands(naive.records_per_sec as u64),
+            met(ratio >= EXPORT_RATIO)
         ));
         if backend == "mock" {
             mock_rows(report, sdk, naive, &mut rows, &mut notes);
