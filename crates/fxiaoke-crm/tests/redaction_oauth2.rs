@@ -37,7 +37,7 @@ async fn the_bearer_token_appears_in_no_debug_output_error_log_line_or_recording
     client.query::<PaymentObj>().send().await.unwrap(); // 20016 echoing the header, refresh, retry
     let bad = mock
         .client_builder()
-        .app_secret("wrong-secret-value")
+        .app_secret(common::WRONG_SECRET)
         .build()
         .unwrap();
     let err = bad.objects().await.unwrap_err();
@@ -87,15 +87,6 @@ async fn the_bearer_token_appears_in_no_debug_output_error_log_line_or_recording
         texts.push(text);
     }
     assert!(business_recordings >= 6, "exchanges were recorded");
-    crm_testkit::assert_no_secret(
-        [
-            creds.app_secret.as_str(),
-            creds.permanent_code.as_str(),
-            "wrong-secret-value",
-        ]
-        .into_iter()
-        .chain(tokens.iter().map(String::as_str)),
-        &texts,
-    );
+    common::assert_no_mock_secret(&mock, &texts);
     std::fs::remove_dir_all(&recordings).unwrap();
 }

@@ -75,6 +75,27 @@ pub async fn echoing_mock(flow: AuthFlow) -> MockFxiaoke {
     mock
 }
 
+/// The wrong secret the redaction tests configure, so that the vendor refuses (and echoes) it.
+pub const WRONG_SECRET: &str = "wrong-secret-value";
+
+/// Fails if any of `texts` holds the mock's app secret or permanent code, [`WRONG_SECRET`], or
+/// a token the mock issued.
+pub fn assert_no_mock_secret(mock: &MockFxiaoke, texts: &[String]) {
+    let creds = mock.credentials();
+    let tokens = mock.issued_tokens();
+    assert!(!tokens.is_empty(), "the mock issued tokens");
+    crm_testkit::assert_no_secret(
+        [
+            creds.app_secret.as_str(),
+            creds.permanent_code.as_str(),
+            WRONG_SECRET,
+        ]
+        .into_iter()
+        .chain(tokens.iter().map(String::as_str)),
+        texts,
+    );
+}
+
 /// An empty directory `name` (with the process id) under the system temp dir.
 pub fn fresh_temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
