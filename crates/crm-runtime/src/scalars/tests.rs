@@ -588,3 +588,13 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// China times order as their instants, whether they came as text or as epoch millis.
+    #[test]
+    fn china_times_order_as_their_instants(a in china_time(), b in china_time()) {
+        let text: ChinaDateTime = serde_json::from_value(Value::from(a.0.clone())).unwrap();
+        let epoch: ChinaDateTime = serde_json::from_value(Value::from(b.1)).unwrap();
+        prop_assert_eq!(text.partial_cmp(&epoch), Some(a.1.cmp(&b.1)), "{} vs {}", a.0, b.1);
+    }
+}

@@ -257,8 +257,9 @@ impl Hash for ChinaDateTime {
 /// Instants are ordered; empty and unparsed values are comparable only to equal ones.
 impl PartialOrd for ChinaDateTime {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        match (self.get(), other.get()) {
-            (Some(a), Some(b)) => Some(a.cmp(&b)),
+        // One offset for all: wall-clock times order as their instants do.
+        match (self.0.value(), other.0.value()) {
+            (Some(a), Some(b)) => Some(a.local.cmp(&b.local)),
             _ => (self == other).then_some(Ordering::Equal),
         }
     }
