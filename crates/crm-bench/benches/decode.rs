@@ -15,7 +15,9 @@
 //!   SDK), to show what the raw text saves;
 //! - `value`: `serde_json::Value`;
 //! - `strict`: minimal hand-written structs with only the documented fields, unknown keys
-//!   dropped (what a user would otherwise write).
+//!   dropped (what a user would otherwise write);
+//! - `value_text`, `strict_text`: `value` and `strict` read the way `typed_sdk` reads (through
+//!   `crm_runtime::decode::from_slice`), so the client's decoder is compared like for like.
 //!
 //! Criterion measures each variant in turn (throughput in decimal bytes, so it reports MB/s).
 //! Then, under `cargo bench` only, the variants of each page are measured once more
@@ -79,7 +81,7 @@ fn serde<T: DeserializeOwned>(bytes: &[u8]) {
     black_box(serde_json::from_slice::<T>(bytes).unwrap());
 }
 
-/// The generated type through the clients' decoder.
+/// Through the clients' decoder (the body's UTF-8 checked once, then read as text).
 fn sdk<T: DeserializeOwned>(bytes: &[u8]) {
     black_box(crm_runtime::decode::from_slice::<T>(bytes).unwrap());
 }
@@ -120,6 +122,8 @@ fn cases() -> Vec<Case> {
         ),
         case(fxg, "value", fxiaoke, serde::<serde_json::Value>),
         case(fxg, "strict", fxiaoke, serde::<strict::FxiaokePage>),
+        case(fxg, "value_text", fxiaoke, sdk::<serde_json::Value>),
+        case(fxg, "strict_text", fxiaoke, sdk::<strict::FxiaokePage>),
         case(
             usg,
             "typed",
@@ -134,6 +138,8 @@ fn cases() -> Vec<Case> {
         ),
         case(usg, "value", useasy, serde::<serde_json::Value>),
         case(usg, "strict", useasy, serde::<strict::UseasyPage>),
+        case(usg, "value_text", useasy, sdk::<serde_json::Value>),
+        case(usg, "strict_text", useasy, sdk::<strict::UseasyPage>),
         case(
             u8g,
             "typed",
@@ -148,6 +154,8 @@ fn cases() -> Vec<Case> {
         ),
         case(u8g, "value", u8, serde::<serde_json::Value>),
         case(u8g, "strict", u8, serde::<strict::U8Page>),
+        case(u8g, "value_text", u8, sdk::<serde_json::Value>),
+        case(u8g, "strict_text", u8, sdk::<strict::U8Page>),
     ];
     for c in &all {
         (c.run)(c.bytes); // every payload decodes (a failure panics here, before timing)

@@ -78,6 +78,8 @@ pub(super) fn variant_rank(v: &str) -> usize {
         "typed_value_map",
         "value",
         "strict",
+        "value_text",
+        "strict_text",
         "envelope_check",
     ]
     .iter()
