@@ -10,7 +10,7 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{NaiveDate, NaiveTime};
-use crm_runtime::{LenientInt, SecretString};
+use crm_runtime::{LenientInt, LenientString, SecretString};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -237,29 +237,41 @@ const EXACT_FILTERS: &[&str] = &[
     "qq",
 ];
 
-fn text<'a>(c: &'a Contact, field: &str) -> &'a str {
-    let value = match field {
-        "code" => &c.code,
-        "name" => &c.name,
-        "ccuscode" => &c.ccuscode,
-        "ccusname" => &c.ccusname,
-        "direct_leader_code" => &c.direct_leader_code,
-        "direct_leader" => &c.direct_leader,
-        "charge_person_code" => &c.charge_person_code,
-        "charge_person" => &c.charge_person,
-        "title" => &c.title,
-        "sex" => &c.sex,
-        "position" => &c.position,
-        "mobile_phone" => &c.mobile_phone,
-        "office_phone" => &c.office_phone,
-        "email" => &c.email,
-        "favorite" => &c.favorite,
-        "wechat" => &c.wechat,
-        "qq" => &c.qq,
-        "native" => &c.native,
-        _ => return "",
-    };
-    value.as_deref().unwrap_or("")
+/// A text field of a contact, as stored.
+fn text_field<'a>(c: &'a Contact, field: &str) -> Option<&'a LenientString> {
+    match field {
+        "name" => c.name.as_ref(),
+        "ccuscode" => c.ccuscode.as_ref(),
+        "ccusname" => c.ccusname.as_ref(),
+        "direct_leader_code" => c.direct_leader_code.as_ref(),
+        "direct_leader" => c.direct_leader.as_ref(),
+        "charge_person_code" => c.charge_person_code.as_ref(),
+        "charge_person" => c.charge_person.as_ref(),
+        "title" => c.title.as_ref(),
+        "sex" => c.sex.as_ref(),
+        "position" => c.position.as_ref(),
+        "mobile_phone" => c.mobile_phone.as_ref(),
+        "office_phone" => c.office_phone.as_ref(),
+        "email" => c.email.as_ref(),
+        "favorite" => c.favorite.as_ref(),
+        "wechat" => c.wechat.as_ref(),
+        "qq" => c.qq.as_ref(),
+        "native" => c.native.as_ref(),
+        _ => None,
+    }
+}
+
+/// The text a filter matches a stored field against, by the mock's own reading of the value it
+/// answers with: a string as it is, a number or boolean as its JSON text (`"qq": 10000` is
+/// `10000`, as some tenants send it, docs/vendors.md §3.3), nothing else (`null`, absent) as
+/// empty text.
+fn text(c: &Contact, field: &str) -> String {
+    match wire(text_field(c, field)) {
+        Some(Value::String(s)) => s,
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    }
 }
 
 /// A date as U8 writes one, read by the mock itself from the document: the contact pages type
@@ -396,14 +408,15 @@ impl Filter {
     }
 
     fn matches(&self, c: &Contact) -> bool {
-        let code = text(c, "code");
+        // The mock sets every stored code itself, as a string equal to the contact's key.
+        let code = c.code.as_deref().unwrap_or("");
         self.code_begin.as_deref().is_none_or(|b| code >= b)
             && self.code_end.as_deref().is_none_or(|e| code <= e)
             && self
                 .keywords
                 .iter()
                 .all(|(f, v)| text(c, f).to_lowercase().contains(v.as_str()))
-            && self.exact.iter().all(|(f, v)| text(c, f) == v)
+            && self.exact.iter().all(|(f, v)| text(c, f) == *v)
             && self
                 .be_main_linker
                 .is_none_or(|b| stored_flag(c.be_main_linker.as_ref()) == b)
@@ -616,6 +629,29 @@ mod tests {
         ] {
             let e = filter(query).expect_err(query);
             assert_eq!(e.code, codes::INVALID_PARAMETER, "{query}");
+        }
+    }
+
+    /// Keyword and exact filters match the text of the stored wire value: a number as its JSON
+    /// text, keywords case-insensitively.
+    #[test]
+    fn text_filters_read_the_stored_wire_value() {
+        let c = contact(serde_json::json!({
+            "code": "1", "name": "张三", "qq": 10000, "email": "Zhang.San@Example.cn",
+            "mobile_phone": "13800000000", "sex": null
+        }));
+        for (query, expected) in [
+            ("qq=10000", true),
+            ("qq=1000", false),
+            ("name=%E4%B8%89", true),
+            ("email=example", true),
+            ("email=EXAMPLE.CN", true),
+            ("mobile_phone=13800000000", true),
+            ("mobile_phone=1380000", false),
+            ("sex=%E7%94%B7", false),
+            ("wechat=x", false),
+        ] {
+            assert_eq!(filter(query).unwrap().matches(&c), expected, "{query}");
         }
     }
 
