@@ -26,6 +26,7 @@ on_both_stores!(
     fxiaoke_first_incremental_and_full_syncs_mirror_the_tenant_row_by_row,
     a_vendor_error_mid_run_keeps_what_was_stored_and_a_rerun_completes,
     useasy_full_passes_mirror_the_customers_and_mark_deletions,
+    useasy_edits_within_one_second_are_updates,
     u8_full_passes_mirror_the_contacts_and_mark_deletions,
 );
 
@@ -710,6 +711,65 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
     let stored = rows(&store, Vendor::Useasy, "customers").await;
     assert!(!stored.iter().find(|r| r.id == back_id).unwrap().deleted);
     assert_useasy_mirrors(&stored, &mock, &BTreeSet::new());
+    store.close().await;
+}
+
+/// useasy writes `updateTime` in whole seconds (`yyyy-MM-dd HH:mm:ss`), so an edit in the same
+/// second as the previous one, or as the pass that read it, leaves `updateTime` as it was. A
+/// full pass must still see the edit: a record is unchanged only when its JSON is too.
+async fn useasy_edits_within_one_second_are_updates(db: Db, _reference: Db) {
+    use openapi_crm_mock::MockUseasy;
+    let mock = MockUseasy::start().await.unwrap();
+    mock.set_rate_limiting(false);
+    let stamp = "2025-03-01 10:00:00";
+    let at = |name: &str| -> openapi_crm::Customer {
+        serde_json::from_value(json!({
+            "_id": "685770000643772416", "customerName": name,
+            "createTime": stamp, "updateTime": stamp,
+        }))
+        .unwrap()
+    };
+    let id = mock.insert(at("同一秒"));
+    let client = mock
+        .client_builder()
+        .with_rate_limits(openapi_crm::RateLimits::off())
+        .build()
+        .unwrap();
+    let source = UseasyCustomers::new(client.clone());
+    let store = db.open().await;
+    let first = sync_default(&store, &source, "first pass").await;
+    assert_eq!((first.inserted, first.updated), (1, 0), "{first}");
+    let modified = rows(&store, Vendor::Useasy, "customers").await[0].modified_at;
+    assert_eq!(
+        modified,
+        Some(1_740_794_400_000),
+        "10:00:00 China time is 02:00:00 UTC"
+    );
+
+    // Another edit in the same second: the same updateTime, another name.
+    mock.insert(at("同一秒 改名"));
+    let second = sync_default(&store, &source, "pass after a same-second edit").await;
+    assert_eq!((second.updated, second.unchanged), (1, 0), "{second}");
+    let stored = rows(&store, Vendor::Useasy, "customers").await;
+    assert_eq!(stored[0].value["customerName"], "同一秒 改名");
+    assert_eq!(stored[0].modified_at, modified, "the time did not move");
+    let third = sync_default(&store, &source, "quiet pass").await;
+    assert_eq!((third.updated, third.unchanged), (0, 1), "{third}");
+
+    // Through the API, back to back (most often within one second): both edits are seen.
+    for name in ["甲", "乙"] {
+        let change = openapi_crm::Customer {
+            id: Some(id.clone()),
+            customer_name: Some(name.into()),
+            ..Default::default()
+        };
+        client.update(&change).await.expect("update");
+        let pass = sync_default(&store, &source, "pass after an API edit").await;
+        assert_eq!(pass.updated, 1, "{name}: {pass}");
+        let stored = rows(&store, Vendor::Useasy, "customers").await;
+        assert_eq!(stored[0].value["customerName"], name);
+        assert_eq!(Value::Object(mock.records()[0].clone()), stored[0].value);
+    }
     store.close().await;
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::DateTime;
+use chrono::{DateTime, FixedOffset};
 use serde_json::{Map, Value, json};
 
 use super::ApiFail;
@@ -101,14 +101,16 @@ pub(crate) fn link_field(master_api_name: &str) -> String {
     out
 }
 
+/// China time, UTC+8: the zone the tenant's `describe` gives its date fields (`time_zone`
+/// `"GMT+8"`, docs/vendors.md §1.6).
+const CHINA_OFFSET_SECONDS: i32 = 8 * 3600;
+
 /// `yyyyMMdd` of epoch ms in China time.
 fn china_day(ms: i64) -> String {
+    let china = FixedOffset::east_opt(CHINA_OFFSET_SECONDS);
     DateTime::from_timestamp_millis(ms)
-        .map(|t| {
-            t.with_timezone(&crm_runtime::china_offset())
-                .format("%Y%m%d")
-                .to_string()
-        })
+        .zip(china)
+        .map(|(t, china)| t.with_timezone(&china).format("%Y%m%d").to_string())
         .unwrap_or_else(|| "19700101".to_owned())
 }
 
@@ -770,6 +772,17 @@ mod tests {
         honor_time: false,
         honor_created_by: false,
     };
+
+    /// Generated names carry the China (UTC+8) day: it turns at 16:00 UTC.
+    #[test]
+    fn china_days_turn_at_16_utc() {
+        // 2023-11-14 15:59:59.999 UTC and 16:00:00.000 UTC.
+        assert_eq!(china_day(1_699_977_599_999), "20231114");
+        assert_eq!(china_day(1_699_977_600_000), "20231115");
+        assert_eq!(china_day(0), "19700101");
+        assert_eq!(china_day(-28_800_001), "19691231");
+        assert_eq!(china_day(i64::MAX), "19700101", "out of range");
+    }
 
     #[test]
     fn link_fields() {

@@ -12,7 +12,8 @@
 //! - **Rate limit**: 10 requests per second per appid, exact sliding window
 //!   ([`crm_mock::WindowLimiter`]); an excess request gets HTTP 429 with code `"429"`.
 //! - **Customers**: `add` (requires `customerName`; assigns an 18-digit numeric `_id`,
-//!   `accountId`, China-time `createTime`/`updateTime`, `createAgent`/`updateAgent`
+//!   `accountId`, China-time `createTime`/`updateTime` (`yyyy-MM-dd HH:mm:ss`, whole seconds,
+//!   so writes within one second tie), `createAgent`/`updateAgent`
 //!   `"openApi"`), `update` (by `_id`; merges the fields sent, `null` removes one), `list`
 //!   (search conditions ANDed; operators `eq`, `empty` as documented plus `ne`, `in`, `nin`,
 //!   `like`, `notEmpty`, `gt`, `gte`, `lt`, `lte`, `between`; `limit` default 10, clamped to

@@ -47,7 +47,8 @@ pub(crate) fn signature(secret: &str, appid: &str, timestamp: &str, nonce: &str)
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
-fn is_china_time(s: &str) -> bool {
+/// Whether `s` has the shape `yyyy-MM-dd HH:mm:ss` (digits and separators).
+pub(crate) fn is_china_time(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 19
         && b.iter().enumerate().all(|(i, c)| match i {

@@ -1,9 +1,9 @@
 //! The mock's data: customers as JSON objects keyed by `_id`, the field configuration, and the
 //! search semantics of `list`.
 
+use chrono::{FixedOffset, NaiveDateTime, Utc};
 use crm_mock::index::OrderedIndex;
 
-use crm_runtime::ChinaDateTime;
 use serde_json::{Map, Value, json};
 
 use super::rules;
@@ -185,10 +185,40 @@ fn atoms(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Numbers by value (integers exactly: 18-digit ids do not fit an `f64`), anything else as text.
+/// China time, UTC+8: the zone of the document's times (docs/vendors.md §2.3).
+const CHINA_OFFSET_SECONDS: i32 = 8 * 3600;
+
+/// The document's time format, `yyyy-MM-dd HH:mm:ss` (whole seconds, no zone).
+const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+/// A time of the document's form, read by the mock itself: exactly `yyyy-MM-dd HH:mm:ss`.
+fn parse_time(s: &str) -> Option<NaiveDateTime> {
+    if !rules::is_china_time(s) {
+        return None;
+    }
+    NaiveDateTime::parse_from_str(s, TIME_FORMAT).ok()
+}
+
+/// The current China time as the server writes it: `yyyy-MM-dd HH:mm:ss`, whole seconds.
+fn now() -> String {
+    match FixedOffset::east_opt(CHINA_OFFSET_SECONDS) {
+        Some(china) => Utc::now()
+            .with_timezone(&china)
+            .format(TIME_FORMAT)
+            .to_string(),
+        // Unreachable: +8 h is a valid offset.
+        None => Utc::now().naive_utc().format(TIME_FORMAT).to_string(),
+    }
+}
+
+/// Numbers by value (integers exactly: 18-digit ids do not fit an `f64`), times of the
+/// document's form by time (the mock's own reading), anything else as text.
 fn compare(a: &str, b: &str) -> std::cmp::Ordering {
     let (a, b) = (a.trim(), b.trim());
     if let (Ok(x), Ok(y)) = (a.parse::<i128>(), b.parse::<i128>()) {
+        return x.cmp(&y);
+    }
+    if let (Some(x), Some(y)) = (parse_time(a), parse_time(b)) {
         return x.cmp(&y);
     }
     match (a.parse::<f64>(), b.parse::<f64>()) {
@@ -235,10 +265,6 @@ pub(crate) struct Store {
     fields: Vec<CustomerFieldVo>,
     /// The largest `limit` served (`None`: unlimited).
     pub(crate) max_page_size: Option<i64>,
-}
-
-fn now() -> String {
-    ChinaDateTime::now().to_string()
 }
 
 impl Store {
@@ -528,7 +554,9 @@ impl Store {
         for i in 0..n {
             let created = base
                 .map(|b| {
-                    ChinaDateTime::from_local(b + chrono::TimeDelta::minutes(i as i64)).to_string()
+                    (b + chrono::TimeDelta::minutes(i as i64))
+                        .format(TIME_FORMAT)
+                        .to_string()
                 })
                 .unwrap_or_else(now);
             let mut record = json!({
@@ -691,4 +719,139 @@ pub fn sample_field_configs(account_id: &str) -> Vec<CustomerFieldVo> {
     .into_iter()
     .flatten()
     .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`, written out (the document's `yyyy-MM-dd HH:mm:ss`).
+    fn whole_seconds(v: &Value) -> bool {
+        let Some(s) = v.as_str() else { return false };
+        let b = s.as_bytes();
+        b.len() == 19
+            && b.iter().enumerate().all(|(i, c)| match i {
+                4 | 7 => *c == b'-',
+                10 => *c == b' ',
+                13 | 16 => *c == b':',
+                _ => c.is_ascii_digit(),
+            })
+    }
+
+    fn object(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn now_is_china_time_in_whole_seconds() {
+        let before = Utc::now().timestamp();
+        let stamp = now();
+        let after = Utc::now().timestamp();
+        assert!(whole_seconds(&Value::String(stamp.clone())), "{stamp}");
+        // Read back as UTC+8 it is the current instant.
+        let read = NaiveDateTime::parse_from_str(&stamp, "%Y-%m-%d %H:%M:%S")
+            .unwrap()
+            .and_utc()
+            .timestamp()
+            - 8 * 3600;
+        assert!(
+            (before..=after).contains(&read),
+            "{stamp}: {read} not in {before}..={after}"
+        );
+    }
+
+    #[test]
+    fn every_time_the_mock_writes_is_whole_seconds() {
+        let mut store = Store::new("1090");
+        let added = store
+            .add(object(json!({"customerName": "张三", "owner": "8310"})))
+            .unwrap();
+        for key in ["createTime", "updateTime", "assignTime", "firstAssignTime"] {
+            assert!(whole_seconds(&added[key]), "add {key}: {}", added[key]);
+        }
+        let id = added["_id"].as_str().unwrap().to_owned();
+        let updated = store
+            .update(object(json!({"_id": id, "customerName": "李四"})))
+            .unwrap();
+        assert!(whole_seconds(&updated["updateTime"]), "{updated}");
+        assert!(store.edit(&id, object(json!({"createMethod": "x"}))));
+        assert!(whole_seconds(&store.raw(&id).unwrap()["updateTime"]));
+        let inserted = store.insert_raw(object(json!({"customerName": "王五"})));
+        let raw = store.raw(&inserted).unwrap();
+        assert!(whole_seconds(&raw["createTime"]) && whole_seconds(&raw["updateTime"]));
+        let mut store = Store::new("1090");
+        store.insert_samples(3);
+        for r in store.raw_records() {
+            assert!(whole_seconds(&r["createTime"]), "{r:?}");
+            assert!(whole_seconds(&r["updateTime"]), "{r:?}");
+        }
+        let created: Vec<Value> = store
+            .raw_records()
+            .iter()
+            .map(|r| r["createTime"].clone())
+            .collect();
+        assert_eq!(
+            created,
+            [
+                "2023-06-26 22:57:30",
+                "2023-06-26 22:58:30",
+                "2023-06-26 22:59:30"
+            ],
+            "from the list example's time, one minute apart"
+        );
+    }
+
+    /// Time conditions compare the mock's own reading of the times, and two records written in
+    /// the same second tie: `gte` finds both, `gt` neither.
+    #[test]
+    fn time_conditions_compare_times_and_ties_are_equal() {
+        let mut store = Store::new("1090");
+        for (name, time) in [
+            ("a", "2024-01-31 23:59:59"),
+            ("b", "2024-02-01 08:00:00"),
+            ("c", "2024-02-01 08:00:00"),
+            ("d", "2024-02-01 08:00:01"),
+        ] {
+            store.insert_raw(object(json!({"customerName": name, "updateTime": time})));
+        }
+        let names = |op: &str, values: Value| -> Vec<String> {
+            let search = json!([{"field": "updateTime", "operator": op, "value": values}]);
+            let conditions = parse_search(Some(&search)).unwrap();
+            store.list(&conditions, 100, 1)["list"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["customerName"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            names("gte", json!(["2024-02-01 08:00:00"])),
+            ["b", "c", "d"]
+        );
+        assert_eq!(names("gt", json!(["2024-02-01 08:00:00"])), ["d"]);
+        assert_eq!(names("lt", json!(["2024-02-01 08:00:00"])), ["a"]);
+        assert_eq!(
+            names(
+                "between",
+                json!(["2024-01-31 23:59:59", "2024-02-01 08:00:00"])
+            ),
+            ["a", "b", "c"]
+        );
+        assert_eq!(names("eq", json!(["2024-02-01 08:00:00"])), ["b", "c"]);
+    }
+
+    #[test]
+    fn the_mock_reads_only_the_documented_time_form() {
+        assert!(parse_time("2023-06-26 23:18:43").is_some());
+        for odd in [
+            "2023-06-26 23:18:43.000",
+            "2023-06-26T23:18:43",
+            "2023-06-26",
+            "2023-02-30 00:00:00",
+            "",
+        ] {
+            assert_eq!(parse_time(odd), None, "{odd}");
+        }
+    }
 }

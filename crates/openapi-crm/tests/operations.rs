@@ -23,6 +23,24 @@ fn phone(v: &str) -> PhoneProperty {
     }
 }
 
+/// Every stored `createTime`/`updateTime` has the document's form, whole seconds:
+/// `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`.
+fn assert_document_times(mock: &MockUseasy) {
+    for record in mock.records() {
+        for key in ["createTime", "updateTime"] {
+            let t = record[key].as_str().unwrap_or_default();
+            let shape = t.len() == 19
+                && t.bytes().enumerate().all(|(i, c)| match i {
+                    4 | 7 => c == b'-',
+                    10 => c == b' ',
+                    13 | 16 => c == b':',
+                    _ => c.is_ascii_digit(),
+                });
+            assert!(shape, "{key} {t:?} is not yyyy-MM-dd HH:mm:ss");
+        }
+    }
+}
+
 #[tokio::test]
 async fn add_find_update_delete_with_the_generated_methods() {
     let mock = MockUseasy::start().await.unwrap();
@@ -45,6 +63,7 @@ async fn add_find_update_delete_with_the_generated_methods() {
     assert_eq!(stored.update_agent.as_deref(), Some("openApi"));
     assert_eq!(stored.account_id.as_deref(), Some("1090"));
     assert!(stored.create_time.is_some() && stored.update_time.is_some());
+    assert_document_times(&mock);
     assert_eq!(
         stored
             .assign_time
@@ -86,6 +105,7 @@ async fn add_find_update_delete_with_the_generated_methods() {
     assert_eq!(updated.customer_name.as_deref(), Some("renamed"));
     assert_eq!(updated.owner.as_deref(), Some("8310"));
     assert_eq!(updated.create_time, stored.create_time);
+    assert_document_times(&mock);
 
     // List.
     let arg = ListCustomersArg {

@@ -9,9 +9,10 @@ use axum::extract::{RawQuery, State as Shared};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::NaiveDate;
-use crm_runtime::{LenientDate, LenientInt, SecretString, StrBool};
+use chrono::{NaiveDate, NaiveTime};
+use crm_runtime::{LenientInt, LenientString, SecretString};
 use serde::Serialize;
+use serde_json::Value;
 
 use super::state::{Injection, State};
 use super::{DEFAULT_ROWS_PER_PAGE, codes, paths};
@@ -236,29 +237,103 @@ const EXACT_FILTERS: &[&str] = &[
     "qq",
 ];
 
-fn text<'a>(c: &'a Contact, field: &str) -> &'a str {
-    let value = match field {
-        "code" => &c.code,
-        "name" => &c.name,
-        "ccuscode" => &c.ccuscode,
-        "ccusname" => &c.ccusname,
-        "direct_leader_code" => &c.direct_leader_code,
-        "direct_leader" => &c.direct_leader,
-        "charge_person_code" => &c.charge_person_code,
-        "charge_person" => &c.charge_person,
-        "title" => &c.title,
-        "sex" => &c.sex,
-        "position" => &c.position,
-        "mobile_phone" => &c.mobile_phone,
-        "office_phone" => &c.office_phone,
-        "email" => &c.email,
-        "favorite" => &c.favorite,
-        "wechat" => &c.wechat,
-        "qq" => &c.qq,
-        "native" => &c.native,
-        _ => return "",
+/// A text field of a contact, as stored.
+fn text_field<'a>(c: &'a Contact, field: &str) -> Option<&'a LenientString> {
+    match field {
+        "name" => c.name.as_ref(),
+        "ccuscode" => c.ccuscode.as_ref(),
+        "ccusname" => c.ccusname.as_ref(),
+        "direct_leader_code" => c.direct_leader_code.as_ref(),
+        "direct_leader" => c.direct_leader.as_ref(),
+        "charge_person_code" => c.charge_person_code.as_ref(),
+        "charge_person" => c.charge_person.as_ref(),
+        "title" => c.title.as_ref(),
+        "sex" => c.sex.as_ref(),
+        "position" => c.position.as_ref(),
+        "mobile_phone" => c.mobile_phone.as_ref(),
+        "office_phone" => c.office_phone.as_ref(),
+        "email" => c.email.as_ref(),
+        "favorite" => c.favorite.as_ref(),
+        "wechat" => c.wechat.as_ref(),
+        "qq" => c.qq.as_ref(),
+        "native" => c.native.as_ref(),
+        _ => None,
+    }
+}
+
+/// The text a filter matches a stored field against, by the mock's own reading of the value it
+/// answers with: a string as it is, a number or boolean as its JSON text (`"qq": 10000` is
+/// `10000`, as some tenants send it, docs/vendors.md §3.3), nothing else (`null`, absent) as
+/// empty text.
+fn text(c: &Contact, field: &str) -> String {
+    match wire(text_field(c, field)) {
+        Some(Value::String(s)) => s,
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A date as U8 writes one, read by the mock itself from the document: the contact pages type
+/// `birthday` as a date, and U8 dates are `yyyy-MM-dd` or `yyyy-MM-dd HH:mm:ss.fff` without a
+/// zone (docs/vendors.md §0 quirks, §3.3). So: `yyyy-MM-dd`, optionally followed by
+/// ` HH:mm:ss` and a fraction of 1 to 9 digits; the date part is the date. Anything else
+/// (`""`, U8's unknown birthday, included) is no date.
+fn u8_date(s: &str) -> Option<NaiveDate> {
+    let (day, rest) = (s.get(..10)?, s.get(10..)?);
+    let digits_and_dashes = day.bytes().enumerate().all(|(i, c)| match i {
+        4 | 7 => c == b'-',
+        _ => c.is_ascii_digit(),
+    });
+    if !digits_and_dashes {
+        return None;
+    }
+    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
+    if rest.is_empty() {
+        return Some(date);
+    }
+    let time = rest.strip_prefix(' ')?;
+    let (hms, fraction) = match time.split_once('.') {
+        Some((hms, fraction)) => (hms, Some(fraction)),
+        None => (time, None),
     };
-    value.as_deref().unwrap_or("")
+    let hms_shape = hms.len() == 8
+        && hms.bytes().enumerate().all(|(i, c)| match i {
+            2 | 5 => c == b':',
+            _ => c.is_ascii_digit(),
+        });
+    let fraction_shape = fraction
+        .is_none_or(|f| (1..=9).contains(&f.len()) && f.bytes().all(|c| c.is_ascii_digit()));
+    (hms_shape && fraction_shape && NaiveTime::parse_from_str(hms, "%H:%M:%S").is_ok())
+        .then_some(date)
+}
+
+/// A stored field as the mock answers it: its JSON wire value (`None` when absent).
+fn wire<T: Serialize>(field: Option<&T>) -> Option<Value> {
+    field.and_then(|v| serde_json::to_value(v).ok())
+}
+
+/// The date of a stored date field, by the mock's own reading of the text it answers with.
+fn stored_date<T: Serialize>(field: Option<&T>) -> Option<NaiveDate> {
+    match wire(field)? {
+        Value::String(s) => u8_date(&s),
+        _ => None,
+    }
+}
+
+/// Whether a stored boolean field is set, by the mock's own reading of the value it answers
+/// with: the document types it boolean and U8 sends `"1"`/`"0"` (docs/vendors.md §3.3); `true`
+/// and `1`, and `"true"` in any letter case, read as set too. Empty or anything else is not set.
+fn stored_flag<T: Serialize>(field: Option<&T>) -> bool {
+    match wire(field) {
+        Some(Value::Bool(b)) => b,
+        Some(Value::Number(n)) => n.as_u64() == Some(1),
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            s == "1" || s.eq_ignore_ascii_case("true")
+        }
+        _ => false,
+    }
 }
 
 fn flag(name: &str, value: &str) -> Result<bool, U8Error> {
@@ -307,8 +382,7 @@ impl Filter {
             .map(|v| flag("default", v))
             .transpose()?;
         if let Some(v) = params.get("birthday") {
-            let date = v.trim().parse::<LenientDate>().ok().and_then(|d| d.date());
-            f.birthday = Some(date.ok_or_else(|| U8Error::invalid("birthday", v))?);
+            f.birthday = Some(u8_date(v.trim()).ok_or_else(|| U8Error::invalid("birthday", v))?);
         }
         Ok(f)
     }
@@ -334,23 +408,24 @@ impl Filter {
     }
 
     fn matches(&self, c: &Contact) -> bool {
-        let code = text(c, "code");
+        // The mock sets every stored code itself, as a string equal to the contact's key.
+        let code = c.code.as_deref().unwrap_or("");
         self.code_begin.as_deref().is_none_or(|b| code >= b)
             && self.code_end.as_deref().is_none_or(|e| code <= e)
             && self
                 .keywords
                 .iter()
                 .all(|(f, v)| text(c, f).to_lowercase().contains(v.as_str()))
-            && self.exact.iter().all(|(f, v)| text(c, f) == v)
+            && self.exact.iter().all(|(f, v)| text(c, f) == *v)
             && self
                 .be_main_linker
-                .is_none_or(|b| c.be_main_linker.as_ref().is_some_and(StrBool::is_true) == b)
+                .is_none_or(|b| stored_flag(c.be_main_linker.as_ref()) == b)
             && self
                 .default
-                .is_none_or(|b| c.default.as_ref().is_some_and(StrBool::is_true) == b)
+                .is_none_or(|b| stored_flag(c.default.as_ref()) == b)
             && self
                 .birthday
-                .is_none_or(|d| c.birthday.as_ref().and_then(LenientDate::date) == Some(d))
+                .is_none_or(|d| stored_date(c.birthday.as_ref()) == Some(d))
     }
 }
 
@@ -464,4 +539,143 @@ async fn unknown_path(uri: Uri) -> Response {
         StatusCode::NOT_FOUND,
         error_body(codes::UNKNOWN_API, &format!("接口不存在: {path}")),
     )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn contact(json: serde_json::Value) -> Contact {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn filter(query: &str) -> Result<Filter, U8Error> {
+        Filter::parse(&Params::parse(Some(query)))
+    }
+
+    #[test]
+    fn dates_are_read_in_the_documented_forms() {
+        let day = NaiveDate::from_ymd_opt(1990, 2, 3);
+        for text in [
+            "1990-02-03",
+            "1990-02-03 00:00:00",
+            "1990-02-03 00:00:00.000",
+            "1990-02-03 23:59:59.5",
+            "1990-02-03 10:00:00.1234567",
+        ] {
+            assert_eq!(u8_date(text), day, "{text}");
+        }
+        for text in [
+            "",
+            "xxxxx",
+            "1990-2-3",
+            "1990/02/03",
+            "19900203",
+            "1990-02-30",
+            "1990-13-03",
+            "1990-02-03T00:00:00",
+            "1990-02-03 ",
+            "1990-02-03 00:00",
+            "1990-02-03 24:00:00",
+            "1990-02-03 00:00:00.",
+            "1990-02-03 00:00:00.0000000000",
+            "1990-02-03 00:00:00Z",
+            " 1990-02-03",
+            "+199-02-03",
+        ] {
+            assert_eq!(u8_date(text), None, "{text:?}");
+        }
+    }
+
+    /// The `birthday` filter matches the date part of the stored text, whichever documented
+    /// form the filter and the stored value take; an empty, absent or odd birthday never matches.
+    #[test]
+    fn the_birthday_filter_matches_every_documented_form() {
+        let same_day = [
+            contact(serde_json::json!({"code": "1", "birthday": "1990-02-03"})),
+            contact(serde_json::json!({"code": "2", "birthday": "1990-02-03 00:00:00.000"})),
+            contact(serde_json::json!({"code": "3", "birthday": "1990-02-03 08:30:00"})),
+        ];
+        let others = [
+            contact(serde_json::json!({"code": "4", "birthday": "1990-02-04"})),
+            contact(serde_json::json!({"code": "5", "birthday": ""})),
+            contact(serde_json::json!({"code": "6", "birthday": null})),
+            contact(serde_json::json!({"code": "7"})),
+            contact(serde_json::json!({"code": "8", "birthday": "1990-02-03T00:00:00"})),
+            contact(serde_json::json!({"code": "9", "birthday": "03/02/1990"})),
+            contact(serde_json::json!({"code": "10", "birthday": 19_900_203})),
+        ];
+        for query in [
+            "birthday=1990-02-03",
+            "birthday=1990-02-03%2000:00:00",
+            "birthday=1990-02-03+00:00:00.000",
+            "birthday=%201990-02-03%20",
+        ] {
+            let f = filter(query).unwrap_or_else(|e| panic!("{query}: {e:?}"));
+            for c in &same_day {
+                assert!(f.matches(c), "{query} must match {c:?}");
+            }
+            for c in &others {
+                assert!(!f.matches(c), "{query} must not match {c:?}");
+            }
+        }
+        for query in [
+            "birthday=1990-02-30",
+            "birthday=1990-13-45",
+            "birthday=x",
+            "birthday=1990%2F02%2F03",
+            "birthday=1990-02-03T00:00:00",
+        ] {
+            let e = filter(query).expect_err(query);
+            assert_eq!(e.code, codes::INVALID_PARAMETER, "{query}");
+        }
+    }
+
+    /// Keyword and exact filters match the text of the stored wire value: a number as its JSON
+    /// text, keywords case-insensitively.
+    #[test]
+    fn text_filters_read_the_stored_wire_value() {
+        let c = contact(serde_json::json!({
+            "code": "1", "name": "张三", "qq": 10000, "email": "Zhang.San@Example.cn",
+            "mobile_phone": "13800000000", "sex": null
+        }));
+        for (query, expected) in [
+            ("qq=10000", true),
+            ("qq=1000", false),
+            ("name=%E4%B8%89", true),
+            ("email=example", true),
+            ("email=EXAMPLE.CN", true),
+            ("mobile_phone=13800000000", true),
+            ("mobile_phone=1380000", false),
+            ("sex=%E7%94%B7", false),
+            ("wechat=x", false),
+        ] {
+            assert_eq!(filter(query).unwrap().matches(&c), expected, "{query}");
+        }
+    }
+
+    #[test]
+    fn flags_read_the_stored_wire_value() {
+        let f = filter("be_main_linker=1&default=0").unwrap();
+        for (main, default, expected) in [
+            (serde_json::json!("1"), serde_json::json!("0"), true),
+            (serde_json::json!(true), serde_json::json!(false), true),
+            (serde_json::json!(1), serde_json::json!(0), true),
+            (serde_json::json!(" True "), serde_json::json!(""), true),
+            (serde_json::json!("0"), serde_json::json!("0"), false),
+            (serde_json::json!(""), serde_json::json!("0"), false),
+            (serde_json::json!("是"), serde_json::json!("0"), false),
+            (serde_json::json!(2), serde_json::json!("0"), false),
+            (serde_json::json!("1"), serde_json::json!("1"), false),
+        ] {
+            let c = contact(
+                serde_json::json!({"code": "1", "be_main_linker": main, "default": default}),
+            );
+            assert_eq!(f.matches(&c), expected, "{main} / {default}");
+        }
+        let absent = contact(serde_json::json!({"code": "1"}));
+        assert!(filter("be_main_linker=0").unwrap().matches(&absent));
+        assert!(!filter("be_main_linker=1").unwrap().matches(&absent));
+    }
 }
