@@ -640,6 +640,26 @@ fn assert_full_mirrors(stored: &[Row], tenant: &BTreeMap<String, Value>) {
     }
 }
 
+/// Runs `sync`, a full pass of one object, and checks its counts (fetched, inserted, updated,
+/// unchanged, marked deleted) and, row by row, that the table mirrors the vendor's records as
+/// `tenant` reads them after the run. Its summary and the rows.
+async fn full_pass(
+    sync: Crm,
+    db: &Db,
+    (vendor, object): (Vendor, &str),
+    counted: (u64, u64, u64, u64, u64),
+    tenant: impl FnOnce() -> BTreeMap<String, Value>,
+) -> (Value, Vec<Row>) {
+    let run = run(sync).await.ok();
+    let [summary] = summaries(&run)
+        .try_into()
+        .unwrap_or_else(|all: Vec<Value>| panic!("one summary: {all:?}"));
+    assert_eq!(counts(&summary), counted, "{}", run.stdout);
+    let stored = rows(db, vendor, object).await;
+    assert_full_mirrors(&stored, &tenant());
+    (summary, stored)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_flag() {
     use openapi_crm_mock::{LiveTenant, MockUseasy};
@@ -676,12 +696,10 @@ async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_f
             .collect()
     };
 
-    let first = run(sync()).await.ok();
-    let [summary] = summaries(&first).try_into().unwrap();
+    let table = (Vendor::Useasy, "customers");
+    let (summary, stored) =
+        full_pass(sync(), &db, table, (230, 230, 0, 0, 0), || records(&mock)).await;
     assert_eq!(summary["mode"], "full");
-    assert_eq!(counts(&summary), (230, 230, 0, 0, 0));
-    let stored = rows(&db, Vendor::Useasy, "customers").await;
-    assert_full_mirrors(&stored, &records(&mock));
     assert!(
         stored.iter().all(|r| r.modified_at.is_some()),
         "updateTime (China time) became epoch ms"
@@ -693,25 +711,12 @@ async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_f
         .step_by(23)
         .map(|id| mock.remove(id).unwrap())
         .collect();
-    let second = run(sync()).await.ok();
-    assert_eq!(
-        counts(&summaries(&second)[0]),
-        (220, 0, 0, 220, 10),
-        "{}",
-        second.stdout
-    );
-    assert_full_mirrors(
-        &rows(&db, Vendor::Useasy, "customers").await,
-        &records(&mock),
-    );
+    full_pass(sync(), &db, table, (220, 0, 0, 220, 10), || records(&mock)).await;
 
     let back = removed[4].id.clone().unwrap();
     mock.insert(removed[4].clone());
-    let third = run(sync()).await.ok();
-    assert_eq!(counts(&summaries(&third)[0]), (221, 0, 1, 220, 0));
-    let stored = rows(&db, Vendor::Useasy, "customers").await;
+    let (_, stored) = full_pass(sync(), &db, table, (221, 0, 1, 220, 0), || records(&mock)).await;
     assert!(!stored.iter().find(|r| r.id == back).unwrap().deleted);
-    assert_full_mirrors(&stored, &records(&mock));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -754,9 +759,8 @@ async fn u8_syncs_mark_deletions_and_a_contact_that_comes_back_clears_its_flag()
             .collect()
     };
 
-    let first = run(sync()).await.ok();
-    assert_eq!(counts(&summaries(&first)[0]), (180, 180, 0, 0, 0));
-    assert_full_mirrors(&rows(&pg, Vendor::U8, "contacts").await, &records(&mock));
+    let table = (Vendor::U8, "contacts");
+    full_pass(sync(), &pg, table, (180, 180, 0, 0, 0), || records(&mock)).await;
 
     let codes: Vec<String> = records(&mock).into_keys().collect();
     let removed: Vec<u8_contacts::Contact> = codes
@@ -764,17 +768,12 @@ async fn u8_syncs_mark_deletions_and_a_contact_that_comes_back_clears_its_flag()
         .step_by(30)
         .map(|code| mock.remove(code).unwrap())
         .collect();
-    let second = run(sync()).await.ok();
-    assert_eq!(counts(&summaries(&second)[0]), (174, 0, 0, 174, 6));
-    assert_full_mirrors(&rows(&pg, Vendor::U8, "contacts").await, &records(&mock));
+    full_pass(sync(), &pg, table, (174, 0, 0, 174, 6), || records(&mock)).await;
 
     let back = removed[1].code.as_deref().unwrap().to_owned();
     mock.insert(removed[1].clone());
-    let third = run(sync()).await.ok();
-    assert_eq!(counts(&summaries(&third)[0]), (175, 0, 1, 174, 0));
-    let stored = rows(&pg, Vendor::U8, "contacts").await;
+    let (_, stored) = full_pass(sync(), &pg, table, (175, 0, 1, 174, 0), || records(&mock)).await;
     assert!(!stored.iter().find(|r| r.id == back).unwrap().deleted);
-    assert_full_mirrors(&stored, &records(&mock));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -132,6 +132,28 @@ pub use transport::{RateLimit, RateLimits, RetryPolicy, TransportConfig, Transpo
 pub use operation::{Auth, AuthCarrier, AuthFlowSpec, Effect, HttpMethod, OperationSpec, Paging};
 pub use registry::NamedObject;
 
+/// Plumbing for the vendor crates' `lib.rs`: the types above that a vendor crate's public API
+/// or its generated fields use (errors, operation descriptors, value types, transport
+/// options), listed once. Each vendor crate re-exports this module whole
+/// (`#[doc(inline)] pub use crm_runtime::sdk::*;`), so that its users name these types through
+/// the vendor crate alone and the three crates export the same set. Users of this crate name
+/// them from the root.
+#[doc(hidden)]
+pub mod sdk {
+    pub use crate::{
+        ApiError, ApiErrorKind, DecodeError, Error, ErrorSource, Outcome, TransportKind,
+    };
+    pub use crate::{
+        Auth, AuthCarrier, AuthFlowSpec, Effect, HttpMethod, NamedObject, OperationSpec, Paging,
+    };
+    pub use crate::{
+        BoolForm, ChinaDateTime, EmptyForm, EpochMillis, ExtraFields, ExtraFieldsIter, InvalidDate,
+        LenientDate, LenientDecimal, LenientInt, LenientString, OpenEnum, RawRecord, SecretString,
+        StrBool, TextForm, Unparsed, WireForm,
+    };
+    pub use crate::{RateLimit, RateLimits, RetryPolicy, TransportConfig, TransportOptions};
+}
+
 // Plumbing for the vendor crates: builders, transport, paging, tokens, redaction.
 #[doc(hidden)]
 pub use credentials::{Credential, Missing, base_url, env_var};

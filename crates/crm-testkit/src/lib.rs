@@ -1,5 +1,5 @@
 //! Test support shared by the workspace's tests: the harness ([`bounded`] for every async
-//! test, [`fast_retries`], [`records`] builders; each vendor's mock crate adds an
+//! test, [`fast_retries`], [`strict`], [`records`] builders; each vendor's mock crate adds an
 //! `unlimited_client()`) and the documented-example suite of the vendor crates.
 //!
 //! The documented-example suite:
@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crm_runtime::DecodeError;
-use crm_runtime::RetryPolicy;
 use crm_runtime::registry::Decoded;
+use crm_runtime::{RateLimits, RetryPolicy, TransportOptions};
 use serde_json::{Map, Value, json};
 
 pub mod records;
@@ -50,6 +50,15 @@ pub fn fast_retries() -> RetryPolicy {
         .with_initial_backoff(Duration::from_millis(1))
         .with_max_backoff(Duration::from_millis(5))
         .with_max_total_backoff(Duration::from_secs(1))
+}
+
+/// `builder` without a client-side rate limit and without retries: the first answer, or the
+/// first failure, is the result (for tests of what a failure looks like, or of the server's
+/// own limits).
+pub fn strict<B: TransportOptions>(builder: B) -> B {
+    builder
+        .with_rate_limits(RateLimits::off())
+        .with_retry_policy(RetryPolicy::none())
 }
 
 /// Decodes `wire` the way the clients do and checks that it re-encodes to the same JSON (odd
@@ -287,15 +296,7 @@ impl Schemas {
             .with_registry(&registry)
             .build(&root)
             .map_err(|e| vec![format!("cannot compile the schema of {name}: {e}")])?;
-        let errors: Vec<String> = validator
-            .iter_errors(value)
-            .map(|e| format!("at {}: {}", e.instance_path(), e))
-            .collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        check(&validator, value)
     }
 }
 
@@ -305,6 +306,11 @@ pub fn validate_derived(schema: &schemars::Schema, value: &Value) -> Result<(), 
         .offline()
         .build(schema.as_value())
         .map_err(|e| vec![format!("derived schema does not compile: {e}")])?;
+    check(&validator, value)
+}
+
+/// `value` against a compiled `validator`: every error with its instance path.
+fn check(validator: &jsonschema::Validator, value: &Value) -> Result<(), Vec<String>> {
     let errors: Vec<String> = validator
         .iter_errors(value)
         .map(|e| format!("at {}: {}", e.instance_path(), e))

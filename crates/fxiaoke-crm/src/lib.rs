@@ -134,21 +134,12 @@ pub use query::{
 // Errors: the vendor's codes and how they are classified.
 pub use error::{Result, VENDOR, api_code, codes, is_retryable_code, kind_of};
 
-// Runtime types: every crm-runtime type that this crate's API or its generated fields use, so
-// that users (and tenant modules from `crm codegen` or `crm_codegen::Generator`) name them
-// through this crate alone and never depend on `crm-runtime` themselves.
-pub use crm_runtime::{
-    ApiError, ApiErrorKind, DecodeError, Error, ErrorSource, Outcome, TransportKind,
-};
-pub use crm_runtime::{
-    Auth, AuthCarrier, AuthFlowSpec, Effect, HttpMethod, NamedObject, OperationSpec, Paging,
-};
-pub use crm_runtime::{
-    BoolForm, ChinaDateTime, EmptyForm, EpochMillis, ExtraFields, ExtraFieldsIter, InvalidDate,
-    LenientDate, LenientDecimal, LenientInt, LenientString, OpenEnum, RawRecord, SecretString,
-    StrBool, TextForm, Unparsed, WireForm,
-};
-pub use crm_runtime::{RateLimit, RateLimits, RetryPolicy, TransportConfig, TransportOptions};
+// Runtime types: every crm-runtime type that this crate's API or its generated fields use (the
+// list is `crm_runtime::sdk`, one for the three vendor crates), so that users (and tenant
+// modules from `crm codegen` or `crm_codegen::Generator`) name them through this crate alone
+// and never depend on `crm-runtime` themselves.
+#[doc(inline)]
+pub use crm_runtime::sdk::*;
 
 // Plumbing that generated code (this crate's and tenant modules) and the fixture suite name.
 #[doc(hidden)]

@@ -180,55 +180,60 @@ fn base_oauth2() -> fxiaoke_crm::ClientBuilder {
 
 #[test]
 fn an_operator_of_the_wrong_style_is_a_config_error_naming_both() {
-    // FSUID_ where the header flow expects a numeric employee id.
-    let text = config_error(base_oauth2().open_user_id("FSUID_ADMIN").build());
-    assert!(
-        text.contains("FSUID_ADMIN") && text.contains("convert_user_id = false"),
-        "{text}"
-    );
-    assert!(
-        text.contains("employee_id") && text.contains("convert_user_id(true)"),
-        "says how to fix it: {text}"
-    );
-    // Numeric where convertUserId asks for FSUID_.
-    let text = config_error(
-        base_oauth2()
-            .convert_user_id(true)
-            .employee_id("1000")
-            .build(),
-    );
-    assert!(
-        text.contains("\"1000\"") && text.contains("convert_user_id = true"),
-        "{text}"
-    );
-    // A numeric id given as an open user id, or an employee id that is not a number.
-    let text = config_error(
-        base_oauth2()
-            .convert_user_id(true)
-            .open_user_id("1000")
-            .build(),
-    );
-    assert!(text.contains("numeric employee id"), "{text}");
-    let text = config_error(base_oauth2().employee_id("admin").build());
-    assert!(text.contains("\"admin\""), "{text}");
-    // The legacy flow speaks FSUID_ only.
-    let text = config_error(base().employee_id("1000").build());
-    assert!(
-        text.contains("\"1000\"") && text.contains("legacy flow"),
-        "{text}"
-    );
-    let text = config_error(base().open_user_id("1000").build());
-    assert!(text.contains("numeric employee id"), "{text}");
-    let text = config_error(
-        base()
-            .open_user_id("FSUID_ADMIN")
-            .convert_user_id(true)
-            .build(),
-    );
-    assert!(text.contains("oauth2 flow only"), "{text}");
-    // A mobile number is resolved through getByMobile, a legacy call.
-    let text = config_error(base_oauth2().operator_mobile("13800138000").build());
-    assert!(text.contains("operator_mobile"), "{text}");
+    // What is wrong, the builder, and what its error must say.
+    let cases: [(&str, fxiaoke_crm::ClientBuilder, &[&str]); 8] = [
+        (
+            "FSUID_ where the header flow expects a numeric employee id (and how to fix it)",
+            base_oauth2().open_user_id("FSUID_ADMIN"),
+            &[
+                "FSUID_ADMIN",
+                "convert_user_id = false",
+                "employee_id",
+                "convert_user_id(true)",
+            ],
+        ),
+        (
+            "numeric where convertUserId asks for FSUID_",
+            base_oauth2().convert_user_id(true).employee_id("1000"),
+            &["\"1000\"", "convert_user_id = true"],
+        ),
+        (
+            "a numeric id given as an open user id (OAuth2)",
+            base_oauth2().convert_user_id(true).open_user_id("1000"),
+            &["numeric employee id"],
+        ),
+        (
+            "an employee id that is not a number",
+            base_oauth2().employee_id("admin"),
+            &["\"admin\""],
+        ),
+        (
+            "the legacy flow speaks FSUID_ only",
+            base().employee_id("1000"),
+            &["\"1000\"", "legacy flow"],
+        ),
+        (
+            "a numeric id given as an open user id (legacy)",
+            base().open_user_id("1000"),
+            &["numeric employee id"],
+        ),
+        (
+            "convert_user_id in the legacy flow",
+            base().open_user_id("FSUID_ADMIN").convert_user_id(true),
+            &["oauth2 flow only"],
+        ),
+        (
+            "a mobile number is resolved through getByMobile, a legacy call",
+            base_oauth2().operator_mobile("13800138000"),
+            &["operator_mobile"],
+        ),
+    ];
+    for (why, builder, says) in cases {
+        let text = config_error(builder.build());
+        for part in says {
+            assert!(text.contains(part), "{why}: no {part:?} in {text}");
+        }
+    }
     // The right styles build.
     base_oauth2().employee_id("1000").build().unwrap();
     base_oauth2()
@@ -376,38 +381,31 @@ async fn the_mock_refuses_a_mixed_request_and_checks_the_headers() {
     let c = mock.credentials();
     let http = reqwest::Client::new();
     let url = |p: &str| mock.base_url().join(p).unwrap();
-    let token: Value = http
-        .post(url(TOKEN))
-        .json(&json!({"appId": c.app_id, "appSecret": c.app_secret,
-                      "permanentCode": c.permanent_code, "grantType": "app_secret"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(token["ea"], c.ea.as_str());
-    let bearer = format!("Bearer {}", token["accessToken"].as_str().unwrap());
-    let legacy: Value = http
-        .post(url("/cgi/corpAccessToken/get/V2"))
-        .json(&json!({"appId": c.app_id, "appSecret": c.app_secret, "permanentCode": c.permanent_code}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let query = json!({"data": {"dataObjectApiName": "PaymentObj", "search_query_info": {"limit": 5, "offset": 0}}});
-    let post = |headers: Vec<(&'static str, String)>, body: Value| {
-        let mut request = http.post(url(QUERY)).json(&body);
+    // A JSON POST with these headers; the JSON answer.
+    let send = |path: &str, headers: Vec<(&'static str, String)>, body: Value| {
+        let mut request = http.post(url(path)).json(&body);
         for (k, v) in headers {
             request = request.header(k, v);
         }
-        async move {
-            let answer: Value = request.send().await.unwrap().json().await.unwrap();
-            answer
-        }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
     };
+    let token = send(
+        TOKEN,
+        Vec::new(),
+        json!({"appId": c.app_id, "appSecret": c.app_secret,
+               "permanentCode": c.permanent_code, "grantType": "app_secret"}),
+    )
+    .await;
+    assert_eq!(token["ea"], c.ea.as_str());
+    let bearer = format!("Bearer {}", token["accessToken"].as_str().unwrap());
+    let legacy = send(
+        "/cgi/corpAccessToken/get/V2",
+        Vec::new(),
+        json!({"appId": c.app_id, "appSecret": c.app_secret, "permanentCode": c.permanent_code}),
+    )
+    .await;
+    let query = json!({"data": {"dataObjectApiName": "PaymentObj", "search_query_info": {"limit": 5, "offset": 0}}});
+    let post = |headers, body| send(QUERY, headers, body);
     let all = |user: &str| {
         vec![
             ("authorization", bearer.clone()),

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use fxiaoke_crm::types::PaymentObj;
-use fxiaoke_crm::{Client, Error, ObjectData, RateLimits, RetryPolicy};
+use fxiaoke_crm::{Client, Error, ObjectData, RateLimits};
 use fxiaoke_crm_mock::{Churn, EmptyValues, LiveTenant, MockFxiaoke, MockSettings};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -200,12 +200,7 @@ async fn gateway_answers_without_envelope_are_retried_never_an_early_end() {
             200,
             fxiaoke_crm_mock::GATEWAY_BUSY_BODY,
         );
-        let strict = mock
-            .client_builder()
-            .with_rate_limits(RateLimits::off())
-            .with_retry_policy(RetryPolicy::none())
-            .build()
-            .unwrap();
+        let strict = crm_testkit::strict(mock.client_builder()).build().unwrap();
         let results: Vec<Result<PaymentObj, Error>> = strict.query().stream().collect().await;
         let err = results.last().unwrap().as_ref().unwrap_err();
         assert!(

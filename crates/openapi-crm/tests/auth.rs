@@ -5,7 +5,7 @@ use openapi_crm::TransportOptions;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use openapi_crm::{Customer, Error, RateLimits, RetryPolicy, SecretString};
+use openapi_crm::{Customer, Error, RetryPolicy, SecretString};
 use openapi_crm::{signed_headers, unix_timestamp, verify_signature};
 use openapi_crm_mock::MockUseasy;
 use serde_json::Value;
@@ -266,12 +266,7 @@ async fn add_is_not_retried_once_sent() {
 #[tokio::test]
 async fn the_mock_enforces_ten_requests_per_second() {
     let mock = MockUseasy::start().await.unwrap();
-    let client = mock
-        .client_builder()
-        .with_rate_limits(RateLimits::off())
-        .with_retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = crm_testkit::strict(mock.client_builder()).build().unwrap();
     let calls = (0..15).map(|_| {
         let c = client.clone();
         async move { c.customers().send().await }

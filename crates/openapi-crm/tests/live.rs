@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use openapi_crm::{Customer, Error, RateLimits, RetryPolicy};
+use openapi_crm::{Customer, Error, RateLimits};
 use openapi_crm_mock::{Churn, LiveTenant, MockUseasy};
 use proptest::prelude::*;
 use serde_json::value::RawValue;
@@ -101,12 +101,7 @@ async fn gateway_answers_are_retried_never_an_early_end() {
         200,
         openapi_crm_mock::GATEWAY_BUSY_BODY,
     );
-    let strict = mock
-        .client_builder()
-        .with_rate_limits(RateLimits::off())
-        .with_retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let strict = crm_testkit::strict(mock.client_builder()).build().unwrap();
     let results: Vec<_> = strict.customers().stream().collect().await;
     let err = results.last().unwrap().as_ref().unwrap_err();
     assert!(matches!(err, Error::Protocol { .. }), "{err}");

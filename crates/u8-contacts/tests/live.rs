@@ -6,11 +6,10 @@ mod common;
 
 use std::collections::HashMap;
 use std::time::Duration;
-use u8_contacts::TransportOptions;
 
 use common::sample_client;
 use futures::{StreamExt, TryStreamExt};
-use u8_contacts::{Contact, Error, RetryPolicy};
+use u8_contacts::{Contact, Error};
 use u8_contacts_mock::{Churn, LiveTenant, MockU8, paths, sample_contacts};
 
 async fn bounded<T>(f: impl std::future::Future<Output = T>) -> T {
@@ -46,11 +45,7 @@ async fn gateway_answers_are_retried_never_an_early_end() {
             200,
             u8_contacts_mock::GATEWAY_BUSY_BODY,
         );
-        let strict = mock
-            .client_builder()
-            .with_retry_policy(RetryPolicy::none())
-            .build()
-            .unwrap();
+        let strict = crm_testkit::strict(mock.client_builder()).build().unwrap();
         let results: Vec<_> = strict.batch_get().stream().collect().await;
         let err = results.last().unwrap().as_ref().unwrap_err();
         assert!(matches!(err, Error::Protocol { .. }), "{err}");

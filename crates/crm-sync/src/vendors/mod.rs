@@ -166,6 +166,8 @@ pub(crate) fn read_keys(
     Ok(keys)
 }
 
+/// The fields wanted; a record's keys are read with it.
+#[derive(Clone, Copy)]
 struct KeysSeed<'f> {
     id_field: &'f str,
     modified_field: Option<&'f str>,
@@ -186,10 +188,8 @@ enum Field {
     Other,
 }
 
-struct FieldSeed<'f> {
-    id_field: &'f str,
-    modified_field: Option<&'f str>,
-}
+/// A field name, read against the fields wanted.
+struct FieldSeed<'f>(KeysSeed<'f>);
 
 impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
     type Value = Field;
@@ -206,9 +206,10 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
         f.write_str("a field name")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
-        Ok(if v == self.id_field {
+        let wanted = self.0;
+        Ok(if v == wanted.id_field {
             Field::Id
-        } else if self.modified_field == Some(v) {
+        } else if wanted.modified_field == Some(v) {
             Field::Modified
         } else {
             Field::Other
@@ -224,10 +225,7 @@ impl<'de> Visitor<'de> for KeysSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
         let mut keys = Keys::default();
-        while let Some(field) = map.next_key_seed(FieldSeed {
-            id_field: self.id_field,
-            modified_field: self.modified_field,
-        })? {
+        while let Some(field) = map.next_key_seed(FieldSeed(self))? {
             match field {
                 Field::Id => keys.id = Some(map.next_value()?),
                 Field::Modified => keys.modified = Some(map.next_value()?),

@@ -37,6 +37,16 @@ fn text(s: &str) -> String {
     s.to_owned()
 }
 
+/// The cursor of an id scan, without pins, after `after`.
+fn ids(after: Option<&str>) -> Cursor {
+    cursor(
+        vec![],
+        Step::Ids {
+            after: after.map(text),
+        },
+    )
+}
+
 #[test]
 fn the_order_is_made_total_by_id() {
     let p = plan(&[("amount", false), ("amount", true), ("day", true)], 10);
@@ -63,7 +73,7 @@ fn the_order_is_made_total_by_id() {
 #[test]
 fn streams_start_where_the_order_starts() {
     let cases = [
-        (plan(&[], 10), cursor(vec![], Step::Ids { after: None })),
+        (plan(&[], 10), ids(None)),
         (
             plan(&[("a", true)], 10),
             cursor(vec![], Step::Range(RangeFrom::Start)),
@@ -187,12 +197,7 @@ fn each_step_asks_what_it_needs() {
         assert_eq!(r.limit, limit, "{c:?}");
     }
     let by_id_desc = plan(&[("_id", false)], 5);
-    let r = by_id_desc.request(&cursor(
-        vec![],
-        Step::Ids {
-            after: Some(text("m")),
-        },
-    ));
+    let r = by_id_desc.request(&ids(Some("m")));
     assert_eq!(r.filters, vec![f("_id", Op::Lt, Some("m"))]);
     assert_eq!(r.orders, vec![by("_id", false)]);
 }
@@ -217,54 +222,34 @@ fn each_page_leads_to_the_right_next_request() {
         Case {
             name: "an id page with more to come continues after its last id",
             plan: plan(&[], 2),
-            at: cursor(vec![], Step::Ids { after: None }),
+            at: ids(None),
             keys: vec![key(&[], "1"), key(&[], "2")],
             total: Some(5),
             deliver: vec![true, true],
-            next: Some(cursor(
-                vec![],
-                Step::Ids {
-                    after: Some(text("2")),
-                },
-            )),
+            next: Some(ids(Some("2"))),
         },
         Case {
             name: "a short page is not the end when total says more remain",
             plan: plan(&[], 4),
-            at: cursor(vec![], Step::Ids { after: None }),
+            at: ids(None),
             keys: vec![key(&[], "1")],
             total: Some(3),
             deliver: vec![true],
-            next: Some(cursor(
-                vec![],
-                Step::Ids {
-                    after: Some(text("1")),
-                },
-            )),
+            next: Some(ids(Some("1"))),
         },
         Case {
             name: "a short page without a count is not the end either",
             plan: plan(&[], 4),
-            at: cursor(vec![], Step::Ids { after: None }),
+            at: ids(None),
             keys: vec![key(&[], "1")],
             total: Some(0),
             deliver: vec![true],
-            next: Some(cursor(
-                vec![],
-                Step::Ids {
-                    after: Some(text("1")),
-                },
-            )),
+            next: Some(ids(Some("1"))),
         },
         Case {
             name: "a page holding every match ends an id scan",
             plan: plan(&[], 4),
-            at: cursor(
-                vec![],
-                Step::Ids {
-                    after: Some(text("0")),
-                },
-            ),
+            at: ids(Some("0")),
             keys: vec![key(&[], "1"), key(&[], "2")],
             total: Some(2),
             deliver: vec![true, true],
@@ -273,12 +258,7 @@ fn each_page_leads_to_the_right_next_request() {
         Case {
             name: "an empty page ends an id scan",
             plan: plan(&[], 4),
-            at: cursor(
-                vec![],
-                Step::Ids {
-                    after: Some(text("0")),
-                },
-            ),
+            at: ids(Some("0")),
             keys: vec![],
             total: None,
             deliver: vec![],
@@ -535,15 +515,7 @@ fn resuming_after_a_record_continues_behind_it() {
             }
         )
     );
-    assert_eq!(
-        plan(&[], 3).after(&key(&[], "x")),
-        cursor(
-            vec![],
-            Step::Ids {
-                after: Some(text("x"))
-            }
-        )
-    );
+    assert_eq!(plan(&[], 3).after(&key(&[], "x")), ids(Some("x")));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::path::PathBuf;
+
 use fxiaoke_crm::{AuthFlow, TransportOptions};
 use fxiaoke_crm_mock::{LiveTenant, MockFxiaoke, MockSettings};
 use serde_json::{Value, json};
@@ -96,8 +98,57 @@ pub fn assert_no_mock_secret(mock: &MockFxiaoke, texts: &[String]) {
     );
 }
 
+/// A client of `mock` that records every exchange into a fresh temp dir `name`; the client
+/// and the dir.
+pub fn recording_client(mock: &MockFxiaoke, name: &str) -> (fxiaoke_crm::Client, PathBuf) {
+    let recordings = fresh_temp_dir(name);
+    let client = mock
+        .client_builder()
+        .with_record_dir(&recordings)
+        .build()
+        .unwrap();
+    (client, recordings)
+}
+
+/// The texts a redaction test searches for secrets once its own calls are made: a client
+/// with [`WRONG_SECRET`] is refused first; then the TRACE log (checked to hold the spans and
+/// the echoing 20016 answer), the clients' `Debug`, the refusal, and `echo_err` (an error
+/// quoting a request echo) in all their forms.
+pub async fn texts_to_search(
+    mock: &MockFxiaoke,
+    logs: &crm_testkit::CapturedLogs,
+    client: &fxiaoke_crm::Client,
+    echo_err: &fxiaoke_crm::Error,
+) -> Vec<String> {
+    let bad = mock
+        .client_builder()
+        .app_secret(WRONG_SECRET)
+        .build()
+        .unwrap();
+    let err = bad.objects().await.unwrap_err();
+    let logged = logs.text();
+    assert!(
+        logged.contains("crm.call"),
+        "spans are logged: {logged:.300}"
+    );
+    assert!(
+        logged.contains("errorCode\":20016"),
+        "the echoing 20016 answer was logged: {logged:.300}"
+    );
+    vec![
+        logged,
+        format!("{client:?}"),
+        format!("{bad:?}"),
+        format!("{err}"),
+        format!("{err:?}"),
+        echo_err.to_string(),
+        format!("{echo_err:?}"),
+        format!("{echo_err:#?}"),
+    ]
+}
+
 /// An empty directory `name` (with the process id) under the system temp dir.
-pub fn fresh_temp_dir(name: &str) -> std::path::PathBuf {
+pub fn fresh_temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
