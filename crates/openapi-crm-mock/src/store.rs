@@ -726,17 +726,13 @@ pub fn sample_field_configs(account_id: &str) -> Vec<CustomerFieldVo> {
 mod tests {
     use super::*;
 
-    /// `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`, written out (the document's `yyyy-MM-dd HH:mm:ss`).
+    /// The document's `yyyy-MM-dd HH:mm:ss` to the letter (checked apart from
+    /// `rules::is_china_time`): chrono reads it, and writes it back unchanged (no fraction, no
+    /// zone, zero-padded).
     fn whole_seconds(v: &Value) -> bool {
         let Some(s) = v.as_str() else { return false };
-        let b = s.as_bytes();
-        b.len() == 19
-            && b.iter().enumerate().all(|(i, c)| match i {
-                4 | 7 => *c == b'-',
-                10 => *c == b' ',
-                13 | 16 => *c == b':',
-                _ => c.is_ascii_digit(),
-            })
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+            .is_ok_and(|t| t.format("%Y-%m-%d %H:%M:%S").to_string() == s)
     }
 
     fn object(v: Value) -> Map<String, Value> {
