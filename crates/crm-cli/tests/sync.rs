@@ -660,6 +660,83 @@ async fn full_pass(
     (summary, stored)
 }
 
+/// A full-pass vendor's mock, as [`deletions_and_a_return`] drives it.
+trait FullPassMock {
+    /// The table its records are stored in.
+    const TABLE: (Vendor, &'static str);
+    /// Its records by id, as they are stored (JSON).
+    fn records_by_id(&self) -> BTreeMap<String, Value>;
+    /// Takes record `id` out of the tenant; what puts it back (and says its id).
+    fn take_out(&self, id: &str) -> impl FnOnce() -> String + '_;
+}
+
+impl FullPassMock for openapi_crm_mock::MockUseasy {
+    const TABLE: (Vendor, &'static str) = (Vendor::Useasy, "customers");
+
+    fn records_by_id(&self) -> BTreeMap<String, Value> {
+        self.records()
+            .into_iter()
+            .map(|r| (r["_id"].as_str().unwrap().to_owned(), Value::Object(r)))
+            .collect()
+    }
+
+    fn take_out(&self, id: &str) -> impl FnOnce() -> String + '_ {
+        let customer = self.remove(id).unwrap();
+        move || self.insert(customer)
+    }
+}
+
+impl FullPassMock for u8_contacts_mock::MockU8 {
+    const TABLE: (Vendor, &'static str) = (Vendor::U8, "contacts");
+
+    fn records_by_id(&self) -> BTreeMap<String, Value> {
+        self.contacts()
+            .into_iter()
+            .map(|c| {
+                (
+                    c.code.as_deref().unwrap().to_owned(),
+                    serde_json::to_value(&c).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn take_out(&self, code: &str) -> impl FnOnce() -> String + '_ {
+        let contact = self.remove(code).unwrap();
+        move || self.insert(contact)
+    }
+}
+
+/// Three full passes of `mock`'s table, `sync` into `db`, each checked by [`full_pass`]: the
+/// first stores all `records`; the second marks deleted every `take_out_every`-th one, taken out
+/// of the tenant before it, and finds the rest unchanged; the third clears the flag of the
+/// `put_back`-th of those, put back before it. The first pass's summary and rows.
+async fn deletions_and_a_return<M: FullPassMock>(
+    mock: &M,
+    sync: impl Fn() -> Crm,
+    db: &Db,
+    (records, take_out_every, put_back): (u64, usize, usize),
+) -> (Value, Vec<Row>) {
+    let tenant = || mock.records_by_id();
+    let first = full_pass(sync(), db, M::TABLE, (records, records, 0, 0, 0), tenant).await;
+
+    let ids: Vec<String> = tenant().into_keys().collect();
+    let mut taken_out: Vec<_> = ids
+        .iter()
+        .step_by(take_out_every)
+        .map(|id| mock.take_out(id))
+        .collect();
+    let gone = taken_out.len() as u64;
+    let left = records - gone;
+    full_pass(sync(), db, M::TABLE, (left, 0, 0, left, gone), tenant).await;
+
+    let back = taken_out.swap_remove(put_back)();
+    let (_, stored) = full_pass(sync(), db, M::TABLE, (left + 1, 0, 1, left, 0), tenant).await;
+    let row = stored.iter().find(|r| r.id == back).unwrap();
+    assert!(!row.deleted, "{back} came back");
+    first
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_flag() {
     use openapi_crm_mock::{LiveTenant, MockUseasy};
@@ -689,34 +766,14 @@ async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_f
         .env("CRM_NO_RATE_LIMITS", "true")
         .env("CRM_RETRIES", "5")
     };
-    let records = |mock: &MockUseasy| -> BTreeMap<String, Value> {
-        mock.records()
-            .into_iter()
-            .map(|r| (r["_id"].as_str().unwrap().to_owned(), Value::Object(r)))
-            .collect()
-    };
 
-    let table = (Vendor::Useasy, "customers");
-    let (summary, stored) =
-        full_pass(sync(), &db, table, (230, 230, 0, 0, 0), || records(&mock)).await;
+    // 230 customers; every 23rd taken out; the fifth of those put back.
+    let (summary, stored) = deletions_and_a_return(&mock, sync, &db, (230, 23, 4)).await;
     assert_eq!(summary["mode"], "full");
     assert!(
         stored.iter().all(|r| r.modified_at.is_some()),
         "updateTime (China time) became epoch ms"
     );
-
-    let ids: Vec<String> = records(&mock).into_keys().collect();
-    let removed: Vec<openapi_crm::Customer> = ids
-        .iter()
-        .step_by(23)
-        .map(|id| mock.remove(id).unwrap())
-        .collect();
-    full_pass(sync(), &db, table, (220, 0, 0, 220, 10), || records(&mock)).await;
-
-    let back = removed[4].id.clone().unwrap();
-    mock.insert(removed[4].clone());
-    let (_, stored) = full_pass(sync(), &db, table, (221, 0, 1, 220, 0), || records(&mock)).await;
-    assert!(!stored.iter().find(|r| r.id == back).unwrap().deleted);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -747,33 +804,9 @@ async fn u8_syncs_mark_deletions_and_a_contact_that_comes_back_clears_its_flag()
         .u8_env(&mock)
         .env("CRM_RETRIES", "5")
     };
-    let records = |mock: &MockU8| -> BTreeMap<String, Value> {
-        mock.contacts()
-            .into_iter()
-            .map(|c| {
-                (
-                    c.code.as_deref().unwrap().to_owned(),
-                    serde_json::to_value(&c).unwrap(),
-                )
-            })
-            .collect()
-    };
 
-    let table = (Vendor::U8, "contacts");
-    full_pass(sync(), &pg, table, (180, 180, 0, 0, 0), || records(&mock)).await;
-
-    let codes: Vec<String> = records(&mock).into_keys().collect();
-    let removed: Vec<u8_contacts::Contact> = codes
-        .iter()
-        .step_by(30)
-        .map(|code| mock.remove(code).unwrap())
-        .collect();
-    full_pass(sync(), &pg, table, (174, 0, 0, 174, 6), || records(&mock)).await;
-
-    let back = removed[1].code.as_deref().unwrap().to_owned();
-    mock.insert(removed[1].clone());
-    let (_, stored) = full_pass(sync(), &pg, table, (175, 0, 1, 174, 0), || records(&mock)).await;
-    assert!(!stored.iter().find(|r| r.id == back).unwrap().deleted);
+    // 180 contacts; every 30th taken out; the second of those put back.
+    deletions_and_a_return(&mock, sync, &pg, (180, 30, 1)).await;
 }
 
 // ---------------------------------------------------------------------------------------
