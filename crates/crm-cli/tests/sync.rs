@@ -99,9 +99,29 @@ async fn fxiaoke_mock() -> MockFxiaoke {
         .unwrap()
 }
 
+/// A Fxiaoke mock without quotas holding `n` payments, `apart` ms apart from [`T0`] on.
+async fn fxiaoke_with_payments(n: usize, apart: i64) -> MockFxiaoke {
+    let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits())
+        .await
+        .unwrap();
+    mock.insert_many(
+        OBJECT,
+        (0..n).map(|i| payment(i, Some(T0 + i as i64 * apart))),
+    );
+    mock
+}
+
 /// `crm fxiaoke <args>` against `mock`, with five retries.
 fn crm_fx(mock: &MockFxiaoke, args: &[&str]) -> Crm {
     fxiaoke_cmd(mock, args).env("CRM_RETRIES", "5")
+}
+
+/// The arguments of `crm fxiaoke sync PaymentObj --into <url> <options> --format jsonl`.
+fn sync_into<'a>(url: &'a str, options: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["sync", OBJECT, "--into", url];
+    args.extend_from_slice(options);
+    args.extend(["--format", "jsonl"]);
+    args
 }
 
 /// Runs `crm` off the async threads that serve the mocks.
@@ -378,16 +398,7 @@ async fn ties_larger_than_a_page_are_read_exactly_once() {
     }
     let db = Db::sqlite("fx-ties");
     let url = db.url();
-    let args = [
-        "sync",
-        OBJECT,
-        "--into",
-        &url,
-        "--page-size",
-        "20",
-        "--format",
-        "jsonl",
-    ];
+    let args = sync_into(&url, &["--page-size", "20"]);
     let first = run(crm_fx(&mock, &args)).await.ok();
     assert_eq!(counts(&summaries(&first)[0]), (431, 431, 0, 0, 0));
     assert_db_mirrors(&db, &mock, Gone::Kept).await;
@@ -395,7 +406,7 @@ async fn ties_larger_than_a_page_are_read_exactly_once() {
     // 130 more in one later millisecond. With no lookback the run starts at the start of the
     // cursor's millisecond: the last group again (61, unchanged), then the 130.
     mock.insert_many(OBJECT, (431..561).map(|i| payment(i, Some(T0 + 2 * HOUR))));
-    let mut args = args.to_vec();
+    let mut args = args.clone();
     args.extend(["--lookback", "0"]);
     let second = run(crm_fx(&mock, &args)).await.ok();
     assert_eq!(counts(&summaries(&second)[0]), (191, 130, 0, 61, 0));
@@ -408,25 +419,10 @@ async fn ties_larger_than_a_page_are_read_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incremental_run_after_one_percent_changed_makes_at_most_changed_over_page_size_plus_three_calls()
  {
-    let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits())
-        .await
-        .unwrap();
-    mock.insert_many(
-        OBJECT,
-        (0..10_000).map(|i| payment(i, Some(T0 + i as i64 * HOUR))),
-    );
+    let mock = fxiaoke_with_payments(10_000, HOUR).await;
     let db = Db::sqlite("fx-calls");
     let url = db.url();
-    let args = [
-        "sync",
-        OBJECT,
-        "--into",
-        &url,
-        "--lookback",
-        "10m",
-        "--format",
-        "jsonl",
-    ];
+    let args = sync_into(&url, &["--lookback", "10m"]);
     let calls = || mock.control().calls(QUERY_PATH);
 
     let before = calls();
@@ -503,13 +499,7 @@ async fn killing_the_sync_command_at_random_moments_loses_and_duplicates_nothing
         .unwrap_or(0x5eed_cafe_u64);
     eprintln!("kill moments from seed {seed} (set CRM_SYNC_CRASH_SEED to vary)");
     let mut rng = Rng(seed | 1);
-    let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits())
-        .await
-        .unwrap();
-    mock.insert_many(
-        OBJECT,
-        (0..1_500).map(|i| payment(i, Some(T0 + i as i64 * 1_000))),
-    );
+    let mock = fxiaoke_with_payments(1_500, 1_000).await;
     mock.insert_many(
         OBJECT,
         (1_500..2_000).map(|i| payment(i, Some(T0 + 700_500))),
@@ -653,9 +643,24 @@ async fn full_pass(
 }
 
 /// A full-pass vendor's mock, as [`deletions_and_a_return`] drives it.
-trait FullPassMock {
+trait FullPassMock: Sized {
     /// The table its records are stored in.
     const TABLE: (Vendor, &'static str);
+    /// The CLI's words for that table (`useasy customers`).
+    const COMMAND: [&'static str; 2];
+    /// A live mock whose every `n`-th request is answered by the gateway (no vendor
+    /// envelope), with its own rate limiting (where it has one) off.
+    async fn start_with_gateway_body_every(n: u64) -> Self;
+    /// `cmd` with the base URL and credentials of this mock.
+    fn pointed_at(&self, cmd: Crm) -> Crm;
+    /// `crm <vendor> <table> sync <args> --format jsonl` against this mock, with five retries.
+    fn sync_command(&self, args: &[&str]) -> Crm {
+        let mut all = Self::COMMAND.to_vec();
+        all.push("sync");
+        all.extend_from_slice(args);
+        all.extend(["--format", "jsonl"]);
+        self.pointed_at(crm(&all)).env("CRM_RETRIES", "5")
+    }
     /// Its records by id, as they are stored (JSON).
     fn records_by_id(&self) -> BTreeMap<String, Value>;
     /// Takes record `id` out of the tenant; what puts it back (and says its id).
@@ -664,6 +669,22 @@ trait FullPassMock {
 
 impl FullPassMock for openapi_crm_mock::MockUseasy {
     const TABLE: (Vendor, &'static str) = (Vendor::Useasy, "customers");
+    const COMMAND: [&'static str; 2] = ["useasy", "customers"];
+
+    async fn start_with_gateway_body_every(n: u64) -> Self {
+        let mock = Self::start_live(openapi_crm_mock::LiveTenant {
+            gateway_body_every: Some(n),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        mock.set_rate_limiting(false);
+        mock
+    }
+
+    fn pointed_at(&self, cmd: Crm) -> Crm {
+        cmd.useasy_env(self)
+    }
 
     fn records_by_id(&self) -> BTreeMap<String, Value> {
         self.records()
@@ -680,6 +701,20 @@ impl FullPassMock for openapi_crm_mock::MockUseasy {
 
 impl FullPassMock for u8_contacts_mock::MockU8 {
     const TABLE: (Vendor, &'static str) = (Vendor::U8, "contacts");
+    const COMMAND: [&'static str; 2] = ["u8", "contacts"];
+
+    async fn start_with_gateway_body_every(n: u64) -> Self {
+        Self::start_live(u8_contacts_mock::LiveTenant {
+            gateway_body_every: Some(n),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+    }
+
+    fn pointed_at(&self, cmd: Crm) -> Crm {
+        cmd.u8_env(self)
+    }
 
     fn records_by_id(&self) -> BTreeMap<String, Value> {
         self.contacts()
@@ -731,32 +766,13 @@ async fn deletions_and_a_return<M: FullPassMock>(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_flag() {
-    use openapi_crm_mock::{LiveTenant, MockUseasy};
-    let mock = MockUseasy::start_live(LiveTenant {
-        gateway_body_every: Some(5),
-        ..LiveTenant::default()
-    })
-    .await
-    .unwrap();
-    mock.set_rate_limiting(false);
+    let mock = openapi_crm_mock::MockUseasy::start_with_gateway_body_every(5).await;
     mock.insert_many((0..230).map(|i| openapi_crm::Customer::named(format!("客户{i:03}"))));
     let db = Db::sqlite("useasy");
     let url = db.url();
     let sync = || {
-        crm(&[
-            "useasy",
-            "customers",
-            "sync",
-            "--into",
-            &url,
-            "--page-size",
-            "50",
-            "--format",
-            "jsonl",
-        ])
-        .useasy_env(&mock)
-        .env("CRM_NO_RATE_LIMITS", "true")
-        .env("CRM_RETRIES", "5")
+        mock.sync_command(&["--into", &url, "--page-size", "50"])
+            .env("CRM_NO_RATE_LIMITS", "true")
     };
 
     // 230 customers; every 23rd taken out; the fifth of those put back.
@@ -770,31 +786,15 @@ async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_f
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn u8_syncs_mark_deletions_and_a_contact_that_comes_back_clears_its_flag() {
-    use u8_contacts_mock::{LiveTenant, MockU8, sample_contacts};
-    let mock = MockU8::start_live(LiveTenant {
-        gateway_body_every: Some(4),
-        ..LiveTenant::default()
-    })
-    .await
-    .unwrap();
-    mock.insert_many(sample_contacts(180));
+    let mock = u8_contacts_mock::MockU8::start_with_gateway_body_every(4).await;
+    mock.insert_many(u8_contacts_mock::sample_contacts(180));
     let Some(pg) = Db::postgres().await else {
         return;
     };
     let url = pg.url();
     let sync = || {
-        crm(&[
-            "u8",
-            "contacts",
-            "sync",
-            "--page-size",
-            "25",
-            "--format",
-            "jsonl",
-        ])
-        .env("CRM_DATABASE_URL", &url)
-        .u8_env(&mock)
-        .env("CRM_RETRIES", "5")
+        mock.sync_command(&["--page-size", "25"])
+            .env("CRM_DATABASE_URL", &url)
     };
 
     // 180 contacts; every 30th taken out; the second of those put back.
@@ -969,39 +969,14 @@ fn database_errors_are_one_line_with_their_exit_code_and_no_password() {
     assert!(run.stderr.contains("no/such/dir"), "{}", run.stderr);
 
     // Bad durations and page sizes: usage.
-    for args in [
-        &[
-            "--mock",
-            "fxiaoke",
-            "sync",
-            "PaymentObj",
-            "--into",
-            "x.db",
-            "--lookback",
-            "10",
-        ][..],
-        &[
-            "--mock",
-            "fxiaoke",
-            "sync",
-            "PaymentObj",
-            "--into",
-            "x.db",
-            "--page-size",
-            "101",
-        ],
-        &[
-            "--mock",
-            "fxiaoke",
-            "sync",
-            "PaymentObj",
-            "--into",
-            "x.db",
-            "--wait",
-            "soon",
-        ],
+    for bad in [
+        ["--lookback", "10"],
+        ["--page-size", "101"],
+        ["--wait", "soon"],
     ] {
-        let run = crm(args).run();
+        let mut args = vec!["--mock", "fxiaoke", "sync", "PaymentObj", "--into", "x.db"];
+        args.extend(bad);
+        let run = crm(&args).run();
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
     }
 
@@ -1017,13 +992,7 @@ fn database_errors_are_one_line_with_their_exit_code_and_no_password() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vendor_error_fails_the_command_with_exit_4_and_the_next_run_resumes() {
-    let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits())
-        .await
-        .unwrap();
-    mock.insert_many(
-        OBJECT,
-        (0..500).map(|i| payment(i, Some(T0 + i as i64 * 1_000))),
-    );
+    let mock = fxiaoke_with_payments(500, 1_000).await;
     let db = Db::sqlite("vendor-error");
     let url = db.url();
     let quota = r#"{"errorCode":30004,"errorMessage":"接口调用频率超限","errorDescription":"rate limit","traceId":"E-O.test"}"#;
@@ -1061,10 +1030,7 @@ async fn a_vendor_error_fails_the_command_with_exit_4_and_the_next_run_resumes()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_sync_of_the_same_object_fails_clearly_or_waits() {
     use crm_sync::fake::FakeSource;
-    let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits())
-        .await
-        .unwrap();
-    mock.insert_many(OBJECT, (0..50).map(|i| payment(i, Some(T0 + i as i64))));
+    let mock = fxiaoke_with_payments(50, 1).await;
     let db = Db::sqlite("busy");
     let url = db.url();
     // Another sync of fxiaoke PaymentObj, slow, holding the object's lock for about 1.5 s.
