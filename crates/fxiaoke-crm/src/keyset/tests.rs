@@ -229,16 +229,26 @@ struct Case {
     next: Option<Cursor>,
 }
 
-/// A case named `name`: `plan` at the cursor `at`; [`Case::page`] and [`Case::gives`] finish it.
-fn case(name: &'static str, plan: &Plan, at: Cursor) -> Case {
-    Case {
-        name,
-        plan: plan.clone(),
-        at,
-        keys: vec![],
-        total: None,
-        deliver: vec![],
-        next: None,
+/// A case named `name`; [`Named::at`] says where it is.
+fn case(name: &'static str) -> Named {
+    Named(name)
+}
+
+/// The name of a case still to be placed.
+struct Named(&'static str);
+
+impl Named {
+    /// `plan` at the cursor `at`; [`Case::page`] and [`Case::gives`] finish the case.
+    fn at(self, plan: &Plan, at: Cursor) -> Case {
+        Case {
+            name: self.0,
+            plan: plan.clone(),
+            at,
+            keys: vec![],
+            total: None,
+            deliver: vec![],
+            next: None,
+        }
     }
 }
 
@@ -270,136 +280,95 @@ fn each_page_leads_to_the_right_next_request() {
     let two = plan(&[("a", true), ("b", true)], 4);
     let empty_group = cursor(vec![Pin::Empty], ids_after(None));
     let cases = [
-        case(
-            "an id page with more to come continues after its last id",
-            &by_id(2),
-            ids(None),
-        )
-        .page(id_keys(&["1", "2"]), Some(5))
-        .gives(&[true, true], Some(ids(Some("2")))),
-        case(
-            "a short page is not the end when total says more remain",
-            &by_id(4),
-            ids(None),
-        )
-        .page(id_keys(&["1"]), Some(3))
-        .gives(&[true], Some(ids(Some("1")))),
-        case(
-            "a short page without a count is not the end either",
-            &by_id(4),
-            ids(None),
-        )
-        .page(id_keys(&["1"]), Some(0))
-        .gives(&[true], Some(ids(Some("1")))),
-        case(
-            "a page holding every match ends an id scan",
-            &by_id(4),
-            ids(Some("0")),
-        )
-        .page(id_keys(&["1", "2"]), Some(2))
-        .gives(&[true, true], None),
-        case("an empty page ends an id scan", &by_id(4), ids(Some("0")))
+        case("an id page with more to come continues after its last id")
+            .at(&by_id(2), ids(None))
+            .page(id_keys(&["1", "2"]), Some(5))
+            .gives(&[true, true], Some(ids(Some("2")))),
+        case("a short page is not the end when total says more remain")
+            .at(&by_id(4), ids(None))
+            .page(id_keys(&["1"]), Some(3))
+            .gives(&[true], Some(ids(Some("1")))),
+        case("a short page without a count is not the end either")
+            .at(&by_id(4), ids(None))
+            .page(id_keys(&["1"]), Some(0))
+            .gives(&[true], Some(ids(Some("1")))),
+        case("a page holding every match ends an id scan")
+            .at(&by_id(4), ids(Some("0")))
+            .page(id_keys(&["1", "2"]), Some(2))
+            .gives(&[true, true], None),
+        case("an empty page ends an id scan")
+            .at(&by_id(4), ids(Some("0")))
             .page(vec![], None)
             .gives(&[], None),
-        case(
-            "a range page whose last group is large goes on with a tie scan",
-            &one_asc,
-            cursor(vec![], RANGE_START),
-        )
-        .page(
-            one_field_keys(&[("1", "a"), ("2", "b"), ("2", "c"), ("2", "d")]),
-            Some(9),
-        )
-        .gives(&[true; 4], Some(cursor(vec![], tie("2", "d")))),
-        case(
-            "a range page whose last group is small reads that group again",
-            &one_asc,
-            cursor(vec![], RANGE_START),
-        )
-        .page(
-            one_field_keys(&[("1", "a"), ("1", "b"), ("1", "c"), ("2", "d")]),
-            Some(0),
-        )
-        .gives(
-            &[true; 4],
-            Some(cursor(vec![], at_or_beyond("2", &["a", "b", "c", "d"]))),
-        ),
-        case(
-            "re-read records and newcomers behind the cursor are skipped",
-            &one_asc,
-            cursor(vec![], at_or_beyond("2", &["c", "d"])),
-        )
-        .page(
-            one_field_keys(&[("2", "b"), ("2", "d"), ("2", "e"), ("3", "a")]),
-            Some(4),
-        )
-        .gives(&[false, false, true, true], Some(empty_group.clone())),
-        case(
-            "a range page without anything new switches to a tie scan",
-            &one_asc,
-            cursor(vec![], at_or_beyond("2", &["c", "d"])),
-        )
-        .page(one_field_keys(&[("2", "c"), ("2", "d")]), Some(0))
-        .gives(&[false, false], Some(cursor(vec![], tie("2", "d")))),
-        case(
-            "an exhausted ascending range goes on with the empty values",
-            &one_asc,
-            cursor(vec![], beyond("5")),
-        )
-        .page(vec![], Some(0))
-        .gives(&[], Some(empty_group.clone())),
-        case(
-            "an exhausted descending range ends the stream (empty values came first)",
-            &one_desc,
-            cursor(vec![], beyond("5")),
-        )
-        .page(one_field_keys(&[("4", "z")]), Some(1))
-        .gives(&[true], None),
-        case(
-            "the empty values of a descending field lead to its values",
-            &one_desc,
-            empty_group,
-        )
-        .page(vec![], None)
-        .gives(&[], Some(cursor(vec![], RANGE_START))),
-        case(
-            "an exhausted tie scan goes on beyond its value",
-            &one_desc,
-            cursor(vec![], tie("5", "a")),
-        )
-        .page(one_field_keys(&[("5", "b")]), Some(1))
-        .gives(&[true], Some(cursor(vec![], beyond("5")))),
-        case(
-            "a discovered value is read as a group at the next depth, not delivered",
-            &two,
-            cursor(vec![], discover(None)),
-        )
-        .page(vec![key(&[Some("7"), Some("1")], "q")], Some(40))
-        .gives(
-            &[false],
-            Some(cursor(vec![Pin::Eq(text("7"))], RANGE_START)),
-        ),
-        case(
-            "a finished group leads to the next value of the field above",
-            &two,
-            cursor(vec![Pin::Eq(text("7")), Pin::Empty], ids_after(None)),
-        )
-        .page(vec![], Some(0))
-        .gives(&[], Some(cursor(vec![], discover(Some("7"))))),
-        case(
-            "no next value: the empty group of the field above, then the end",
-            &two,
-            cursor(vec![], discover(Some("9"))),
-        )
-        .page(vec![], Some(0))
-        .gives(&[], Some(cursor(vec![Pin::Empty], RANGE_START))),
-        case(
-            "the last group of the last field ends the stream",
-            &two,
-            cursor(vec![Pin::Empty, Pin::Empty], ids_after(Some("q"))),
-        )
-        .page(vec![], None)
-        .gives(&[], None),
+        case("a range page whose last group is large goes on with a tie scan")
+            .at(&one_asc, cursor(vec![], RANGE_START))
+            .page(
+                one_field_keys(&[("1", "a"), ("2", "b"), ("2", "c"), ("2", "d")]),
+                Some(9),
+            )
+            .gives(&[true; 4], Some(cursor(vec![], tie("2", "d")))),
+        case("a range page whose last group is small reads that group again")
+            .at(&one_asc, cursor(vec![], RANGE_START))
+            .page(
+                one_field_keys(&[("1", "a"), ("1", "b"), ("1", "c"), ("2", "d")]),
+                Some(0),
+            )
+            .gives(
+                &[true; 4],
+                Some(cursor(vec![], at_or_beyond("2", &["a", "b", "c", "d"]))),
+            ),
+        case("re-read records and newcomers behind the cursor are skipped")
+            .at(&one_asc, cursor(vec![], at_or_beyond("2", &["c", "d"])))
+            .page(
+                one_field_keys(&[("2", "b"), ("2", "d"), ("2", "e"), ("3", "a")]),
+                Some(4),
+            )
+            .gives(&[false, false, true, true], Some(empty_group.clone())),
+        case("a range page without anything new switches to a tie scan")
+            .at(&one_asc, cursor(vec![], at_or_beyond("2", &["c", "d"])))
+            .page(one_field_keys(&[("2", "c"), ("2", "d")]), Some(0))
+            .gives(&[false, false], Some(cursor(vec![], tie("2", "d")))),
+        case("an exhausted ascending range goes on with the empty values")
+            .at(&one_asc, cursor(vec![], beyond("5")))
+            .page(vec![], Some(0))
+            .gives(&[], Some(empty_group.clone())),
+        case("an exhausted descending range ends the stream (empty values came first)")
+            .at(&one_desc, cursor(vec![], beyond("5")))
+            .page(one_field_keys(&[("4", "z")]), Some(1))
+            .gives(&[true], None),
+        case("the empty values of a descending field lead to its values")
+            .at(&one_desc, empty_group)
+            .page(vec![], None)
+            .gives(&[], Some(cursor(vec![], RANGE_START))),
+        case("an exhausted tie scan goes on beyond its value")
+            .at(&one_desc, cursor(vec![], tie("5", "a")))
+            .page(one_field_keys(&[("5", "b")]), Some(1))
+            .gives(&[true], Some(cursor(vec![], beyond("5")))),
+        case("a discovered value is read as a group at the next depth, not delivered")
+            .at(&two, cursor(vec![], discover(None)))
+            .page(vec![key(&[Some("7"), Some("1")], "q")], Some(40))
+            .gives(
+                &[false],
+                Some(cursor(vec![Pin::Eq(text("7"))], RANGE_START)),
+            ),
+        case("a finished group leads to the next value of the field above")
+            .at(
+                &two,
+                cursor(vec![Pin::Eq(text("7")), Pin::Empty], ids_after(None)),
+            )
+            .page(vec![], Some(0))
+            .gives(&[], Some(cursor(vec![], discover(Some("7"))))),
+        case("no next value: the empty group of the field above, then the end")
+            .at(&two, cursor(vec![], discover(Some("9"))))
+            .page(vec![], Some(0))
+            .gives(&[], Some(cursor(vec![Pin::Empty], RANGE_START))),
+        case("the last group of the last field ends the stream")
+            .at(
+                &two,
+                cursor(vec![Pin::Empty, Pin::Empty], ids_after(Some("q"))),
+            )
+            .page(vec![], None)
+            .gives(&[], None),
     ];
     for case in cases {
         let decision = case
