@@ -99,9 +99,29 @@ async fn fxiaoke_mock() -> MockFxiaoke {
         .unwrap()
 }
 
+/// A Fxiaoke mock without quotas holding `n` payments, `apart` ms apart from [`T0`] on.
+async fn fxiaoke_with_payments(n: usize, apart: i64) -> MockFxiaoke {
+    let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits())
+        .await
+        .unwrap();
+    mock.insert_many(
+        OBJECT,
+        (0..n).map(|i| payment(i, Some(T0 + i as i64 * apart))),
+    );
+    mock
+}
+
 /// `crm fxiaoke <args>` against `mock`, with five retries.
 fn crm_fx(mock: &MockFxiaoke, args: &[&str]) -> Crm {
     fxiaoke_cmd(mock, args).env("CRM_RETRIES", "5")
+}
+
+/// The arguments of `crm fxiaoke sync PaymentObj --into <url> <options> --format jsonl`.
+fn sync_into<'a>(url: &'a str, options: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["sync", OBJECT, "--into", url];
+    args.extend_from_slice(options);
+    args.extend(["--format", "jsonl"]);
+    args
 }
 
 /// Runs `crm` off the async threads that serve the mocks.
@@ -378,16 +398,7 @@ async fn ties_larger_than_a_page_are_read_exactly_once() {
     }
     let db = Db::sqlite("fx-ties");
     let url = db.url();
-    let args = [
-        "sync",
-        OBJECT,
-        "--into",
-        &url,
-        "--page-size",
-        "20",
-        "--format",
-        "jsonl",
-    ];
+    let args = sync_into(&url, &["--page-size", "20"]);
     let first = run(crm_fx(&mock, &args)).await.ok();
     assert_eq!(counts(&summaries(&first)[0]), (431, 431, 0, 0, 0));
     assert_db_mirrors(&db, &mock, Gone::Kept).await;
@@ -395,7 +406,7 @@ async fn ties_larger_than_a_page_are_read_exactly_once() {
     // 130 more in one later millisecond. With no lookback the run starts at the start of the
     // cursor's millisecond: the last group again (61, unchanged), then the 130.
     mock.insert_many(OBJECT, (431..561).map(|i| payment(i, Some(T0 + 2 * HOUR))));
-    let mut args = args.to_vec();
+    let mut args = args.clone();
     args.extend(["--lookback", "0"]);
     let second = run(crm_fx(&mock, &args)).await.ok();
     assert_eq!(counts(&summaries(&second)[0]), (191, 130, 0, 61, 0));
@@ -408,25 +419,10 @@ async fn ties_larger_than_a_page_are_read_exactly_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incremental_run_after_one_percent_changed_makes_at_most_changed_over_page_size_plus_three_calls()
  {
-    let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits())
-        .await
-        .unwrap();
-    mock.insert_many(
-        OBJECT,
-        (0..10_000).map(|i| payment(i, Some(T0 + i as i64 * HOUR))),
-    );
+    let mock = fxiaoke_with_payments(10_000, HOUR).await;
     let db = Db::sqlite("fx-calls");
     let url = db.url();
-    let args = [
-        "sync",
-        OBJECT,
-        "--into",
-        &url,
-        "--lookback",
-        "10m",
-        "--format",
-        "jsonl",
-    ];
+    let args = sync_into(&url, &["--lookback", "10m"]);
     let calls = || mock.control().calls(QUERY_PATH);
 
     let before = calls();
@@ -503,13 +499,7 @@ async fn killing_the_sync_command_at_random_moments_loses_and_duplicates_nothing
         .unwrap_or(0x5eed_cafe_u64);
     eprintln!("kill moments from seed {seed} (set CRM_SYNC_CRASH_SEED to vary)");
     let mut rng = Rng(seed | 1);
-    let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits())
-        .await
-        .unwrap();
-    mock.insert_many(
-        OBJECT,
-        (0..1_500).map(|i| payment(i, Some(T0 + i as i64 * 1_000))),
-    );
+    let mock = fxiaoke_with_payments(1_500, 1_000).await;
     mock.insert_many(
         OBJECT,
         (1_500..2_000).map(|i| payment(i, Some(T0 + 700_500))),
@@ -608,15 +598,7 @@ async fn killing_the_sync_command_at_random_moments_loses_and_duplicates_nothing
     );
     let runs = store.runs(Vendor::Fxiaoke, OBJECT).await.unwrap();
     store.close().await;
-    assert!(
-        runs.iter()
-            .all(|r| r.status != RunStatus::Running && r.status != RunStatus::Failed),
-        "{runs:#?}"
-    );
-    let abandoned = runs
-        .iter()
-        .filter(|r| r.status == RunStatus::Abandoned)
-        .count();
+    let abandoned = crm_sync::testing::abandoned_after_kills(&runs);
     eprintln!("{} runs, {abandoned} killed mid-run", runs.len());
     assert!(abandoned > 0, "some kills landed inside a run");
     assert!(runs.len() - abandoned >= phases.len());
@@ -660,95 +642,82 @@ async fn full_pass(
     (summary, stored)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_flag() {
-    use openapi_crm_mock::{LiveTenant, MockUseasy};
-    let mock = MockUseasy::start_live(LiveTenant {
-        gateway_body_every: Some(5),
-        ..LiveTenant::default()
-    })
-    .await
-    .unwrap();
-    mock.set_rate_limiting(false);
-    mock.insert_many((0..230).map(|i| openapi_crm::Customer::named(format!("客户{i:03}"))));
-    let db = Db::sqlite("useasy");
-    let url = db.url();
-    let sync = || {
-        crm(&[
-            "useasy",
-            "customers",
-            "sync",
-            "--into",
-            &url,
-            "--page-size",
-            "50",
-            "--format",
-            "jsonl",
-        ])
-        .useasy_env(&mock)
-        .env("CRM_NO_RATE_LIMITS", "true")
-        .env("CRM_RETRIES", "5")
-    };
-    let records = |mock: &MockUseasy| -> BTreeMap<String, Value> {
-        mock.records()
+/// A full-pass vendor's mock, as [`deletions_and_a_return`] drives it.
+trait FullPassMock: Sized {
+    /// The table its records are stored in.
+    const TABLE: (Vendor, &'static str);
+    /// The CLI's words for that table (`useasy customers`).
+    const COMMAND: [&'static str; 2];
+    /// A live mock whose every `n`-th request is answered by the gateway (no vendor
+    /// envelope), with its own rate limiting (where it has one) off.
+    async fn start_with_gateway_body_every(n: u64) -> Self;
+    /// `cmd` with the base URL and credentials of this mock.
+    fn pointed_at(&self, cmd: Crm) -> Crm;
+    /// `crm <vendor> <table> sync <args> --format jsonl` against this mock, with five retries.
+    fn sync_command(&self, args: &[&str]) -> Crm {
+        let mut all = Self::COMMAND.to_vec();
+        all.push("sync");
+        all.extend_from_slice(args);
+        all.extend(["--format", "jsonl"]);
+        self.pointed_at(crm(&all)).env("CRM_RETRIES", "5")
+    }
+    /// Its records by id, as they are stored (JSON).
+    fn records_by_id(&self) -> BTreeMap<String, Value>;
+    /// Takes record `id` out of the tenant; what puts it back (and says its id).
+    fn take_out(&self, id: &str) -> impl FnOnce() -> String + '_;
+}
+
+impl FullPassMock for openapi_crm_mock::MockUseasy {
+    const TABLE: (Vendor, &'static str) = (Vendor::Useasy, "customers");
+    const COMMAND: [&'static str; 2] = ["useasy", "customers"];
+
+    async fn start_with_gateway_body_every(n: u64) -> Self {
+        let mock = Self::start_live(openapi_crm_mock::LiveTenant {
+            gateway_body_every: Some(n),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        mock.set_rate_limiting(false);
+        mock
+    }
+
+    fn pointed_at(&self, cmd: Crm) -> Crm {
+        cmd.useasy_env(self)
+    }
+
+    fn records_by_id(&self) -> BTreeMap<String, Value> {
+        self.records()
             .into_iter()
             .map(|r| (r["_id"].as_str().unwrap().to_owned(), Value::Object(r)))
             .collect()
-    };
+    }
 
-    let table = (Vendor::Useasy, "customers");
-    let (summary, stored) =
-        full_pass(sync(), &db, table, (230, 230, 0, 0, 0), || records(&mock)).await;
-    assert_eq!(summary["mode"], "full");
-    assert!(
-        stored.iter().all(|r| r.modified_at.is_some()),
-        "updateTime (China time) became epoch ms"
-    );
-
-    let ids: Vec<String> = records(&mock).into_keys().collect();
-    let removed: Vec<openapi_crm::Customer> = ids
-        .iter()
-        .step_by(23)
-        .map(|id| mock.remove(id).unwrap())
-        .collect();
-    full_pass(sync(), &db, table, (220, 0, 0, 220, 10), || records(&mock)).await;
-
-    let back = removed[4].id.clone().unwrap();
-    mock.insert(removed[4].clone());
-    let (_, stored) = full_pass(sync(), &db, table, (221, 0, 1, 220, 0), || records(&mock)).await;
-    assert!(!stored.iter().find(|r| r.id == back).unwrap().deleted);
+    fn take_out(&self, id: &str) -> impl FnOnce() -> String + '_ {
+        let customer = self.remove(id).unwrap();
+        move || self.insert(customer)
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn u8_syncs_mark_deletions_and_a_contact_that_comes_back_clears_its_flag() {
-    use u8_contacts_mock::{LiveTenant, MockU8, sample_contacts};
-    let mock = MockU8::start_live(LiveTenant {
-        gateway_body_every: Some(4),
-        ..LiveTenant::default()
-    })
-    .await
-    .unwrap();
-    mock.insert_many(sample_contacts(180));
-    let Some(pg) = Db::postgres().await else {
-        return;
-    };
-    let url = pg.url();
-    let sync = || {
-        crm(&[
-            "u8",
-            "contacts",
-            "sync",
-            "--page-size",
-            "25",
-            "--format",
-            "jsonl",
-        ])
-        .env("CRM_DATABASE_URL", &url)
-        .u8_env(&mock)
-        .env("CRM_RETRIES", "5")
-    };
-    let records = |mock: &MockU8| -> BTreeMap<String, Value> {
-        mock.contacts()
+impl FullPassMock for u8_contacts_mock::MockU8 {
+    const TABLE: (Vendor, &'static str) = (Vendor::U8, "contacts");
+    const COMMAND: [&'static str; 2] = ["u8", "contacts"];
+
+    async fn start_with_gateway_body_every(n: u64) -> Self {
+        Self::start_live(u8_contacts_mock::LiveTenant {
+            gateway_body_every: Some(n),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+    }
+
+    fn pointed_at(&self, cmd: Crm) -> Crm {
+        cmd.u8_env(self)
+    }
+
+    fn records_by_id(&self) -> BTreeMap<String, Value> {
+        self.contacts()
             .into_iter()
             .map(|c| {
                 (
@@ -757,23 +726,79 @@ async fn u8_syncs_mark_deletions_and_a_contact_that_comes_back_clears_its_flag()
                 )
             })
             .collect()
+    }
+
+    fn take_out(&self, code: &str) -> impl FnOnce() -> String + '_ {
+        let contact = self.remove(code).unwrap();
+        move || self.insert(contact)
+    }
+}
+
+/// Three full passes of `mock`'s table, `sync` into `db`, each checked by [`full_pass`]: the
+/// first stores all `records`; the second marks deleted every `take_out_every`-th one, taken out
+/// of the tenant before it, and finds the rest unchanged; the third clears the flag of the
+/// `put_back`-th of those, put back before it. The first pass's summary and rows.
+async fn deletions_and_a_return<M: FullPassMock>(
+    mock: &M,
+    sync: impl Fn() -> Crm,
+    db: &Db,
+    (records, take_out_every, put_back): (u64, usize, usize),
+) -> (Value, Vec<Row>) {
+    let tenant = || mock.records_by_id();
+    let first = full_pass(sync(), db, M::TABLE, (records, records, 0, 0, 0), tenant).await;
+
+    let ids: Vec<String> = tenant().into_keys().collect();
+    let mut taken_out: Vec<_> = ids
+        .iter()
+        .step_by(take_out_every)
+        .map(|id| mock.take_out(id))
+        .collect();
+    let gone = taken_out.len() as u64;
+    let left = records - gone;
+    full_pass(sync(), db, M::TABLE, (left, 0, 0, left, gone), tenant).await;
+
+    let back = taken_out.swap_remove(put_back)();
+    let (_, stored) = full_pass(sync(), db, M::TABLE, (left + 1, 0, 1, left, 0), tenant).await;
+    let row = stored.iter().find(|r| r.id == back).unwrap();
+    assert!(!row.deleted, "{back} came back");
+    first
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn useasy_syncs_mark_deletions_and_a_customer_that_comes_back_clears_its_flag() {
+    let mock = openapi_crm_mock::MockUseasy::start_with_gateway_body_every(5).await;
+    mock.insert_many((0..230).map(|i| openapi_crm::Customer::named(format!("客户{i:03}"))));
+    let db = Db::sqlite("useasy");
+    let url = db.url();
+    let sync = || {
+        mock.sync_command(&["--into", &url, "--page-size", "50"])
+            .env("CRM_NO_RATE_LIMITS", "true")
     };
 
-    let table = (Vendor::U8, "contacts");
-    full_pass(sync(), &pg, table, (180, 180, 0, 0, 0), || records(&mock)).await;
+    // 230 customers; every 23rd taken out; the fifth of those put back.
+    let (summary, stored) = deletions_and_a_return(&mock, sync, &db, (230, 23, 4)).await;
+    assert_eq!(summary["mode"], "full");
+    assert!(
+        stored.iter().all(|r| r.modified_at.is_some()),
+        "updateTime (China time) became epoch ms"
+    );
+}
 
-    let codes: Vec<String> = records(&mock).into_keys().collect();
-    let removed: Vec<u8_contacts::Contact> = codes
-        .iter()
-        .step_by(30)
-        .map(|code| mock.remove(code).unwrap())
-        .collect();
-    full_pass(sync(), &pg, table, (174, 0, 0, 174, 6), || records(&mock)).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn u8_syncs_mark_deletions_and_a_contact_that_comes_back_clears_its_flag() {
+    let mock = u8_contacts_mock::MockU8::start_with_gateway_body_every(4).await;
+    mock.insert_many(u8_contacts_mock::sample_contacts(180));
+    let Some(pg) = Db::postgres().await else {
+        return;
+    };
+    let url = pg.url();
+    let sync = || {
+        mock.sync_command(&["--page-size", "25"])
+            .env("CRM_DATABASE_URL", &url)
+    };
 
-    let back = removed[1].code.as_deref().unwrap().to_owned();
-    mock.insert(removed[1].clone());
-    let (_, stored) = full_pass(sync(), &pg, table, (175, 0, 1, 174, 0), || records(&mock)).await;
-    assert!(!stored.iter().find(|r| r.id == back).unwrap().deleted);
+    // 180 contacts; every 30th taken out; the second of those put back.
+    deletions_and_a_return(&mock, sync, &pg, (180, 30, 1)).await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -944,39 +969,14 @@ fn database_errors_are_one_line_with_their_exit_code_and_no_password() {
     assert!(run.stderr.contains("no/such/dir"), "{}", run.stderr);
 
     // Bad durations and page sizes: usage.
-    for args in [
-        &[
-            "--mock",
-            "fxiaoke",
-            "sync",
-            "PaymentObj",
-            "--into",
-            "x.db",
-            "--lookback",
-            "10",
-        ][..],
-        &[
-            "--mock",
-            "fxiaoke",
-            "sync",
-            "PaymentObj",
-            "--into",
-            "x.db",
-            "--page-size",
-            "101",
-        ],
-        &[
-            "--mock",
-            "fxiaoke",
-            "sync",
-            "PaymentObj",
-            "--into",
-            "x.db",
-            "--wait",
-            "soon",
-        ],
+    for bad in [
+        ["--lookback", "10"],
+        ["--page-size", "101"],
+        ["--wait", "soon"],
     ] {
-        let run = crm(args).run();
+        let mut args = vec!["--mock", "fxiaoke", "sync", "PaymentObj", "--into", "x.db"];
+        args.extend(bad);
+        let run = crm(&args).run();
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
     }
 
@@ -992,13 +992,7 @@ fn database_errors_are_one_line_with_their_exit_code_and_no_password() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vendor_error_fails_the_command_with_exit_4_and_the_next_run_resumes() {
-    let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits())
-        .await
-        .unwrap();
-    mock.insert_many(
-        OBJECT,
-        (0..500).map(|i| payment(i, Some(T0 + i as i64 * 1_000))),
-    );
+    let mock = fxiaoke_with_payments(500, 1_000).await;
     let db = Db::sqlite("vendor-error");
     let url = db.url();
     let quota = r#"{"errorCode":30004,"errorMessage":"接口调用频率超限","errorDescription":"rate limit","traceId":"E-O.test"}"#;
@@ -1036,10 +1030,7 @@ async fn a_vendor_error_fails_the_command_with_exit_4_and_the_next_run_resumes()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_sync_of_the_same_object_fails_clearly_or_waits() {
     use crm_sync::fake::FakeSource;
-    let mock = MockFxiaoke::start_with(MockSettings::without_rate_limits())
-        .await
-        .unwrap();
-    mock.insert_many(OBJECT, (0..50).map(|i| payment(i, Some(T0 + i as i64))));
+    let mock = fxiaoke_with_payments(50, 1).await;
     let db = Db::sqlite("busy");
     let url = db.url();
     // Another sync of fxiaoke PaymentObj, slow, holding the object's lock for about 1.5 s.

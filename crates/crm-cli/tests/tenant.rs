@@ -180,6 +180,11 @@ async fn crm_fxiaoke(mock: &MockFxiaoke, args: &[&str]) -> Run {
     fxiaoke_cmd(mock, args).run_async().await
 }
 
+/// `crm fxiaoke schema pull <spec> --out <out>` against `mock`.
+async fn pull_fxiaoke(mock: &MockFxiaoke, spec: &str, out: &str) -> Run {
+    crm_fxiaoke(mock, &["schema", "pull", spec, "--out", out]).await
+}
+
 /// `crm <args>` (no vendor configuration needed).
 async fn crm_run(args: Vec<String>) -> Run {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -239,16 +244,7 @@ async fn the_committed_tenant_schemas_and_modules_are_what_pull_and_codegen_make
     let out = fresh.display().to_string();
     check_committed(
         "fxiaoke",
-        crm_fxiaoke(
-            &mock,
-            &[
-                "schema",
-                "pull",
-                &format!("{OBJECT}=EveryType"),
-                "--out",
-                &out,
-            ],
-        ),
+        pull_fxiaoke(&mock, &format!("{OBJECT}=EveryType"), &out),
         &fresh,
     )
     .await;
@@ -268,18 +264,9 @@ async fn the_committed_tenant_schemas_and_modules_are_what_pull_and_codegen_make
 async fn pull_says_what_it_saw_and_warns_about_hidden_fields() {
     let mock = fxiaoke_mock().await;
     let dir = temp_dir("tenant-fx-pull");
-    let run = crm_fxiaoke(
-        &mock,
-        &[
-            "schema",
-            "pull",
-            OBJECT,
-            "--out",
-            &dir.display().to_string(),
-        ],
-    )
-    .await
-    .ok();
+    let run = pull_fxiaoke(&mock, OBJECT, &dir.display().to_string())
+        .await
+        .ok();
     let fields = mock.describe_of(OBJECT).unwrap().fields.unwrap().len();
     assert!(
         run.stderr
@@ -302,17 +289,12 @@ async fn pull_says_what_it_saw_and_warns_about_hidden_fields() {
     );
 
     // Bad arguments: one line, exit 2; a renamed pinned object is refused.
-    let e = crm_fxiaoke(&mock, &["schema", "pull", "=X", "--out", "x"]).await;
+    let e = pull_fxiaoke(&mock, "=X", "x").await;
     assert_fails(&e, 2);
-    let e = crm_fxiaoke(
+    let e = pull_fxiaoke(
         &mock,
-        &[
-            "schema",
-            "pull",
-            &format!("{OBJECT}=Other"),
-            "--out",
-            &dir.display().to_string(),
-        ],
+        &format!("{OBJECT}=Other"),
+        &dir.display().to_string(),
     )
     .await;
     assert_fails(&e, 2);
@@ -336,27 +318,36 @@ async fn collect_typed_and_raw<T, E: std::fmt::Debug>(
 
 /// Every typed record re-encodes to the JSON that was sent.
 fn assert_re_encodes_as_sent<T: serde::Serialize>(typed: &[T], raw: &[Value]) {
-    for (t, r) in typed.iter().zip(raw) {
-        assert_eq!(&serde_json::to_value(t).unwrap(), r, "re-encodes as sent");
+    assert_eq!(typed.len(), raw.len(), "as many typed records as sent");
+    for (i, (t, r)) in typed.iter().zip(raw).enumerate() {
+        assert_eq!(
+            &serde_json::to_value(t).unwrap(),
+            r,
+            "record {i} re-encodes as sent"
+        );
     }
 }
 
-async fn typed_and_raw(client: &fxiaoke_crm::Client) -> (Vec<fx::EveryType>, Vec<Value>) {
-    collect_typed_and_raw(
+/// Every record of the object through the generated type, each checked to re-encode to the
+/// JSON the mock sent.
+async fn every_type_records_read(client: &fxiaoke_crm::Client) -> Vec<fx::EveryType> {
+    let (typed, raw) = collect_typed_and_raw(
         client.query::<fx::EveryType>().stream(),
         client.query_as::<Box<RawValue>>(OBJECT).stream(),
     )
-    .await
+    .await;
+    assert_re_encodes_as_sent(&typed, &raw);
+    typed
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fxiaoke_records_decode_into_the_generated_type_and_re_encode_as_sent() {
     let mock = fxiaoke_mock().await;
     let client = mock.client().unwrap();
-    let (typed, raw) = typed_and_raw(&client).await;
-    assert_eq!(typed.len(), 3);
-    assert_re_encodes_as_sent(&typed, &raw);
-    let full = &typed[0];
+    let typed = every_type_records_read(&client).await;
+    let [full, odd, _system_fields_only] = &typed[..] else {
+        panic!("the three seeded records, got {}", typed.len());
+    };
     assert_eq!(
         full.level_c,
         Some(OpenEnum::Known(fx::EveryTypeLevel::H3mB6wAoj))
@@ -407,7 +398,6 @@ async fn fxiaoke_records_decode_into_the_generated_type_and_re_encode_as_sent() 
     ] {
         assert!(full.extra.contains_key(kept), "{kept} is kept in extra");
     }
-    let odd = &typed[1];
     assert!(
         odd.currency_c.as_ref().is_some_and(|d| d.get().is_none()),
         "\"\" is an empty decimal"
@@ -455,8 +445,7 @@ async fn an_option_added_after_generation_decodes_and_round_trips() {
         OBJECT,
         map(json!({"_id": "5a9922dd00000000000000ff", "level__c": "newCode9", "tags__c": ["1", "newCode9"]})),
     );
-    let client = mock.client().unwrap();
-    let (typed, raw) = typed_and_raw(&client).await;
+    let typed = every_type_records_read(&mock.client().unwrap()).await;
     let last = typed.last().unwrap();
     assert_eq!(last.level_c, Some(OpenEnum::Other("newCode9".into())));
     assert_eq!(
@@ -466,7 +455,6 @@ async fn an_option_added_after_generation_decodes_and_round_trips() {
             OpenEnum::Other("newCode9".into())
         ])
     );
-    assert_eq!(&serde_json::to_value(last).unwrap(), raw.last().unwrap());
 }
 
 fn add_option(object: &mut ObjectDescribe, field: &str, value: &str, label: &str) {
@@ -506,18 +494,9 @@ async fn fxiaoke_diff_reports_changes_and_a_second_pull_keeps_every_rust_name() 
     let mock = fxiaoke_mock().await;
     let dir = temp_dir("tenant-fx-diff");
     let shown = dir.display().to_string();
-    crm_fxiaoke(
-        &mock,
-        &[
-            "schema",
-            "pull",
-            &format!("{OBJECT}=EveryType"),
-            "--out",
-            &shown,
-        ],
-    )
-    .await
-    .ok();
+    pull_fxiaoke(&mock, &format!("{OBJECT}=EveryType"), &shown)
+        .await
+        .ok();
     let unchanged = crm_fxiaoke(&mock, &["schema", "diff", &shown]).await.ok();
     assert!(unchanged.stdout.is_empty(), "{}", unchanged.stdout);
     assert!(
@@ -560,9 +539,7 @@ async fn fxiaoke_diff_reports_changes_and_a_second_pull_keeps_every_rust_name() 
     );
 
     // Pulling again: every name pinned before is still there, unchanged.
-    crm_fxiaoke(&mock, &["schema", "pull", OBJECT, "--out", &shown])
-        .await
-        .ok();
+    pull_fxiaoke(&mock, OBJECT, &shown).await.ok();
     let after: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("names.json")).unwrap()).unwrap();
     let before: Value = serde_json::from_str(&names_before).unwrap();
@@ -743,31 +720,39 @@ async fn crm_useasy(mock: &MockUseasy, args: &[&str]) -> Run {
     useasy_cmd(mock, args).run_async().await
 }
 
-async fn customers_typed_and_raw(client: &openapi_crm::Client) -> (Vec<ua::Customer>, Vec<Value>) {
-    collect_typed_and_raw(
+/// Every customer through the generated type, each checked to re-encode to the JSON the mock
+/// sent.
+async fn customers_read(client: &openapi_crm::Client) -> Vec<ua::Customer> {
+    let (typed, raw) = collect_typed_and_raw(
         client.customers().stream_as(),
         client.customers().stream_as(),
     )
-    .await
+    .await;
+    assert_re_encodes_as_sent(&typed, &raw);
+    typed
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn useasy_customers_decode_into_the_generated_type_and_re_encode_as_sent() {
-    let mock = useasy_mock().await;
-    let client = mock.client().unwrap();
-    let (typed, raw) = customers_typed_and_raw(&client).await;
-    assert_eq!(typed.len(), 3);
-    assert_re_encodes_as_sent(&typed, &raw);
-    let full = typed
+/// The customer whose `customerName` is `name`.
+fn customer_named<'a>(customers: &'a [ua::Customer], name: &str) -> &'a ua::Customer {
+    customers
         .iter()
         .find(|c| {
             c.extra
                 .get::<String>("customerName")
                 .and_then(Result::ok)
                 .as_deref()
-                == Some("张三")
+                == Some(name)
         })
-        .unwrap();
+        .unwrap_or_else(|| panic!("no customer named {name}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn useasy_customers_decode_into_the_generated_type_and_re_encode_as_sent() {
+    let mock = useasy_mock().await;
+    let client = mock.client().unwrap();
+    let typed = customers_read(&client).await;
+    assert_eq!(typed.len(), 3);
+    let full = customer_named(&typed, "张三");
     assert_eq!(
         full.select_k2m1_1687316400000,
         Some(OpenEnum::Known(ua::CustomerSelectK2m11687316400000::A))
@@ -852,24 +837,11 @@ async fn useasy_choice_added_later_decodes_diff_reports_it_and_names_stay() {
         json!({"customerName": "钱七", SELECT: "D", "text_new_1": "新值"}),
     ));
 
-    let client = mock.client().unwrap();
-    let (typed, raw) = customers_typed_and_raw(&client).await;
-    let (t, r) = typed
-        .iter()
-        .zip(&raw)
-        .find(|(t, _)| {
-            t.extra
-                .get::<String>("customerName")
-                .and_then(Result::ok)
-                .as_deref()
-                == Some("钱七")
-        })
-        .unwrap();
+    let typed = customers_read(&mock.client().unwrap()).await;
     assert_eq!(
-        t.select_k2m1_1687316400000,
+        customer_named(&typed, "钱七").select_k2m1_1687316400000,
         Some(OpenEnum::Other("D".into()))
     );
-    assert_eq!(&serde_json::to_value(t).unwrap(), r);
 
     let changed = crm_useasy(&mock, &["fields", "diff", &shown]).await;
     assert_fails(&changed, 1);

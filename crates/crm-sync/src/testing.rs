@@ -36,6 +36,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::{RunStatus, SyncRun};
+
 /// A running server.
 pub struct Server {
     port: u16,
@@ -69,6 +71,20 @@ pub async fn postgres() -> Option<String> {
         }
     };
     Some(server.create_database().await)
+}
+
+/// The runs of one object after syncs of it were killed (SIGKILL) at random moments and a
+/// later run completed: panics, listing the runs, if any is left `running` or `failed` (a
+/// killed run must be found and marked `abandoned`); else how many were `abandoned`.
+pub fn abandoned_after_kills(runs: &[SyncRun]) -> usize {
+    assert!(
+        runs.iter()
+            .all(|r| r.status != RunStatus::Running && r.status != RunStatus::Failed),
+        "a run is left running or failed: {runs:#?}"
+    );
+    runs.iter()
+        .filter(|r| r.status == RunStatus::Abandoned)
+        .count()
 }
 
 impl Server {

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use common::{Db, Gone, Row, assert_rows_mirror, bounded, rows, sync_default};
 use crm_sync::vendors::{FxiaokeObject, U8Contacts, UseasyCustomers};
-use crm_sync::{Cursor, Error, Read, RunStatus, Source, Store, SyncOptions, Vendor};
+use crm_sync::{Cursor, Error, Read, RunStatus, Source, Store, SyncOptions, SyncSummary, Vendor};
 use futures::StreamExt;
 use fxiaoke_crm::RateLimits;
 use fxiaoke_crm_mock::{LiveTenant, MockFxiaoke, MockSettings};
@@ -36,6 +36,15 @@ const QUERY_PATH: &str = "/cgi/crm/v2/data/query";
 const T0: i64 = 1_735_689_600_000;
 const HOUR: i64 = 3_600_000;
 
+/// The run inserted, updated and marked deleted as many records as `expected` says.
+fn assert_changes(run: &SyncSummary, expected: (u64, u64, u64)) {
+    assert_eq!(
+        (run.inserted, run.updated, run.marked_deleted),
+        expected,
+        "inserted, updated, marked deleted: {run}"
+    );
+}
+
 /// One more pass after the deleted record `id` came back: it is one update (no insert, no
 /// deletion) that clears the record's flag. Returns the rows after it.
 async fn sync_after_return(
@@ -46,11 +55,7 @@ async fn sync_after_return(
     id: &str,
 ) -> Vec<Row> {
     let run = sync_default(store, source, "the pass after a record came back").await;
-    assert_eq!(
-        (run.inserted, run.updated, run.marked_deleted),
-        (0, 1, 0),
-        "{run}"
-    );
+    assert_changes(&run, (0, 1, 0));
     let stored = rows(store, vendor, object).await;
     let row = stored
         .iter()
@@ -73,8 +78,19 @@ struct Churn {
 }
 
 impl Churn {
-    fn set(&self, on: bool) {
-        self.on.store(on, Ordering::SeqCst);
+    /// One sync of `source` while the other users write (failing the test, with `what`, if it
+    /// fails).
+    async fn sync_while_writing(
+        &self,
+        store: &Store,
+        source: &dyn Source,
+        options: &SyncOptions,
+        what: &str,
+    ) -> SyncSummary {
+        self.on.store(true, Ordering::SeqCst);
+        let summary = store.sync(source, options).await;
+        self.on.store(false, Ordering::SeqCst);
+        summary.expect(what)
     }
 
     fn touched(&self) -> BTreeSet<String> {
@@ -268,9 +284,9 @@ async fn fxiaoke_first_incremental_and_full_syncs_mirror_the_tenant_row_by_row(
 
     // 1. First sync while other users write.
     let calls_before = mock.control().total_calls();
-    churn.set(true);
-    let first = store.sync(&source, &options).await.expect("first sync");
-    churn.set(false);
+    let first = churn
+        .sync_while_writing(&store, &source, &options, "first sync")
+        .await;
     let touched = churn.touched();
     assert!(
         !touched.is_empty(),
@@ -380,10 +396,7 @@ async fn fxiaoke_first_incremental_and_full_syncs_mirror_the_tenant_row_by_row(
         .sync(&source, &options)
         .await
         .expect("incremental sync");
-    assert_eq!(
-        (third.inserted, third.updated, third.marked_deleted),
-        (0, 0, 0)
-    );
+    assert_changes(&third, (0, 0, 0));
     let before_full = rows(&store, Vendor::Fxiaoke, OBJECT).await;
     assert_fx_mirrors(&before_full, &tenant, Gone::Kept, &BTreeSet::new());
     // What the tenant no longer has: these deletes, and those of the other users during the
@@ -596,6 +609,31 @@ fn customer(name: &str) -> openapi_crm::Customer {
     c
 }
 
+fn useasy_client(mock: &openapi_crm_mock::MockUseasy) -> openapi_crm::Client {
+    mock.client_builder()
+        .with_rate_limits(openapi_crm::RateLimits::off())
+        .build()
+        .unwrap()
+}
+
+/// The ids of the mock's customers.
+fn customer_ids(mock: &openapi_crm_mock::MockUseasy) -> Vec<String> {
+    mock.records()
+        .iter()
+        .map(|r| r["_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Renames customer `id` through the API.
+async fn rename(client: &openapi_crm::Client, id: &str, name: String) {
+    let change = openapi_crm::Customer {
+        id: Some(id.to_owned()),
+        customer_name: Some(name),
+        ..Default::default()
+    };
+    client.update(&change).await.expect("update");
+}
+
 /// Row by row against the mock's customers: JSON by value, `updateTime` as epoch ms.
 fn assert_useasy_mirrors(
     stored: &[Row],
@@ -632,25 +670,16 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
     // Other users while a pass reads: every list call edits, creates and deletes one.
     let churn = Churn::default();
     churn.install_useasy(&mock);
-    let client = mock
-        .client_builder()
-        .with_rate_limits(openapi_crm::RateLimits::off())
-        .build()
-        .unwrap();
+    let client = useasy_client(&mock);
     let source = UseasyCustomers::new(client).with_page_size(40);
     let store = db.open().await;
-    let options = SyncOptions::default();
 
     // 1. A first pass while other users write: every customer that existed throughout and
     // was not touched is stored exactly; none of them is marked deleted.
-    let before: HashSet<String> = mock
-        .records()
-        .iter()
-        .map(|r| r["_id"].as_str().unwrap().to_owned())
-        .collect();
-    churn.set(true);
-    let first = store.sync(&source, &options).await.expect("first pass");
-    churn.set(false);
+    let before: HashSet<String> = customer_ids(&mock).into_iter().collect();
+    let first = churn
+        .sync_while_writing(&store, &source, &SyncOptions::default(), "first pass")
+        .await;
     assert_eq!(first.mode, crm_sync::SyncMode::Full);
     assert!(first.fetched >= 290, "{first}");
     let unsettled = churn.touched();
@@ -671,7 +700,7 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
     );
 
     // 2. A quiet pass: the exact mirror, deletions of the first pass included.
-    let quiet = store.sync(&source, &options).await.expect("quiet pass");
+    let quiet = sync_default(&store, &source, "quiet pass").await;
     assert_useasy_mirrors(
         &rows(&store, Vendor::Useasy, "customers").await,
         &mock,
@@ -680,40 +709,20 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
     assert_eq!(quiet.fetched as usize, mock.records().len(), "{quiet}");
 
     // 3. Deletes, edits, creations.
-    let ids: Vec<String> = mock
-        .records()
-        .iter()
-        .map(|r| r["_id"].as_str().unwrap().to_owned())
-        .collect();
+    let ids = customer_ids(&mock);
     let removed: Vec<openapi_crm::Customer> = ids
         .iter()
         .step_by(50)
         .take(5)
         .map(|id| mock.remove(id).unwrap())
         .collect();
-    let client = mock
-        .client_builder()
-        .with_rate_limits(openapi_crm::RateLimits::off())
-        .build()
-        .unwrap();
+    let client = useasy_client(&mock);
     for id in ids.iter().skip(3).step_by(41).take(7) {
-        let change = openapi_crm::Customer {
-            id: Some(id.clone()),
-            customer_name: Some(format!("改名 {id}")),
-            ..Default::default()
-        };
-        client.update(&change).await.expect("update");
+        rename(&client, id, format!("改名 {id}")).await;
     }
     mock.insert_many((0..4).map(|i| customer(&format!("新客户{i}"))));
-    let third = store
-        .sync(&source, &options)
-        .await
-        .expect("pass after changes");
-    assert_eq!(
-        (third.inserted, third.updated, third.marked_deleted),
-        (4, 7, 5),
-        "{third}"
-    );
+    let third = sync_default(&store, &source, "pass after changes").await;
+    assert_changes(&third, (4, 7, 5));
     let stored = rows(&store, Vendor::Useasy, "customers").await;
     assert_useasy_mirrors(&stored, &mock, &BTreeSet::new());
 
@@ -742,11 +751,7 @@ async fn useasy_edits_within_one_second_are_updates(db: Db, _reference: Db) {
         .unwrap()
     };
     let id = mock.insert(at("同一秒"));
-    let client = mock
-        .client_builder()
-        .with_rate_limits(openapi_crm::RateLimits::off())
-        .build()
-        .unwrap();
+    let client = useasy_client(&mock);
     let source = UseasyCustomers::new(client.clone());
     let store = db.open().await;
     let first = sync_default(&store, &source, "first pass").await;
@@ -770,12 +775,7 @@ async fn useasy_edits_within_one_second_are_updates(db: Db, _reference: Db) {
 
     // Through the API, back to back (most often within one second): both edits are seen.
     for name in ["甲", "乙"] {
-        let change = openapi_crm::Customer {
-            id: Some(id.clone()),
-            customer_name: Some(name.into()),
-            ..Default::default()
-        };
-        client.update(&change).await.expect("update");
+        rename(&client, &id, name.into()).await;
         let pass = sync_default(&store, &source, "pass after an API edit").await;
         assert_eq!(pass.updated, 1, "{name}: {pass}");
         let stored = rows(&store, Vendor::Useasy, "customers").await;
@@ -817,11 +817,10 @@ async fn u8_full_passes_mirror_the_contacts_and_mark_deletions(db: Db, _referenc
     churn.install_u8(&mock);
     let source = U8Contacts::new(mock.client().unwrap()).with_page_size(30);
     let store = db.open().await;
-    let options = SyncOptions::default();
 
-    churn.set(true);
-    let first = store.sync(&source, &options).await.expect("first pass");
-    churn.set(false);
+    let first = churn
+        .sync_while_writing(&store, &source, &SyncOptions::default(), "first pass")
+        .await;
     assert_eq!(
         (first.fetched, first.inserted, first.marked_deleted),
         (250, 250, 0),
@@ -835,7 +834,7 @@ async fn u8_full_passes_mirror_the_contacts_and_mark_deletions(db: Db, _referenc
         &mock,
         &unsettled,
     );
-    let quiet = store.sync(&source, &options).await.expect("quiet pass");
+    let quiet = sync_default(&store, &source, "quiet pass").await;
     assert_eq!((quiet.inserted, quiet.marked_deleted), (0, 0), "{quiet}");
     assert!(quiet.updated as usize <= unsettled.len(), "{quiet}");
     assert_u8_mirrors(
@@ -863,15 +862,8 @@ async fn u8_full_passes_mirror_the_contacts_and_mark_deletions(db: Db, _referenc
     let mut new = u8_contacts_mock::sample_contacts(1).remove(0);
     new.code = Some("90000001".to_owned().into());
     mock.insert(new);
-    let third = store
-        .sync(&source, &options)
-        .await
-        .expect("pass after changes");
-    assert_eq!(
-        (third.inserted, third.updated, third.marked_deleted),
-        (1, 6, 5),
-        "{third}"
-    );
+    let third = sync_default(&store, &source, "pass after changes").await;
+    assert_changes(&third, (1, 6, 5));
     assert_u8_mirrors(
         &rows(&store, Vendor::U8, "contacts").await,
         &mock,

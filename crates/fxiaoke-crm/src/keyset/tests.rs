@@ -39,13 +39,56 @@ fn text(s: &str) -> String {
 
 /// The cursor of an id scan, without pins, after `after`.
 fn ids(after: Option<&str>) -> Cursor {
-    cursor(
-        vec![],
-        Step::Ids {
-            after: after.map(text),
-        },
-    )
+    cursor(vec![], ids_after(after))
 }
+
+/// Keys of a scan by id alone.
+fn id_keys(ids: &[&str]) -> Vec<RecordKey> {
+    ids.iter().map(|id| key(&[], id)).collect()
+}
+
+/// Keys of one order field: (value, id).
+fn one_field_keys(keys: &[(&str, &str)]) -> Vec<RecordKey> {
+    keys.iter().map(|(v, id)| key(&[Some(v)], id)).collect()
+}
+
+/// The rest of the group of `value`, after `after_id`.
+fn tie(value: &str, after_id: &str) -> Step {
+    Step::Tie {
+        value: text(value),
+        after_id: text(after_id),
+    }
+}
+
+/// A range from `value` on, skipping the ids `seen`.
+fn at_or_beyond(value: &str, seen: &[&str]) -> Step {
+    Step::Range(RangeFrom::AtOrBeyond {
+        value: text(value),
+        seen: seen.iter().copied().map(text).collect(),
+    })
+}
+
+/// A range strictly beyond `value`.
+fn beyond(value: &str) -> Step {
+    Step::Range(RangeFrom::Beyond(text(value)))
+}
+
+/// The next value of an earlier field, beyond `value`.
+fn discover(beyond: Option<&str>) -> Step {
+    Step::Discover {
+        beyond: beyond.map(text),
+    }
+}
+
+/// An id scan after `after`.
+fn ids_after(after: Option<&str>) -> Step {
+    Step::Ids {
+        after: after.map(text),
+    }
+}
+
+/// A range from the first non-empty value.
+const RANGE_START: Step = Step::Range(RangeFrom::Start);
 
 #[test]
 fn the_order_is_made_total_by_id() {
@@ -74,21 +117,18 @@ fn the_order_is_made_total_by_id() {
 fn streams_start_where_the_order_starts() {
     let cases = [
         (plan(&[], 10), ids(None)),
-        (
-            plan(&[("a", true)], 10),
-            cursor(vec![], Step::Range(RangeFrom::Start)),
-        ),
+        (plan(&[("a", true)], 10), cursor(vec![], RANGE_START)),
         (
             plan(&[("a", false)], 10),
-            cursor(vec![Pin::Empty], Step::Ids { after: None }),
+            cursor(vec![Pin::Empty], ids_after(None)),
         ),
         (
             plan(&[("a", true), ("b", true)], 10),
-            cursor(vec![], Step::Discover { beyond: None }),
+            cursor(vec![], discover(None)),
         ),
         (
             plan(&[("a", false), ("b", false)], 10),
-            cursor(vec![Pin::Empty, Pin::Empty], Step::Ids { after: None }),
+            cursor(vec![Pin::Empty, Pin::Empty], ids_after(None)),
         ),
     ];
     for (plan, expected) in cases {
@@ -107,33 +147,25 @@ fn each_step_asks_what_it_needs() {
     let by = |field: &str, asc: bool| (field.to_owned(), asc);
     let cases = [
         (
-            cursor(vec![], Step::Discover { beyond: None }),
+            cursor(vec![], discover(None)),
             vec![f("a", Op::Isn, None)],
             vec![by("a", true), by("_id", true)],
             1,
         ),
         (
-            cursor(
-                vec![],
-                Step::Discover {
-                    beyond: Some(text("7")),
-                },
-            ),
+            cursor(vec![], discover(Some("7"))),
             vec![f("a", Op::Isn, None), f("a", Op::Gt, Some("7"))],
             vec![by("a", true), by("_id", true)],
             1,
         ),
         (
-            cursor(vec![Pin::Eq(text("7"))], Step::Range(RangeFrom::Start)),
+            cursor(vec![Pin::Eq(text("7"))], RANGE_START),
             vec![f("a", Op::Eq, Some("7")), f("b", Op::Isn, None)],
             vec![by("b", false), by("_id", true)],
             50,
         ),
         (
-            cursor(
-                vec![Pin::Eq(text("7"))],
-                Step::Range(RangeFrom::Beyond(text("3"))),
-            ),
+            cursor(vec![Pin::Eq(text("7"))], beyond("3")),
             vec![
                 f("a", Op::Eq, Some("7")),
                 f("b", Op::Isn, None),
@@ -143,13 +175,7 @@ fn each_step_asks_what_it_needs() {
             50,
         ),
         (
-            cursor(
-                vec![Pin::Eq(text("7"))],
-                Step::Range(RangeFrom::AtOrBeyond {
-                    value: text("3"),
-                    seen: vec![text("x")],
-                }),
-            ),
+            cursor(vec![Pin::Eq(text("7"))], at_or_beyond("3", &["x"])),
             vec![
                 f("a", Op::Eq, Some("7")),
                 f("b", Op::Isn, None),
@@ -159,13 +185,7 @@ fn each_step_asks_what_it_needs() {
             50,
         ),
         (
-            cursor(
-                vec![Pin::Empty],
-                Step::Tie {
-                    value: text("3"),
-                    after_id: text("x"),
-                },
-            ),
+            cursor(vec![Pin::Empty], tie("3", "x")),
             vec![
                 f("a", Op::Is, None),
                 f("b", Op::Eq, Some("3")),
@@ -175,12 +195,7 @@ fn each_step_asks_what_it_needs() {
             50,
         ),
         (
-            cursor(
-                vec![Pin::Empty, Pin::Empty],
-                Step::Ids {
-                    after: Some(text("x")),
-                },
-            ),
+            cursor(vec![Pin::Empty, Pin::Empty], ids_after(Some("x"))),
             vec![
                 f("a", Op::Is, None),
                 f("b", Op::Is, None),
@@ -202,7 +217,8 @@ fn each_step_asks_what_it_needs() {
     assert_eq!(r.orders, vec![by("_id", false)]);
 }
 
-/// One case of [`Plan::decide`]: cursor, page keys, total → deliver mask, next cursor.
+/// One case of [`Plan::decide`]: at a cursor, a page (its keys and total) gives a deliver
+/// mask and the next cursor.
 struct Case {
     name: &'static str,
     plan: Plan,
@@ -213,237 +229,146 @@ struct Case {
     next: Option<Cursor>,
 }
 
+/// A case named `name`; [`Named::at`] says where it is.
+fn case(name: &'static str) -> Named {
+    Named(name)
+}
+
+/// The name of a case still to be placed.
+struct Named(&'static str);
+
+impl Named {
+    /// `plan` at the cursor `at`; [`Case::page`] and [`Case::gives`] finish the case.
+    fn at(self, plan: &Plan, at: Cursor) -> Case {
+        Case {
+            name: self.0,
+            plan: plan.clone(),
+            at,
+            keys: vec![],
+            total: None,
+            deliver: vec![],
+            next: None,
+        }
+    }
+}
+
+impl Case {
+    /// The page the vendor answers with.
+    fn page(self, keys: Vec<RecordKey>, total: Option<u64>) -> Self {
+        Case {
+            keys,
+            total,
+            ..self
+        }
+    }
+
+    /// What the decision must be.
+    fn gives(self, deliver: &[bool], next: Option<Cursor>) -> Self {
+        Case {
+            deliver: deliver.to_vec(),
+            next,
+            ..self
+        }
+    }
+}
+
 #[test]
 fn each_page_leads_to_the_right_next_request() {
+    let by_id = |page_size| plan(&[], page_size);
     let one_asc = plan(&[("a", true)], 4);
     let one_desc = plan(&[("a", false)], 4);
     let two = plan(&[("a", true), ("b", true)], 4);
-    let cases = vec![
-        Case {
-            name: "an id page with more to come continues after its last id",
-            plan: plan(&[], 2),
-            at: ids(None),
-            keys: vec![key(&[], "1"), key(&[], "2")],
-            total: Some(5),
-            deliver: vec![true, true],
-            next: Some(ids(Some("2"))),
-        },
-        Case {
-            name: "a short page is not the end when total says more remain",
-            plan: plan(&[], 4),
-            at: ids(None),
-            keys: vec![key(&[], "1")],
-            total: Some(3),
-            deliver: vec![true],
-            next: Some(ids(Some("1"))),
-        },
-        Case {
-            name: "a short page without a count is not the end either",
-            plan: plan(&[], 4),
-            at: ids(None),
-            keys: vec![key(&[], "1")],
-            total: Some(0),
-            deliver: vec![true],
-            next: Some(ids(Some("1"))),
-        },
-        Case {
-            name: "a page holding every match ends an id scan",
-            plan: plan(&[], 4),
-            at: ids(Some("0")),
-            keys: vec![key(&[], "1"), key(&[], "2")],
-            total: Some(2),
-            deliver: vec![true, true],
-            next: None,
-        },
-        Case {
-            name: "an empty page ends an id scan",
-            plan: plan(&[], 4),
-            at: ids(Some("0")),
-            keys: vec![],
-            total: None,
-            deliver: vec![],
-            next: None,
-        },
-        Case {
-            name: "a range page whose last group is large goes on with a tie scan",
-            plan: one_asc.clone(),
-            at: cursor(vec![], Step::Range(RangeFrom::Start)),
-            keys: vec![
-                key(&[Some("1")], "a"),
-                key(&[Some("2")], "b"),
-                key(&[Some("2")], "c"),
-                key(&[Some("2")], "d"),
-            ],
-            total: Some(9),
-            deliver: vec![true; 4],
-            next: Some(cursor(
-                vec![],
-                Step::Tie {
-                    value: text("2"),
-                    after_id: text("d"),
-                },
-            )),
-        },
-        Case {
-            name: "a range page whose last group is small reads that group again",
-            plan: one_asc.clone(),
-            at: cursor(vec![], Step::Range(RangeFrom::Start)),
-            keys: vec![
-                key(&[Some("1")], "a"),
-                key(&[Some("1")], "b"),
-                key(&[Some("1")], "c"),
-                key(&[Some("2")], "d"),
-            ],
-            total: Some(0),
-            deliver: vec![true; 4],
-            next: Some(cursor(
-                vec![],
-                Step::Range(RangeFrom::AtOrBeyond {
-                    value: text("2"),
-                    seen: vec![text("a"), text("b"), text("c"), text("d")],
-                }),
-            )),
-        },
-        Case {
-            name: "re-read records and newcomers behind the cursor are skipped",
-            plan: one_asc.clone(),
-            at: cursor(
-                vec![],
-                Step::Range(RangeFrom::AtOrBeyond {
-                    value: text("2"),
-                    seen: vec![text("c"), text("d")],
-                }),
+    let empty_group = cursor(vec![Pin::Empty], ids_after(None));
+    let cases = [
+        case("an id page with more to come continues after its last id")
+            .at(&by_id(2), ids(None))
+            .page(id_keys(&["1", "2"]), Some(5))
+            .gives(&[true, true], Some(ids(Some("2")))),
+        case("a short page is not the end when total says more remain")
+            .at(&by_id(4), ids(None))
+            .page(id_keys(&["1"]), Some(3))
+            .gives(&[true], Some(ids(Some("1")))),
+        case("a short page without a count is not the end either")
+            .at(&by_id(4), ids(None))
+            .page(id_keys(&["1"]), Some(0))
+            .gives(&[true], Some(ids(Some("1")))),
+        case("a page holding every match ends an id scan")
+            .at(&by_id(4), ids(Some("0")))
+            .page(id_keys(&["1", "2"]), Some(2))
+            .gives(&[true, true], None),
+        case("an empty page ends an id scan")
+            .at(&by_id(4), ids(Some("0")))
+            .page(vec![], None)
+            .gives(&[], None),
+        case("a range page whose last group is large goes on with a tie scan")
+            .at(&one_asc, cursor(vec![], RANGE_START))
+            .page(
+                one_field_keys(&[("1", "a"), ("2", "b"), ("2", "c"), ("2", "d")]),
+                Some(9),
+            )
+            .gives(&[true; 4], Some(cursor(vec![], tie("2", "d")))),
+        case("a range page whose last group is small reads that group again")
+            .at(&one_asc, cursor(vec![], RANGE_START))
+            .page(
+                one_field_keys(&[("1", "a"), ("1", "b"), ("1", "c"), ("2", "d")]),
+                Some(0),
+            )
+            .gives(
+                &[true; 4],
+                Some(cursor(vec![], at_or_beyond("2", &["a", "b", "c", "d"]))),
             ),
-            keys: vec![
-                key(&[Some("2")], "b"),
-                key(&[Some("2")], "d"),
-                key(&[Some("2")], "e"),
-                key(&[Some("3")], "a"),
-            ],
-            total: Some(4),
-            deliver: vec![false, false, true, true],
-            next: Some(cursor(vec![Pin::Empty], Step::Ids { after: None })),
-        },
-        Case {
-            name: "a range page without anything new switches to a tie scan",
-            plan: one_asc.clone(),
-            at: cursor(
-                vec![],
-                Step::Range(RangeFrom::AtOrBeyond {
-                    value: text("2"),
-                    seen: vec![text("c"), text("d")],
-                }),
+        case("re-read records and newcomers behind the cursor are skipped")
+            .at(&one_asc, cursor(vec![], at_or_beyond("2", &["c", "d"])))
+            .page(
+                one_field_keys(&[("2", "b"), ("2", "d"), ("2", "e"), ("3", "a")]),
+                Some(4),
+            )
+            .gives(&[false, false, true, true], Some(empty_group.clone())),
+        case("a range page without anything new switches to a tie scan")
+            .at(&one_asc, cursor(vec![], at_or_beyond("2", &["c", "d"])))
+            .page(one_field_keys(&[("2", "c"), ("2", "d")]), Some(0))
+            .gives(&[false, false], Some(cursor(vec![], tie("2", "d")))),
+        case("an exhausted ascending range goes on with the empty values")
+            .at(&one_asc, cursor(vec![], beyond("5")))
+            .page(vec![], Some(0))
+            .gives(&[], Some(empty_group.clone())),
+        case("an exhausted descending range ends the stream (empty values came first)")
+            .at(&one_desc, cursor(vec![], beyond("5")))
+            .page(one_field_keys(&[("4", "z")]), Some(1))
+            .gives(&[true], None),
+        case("the empty values of a descending field lead to its values")
+            .at(&one_desc, empty_group)
+            .page(vec![], None)
+            .gives(&[], Some(cursor(vec![], RANGE_START))),
+        case("an exhausted tie scan goes on beyond its value")
+            .at(&one_desc, cursor(vec![], tie("5", "a")))
+            .page(one_field_keys(&[("5", "b")]), Some(1))
+            .gives(&[true], Some(cursor(vec![], beyond("5")))),
+        case("a discovered value is read as a group at the next depth, not delivered")
+            .at(&two, cursor(vec![], discover(None)))
+            .page(vec![key(&[Some("7"), Some("1")], "q")], Some(40))
+            .gives(
+                &[false],
+                Some(cursor(vec![Pin::Eq(text("7"))], RANGE_START)),
             ),
-            keys: vec![key(&[Some("2")], "c"), key(&[Some("2")], "d")],
-            total: Some(0),
-            deliver: vec![false, false],
-            next: Some(cursor(
-                vec![],
-                Step::Tie {
-                    value: text("2"),
-                    after_id: text("d"),
-                },
-            )),
-        },
-        Case {
-            name: "an exhausted ascending range goes on with the empty values",
-            plan: one_asc.clone(),
-            at: cursor(vec![], Step::Range(RangeFrom::Beyond(text("5")))),
-            keys: vec![],
-            total: Some(0),
-            deliver: vec![],
-            next: Some(cursor(vec![Pin::Empty], Step::Ids { after: None })),
-        },
-        Case {
-            name: "an exhausted descending range ends the stream (empty values came first)",
-            plan: one_desc.clone(),
-            at: cursor(vec![], Step::Range(RangeFrom::Beyond(text("5")))),
-            keys: vec![key(&[Some("4")], "z")],
-            total: Some(1),
-            deliver: vec![true],
-            next: None,
-        },
-        Case {
-            name: "the empty values of a descending field lead to its values",
-            plan: one_desc.clone(),
-            at: cursor(vec![Pin::Empty], Step::Ids { after: None }),
-            keys: vec![],
-            total: None,
-            deliver: vec![],
-            next: Some(cursor(vec![], Step::Range(RangeFrom::Start))),
-        },
-        Case {
-            name: "an exhausted tie scan goes on beyond its value",
-            plan: one_desc.clone(),
-            at: cursor(
-                vec![],
-                Step::Tie {
-                    value: text("5"),
-                    after_id: text("a"),
-                },
-            ),
-            keys: vec![key(&[Some("5")], "b")],
-            total: Some(1),
-            deliver: vec![true],
-            next: Some(cursor(vec![], Step::Range(RangeFrom::Beyond(text("5"))))),
-        },
-        Case {
-            name: "a discovered value is read as a group at the next depth, not delivered",
-            plan: two.clone(),
-            at: cursor(vec![], Step::Discover { beyond: None }),
-            keys: vec![key(&[Some("7"), Some("1")], "q")],
-            total: Some(40),
-            deliver: vec![false],
-            next: Some(cursor(
-                vec![Pin::Eq(text("7"))],
-                Step::Range(RangeFrom::Start),
-            )),
-        },
-        Case {
-            name: "a finished group leads to the next value of the field above",
-            plan: two.clone(),
-            at: cursor(
-                vec![Pin::Eq(text("7")), Pin::Empty],
-                Step::Ids { after: None },
-            ),
-            keys: vec![],
-            total: Some(0),
-            deliver: vec![],
-            next: Some(cursor(
-                vec![],
-                Step::Discover {
-                    beyond: Some(text("7")),
-                },
-            )),
-        },
-        Case {
-            name: "no next value: the empty group of the field above, then the end",
-            plan: two.clone(),
-            at: cursor(
-                vec![],
-                Step::Discover {
-                    beyond: Some(text("9")),
-                },
-            ),
-            keys: vec![],
-            total: Some(0),
-            deliver: vec![],
-            next: Some(cursor(vec![Pin::Empty], Step::Range(RangeFrom::Start))),
-        },
-        Case {
-            name: "the last group of the last field ends the stream",
-            plan: two,
-            at: cursor(
-                vec![Pin::Empty, Pin::Empty],
-                Step::Ids {
-                    after: Some(text("q")),
-                },
-            ),
-            keys: vec![],
-            total: None,
-            deliver: vec![],
-            next: None,
-        },
+        case("a finished group leads to the next value of the field above")
+            .at(
+                &two,
+                cursor(vec![Pin::Eq(text("7")), Pin::Empty], ids_after(None)),
+            )
+            .page(vec![], Some(0))
+            .gives(&[], Some(cursor(vec![], discover(Some("7"))))),
+        case("no next value: the empty group of the field above, then the end")
+            .at(&two, cursor(vec![], discover(Some("9"))))
+            .page(vec![], Some(0))
+            .gives(&[], Some(cursor(vec![Pin::Empty], RANGE_START))),
+        case("the last group of the last field ends the stream")
+            .at(
+                &two,
+                cursor(vec![Pin::Empty, Pin::Empty], ids_after(Some("q"))),
+            )
+            .page(vec![], None)
+            .gives(&[], None),
     ];
     for case in cases {
         let decision = case
@@ -466,7 +391,7 @@ fn an_empty_value_where_a_value_was_asked_is_an_error() {
     let p = plan(&[("a", true), ("b", true)], 4);
     let err = p
         .decide(
-            &cursor(vec![], Step::Discover { beyond: None }),
+            &cursor(vec![], discover(None)),
             PageFacts {
                 total: None,
                 keys: &[key(&[None, None], "x")],
@@ -487,33 +412,16 @@ fn resuming_after_a_record_continues_behind_it() {
     let p = plan(&[("t", true)], 10);
     assert_eq!(
         p.after(&key(&[Some("5")], "x")),
-        cursor(
-            vec![],
-            Step::Tie {
-                value: text("5"),
-                after_id: text("x")
-            }
-        )
+        cursor(vec![], tie("5", "x"))
     );
     assert_eq!(
         p.after(&key(&[None], "x")),
-        cursor(
-            vec![Pin::Empty],
-            Step::Ids {
-                after: Some(text("x"))
-            }
-        )
+        cursor(vec![Pin::Empty], ids_after(Some("x")))
     );
     let p = plan(&[("a", false), ("t", true)], 10);
     assert_eq!(
         p.after(&key(&[Some("1"), Some("5")], "x")),
-        cursor(
-            vec![Pin::Eq(text("1"))],
-            Step::Tie {
-                value: text("5"),
-                after_id: text("x")
-            }
-        )
+        cursor(vec![Pin::Eq(text("1"))], tie("5", "x"))
     );
     assert_eq!(plan(&[], 3).after(&key(&[], "x")), ids(Some("x")));
 }
