@@ -64,7 +64,10 @@ pub(super) fn memory_run<'a>(
 
 pub(super) struct Summary {
     rows: Vec<String>,
+    /// Why a target is missed (each only when it is).
     notes: Vec<String>,
+    /// How to read the rows, missed or not.
+    remarks: Vec<String>,
 }
 
 pub(super) fn render(report: &Report) -> String {
@@ -111,9 +114,15 @@ pub(super) fn render(report: &Report) -> String {
         let _ = writeln!(s, "{row}");
     }
     s.push('\n');
-    if !summary.notes.is_empty() {
-        let _ = writeln!(s, "### Where a target is missed\n");
-        for n in &summary.notes {
+    for (title, items) in [
+        ("Where a target is missed", &summary.notes),
+        ("Reading the figures", &summary.remarks),
+    ] {
+        if items.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "### {title}\n");
+        for n in items {
             let _ = writeln!(s, "- {n}");
         }
         s.push('\n');
@@ -132,6 +141,7 @@ pub(super) fn render(report: &Report) -> String {
 pub(super) fn summary(report: &Report) -> Summary {
     let mut rows = Vec::new();
     let mut notes = Vec::new();
+    let mut remarks = Vec::new();
     let mut strict_missed = Vec::new();
     let mut value_missed = Vec::new();
     let mut value_vs_strict: Vec<(&str, f64, f64)> = Vec::new();
@@ -281,7 +291,7 @@ pub(super) fn summary(report: &Report) -> Summary {
         ));
     }
     if !sdk_costs.is_empty() {
-        notes.push(format!(
+        remarks.push(format!(
             "**The client's decoder** (time read as text over time read from bytes: {}): the \
              clients decode every response with `crm_runtime::decode::from_slice`, which checks \
              the body's UTF-8 once and then reads it as text, where `serde_json::from_slice` \
@@ -517,7 +527,11 @@ pub(super) fn summary(report: &Report) -> Summary {
     }
     ordered_summary(report, &mut rows, &mut notes);
     sync_summary(report, &mut rows, &mut notes);
-    Summary { rows, notes }
+    Summary {
+        rows,
+        notes,
+        remarks,
+    }
 }
 
 /// The CLI export's row: its CPU time per record against the Python exporter's.

@@ -289,6 +289,10 @@ fn decode_targets_are_judged_like_for_like_both_ways() {
         text.contains("both read as text, `Value` takes 2.40× (Fxiaoke"),
         "{text}"
     );
+    // How the client's decoder is judged is a reading aid, not a reason for a miss.
+    let (before, reading) = text.split_once("### Reading the figures").unwrap();
+    assert!(reading.contains("**The client's decoder**"), "{text}");
+    assert!(!before.contains("**The client's decoder**"), "{text}");
 }
 
 #[test]
