@@ -31,6 +31,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::FixedOffset;
 use crm_runtime::{RetryPolicy, TransportOptions};
 
 use axum::Router;
@@ -41,6 +42,14 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::oneshot;
 use url::Url;
+
+/// China time, UTC+8: the zone in which fxiaoke's `describe` gives its dates (`"GMT+8"`,
+/// docs/vendors.md §1.6) and useasy writes its zone-less times (§2.3). The mocks' own
+/// constant, apart from the clients' `crm_runtime::china_offset()`.
+pub const CHINA_TIME: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
 
 /// One injected fault, applied to the next matching request.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::DateTime;
+use crm_mock::CHINA_TIME;
 use serde_json::{Map, Value, json};
 
 use super::ApiFail;
@@ -101,16 +102,10 @@ pub(crate) fn link_field(master_api_name: &str) -> String {
     out
 }
 
-/// China time, UTC+8: the zone the tenant's `describe` gives its date fields (`time_zone`
-/// `"GMT+8"`, docs/vendors.md §1.6).
-const CHINA_OFFSET_SECONDS: i32 = 8 * 3600;
-
 /// `yyyyMMdd` of epoch ms in China time.
 fn china_day(ms: i64) -> String {
-    let china = FixedOffset::east_opt(CHINA_OFFSET_SECONDS);
     DateTime::from_timestamp_millis(ms)
-        .zip(china)
-        .map(|(t, china)| t.with_timezone(&china).format("%Y%m%d").to_string())
+        .map(|t| t.with_timezone(&CHINA_TIME).format("%Y%m%d").to_string())
         .unwrap_or_else(|| "19700101".to_owned())
 }
 

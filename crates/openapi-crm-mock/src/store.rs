@@ -1,7 +1,8 @@
 //! The mock's data: customers as JSON objects keyed by `_id`, the field configuration, and the
 //! search semantics of `list`.
 
-use chrono::{FixedOffset, NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, Utc};
+use crm_mock::CHINA_TIME;
 use crm_mock::index::OrderedIndex;
 
 use serde_json::{Map, Value, json};
@@ -185,9 +186,6 @@ fn atoms(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// China time, UTC+8: the zone of the document's times (docs/vendors.md §2.3).
-const CHINA_OFFSET_SECONDS: i32 = 8 * 3600;
-
 /// The document's time format, `yyyy-MM-dd HH:mm:ss` (whole seconds, no zone).
 const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
@@ -201,14 +199,10 @@ fn parse_time(s: &str) -> Option<NaiveDateTime> {
 
 /// The current China time as the server writes it: `yyyy-MM-dd HH:mm:ss`, whole seconds.
 fn now() -> String {
-    match FixedOffset::east_opt(CHINA_OFFSET_SECONDS) {
-        Some(china) => Utc::now()
-            .with_timezone(&china)
-            .format(TIME_FORMAT)
-            .to_string(),
-        // Unreachable: +8 h is a valid offset.
-        None => Utc::now().naive_utc().format(TIME_FORMAT).to_string(),
-    }
+    Utc::now()
+        .with_timezone(&CHINA_TIME)
+        .format(TIME_FORMAT)
+        .to_string()
 }
 
 /// Numbers by value (integers exactly: 18-digit ids do not fit an `f64`), times of the
