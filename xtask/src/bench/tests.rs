@@ -295,6 +295,33 @@ fn decode_targets_are_judged_like_for_like_both_ways() {
     assert!(!before.contains("**The client's decoder**"), "{text}");
 }
 
+/// The useasy page's cost analysis (its China times, the measurement with both costs off)
+/// is given only when the useasy page misses its target against `Value`.
+#[test]
+fn the_useasy_cost_analysis_is_given_only_for_a_useasy_miss() {
+    let page = |value_ns: [f64; 2]| {
+        let mut report = Report::default();
+        for (group, value) in ["fxiaoke_query_page", "useasy_list_page"]
+            .into_iter()
+            .zip(value_ns)
+        {
+            report.decode.push(decode_row(group, "typed", 1_000.0));
+            report.decode.push(decode_row(group, "value", value));
+            report.decode.push(decode_row(group, "strict", 900.0));
+        }
+        render(&report)
+    };
+    let analysis = "four China times per customer";
+    let fxiaoke_missed = page([1_800.0, 2_100.0]);
+    assert!(
+        fxiaoke_missed.contains("**Decode vs `Value`**"),
+        "{fxiaoke_missed}"
+    );
+    assert!(!fxiaoke_missed.contains(analysis), "{fxiaoke_missed}");
+    let useasy_missed = page([2_100.0, 1_800.0]);
+    assert!(useasy_missed.contains(analysis), "{useasy_missed}");
+}
+
 #[test]
 fn clock_ticks_and_children_cpu_are_readable() {
     assert!(clock_ticks_per_sec() > 0.0);
