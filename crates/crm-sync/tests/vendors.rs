@@ -8,7 +8,6 @@
 #[macro_use]
 mod common;
 
-use openapi_crm::TransportOptions;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,7 +17,6 @@ use common::{Db, Gone, Row, assert_rows_mirror, bounded, rows, sync_default};
 use crm_sync::vendors::{FxiaokeObject, U8Contacts, UseasyCustomers};
 use crm_sync::{Cursor, Error, Read, RunStatus, Source, Store, SyncOptions, SyncSummary, Vendor};
 use futures::StreamExt;
-use fxiaoke_crm::RateLimits;
 use fxiaoke_crm_mock::{LiveTenant, MockFxiaoke, MockSettings};
 use serde_json::{Map, Value, json};
 
@@ -202,13 +200,6 @@ async fn fxiaoke_mock() -> MockFxiaoke {
         .unwrap()
 }
 
-fn fxiaoke_client(mock: &MockFxiaoke) -> fxiaoke_crm::Client {
-    mock.client_builder()
-        .with_rate_limits(RateLimits::off())
-        .build()
-        .unwrap()
-}
-
 /// 400 accounts one second apart, and 130 more sharing one millisecond among them (more
 /// than two pages of 50).
 fn seed_fxiaoke(mock: &MockFxiaoke) {
@@ -277,7 +268,7 @@ async fn fxiaoke_first_incremental_and_full_syncs_mirror_the_tenant_row_by_row(
     seed_fxiaoke(&mock);
     let churn = Churn::default();
     churn.install_fxiaoke(&mock);
-    let client = fxiaoke_client(&mock);
+    let client = mock.unlimited_client().unwrap();
     let source = FxiaokeObject::new(client.clone(), OBJECT).with_page_size(50);
     let store = db.open().await;
     let options = SyncOptions::default();
@@ -463,7 +454,7 @@ async fn a_vendor_error_mid_run_keeps_what_was_stored_and_a_rerun_completes(
 ) {
     let mock = fxiaoke_mock().await;
     seed_fxiaoke(&mock);
-    let source = FxiaokeObject::new(fxiaoke_client(&mock), OBJECT).with_page_size(50);
+    let source = FxiaokeObject::new(mock.unlimited_client().unwrap(), OBJECT).with_page_size(50);
     let store = db.open().await;
     let control = mock.control().clone();
     let quota = r#"{"errorCode":30004,"errorMessage":"接口调用频率超限","errorDescription":"rate limit","traceId":"E-O.test"}"#;
@@ -532,7 +523,8 @@ async fn an_incremental_read_after_a_key_inside_a_tie_group_reads_the_rest_exact
     bounded(async {
         let mock = fxiaoke_mock().await;
         seed_fxiaoke(&mock);
-        let source = FxiaokeObject::new(fxiaoke_client(&mock), OBJECT).with_page_size(20);
+        let source =
+            FxiaokeObject::new(mock.unlimited_client().unwrap(), OBJECT).with_page_size(20);
         let mut keys: Vec<Cursor> = fx_records(&mock)
             .iter()
             .map(|(id, r)| Cursor::new(r["last_modified_time"].as_i64().unwrap(), id.clone()))
@@ -581,7 +573,8 @@ async fn custom_objects_are_read_like_preset_ones() {
         let store = Store::open(dir.path().join("crm.db").to_str().unwrap())
             .await
             .unwrap();
-        let source = FxiaokeObject::new(fxiaoke_client(&mock), object).with_page_size(10);
+        let source =
+            FxiaokeObject::new(mock.unlimited_client().unwrap(), object).with_page_size(10);
         let summary = store.sync(&source, &SyncOptions::default()).await.unwrap();
         assert_eq!((summary.fetched, summary.inserted), (45, 45));
         let calls = mock.control().calls("/cgi/crm/custom/v2/data/query");
@@ -607,13 +600,6 @@ fn customer(name: &str) -> openapi_crm::Customer {
         .set("remark", json!(format!("{name} 的备注")))
         .unwrap();
     c
-}
-
-fn useasy_client(mock: &openapi_crm_mock::MockUseasy) -> openapi_crm::Client {
-    mock.client_builder()
-        .with_rate_limits(openapi_crm::RateLimits::off())
-        .build()
-        .unwrap()
 }
 
 /// The ids of the mock's customers.
@@ -662,7 +648,6 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
     let mock = MockUseasy::start_live(openapi_crm_mock::LiveTenant::default())
         .await
         .unwrap();
-    mock.set_rate_limiting(false);
     mock.insert_many((0..300).map(|i| customer(&format!("客户{i:03}"))));
     let mut odd = customer("时间不明");
     odd.extra.set("updateTime", json!("n/a")).unwrap();
@@ -670,7 +655,7 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
     // Other users while a pass reads: every list call edits, creates and deletes one.
     let churn = Churn::default();
     churn.install_useasy(&mock);
-    let client = useasy_client(&mock);
+    let client = mock.unlimited_client().unwrap();
     let source = UseasyCustomers::new(client).with_page_size(40);
     let store = db.open().await;
 
@@ -716,7 +701,7 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
         .take(5)
         .map(|id| mock.remove(id).unwrap())
         .collect();
-    let client = useasy_client(&mock);
+    let client = mock.unlimited_client().unwrap();
     for id in ids.iter().skip(3).step_by(41).take(7) {
         rename(&client, id, format!("改名 {id}")).await;
     }
@@ -741,7 +726,6 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
 async fn useasy_edits_within_one_second_are_updates(db: Db, _reference: Db) {
     use openapi_crm_mock::MockUseasy;
     let mock = MockUseasy::start().await.unwrap();
-    mock.set_rate_limiting(false);
     let stamp = "2025-03-01 10:00:00";
     let at = |name: &str| -> openapi_crm::Customer {
         serde_json::from_value(json!({
@@ -751,7 +735,7 @@ async fn useasy_edits_within_one_second_are_updates(db: Db, _reference: Db) {
         .unwrap()
     };
     let id = mock.insert(at("同一秒"));
-    let client = useasy_client(&mock);
+    let client = mock.unlimited_client().unwrap();
     let source = UseasyCustomers::new(client.clone());
     let store = db.open().await;
     let first = sync_default(&store, &source, "first pass").await;
