@@ -406,8 +406,7 @@ async fn ties_larger_than_a_page_are_read_exactly_once() {
     // 130 more in one later millisecond. With no lookback the run starts at the start of the
     // cursor's millisecond: the last group again (61, unchanged), then the 130.
     mock.insert_many(OBJECT, (431..561).map(|i| payment(i, Some(T0 + 2 * HOUR))));
-    let mut args = args.clone();
-    args.extend(["--lookback", "0"]);
+    let args = sync_into(&url, &["--page-size", "20", "--lookback", "0"]);
     let second = run(crm_fx(&mock, &args)).await.ok();
     assert_eq!(counts(&summaries(&second)[0]), (191, 130, 0, 61, 0));
     assert_db_mirrors(&db, &mock, Gone::Kept).await;
