@@ -4,52 +4,40 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::{Value, json};
 
 use crate::workspace::repo_root;
 
 /// A temporary root with copies of `schemas/` and `fixtures/`; removed on drop.
-pub struct TempRoot(PathBuf);
+pub struct TempRoot(tempfile::TempDir);
 
 impl TempRoot {
     pub fn new(tag: &str) -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default();
-        let dir = std::env::temp_dir().join(format!(
-            "xtask-{tag}-{}-{}-{nanos}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
+        let root = tempfile::Builder::new()
+            .prefix(&format!("xtask-{tag}-"))
+            .tempdir()
+            .unwrap();
+        let dir = root.path();
         for sub in ["schemas", "fixtures"] {
             copy_dir(&repo_root().join(sub), &dir.join(sub));
         }
         std::fs::create_dir_all(dir.join("rec")).unwrap();
-        TempRoot(dir)
+        TempRoot(root)
     }
 
     pub fn path(&self) -> &Path {
-        &self.0
+        self.0.path()
     }
 
     pub fn rec_dir(&self) -> PathBuf {
-        self.0.join("rec")
+        self.path().join("rec")
     }
 
     pub fn write_recording(&self, name: &str, rec: &Value) -> PathBuf {
         let p = self.rec_dir().join(name);
         std::fs::write(&p, serde_json::to_string_pretty(rec).unwrap() + "\n").unwrap();
         p
-    }
-}
-
-impl Drop for TempRoot {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

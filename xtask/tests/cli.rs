@@ -4,30 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-struct Temp(PathBuf);
-
-impl Temp {
-    fn new(tag: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default();
-        let dir =
-            std::env::temp_dir().join(format!("xtask-cli-{tag}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Temp(dir)
-    }
-}
-
-impl Drop for Temp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A scratch directory, removed when the test ends.
+fn temp(tag: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("xtask-cli-{tag}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn fixture(path: &str) -> Value {
@@ -64,8 +51,8 @@ fn text(b: &[u8]) -> String {
 
 #[test]
 fn drift_exit_statuses() {
-    let t = Temp::new("drift");
-    let clean = t.0.join("clean");
+    let t = temp("drift");
+    let clean = t.path().join("clean");
     std::fs::create_dir_all(&clean).unwrap();
     std::fs::write(
         clean.join("a.json"),
@@ -78,7 +65,7 @@ fn drift_exit_statuses() {
 
     let mut drifted = fixture("fxiaoke/query-payment.response.json");
     drifted["data"]["dataList"][0]["life_status"] = json!("archived");
-    let file = t.0.join("drifted.json");
+    let file = t.path().join("drifted.json");
     std::fs::write(&file, query_recording(drifted).to_string()).unwrap();
     let out = xtask(&["drift", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -102,7 +89,7 @@ fn drift_exit_statuses() {
 
     let mut bad = query_recording(json!({}));
     bad["operation"] = json!("teleport");
-    let file = t.0.join("bad-op.json");
+    let file = t.path().join("bad-op.json");
     std::fs::write(&file, bad.to_string()).unwrap();
     let out = xtask(&["drift", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
@@ -113,7 +100,7 @@ fn drift_exit_statuses() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 
-    let out = xtask(&["drift", t.0.join("nope.json").to_str().unwrap()]);
+    let out = xtask(&["drift", t.path().join("nope.json").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let out = xtask(&["drift"]);
     assert_eq!(out.status.code(), Some(2));
@@ -121,8 +108,8 @@ fn drift_exit_statuses() {
 
 #[test]
 fn fixtures_add_refuses_bad_input() {
-    let t = Temp::new("fixtures");
-    let file = t.0.join("rec.json");
+    let t = temp("fixtures");
+    let file = t.path().join("rec.json");
     std::fs::write(
         &file,
         query_recording(fixture("fxiaoke/query-payment.response.json")).to_string(),

@@ -144,7 +144,7 @@ fn fxiaoke_get_create_update_invalid_delete() {
     .run_ok_jsonl();
     assert_eq!(str_of(&created[0], "result"), "created");
     assert_eq!(str_of(&created[0], "_id").len(), 24);
-    let dir = temp_dir("create");
+    let dir = TempDir::new("cli-create");
     let file = dir.join("payment.json");
     std::fs::write(&file, data).unwrap();
     let at_file = format!("@{}", file.display());

@@ -183,7 +183,7 @@ async fn no_secret_or_token_reaches_the_output_at_any_verbosity() {
             tenant.expire_tokens();
         }
     });
-    let dir = temp_dir("secrets");
+    let dir = TempDir::new("cli-secrets");
     let record = dir.join("recordings");
     let record = record.to_str().unwrap();
     for verbosity in ["-v", "-vv", "-vvv"] {

@@ -23,7 +23,7 @@ fn recordings(dir: &std::path::Path) -> Vec<Value> {
 
 #[test]
 fn mock_runs_in_the_oauth2_flow_and_records_the_bearer_header_redacted() {
-    let dir = temp_dir("oauth2-record");
+    let dir = TempDir::new("cli-oauth2-record");
     let run = crm_mock_recording(&dir, &["fxiaoke", "query", "PaymentObj", "--max", "2"])
         .env("FXIAOKE_AUTH", "oauth2")
         .run()
@@ -45,7 +45,7 @@ fn mock_runs_in_the_oauth2_flow_and_records_the_bearer_header_redacted() {
     let _ = std::fs::remove_dir_all(&dir);
 
     // --auth and --convert-user-id as flags: FSUID_ ids throughout.
-    let dir = temp_dir("oauth2-convert");
+    let dir = TempDir::new("cli-oauth2-convert");
     let run = crm_mock_recording(
         &dir,
         &[

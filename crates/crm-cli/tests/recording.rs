@@ -18,7 +18,7 @@ use serde_json::Value;
 
 #[test]
 fn record_dir_receives_redacted_exchanges() {
-    let dir = temp_dir("record");
+    let dir = TempDir::new("cli-record");
     for args in [
         &["u8", "contacts", "list"][..],
         &["useasy", "customers", "list"],
@@ -59,7 +59,7 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
 
 #[test]
 fn ten_thousand_record_export_has_every_record_once() {
-    let dir = temp_dir("export");
+    let dir = TempDir::new("cli-export");
     let file = dir.join("payments.jsonl");
     let started = Instant::now();
     let out = std::fs::File::create(&file).unwrap();

@@ -33,13 +33,14 @@ const HOUR: i64 = 3_600_000;
 /// A database of one test: a SQLite file in a temp dir, or a database on the throw-away
 /// PostgreSQL server.
 enum Db {
-    Sqlite(std::path::PathBuf),
+    /// The directory holding `crm.db` (removed when the test ends).
+    Sqlite(TempDir),
     Postgres(String),
 }
 
 impl Db {
     fn sqlite(name: &str) -> Db {
-        Db::Sqlite(temp_dir(name).join("crm.db"))
+        Db::Sqlite(TempDir::new(&format!("cli-{name}")))
     }
 
     /// `None` (after saying why) when PostgreSQL is not installed outside CI.
@@ -49,7 +50,7 @@ impl Db {
 
     fn url(&self) -> String {
         match self {
-            Db::Sqlite(path) => path.display().to_string(),
+            Db::Sqlite(dir) => dir.join("crm.db").display().to_string(),
             Db::Postgres(url) => url.clone(),
         }
     }
@@ -836,7 +837,7 @@ fn the_help_of_each_sync_command_explains_it() {
 
 #[test]
 fn every_sync_command_works_with_mock_and_prints_one_summary_line_per_object() {
-    let dir = temp_dir("mock-sync");
+    let dir = TempDir::new("cli-mock-sync");
     let db = dir.join("crm.db");
     let db = db.to_str().unwrap();
     let run = crm(&[
@@ -916,7 +917,7 @@ fn every_sync_command_works_with_mock_and_prints_one_summary_line_per_object() {
 
 #[test]
 fn database_errors_are_one_line_with_their_exit_code_and_no_password() {
-    let dir = temp_dir("sync-errors");
+    let dir = TempDir::new("cli-sync-errors");
     // No database at all: a usage error.
     let run = crm(&["--mock", "fxiaoke", "sync", "PaymentObj"]).run();
     assert_eq!(run.code, 2, "{}", run.stderr);

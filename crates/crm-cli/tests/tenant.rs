@@ -240,7 +240,7 @@ async fn check_committed(vendor: &str, pull: impl std::future::Future<Output = R
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_committed_tenant_schemas_and_modules_are_what_pull_and_codegen_make() {
     let mock = fxiaoke_mock().await;
-    let fresh = temp_dir("tenant-fx-fresh");
+    let fresh = TempDir::new("cli-tenant-fx-fresh");
     let out = fresh.display().to_string();
     check_committed(
         "fxiaoke",
@@ -250,7 +250,7 @@ async fn the_committed_tenant_schemas_and_modules_are_what_pull_and_codegen_make
     .await;
 
     let mock = useasy_mock().await;
-    let fresh = temp_dir("tenant-ua-fresh");
+    let fresh = TempDir::new("cli-tenant-ua-fresh");
     let out = fresh.display().to_string();
     check_committed(
         "useasy",
@@ -263,7 +263,7 @@ async fn the_committed_tenant_schemas_and_modules_are_what_pull_and_codegen_make
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pull_says_what_it_saw_and_warns_about_hidden_fields() {
     let mock = fxiaoke_mock().await;
-    let dir = temp_dir("tenant-fx-pull");
+    let dir = TempDir::new("cli-tenant-fx-pull");
     let run = pull_fxiaoke(&mock, OBJECT, &dir.display().to_string())
         .await
         .ok();
@@ -492,7 +492,7 @@ fn rust_names(module: &str) -> BTreeSet<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fxiaoke_diff_reports_changes_and_a_second_pull_keeps_every_rust_name() {
     let mock = fxiaoke_mock().await;
-    let dir = temp_dir("tenant-fx-diff");
+    let dir = TempDir::new("cli-tenant-fx-diff");
     let shown = dir.display().to_string();
     pull_fxiaoke(&mock, &format!("{OBJECT}=EveryType"), &shown)
         .await
@@ -504,7 +504,8 @@ async fn fxiaoke_diff_reports_changes_and_a_second_pull_keeps_every_rust_name() 
         "{}",
         unchanged.stderr
     );
-    let before_module = temp_dir("tenant-fx-mod").join("before.rs");
+    let module_dir = TempDir::new("cli-tenant-fx-mod");
+    let before_module = module_dir.join("before.rs");
     crm_run(codegen_args("fxiaoke", &dir, &before_module, false))
         .await
         .ok();
@@ -574,7 +575,8 @@ async fn fxiaoke_diff_reports_changes_and_a_second_pull_keeps_every_rust_name() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codegen_check_fails_on_a_stale_module_and_writes_nothing() {
     let dir = tenant_dir().join("fxiaoke");
-    let out = temp_dir("tenant-codegen").join("tenant.rs");
+    let out_dir = TempDir::new("cli-tenant-codegen");
+    let out = out_dir.join("tenant.rs");
     let missing = crm_run(codegen_args("fxiaoke", &dir, &out, true)).await;
     assert_fails(&missing, 1);
     assert!(missing.stderr.contains("is stale"), "{}", missing.stderr);
@@ -609,7 +611,7 @@ async fn codegen_check_fails_on_a_stale_module_and_writes_nothing() {
     assert_fails(&crm_run(codegen_args("fxiaoke", &dir, &out, true)).await, 1);
     let bad = crm_run(codegen_args(
         "fxiaoke",
-        &temp_dir("tenant-empty"),
+        &TempDir::new("cli-tenant-empty"),
         &out,
         true,
     ))
@@ -806,7 +808,7 @@ async fn useasy_customers_decode_into_the_generated_type_and_re_encode_as_sent()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn useasy_choice_added_later_decodes_diff_reports_it_and_names_stay() {
     let mock = useasy_mock().await;
-    let dir = temp_dir("tenant-ua-diff");
+    let dir = TempDir::new("cli-tenant-ua-diff");
     let shown = dir.display().to_string();
     crm_useasy(&mock, &["fields", "pull", "--out", &shown])
         .await

@@ -4,16 +4,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use crm_codegen::tenant::{self, ChangeKind};
 use crm_codegen::{Generator, NameBook, Vendor};
 use serde_json::{Value, json};
 
-fn temp(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("crm-codegen-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+/// A scratch directory, removed when the test ends.
+fn temp(tag: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("crm-codegen-{tag}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn describe(fields: Value) -> Value {
@@ -206,7 +207,8 @@ fn a_useasy_text_field_with_the_empty_cascade_template_is_text() {
 
 #[test]
 fn a_second_pull_keeps_every_name_and_generation_is_deterministic() {
-    let dir = temp("names");
+    let scratch = temp("names");
+    let dir = scratch.path().to_path_buf();
     let first = describe(json!({
         "name": {"type": "text", "label": "名称"},
         "Name__c": {"type": "text", "label": "名称c"},
@@ -269,7 +271,8 @@ fn a_second_pull_keeps_every_name_and_generation_is_deterministic() {
 
 #[test]
 fn a_bad_names_json_is_an_error_naming_the_file() {
-    let dir = temp("badnames");
+    let scratch = temp("badnames");
+    let dir = scratch.path().to_path_buf();
     let o = tenant::fxiaoke::object_schema(&describe(json!({"name": {"type": "text"}}))).unwrap();
     tenant::write_pulled(Vendor::Fxiaoke, &dir, &[o], &BTreeMap::new()).unwrap();
     std::fs::write(

@@ -441,7 +441,7 @@ async fn reopening_a_store_migrates_nothing_again(db: Db, _reference: Db) {
 #[tokio::test]
 async fn a_sqlite_path_without_scheme_is_created_with_its_lock_files_beside_it() {
     common::bounded(async {
-        let dir = common::TempDir::new();
+        let dir = common::TempDir::new("sync");
         let path = dir.path().join("plain.db");
         let store = crm_sync::Store::open(path.to_str().expect("utf-8 path"))
             .await
@@ -461,7 +461,7 @@ async fn a_sqlite_path_without_scheme_is_created_with_its_lock_files_beside_it()
 #[tokio::test]
 async fn a_missing_directory_is_a_clear_error() {
     common::bounded(async {
-        let dir = common::TempDir::new();
+        let dir = common::TempDir::new("sync");
         let path = dir.path().join("no/such/dir/crm.db");
         let err = crm_sync::Store::open(path.to_str().expect("utf-8 path"))
             .await

@@ -569,7 +569,7 @@ async fn custom_objects_are_read_like_preset_ones() {
                 r
             }),
         );
-        let dir = common::TempDir::new();
+        let dir = common::TempDir::new("sync");
         let store = Store::open(dir.path().join("crm.db").to_str().unwrap())
             .await
             .unwrap();

@@ -1,6 +1,7 @@
 //! Test support shared by the workspace's tests: the harness ([`bounded`] for every async
-//! test, [`fast_retries`], [`strict`], [`records`] builders; each vendor's mock crate adds an
-//! `unlimited_client()`) and the documented-example suite of the vendor crates.
+//! test, [`fast_retries`], [`strict`], [`records`] builders, [`TempDir`] scratch directories
+//! that never outlive their test; each vendor's mock crate adds an `unlimited_client()`) and
+//! the documented-example suite of the vendor crates.
 //!
 //! The documented-example suite:
 //!
@@ -91,6 +92,44 @@ pub fn assert_send<T: Send>(_value: T) {}
 
 /// A compile-time check that `T` is `Send` and `Sync`.
 pub fn assert_send_sync<T: Send + Sync>() {}
+
+/// An empty directory under the system temp dir, named `crm-<tag>-<random>` (unique even
+/// among tests that run at once in one process), removed with everything in it when dropped,
+/// whether the test passed or panicked. It derefs to its [`Path`].
+#[derive(Debug)]
+pub struct TempDir(tempfile::TempDir);
+
+impl TempDir {
+    /// Creates the directory (panics if the temp dir is not writable: a broken test machine).
+    pub fn new(tag: &str) -> Self {
+        match tempfile::Builder::new()
+            .prefix(&format!("crm-{tag}-"))
+            .tempdir()
+        {
+            Ok(dir) => Self(dir),
+            Err(e) => panic!("cannot create a temp dir for {tag}: {e}"),
+        }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.path()
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        self.path()
+    }
+}
 
 /// The documented-example tests of a vendor crate, `documented_examples_round_trip` (see
 /// [`run_fixture_suite`], snapshots under the caller's `tests/snapshots/`) and
@@ -667,5 +706,27 @@ mod harness_tests {
             .collect();
         assert_eq!(amounts.len(), 3);
         assert_eq!(records::fxiaoke_payment(7, 1)["remark"], "第7笔");
+    }
+
+    #[test]
+    fn temp_dirs_are_distinct_and_removed_with_their_contents_even_after_a_panic() {
+        let a = TempDir::new("harness");
+        let b = TempDir::new("harness");
+        assert_ne!(a.path(), b.path());
+        let kept = a.path().to_path_buf();
+        std::fs::create_dir_all(a.join("sub")).unwrap();
+        std::fs::write(a.join("sub/file"), "x").unwrap();
+        drop(a);
+        assert!(!kept.exists());
+
+        let in_panicking_test = std::panic::catch_unwind(|| {
+            let dir = TempDir::new("harness");
+            std::fs::write(dir.join("file"), "x").unwrap();
+            std::panic::panic_any(dir.path().to_path_buf());
+        });
+        let payload = in_panicking_test.unwrap_err();
+        let left = payload.downcast_ref::<PathBuf>().unwrap();
+        assert!(!left.exists(), "{left:?}");
+        assert!(b.exists());
     }
 }

@@ -6,10 +6,13 @@ use serde_json::Value;
 
 #[tokio::test]
 async fn recordings_name_the_operation_and_contain_no_secret() {
-    let dir = std::env::temp_dir().join(format!("crm-rec-fx-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crm_testkit::TempDir::new("fx-recordings");
     let mock = MockFxiaoke::start_with_sample_data(5).await.unwrap();
-    let client = mock.client_builder().with_record_dir(&dir).build().unwrap();
+    let client = mock
+        .client_builder()
+        .with_record_dir(dir.path())
+        .build()
+        .unwrap();
     client.query::<PaymentObj>().send().await.unwrap();
     mock.expire_tokens();
     client.objects().await.unwrap(); // 20016, a second token, a retry
@@ -61,7 +64,6 @@ async fn recordings_name_the_operation_and_contain_no_secret() {
             "query_data"
         ]
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Run as a child process with `CRM_RECORD_DIR` set: a client built without asking for
@@ -86,8 +88,8 @@ async fn child_checks_that_the_environment_does_not_switch_recording_on() {
 
 #[test]
 fn recording_is_off_unless_the_application_asks() {
-    let dir = std::env::temp_dir().join(format!("fx-no-record-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let scratch = crm_testkit::TempDir::new("fx-no-record");
+    let dir = scratch.join("recordings");
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",

@@ -57,5 +57,4 @@ async fn the_bearer_token_appears_in_no_debug_output_error_log_line_or_recording
     }
     assert!(business_recordings >= 6, "exchanges were recorded");
     common::assert_no_mock_secret(&mock, &texts);
-    std::fs::remove_dir_all(&recordings).unwrap();
 }

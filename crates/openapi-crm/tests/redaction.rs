@@ -24,9 +24,7 @@ fn assert_clean(what: &str, text: &str, secret: &str, signatures: &[String]) {
 async fn secrets_and_signatures_are_never_printed() {
     let capture = crm_testkit::CapturedLogs::globally();
 
-    let record_dir =
-        std::env::temp_dir().join(format!("openapi-crm-redaction-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&record_dir);
+    let record_dir = crm_testkit::TempDir::new("useasy-redaction");
     // A vendor that quotes a refused signature in its message.
     let mock = MockUseasy::start_live(openapi_crm_mock::LiveTenant {
         echo_secrets: true,
@@ -38,7 +36,7 @@ async fn secrets_and_signatures_are_never_printed() {
     let secret = mock.credentials().secret.expose_secret().to_owned();
     let client = mock
         .client_builder()
-        .with_record_dir(&record_dir)
+        .with_record_dir(record_dir.path())
         .build()
         .unwrap();
 
@@ -110,5 +108,4 @@ async fn secrets_and_signatures_are_never_printed() {
         files += 1;
     }
     assert!(files >= 5, "{files} recordings");
-    let _ = std::fs::remove_dir_all(&record_dir);
 }

@@ -4,10 +4,13 @@ use u8_contacts_mock::MockU8;
 
 #[tokio::test]
 async fn recordings_contain_no_secret_and_no_token() {
-    let dir = std::env::temp_dir().join(format!("crm-rec-u8-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crm_testkit::TempDir::new("u8-recordings");
     let mock = MockU8::start_with_sample_data(30).await.unwrap();
-    let client = mock.client_builder().with_record_dir(&dir).build().unwrap();
+    let client = mock
+        .client_builder()
+        .with_record_dir(dir.path())
+        .build()
+        .unwrap();
     client.batch_get().page_size(10).send().await.unwrap();
     mock.expire_tokens();
     client.contact("00000001").await.unwrap();
@@ -38,5 +41,4 @@ async fn recordings_contain_no_secret_and_no_token() {
         }
         assert!(text.contains("\"vendor\": \"u8\""));
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -363,9 +363,11 @@ fn a_saved_report_renders_the_same_page() {
     report.build_load = Some(("0.50".into(), "1.50".into()));
     report.sync.skipped = vec!["postgres: not installed".into()];
 
-    let dir = std::env::temp_dir().join(format!("xtask-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = Outputs::of(&dir);
+    let dir = tempfile::Builder::new()
+        .prefix("xtask-bench-")
+        .tempdir()
+        .unwrap();
+    let out = Outputs::of(dir.path());
     out.save(&mut report, std::time::Instant::now()).unwrap();
     let page = std::fs::read_to_string(&out.markdown).unwrap();
     // save() stamps the run time; everything else comes back as it was.
@@ -383,7 +385,6 @@ fn a_saved_report_renders_the_same_page() {
     std::fs::remove_file(&out.markdown).unwrap();
     out.render().unwrap();
     assert_eq!(std::fs::read_to_string(&out.markdown).unwrap(), page);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn mock_run(client: &str, records_per_sec: f64) -> ExportRun {

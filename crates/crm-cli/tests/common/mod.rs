@@ -4,7 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,10 @@ use fxiaoke_crm_mock::MockFxiaoke;
 use openapi_crm_mock::MockUseasy;
 use serde_json::Value;
 use u8_contacts_mock::MockU8;
+
+/// Each test's scratch directory, removed when the test ends.
+#[allow(unused_imports)] // not every test binary writes files
+pub use crm_testkit::TempDir;
 
 /// The longest any single run may take.
 pub const DEADLINE: Duration = Duration::from_secs(90);
@@ -259,13 +263,6 @@ pub fn crm_mock_recording(dir: &Path, args: &[&str]) -> Crm {
     let mut full = vec!["--mock", "--record", dir.as_str()];
     full.extend_from_slice(args);
     crm(&full)
-}
-
-pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("crm-cli-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 pub fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {

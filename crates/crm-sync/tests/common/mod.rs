@@ -8,8 +8,6 @@ pub use crm_sync::testing as pg;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crm_sync::fake::{FakeRecord, FakeSource};
@@ -24,39 +22,8 @@ pub async fn bounded<T>(f: impl Future<Output = T>) -> T {
     crm_testkit::bounded_for(TIME_LIMIT, f).await
 }
 
-/// A directory under the system temp dir, deleted when dropped.
-#[derive(Debug)]
-pub struct TempDir(PathBuf);
-
-static TEMP_DIRS: AtomicU64 = AtomicU64::new(0);
-
-impl TempDir {
-    /// A new empty directory.
-    pub fn new() -> Self {
-        let n = TEMP_DIRS.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "crm-sync-test-{}-{n}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or(0)
-        ));
-        std::fs::create_dir_all(&dir).expect("create a temp dir");
-        TempDir(dir)
-    }
-
-    /// The directory.
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+/// A test's scratch directory, removed when the test ends.
+pub use crm_testkit::TempDir;
 
 /// A database for one test.
 #[derive(Debug)]
@@ -89,7 +56,7 @@ impl Db {
 
 /// A new SQLite database.
 pub fn sqlite_db() -> Db {
-    Db::Sqlite(TempDir::new())
+    Db::Sqlite(TempDir::new("sync"))
 }
 
 /// A new PostgreSQL database; `None` (after saying why) when there is no server outside CI.

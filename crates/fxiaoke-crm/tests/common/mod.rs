@@ -1,8 +1,6 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-
 use fxiaoke_crm::{AuthFlow, TransportOptions};
 use fxiaoke_crm_mock::{LiveTenant, MockFxiaoke, MockSettings};
 use serde_json::{Value, json};
@@ -99,12 +97,15 @@ pub fn assert_no_mock_secret(mock: &MockFxiaoke, texts: &[String]) {
 }
 
 /// A client of `mock` that records every exchange into a fresh temp dir `name`; the client
-/// and the dir.
-pub fn recording_client(mock: &MockFxiaoke, name: &str) -> (fxiaoke_crm::Client, PathBuf) {
-    let recordings = fresh_temp_dir(name);
+/// and the dir (removed when dropped).
+pub fn recording_client(
+    mock: &MockFxiaoke,
+    name: &str,
+) -> (fxiaoke_crm::Client, crm_testkit::TempDir) {
+    let recordings = crm_testkit::TempDir::new(name);
     let client = mock
         .client_builder()
-        .with_record_dir(&recordings)
+        .with_record_dir(recordings.path())
         .build()
         .unwrap();
     (client, recordings)
@@ -145,11 +146,4 @@ pub async fn texts_to_search(
         format!("{echo_err:?}"),
         format!("{echo_err:#?}"),
     ]
-}
-
-/// An empty directory `name` (with the process id) under the system temp dir.
-pub fn fresh_temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
 }
