@@ -11,14 +11,12 @@ mod common;
 use fxiaoke_crm::TransportOptions;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
 use crm_sync::{RunStatus, Store, Vendor};
 use fxiaoke_crm_mock::Fault;
-use fxiaoke_crm_mock::{LiveTenant, MockFxiaoke, MockSettings};
+use fxiaoke_crm_mock::{Churn, LiveTenant, MockFxiaoke, MockSettings};
 use serde_json::{Map, Value, json};
 
 const QUERY_PATH: &str = "/cgi/crm/v2/data/query";
@@ -219,45 +217,15 @@ fn assert_fx_mirrors(
     }
 }
 
-/// Other users while a sync reads: before every other query (while on), an edit, a creation
-/// and a physical delete in `PaymentObj`; the ids touched are remembered.
-#[derive(Clone, Default)]
-struct Churn {
-    on: Arc<AtomicBool>,
-    touched: Arc<Mutex<BTreeSet<String>>>,
-}
-
-impl Churn {
-    fn install(&self, mock: &MockFxiaoke) {
-        let churn = self.clone();
-        mock.on_query(move |tenant, api_name, call| {
-            if !churn.on.load(Ordering::SeqCst) || call % 2 != 0 || api_name != OBJECT {
-                return;
-            }
-            let ids = tenant.ids(api_name);
-            let n = usize::try_from(call).unwrap_or(0);
-            let mut touched = churn.touched.lock().unwrap();
-            if let Some(id) = ids.get((n * 7919) % ids.len().max(1)) {
-                let mut fields = Map::new();
-                fields.insert("remark".into(), json!(format!("另一用户修改 {call}")));
-                tenant.edit(api_name, id, fields);
-                touched.insert(id.clone());
-            }
-            if let Some(id) = ids.get((n * 104_729 + 3) % ids.len().max(1))
-                && tenant.delete(api_name, id)
-            {
-                touched.insert(id.clone());
-            }
-            let mut created = payment(900_000 + n, None);
-            created.remove("_id");
-            touched.insert(tenant.insert(api_name, created));
-        });
-    }
-
-    fn set(&self, on: bool) {
-        self.on.store(on, Ordering::SeqCst);
-    }
-}
+/// Other users while a sync reads (the mock's own churn): before every other query, one
+/// record deleted, one edited and one created in the queried object.
+const CHURN: Churn = Churn {
+    every: 2,
+    creates: 1,
+    deletes: 1,
+    edits: 1,
+    seed: 7,
+};
 
 // ---------------------------------------------------------------------------------------
 // Fxiaoke, row by row, SQLite and PostgreSQL
@@ -286,8 +254,6 @@ async fn fxiaoke_syncs_mirror_the_tenant(db: Db) {
         OBJECT,
         (300..450).map(|i| payment(i, Some(T0 + 150 * HOUR + 1))),
     );
-    let churn = Churn::default();
-    churn.install(&mock);
     let url = db.url();
     let sync = |extra: &[&str]| {
         let mut args = vec!["sync", OBJECT, "--page-size", "40", "--format", "jsonl"];
@@ -296,13 +262,13 @@ async fn fxiaoke_syncs_mirror_the_tenant(db: Db) {
     };
 
     // 1. The first sync, while other users edit, create and delete.
-    churn.set(true);
+    mock.set_churn(Some(CHURN));
     let first = run(sync(&["--into", &url])).await.ok();
-    churn.set(false);
+    mock.set_churn(None);
     let [summary] = summaries(&first).try_into().unwrap();
     assert_eq!(summary["mode"], "incremental");
     assert!(summary["fetched"].as_u64().unwrap() >= 450, "{summary}");
-    let unsettled = churn.touched.lock().unwrap().clone();
+    let unsettled = mock.churned_ids();
     assert!(!unsettled.is_empty());
     let stored = rows(&db, Vendor::Fxiaoke, OBJECT).await;
     assert_eq!(summary["inserted"].as_u64(), Some(stored.len() as u64));

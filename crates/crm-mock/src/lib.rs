@@ -24,7 +24,7 @@
 mod churn;
 pub mod index;
 
-pub use churn::{Churn, Dice};
+pub use churn::{Churn, ChurnControl, ChurnWrites, Dice, check_touched};
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;

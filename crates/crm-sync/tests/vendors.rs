@@ -9,15 +9,13 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Db, Gone, Row, assert_rows_mirror, bounded, rows, sync_default};
 use crm_sync::vendors::{FxiaokeObject, U8Contacts, UseasyCustomers};
 use crm_sync::{Cursor, Error, Read, RunStatus, Source, Store, SyncOptions, SyncSummary, Vendor};
 use futures::StreamExt;
-use fxiaoke_crm_mock::{LiveTenant, MockFxiaoke, MockSettings};
+use fxiaoke_crm_mock::{Churn, LiveTenant, MockFxiaoke, MockSettings};
 use serde_json::{Map, Value, json};
 
 on_both_stores!(
@@ -66,106 +64,43 @@ async fn sync_after_return(
 // ---------------------------------------------------------------------------------------
 // Fxiaoke
 
-/// Other users' writes while a sync reads, switched on and off by the test; the ids it touched
-/// are remembered. fxiaoke: before every other query, one record edited, one created and one
-/// deleted.
-#[derive(Clone, Default)]
-struct Churn {
-    on: Arc<AtomicBool>,
-    touched: Arc<Mutex<BTreeSet<String>>>,
-}
+/// Other users' writes while a sync reads, made by the mocks' own churn: before every other
+/// Fxiaoke query, one record deleted, one edited and one created; before every useasy list
+/// call, the same with customers; before every U8 `batch_get`, one contact edited (U8 pages by
+/// number: an add or delete during a pass shifts the pages, which the source documents; edits
+/// do not).
+const FXIAOKE_CHURN: Churn = Churn {
+    every: 2,
+    creates: 1,
+    deletes: 1,
+    edits: 1,
+    seed: 7,
+};
+const USEASY_CHURN: Churn = Churn {
+    every: 1,
+    ..FXIAOKE_CHURN
+};
+const U8_CHURN: Churn = Churn {
+    every: 1,
+    creates: 0,
+    deletes: 0,
+    edits: 1,
+    seed: 7,
+};
 
-impl Churn {
-    /// One sync of `source` while the other users write (failing the test, with `what`, if it
-    /// fails).
-    async fn sync_while_writing(
-        &self,
-        store: &Store,
-        source: &dyn Source,
-        options: &SyncOptions,
-        what: &str,
-    ) -> SyncSummary {
-        self.on.store(true, Ordering::SeqCst);
-        let summary = store.sync(source, options).await;
-        self.on.store(false, Ordering::SeqCst);
-        summary.expect(what)
-    }
-
-    fn touched(&self) -> BTreeSet<String> {
-        self.touched.lock().unwrap().clone()
-    }
-
-    fn install_fxiaoke(&self, mock: &MockFxiaoke) {
-        let churn = self.clone();
-        mock.on_query(move |tenant, api_name, call| {
-            if !churn.on.load(Ordering::SeqCst) || call % 2 != 0 || api_name != OBJECT {
-                return;
-            }
-            let ids = tenant.ids(api_name);
-            let n = usize::try_from(call).unwrap_or(0);
-            let mut touched = churn.touched.lock().unwrap();
-            if let Some(id) = ids.get((n * 7919) % ids.len().max(1)) {
-                let mut fields = Map::new();
-                fields.insert("remark".into(), json!(format!("edited at call {call}")));
-                tenant.edit(api_name, id, fields);
-                touched.insert(id.clone());
-            }
-            if let Some(id) = ids.get((n * 104_729 + 13) % ids.len().max(1))
-                && tenant.delete(api_name, id)
-            {
-                touched.insert(id.clone());
-            }
-            let created = tenant.insert(
-                api_name,
-                account(&format!("created at call {call}"), None, None),
-            );
-            touched.insert(created);
-        });
-    }
-
-    /// useasy: every list call (while switched on) edits, creates and deletes one customer.
-    fn install_useasy(&self, mock: &openapi_crm_mock::MockUseasy) {
-        let churn = self.clone();
-        mock.on_list(move |customers, call| {
-            if !churn.on.load(Ordering::SeqCst) {
-                return;
-            }
-            let ids = customers.ids();
-            let n = usize::try_from(call).unwrap_or(0);
-            let mut touched = churn.touched.lock().unwrap();
-            if let Some(id) = ids.get((n * 31) % ids.len().max(1)) {
-                let mut fields = Map::new();
-                fields.insert("remark".into(), json!(format!("call {call}")));
-                customers.edit(id, fields);
-                touched.insert(id.clone());
-            }
-            if let Some(id) = ids.get((n * 131 + 7) % ids.len().max(1))
-                && customers.delete(id)
-            {
-                touched.insert(id.clone());
-            }
-            let mut created = Map::new();
-            created.insert("customerName".into(), json!(format!("并发新增{call}")));
-            touched.insert(customers.insert(created));
-        });
-    }
-
-    /// U8: every batch_get call (while switched on) edits one contact (U8 pages by number: an
-    /// add or delete during a pass shifts the pages, which the source documents; edits do not).
-    fn install_u8(&self, mock: &u8_contacts_mock::MockU8) {
-        let churn = self.clone();
-        mock.on_batch_get(move |contacts, call| {
-            if !churn.on.load(Ordering::SeqCst) {
-                return;
-            }
-            let codes = contacts.codes();
-            let n = usize::try_from(call).unwrap_or(0);
-            if let Some(code) = codes.get((n * 37) % codes.len().max(1)) {
-                contacts.edit(code, |c| c.position = Some(format!("职位 {call}").into()));
-                churn.touched.lock().unwrap().insert(code.clone());
-            }
-        });
-    }
+/// One sync of `source` with a churn switched on (`churn(true)`) for its duration only,
+/// failing the test (with `what`) if it fails.
+async fn sync_while_writing(
+    churn: impl Fn(bool),
+    store: &Store,
+    source: &dyn Source,
+    options: &SyncOptions,
+    what: &str,
+) -> SyncSummary {
+    churn(true);
+    let summary = store.sync(source, options).await;
+    churn(false);
+    summary.expect(what)
 }
 
 /// An account; `_id` and `last_modified_time` given or left to the mock.
@@ -266,8 +201,6 @@ async fn fxiaoke_first_incremental_and_full_syncs_mirror_the_tenant_row_by_row(
 ) {
     let mock = fxiaoke_mock().await;
     seed_fxiaoke(&mock);
-    let churn = Churn::default();
-    churn.install_fxiaoke(&mock);
     let client = mock.unlimited_client().unwrap();
     let source = FxiaokeObject::new(client.clone(), OBJECT).with_page_size(50);
     let store = db.open().await;
@@ -275,10 +208,9 @@ async fn fxiaoke_first_incremental_and_full_syncs_mirror_the_tenant_row_by_row(
 
     // 1. First sync while other users write.
     let calls_before = mock.control().total_calls();
-    let first = churn
-        .sync_while_writing(&store, &source, &options, "first sync")
-        .await;
-    let touched = churn.touched();
+    let churn = |on: bool| mock.set_churn(on.then_some(FXIAOKE_CHURN));
+    let first = sync_while_writing(churn, &store, &source, &options, "first sync").await;
+    let touched = mock.churned_ids();
     assert!(
         !touched.is_empty(),
         "other users wrote during the first sync"
@@ -652,9 +584,6 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
     let mut odd = customer("时间不明");
     odd.extra.set("updateTime", json!("n/a")).unwrap();
     let odd_id = mock.insert(odd);
-    // Other users while a pass reads: every list call edits, creates and deletes one.
-    let churn = Churn::default();
-    churn.install_useasy(&mock);
     let client = mock.unlimited_client().unwrap();
     let source = UseasyCustomers::new(client).with_page_size(40);
     let store = db.open().await;
@@ -662,12 +591,12 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
     // 1. A first pass while other users write: every customer that existed throughout and
     // was not touched is stored exactly; none of them is marked deleted.
     let before: HashSet<String> = customer_ids(&mock).into_iter().collect();
-    let first = churn
-        .sync_while_writing(&store, &source, &SyncOptions::default(), "first pass")
-        .await;
+    let churn = |on: bool| mock.set_churn(on.then_some(USEASY_CHURN));
+    let options = SyncOptions::default();
+    let first = sync_while_writing(churn, &store, &source, &options, "first pass").await;
     assert_eq!(first.mode, crm_sync::SyncMode::Full);
     assert!(first.fetched >= 290, "{first}");
-    let unsettled = churn.touched();
+    let unsettled = mock.churned_ids();
     assert!(!unsettled.is_empty());
     let stored = rows(&store, Vendor::Useasy, "customers").await;
     for id in before.iter().filter(|id| !unsettled.contains(*id)) {
@@ -795,23 +724,19 @@ async fn u8_full_passes_mirror_the_contacts_and_mark_deletions(db: Db, _referenc
         .await
         .unwrap();
     mock.insert_many(u8_contacts_mock::sample_contacts(250));
-    // Other users editing while a pass reads (U8 pages by number: an add or delete during a
-    // pass shifts the pages, which the source documents; edits do not).
-    let churn = Churn::default();
-    churn.install_u8(&mock);
     let source = U8Contacts::new(mock.client().unwrap()).with_page_size(30);
     let store = db.open().await;
 
-    let first = churn
-        .sync_while_writing(&store, &source, &SyncOptions::default(), "first pass")
-        .await;
+    let churn = |on: bool| mock.set_churn(on.then_some(U8_CHURN));
+    let options = SyncOptions::default();
+    let first = sync_while_writing(churn, &store, &source, &options, "first pass").await;
     assert_eq!(
         (first.fetched, first.inserted, first.marked_deleted),
         (250, 250, 0),
         "{first}"
     );
     assert!(first.vendor_calls >= 250 / 30, "{first}");
-    let unsettled = churn.touched();
+    let unsettled = mock.churned_codes();
     assert!(!unsettled.is_empty());
     assert_u8_mirrors(
         &rows(&store, Vendor::U8, "contacts").await,

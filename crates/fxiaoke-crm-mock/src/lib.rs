@@ -128,14 +128,14 @@ mod store;
 /// request hook, and the body of a gateway that answers HTTP 200 without the vendor's envelope.
 pub use crm_mock::{Churn, Fault, GATEWAY_BUSY_BODY, MockControl, RequestHook};
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crm_mock::{MockServer, WindowLimiter};
+use crm_mock::{ChurnControl, MockServer, WindowLimiter};
 use serde_json::{Map, Value};
 
 use store::Store;
@@ -303,6 +303,8 @@ pub struct LiveTenant {
     /// objects). A create copies a random record with a random new `_id` (so it lands anywhere
     /// in `_id` order), a new `name` and the current times; a delete is physical, as by another
     /// user's delete; an edit changes `remark` and moves `last_modified_time`/`version` on.
+    /// [`MockFxiaoke::set_churn`] changes it while the mock runs;
+    /// [`MockFxiaoke::churned_ids`] lists the records it touched.
     pub churn: Option<Churn>,
     /// Every n-th request to a path (counted per path) answers HTTP 200 with
     /// [`GATEWAY_BUSY_BODY`], a body without the
@@ -399,47 +401,50 @@ impl Tenant<'_> {
     }
 }
 
-/// The built-in [`Churn`] as a query hook.
-fn churn_hook(churn: Churn) -> QueryHook {
-    let dice = Mutex::new(churn.dice());
-    Arc::new(move |tenant: &mut Tenant<'_>, api_name: &str, call: u64| {
-        if !churn.due(call) {
-            return;
+/// The built-in [`Churn`]'s writes before the `call`-th query of `api_name`, if due.
+fn run_churn(control: &ChurnControl, tenant: &mut Tenant<'_>, api_name: &str, call: u64) {
+    let Some(mut writes) = control.due(call) else {
+        return;
+    };
+    let churn = writes.churn();
+    for _ in 0..churn.deletes {
+        let ids = tenant.ids(api_name);
+        if let Some(id) = writes.dice().pick(&ids)
+            && tenant.delete(api_name, &id)
+        {
+            writes.touch(id);
         }
-        let mut dice = dice.lock().unwrap_or_else(|e| e.into_inner());
-        for _ in 0..churn.deletes {
-            let ids = tenant.ids(api_name);
-            if let Some(id) = dice.pick(&ids) {
-                tenant.delete(api_name, &id);
-            }
-        }
-        for _ in 0..churn.edits {
-            let ids = tenant.ids(api_name);
-            if let Some(id) = dice.pick(&ids) {
-                let mut fields = Map::new();
-                fields.insert(
-                    "remark".into(),
-                    Value::from(format!("edited {:x}", dice.roll())),
-                );
-                tenant.edit(api_name, &id, fields);
-            }
-        }
-        for _ in 0..churn.creates {
-            let ids = tenant.ids(api_name);
-            let mut record = dice
-                .pick(&ids)
-                .and_then(|id| tenant.record(api_name, &id))
-                .unwrap_or_default();
-            for system in ["name", "create_time", "last_modified_time", "version"] {
-                record.remove(system);
-            }
-            record.insert(
-                "_id".into(),
-                Value::from(format!("{:08x}{:016x}", dice.roll() as u32, dice.roll())),
+    }
+    for _ in 0..churn.edits {
+        let ids = tenant.ids(api_name);
+        if let Some(id) = writes.dice().pick(&ids) {
+            let mut fields = Map::new();
+            fields.insert(
+                "remark".into(),
+                Value::from(format!("edited {:x}", writes.dice().roll())),
             );
-            tenant.insert(api_name, record);
+            if tenant.edit(api_name, &id, fields) {
+                writes.touch(id);
+            }
         }
-    })
+    }
+    for _ in 0..churn.creates {
+        let ids = tenant.ids(api_name);
+        let dice = writes.dice();
+        let mut record = dice
+            .pick(&ids)
+            .and_then(|id| tenant.record(api_name, &id))
+            .unwrap_or_default();
+        for system in ["name", "create_time", "last_modified_time", "version"] {
+            record.remove(system);
+        }
+        record.insert(
+            "_id".into(),
+            Value::from(format!("{:08x}{:016x}", dice.roll() as u32, dice.roll())),
+        );
+        let id = tenant.insert(api_name, record);
+        writes.touch(id);
+    }
 }
 
 /// The credentials a [`MockFxiaoke`] accepts, and its administrator.
@@ -575,6 +580,8 @@ pub(crate) struct Shared {
     nonce: u64,
     /// Queries answered so far (for [`QueryHook`]s).
     query_calls: AtomicU64,
+    /// Other users' writes ([`LiveTenant::churn`], [`MockFxiaoke::set_churn`]).
+    churn: ChurnControl,
     query_hooks: QueryHooks,
 }
 
@@ -591,6 +598,7 @@ impl fmt::Debug for QueryHooks {
 
 impl Shared {
     pub(crate) fn new(settings: MockSettings) -> Self {
+        let churn = settings.live.churn;
         let limiter = settings
             .rate_limit
             .map(|(max, window)| WindowLimiter::new(max, window));
@@ -610,6 +618,7 @@ impl Shared {
             trace_seq: AtomicU64::new(0),
             nonce: random_u64(0),
             query_calls: AtomicU64::new(0),
+            churn: ChurnControl::new(churn),
             query_hooks: QueryHooks::default(),
         }
     }
@@ -622,8 +631,8 @@ impl Shared {
         }
     }
 
-    /// Counts a query of `api_name` and runs the query hooks on the locked state; returns the
-    /// query's number (a seed for its tie order).
+    /// Counts a query of `api_name` and makes the churn's writes and runs the query hooks on
+    /// the locked state; returns the query's number (a seed for its tie order).
     pub(crate) fn before_query(&self, state: &mut State, api_name: &str) -> u64 {
         let call = self.query_calls.fetch_add(1, Ordering::Relaxed) + 1;
         let hooks: Vec<QueryHook> = self
@@ -636,6 +645,7 @@ impl Shared {
             state,
             now_ms: now_ms(),
         };
+        run_churn(&self.churn, &mut tenant, api_name, call);
         for hook in hooks {
             hook(&mut tenant, api_name, call);
         }
@@ -715,9 +725,6 @@ impl MockFxiaoke {
         let router = handlers::router(shared.clone());
         let server = MockServer::start(router, MockControl::new()).await?;
         let mock = Self { server, shared };
-        if let Some(churn) = live.churn {
-            mock.add_query_hook(churn_hook(churn));
-        }
         mock.control().gateway_body_every(live.gateway_body_every);
         Ok(mock)
     }
@@ -737,6 +744,19 @@ impl MockFxiaoke {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(hook);
+    }
+
+    /// Starts other users' writes from the next query on, replacing the running ones
+    /// ([`LiveTenant::churn`] at start), or stops them (`None`): a test switches them on for
+    /// the read it checks and off to let the tenant settle.
+    pub fn set_churn(&self, churn: Option<Churn>) {
+        self.shared.churn.set(churn);
+    }
+
+    /// The `_id`s of every record the churn created, edited or deleted so far: the records a
+    /// read during the churn may see in either state (every other record it must see once).
+    pub fn churned_ids(&self) -> BTreeSet<String> {
+        self.shared.churn.touched()
     }
 
     /// Deletes a record for good (as another user's delete would), `false` if there is none.

@@ -75,7 +75,7 @@ use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crm_mock::{MockServer, WindowLimiter};
+use crm_mock::{ChurnControl, MockServer, WindowLimiter};
 use crm_runtime::{RateLimits, SecretString};
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -165,6 +165,8 @@ pub(crate) struct MockState {
     pub(crate) injections: Mutex<VecDeque<(Option<String>, Injection)>>,
     /// List requests answered so far (for [`ListHook`]s).
     pub(crate) list_calls: AtomicU64,
+    /// Other users' writes ([`LiveTenant::churn`], [`MockUseasy::set_churn`]).
+    pub(crate) churn: ChurnControl,
     pub(crate) list_hooks: Mutex<Vec<ListHook>>,
     /// Error messages quote what was sent (a refused signature).
     pub(crate) echo_secrets: AtomicBool,
@@ -193,7 +195,8 @@ impl MockState {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Counts a list request and runs the list hooks on the locked store.
+    /// Counts a list request, makes the churn's writes and runs the list hooks on the locked
+    /// store.
     pub(crate) fn before_list(&self, store: &mut store::Store) {
         let call = self
             .list_calls
@@ -205,6 +208,7 @@ impl MockState {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         let mut customers = Customers { store };
+        run_churn(&self.churn, &mut customers, call);
         for hook in hooks {
             hook(&mut customers, call);
         }
@@ -268,6 +272,7 @@ impl MockUseasy {
             signatures: Mutex::new(VecDeque::new()),
             injections: Mutex::new(VecDeque::new()),
             list_calls: AtomicU64::new(0),
+            churn: ChurnControl::default(),
             list_hooks: Mutex::new(Vec::new()),
             echo_secrets: AtomicBool::new(false),
             find_by_id_forms: std::sync::atomic::AtomicU8::new(FIND_BOTH),
@@ -279,9 +284,7 @@ impl MockUseasy {
     /// Starts an empty mock with these live-tenant behaviours.
     pub async fn start_live(live: LiveTenant) -> std::io::Result<MockUseasy> {
         let mock = Self::start().await?;
-        if let Some(churn) = live.churn {
-            mock.add_list_hook(churn_hook(churn));
-        }
+        mock.set_churn(live.churn);
         mock.state
             .echo_secrets
             .store(live.echo_secrets, std::sync::atomic::Ordering::Relaxed);
@@ -302,6 +305,19 @@ impl MockUseasy {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(hook);
+    }
+
+    /// Starts other users' writes from the next list request on, replacing the running ones
+    /// ([`LiveTenant::churn`] at start), or stops them (`None`): a test switches them on for
+    /// the read it checks and off to let the tenant settle.
+    pub fn set_churn(&self, churn: Option<Churn>) {
+        self.state.churn.set(churn);
+    }
+
+    /// The `_id`s of every customer the churn added, edited or deleted so far: the customers a
+    /// read during the churn may see in either state (every other one it must see once).
+    pub fn churned_ids(&self) -> std::collections::BTreeSet<String> {
+        self.state.churn.touched()
     }
 
     /// The stored customers as JSON, in `_id` order, exactly as `list` returns them.
@@ -498,7 +514,8 @@ pub struct LiveTenant {
     /// Other users adding, editing and deleting customers while a client reads: writes just
     /// before every `every`-th list request is answered. A create adds a customer with a random
     /// 18-digit id among the existing ones (so it lands anywhere in `_id` order); an edit
-    /// changes `createMethod` and moves `updateTime` on.
+    /// changes `createMethod` and moves `updateTime` on. [`MockUseasy::set_churn`] changes it
+    /// while the mock runs; [`MockUseasy::churned_ids`] lists the customers it touched.
     pub churn: Option<Churn>,
     /// Every n-th request to a path (counted per path) answers HTTP 200 with
     /// [`GATEWAY_BUSY_BODY`], a body without the useasy
@@ -549,46 +566,50 @@ impl Customers<'_> {
     }
 }
 
-fn churn_hook(churn: Churn) -> ListHook {
-    let dice = Mutex::new(churn.dice());
-    Arc::new(move |customers: &mut Customers<'_>, call: u64| {
-        if !churn.due(call) {
-            return;
+/// The built-in [`Churn`]'s writes before the `call`-th list request, if due.
+fn run_churn(control: &ChurnControl, customers: &mut Customers<'_>, call: u64) {
+    let Some(mut writes) = control.due(call) else {
+        return;
+    };
+    let churn = writes.churn();
+    for _ in 0..churn.deletes {
+        if let Some(id) = writes.dice().pick(&customers.ids())
+            && customers.delete(&id)
+        {
+            writes.touch(id);
         }
-        let mut dice = dice.lock().unwrap_or_else(|e| e.into_inner());
-        for _ in 0..churn.deletes {
-            if let Some(id) = dice.pick(&customers.ids()) {
-                customers.delete(&id);
-            }
-        }
-        for _ in 0..churn.edits {
-            if let Some(id) = dice.pick(&customers.ids()) {
-                let mut fields = serde_json::Map::new();
-                fields.insert(
-                    "createMethod".into(),
-                    format!("edited {:x}", dice.roll()).into(),
-                );
-                customers.edit(&id, fields);
-            }
-        }
-        for _ in 0..churn.creates {
-            let ids = customers.ids();
-            let low: u64 = ids
-                .first()
-                .and_then(|i| i.parse().ok())
-                .unwrap_or(685_770_000_000_000_000);
-            let high: u64 = ids.last().and_then(|i| i.parse().ok()).unwrap_or(low);
-            let span = high.saturating_sub(low).max(1);
-            let id = low
-                .saturating_add(dice.roll() % span)
-                .max(100_000_000_000_000_000);
-            let mut record = serde_json::Map::new();
-            record.insert("_id".into(), id.to_string().into());
-            record.insert(
-                "customerName".into(),
-                format!("新客户{:x}", dice.roll() & 0xffff).into(),
+    }
+    for _ in 0..churn.edits {
+        if let Some(id) = writes.dice().pick(&customers.ids()) {
+            let mut fields = serde_json::Map::new();
+            fields.insert(
+                "createMethod".into(),
+                format!("edited {:x}", writes.dice().roll()).into(),
             );
-            customers.insert(record);
+            if customers.edit(&id, fields) {
+                writes.touch(id);
+            }
         }
-    })
+    }
+    for _ in 0..churn.creates {
+        let ids = customers.ids();
+        let low: u64 = ids
+            .first()
+            .and_then(|i| i.parse().ok())
+            .unwrap_or(685_770_000_000_000_000);
+        let high: u64 = ids.last().and_then(|i| i.parse().ok()).unwrap_or(low);
+        let span = high.saturating_sub(low).max(1);
+        let dice = writes.dice();
+        let id = low
+            .saturating_add(dice.roll() % span)
+            .max(100_000_000_000_000_000);
+        let mut record = serde_json::Map::new();
+        record.insert("_id".into(), id.to_string().into());
+        record.insert(
+            "customerName".into(),
+            format!("新客户{:x}", dice.roll() & 0xffff).into(),
+        );
+        let created = customers.insert(record);
+        writes.touch(created);
+    }
 }

@@ -195,9 +195,7 @@ impl MockU8 {
     /// Starts an empty mock with these live-tenant behaviours.
     pub async fn start_live(live: LiveTenant) -> std::io::Result<MockU8> {
         let mock = Self::start().await?;
-        if let Some(churn) = live.churn {
-            mock.on_batch_get(churn_hook(churn));
-        }
+        mock.set_churn(live.churn);
         mock.state
             .echo_secrets
             .store(live.echo_secrets, std::sync::atomic::Ordering::Relaxed);
@@ -210,6 +208,19 @@ impl MockU8 {
     /// stream reads. It runs under the mock's data lock: use the [`Contacts`] it is given.
     pub fn on_batch_get(&self, hook: impl Fn(&mut Contacts<'_>, u64) + Send + Sync + 'static) {
         self.state.add_list_hook(Arc::new(hook));
+    }
+
+    /// Starts other users' writes from the next `batch_get` on, replacing the running ones
+    /// ([`LiveTenant::churn`] at start), or stops them (`None`): a test switches them on for
+    /// the read it checks and off to let the tenant settle.
+    pub fn set_churn(&self, churn: Option<Churn>) {
+        self.state.churn.set(churn);
+    }
+
+    /// The codes of every contact the churn added, edited or deleted so far: the contacts a
+    /// read during the churn may see in either state (every other one it must see once).
+    pub fn churned_codes(&self) -> std::collections::BTreeSet<String> {
+        self.state.churn.touched()
     }
 
     /// Starts a mock holding `n` realistic, deterministic sample contacts (codes `"00000001"`
@@ -368,7 +379,8 @@ impl MockU8 {
 pub struct LiveTenant {
     /// Other users adding, editing and deleting contacts while a client reads: writes just
     /// before every `every`-th `batch_get` is answered. A create copies a random contact under
-    /// a new random 8-digit code; an edit changes `position`.
+    /// a new random 8-digit code; an edit changes `position`. [`MockU8::set_churn`] changes it
+    /// while the mock runs; [`MockU8::churned_codes`] lists the contacts it touched.
     pub churn: Option<Churn>,
     /// Every n-th request to a path (counted per path) answers HTTP 200 with
     /// [`GATEWAY_BUSY_BODY`], which has neither `errcode`
@@ -424,31 +436,35 @@ impl Contacts<'_> {
     }
 }
 
-fn churn_hook(churn: Churn) -> impl Fn(&mut Contacts<'_>, u64) + Send + Sync + 'static {
-    let dice = std::sync::Mutex::new(churn.dice());
-    move |contacts: &mut Contacts<'_>, call: u64| {
-        if !churn.due(call) {
-            return;
+/// The built-in [`Churn`]'s writes before the `call`-th `batch_get`, if due.
+pub(crate) fn run_churn(control: &crm_mock::ChurnControl, contacts: &mut Contacts<'_>, call: u64) {
+    let Some(mut writes) = control.due(call) else {
+        return;
+    };
+    let churn = writes.churn();
+    for _ in 0..churn.deletes {
+        if let Some(code) = writes.dice().pick(&contacts.codes())
+            && contacts.delete(&code)
+        {
+            writes.touch(code);
         }
-        let mut dice = dice.lock().unwrap_or_else(|e| e.into_inner());
-        for _ in 0..churn.deletes {
-            if let Some(code) = dice.pick(&contacts.codes()) {
-                contacts.delete(&code);
+    }
+    for _ in 0..churn.edits {
+        if let Some(code) = writes.dice().pick(&contacts.codes()) {
+            let position = format!("岗位{:x}", writes.dice().roll() & 0xffff);
+            if contacts.edit(&code, |c| c.position = Some(position.into())) {
+                writes.touch(code);
             }
         }
-        for _ in 0..churn.edits {
-            if let Some(code) = dice.pick(&contacts.codes()) {
-                let position = format!("岗位{:x}", dice.roll() & 0xffff);
-                contacts.edit(&code, |c| c.position = Some(position.into()));
-            }
-        }
-        for _ in 0..churn.creates {
-            let template = dice
-                .pick(&contacts.codes())
-                .and_then(|code| contacts.get(&code).cloned())
-                .unwrap_or_default();
-            let code = format!("{:08}", dice.roll() % 100_000_000);
-            contacts.insert(&code, template);
-        }
+    }
+    for _ in 0..churn.creates {
+        let dice = writes.dice();
+        let template = dice
+            .pick(&contacts.codes())
+            .and_then(|code| contacts.get(&code).cloned())
+            .unwrap_or_default();
+        let code = format!("{:08}", dice.roll() % 100_000_000);
+        contacts.insert(&code, template);
+        writes.touch(code);
     }
 }

@@ -52,6 +52,8 @@ pub(crate) struct State {
     token_calls: AtomicU64,
     seed: u64,
     list_calls: AtomicU64,
+    /// Other users' writes (`LiveTenant::churn`, `MockU8::set_churn`).
+    pub(crate) churn: crm_mock::ChurnControl,
     list_hooks: ListHooks,
     /// Error messages quote the token that was refused.
     pub(crate) echo_secrets: std::sync::atomic::AtomicBool,
@@ -104,6 +106,7 @@ impl State {
             token_calls: AtomicU64::new(0),
             seed: RandomState::new().hash_one(0x5eed_u64),
             list_calls: AtomicU64::new(0),
+            churn: crm_mock::ChurnControl::default(),
             list_hooks: ListHooks::default(),
             echo_secrets: std::sync::atomic::AtomicBool::new(false),
         }
@@ -117,7 +120,7 @@ impl State {
             .push(hook);
     }
 
-    /// Counts a `batch_get` and runs the hooks on the locked data.
+    /// Counts a `batch_get`, makes the churn's writes and runs the hooks on the locked data.
     pub(crate) fn before_list(&self, data: &mut Data) {
         let call = self.list_calls.fetch_add(1, Ordering::Relaxed) + 1;
         let hooks: Vec<ListHook> = self
@@ -129,6 +132,7 @@ impl State {
         let mut contacts = super::Contacts {
             contacts: &mut data.contacts,
         };
+        super::run_churn(&self.churn, &mut contacts, call);
         for hook in hooks {
             hook(&mut contacts, call);
         }
