@@ -111,6 +111,28 @@
 //! - `create_time`, `last_modified_time` and every field whose name ends in `time` or `date`
 //!   (before a `__c` suffix) are dates; other numbers become strings, except `version` and
 //!   `total_num`.
+//!
+//! # Other users while you read
+//!
+//! [`LiveTenant`] makes the mock behave like a tenant in use. Its churn (other users creating,
+//! editing and deleting records before every n-th query) can also be switched while the mock
+//! runs, and names the records it touched: a read during the churn must deliver every other
+//! record exactly once.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use fxiaoke_crm::types::PaymentObj;
+//! use fxiaoke_crm_mock::{Churn, MockFxiaoke};
+//!
+//! let mock = MockFxiaoke::start_with_sample_data(30).await?;
+//! let client = mock.unlimited_client()?;
+//! mock.set_churn(Some(Churn { every: 1, creates: 1, deletes: 1, edits: 1, seed: 7 }));
+//! client.query::<PaymentObj>().send().await?;
+//! mock.set_churn(None); // let the tenant settle
+//! assert!(!mock.churned_ids().is_empty());
+//! # Ok(()) }
+//! ```
 
 // A published crate: every public item is documented (the workspace only warns).
 #![deny(missing_docs)]
