@@ -39,7 +39,7 @@ macro_rules! in_both_flows {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name(fxiaoke_crm::AuthFlow::Legacy).await;
+                    crm_testkit::bounded(super::$name(fxiaoke_crm::AuthFlow::Legacy)).await;
                 }
             )*
         }
@@ -47,7 +47,7 @@ macro_rules! in_both_flows {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name(fxiaoke_crm::AuthFlow::OAuth2).await;
+                    crm_testkit::bounded(super::$name(fxiaoke_crm::AuthFlow::OAuth2)).await;
                 }
             )*
         }
@@ -334,18 +334,21 @@ async fn query_filters_orders_projection_and_metadata(flow: AuthFlow) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_of_12345_records_returns_each_once_across_the_offset_limit() {
-    let mock = mock_without_limits(AuthFlow::Legacy).await;
-    mock.insert_many("PaymentObj", (0..12_345).map(record));
-    let client = unlimited(&mock);
-    let mut ids = HashSet::new();
-    let mut stream = client.query::<PaymentObj>().stream();
-    while let Some(p) = stream.next().await {
-        let p = p.unwrap();
-        assert!(ids.insert(p.id.clone().unwrap()), "duplicate {:?}", p.id);
-    }
-    assert_eq!(ids.len(), 12_345);
-    // 101 offset pages (0..=10,000) then the _id cursor for the rest.
-    assert!(mock.control().calls("/cgi/crm/v2/data/query") >= 124);
+    crm_testkit::bounded(async {
+        let mock = mock_without_limits(AuthFlow::Legacy).await;
+        mock.insert_many("PaymentObj", (0..12_345).map(record));
+        let client = unlimited(&mock);
+        let mut ids = HashSet::new();
+        let mut stream = client.query::<PaymentObj>().stream();
+        while let Some(p) = stream.next().await {
+            let p = p.unwrap();
+            assert!(ids.insert(p.id.clone().unwrap()), "duplicate {:?}", p.id);
+        }
+        assert_eq!(ids.len(), 12_345);
+        // 101 offset pages (0..=10,000) then the _id cursor for the rest.
+        assert!(mock.control().calls("/cgi/crm/v2/data/query") >= 124);
+    })
+    .await;
 }
 
 async fn a_token_expiring_mid_export_loses_and_duplicates_nothing(flow: AuthFlow) {
@@ -556,24 +559,27 @@ async fn twenty_concurrent_calls_on_a_cold_cache_make_one_token_call(flow: AuthF
 
 #[tokio::test]
 async fn the_operator_can_be_resolved_from_a_mobile_number() {
-    let mock = MockFxiaoke::start().await.unwrap();
-    let creds = mock.credentials();
-    let client = mock
-        .client_builder()
-        .operator_mobile(creds.mobile.clone())
-        .build()
-        .unwrap();
-    assert_eq!(
-        client.operator_open_user_id().await.unwrap(),
-        creds.open_user_id
-    );
-    client.objects().await.unwrap();
-    client.objects().await.unwrap();
-    assert_eq!(
-        mock.control().calls("/cgi/user/getByMobile"),
-        1,
-        "resolved once"
-    );
+    crm_testkit::bounded(async {
+        let mock = MockFxiaoke::start().await.unwrap();
+        let creds = mock.credentials();
+        let client = mock
+            .client_builder()
+            .operator_mobile(creds.mobile.clone())
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.operator_open_user_id().await.unwrap(),
+            creds.open_user_id
+        );
+        client.objects().await.unwrap();
+        client.objects().await.unwrap();
+        assert_eq!(
+            mock.control().calls("/cgi/user/getByMobile"),
+            1,
+            "resolved once"
+        );
+    })
+    .await;
 }
 
 async fn wrong_credentials_and_missing_config_are_clear(flow: AuthFlow) {
@@ -610,24 +616,27 @@ async fn wrong_credentials_and_missing_config_are_clear(flow: AuthFlow) {
 
 #[tokio::test]
 async fn ordered_streams_go_past_the_offset_limit_in_order() {
-    let mock = mock_without_limits(AuthFlow::Legacy).await;
-    mock.insert_many("PaymentObj", (0..10_150).map(record));
-    let client = unlimited(&mock);
-    let records: Vec<PaymentObj> = client
-        .query::<PaymentObj>()
-        .order_by("payment_amount", true)
-        .stream()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(records.len(), 10_150);
-    let ids: std::collections::HashSet<_> = records.iter().map(|r| r.id.clone()).collect();
-    assert_eq!(ids.len(), 10_150, "every record once");
-    let amounts: Vec<_> = records
-        .iter()
-        .map(|r| r.payment_amount.as_ref().unwrap().get().unwrap())
-        .collect();
-    assert!(amounts.windows(2).all(|w| w[0] <= w[1]), "in order");
+    crm_testkit::bounded(async {
+        let mock = mock_without_limits(AuthFlow::Legacy).await;
+        mock.insert_many("PaymentObj", (0..10_150).map(record));
+        let client = unlimited(&mock);
+        let records: Vec<PaymentObj> = client
+            .query::<PaymentObj>()
+            .order_by("payment_amount", true)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(records.len(), 10_150);
+        let ids: std::collections::HashSet<_> = records.iter().map(|r| r.id.clone()).collect();
+        assert_eq!(ids.len(), 10_150, "every record once");
+        let amounts: Vec<_> = records
+            .iter()
+            .map(|r| r.payment_amount.as_ref().unwrap().get().unwrap())
+            .collect();
+        assert!(amounts.windows(2).all(|w| w[0] <= w[1]), "in order");
+    })
+    .await;
 }
 
 mod wire {
@@ -640,35 +649,41 @@ mod wire {
 
     #[tokio::test]
     async fn a_malformed_body_gives_a_decode_error_with_its_path() {
-        // An odd scalar ("create_time": "yesterday") decodes, kept unparsed; an object where
-        // epoch milliseconds belong cannot.
-        let (_server, client) = server_with(json!({
-            "errorCode": 0, "errorMessage": "OK",
-            "data": {"total": 1, "dataList": [{"_id": "a"}, {"_id": "b", "create_time": {"day": "yesterday"}}]}
-        }))
-        .await;
-        let err = client.query::<PaymentObj>().send().await.unwrap_err();
-        match err {
-            Error::Record { source, id, .. } => {
-                assert_eq!(source.path, "data.dataList[1].create_time");
-                assert_eq!(id.as_deref(), Some("b"));
+        crm_testkit::bounded(async {
+            // An odd scalar ("create_time": "yesterday") decodes, kept unparsed; an object where
+            // epoch milliseconds belong cannot.
+            let (_server, client) = server_with(json!({
+                "errorCode": 0, "errorMessage": "OK",
+                "data": {"total": 1, "dataList": [{"_id": "a"}, {"_id": "b", "create_time": {"day": "yesterday"}}]}
+            }))
+            .await;
+            let err = client.query::<PaymentObj>().send().await.unwrap_err();
+            match err {
+                Error::Record { source, id, .. } => {
+                    assert_eq!(source.path, "data.dataList[1].create_time");
+                    assert_eq!(id.as_deref(), Some("b"));
+                }
+                other => panic!("expected a record error, got {other}"),
             }
-            other => panic!("expected a record error, got {other}"),
-        }
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn unknown_vendor_codes_surface_as_api_errors() {
-        let (_server, client) = server_with(json!({
-            "errorCode": 123456, "errorMessage": "新的错误", "errorDescription": "something new", "traceId": "T-1"
-        }))
+        crm_testkit::bounded(async {
+            let (_server, client) = server_with(json!({
+                "errorCode": 123456, "errorMessage": "新的错误", "errorDescription": "something new", "traceId": "T-1"
+            }))
+            .await;
+            let err = client.query::<PaymentObj>().send().await.unwrap_err();
+            assert_eq!(api_code(&err), Some(123456));
+            let api = err.api().unwrap();
+            assert_eq!(api.trace_id.as_deref(), Some("T-1"));
+            assert!(!api.retryable);
+            assert!(err.to_string().contains("新的错误"), "{err}");
+        })
         .await;
-        let err = client.query::<PaymentObj>().send().await.unwrap_err();
-        assert_eq!(api_code(&err), Some(123456));
-        let api = err.api().unwrap();
-        assert_eq!(api.trace_id.as_deref(), Some("T-1"));
-        assert!(!api.retryable);
-        assert!(err.to_string().contains("新的错误"), "{err}");
     }
 }
 
@@ -729,117 +744,123 @@ async fn a_delete_that_fails_part_way_says_which_records_were_voided(flow: AuthF
 
 #[tokio::test]
 async fn an_update_sends_only_what_was_changed_and_never_read_only_fields() {
-    use wiremock::MockServer;
-    let server = common::wire_server(
-        json!(0),
-        "/cgi/crm/v2/data/update",
-        json!({"errorCode": 0, "errorMessage": "OK"}),
-    )
-    .await;
-    let client = common::wire_client(&server).build().unwrap();
-    // A record as `get` returns it: server-owned and companion fields included.
-    let original: PaymentObj = serde_json::from_value(json!({
-        "_id": "5a9922dd0000000000000001", "name": "20180302-000001",
-        "payment_amount": "300.00", "remark": "首付款", "payment_term": "2",
-        "owner": ["FSUID_1"], "life_status": "normal", "version": "3",
-        "create_time": 1519985373616_i64, "last_modified_time": 1519985373616_i64,
-        "account_id__r": "样例客户", "field_x__c": "kept", "field_x__c__r": "标签"
-    }))
-    .unwrap();
-    let mut changed = original.clone();
-    changed.remark = Some("尾款".into());
-    changed.payment_term = None;
-    async fn sent(server: &MockServer) -> Value {
-        let requests = server.received_requests().await.unwrap();
-        let body: Value = requests.last().unwrap().body_json().unwrap();
-        body["data"]["object_data"].clone()
-    }
-    client
-        .update_changes(&original, &changed, &WriteOptions::default())
-        .await
-        .unwrap();
-    let data = sent(&server).await;
-    let mut keys: Vec<&str> = data
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort_unstable();
-    assert_eq!(
-        keys,
-        vec!["_id", "dataObjectApiName", "payment_term", "remark"],
-        "{data}"
-    );
-    assert_eq!(data["payment_term"], Value::Null, "cleared");
-    // Opting in to version.
-    client
-        .update_changes(
-            &original,
-            &changed,
-            &WriteOptions::default().with_send_version(true),
+    crm_testkit::bounded(async {
+        use wiremock::MockServer;
+        let server = common::wire_server(
+            json!(0),
+            "/cgi/crm/v2/data/update",
+            json!({"errorCode": 0, "errorMessage": "OK"}),
         )
-        .await
+        .await;
+        let client = common::wire_client(&server).build().unwrap();
+        // A record as `get` returns it: server-owned and companion fields included.
+        let original: PaymentObj = serde_json::from_value(json!({
+            "_id": "5a9922dd0000000000000001", "name": "20180302-000001",
+            "payment_amount": "300.00", "remark": "首付款", "payment_term": "2",
+            "owner": ["FSUID_1"], "life_status": "normal", "version": "3",
+            "create_time": 1519985373616_i64, "last_modified_time": 1519985373616_i64,
+            "account_id__r": "样例客户", "field_x__c": "kept", "field_x__c__r": "标签"
+        }))
         .unwrap();
-    assert_eq!(sent(&server).await["version"], json!("3"));
-    // A whole-record update still never sends what the server owns.
-    client
-        .update(&changed, &WriteOptions::default())
-        .await
-        .unwrap();
-    let data = sent(&server).await;
-    for owned in [
-        "owner",
-        "life_status",
-        "version",
-        "create_time",
-        "last_modified_time",
-        "account_id__r",
-        "field_x__c__r",
-    ] {
-        assert!(data.get(owned).is_none(), "{owned} sent: {data}");
-    }
-    assert_eq!(data["field_x__c"], json!("kept"));
-    // Nothing changed: no call.
-    let before = server.received_requests().await.unwrap().len();
-    client
-        .update_changes(&original, &original, &WriteOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(server.received_requests().await.unwrap().len(), before);
+        let mut changed = original.clone();
+        changed.remark = Some("尾款".into());
+        changed.payment_term = None;
+        async fn sent(server: &MockServer) -> Value {
+            let requests = server.received_requests().await.unwrap();
+            let body: Value = requests.last().unwrap().body_json().unwrap();
+            body["data"]["object_data"].clone()
+        }
+        client
+            .update_changes(&original, &changed, &WriteOptions::default())
+            .await
+            .unwrap();
+        let data = sent(&server).await;
+        let mut keys: Vec<&str> = data
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            vec!["_id", "dataObjectApiName", "payment_term", "remark"],
+            "{data}"
+        );
+        assert_eq!(data["payment_term"], Value::Null, "cleared");
+        // Opting in to version.
+        client
+            .update_changes(
+                &original,
+                &changed,
+                &WriteOptions::default().with_send_version(true),
+            )
+            .await
+            .unwrap();
+        assert_eq!(sent(&server).await["version"], json!("3"));
+        // A whole-record update still never sends what the server owns.
+        client
+            .update(&changed, &WriteOptions::default())
+            .await
+            .unwrap();
+        let data = sent(&server).await;
+        for owned in [
+            "owner",
+            "life_status",
+            "version",
+            "create_time",
+            "last_modified_time",
+            "account_id__r",
+            "field_x__c__r",
+        ] {
+            assert!(data.get(owned).is_none(), "{owned} sent: {data}");
+        }
+        assert_eq!(data["field_x__c"], json!("kept"));
+        // Nothing changed: no call.
+        let before = server.received_requests().await.unwrap().len();
+        client
+            .update_changes(&original, &original, &WriteOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(server.received_requests().await.unwrap().len(), before);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn page_sizes_and_offsets_out_of_range_are_refused_with_the_range() {
-    let mock = MockFxiaoke::start().await.unwrap();
-    let client = mock.client().unwrap();
-    for size in [0, 101] {
+    crm_testkit::bounded(async {
+        let mock = MockFxiaoke::start().await.unwrap();
+        let client = mock.client().unwrap();
+        for size in [0, 101] {
+            let err = client
+                .query::<PaymentObj>()
+                .page_size(size)
+                .send()
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains("1..=100"), "{err}");
+            let first = client
+                .query::<PaymentObj>()
+                .page_size(size)
+                .stream()
+                .next()
+                .await
+                .unwrap();
+            assert!(first.unwrap_err().to_string().contains("1..=100"));
+        }
         let err = client
             .query::<PaymentObj>()
-            .page_size(size)
+            .offset(10_100)
             .send()
             .await
             .unwrap_err();
-        assert!(err.to_string().contains("1..=100"), "{err}");
-        let first = client
-            .query::<PaymentObj>()
-            .page_size(size)
-            .stream()
-            .next()
-            .await
-            .unwrap();
-        assert!(first.unwrap_err().to_string().contains("1..=100"));
-    }
-    let err = client
-        .query::<PaymentObj>()
-        .offset(10_100)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("0..=10000"), "{err}");
-    assert_eq!(
-        mock.control().calls("/cgi/crm/v2/data/query"),
-        0,
-        "nothing sent"
-    );
+        assert!(err.to_string().contains("0..=10000"), "{err}");
+        assert_eq!(
+            mock.control().calls("/cgi/crm/v2/data/query"),
+            0,
+            "nothing sent"
+        );
+    })
+    .await;
 }

@@ -81,81 +81,90 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn the_token_call_and_business_calls_look_as_documented() {
-    let server = gateway().await;
-    let client = oauth2_builder(&server).employee_id("1000").build().unwrap();
-    client.query::<PaymentObj>().send().await.unwrap();
-    client.query::<PaymentObj>().send().await.unwrap();
+    crm_testkit::bounded(async {
+        let server = gateway().await;
+        let client = oauth2_builder(&server).employee_id("1000").build().unwrap();
+        client.query::<PaymentObj>().send().await.unwrap();
+        client.query::<PaymentObj>().send().await.unwrap();
 
-    let tokens = received(&server, TOKEN).await;
-    assert_eq!(tokens.len(), 1, "one token for both calls");
-    assert_eq!(
-        tokens[0].1,
-        json!({"appId": "FSAID_1", "appSecret": "APP-SECRET-xyz",
-               "permanentCode": "PERMANENT-CODE-xyz", "grantType": "app_secret"})
-    );
-    assert_eq!(header(&tokens[0].0, "authorization"), None);
-
-    let queries = received(&server, QUERY).await;
-    assert_eq!(queries.len(), 2);
-    for (headers, body) in &queries {
+        let tokens = received(&server, TOKEN).await;
+        assert_eq!(tokens.len(), 1, "one token for both calls");
         assert_eq!(
-            header(headers, "authorization"),
-            Some(format!("Bearer {BEARER}").as_str())
+            tokens[0].1,
+            json!({"appId": "FSAID_1", "appSecret": "APP-SECRET-xyz",
+                   "permanentCode": "PERMANENT-CODE-xyz", "grantType": "app_secret"})
         );
-        assert_eq!(header(headers, "x-fs-ea"), Some("fs123"));
-        assert_eq!(header(headers, "x-fs-userid"), Some("1000"));
-        let keys: Vec<&str> = body
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(keys, ["data"], "the body keeps the input only: {body}");
-    }
+        assert_eq!(header(&tokens[0].0, "authorization"), None);
+
+        let queries = received(&server, QUERY).await;
+        assert_eq!(queries.len(), 2);
+        for (headers, body) in &queries {
+            assert_eq!(
+                header(headers, "authorization"),
+                Some(format!("Bearer {BEARER}").as_str())
+            );
+            assert_eq!(header(headers, "x-fs-ea"), Some("fs123"));
+            assert_eq!(header(headers, "x-fs-userid"), Some("1000"));
+            let keys: Vec<&str> = body
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(keys, ["data"], "the body keeps the input only: {body}");
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn convert_user_id_sends_the_flag_and_an_fsuid_operator() {
-    let server = gateway().await;
-    let client = oauth2_builder(&server)
-        .convert_user_id(true)
-        .open_user_id("FSUID_ADMIN")
-        .build()
-        .unwrap();
-    client.query::<PaymentObj>().send().await.unwrap();
-    let (headers, body) = received(&server, QUERY).await.remove(0);
-    assert_eq!(header(&headers, "x-fs-userid"), Some("FSUID_ADMIN"));
-    assert_eq!(body["convertUserId"], json!(true));
-    for legacy in ["corpAccessToken", "corpId", "currentOpenUserId"] {
-        assert!(body.get(legacy).is_none(), "{legacy} in {body}");
-    }
+    crm_testkit::bounded(async {
+        let server = gateway().await;
+        let client = oauth2_builder(&server)
+            .convert_user_id(true)
+            .open_user_id("FSUID_ADMIN")
+            .build()
+            .unwrap();
+        client.query::<PaymentObj>().send().await.unwrap();
+        let (headers, body) = received(&server, QUERY).await.remove(0);
+        assert_eq!(header(&headers, "x-fs-userid"), Some("FSUID_ADMIN"));
+        assert_eq!(body["convertUserId"], json!(true));
+        for legacy in ["corpAccessToken", "corpId", "currentOpenUserId"] {
+            assert!(body.get(legacy).is_none(), "{legacy} in {body}");
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn the_observed_10006_of_the_token_endpoint_is_an_auth_error() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "errorCode": 10006, "errorMessage": "the parameter appSecret is missing or illegal",
-            "errorDescription": "缺少参数或参数不合法", "error": "非法请求",
-            "error_description": "缺少参数或参数不合法"
-        })))
-        .mount(&server)
-        .await;
-    let client = oauth2_builder(&server).employee_id("1000").build().unwrap();
-    let err = client.query::<PaymentObj>().send().await.unwrap_err();
-    assert!(err.is_auth(), "{err}");
-    let api = err.api().unwrap();
-    assert_eq!(
-        (api.code.as_str(), api.operation),
-        ("10006", "get_oauth2_token")
-    );
-    assert!(!err.to_string().contains("APP-SECRET-xyz"));
-    assert!(
-        received(&server, QUERY).await.is_empty(),
-        "no business call"
-    );
+    crm_testkit::bounded(async {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(TOKEN))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "errorCode": 10006, "errorMessage": "the parameter appSecret is missing or illegal",
+                "errorDescription": "缺少参数或参数不合法", "error": "非法请求",
+                "error_description": "缺少参数或参数不合法"
+            })))
+            .mount(&server)
+            .await;
+        let client = oauth2_builder(&server).employee_id("1000").build().unwrap();
+        let err = client.query::<PaymentObj>().send().await.unwrap_err();
+        assert!(err.is_auth(), "{err}");
+        let api = err.api().unwrap();
+        assert_eq!(
+            (api.code.as_str(), api.operation),
+            ("10006", "get_oauth2_token")
+        );
+        assert!(!err.to_string().contains("APP-SECRET-xyz"));
+        assert!(
+            received(&server, QUERY).await.is_empty(),
+            "no business call"
+        );
+    })
+    .await;
 }
 
 fn config_error(result: fxiaoke_crm::Result<Client>) -> String {
@@ -311,140 +320,149 @@ fn both_token_endpoints_get_the_token_limit() {
 /// sides instead of 60 s, to keep the test short.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_endpoint_limit_holds_in_the_oauth2_flow() {
-    let window = Duration::from_secs(1);
-    let limit = RateLimit::new(10, window).with_burst(3);
-    for client_limits in [true, false] {
-        let mock = MockFxiaoke::start_with(
-            MockSettings::without_rate_limits()
-                .with_token_rate_limit(Some((10, window)))
-                .with_auth_flow(AuthFlow::OAuth2),
-        )
-        .await
-        .unwrap();
-        let limits = RateLimits::off().with_override(TOKEN, limit);
-        let client = mock
-            .client_builder()
-            .app_secret("wrong-secret")
-            .with_rate_limits(if client_limits {
-                limits
-            } else {
-                RateLimits::off()
-            })
-            .with_retry_policy(RetryPolicy::none())
-            .build()
+    crm_testkit::bounded(async {
+        let window = Duration::from_secs(1);
+        let limit = RateLimit::new(10, window).with_burst(3);
+        for client_limits in [true, false] {
+            let mock = MockFxiaoke::start_with(
+                MockSettings::without_rate_limits()
+                    .with_token_rate_limit(Some((10, window)))
+                    .with_auth_flow(AuthFlow::OAuth2),
+            )
+            .await
             .unwrap();
-        for _ in 0..25 {
-            let err = client.objects().await.unwrap_err();
-            assert!(err.is_auth() || err.is_rate_limited(), "{err}");
+            let limits = RateLimits::off().with_override(TOKEN, limit);
+            let client = mock
+                .client_builder()
+                .app_secret("wrong-secret")
+                .with_rate_limits(if client_limits {
+                    limits
+                } else {
+                    RateLimits::off()
+                })
+                .with_retry_policy(RetryPolicy::none())
+                .build()
+                .unwrap();
+            for _ in 0..25 {
+                let err = client.objects().await.unwrap_err();
+                assert!(err.is_auth() || err.is_rate_limited(), "{err}");
+            }
+            assert_eq!(mock.token_calls(), 25);
+            assert_eq!(mock.control().calls(TOKEN), 25);
+            assert_eq!(mock.calls_in_flow(AuthFlow::OAuth2), 0, "no business call");
+            if client_limits {
+                assert_eq!(mock.rate_limit_rejections(), 0, "paced under the quota");
+            } else {
+                assert!(
+                    mock.rate_limit_rejections() > 0,
+                    "the test can see a breach"
+                );
+            }
         }
-        assert_eq!(mock.token_calls(), 25);
-        assert_eq!(mock.control().calls(TOKEN), 25);
-        assert_eq!(mock.calls_in_flow(AuthFlow::OAuth2), 0, "no business call");
-        if client_limits {
-            assert_eq!(mock.rate_limit_rejections(), 0, "paced under the quota");
-        } else {
-            assert!(
-                mock.rate_limit_rejections() > 0,
-                "the test can see a breach"
-            );
-        }
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn get_user_by_mobile_answers_in_the_requests_style() {
-    let mock = MockFxiaoke::start_in(AuthFlow::OAuth2).await.unwrap();
-    let creds = mock.credentials();
-    let client = mock.client().unwrap();
-    assert_eq!(client.operator_open_user_id().await.unwrap(), "1000");
-    let arg = GetUserByMobileArg {
-        mobile: creds.mobile.clone(),
-    };
-    let found = client.get_user_by_mobile(&arg).await.unwrap();
-    assert_eq!(found.emp_list.unwrap()[0].open_user_id, creds.employee_id);
-    let fsuid = mock
-        .client_builder()
-        .convert_user_id(true)
-        .open_user_id(creds.open_user_id.clone())
-        .build()
-        .unwrap();
-    let found = fsuid.get_user_by_mobile(&arg).await.unwrap();
-    assert_eq!(found.emp_list.unwrap()[0].open_user_id, creds.open_user_id);
-    assert_eq!(mock.calls_in_flow(AuthFlow::Legacy), 0);
+    crm_testkit::bounded(async {
+        let mock = MockFxiaoke::start_in(AuthFlow::OAuth2).await.unwrap();
+        let creds = mock.credentials();
+        let client = mock.client().unwrap();
+        assert_eq!(client.operator_open_user_id().await.unwrap(), "1000");
+        let arg = GetUserByMobileArg {
+            mobile: creds.mobile.clone(),
+        };
+        let found = client.get_user_by_mobile(&arg).await.unwrap();
+        assert_eq!(found.emp_list.unwrap()[0].open_user_id, creds.employee_id);
+        let fsuid = mock
+            .client_builder()
+            .convert_user_id(true)
+            .open_user_id(creds.open_user_id.clone())
+            .build()
+            .unwrap();
+        let found = fsuid.get_user_by_mobile(&arg).await.unwrap();
+        assert_eq!(found.emp_list.unwrap()[0].open_user_id, creds.open_user_id);
+        assert_eq!(mock.calls_in_flow(AuthFlow::Legacy), 0);
+    })
+    .await;
 }
 
 /// Over HTTP, as any client would send it: a request carrying the bearer header **and** the
 /// legacy body token is refused; each header is checked.
 #[tokio::test]
 async fn the_mock_refuses_a_mixed_request_and_checks_the_headers() {
-    let mock = MockFxiaoke::start_in(AuthFlow::OAuth2).await.unwrap();
-    let c = mock.credentials();
-    let http = reqwest::Client::new();
-    let url = |p: &str| mock.base_url().join(p).unwrap();
-    // A JSON POST with these headers; the JSON answer.
-    let send = |path: &str, headers: Vec<(&'static str, String)>, body: Value| {
-        let mut request = http.post(url(path)).json(&body);
-        for (k, v) in headers {
-            request = request.header(k, v);
-        }
-        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
-    };
-    let token = send(
-        TOKEN,
-        Vec::new(),
-        json!({"appId": c.app_id, "appSecret": c.app_secret,
-               "permanentCode": c.permanent_code, "grantType": "app_secret"}),
-    )
+    crm_testkit::bounded(async {
+        let mock = MockFxiaoke::start_in(AuthFlow::OAuth2).await.unwrap();
+        let c = mock.credentials();
+        let http = reqwest::Client::new();
+        let url = |p: &str| mock.base_url().join(p).unwrap();
+        // A JSON POST with these headers; the JSON answer.
+        let send = |path: &str, headers: Vec<(&'static str, String)>, body: Value| {
+            let mut request = http.post(url(path)).json(&body);
+            for (k, v) in headers {
+                request = request.header(k, v);
+            }
+            async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+        };
+        let token = send(
+            TOKEN,
+            Vec::new(),
+            json!({"appId": c.app_id, "appSecret": c.app_secret,
+                   "permanentCode": c.permanent_code, "grantType": "app_secret"}),
+        )
+        .await;
+        assert_eq!(token["ea"], c.ea.as_str());
+        let bearer = format!("Bearer {}", token["accessToken"].as_str().unwrap());
+        let legacy = send(
+            "/cgi/corpAccessToken/get/V2",
+            Vec::new(),
+            json!({"appId": c.app_id, "appSecret": c.app_secret, "permanentCode": c.permanent_code}),
+        )
+        .await;
+        let query = json!({"data": {"dataObjectApiName": "PaymentObj", "search_query_info": {"limit": 5, "offset": 0}}});
+        let post = |headers, body| send(QUERY, headers, body);
+        let all = |user: &str| {
+            vec![
+                ("authorization", bearer.clone()),
+                ("x-fs-ea", c.ea.clone()),
+                ("x-fs-userid", user.to_owned()),
+            ]
+        };
+        assert_eq!(post(all("1000"), query.clone()).await["errorCode"], 0);
+        // Both flows at once: refused, whichever token is valid.
+        let mut mixed = query.clone();
+        mixed["corpAccessToken"] = legacy["corpAccessToken"].clone();
+        mixed["corpId"] = json!(c.corp_id);
+        mixed["currentOpenUserId"] = json!(c.open_user_id);
+        let answer = post(all("1000"), mixed.clone()).await;
+        assert_eq!(answer["errorCode"], 10006, "{answer}");
+        assert!(
+            answer["errorMessage"]
+                .as_str()
+                .unwrap()
+                .contains("mixes the two auth flows"),
+            "{answer}"
+        );
+        // The same body alone is a valid legacy request.
+        assert_eq!(post(Vec::new(), mixed).await["errorCode"], 0);
+        // Header by header.
+        let mut no_bearer = all("1000");
+        no_bearer[0].1 = token["accessToken"].as_str().unwrap().to_owned();
+        assert_eq!(post(no_bearer, query.clone()).await["errorCode"], 20016);
+        let mut wrong_ea = all("1000");
+        wrong_ea[1].1 = "other".into();
+        assert_eq!(post(wrong_ea, query.clone()).await["errorCode"], 20016);
+        let mut no_user = all("1000");
+        no_user.pop();
+        assert_eq!(post(no_user, query.clone()).await["errorCode"], 10006);
+        assert_eq!(
+            post(all(&c.open_user_id), query.clone()).await["errorCode"],
+            20012
+        );
+        assert_eq!(post(all("9999"), query).await["errorCode"], 20012);
+    })
     .await;
-    assert_eq!(token["ea"], c.ea.as_str());
-    let bearer = format!("Bearer {}", token["accessToken"].as_str().unwrap());
-    let legacy = send(
-        "/cgi/corpAccessToken/get/V2",
-        Vec::new(),
-        json!({"appId": c.app_id, "appSecret": c.app_secret, "permanentCode": c.permanent_code}),
-    )
-    .await;
-    let query = json!({"data": {"dataObjectApiName": "PaymentObj", "search_query_info": {"limit": 5, "offset": 0}}});
-    let post = |headers, body| send(QUERY, headers, body);
-    let all = |user: &str| {
-        vec![
-            ("authorization", bearer.clone()),
-            ("x-fs-ea", c.ea.clone()),
-            ("x-fs-userid", user.to_owned()),
-        ]
-    };
-    assert_eq!(post(all("1000"), query.clone()).await["errorCode"], 0);
-    // Both flows at once: refused, whichever token is valid.
-    let mut mixed = query.clone();
-    mixed["corpAccessToken"] = legacy["corpAccessToken"].clone();
-    mixed["corpId"] = json!(c.corp_id);
-    mixed["currentOpenUserId"] = json!(c.open_user_id);
-    let answer = post(all("1000"), mixed.clone()).await;
-    assert_eq!(answer["errorCode"], 10006, "{answer}");
-    assert!(
-        answer["errorMessage"]
-            .as_str()
-            .unwrap()
-            .contains("mixes the two auth flows"),
-        "{answer}"
-    );
-    // The same body alone is a valid legacy request.
-    assert_eq!(post(Vec::new(), mixed).await["errorCode"], 0);
-    // Header by header.
-    let mut no_bearer = all("1000");
-    no_bearer[0].1 = token["accessToken"].as_str().unwrap().to_owned();
-    assert_eq!(post(no_bearer, query.clone()).await["errorCode"], 20016);
-    let mut wrong_ea = all("1000");
-    wrong_ea[1].1 = "other".into();
-    assert_eq!(post(wrong_ea, query.clone()).await["errorCode"], 20016);
-    let mut no_user = all("1000");
-    no_user.pop();
-    assert_eq!(post(no_user, query.clone()).await["errorCode"], 10006);
-    assert_eq!(
-        post(all(&c.open_user_id), query.clone()).await["errorCode"],
-        20012
-    );
-    assert_eq!(post(all("9999"), query).await["errorCode"], 20012);
 }
 
 /// Run as a child process by the test below, with `FXIAOKE_*` set: prints what

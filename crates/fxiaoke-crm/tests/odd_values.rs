@@ -101,28 +101,34 @@ mod through_the_client {
 
     #[tokio::test]
     async fn a_string_error_code_of_zero_is_success() {
-        let records = json!([
-            {"_id": "a", "version": 3, "payment_amount": 1000.0},
-            {"_id": "b", "version": "3", "payment_amount": "", "create_time": ""}
-        ]);
-        let (_server, client) = server_with(json!({
-            "errorCode": "0", "errorMessage": "OK",
-            "data": {"total": 2, "offset": 0, "limit": 100, "dataList": records}
-        }))
+        crm_testkit::bounded(async {
+            let records = json!([
+                {"_id": "a", "version": 3, "payment_amount": 1000.0},
+                {"_id": "b", "version": "3", "payment_amount": "", "create_time": ""}
+            ]);
+            let (_server, client) = server_with(json!({
+                "errorCode": "0", "errorMessage": "OK",
+                "data": {"total": 2, "offset": 0, "limit": 100, "dataList": records}
+            }))
+            .await;
+            let page = client.query::<PaymentObj>().send().await.unwrap();
+            assert_eq!(serde_json::to_value(&page.records).unwrap(), records);
+            assert_eq!(page.records[0].version, page.records[1].version);
+        })
         .await;
-        let page = client.query::<PaymentObj>().send().await.unwrap();
-        assert_eq!(serde_json::to_value(&page.records).unwrap(), records);
-        assert_eq!(page.records[0].version, page.records[1].version);
     }
 
     #[tokio::test]
     async fn a_string_error_code_is_still_an_error() {
-        let (_server, client) = server_with(json!({
-            "errorCode": "30002", "errorMessage": "daily quota exceeded"
-        }))
+        crm_testkit::bounded(async {
+            let (_server, client) = server_with(json!({
+                "errorCode": "30002", "errorMessage": "daily quota exceeded"
+            }))
+            .await;
+            let err = client.query::<PaymentObj>().send().await.unwrap_err();
+            assert!(matches!(&err, Error::Api(_)), "{err:?}");
+            assert_eq!(fxiaoke_crm::api_code(&err), Some(30002));
+        })
         .await;
-        let err = client.query::<PaymentObj>().send().await.unwrap_err();
-        assert!(matches!(&err, Error::Api(_)), "{err:?}");
-        assert_eq!(fxiaoke_crm::api_code(&err), Some(30002));
     }
 }

@@ -56,32 +56,35 @@ async fn within<T>(f: impl std::future::Future<Output = T>) -> T {
 
 #[tokio::test]
 async fn the_mock_really_shuffles_ties() {
-    let mock = live_mock(LiveTenant {
-        unstable_ties: true,
-        ..LiveTenant::default()
+    within(async {
+        let mock = live_mock(LiveTenant {
+            unstable_ties: true,
+            ..LiveTenant::default()
+        })
+        .await;
+        mock.insert_many("PaymentObj", (0..50).map(|i| payment(i, 1)));
+        let client = client(&mock);
+        let mut orders = HashSet::new();
+        for _ in 0..5 {
+            let page = client
+                .query_object("PaymentObj")
+                .order_by("payment_amount", true)
+                .send()
+                .await
+                .unwrap();
+            orders.insert(
+                page.records
+                    .iter()
+                    .map(|r| r.id.clone())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        assert!(
+            orders.len() > 1,
+            "equal amounts come back in changing orders"
+        );
     })
     .await;
-    mock.insert_many("PaymentObj", (0..50).map(|i| payment(i, 1)));
-    let client = client(&mock);
-    let mut orders = HashSet::new();
-    for _ in 0..5 {
-        let page = client
-            .query_object("PaymentObj")
-            .order_by("payment_amount", true)
-            .send()
-            .await
-            .unwrap();
-        orders.insert(
-            page.records
-                .iter()
-                .map(|r| r.id.clone())
-                .collect::<Vec<_>>(),
-        );
-    }
-    assert!(
-        orders.len() > 1,
-        "equal amounts come back in changing orders"
-    );
 }
 
 #[tokio::test]
@@ -221,196 +224,211 @@ async fn gateway_answers_without_envelope_are_retried_never_an_early_end() {
 
 #[tokio::test]
 async fn a_short_page_is_not_the_end() {
-    // The server clamps pages to 37 records while the client asks for 100, and counts.
-    let mut settings = MockSettings::without_rate_limits();
-    settings.max_limit = 37;
-    let mock = MockFxiaoke::start_with(settings).await.unwrap();
-    mock.insert_many("PaymentObj", (0..500).map(|i| payment(i, 9)));
-    for order in [None, Some(true)] {
-        let mut query = client(&mock).query_object("PaymentObj");
-        if let Some(asc) = order {
-            query = query.order_by("payment_amount", asc);
+    within(async {
+        // The server clamps pages to 37 records while the client asks for 100, and counts.
+        let mut settings = MockSettings::without_rate_limits();
+        settings.max_limit = 37;
+        let mock = MockFxiaoke::start_with(settings).await.unwrap();
+        mock.insert_many("PaymentObj", (0..500).map(|i| payment(i, 9)));
+        for order in [None, Some(true)] {
+            let mut query = client(&mock).query_object("PaymentObj");
+            if let Some(asc) = order {
+                query = query.order_by("payment_amount", asc);
+            }
+            let n = query.stream().try_collect::<Vec<_>>().await.unwrap().len();
+            assert_eq!(n, 500, "order {order:?}");
         }
-        let n = query.stream().try_collect::<Vec<_>>().await.unwrap().len();
-        assert_eq!(n, 500, "order {order:?}");
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn empty_values_sort_as_documented_wherever_the_vendor_puts_them() {
-    let mut outputs = Vec::new();
-    for empty_values in [EmptyValues::Largest, EmptyValues::Smallest] {
-        let mock = live_mock(LiveTenant {
-            unstable_ties: true,
-            empty_values,
-            ..LiveTenant::default()
-        })
-        .await;
-        for i in 0..300 {
-            let mut r = payment(i, 5);
-            match i % 4 {
-                0 => {
-                    r.remove("payment_amount");
+    within(async {
+        let mut outputs = Vec::new();
+        for empty_values in [EmptyValues::Largest, EmptyValues::Smallest] {
+            let mock = live_mock(LiveTenant {
+                unstable_ties: true,
+                empty_values,
+                ..LiveTenant::default()
+            })
+            .await;
+            for i in 0..300 {
+                let mut r = payment(i, 5);
+                match i % 4 {
+                    0 => {
+                        r.remove("payment_amount");
+                    }
+                    1 => {
+                        r.insert("payment_amount".into(), json!(""));
+                    }
+                    _ => {}
                 }
-                1 => {
-                    r.insert("payment_amount".into(), json!(""));
+                mock.insert("PaymentObj", r);
+            }
+            for asc in [true, false] {
+                let records: Vec<ObjectData> = client(&mock)
+                    .query_object("PaymentObj")
+                    .order_by("payment_amount", asc)
+                    .page_size(17)
+                    .stream()
+                    .try_collect()
+                    .await
+                    .unwrap();
+                assert_eq!(records.len(), 300);
+                let empty: Vec<bool> = records
+                    .iter()
+                    .map(|r| {
+                        r.extra
+                            .get_value("payment_amount")
+                            .is_none_or(|v| v.as_str() == Some(""))
+                    })
+                    .collect();
+                let first_value = empty.iter().position(|e| !e).unwrap();
+                let last_value = empty.iter().rposition(|e| !e).unwrap();
+                if asc {
+                    assert!(empty[last_value + 1..].iter().all(|e| *e), "empties last");
+                    assert!(!empty[..=last_value].iter().any(|e| *e));
+                } else {
+                    assert!(empty[..first_value].iter().all(|e| *e), "empties first");
+                    assert!(!empty[first_value..].iter().any(|e| *e));
                 }
-                _ => {}
+                outputs.push((asc, records.len()));
             }
-            mock.insert("PaymentObj", r);
         }
-        for asc in [true, false] {
-            let records: Vec<ObjectData> = client(&mock)
-                .query_object("PaymentObj")
-                .order_by("payment_amount", asc)
-                .page_size(17)
-                .stream()
-                .try_collect()
-                .await
-                .unwrap();
-            assert_eq!(records.len(), 300);
-            let empty: Vec<bool> = records
-                .iter()
-                .map(|r| {
-                    r.extra
-                        .get_value("payment_amount")
-                        .is_none_or(|v| v.as_str() == Some(""))
-                })
-                .collect();
-            let first_value = empty.iter().position(|e| !e).unwrap();
-            let last_value = empty.iter().rposition(|e| !e).unwrap();
-            if asc {
-                assert!(empty[last_value + 1..].iter().all(|e| *e), "empties last");
-                assert!(!empty[..=last_value].iter().any(|e| *e));
-            } else {
-                assert!(empty[..first_value].iter().all(|e| *e), "empties first");
-                assert!(!empty[first_value..].iter().any(|e| *e));
-            }
-            outputs.push((asc, records.len()));
-        }
-    }
-    assert_eq!(outputs.len(), 4);
+        assert_eq!(outputs.len(), 4);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn several_order_fields_with_ties_and_empty_values() {
-    let mock = live_mock(LiveTenant::busy(1_000_000)).await;
-    for i in 0..400 {
-        let mut r = payment(i, 4);
-        r.insert("account_id".into(), json!(format!("acc{}", i % 3)));
-        if i % 5 == 0 {
-            r.remove("account_id");
+    within(async {
+        let mock = live_mock(LiveTenant::busy(1_000_000)).await;
+        for i in 0..400 {
+            let mut r = payment(i, 4);
+            r.insert("account_id".into(), json!(format!("acc{}", i % 3)));
+            if i % 5 == 0 {
+                r.remove("account_id");
+            }
+            mock.insert("PaymentObj", r);
         }
-        mock.insert("PaymentObj", r);
-    }
-    let records: Vec<ObjectData> = client(&mock)
-        .query_object("PaymentObj")
-        .order_by("account_id", false)
-        .order_by("payment_amount", true)
-        .page_size(13)
-        .stream()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(records.len(), 400);
-    let keys: Vec<(Option<String>, f64, String)> = records
-        .iter()
-        .map(|r| {
-            (
-                r.extra
-                    .get_value("account_id")
-                    .and_then(|v| v.as_str().map(str::to_owned)),
-                amount(r),
-                r.id.clone().unwrap(),
-            )
-        })
-        .collect();
-    for w in keys.windows(2) {
-        let (a, b) = (&w[0], &w[1]);
-        // account_id descending with empty first, then amount ascending, then _id.
-        let account = match (&a.0, &b.0) {
-            (None, None) => std::cmp::Ordering::Equal,
-            (None, Some(_)) => std::cmp::Ordering::Less,
-            (Some(_), None) => std::cmp::Ordering::Greater,
-            (Some(x), Some(y)) => y.cmp(x),
-        };
-        let order = account
-            .then(a.1.partial_cmp(&b.1).unwrap())
-            .then(a.2.cmp(&b.2));
-        assert_eq!(order, std::cmp::Ordering::Less, "{a:?} then {b:?}");
-    }
+        let records: Vec<ObjectData> = client(&mock)
+            .query_object("PaymentObj")
+            .order_by("account_id", false)
+            .order_by("payment_amount", true)
+            .page_size(13)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(records.len(), 400);
+        let keys: Vec<(Option<String>, f64, String)> = records
+            .iter()
+            .map(|r| {
+                (
+                    r.extra
+                        .get_value("account_id")
+                        .and_then(|v| v.as_str().map(str::to_owned)),
+                    amount(r),
+                    r.id.clone().unwrap(),
+                )
+            })
+            .collect();
+        for w in keys.windows(2) {
+            let (a, b) = (&w[0], &w[1]);
+            // account_id descending with empty first, then amount ascending, then _id.
+            let account = match (&a.0, &b.0) {
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, Some(_)) => std::cmp::Ordering::Less,
+                (Some(_), None) => std::cmp::Ordering::Greater,
+                (Some(x), Some(y)) => y.cmp(x),
+            };
+            let order = account
+                .then(a.1.partial_cmp(&b.1).unwrap())
+                .then(a.2.cmp(&b.2));
+            assert_eq!(order, std::cmp::Ordering::Less, "{a:?} then {b:?}");
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_stream_resumes_after_a_position() {
-    let mock = live_mock(LiveTenant::default()).await;
-    mock.insert_many("PaymentObj", (0..250).map(|i| payment(i, 6)));
-    let client = client(&mock);
-    let query = || {
-        client
-            .query_object("PaymentObj")
-            .order_by("payment_amount", true)
-            .page_size(40)
-    };
-    let all: Vec<ObjectData> = query().stream().try_collect().await.unwrap();
-    let mut pages = query().pages();
-    let first = pages.next().await.unwrap().unwrap();
-    let second = pages.next().await.unwrap().unwrap();
-    drop(pages);
-    let delivered = first.records.len() + second.records.len();
-    // The position survives a round trip through JSON (e.g. a database).
-    let saved = serde_json::to_string(&second.last).unwrap();
-    let rest: Vec<ObjectData> = query()
-        .after(serde_json::from_str(&saved).unwrap())
-        .stream()
-        .try_collect()
-        .await
-        .unwrap();
-    let resumed: Vec<_> = first
-        .records
-        .into_iter()
-        .chain(second.records)
-        .map(Result::unwrap)
-        .chain(rest)
-        .map(|r| r.id)
-        .collect();
-    assert!(delivered > 0 && delivered < 250);
-    assert_eq!(resumed, all.into_iter().map(|r| r.id).collect::<Vec<_>>());
+    within(async {
+        let mock = live_mock(LiveTenant::default()).await;
+        mock.insert_many("PaymentObj", (0..250).map(|i| payment(i, 6)));
+        let client = client(&mock);
+        let query = || {
+            client
+                .query_object("PaymentObj")
+                .order_by("payment_amount", true)
+                .page_size(40)
+        };
+        let all: Vec<ObjectData> = query().stream().try_collect().await.unwrap();
+        let mut pages = query().pages();
+        let first = pages.next().await.unwrap().unwrap();
+        let second = pages.next().await.unwrap().unwrap();
+        drop(pages);
+        let delivered = first.records.len() + second.records.len();
+        // The position survives a round trip through JSON (e.g. a database).
+        let saved = serde_json::to_string(&second.last).unwrap();
+        let rest: Vec<ObjectData> = query()
+            .after(serde_json::from_str(&saved).unwrap())
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
+        let resumed: Vec<_> = first
+            .records
+            .into_iter()
+            .chain(second.records)
+            .map(Result::unwrap)
+            .chain(rest)
+            .map(|r| r.id)
+            .collect();
+        assert!(delivered > 0 && delivered < 250);
+        assert_eq!(resumed, all.into_iter().map(|r| r.id).collect::<Vec<_>>());
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_record_that_cannot_be_typed_is_reported_and_the_stream_goes_on() {
-    let mock = live_mock(LiveTenant::default()).await;
-    mock.insert_many("PaymentObj", (0..30).map(|i| payment(i, 3)));
-    let bad = mock.insert(
-        "PaymentObj",
-        json!({"payment_amount": "1.00", "payment_term": {"not": "a string"}})
-            .as_object()
-            .unwrap()
-            .clone(),
-    );
-    let results: Vec<Result<PaymentObj, Error>> =
-        client(&mock).query().page_size(7).stream().collect().await;
-    assert_eq!(results.len(), 31);
-    let errors: Vec<&Error> = results.iter().filter_map(|r| r.as_ref().err()).collect();
-    assert_eq!(errors.len(), 1);
-    match errors[0] {
-        Error::Record { id, source, .. } => {
-            assert_eq!(id.as_deref(), Some(bad.as_str()));
-            assert!(source.path.ends_with(".payment_term"), "{}", source.path);
+    within(async {
+        let mock = live_mock(LiveTenant::default()).await;
+        mock.insert_many("PaymentObj", (0..30).map(|i| payment(i, 3)));
+        let bad = mock.insert(
+            "PaymentObj",
+            json!({"payment_amount": "1.00", "payment_term": {"not": "a string"}})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+        let results: Vec<Result<PaymentObj, Error>> =
+            client(&mock).query().page_size(7).stream().collect().await;
+        assert_eq!(results.len(), 31);
+        let errors: Vec<&Error> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert_eq!(errors.len(), 1);
+        match errors[0] {
+            Error::Record { id, source, .. } => {
+                assert_eq!(id.as_deref(), Some(bad.as_str()));
+                assert!(source.path.ends_with(".payment_term"), "{}", source.path);
+            }
+            other => panic!("expected a record error, got {other}"),
         }
-        other => panic!("expected a record error, got {other}"),
-    }
-    assert!(errors[0].is_record());
-    // Skipping it, as the module docs show.
-    let typed: Vec<PaymentObj> = client(&mock)
-        .query()
-        .stream()
-        .filter(|r| std::future::ready(!matches!(r, Err(e) if e.is_record())))
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(typed.len(), 30);
+        assert!(errors[0].is_record());
+        // Skipping it, as the module docs show.
+        let typed: Vec<PaymentObj> = client(&mock)
+            .query()
+            .stream()
+            .filter(|r| std::future::ready(!matches!(r, Err(e) if e.is_record())))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(typed.len(), 30);
+    })
+    .await;
 }
 
 /// A record of the property test: its order-field values (None: absent).

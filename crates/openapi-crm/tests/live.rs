@@ -64,6 +64,7 @@ async fn check_exact(mock: &MockUseasy, page_size: u32) -> Vec<String> {
 
 #[tokio::test]
 async fn a_stream_is_exact_while_other_users_add_and_delete() {
+    // `check_exact` bounds the stream.
     let mock = MockUseasy::start_live(LiveTenant {
         churn: Some(Churn {
             every: 2,
@@ -85,49 +86,55 @@ async fn a_stream_is_exact_while_other_users_add_and_delete() {
 
 #[tokio::test]
 async fn gateway_answers_are_retried_never_an_early_end() {
-    let mock = MockUseasy::start_live(LiveTenant {
-        churn: None,
-        gateway_body_every: Some(5),
-        echo_secrets: false,
+    crm_testkit::bounded(async {
+        let mock = MockUseasy::start_live(LiveTenant {
+            churn: None,
+            gateway_body_every: Some(5),
+            echo_secrets: false,
+        })
+        .await
+        .unwrap();
+        mock.insert_many(customers(2_000));
+        assert_eq!(check_exact(&mock, 100).await.len(), 2_000);
+        mock.control().clear_faults();
+        mock.control().respond_next(
+            Some("/openapi/crm/list"),
+            1,
+            200,
+            openapi_crm_mock::GATEWAY_BUSY_BODY,
+        );
+        let strict = crm_testkit::strict(mock.client_builder()).build().unwrap();
+        let results: Vec<_> = strict.customers().stream().collect().await;
+        let err = results.last().unwrap().as_ref().unwrap_err();
+        assert!(matches!(err, Error::Protocol { .. }), "{err}");
     })
-    .await
-    .unwrap();
-    mock.insert_many(customers(2_000));
-    assert_eq!(check_exact(&mock, 100).await.len(), 2_000);
-    mock.control().clear_faults();
-    mock.control().respond_next(
-        Some("/openapi/crm/list"),
-        1,
-        200,
-        openapi_crm_mock::GATEWAY_BUSY_BODY,
-    );
-    let strict = crm_testkit::strict(mock.client_builder()).build().unwrap();
-    let results: Vec<_> = strict.customers().stream().collect().await;
-    let err = results.last().unwrap().as_ref().unwrap_err();
-    assert!(matches!(err, Error::Protocol { .. }), "{err}");
+    .await;
 }
 
 #[tokio::test]
 async fn raw_records_stream_exactly_as_stored() {
-    let mock = MockUseasy::start().await.unwrap();
-    mock.insert_many(customers(150));
-    let raw: Vec<Box<RawValue>> = client(&mock)
-        .customers()
-        .page_size(40)
-        .stream_as()
-        .try_collect()
-        .await
-        .unwrap();
-    let stored: Vec<serde_json::Value> = mock
-        .records()
-        .into_iter()
-        .map(serde_json::Value::Object)
-        .collect();
-    let streamed: Vec<serde_json::Value> = raw
-        .iter()
-        .map(|r| serde_json::from_str(r.get()).unwrap())
-        .collect();
-    assert_eq!(streamed, stored);
+    crm_testkit::bounded(async {
+        let mock = MockUseasy::start().await.unwrap();
+        mock.insert_many(customers(150));
+        let raw: Vec<Box<RawValue>> = client(&mock)
+            .customers()
+            .page_size(40)
+            .stream_as()
+            .try_collect()
+            .await
+            .unwrap();
+        let stored: Vec<serde_json::Value> = mock
+            .records()
+            .into_iter()
+            .map(serde_json::Value::Object)
+            .collect();
+        let streamed: Vec<serde_json::Value> = raw
+            .iter()
+            .map(|r| serde_json::from_str(r.get()).unwrap())
+            .collect();
+        assert_eq!(streamed, stored);
+    })
+    .await;
 }
 
 proptest! {

@@ -108,20 +108,23 @@ mod through_the_client {
 
     #[tokio::test]
     async fn a_page_with_odd_values_reaches_the_caller_unchanged() {
-        let mock = MockUseasy::start_with_sample_data(3).await.unwrap();
-        let body = serde_json::json!({
-            "success": true, "message": "200 ok!", "code": 200,
-            "data": {"count": "1", "list": [{
-                "_id": "685775343058800640", "customerName": "王哈",
-                "assignTime": "", "createMethod": "", "createTime": "2023-06-26 23:18:43"
-            }]}
-        });
-        mock.respond_next_raw(paths::LIST, body.to_string());
-        let page = mock.client().unwrap().customers().send().await.unwrap();
-        assert_eq!(page.count.as_ref().and_then(|c| c.get()), Some(1));
-        let customers = page.list.clone().unwrap();
-        assert!(customers[0].assign_time.as_ref().unwrap().is_empty());
-        assert_eq!(serde_json::to_value(&page).unwrap(), body["data"]);
+        crm_testkit::bounded(async {
+            let mock = MockUseasy::start_with_sample_data(3).await.unwrap();
+            let body = serde_json::json!({
+                "success": true, "message": "200 ok!", "code": 200,
+                "data": {"count": "1", "list": [{
+                    "_id": "685775343058800640", "customerName": "王哈",
+                    "assignTime": "", "createMethod": "", "createTime": "2023-06-26 23:18:43"
+                }]}
+            });
+            mock.respond_next_raw(paths::LIST, body.to_string());
+            let page = mock.client().unwrap().customers().send().await.unwrap();
+            assert_eq!(page.count.as_ref().and_then(|c| c.get()), Some(1));
+            let customers = page.list.clone().unwrap();
+            assert!(customers[0].assign_time.as_ref().unwrap().is_empty());
+            assert_eq!(serde_json::to_value(&page).unwrap(), body["data"]);
+        })
+        .await;
     }
 }
 

@@ -109,27 +109,31 @@ mod through_the_client {
 
     #[tokio::test]
     async fn odd_values_reach_the_caller_unchanged() {
-        let mock = MockU8::start_with_sample_data(3).await.unwrap();
-        let client = mock.client().unwrap();
-        let body = serde_json::json!({
-            "errcode": 0, "errmsg": "", "page_index": 1, "rows_per_page": 20,
-            "row_count": 1, "page_count": 1,
-            "customercontacts": [super::odd_contact()]
-        });
-        mock.respond_next_raw(paths::BATCH_GET, body.to_string());
-        let page = client.batch_get().send().await.unwrap();
-        assert_eq!(serde_json::to_value(&page).unwrap(), body);
+        crm_testkit::bounded(async {
+            let mock = MockU8::start_with_sample_data(3).await.unwrap();
+            let client = mock.client().unwrap();
+            let body = serde_json::json!({
+                "errcode": 0, "errmsg": "", "page_index": 1, "rows_per_page": 20,
+                "row_count": 1, "page_count": 1,
+                "customercontacts": [super::odd_contact()]
+            });
+            mock.respond_next_raw(paths::BATCH_GET, body.to_string());
+            let page = client.batch_get().send().await.unwrap();
+            assert_eq!(serde_json::to_value(&page).unwrap(), body);
 
-        mock.respond_next_raw(
-            paths::GET,
-            serde_json::json!({"errcode": 0, "customercontacts": super::odd_contact()}).to_string(),
-        );
-        let contact = client.contact("00000007").await.unwrap().unwrap();
-        assert_eq!(contact.qq.as_deref(), Some("10000"));
-        assert_eq!(
-            serde_json::to_value(&contact).unwrap(),
-            super::odd_contact()
-        );
+            mock.respond_next_raw(
+                paths::GET,
+                serde_json::json!({"errcode": 0, "customercontacts": super::odd_contact()})
+                    .to_string(),
+            );
+            let contact = client.contact("00000007").await.unwrap().unwrap();
+            assert_eq!(contact.qq.as_deref(), Some("10000"));
+            assert_eq!(
+                serde_json::to_value(&contact).unwrap(),
+                super::odd_contact()
+            );
+        })
+        .await;
     }
 }
 
