@@ -756,16 +756,12 @@ impl MockFxiaoke {
     /// stream reads. The hook runs under the mock's data lock: use the [`Tenant`] it is given,
     /// not this mock's methods.
     pub fn on_query(&self, hook: impl Fn(&mut Tenant<'_>, &str, u64) + Send + Sync + 'static) {
-        self.add_query_hook(Arc::new(hook));
-    }
-
-    fn add_query_hook(&self, hook: QueryHook) {
         self.shared
             .query_hooks
             .0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(hook);
+            .push(Arc::new(hook));
     }
 
     /// Starts other users' writes from the next query on, replacing the running ones

@@ -296,15 +296,11 @@ impl MockUseasy {
     /// request's number (1 for the first): a test's way to play other users writing while a
     /// stream reads. It runs under the mock's data lock: use the [`Customers`] it is given.
     pub fn on_list(&self, hook: impl Fn(&mut Customers<'_>, u64) + Send + Sync + 'static) {
-        self.add_list_hook(Arc::new(hook));
-    }
-
-    fn add_list_hook(&self, hook: ListHook) {
         self.state
             .list_hooks
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(hook);
+            .push(Arc::new(hook));
     }
 
     /// Starts other users' writes from the next list request on, replacing the running ones
