@@ -10,14 +10,11 @@ use serde_json::{Value, json};
 use crate::workspace::repo_root;
 
 /// A temporary root with copies of `schemas/` and `fixtures/`; removed on drop.
-pub struct TempRoot(tempfile::TempDir);
+pub struct TempRoot(crm_testkit::TempDir);
 
 impl TempRoot {
     pub fn new(tag: &str) -> Self {
-        let root = tempfile::Builder::new()
-            .prefix(&format!("xtask-{tag}-"))
-            .tempdir()
-            .unwrap();
+        let root = crm_testkit::TempDir::new(&format!("xtask-{tag}"));
         let dir = root.path();
         for sub in ["schemas", "fixtures"] {
             copy_dir(&repo_root().join(sub), &dir.join(sub));

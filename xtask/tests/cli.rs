@@ -9,14 +9,6 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-/// A scratch directory, removed when the test ends.
-fn temp(tag: &str) -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix(&format!("xtask-cli-{tag}-"))
-        .tempdir()
-        .unwrap()
-}
-
 fn fixture(path: &str) -> Value {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
     serde_json::from_str(&std::fs::read_to_string(root.join(path)).unwrap()).unwrap()
@@ -51,7 +43,7 @@ fn text(b: &[u8]) -> String {
 
 #[test]
 fn drift_exit_statuses() {
-    let t = temp("drift");
+    let t = crm_testkit::TempDir::new("xtask-cli-drift");
     let clean = t.path().join("clean");
     std::fs::create_dir_all(&clean).unwrap();
     std::fs::write(
@@ -108,7 +100,7 @@ fn drift_exit_statuses() {
 
 #[test]
 fn fixtures_add_refuses_bad_input() {
-    let t = temp("fixtures");
+    let t = crm_testkit::TempDir::new("xtask-cli-fixtures");
     let file = t.path().join("rec.json");
     std::fs::write(
         &file,

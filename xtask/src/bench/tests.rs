@@ -363,10 +363,7 @@ fn a_saved_report_renders_the_same_page() {
     report.build_load = Some(("0.50".into(), "1.50".into()));
     report.sync.skipped = vec!["postgres: not installed".into()];
 
-    let dir = tempfile::Builder::new()
-        .prefix("xtask-bench-")
-        .tempdir()
-        .unwrap();
+    let dir = crm_testkit::TempDir::new("xtask-bench");
     let out = Outputs::of(dir.path());
     out.save(&mut report, std::time::Instant::now()).unwrap();
     let page = std::fs::read_to_string(&out.markdown).unwrap();
