@@ -134,10 +134,10 @@ impl SyncResult {
             database,
             source,
             case,
-            records: s.fetched,
-            inserted: s.inserted,
-            unchanged: s.unchanged,
-            vendor_calls: s.vendor_calls,
+            records: s.counts.fetched,
+            inserted: s.counts.inserted,
+            unchanged: s.counts.unchanged,
+            vendor_calls: s.counts.vendor_calls,
             secs: s.seconds(),
         }
     }
@@ -160,7 +160,8 @@ pub async fn from_server(
     let store = Store::open(&db.url).await.map_err(sync_error)?;
     let source = FxiaokeObject::new(sdk_client(base_url, credentials)?, FXIAOKE_OBJECT);
     let (first, full) = first_then_full(store, &source).await?;
-    if first.inserted != first.fetched || full.unchanged != full.fetched {
+    if first.counts.inserted != first.counts.fetched || full.counts.unchanged != full.counts.fetched
+    {
         return Err(BenchError::msg(format!(
             "unexpected counts: {first} / {full}"
         )));
@@ -370,7 +371,7 @@ pub async fn calls(records: usize, changed: usize) -> Result<CallsResult, BenchE
         page_size: PAGE_SIZE as u64,
         first_sync,
         incremental: incremental_calls,
-        incremental_records: incremental.fetched,
+        incremental_records: incremental.counts.fetched,
         full_export,
         full_pass,
     })

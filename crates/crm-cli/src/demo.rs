@@ -231,7 +231,7 @@ async fn sync_into(
         .map_err(|e| sync_error(&e))?;
     steps.step(format!(
         "crm fxiaoke sync PaymentObj --into {url}: inserted {}, {} vendor calls",
-        first.inserted, first.vendor_calls
+        first.counts.inserted, first.counts.vendor_calls
     ));
 
     // Other users at work: two edits and a void (each moves last_modified_time), one new record.
@@ -274,7 +274,7 @@ async fn sync_into(
         .map_err(|e| sync_error(&e))?;
     steps.step(format!(
         "2 edits, 1 void, 1 new record, then the same command again: inserted {}, updated {}, unchanged {} ({} records read, {} vendor calls: only what changed since the last stored record, and --lookback 10m before it)",
-        second.inserted, second.updated, second.unchanged, second.fetched, second.vendor_calls
+        second.counts.inserted, second.counts.updated, second.counts.unchanged, second.counts.fetched, second.counts.vendor_calls
     ));
     store.close().await;
     Ok(())

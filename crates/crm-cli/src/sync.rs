@@ -402,10 +402,10 @@ impl SyncBar {
     }
 
     fn update(&self, p: &crm_sync::Progress) {
-        self.bar.set_position(p.fetched);
+        self.bar.set_position(p.counts.fetched);
         self.bar.set_message(format!(
             "inserted {}, updated {}, unchanged {}",
-            p.inserted, p.updated, p.unchanged
+            p.counts.inserted, p.counts.updated, p.counts.unchanged
         ));
     }
 
@@ -441,14 +441,14 @@ impl Report {
                 "object": summary.object,
                 "mode": summary.mode.as_str(),
                 "dry_run": summary.dry_run,
-                "fetched": summary.fetched,
-                "inserted": summary.inserted,
-                "updated": summary.updated,
-                "unchanged": summary.unchanged,
-                "marked_deleted": summary.marked_deleted,
-                "vendor_calls": summary.vendor_calls,
+                "fetched": summary.counts.fetched,
+                "inserted": summary.counts.inserted,
+                "updated": summary.counts.updated,
+                "unchanged": summary.counts.unchanged,
+                "marked_deleted": summary.counts.marked_deleted,
+                "vendor_calls": summary.counts.vendor_calls,
                 "seconds": (summary.seconds() * 1000.0).round() / 1000.0,
-                "pages": summary.pages,
+                "pages": summary.counts.pages,
                 "run_id": summary.run_id,
                 "cursor_modified_at": summary.cursor.as_ref().map(|c| c.modified_at),
                 "cursor_id": summary.cursor.as_ref().map(|c| c.id.clone()),

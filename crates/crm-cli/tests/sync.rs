@@ -1035,7 +1035,7 @@ async fn a_second_sync_of_the_same_object_fails_clearly_or_waits() {
     ))
     .await
     .ok();
-    assert_eq!(holder.await.unwrap().fetched, 150);
+    assert_eq!(holder.await.unwrap().counts.fetched, 150);
     assert!(
         waited.stdout.starts_with("fxiaoke PaymentObj: fetched 50"),
         "{}",

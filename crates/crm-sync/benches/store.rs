@@ -77,7 +77,7 @@ fn bench_database(
                     .block_on(store.sync(&source, &SyncOptions::default()))
                     .unwrap();
                 total += start.elapsed();
-                assert_eq!(summary.inserted, RECORDS as u64);
+                assert_eq!(summary.counts.inserted, RECORDS as u64);
                 runtime.block_on(store.close());
             }
             total
@@ -95,7 +95,7 @@ fn bench_database(
             let start = Instant::now();
             for _ in 0..iterations {
                 let summary = runtime.block_on(store.sync(&source, &full)).unwrap();
-                assert_eq!(summary.unchanged, RECORDS as u64);
+                assert_eq!(summary.counts.unchanged, RECORDS as u64);
             }
             start.elapsed()
         });

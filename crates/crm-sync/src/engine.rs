@@ -24,10 +24,10 @@ use futures::StreamExt;
 
 use crate::error::Error;
 use crate::json;
-use crate::options::{Progress, SyncMode, SyncOptions, SyncSummary};
+use crate::options::{Progress, RunCounts, SyncMode, SyncOptions, SyncSummary};
 use crate::source::Vendor;
 use crate::source::{Cursor, Page, Read, Record, Source, SourceError, SourceKind};
-use crate::store::{Backend, Counts, Existing, Key, PagePlan, RunEnd, RunStatus, now_ms};
+use crate::store::{Backend, Existing, Key, PagePlan, RunEnd, RunStatus, now_ms};
 
 /// Why a run stopped early.
 enum Failure {
@@ -54,7 +54,7 @@ enum Verdict {
     Unchanged,
 }
 
-impl Counts {
+impl RunCounts {
     fn count(&mut self, verdict: Verdict) {
         match verdict {
             Verdict::Inserted => self.inserted += 1,
@@ -137,7 +137,7 @@ struct Run<'s> {
     mode: SyncMode,
     dry_run: bool,
     run_id: Option<i64>,
-    counts: Counts,
+    counts: RunCounts,
     /// The stored cursor (moved as pages commit).
     cursor: Option<Cursor>,
     /// The key of the last record checked (order check of incremental reads).
@@ -157,13 +157,7 @@ impl Run<'_> {
             mode: self.mode,
             dry_run: self.dry_run,
             run_id: self.run_id,
-            pages: self.counts.pages,
-            fetched: self.counts.fetched,
-            inserted: self.counts.inserted,
-            updated: self.counts.updated,
-            unchanged: self.counts.unchanged,
-            marked_deleted: self.counts.marked_deleted,
-            vendor_calls: self.counts.vendor_calls,
+            counts: self.counts,
             abandoned_runs: self.abandoned,
             cursor: self.cursor.clone(),
             elapsed: self.clock.elapsed(),
@@ -172,11 +166,7 @@ impl Run<'_> {
 
     fn progress(&self) -> Progress {
         Progress {
-            pages: self.counts.pages,
-            fetched: self.counts.fetched,
-            inserted: self.counts.inserted,
-            updated: self.counts.updated,
-            unchanged: self.counts.unchanged,
+            counts: self.counts,
             total: self.total,
             elapsed: self.clock.elapsed(),
         }
@@ -253,7 +243,7 @@ async fn locked_run<B: Backend>(
         mode,
         dry_run: options.dry_run,
         run_id,
-        counts: Counts::default(),
+        counts: RunCounts::default(),
         cursor: stored,
         last: None,
         would_write: HashMap::new(),
@@ -362,7 +352,7 @@ async fn store_page<B: Backend>(
     // The last record of each id in this page, and whether any of its sightings changed
     // the store (then the last one is written whole; otherwise the row is only touched).
     let mut latest: HashMap<&str, (&Record, bool)> = HashMap::with_capacity(ids.len());
-    let mut counts = run.counts.clone();
+    let mut counts = run.counts;
     for r in &page.records {
         let verdict = match latest.get(r.id.as_str()) {
             Some((prev, _)) if same_sighting(prev, r) => Verdict::Unchanged,

@@ -73,7 +73,7 @@ pub enum Error {
 
     /// The source failed (vendor error, quota exhausted, network). The run is marked
     /// `failed`; everything in `summary` up to the failure is stored (unless dry run).
-    #[error("sync of {} {} failed after {} records: {source}", summary.vendor, summary.object, summary.fetched)]
+    #[error("sync of {} {} failed after {} records: {source}", summary.vendor, summary.object, summary.counts.fetched)]
     Source {
         /// The counts up to the failure.
         summary: Box<SyncSummary>,
@@ -85,7 +85,7 @@ pub enum Error {
     /// The source produced a record the engine refuses: no id, an incremental record
     /// without a modification time, or records out of `(modified_at, id)` order. The page
     /// holding it is not stored and the run is marked `failed`.
-    #[error("sync of {} {} failed after {} records: invalid record from the source: {reason}", summary.vendor, summary.object, summary.fetched)]
+    #[error("sync of {} {} failed after {} records: invalid record from the source: {reason}", summary.vendor, summary.object, summary.counts.fetched)]
     InvalidRecord {
         /// The counts up to the failure (the refused page not included).
         summary: Box<SyncSummary>,

@@ -52,13 +52,14 @@
 //!     calls: AtomicU64::new(0),
 //! };
 //! let first = store.sync(&source, &SyncOptions::default()).await?;
-//! assert_eq!((first.fetched, first.inserted, first.vendor_calls), (2, 2, 1));
+//! let counts = first.counts;
+//! assert_eq!((counts.fetched, counts.inserted, counts.vendor_calls), (2, 2, 1));
 //! println!("{first}");
 //!
 //! // c1 comes back with its keys in another order (same value), c2 is gone.
 //! source.rows = vec![("c1", r#"{"payment_amount":"12.50","id":"c1"}"#)];
 //! let second = store.sync(&source, &SyncOptions::default()).await?;
-//! assert_eq!((second.unchanged, second.marked_deleted), (1, 1));
+//! assert_eq!((second.counts.unchanged, second.counts.marked_deleted), (1, 1));
 //!
 //! let rows = store.records(Vendor::Useasy, "customers").await?;
 //! assert_eq!(rows.len(), 2);
@@ -139,7 +140,7 @@ pub mod testing;
 pub mod vendors;
 
 pub use error::{BoxError, Error};
-pub use options::{DEFAULT_LOOKBACK, Progress, SyncMode, SyncOptions, SyncSummary};
+pub use options::{DEFAULT_LOOKBACK, Progress, RunCounts, SyncMode, SyncOptions, SyncSummary};
 pub use source::{
     Cursor, Page, PageStream, Read, Record, Source, SourceError, SourceKind, UnknownVendor, Vendor,
 };

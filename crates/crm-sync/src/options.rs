@@ -98,12 +98,8 @@ impl fmt::Display for SyncMode {
     }
 }
 
-/// The counts of one run, returned by [`Store::sync`](crate::Store::sync) and stored in
-/// `crm_sync_runs`.
-///
-/// Every fetched record is counted once as inserted, updated or unchanged. A record that
-/// was marked deleted and comes back counts as updated (its flag is cleared). A record read
-/// twice in one run (the lookback, or an edit during the run) is counted each time.
+/// What one run did, returned by [`Store::sync`](crate::Store::sync); its [`counts`](Self::counts)
+/// are also stored in `crm_sync_runs` (read back as [`SyncRun::counts`](crate::SyncRun::counts)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SyncSummary {
@@ -117,20 +113,8 @@ pub struct SyncSummary {
     pub dry_run: bool,
     /// The id of the run's row in `crm_sync_runs` (`None` for a dry run).
     pub run_id: Option<i64>,
-    /// Pages read.
-    pub pages: u64,
-    /// Records read from the source.
-    pub fetched: u64,
-    /// Records not in the store before.
-    pub inserted: u64,
-    /// Records whose JSON value or modification time changed, or that were marked deleted.
-    pub updated: u64,
-    /// Records equal by value to the stored copy (only `last_synced_at` is touched).
-    pub unchanged: u64,
-    /// Records marked deleted because a completed full pass did not see them.
-    pub marked_deleted: u64,
-    /// Calls the source made to the vendor during the run.
-    pub vendor_calls: u64,
+    /// Pages, records and vendor calls of the run.
+    pub counts: RunCounts,
     /// Earlier runs of this object found interrupted (`running` with no live process) and
     /// marked `abandoned` by this run.
     pub abandoned_runs: u64,
@@ -156,12 +140,12 @@ impl fmt::Display for SyncSummary {
             "{} {}: fetched {}, inserted {}, updated {}, unchanged {}, marked deleted {}, vendor calls {}, {:.1} s",
             self.vendor,
             self.object,
-            self.fetched,
-            self.inserted,
-            self.updated,
-            self.unchanged,
-            self.marked_deleted,
-            self.vendor_calls,
+            self.counts.fetched,
+            self.counts.inserted,
+            self.counts.updated,
+            self.counts.unchanged,
+            self.counts.marked_deleted,
+            self.counts.vendor_calls,
             self.seconds()
         )?;
         if self.dry_run {
@@ -176,18 +160,35 @@ impl fmt::Display for SyncSummary {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Progress {
-    /// Pages read so far.
-    pub pages: u64,
-    /// Records read so far.
-    pub fetched: u64,
-    /// Of those, inserted.
-    pub inserted: u64,
-    /// Of those, updated.
-    pub updated: u64,
-    /// Of those, unchanged.
-    pub unchanged: u64,
+    /// The run's counts so far (`marked_deleted` stays 0 until the run ends).
+    pub counts: RunCounts,
     /// The vendor's total for the read, if the last page carried one.
     pub total: Option<u64>,
     /// Time since the run started.
     pub elapsed: std::time::Duration,
+}
+
+/// The counts of one run: in [`SyncSummary`], in [`Progress`] while it runs, and in its row
+/// of `crm_sync_runs` ([`SyncRun`](crate::SyncRun)).
+///
+/// Every fetched record is counted once as inserted, updated or unchanged. A record that
+/// was marked deleted and comes back counts as updated (its flag is cleared). A record read
+/// twice in one run (the lookback, or an edit during the run) is counted each time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RunCounts {
+    /// Pages read (and stored, unless a dry run).
+    pub pages: u64,
+    /// Records read from the source.
+    pub fetched: u64,
+    /// Records not in the store before.
+    pub inserted: u64,
+    /// Records whose JSON value or modification time changed, or that were marked deleted.
+    pub updated: u64,
+    /// Records equal by value to the stored copy (only `last_synced_at` is touched).
+    pub unchanged: u64,
+    /// Records marked deleted because a completed full pass did not see them.
+    pub marked_deleted: u64,
+    /// Calls the source made to the vendor during the run.
+    pub vendor_calls: u64,
 }

@@ -50,10 +50,10 @@ async fn a_source_error_mid_run_keeps_whole_pages_and_a_rerun_completes(db: Db, 
     assert!(matches!(err, Error::Source { .. }), "{err}");
     let summary = err.summary().expect("partial counts");
     // Pages end early where a tie group ends (the keyset switches filters there).
-    let fetched = summary.fetched;
-    assert_eq!(summary.pages, 4);
+    let fetched = summary.counts.fetched;
+    assert_eq!(summary.counts.pages, 4);
     assert!((150..=200).contains(&fetched), "{fetched}");
-    assert_eq!(summary.inserted, fetched);
+    assert_eq!(summary.counts.inserted, fetched);
     assert!(err.to_string().contains("quota exhausted"), "{err}");
 
     // Exactly the first records in key order are stored, and the cursor is the last of
@@ -73,7 +73,7 @@ async fn a_source_error_mid_run_keeps_whole_pages_and_a_rerun_completes(db: Db, 
     let runs = store.runs(Vendor::Fxiaoke, OBJECT).await.expect("runs");
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].status, RunStatus::Failed);
-    assert_eq!((runs[0].pages, runs[0].fetched), (4, fetched));
+    assert_eq!((runs[0].counts.pages, runs[0].counts.fetched), (4, fetched));
     assert!(
         runs[0]
             .error
@@ -84,7 +84,7 @@ async fn a_source_error_mid_run_keeps_whole_pages_and_a_rerun_completes(db: Db, 
     );
 
     let rerun = sync_default(&store, &source, "rerun").await;
-    assert_eq!(rerun.inserted, 600 - fetched, "the rest, once");
+    assert_eq!(rerun.counts.inserted, 600 - fetched, "the rest, once");
     assert_eq!(rerun.abandoned_runs, 0, "a failed run is not abandoned");
     assert_mirrors(&store, &source, Gone::Kept).await;
 
@@ -119,7 +119,7 @@ async fn a_full_pass_that_fails_part_way_marks_nothing_deleted(db: Db, _referenc
         .sync(&source, &SyncOptions::default())
         .await
         .expect_err("fails");
-    assert_eq!(err.summary().map(|s| s.marked_deleted), Some(0));
+    assert_eq!(err.summary().map(|s| s.counts.marked_deleted), Some(0));
     assert!(
         rows(&store, Vendor::U8, "contacts")
             .await
@@ -131,7 +131,7 @@ async fn a_full_pass_that_fails_part_way_marks_nothing_deleted(db: Db, _referenc
     assert_eq!(runs.last().map(|r| &r.status), Some(&RunStatus::Failed));
 
     let pass = sync_default(&store, &source, "rerun").await;
-    assert_eq!(pass.marked_deleted, 30);
+    assert_eq!(pass.counts.marked_deleted, 30);
     assert_mirrors(&store, &source, Gone::Marked).await;
     store.close().await;
 }
@@ -146,7 +146,10 @@ async fn a_record_without_an_id_fails_the_run_before_its_page_is_stored(db: Db, 
         .expect_err("a record without an id");
     assert!(matches!(err, Error::InvalidRecord { .. }), "{err}");
     assert!(err.to_string().contains("has no id"), "{err}");
-    let fetched = err.summary().map(|s| s.fetched).expect("partial counts");
+    let fetched = err
+        .summary()
+        .map(|s| s.counts.fetched)
+        .expect("partial counts");
     assert!((50..=100).contains(&fetched), "two pages: {fetched}");
     assert_eq!(
         rows(&store, Vendor::Fxiaoke, OBJECT).await.len() as u64,
@@ -193,8 +196,8 @@ async fn an_edit_during_a_run_is_read_once_the_keyset_reaches_it(db: Db, _refere
         },
     );
     let run = sync_default(&store, &source, "sync").await;
-    assert_eq!(run.fetched, 602, "the edited record is read twice");
-    assert_eq!((run.inserted, run.updated), (601, 1));
+    assert_eq!(run.counts.fetched, 602, "the edited record is read twice");
+    assert_eq!((run.counts.inserted, run.counts.updated), (601, 1));
     assert_mirrors(&store, &source, Gone::Kept).await;
     assert_eq!(
         cursor_of(&store, Vendor::Fxiaoke, OBJECT).await,

@@ -112,8 +112,8 @@ async fn a_second_sync_that_may_wait_runs_after_the_first(db: Db, _reference: Db
     };
     let (first, second) = tokio::join!(first, second);
     let (first, second) = (first.expect("first"), second.expect("second"));
-    assert_eq!(first.inserted, 600);
-    assert_eq!((second.inserted, second.updated), (0, 0));
+    assert_eq!(first.counts.inserted, 600);
+    assert_eq!((second.counts.inserted, second.counts.updated), (0, 0));
 
     let runs = first_store
         .runs(Vendor::Fxiaoke, OBJECT)
@@ -149,7 +149,7 @@ async fn a_lock_left_by_a_killed_process_does_not_block_the_next_sync(db: Db, _r
     assert!(stalled, "the child stored two pages");
     let runs = store.runs(Vendor::Fxiaoke, OBJECT).await.expect("runs");
     assert!(
-        matches!(&runs[..], [r] if r.status == RunStatus::Running && r.pages == 2),
+        matches!(&runs[..], [r] if r.status == RunStatus::Running && r.counts.pages == 2),
         "{runs:?}"
     );
     let source = scenario_source(0, 100, Duration::ZERO);

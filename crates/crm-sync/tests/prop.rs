@@ -126,9 +126,10 @@ fn check(ok: bool, message: impl FnOnce() -> String) -> Result<(), TestCaseError
 }
 
 fn counts_add_up(s: &SyncSummary) -> Result<(), TestCaseError> {
-    check(s.fetched == s.inserted + s.updated + s.unchanged, || {
-        format!("counts do not add up: {s:?}")
-    })
+    check(
+        s.counts.fetched == s.counts.inserted + s.counts.updated + s.counts.unchanged,
+        || format!("counts do not add up: {s:?}"),
+    )
 }
 
 /// Every source record at or before the cursor is stored as it is now, except those
@@ -264,7 +265,9 @@ async fn run_case(store: &Store, object: &str, case: &Case) -> Result<(), TestCa
                     .summary()
                     .ok_or_else(|| TestCaseError::fail(format!("not a source failure: {e}")))?;
                 counts_add_up(summary)?;
-                check(summary.marked_deleted == 0, || format!("{summary:?}"))?;
+                check(summary.counts.marked_deleted == 0, || {
+                    format!("{summary:?}")
+                })?;
                 let deleted_after: BTreeSet<String> = stored
                     .iter()
                     .filter(|r| r.deleted)

@@ -43,21 +43,26 @@ async fn a_first_sync_stores_every_record_once_even_with_ties_larger_than_a_page
     }
     let mut reports = Vec::new();
     let summary = store
-        .sync_with_progress(&source, &SyncOptions::default(), |p| {
-            reports.push(p.fetched)
-        })
+        .sync_with_progress(&source, &SyncOptions::default(), |p| reports.push(p.counts))
         .await
         .expect("sync");
 
     assert_eq!(summary.mode, SyncMode::Incremental);
-    assert_eq!(summary.fetched, 1_030, "every record read exactly once");
     assert_eq!(
-        (summary.inserted, summary.updated, summary.unchanged),
+        summary.counts.fetched, 1_030,
+        "every record read exactly once"
+    );
+    assert_eq!(
+        (
+            summary.counts.inserted,
+            summary.counts.updated,
+            summary.counts.unchanged
+        ),
         (1_030, 0, 0)
     );
-    assert_eq!(summary.marked_deleted, 0);
+    assert_eq!(summary.counts.marked_deleted, 0);
     assert_eq!(
-        summary.vendor_calls,
+        summary.counts.vendor_calls,
         crm_sync::Source::vendor_calls(&source)
     );
     assert_eq!(
@@ -71,10 +76,14 @@ async fn a_first_sync_stores_every_record_once_even_with_ties_larger_than_a_page
     );
     assert_eq!(
         reports.len() as u64,
-        summary.pages,
+        summary.counts.pages,
         "one progress report per page"
     );
-    assert_eq!(reports.last(), Some(&1_030));
+    // The last report comes after the last page; the call that finds the end comes after it.
+    let mut last = *reports.last().expect("progress reports");
+    assert!(last.vendor_calls > 0 && last.vendor_calls <= summary.counts.vendor_calls);
+    last.vendor_calls = summary.counts.vendor_calls;
+    assert_eq!(last, summary.counts, "the last report has the run's counts");
     assert_mirrors(&store, &source, Gone::Kept).await;
 
     let runs = store
@@ -88,13 +97,17 @@ async fn a_first_sync_stores_every_record_once_even_with_ties_larger_than_a_page
     assert_eq!(run.mode, "incremental");
     assert_eq!(
         (
-            run.fetched,
-            run.inserted,
-            run.updated,
-            run.unchanged,
-            run.vendor_calls
+            run.counts.fetched,
+            run.counts.inserted,
+            run.counts.updated,
+            run.counts.unchanged,
+            run.counts.vendor_calls
         ),
-        (1_030, 1_030, 0, 0, summary.vendor_calls)
+        (1_030, 1_030, 0, 0, summary.counts.vendor_calls)
+    );
+    assert_eq!(
+        run.counts, summary.counts,
+        "the run's row stores the counts the summary reports"
     );
     assert!(run.ended_at.is_some_and(|end| end >= run.started_at));
     assert!(summary.to_string().starts_with(
@@ -119,9 +132,13 @@ async fn an_incremental_sync_reads_only_changes_and_the_lookback(db: Db, _refere
         "the window is part of the data"
     );
     let again = store.sync(&source, &options).await.expect("second sync");
-    assert_eq!(again.fetched, window.len() as u64);
+    assert_eq!(again.counts.fetched, window.len() as u64);
     assert_eq!(
-        (again.inserted, again.updated, again.unchanged),
+        (
+            again.counts.inserted,
+            again.counts.updated,
+            again.counts.unchanged
+        ),
         (0, 0, window.len() as u64)
     );
     assert_eq!(
@@ -136,11 +153,18 @@ async fn an_incremental_sync_reads_only_changes_and_the_lookback(db: Db, _refere
     let window = incremental_window(&source, cursor.as_ref(), options.lookback);
     let expected = expected_counts(&before, &window);
     let third = store.sync(&source, &options).await.expect("third sync");
-    assert_eq!(third.fetched, window.len() as u64);
-    assert_eq!((third.inserted, third.updated, third.unchanged), expected);
+    assert_eq!(third.counts.fetched, window.len() as u64);
+    assert_eq!(
+        (
+            third.counts.inserted,
+            third.counts.updated,
+            third.counts.unchanged
+        ),
+        expected
+    );
     assert!(expected.0 > 0 && expected.1 > 0, "{expected:?}");
     assert_eq!(
-        third.marked_deleted, 0,
+        third.counts.marked_deleted, 0,
         "incremental runs never mark deletions"
     );
     assert_eq!(third.cursor, max_key(&source));
@@ -170,7 +194,10 @@ async fn a_late_committed_change_is_caught_within_the_lookback_and_by_a_full_pas
         r#"{"late":"outside"}"#,
     );
     let run = sync_default(&store, &source, "sync").await;
-    assert_eq!(run.updated, 1, "the change inside the lookback is read");
+    assert_eq!(
+        run.counts.updated, 1,
+        "the change inside the lookback is read"
+    );
     assert_eq!(
         run.cursor,
         Some(cursor.clone()),
@@ -186,7 +213,7 @@ async fn a_late_committed_change_is_caught_within_the_lookback_and_by_a_full_pas
         .await
         .expect("full pass");
     assert_eq!(full.mode, SyncMode::Full);
-    assert_eq!((full.updated, full.marked_deleted), (1, 0));
+    assert_eq!((full.counts.updated, full.counts.marked_deleted), (1, 0));
     assert_eq!(
         cursor_of(&store, Vendor::Fxiaoke, "AccountObj").await,
         Some(cursor),
@@ -215,39 +242,39 @@ async fn a_full_pass_marks_physical_deletes_and_a_record_that_comes_back_clears_
         assert!(source.remove(id));
     }
     let incremental = sync_default(&store, &source, "sync").await;
-    assert_eq!(incremental.marked_deleted, 0);
+    assert_eq!(incremental.counts.marked_deleted, 0);
     assert_mirrors(&store, &source, Gone::Kept).await;
 
     let full = SyncOptions::default().with_full(true);
     let pass = store.sync(&source, &full).await.expect("full pass");
-    assert_eq!(pass.marked_deleted, removed.len() as u64);
-    assert_eq!(pass.fetched, source.len() as u64);
-    assert_eq!(pass.unchanged, source.len() as u64);
+    assert_eq!(pass.counts.marked_deleted, removed.len() as u64);
+    assert_eq!(pass.counts.fetched, source.len() as u64);
+    assert_eq!(pass.counts.unchanged, source.len() as u64);
     assert_mirrors(&store, &source, Gone::Marked).await;
     let runs = store
         .runs(Vendor::Fxiaoke, "AccountObj")
         .await
         .expect("runs");
     assert_eq!(
-        runs.last().map(|r| r.marked_deleted),
+        runs.last().map(|r| r.counts.marked_deleted),
         Some(removed.len() as u64)
     );
     assert_eq!(runs.last().map(|r| r.mode.as_str()), Some("full"));
 
     // A second pass marks nothing more.
     let again = store.sync(&source, &full).await.expect("full pass again");
-    assert_eq!(again.marked_deleted, 0);
+    assert_eq!(again.counts.marked_deleted, 0);
 
     // One record comes back exactly as it was (seen by a full pass), another comes back
     // edited (seen by an incremental run): both flags clear.
     let (back_same, record) = &removed[0];
     source.put(back_same, record.modified_at, record.json.clone());
     let pass = store.sync(&source, &full).await.expect("full pass");
-    assert_eq!((pass.updated, pass.marked_deleted), (1, 0));
+    assert_eq!((pass.counts.updated, pass.counts.marked_deleted), (1, 0));
     let (back_edited, _) = &removed[1];
     source.put(back_edited, T0 + 86_400_000, r#"{"restored":true}"#);
     let run = sync_default(&store, &source, "sync").await;
-    assert_eq!((run.inserted, run.updated), (0, 1));
+    assert_eq!((run.counts.inserted, run.counts.updated), (0, 1));
     assert_mirrors(&store, &source, Gone::Marked).await;
     let stored = rows(&store, Vendor::Fxiaoke, "AccountObj").await;
     assert_eq!(
@@ -269,7 +296,7 @@ async fn a_full_pass_source_compares_json_by_value_not_by_text(db: Db, _referenc
         );
     }
     let first = sync_default(&store, &source, "first").await;
-    assert_eq!((first.mode, first.inserted), (SyncMode::Full, 40));
+    assert_eq!((first.mode, first.counts.inserted), (SyncMode::Full, 40));
     assert_eq!(
         cursor_of(&store, Vendor::Useasy, "customers").await,
         None,
@@ -294,10 +321,10 @@ async fn a_full_pass_source_compares_json_by_value_not_by_text(db: Db, _referenc
     let second = sync_default(&store, &source, "second").await;
     assert_eq!(
         (
-            second.inserted,
-            second.updated,
-            second.unchanged,
-            second.marked_deleted
+            second.counts.inserted,
+            second.counts.updated,
+            second.counts.unchanged,
+            second.counts.marked_deleted
         ),
         (0, 5, 35, 0)
     );
@@ -324,7 +351,10 @@ async fn a_dry_run_counts_what_a_real_run_does_and_writes_nothing(db: Db, _refer
 
     let counted = store.sync(&source, &dry).await.expect("dry run");
     assert!(counted.dry_run && counted.run_id.is_none());
-    assert_eq!((counted.fetched, counted.inserted), (500, 500));
+    assert_eq!(
+        (counted.counts.fetched, counted.counts.inserted),
+        (500, 500)
+    );
     assert!(rows(&store, Vendor::Fxiaoke, "AccountObj").await.is_empty());
     assert_eq!(cursor_of(&store, Vendor::Fxiaoke, "AccountObj").await, None);
     assert!(
@@ -339,18 +369,18 @@ async fn a_dry_run_counts_what_a_real_run_does_and_writes_nothing(db: Db, _refer
     let same = |a: &crm_sync::SyncSummary, b: &crm_sync::SyncSummary| {
         assert_eq!(
             (
-                a.fetched,
-                a.inserted,
-                a.updated,
-                a.unchanged,
-                a.marked_deleted
+                a.counts.fetched,
+                a.counts.inserted,
+                a.counts.updated,
+                a.counts.unchanged,
+                a.counts.marked_deleted
             ),
             (
-                b.fetched,
-                b.inserted,
-                b.updated,
-                b.unchanged,
-                b.marked_deleted
+                b.counts.fetched,
+                b.counts.inserted,
+                b.counts.updated,
+                b.counts.unchanged,
+                b.counts.marked_deleted
             ),
             "dry run {a}\nreal run {b}"
         );
@@ -374,7 +404,7 @@ async fn a_dry_run_counts_what_a_real_run_does_and_writes_nothing(db: Db, _refer
         cursor_of(&store, Vendor::Fxiaoke, "AccountObj").await,
         cursor_before
     );
-    assert!(full_dry.marked_deleted > 0);
+    assert!(full_dry.counts.marked_deleted > 0);
     let full = store
         .sync(&source, &SyncOptions::default().with_full(true))
         .await

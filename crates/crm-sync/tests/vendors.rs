@@ -35,7 +35,11 @@ const HOUR: i64 = 3_600_000;
 /// The run inserted, updated and marked deleted as many records as `expected` says.
 fn assert_changes(run: &SyncSummary, expected: (u64, u64, u64)) {
     assert_eq!(
-        (run.inserted, run.updated, run.marked_deleted),
+        (
+            run.counts.inserted,
+            run.counts.updated,
+            run.counts.marked_deleted
+        ),
         expected,
         "inserted, updated, marked deleted: {run}"
     );
@@ -216,20 +220,20 @@ async fn fxiaoke_first_incremental_and_full_syncs_mirror_the_tenant_row_by_row(
         "other users wrote during the first sync"
     );
     let tenant = fx_records(&mock);
-    assert!(first.fetched >= 530, "{first}");
+    assert!(first.counts.fetched >= 530, "{first}");
     assert_eq!(
-        first.vendor_calls,
+        first.counts.vendor_calls,
         mock.control().total_calls() - calls_before,
         "vendor calls: every request of the run, the token request included"
     );
-    assert!(first.vendor_calls > 530 / 50, "{first}");
+    assert!(first.counts.vendor_calls > 530 / 50, "{first}");
     let stored = rows(&store, Vendor::Fxiaoke, OBJECT).await;
-    assert_eq!(first.inserted, stored.len() as u64, "{first}");
+    assert_eq!(first.counts.inserted, stored.len() as u64, "{first}");
     assert_fx_mirrors(&stored, &tenant, Gone::Kept, &touched);
 
     // A quiet incremental run settles what changed during the first one.
     let settle = store.sync(&source, &options).await.expect("settling sync");
-    assert_eq!(settle.marked_deleted, 0);
+    assert_eq!(settle.counts.marked_deleted, 0);
     let stored = rows(&store, Vendor::Fxiaoke, OBJECT).await;
     assert_fx_mirrors(&stored, &tenant, Gone::Kept, &BTreeSet::new());
     let cursor = store
@@ -290,9 +294,13 @@ async fn fxiaoke_first_incremental_and_full_syncs_mirror_the_tenant_row_by_row(
         .sync(&source, &options)
         .await
         .expect("incremental sync");
-    assert_eq!(second.fetched, expected as u64, "{second}");
-    assert_eq!((second.inserted, second.updated), (20, 153), "{second}");
-    assert_eq!(second.unchanged, second.fetched - 173);
+    assert_eq!(second.counts.fetched, expected as u64, "{second}");
+    assert_eq!(
+        (second.counts.inserted, second.counts.updated),
+        (20, 153),
+        "{second}"
+    );
+    assert_eq!(second.counts.unchanged, second.counts.fetched - 173);
     let stored = rows(&store, Vendor::Fxiaoke, OBJECT).await;
     assert_fx_mirrors(&stored, &tenant, Gone::Kept, &BTreeSet::new());
     let voided_row = stored.iter().find(|r| r.id == voided).unwrap();
@@ -335,9 +343,9 @@ async fn fxiaoke_first_incremental_and_full_syncs_mirror_the_tenant_row_by_row(
         .sync(&source, &options.clone().with_full(true))
         .await
         .expect("full pass");
-    assert_eq!(full.fetched, tenant.len() as u64);
-    assert_eq!((full.inserted, full.updated), (0, 0));
-    assert_eq!(full.marked_deleted, gone.len() as u64);
+    assert_eq!(full.counts.fetched, tenant.len() as u64);
+    assert_eq!((full.counts.inserted, full.counts.updated), (0, 0));
+    assert_eq!(full.counts.marked_deleted, gone.len() as u64);
     assert_eq!(
         store
             .cursor(Vendor::Fxiaoke, OBJECT)
@@ -413,9 +421,13 @@ async fn a_vendor_error_mid_run_keeps_what_was_stored_and_a_rerun_completes(
         .and_then(|e| e.api())
         .expect("the vendor's error, as the SDK reported it");
     assert_eq!(api.code, "30004");
-    assert!(summary.fetched >= 150, "{summary}");
+    assert!(summary.counts.fetched >= 150, "{summary}");
     let stored = rows(&store, Vendor::Fxiaoke, OBJECT).await;
-    assert_eq!(stored.len() as u64, summary.fetched, "whole pages stored");
+    assert_eq!(
+        stored.len() as u64,
+        summary.counts.fetched,
+        "whole pages stored"
+    );
     let cursor = store
         .cursor(Vendor::Fxiaoke, OBJECT)
         .await
@@ -440,7 +452,7 @@ async fn a_vendor_error_mid_run_keeps_what_was_stored_and_a_rerun_completes(
 
     control.clear_faults();
     let rerun = sync_default(&store, &source, "rerun").await;
-    assert_eq!(rerun.marked_deleted, 0);
+    assert_eq!(rerun.counts.marked_deleted, 0);
     assert_fx_mirrors(
         &rows(&store, Vendor::Fxiaoke, OBJECT).await,
         &fx_records(&mock),
@@ -508,7 +520,7 @@ async fn custom_objects_are_read_like_preset_ones() {
         let source =
             FxiaokeObject::new(mock.unlimited_client().unwrap(), object).with_page_size(10);
         let summary = store.sync(&source, &SyncOptions::default()).await.unwrap();
-        assert_eq!((summary.fetched, summary.inserted), (45, 45));
+        assert_eq!((summary.counts.fetched, summary.counts.inserted), (45, 45));
         let calls = mock.control().calls("/cgi/crm/custom/v2/data/query");
         assert!(
             calls >= 5,
@@ -595,7 +607,7 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
     let options = SyncOptions::default();
     let first = sync_while_writing(churn, &store, &source, &options, "first pass").await;
     assert_eq!(first.mode, crm_sync::SyncMode::Full);
-    assert!(first.fetched >= 290, "{first}");
+    assert!(first.counts.fetched >= 290, "{first}");
     let unsettled = mock.churned_ids();
     assert!(!unsettled.is_empty());
     let stored = rows(&store, Vendor::Useasy, "customers").await;
@@ -620,7 +632,11 @@ async fn useasy_full_passes_mirror_the_customers_and_mark_deletions(db: Db, _ref
         &mock,
         &BTreeSet::new(),
     );
-    assert_eq!(quiet.fetched as usize, mock.records().len(), "{quiet}");
+    assert_eq!(
+        quiet.counts.fetched as usize,
+        mock.records().len(),
+        "{quiet}"
+    );
 
     // 3. Deletes, edits, creations.
     let ids = customer_ids(&mock);
@@ -668,7 +684,11 @@ async fn useasy_edits_within_one_second_are_updates(db: Db, _reference: Db) {
     let source = UseasyCustomers::new(client.clone());
     let store = db.open().await;
     let first = sync_default(&store, &source, "first pass").await;
-    assert_eq!((first.inserted, first.updated), (1, 0), "{first}");
+    assert_eq!(
+        (first.counts.inserted, first.counts.updated),
+        (1, 0),
+        "{first}"
+    );
     let modified = rows(&store, Vendor::Useasy, "customers").await[0].modified_at;
     assert_eq!(
         modified,
@@ -679,18 +699,26 @@ async fn useasy_edits_within_one_second_are_updates(db: Db, _reference: Db) {
     // Another edit in the same second: the same updateTime, another name.
     mock.insert(at("同一秒 改名"));
     let second = sync_default(&store, &source, "pass after a same-second edit").await;
-    assert_eq!((second.updated, second.unchanged), (1, 0), "{second}");
+    assert_eq!(
+        (second.counts.updated, second.counts.unchanged),
+        (1, 0),
+        "{second}"
+    );
     let stored = rows(&store, Vendor::Useasy, "customers").await;
     assert_eq!(stored[0].value["customerName"], "同一秒 改名");
     assert_eq!(stored[0].modified_at, modified, "the time did not move");
     let third = sync_default(&store, &source, "quiet pass").await;
-    assert_eq!((third.updated, third.unchanged), (0, 1), "{third}");
+    assert_eq!(
+        (third.counts.updated, third.counts.unchanged),
+        (0, 1),
+        "{third}"
+    );
 
     // Through the API, back to back (most often within one second): both edits are seen.
     for name in ["甲", "乙"] {
         rename(&client, &id, name.into()).await;
         let pass = sync_default(&store, &source, "pass after an API edit").await;
-        assert_eq!(pass.updated, 1, "{name}: {pass}");
+        assert_eq!(pass.counts.updated, 1, "{name}: {pass}");
         let stored = rows(&store, Vendor::Useasy, "customers").await;
         assert_eq!(stored[0].value["customerName"], name);
         assert_eq!(Value::Object(mock.records()[0].clone()), stored[0].value);
@@ -731,11 +759,15 @@ async fn u8_full_passes_mirror_the_contacts_and_mark_deletions(db: Db, _referenc
     let options = SyncOptions::default();
     let first = sync_while_writing(churn, &store, &source, &options, "first pass").await;
     assert_eq!(
-        (first.fetched, first.inserted, first.marked_deleted),
+        (
+            first.counts.fetched,
+            first.counts.inserted,
+            first.counts.marked_deleted
+        ),
         (250, 250, 0),
         "{first}"
     );
-    assert!(first.vendor_calls >= 250 / 30, "{first}");
+    assert!(first.counts.vendor_calls >= 250 / 30, "{first}");
     let unsettled = mock.churned_codes();
     assert!(!unsettled.is_empty());
     assert_u8_mirrors(
@@ -744,8 +776,12 @@ async fn u8_full_passes_mirror_the_contacts_and_mark_deletions(db: Db, _referenc
         &unsettled,
     );
     let quiet = sync_default(&store, &source, "quiet pass").await;
-    assert_eq!((quiet.inserted, quiet.marked_deleted), (0, 0), "{quiet}");
-    assert!(quiet.updated as usize <= unsettled.len(), "{quiet}");
+    assert_eq!(
+        (quiet.counts.inserted, quiet.counts.marked_deleted),
+        (0, 0),
+        "{quiet}"
+    );
+    assert!(quiet.counts.updated as usize <= unsettled.len(), "{quiet}");
     assert_u8_mirrors(
         &rows(&store, Vendor::U8, "contacts").await,
         &mock,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::engine;
 use crate::error::Error;
-use crate::options::{Progress, SyncMode, SyncOptions, SyncSummary};
+use crate::options::{Progress, RunCounts, SyncMode, SyncOptions, SyncSummary};
 use crate::source::{Cursor, Record, Source, Vendor};
 
 mod postgres;
@@ -355,20 +355,8 @@ pub struct SyncRun {
     pub started_at: i64,
     /// End, epoch ms (`None` while running, or when the process died).
     pub ended_at: Option<i64>,
-    /// Pages stored.
-    pub pages: u64,
-    /// Records read.
-    pub fetched: u64,
-    /// Records inserted.
-    pub inserted: u64,
-    /// Records updated.
-    pub updated: u64,
-    /// Records unchanged.
-    pub unchanged: u64,
-    /// Records marked deleted.
-    pub marked_deleted: u64,
-    /// Vendor calls.
-    pub vendor_calls: u64,
+    /// What the run counted (as far as it got, for a run that failed or was abandoned).
+    pub counts: RunCounts,
     /// Why the run failed.
     pub error: Option<String>,
 }
@@ -422,18 +410,6 @@ pub(crate) struct Existing {
     pub deleted: bool,
 }
 
-/// The running totals of a run.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Counts {
-    pub pages: u64,
-    pub fetched: u64,
-    pub inserted: u64,
-    pub updated: u64,
-    pub unchanged: u64,
-    pub marked_deleted: u64,
-    pub vendor_calls: u64,
-}
-
 /// The writes of one page, committed in one transaction.
 pub(crate) struct PagePlan<'a> {
     pub run_id: i64,
@@ -446,7 +422,7 @@ pub(crate) struct PagePlan<'a> {
     /// The new cursor, if it moves forward (the store also refuses to lower it).
     pub cursor: Option<&'a Cursor>,
     /// The run's totals after this page, for its row.
-    pub totals: &'a Counts,
+    pub totals: &'a RunCounts,
 }
 
 /// The end of a run, committed in one transaction.
@@ -454,7 +430,7 @@ pub(crate) struct RunEnd<'a> {
     pub run_id: i64,
     pub status: RunStatus,
     pub ended_at: i64,
-    pub totals: &'a Counts,
+    pub totals: &'a RunCounts,
     pub error: Option<&'a str>,
     /// Mark records of the object not seen by this run as deleted (a completed full pass).
     pub mark_deleted: bool,

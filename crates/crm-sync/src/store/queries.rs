@@ -13,7 +13,7 @@ use sqlx::{
 
 use super::{Key, PagePlan, RunEnd, RunStatus, StoredRecord, SyncRun, to_i64, to_u64};
 use crate::error::{Context, Error};
-use crate::options::SyncMode;
+use crate::options::{RunCounts, SyncMode};
 use crate::source::Cursor;
 
 /// What differs in the SQL text of the two databases.
@@ -139,13 +139,15 @@ where
                     status: RunStatus::parse(row.try_get::<&str, _>("status")?),
                     started_at: row.try_get("started_at")?,
                     ended_at: row.try_get("ended_at")?,
-                    pages: to_u64(row.try_get("pages")?),
-                    fetched: to_u64(row.try_get("fetched")?),
-                    inserted: to_u64(row.try_get("inserted")?),
-                    updated: to_u64(row.try_get("updated")?),
-                    unchanged: to_u64(row.try_get("unchanged")?),
-                    marked_deleted: to_u64(row.try_get("marked_deleted")?),
-                    vendor_calls: to_u64(row.try_get("vendor_calls")?),
+                    counts: RunCounts {
+                        pages: to_u64(row.try_get("pages")?),
+                        fetched: to_u64(row.try_get("fetched")?),
+                        inserted: to_u64(row.try_get("inserted")?),
+                        updated: to_u64(row.try_get("updated")?),
+                        unchanged: to_u64(row.try_get("unchanged")?),
+                        marked_deleted: to_u64(row.try_get("marked_deleted")?),
+                        vendor_calls: to_u64(row.try_get("vendor_calls")?),
+                    },
                     error: row.try_get("error")?,
                 })
             })

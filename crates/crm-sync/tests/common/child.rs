@@ -186,7 +186,7 @@ pub fn run(spec: &str) -> ! {
             .with_lock_wait(Duration::from_millis(spec.lock_wait_ms));
         let stall_after = spec.stall_after_pages;
         let stall = move |p: &crm_sync::Progress| {
-            if stall_after > 0 && p.pages >= stall_after {
+            if stall_after > 0 && p.counts.pages >= stall_after {
                 println!("{STALLED}");
                 // Holds the lock, with the run `running`, until the parent kills us.
                 loop {
