@@ -229,6 +229,11 @@ mod tests {
             retry_after: None,
         };
         assert_eq!(classify(&net), Exit::Network);
+        let too_large = Error::ResponseTooLarge {
+            operation: "x",
+            limit: 1,
+        };
+        assert_eq!(classify(&too_large), Exit::Network);
     }
 
     #[test]

@@ -153,3 +153,32 @@ fn table_format_renders_aligned_columns() {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/// Columns a line takes in a terminal: the sample data's characters from U+2E80 on (CJK) are
+/// wide, taking two.
+fn display_width(line: &str) -> usize {
+    line.chars()
+        .map(|c| if c >= '\u{2E80}' { 2 } else { 1 })
+        .sum()
+}
+
+#[test]
+fn a_table_fits_the_terminal_width_and_120_columns_without_one() {
+    let widest = |columns: Option<&str>| {
+        let mut cmd = crm(&["--mock", "fxiaoke", "query", "PaymentObj", "-f", "table"]);
+        cmd.cmd.env_remove("COLUMNS");
+        if let Some(c) = columns {
+            cmd = cmd.env("COLUMNS", c);
+        }
+        let run = cmd.run().ok();
+        run.stdout.lines().map(display_width).max().unwrap_or(0)
+    };
+    let default = widest(None);
+    assert!(default <= 120, "{default}");
+    assert!(
+        default > 100,
+        "the records fill more than 100 columns: {default}"
+    );
+    assert!(widest(Some("100")) <= 100);
+    assert!(widest(Some("60")) <= 60);
+}

@@ -934,6 +934,30 @@ fn database_errors_are_one_line_with_their_exit_code_and_no_password() {
     assert_fails(&run, 1);
     assert!(run.stderr.contains("no/such/dir"), "{}", run.stderr);
 
+    // A database written by a newer crm: configuration, exit 3, and the way out.
+    let newer = dir.join("newer.db");
+    let newer = newer.to_str().unwrap();
+    crm(&["--mock", "u8", "contacts", "sync", "--into", newer])
+        .run()
+        .ok();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{newer}"))
+            .await
+            .unwrap();
+        let version = crm_sync::SCHEMA_VERSION + 1;
+        sqlx::query(&format!(
+            "INSERT INTO crm_sync_schema (version, description, applied_at) VALUES ({version}, 'later', 0)"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    });
+    let run = crm(&["--mock", "u8", "contacts", "sync", "--into", newer]).run();
+    assert_fails(&run, 3);
+    assert!(run.stderr.contains("upgrade crm-sync"), "{}", run.stderr);
+
     // Bad durations and page sizes: usage.
     for bad in [
         ["--lookback", "10"],
@@ -1049,4 +1073,119 @@ async fn a_second_sync_of_the_same_object_fails_clearly_or_waits() {
         runs[0].ended_at.unwrap() <= runs[1].started_at,
         "the waiting sync started after the first ended: {runs:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_failure_part_way_exits_by_its_kind_and_stops_before_the_next_object() {
+    const OTHER: &str = "AccountObj";
+    let auth = r#"{"errorCode":20005,"errorMessage":"no permission to read this object","traceId":"E-O.test"}"#;
+    // (HTTP status, body, exit code): an HTTP error is 5, a rejected credential 3.
+    for (status, body, exit) in [(503, "upstream busy", 5), (200, auth, 3)] {
+        let mock = fxiaoke_with_payments(200, 1_000).await;
+        mock.insert_many(
+            OTHER,
+            (1_000..1_010).map(|i| payment(i, Some(T0 + i as i64))),
+        );
+        // From the third query on, every query fails: part-way through the first object.
+        let control = mock.control().clone();
+        mock.control().on_request(move |path, n| {
+            if path == QUERY_PATH && n == 2 {
+                control.respond_next(Some(QUERY_PATH), 1_000, status, body);
+            }
+        });
+        let db = Db::sqlite(&format!("part-way-{exit}"));
+        let url = db.url();
+        let args = ["sync", OBJECT, OTHER, "--into", &url, "--page-size", "50"];
+        let failed = run(crm_fx(&mock, &args).env("CRM_RETRIES", "1")).await;
+        assert_fails(&failed, exit);
+        assert!(
+            failed
+                .stderr
+                .contains("sync of fxiaoke PaymentObj failed after"),
+            "{}",
+            failed.stderr
+        );
+
+        let store = db.open().await;
+        let runs = store.runs(Vendor::Fxiaoke, OBJECT).await.unwrap();
+        let other = store.runs(Vendor::Fxiaoke, OTHER).await.unwrap();
+        store.close().await;
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].status, RunStatus::Failed);
+        assert!(
+            runs[0].counts.pages > 0,
+            "pages before the failure stay stored"
+        );
+        assert!(other.is_empty(), "the command stopped before {OTHER}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_summary_record_holds_every_documented_field() {
+    let mock = fxiaoke_with_payments(90, 1_000).await;
+    let db = Db::sqlite("summary-fields");
+    let url = db.url();
+    let done = run(crm_fx(&mock, &sync_into(&url, &["--page-size", "40"])))
+        .await
+        .ok();
+    let [summary] = summaries(&done).try_into().unwrap();
+    let keys: BTreeSet<&str> = summary
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let documented: BTreeSet<&str> = [
+        "vendor",
+        "object",
+        "mode",
+        "dry_run",
+        "fetched",
+        "inserted",
+        "updated",
+        "unchanged",
+        "marked_deleted",
+        "vendor_calls",
+        "seconds",
+        "pages",
+        "run_id",
+        "cursor_modified_at",
+        "cursor_id",
+    ]
+    .into();
+    assert_eq!(keys, documented, "the README's list of fields");
+
+    let store = db.open().await;
+    let runs = store.runs(Vendor::Fxiaoke, OBJECT).await.unwrap();
+    let cursor = store
+        .cursor(Vendor::Fxiaoke, OBJECT)
+        .await
+        .unwrap()
+        .unwrap();
+    store.close().await;
+    let [row] = runs.try_into().unwrap();
+    assert_eq!(
+        (summary["vendor"].as_str(), summary["object"].as_str()),
+        (Some("fxiaoke"), Some(OBJECT))
+    );
+    assert_eq!(summary["dry_run"], false);
+    assert_eq!(summary["run_id"].as_i64(), Some(row.id));
+    assert_eq!(summary["pages"].as_u64(), Some(row.counts.pages));
+    assert!(row.counts.pages >= 3, "90 records, 40 a page");
+    assert_eq!(
+        summary["vendor_calls"].as_u64(),
+        Some(row.counts.vendor_calls)
+    );
+    assert!(row.counts.vendor_calls >= row.counts.pages);
+    assert_eq!(
+        summary["cursor_modified_at"].as_i64(),
+        Some(cursor.modified_at)
+    );
+    assert_eq!(summary["cursor_id"].as_str(), Some(cursor.id.as_str()));
+    assert_eq!(
+        cursor.modified_at,
+        T0 + 89 * 1_000,
+        "the last record's time"
+    );
+    assert!(summary["seconds"].as_f64().is_some_and(|s| s >= 0.0));
 }

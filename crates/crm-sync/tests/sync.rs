@@ -23,6 +23,8 @@ on_both_stores!(
     a_full_pass_source_compares_json_by_value_not_by_text,
     a_dry_run_counts_what_a_real_run_does_and_writes_nothing,
     reopening_a_store_migrates_nothing_again,
+    first_synced_at_stays_and_last_synced_at_moves_when_a_run_sees_a_record,
+    a_database_of_a_newer_schema_is_refused_and_left_as_it_is,
 );
 
 fn fxiaoke(page_size: usize) -> FakeSource {
@@ -515,4 +517,114 @@ fn sync_futures_and_results_are_send(store: &crm_sync::Store, source: &FakeSourc
     send_sync::<crm_sync::Store>();
     send_sync::<crm_sync::Error>();
     send_sync::<crm_sync::SyncSummary>();
+}
+
+/// Wall-clock epoch milliseconds, as the store stamps rows.
+fn wall_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970");
+    i64::try_from(since_epoch.as_millis()).expect("epoch ms fit i64")
+}
+
+async fn first_synced_at_stays_and_last_synced_at_moves_when_a_run_sees_a_record(
+    db: Db,
+    _reference: Db,
+) {
+    let store = db.open().await;
+    let source = fxiaoke(10);
+    let ids = source.seed(8, 30, T0);
+    let full = SyncOptions::default().with_full(true);
+    let stamps = |records: Vec<crm_sync::StoredRecord>| {
+        records
+            .into_iter()
+            .map(|r| (r.id, (r.first_synced_at, r.last_synced_at, r.deleted)))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+
+    let before = wall_ms();
+    store.sync(&source, &full).await.expect("first sync");
+    let after = wall_ms();
+    let first = stamps(store.records(Vendor::Fxiaoke, "AccountObj").await.unwrap());
+    assert_eq!(first.len(), 30);
+    for (id, (first_synced, last_synced, _)) in &first {
+        assert_eq!(first_synced, last_synced, "{id}: stored once");
+        assert!(
+            (before..=after).contains(first_synced),
+            "{id}: stamped by the run"
+        );
+    }
+
+    // Past the first run's millisecond, then: one edited, one gone, the rest unchanged.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    source.put(ids[0].clone(), T0 + 3_600_000, r#"{"edited":true}"#);
+    assert!(source.remove(&ids[1]));
+    let summary = store.sync(&source, &full).await.expect("second sync");
+    assert_eq!(
+        (
+            summary.counts.updated,
+            summary.counts.unchanged,
+            summary.counts.marked_deleted
+        ),
+        (1, 28, 1)
+    );
+    let second = stamps(store.records(Vendor::Fxiaoke, "AccountObj").await.unwrap());
+    for (id, (first_synced, last_synced, deleted)) in &second {
+        let (was_first, was_last, _) = first[id];
+        assert_eq!(
+            *first_synced, was_first,
+            "{id}: first_synced_at never changes"
+        );
+        if id == &ids[1] {
+            assert!(deleted, "{id}: not seen by a completed full pass");
+            assert_eq!(*last_synced, was_last, "{id}: last seen by the first run");
+        } else {
+            assert!(!deleted);
+            assert!(
+                *last_synced > was_last,
+                "{id}: seen again (edited or unchanged), so last_synced_at moves"
+            );
+        }
+    }
+    store.close().await;
+}
+
+async fn a_database_of_a_newer_schema_is_refused_and_left_as_it_is(db: Db, _reference: Db) {
+    let store = db.open().await;
+    let source = fxiaoke(10);
+    source.seed(8, 30, T0);
+    sync_default(&store, &source, "sync").await;
+    store.close().await;
+    // What a later crm-sync would have recorded.
+    let newer = crm_sync::SCHEMA_VERSION + 1;
+    db.execute(&format!(
+        "INSERT INTO crm_sync_schema (version, description, applied_at) VALUES ({newer}, 'later', 0)"
+    ))
+    .await;
+
+    let refused = crm_sync::Store::open(&db.url())
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(
+            refused,
+            crm_sync::Error::SchemaTooNew { found, supported }
+                if found == newer && supported == crm_sync::SCHEMA_VERSION
+        ),
+        "{refused}"
+    );
+    assert!(
+        refused.to_string().contains("upgrade crm-sync"),
+        "{refused}"
+    );
+
+    // Nothing was migrated or written: with the later version gone again, the data is intact.
+    db.execute(&format!(
+        "DELETE FROM crm_sync_schema WHERE version = {newer}"
+    ))
+    .await;
+    let again = db.open().await;
+    assert_mirrors(&again, &source, Gone::Kept).await;
+    again.close().await;
 }

@@ -52,6 +52,25 @@ impl Db {
     pub fn is_sqlite(&self) -> bool {
         matches!(self, Db::Sqlite(_))
     }
+
+    /// Runs one SQL statement on its own connection, past the store (to set up what another
+    /// program could have left in the database).
+    pub async fn execute(&self, sql: &str) {
+        use sqlx::Connection as _;
+        if self.is_sqlite() {
+            let mut conn = sqlx::SqliteConnection::connect(&self.url())
+                .await
+                .expect("connect");
+            sqlx::query(sql).execute(&mut conn).await.expect(sql);
+            conn.close().await.expect("close");
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&self.url())
+                .await
+                .expect("connect");
+            sqlx::query(sql).execute(&mut conn).await.expect(sql);
+            conn.close().await.expect("close");
+        }
+    }
 }
 
 /// A new SQLite database.
