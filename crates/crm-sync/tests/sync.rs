@@ -25,6 +25,7 @@ on_both_stores!(
     reopening_a_store_migrates_nothing_again,
     first_synced_at_stays_and_last_synced_at_moves_when_a_run_sees_a_record,
     a_database_of_a_newer_schema_is_refused_and_left_as_it_is,
+    the_queries_the_readmes_show_run_and_find_the_synced_records,
 );
 
 fn fxiaoke(page_size: usize) -> FakeSource {
@@ -626,4 +627,79 @@ async fn a_database_of_a_newer_schema_is_refused_and_left_as_it_is(db: Db, _refe
     let again = db.open().await;
     assert_mirrors(&again, &source, Gone::Kept).await;
     again.close().await;
+}
+
+/// The SQL blocks of a README, each with the database its label names (`SQLite:` or
+/// `PostgreSQL:` on the line before; `None`: either).
+fn readme_queries(readme: &str) -> Vec<(Option<StoreKind>, String)> {
+    let mut queries = Vec::new();
+    let mut label = "";
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "```sql" {
+            let sql: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
+            let kind = match label {
+                "SQLite:" => Some(StoreKind::Sqlite),
+                "PostgreSQL:" => Some(StoreKind::Postgres),
+                _ => None,
+            };
+            queries.push((kind, sql.join("\n").trim_end_matches(';').to_owned()));
+        } else if !line.trim().is_empty() {
+            label = line.trim();
+        }
+    }
+    queries
+}
+
+async fn the_queries_the_readmes_show_run_and_find_the_synced_records(db: Db, _reference: Db) {
+    let store = db.open().await;
+    // The objects the READMEs query, with the fields they read.
+    for object in ["AccountObj", "PaymentObj"] {
+        let source = FakeSource::new(Vendor::Fxiaoke, object, SourceKind::Incremental);
+        for i in 0..25 {
+            source.put(
+                format!("{object}-{i:02}"),
+                T0 + i,
+                format!(r#"{{"name":"{object} {i}","payment_amount":"{i}.50"}}"#),
+            );
+        }
+        sync_default(&store, &source, "sync").await;
+    }
+    store.close().await;
+    let kind = if db.is_sqlite() {
+        StoreKind::Sqlite
+    } else {
+        StoreKind::Postgres
+    };
+
+    let mut ran = 0;
+    for readme in [
+        include_str!("../README.md"),
+        include_str!("../../../README.md"),
+    ] {
+        for (for_kind, sql) in readme_queries(readme) {
+            if for_kind.is_some_and(|k| k != kind) {
+                continue;
+            }
+            let rows = db.first_two_columns(&sql).await;
+            ran += 1;
+            if sql.contains("FROM crm_sync_runs") {
+                assert_eq!(rows.len(), 2, "the two runs: {sql}");
+                assert!(rows.iter().all(|(vendor, _)| vendor == "fxiaoke"), "{sql}");
+            } else {
+                // The 20 newest records of the object, with their names.
+                assert_eq!(rows.len(), 20, "{sql}");
+                let (id, name) = &rows[0];
+                assert!(id.ends_with("-24"), "newest first: {sql}");
+                let object = id.trim_end_matches("-24");
+                assert_eq!(
+                    name.as_deref(),
+                    Some(format!("{object} 24").as_str()),
+                    "{sql}"
+                );
+            }
+        }
+    }
+    // Per database: crm-sync's record and runs queries, and the workspace README's record query.
+    assert_eq!(ran, 3, "the READMEs' queries for this database");
 }

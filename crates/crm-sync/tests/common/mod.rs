@@ -53,6 +53,24 @@ impl Db {
         matches!(self, Db::Sqlite(_))
     }
 
+    /// The first two columns of every row `sql` returns, as text, on its own connection.
+    pub async fn first_two_columns(&self, sql: &str) -> Vec<(String, Option<String>)> {
+        use sqlx::{Connection as _, Row as _};
+        if self.is_sqlite() {
+            let mut conn = sqlx::SqliteConnection::connect(&self.url())
+                .await
+                .expect("connect");
+            let rows = sqlx::query(sql).fetch_all(&mut conn).await.expect(sql);
+            rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&self.url())
+                .await
+                .expect("connect");
+            let rows = sqlx::query(sql).fetch_all(&mut conn).await.expect(sql);
+            rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+        }
+    }
+
     /// Runs one SQL statement on its own connection, past the store (to set up what another
     /// program could have left in the database).
     pub async fn execute(&self, sql: &str) {
