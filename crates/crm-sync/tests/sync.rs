@@ -703,3 +703,62 @@ async fn the_queries_the_readmes_show_run_and_find_the_synced_records(db: Db, _r
     // Per database: crm-sync's record and runs queries, and the workspace README's record query.
     assert_eq!(ran, 3, "the READMEs' queries for this database");
 }
+
+/// PostgreSQL compares text by the database's collation unless told otherwise; under
+/// `en-US`, `aa` < `B` < `Zz`, while the engine and the vendors order ids by bytes
+/// (`B` < `Zz` < `aa`). The store's id columns are `COLLATE "C"` so that a user's database
+/// of any collation keeps the cursor moving forward and `records()` in byte order.
+#[tokio::test]
+async fn postgres_compares_ids_by_bytes_whatever_the_databases_collation() {
+    common::bounded(async {
+        use sqlx::Connection as _;
+        let Some(plain) = common::pg::postgres().await else {
+            return;
+        };
+        let server = common::pg::server().expect("the server that made the first database");
+        let name = format!("{}_en_us", plain.rsplit('/').next().expect("a database name"));
+        let mut admin = sqlx::PgConnection::connect(&server.url("postgres"))
+            .await
+            .expect("connect");
+        sqlx::raw_sql(&format!(
+            "CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'"
+        ))
+        .execute(&mut admin)
+        .await
+        .expect("a database collating by ICU en-US");
+        admin.close().await.expect("close");
+        let url = server.url(&name);
+        let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+        let bytewise: bool = sqlx::query_scalar("SELECT 'Zz' < 'aa'")
+            .fetch_one(&mut conn)
+            .await
+            .expect("compare");
+        assert!(!bytewise, "the database collates by en-US, not by bytes");
+        conn.close().await.expect("close");
+
+        let store = crm_sync::Store::open(&url).await.expect("open");
+        // One millisecond, one record a page: the cursor moves through the tie by id.
+        let source = fxiaoke(1);
+        for id in ["aa", "B", "Zz"] {
+            source.put(id, T0, format!(r#"{{"id":"{id}"}}"#));
+        }
+        let first = sync_default(&store, &source, "sync").await;
+        assert_eq!(first.counts.inserted, 3);
+        assert_eq!(
+            cursor_of(&store, Vendor::Fxiaoke, "AccountObj").await,
+            max_key(&source),
+            "the cursor reached the last id in byte order"
+        );
+        let ids: Vec<String> = store
+            .records(Vendor::Fxiaoke, "AccountObj")
+            .await
+            .expect("records")
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, ["B", "Zz", "aa"], "records in byte order");
+        assert_mirrors(&store, &source, Gone::Kept).await;
+        store.close().await;
+    })
+    .await;
+}
