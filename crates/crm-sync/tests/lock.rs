@@ -1,6 +1,7 @@
 //! Two syncs of the same vendor and object at once: the second fails clearly (or waits when
 //! asked to), never interleaves; a lock left by a killed process does not block; and a
-//! lock is free the moment its sync ends, even while the process spawns child processes.
+//! lock is free the moment its sync ends, even while the process spawns child processes; a
+//! PostgreSQL run whose lock session dies stops writing and frees the object.
 // Scenario bodies are plain async fns run by the tests: a panic is how they fail.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -240,4 +241,74 @@ async fn syncs_while_spawning(db: Db) {
     assert!(runs.iter().all(|r| r.status == RunStatus::Completed));
     assert_mirrors(&store, &source, Gone::Kept).await;
     store.close().await;
+}
+
+/// The README's promise for PostgreSQL: the lock is a session advisory lock, and the run
+/// writes on that very session, so when the session dies (a network cut, a server restart,
+/// an administrator's `pg_terminate_backend`) the lock is gone and so is the run's right to
+/// write: it fails instead of writing unlocked, and the object is free at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_sync_whose_lock_session_dies_fails_and_frees_the_object() {
+    common::bounded(async {
+        use sqlx::Connection as _;
+        let Some(db) = common::postgres_db().await else {
+            return;
+        };
+        let store = db.open().await;
+        let slow = FakeSource::new(Vendor::Fxiaoke, OBJECT, SourceKind::Incremental)
+            .with_page_size(50)
+            .with_page_delay(Duration::from_millis(50));
+        slow.seed(24, 600, T0);
+
+        let (started, is_started) = signal_on_first_progress();
+        let defaults = SyncOptions::default();
+        let run = store.sync_with_progress(&slow, &defaults, started);
+        let kill = async {
+            is_started.await.expect("the sync started");
+            let mut conn = sqlx::PgConnection::connect(&db.url())
+                .await
+                .expect("connect");
+            let killed: Vec<bool> = sqlx::query_scalar(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks
+                 WHERE locktype = 'advisory'
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .expect("terminate the lock's session");
+            conn.close().await.expect("close");
+            killed
+        };
+        let (outcome, killed) = tokio::join!(run, kill);
+        assert_eq!(killed, [true], "one session held the object's lock");
+        let error = outcome.expect_err("the run lost its session");
+        assert!(
+            matches!(error, crm_sync::Error::Database { .. }),
+            "a database error, not a source error: {error}"
+        );
+        let stored = store
+            .records(Vendor::Fxiaoke, OBJECT)
+            .await
+            .expect("records")
+            .len();
+        assert!(stored < 600, "the run stopped writing: {stored} stored");
+
+        // The object is free at once: a new sync takes it, finds the dead run, completes.
+        let source = FakeSource::new(Vendor::Fxiaoke, OBJECT, SourceKind::Incremental);
+        source.seed(24, 600, T0);
+        let next = store
+            .sync(&source, &SyncOptions::default())
+            .await
+            .expect("the next sync is not blocked");
+        assert_eq!(next.counts.fetched, 600);
+        assert_mirrors(&store, &source, Gone::Kept).await;
+        let runs = store.runs(Vendor::Fxiaoke, OBJECT).await.expect("runs");
+        assert_eq!(runs.last().map(|r| &r.status), Some(&RunStatus::Completed));
+        assert!(
+            runs.iter().all(|r| r.status != RunStatus::Running),
+            "no run is left running: {runs:#?}"
+        );
+        store.close().await;
+    })
+    .await;
 }
