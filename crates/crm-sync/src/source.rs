@@ -326,4 +326,32 @@ mod tests {
         assert!(Cursor::new(1, "B") < Cursor::new(1, "a"));
         assert!(Cursor::new(1, "a") < Cursor::new(1, "ab"));
     }
+
+    #[test]
+    fn records_keep_json_text_as_given_and_serialize_values() {
+        // Text is checked and kept byte for byte (spacing and key order included).
+        let text = Record::from_json("c1", r#"{ "b":1,  "a":"x" }"#, Some(5)).unwrap();
+        assert_eq!(text.json.get(), r#"{ "b":1,  "a":"x" }"#);
+        assert_eq!((text.id.as_str(), text.modified_at), ("c1", Some(5)));
+        assert!(Record::from_json("c2", "{not json", None).is_err());
+
+        // A value is serialized: a typed record as its own `Serialize` writes it.
+        #[derive(Serialize)]
+        struct Customer<'a> {
+            id: &'a str,
+            amount: &'a str,
+        }
+        let typed = Record::from_value(
+            "c3",
+            &Customer {
+                id: "c3",
+                amount: "12.50",
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(typed.json.get(), r#"{"id":"c3","amount":"12.50"}"#);
+        let value = Record::from_value("c4", &serde_json::json!({"n": 1}), None).unwrap();
+        assert_eq!(value.json.get(), r#"{"n":1}"#);
+    }
 }
