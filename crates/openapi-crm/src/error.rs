@@ -100,15 +100,18 @@ pub(crate) fn check(transport: &Transport, operation: &'static str, body: &[u8])
 }
 
 /// Turns a non-2xx response whose body is a failed useasy envelope into an [`Error::Api`] (the
-/// HTTP status goes into `description`; HTTP 429 and 5xx stay retryable). Any other error is
-/// returned unchanged.
+/// HTTP status goes into `description`; HTTP 429 and 5xx stay retryable, with their
+/// `Retry-After`). Any other error is returned unchanged.
 ///
 /// A non-2xx response whose whole body is the vendor envelope (a bad signature answers
 /// HTTP 401 with `{"success":false,"code":"401",...}`) becomes an [`Error::Api`] carrying the
 /// status; any other body stays the given [`Error::HttpStatus`].
 pub(crate) fn from_status(error: Error, body: &[u8]) -> Error {
     let Error::HttpStatus {
-        operation, status, ..
+        operation,
+        status,
+        retry_after,
+        ..
     } = error
     else {
         return error;
@@ -120,7 +123,8 @@ pub(crate) fn from_status(error: Error, body: &[u8]) -> Error {
     match envelope.failure(operation) {
         Some(api) => Error::Api(
             api.with_description(Some(format!("HTTP {status}")))
-                .with_retryable(retryable),
+                .with_retryable(retryable)
+                .with_retry_after(retry_after),
         ),
         None => error,
     }
@@ -182,15 +186,16 @@ mod tests {
 
     #[test]
     fn non_2xx_envelopes_become_api_errors() {
-        let http = |status, body: &str| {
+        let http_after = |status, body: &str, retry_after| {
             let error = Error::HttpStatus {
                 operation: "op",
                 status,
                 excerpt: body.chars().take(20).collect(),
-                retry_after: None,
+                retry_after,
             };
             from_status(error, body.as_bytes())
         };
+        let http = |status, body: &str| http_after(status, body, None);
         let e = http(
             401,
             r#"{"success":false,"code":"401","message":"签名验证失败"}"#,
@@ -204,7 +209,34 @@ mod tests {
             r#"{"success":false,"code":"429","message":"too many"}"#,
         );
         assert!(e.api().is_some() && e.is_retryable());
+        // The server's Retry-After stays with the error: the retry waits that long.
+        let seven = Some(std::time::Duration::from_secs(7));
+        let e = http_after(
+            429,
+            r#"{"success":false,"code":"429","message":"too many"}"#,
+            seven,
+        );
+        assert_eq!(e.api().and_then(|a| a.retry_after), seven);
         let e = http(503, "injected fault: HTTP 503");
         assert!(matches!(e, Error::HttpStatus { status: 503, .. }) && e.is_retryable());
+    }
+
+    #[test]
+    fn codes_read_as_http_statuses_give_the_kind() {
+        for (code, kind) in [
+            ("401", ApiErrorKind::Auth),
+            ("403", ApiErrorKind::Auth),
+            ("429", ApiErrorKind::RateLimited),
+            ("404", ApiErrorKind::NotFound),
+            ("400", ApiErrorKind::InvalidRequest),
+            ("422", ApiErrorKind::InvalidRequest),
+            ("500", ApiErrorKind::Server),
+            ("503", ApiErrorKind::Server),
+            ("200", ApiErrorKind::Other),
+            ("4001", ApiErrorKind::Other),
+            ("", ApiErrorKind::Other),
+        ] {
+            assert_eq!(kind_of(code), kind, "{code:?}");
+        }
     }
 }
