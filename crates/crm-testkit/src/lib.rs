@@ -53,6 +53,38 @@ pub fn fast_retries() -> RetryPolicy {
         .with_max_total_backoff(Duration::from_secs(1))
 }
 
+/// Checks the transport defaults every vendor README documents: 10 s to connect, 60 s an
+/// attempt, responses up to 64 MiB, 4 attempts backing off from 200 ms to 5 s with at most
+/// 30 s of delays in all, no overall deadline and no recording. Panics on the first that
+/// differs.
+pub fn assert_documented_transport_defaults(config: &crm_runtime::TransportConfig) {
+    assert_eq!(config.connect_timeout, Duration::from_secs(10), "connect");
+    assert_eq!(
+        config.request_timeout,
+        Duration::from_secs(60),
+        "per attempt"
+    );
+    assert_eq!(config.max_response_bytes, 64 * 1024 * 1024, "response cap");
+    let retry = &config.retry;
+    assert_eq!(
+        (
+            retry.max_attempts,
+            retry.initial_backoff,
+            retry.max_backoff,
+            retry.max_total_backoff
+        ),
+        (
+            4,
+            Duration::from_millis(200),
+            Duration::from_secs(5),
+            Duration::from_secs(30)
+        ),
+        "retries"
+    );
+    assert_eq!(config.call_deadline, None, "no overall deadline");
+    assert_eq!(config.record_dir, None, "no recording");
+}
+
 /// `builder` without a client-side rate limit and without retries: the first answer, or the
 /// first failure, is the result (for tests of what a failure looks like, or of the server's
 /// own limits).

@@ -864,3 +864,35 @@ async fn page_sizes_and_offsets_out_of_range_are_refused_with_the_range() {
     })
     .await;
 }
+
+#[test]
+fn a_client_built_with_defaults_has_the_documented_limits_timeouts_and_retries() {
+    let client = fxiaoke_crm::Client::builder()
+        .base_url("http://127.0.0.1:9/")
+        .app_id("a")
+        .app_secret("s")
+        .permanent_code("p")
+        .open_user_id("u")
+        .build()
+        .unwrap();
+    let transport = &client.config().transport;
+    crm_testkit::assert_documented_transport_defaults(transport);
+    let limits = &transport.rate_limits;
+    // 100 calls per 20 s per endpoint; 10 a minute to each flow's token endpoint.
+    assert_eq!(
+        limits.per_path,
+        Some(fxiaoke_crm::RateLimit::new(100, Duration::from_secs(20)))
+    );
+    assert_eq!(limits.global, None);
+    let token_paths: HashSet<&str> = limits.overrides.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        token_paths,
+        HashSet::from(["/cgi/corpAccessToken/get/V2", "/oauth2.0/token"])
+    );
+    assert!(
+        limits
+            .overrides
+            .iter()
+            .all(|(_, l)| { (l.max_calls, l.window) == (10, Duration::from_secs(60)) })
+    );
+}

@@ -302,3 +302,22 @@ async fn the_mock_enforces_ten_requests_per_second() {
     })
     .await;
 }
+
+#[test]
+fn a_client_built_with_defaults_has_the_documented_limit_timeouts_and_retries() {
+    let client = openapi_crm::Client::builder()
+        .base_url("http://127.0.0.1:9/")
+        .app_id("1090")
+        .app_secret("secret-value")
+        .build()
+        .unwrap();
+    let transport = &client.config().transport;
+    crm_testkit::assert_documented_transport_defaults(transport);
+    // "openAPI接口频次均为10次/秒": 10 a second for all calls together.
+    let limits = &transport.rate_limits;
+    assert_eq!(
+        limits.global,
+        Some(openapi_crm::RateLimit::new(10, Duration::from_secs(1)))
+    );
+    assert_eq!((limits.per_path, limits.overrides.len()), (None, 0));
+}

@@ -112,3 +112,27 @@ fn from_env_lists_the_missing_variables() {
         "U8_DS_SEQUENCE must be a number, not \"first\""
     ));
 }
+
+#[test]
+fn a_client_built_with_defaults_has_the_documented_limit_timeouts_and_retries() {
+    let client = Client::builder()
+        .base_url("http://127.0.0.1:9/")
+        .from_account("f")
+        .to_account("t")
+        .app_key("k")
+        .app_secret("secret-value")
+        .build()
+        .unwrap();
+    let transport = &client.config().transport;
+    crm_testkit::assert_documented_transport_defaults(transport);
+    // U8 documents no limit: the client keeps to 10 calls a second of its own accord.
+    let limits = &transport.rate_limits;
+    assert_eq!(
+        limits.global,
+        Some(u8_contacts::RateLimit::new(
+            10,
+            std::time::Duration::from_secs(1)
+        ))
+    );
+    assert_eq!((limits.per_path, limits.overrides.len()), (None, 0));
+}

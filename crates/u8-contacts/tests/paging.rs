@@ -6,6 +6,8 @@ mod common;
 
 use std::collections::HashSet;
 
+use futures::StreamExt as _;
+
 use common::{bounded, codes, sample_client, sample_mock};
 use crm_runtime::WireForm;
 use u8_contacts::Error;
@@ -44,6 +46,28 @@ async fn a_server_side_page_cap_is_followed() {
         assert_eq!(all.len(), 60);
         assert_eq!(all.iter().collect::<HashSet<_>>().len(), 60);
         assert_eq!(mock.control().calls(paths::BATCH_GET), 3, "25 + 25 + 10");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_page_index_ends_the_stream_with_no_progress() {
+    bounded(async {
+        let (mock, client) = sample_client(60).await;
+        // Page 1 of 6, as the server sent it; from now on every batch_get answers it again.
+        let first = client.batch_get().page_size(10).send().await.unwrap();
+        let page_one = serde_json::to_string(&first).unwrap();
+        mock.control()
+            .respond_next(Some(paths::BATCH_GET), 10, 200, &page_one);
+        let items: Vec<_> = client.batch_get().page_size(10).stream().collect().await;
+        let delivered = items.iter().filter(|i| i.is_ok()).count();
+        assert_eq!(delivered, 10, "page 1, once");
+        assert!(
+            matches!(items.last(), Some(Err(Error::NoProgress { .. }))),
+            "{:?}",
+            items.last()
+        );
+        assert_eq!(items.len(), 11, "the error ends the stream");
     })
     .await;
 }
