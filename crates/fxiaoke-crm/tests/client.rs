@@ -494,6 +494,36 @@ async fn a_rate_limited_write_was_not_applied_and_is_retried_after_the_window(fl
         "Retry-After honoured"
     );
     assert_eq!(mock.records("PaymentObj").len(), 2);
+
+    // While one call waits out a rate-limit answer, every other call to that endpoint waits
+    // too (the vendor counts per endpoint); a call to another endpoint does not.
+    mock.control().respond_next(
+        Some(path),
+        1,
+        200,
+        r#"{"errorCode":30004,"errorMessage":"rate limit","errorDescription":"per second"}"#,
+    );
+    let started = std::time::Instant::now();
+    let payment = PaymentObj::default();
+    let throttled = client.create(&payment);
+    let others = async {
+        tokio::time::sleep(window / 4).await;
+        client.objects().await.unwrap();
+        let other_endpoint = started.elapsed();
+        client.create(&PaymentObj::default()).await.unwrap();
+        (other_endpoint, started.elapsed())
+    };
+    let (throttled, (other_endpoint, same_endpoint)) = tokio::join!(throttled, others);
+    throttled.unwrap();
+    assert!(
+        other_endpoint < window,
+        "another endpoint is not held: {other_endpoint:?}"
+    );
+    assert!(
+        same_endpoint >= window,
+        "the same endpoint waits: {same_endpoint:?}"
+    );
+    assert_eq!(mock.records("PaymentObj").len(), 4);
     used_only(&mock, flow);
 }
 

@@ -283,6 +283,74 @@ async fn add_is_not_retried_once_sent() {
 }
 
 #[tokio::test]
+async fn update_is_retried_after_a_5xx_and_add_and_delete_after_a_429_a_window_later() {
+    crm_testkit::bounded(async {
+        use openapi_crm_mock::paths;
+        let mock = MockUseasy::start().await.unwrap();
+        let client = mock.client().unwrap();
+        let throttled = r#"{"success":false,"code":"429","message":"too many requests"}"#;
+
+        // add: refused with 429 (not applied), so sent again one window (1 s) later.
+        mock.control()
+            .respond_next(Some(paths::ADD), 1, 429, throttled);
+        let started = std::time::Instant::now();
+        let mut stored = client.add(&Customer::named("retried")).await.unwrap();
+        assert!(
+            started.elapsed() >= Duration::from_millis(900),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(mock.control().calls(paths::ADD), 2);
+        assert_eq!(mock.customers().len(), 1, "added once");
+
+        // update: sending the same fields twice ends the same, so a 5xx is retried.
+        stored.customer_name = Some("renamed".into());
+        mock.control().fail_next_on(paths::UPDATE, 1, 503);
+        client.update(&stored).await.unwrap();
+        assert_eq!(mock.control().calls(paths::UPDATE), 2);
+        let id = stored.id.clone().unwrap();
+        assert_eq!(
+            mock.customer(&id).and_then(|c| c.customer_name),
+            Some("renamed".into())
+        );
+
+        // delete: like add.
+        mock.control()
+            .respond_next(Some(paths::DELETE), 1, 429, throttled);
+        client.delete(&id).await.unwrap();
+        assert_eq!(mock.control().calls(paths::DELETE), 2);
+        assert!(mock.customers().is_empty());
+
+        // A 429 envelope with Retry-After: waited as asked, not one window of the limit.
+        let short_window = crm_testkit::strict(mock.client_builder())
+            .with_retry_policy(crm_testkit::fast_retries())
+            .with_rate_limits(
+                openapi_crm::RateLimits::off()
+                    .with_global(openapi_crm::RateLimit::new(100, Duration::from_millis(100))),
+            )
+            .build()
+            .unwrap();
+        mock.control().inject(
+            Some(paths::ADD),
+            1,
+            openapi_crm_mock::Fault::Respond {
+                status: 429,
+                body: throttled.into(),
+                headers: vec![("retry-after".into(), "1".into())],
+            },
+        );
+        let started = std::time::Instant::now();
+        short_window.add(&Customer::named("later")).await.unwrap();
+        assert!(
+            started.elapsed() >= Duration::from_secs(1),
+            "Retry-After honoured"
+        );
+        assert_eq!(mock.customers().len(), 1, "added once");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_mock_enforces_ten_requests_per_second() {
     crm_testkit::bounded(async {
         let mock = MockUseasy::start().await.unwrap();
