@@ -242,4 +242,19 @@ mod tests {
         cache.invalidate(b.generation).await;
         assert_eq!(cache.get(fetch(3)).await.unwrap().token, 3);
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_token_shorter_than_twice_the_margin_is_refreshed_at_half_its_lifetime() {
+        let cache = TokenCache::<u32>::new(Duration::from_secs(300));
+        let fetch = |v| move || async move { Ok((v, Duration::from_secs(400))) };
+        cache.get(fetch(1)).await.unwrap();
+        tokio::time::advance(Duration::from_secs(199)).await;
+        assert_eq!(cache.get(fetch(2)).await.unwrap().token, 1, "still fresh");
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(
+            cache.get(fetch(2)).await.unwrap().token,
+            2,
+            "refreshed at 200 s"
+        );
+    }
 }

@@ -907,6 +907,8 @@ fn a_client_built_with_defaults_has_the_documented_limits_timeouts_and_retries()
         .unwrap();
     let transport = &client.config().transport;
     crm_testkit::assert_documented_transport_defaults(transport);
+    // Tokens are replaced 600 s before they expire (the cache's rule, tested in crm-runtime).
+    assert_eq!(fxiaoke_crm::REFRESH_MARGIN, Duration::from_secs(600));
     let limits = &transport.rate_limits;
     // 100 calls per 20 s per endpoint; 10 a minute to each flow's token endpoint.
     assert_eq!(

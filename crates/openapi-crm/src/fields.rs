@@ -522,3 +522,48 @@ impl Client {
         customer.get_field_by_name(&configs, name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn field(name: &str, id: &str, status: i64) -> CustomerFieldVo {
+        serde_json::from_value(serde_json::json!({"name": name, "field": id, "status": status}))
+            .unwrap()
+    }
+
+    #[test]
+    fn among_fields_of_one_name_an_enabled_one_wins_then_any_not_deleted() {
+        let found = |fields: Vec<CustomerFieldVo>, key: &str| {
+            FieldConfigs::new(fields)
+                .find(key)
+                .and_then(|f| f.field.clone())
+        };
+        let deleted = field("等级", "f_deleted", STATUS_DELETED);
+        let disabled = field("等级", "f_disabled", 0);
+        let enabled = field("等级", "f_enabled", STATUS_ENABLED);
+        // Whatever the server's order.
+        for order in [
+            vec![deleted.clone(), disabled.clone(), enabled.clone()],
+            vec![enabled.clone(), deleted.clone(), disabled.clone()],
+            vec![disabled.clone(), enabled.clone(), deleted.clone()],
+        ] {
+            assert_eq!(found(order, "等级").as_deref(), Some("f_enabled"));
+        }
+        assert_eq!(
+            found(vec![deleted.clone(), disabled.clone()], "等级").as_deref(),
+            Some("f_disabled")
+        );
+        assert_eq!(
+            found(vec![deleted.clone()], "等级").as_deref(),
+            Some("f_deleted"),
+            "a deleted field is still found (writing it is refused later)"
+        );
+        // A name first, then an id.
+        assert_eq!(
+            found(vec![deleted, enabled], "f_deleted").as_deref(),
+            Some("f_deleted")
+        );
+    }
+}

@@ -48,6 +48,7 @@ mod error;
 mod generated;
 
 // Client and configuration.
+pub use auth::REFRESH_MARGIN;
 pub use client::{Client, ClientBuilder, Config, DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT, ENV_VARS};
 
 // Operations: contacts and their paging.

@@ -125,6 +125,11 @@ fn a_client_built_with_defaults_has_the_documented_limit_timeouts_and_retries() 
         .unwrap();
     let transport = &client.config().transport;
     crm_testkit::assert_documented_transport_defaults(transport);
+    // Tokens are replaced 300 s before they expire (the cache's rule, tested in crm-runtime).
+    assert_eq!(
+        u8_contacts::REFRESH_MARGIN,
+        std::time::Duration::from_secs(300)
+    );
     // U8 documents no limit: the client keeps to 10 calls a second of its own accord.
     let limits = &transport.rate_limits;
     assert_eq!(
