@@ -193,3 +193,31 @@ async fn a_non_json_body_is_a_protocol_error_after_retries() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_response_over_the_size_cap_is_refused_not_retried() {
+    bounded(async {
+        let mock = sample_mock(100).await;
+        let mut config = u8_contacts::TransportConfig::new(u8_contacts::RateLimits::off());
+        config.max_response_bytes = 2_000;
+        let client = mock
+            .client_builder()
+            .with_transport(config)
+            .build()
+            .unwrap();
+
+        // A page of 100 contacts is far over 2,000 bytes.
+        let e = client.batch_get().send().await.unwrap_err();
+        assert!(
+            matches!(e, Error::ResponseTooLarge { limit: 2_000, .. }),
+            "{e}"
+        );
+        assert!(!e.is_retryable());
+        assert_eq!(mock.control().calls(paths::BATCH_GET), 1, "not retried");
+
+        // One contact fits.
+        let code = mock.contacts()[0].code.clone().unwrap();
+        assert!(client.contact(&code).await.unwrap().is_some());
+    })
+    .await;
+}
