@@ -272,7 +272,6 @@ fn rejected_credentials_exit_3_without_printing_them() {
 fn a_reader_that_closes_the_pipe_early_ends_the_export_with_exit_0() {
     use std::io::{BufRead, BufReader, Read};
     use std::process::Stdio;
-    use std::time::{Duration, Instant};
 
     // Far more than a pipe buffer holds, so `crm` is still writing when the reader goes.
     let mut cmd = crm(&["--mock", "fxiaoke", "query", "PaymentObj"])
@@ -288,17 +287,7 @@ fn a_reader_that_closes_the_pipe_early_ends_the_export_with_exit_0() {
     assert!(first.starts_with('{'), "{first}");
     drop(stdout); // `crm ... | head -1`
     let mut stderr = child.stderr.take().expect("stderr");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            panic!("crm kept running after its reader left");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = wait_within_deadline(&mut child, &cmd);
     let mut errors = String::new();
     stderr.read_to_string(&mut errors).expect("read stderr");
     assert_eq!(status.code(), Some(0), "stderr: {errors}");

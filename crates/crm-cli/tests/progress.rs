@@ -8,8 +8,7 @@ mod common;
 
 use std::fs::{File, OpenOptions};
 use std::io::Read;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use common::*;
 use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
@@ -32,7 +31,10 @@ fn run_on_terminal(cmd: Crm) -> (i32, String) {
         .stdout(Stdio::piped())
         .stderr(Stdio::from(terminal));
     let mut child = cmd.spawn().expect("spawn crm");
-    // Drop the command: its copy of the terminal side would keep the terminal open.
+    // The command keeps a copy of the terminal side, which would hold the terminal open after
+    // the child exits: keep only its arguments (to name it on a timeout).
+    let mut named = Command::new("crm");
+    named.args(cmd.get_args());
     drop(cmd);
     let mut stdout = child.stdout.take().expect("stdout");
     let out_reader = std::thread::spawn(move || {
@@ -52,17 +54,7 @@ fn run_on_terminal(cmd: Crm) -> (i32, String) {
         }
         String::from_utf8_lossy(&drawn).into_owned()
     });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            panic!("crm ran longer than {DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = wait_within_deadline(&mut child, &named);
     out_reader.join().unwrap().expect("read stdout");
     (status.code().unwrap_or(-1), drawn_reader.join().unwrap())
 }

@@ -980,23 +980,19 @@ fn database_errors_are_one_line_with_their_exit_code_and_no_password() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_vendor_error_fails_the_command_with_exit_4_and_the_next_run_resumes() {
-    let mock = fxiaoke_with_payments(500, 1_000).await;
-    let db = Db::sqlite("vendor-error");
-    let url = db.url();
-    let quota = r#"{"errorCode":30004,"errorMessage":"接口调用频率超限","errorDescription":"rate limit","traceId":"E-O.test"}"#;
-    // The fourth query and every one after it: an exhausted quota.
+/// From the `(n + 1)`-th query on, every query to `mock` answers HTTP `status` with `body`.
+fn fail_queries_from(mock: &MockFxiaoke, n: u64, status: u16, body: &'static str) {
     let control = mock.control().clone();
-    mock.control().on_request(move |path, n| {
-        if path == QUERY_PATH && n == 3 {
-            control.respond_next(Some(QUERY_PATH), 1_000, 200, quota);
+    mock.control().on_request(move |path, count| {
+        if path == QUERY_PATH && count == n {
+            control.respond_next(Some(QUERY_PATH), 1_000, status, body);
         }
     });
-    let args = ["sync", OBJECT, "--into", &url, "--page-size", "50"];
-    let failed = run(crm_fx(&mock, &args).env("CRM_RETRIES", "1")).await;
-    assert_fails(&failed, 4);
-    assert!(failed.stderr.contains("30004"), "{}", failed.stderr);
+}
+
+/// `failed` is a sync of PaymentObj that stopped part-way with exit code `exit`.
+fn assert_failed_part_way(failed: &Run, exit: i32) {
+    assert_fails(failed, exit);
     assert!(
         failed
             .stderr
@@ -1004,6 +1000,20 @@ async fn a_vendor_error_fails_the_command_with_exit_4_and_the_next_run_resumes()
         "{}",
         failed.stderr
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_error_fails_the_command_with_exit_4_and_the_next_run_resumes() {
+    let mock = fxiaoke_with_payments(500, 1_000).await;
+    let db = Db::sqlite("vendor-error");
+    let url = db.url();
+    let quota = r#"{"errorCode":30004,"errorMessage":"接口调用频率超限","errorDescription":"rate limit","traceId":"E-O.test"}"#;
+    // The fourth query and every one after it: an exhausted quota.
+    fail_queries_from(&mock, 3, 200, quota);
+    let args = ["sync", OBJECT, "--into", &url, "--page-size", "50"];
+    let failed = run(crm_fx(&mock, &args).env("CRM_RETRIES", "1")).await;
+    assert_failed_part_way(&failed, 4);
+    assert!(failed.stderr.contains("30004"), "{}", failed.stderr);
     let stored = rows(&db, Vendor::Fxiaoke, OBJECT).await;
     assert!(!stored.is_empty() && stored.len() < 500, "{}", stored.len());
     let store = db.open().await;
@@ -1087,24 +1097,12 @@ async fn a_vendor_failure_part_way_exits_by_its_kind_and_stops_before_the_next_o
             (1_000..1_010).map(|i| payment(i, Some(T0 + i as i64))),
         );
         // From the third query on, every query fails: part-way through the first object.
-        let control = mock.control().clone();
-        mock.control().on_request(move |path, n| {
-            if path == QUERY_PATH && n == 2 {
-                control.respond_next(Some(QUERY_PATH), 1_000, status, body);
-            }
-        });
+        fail_queries_from(&mock, 2, status, body);
         let db = Db::sqlite(&format!("part-way-{exit}"));
         let url = db.url();
         let args = ["sync", OBJECT, OTHER, "--into", &url, "--page-size", "50"];
         let failed = run(crm_fx(&mock, &args).env("CRM_RETRIES", "1")).await;
-        assert_fails(&failed, exit);
-        assert!(
-            failed
-                .stderr
-                .contains("sync of fxiaoke PaymentObj failed after"),
-            "{}",
-            failed.stderr
-        );
+        assert_failed_part_way(&failed, exit);
 
         let store = db.open().await;
         let runs = store.runs(Vendor::Fxiaoke, OBJECT).await.unwrap();

@@ -2,6 +2,8 @@
 //! stream and the error are `Send` (and the shared ones `Sync`), so a dependency change cannot
 //! make them unusable across tasks unnoticed. The futures are built, never polled.
 
+mod common;
+
 use crm_testkit::{assert_send, assert_send_sync};
 use fxiaoke_crm::types::PaymentObj;
 use fxiaoke_crm::{Client, Details, Error, ObjectData, WriteOptions};
@@ -11,14 +13,7 @@ fn clients_futures_streams_and_errors_are_send() {
     assert_send_sync::<Client>();
     assert_send_sync::<Error>();
     assert_send_sync::<fxiaoke_crm::ApiError>();
-    let client = Client::builder()
-        .base_url("http://127.0.0.1:9/")
-        .app_id("a")
-        .app_secret("s")
-        .permanent_code("p")
-        .open_user_id("u")
-        .build()
-        .unwrap();
+    let client = common::offline_client();
     let p = PaymentObj::default();
     let o = WriteOptions::default();
     assert_send(client.operator_open_user_id());

@@ -1,5 +1,8 @@
-//! Configuration errors name what is missing.
+//! Configuration: errors name what is missing; a client built with defaults has the documented
+//! timeouts, retries, rate limit and token margin.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
 
 use std::process::Command;
 
@@ -115,14 +118,7 @@ fn from_env_lists_the_missing_variables() {
 
 #[test]
 fn a_client_built_with_defaults_has_the_documented_limit_timeouts_and_retries() {
-    let client = Client::builder()
-        .base_url("http://127.0.0.1:9/")
-        .from_account("f")
-        .to_account("t")
-        .app_key("k")
-        .app_secret("secret-value")
-        .build()
-        .unwrap();
+    let client = common::offline_client();
     let transport = &client.config().transport;
     crm_testkit::assert_documented_transport_defaults(transport);
     // Tokens are replaced 300 s before they expire (the cache's rule, tested in crm-runtime).

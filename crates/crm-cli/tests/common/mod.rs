@@ -5,7 +5,7 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use fxiaoke_crm_mock::MockFxiaoke;
@@ -136,26 +136,32 @@ impl Crm {
             let mut s = String::new();
             err.read_to_string(&mut s).map(|_| s)
         });
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("wait") {
-                break status;
-            }
-            if started.elapsed() > DEADLINE {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "crm {:?} ran longer than {DEADLINE:?}",
-                    self.cmd.get_args().collect::<Vec<_>>()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
+        let status = wait_within_deadline(&mut child, &self.cmd);
         Run {
             code: status.code().unwrap_or(-1),
             stdout: out_reader.join().unwrap().expect("read stdout"),
             stderr: err_reader.join().unwrap().expect("read stderr"),
         }
+    }
+}
+
+/// Waits for `child` (spawned from `cmd`) to exit; past [`DEADLINE`] kills it and panics,
+/// naming the command's arguments.
+pub fn wait_within_deadline(child: &mut Child, cmd: &Command) -> ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "crm {:?} ran longer than {DEADLINE:?}",
+                cmd.get_args().collect::<Vec<_>>()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

@@ -7,6 +7,19 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// A client of the legacy flow built with every default, for a server that is never called
+/// (port 9: nothing listens).
+pub fn offline_client() -> fxiaoke_crm::Client {
+    fxiaoke_crm::Client::builder()
+        .base_url("http://127.0.0.1:9/")
+        .app_id("a")
+        .app_secret("s")
+        .permanent_code("p")
+        .open_user_id("u")
+        .build()
+        .unwrap()
+}
+
 /// A wiremock server for bodies the mock would never send: the legacy token call succeeds with
 /// `token_error_code` as its `errorCode` (`0` or `"0"`), and every POST to `api_path` answers
 /// `body`.

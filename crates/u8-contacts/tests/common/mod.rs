@@ -10,6 +10,19 @@ use u8_contacts_mock::MockU8;
 #[allow(unused_imports)] // live.rs bounds its tests by a longer limit
 pub use crm_testkit::bounded;
 
+/// A client built with every default, for a server that is never called (port 9: nothing
+/// listens).
+pub fn offline_client() -> Client {
+    Client::builder()
+        .base_url("http://127.0.0.1:9/")
+        .from_account("f")
+        .to_account("t")
+        .app_key("k")
+        .app_secret("secret-value")
+        .build()
+        .unwrap()
+}
+
 /// The code of a contact (`""` if none).
 pub fn code(c: &Contact) -> String {
     c.code.as_deref().unwrap_or_default().to_owned()
