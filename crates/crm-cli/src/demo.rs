@@ -271,10 +271,11 @@ async fn sync_into(
     let second = store
         .sync(&source, &options)
         .await
-        .map_err(|e| sync_error(&e))?;
+        .map_err(|e| sync_error(&e))?
+        .counts;
     steps.step(format!(
         "2 edits, 1 void, 1 new record, then the same command again: inserted {}, updated {}, unchanged {} ({} records read, {} vendor calls: only what changed since the last stored record, and --lookback 10m before it)",
-        second.counts.inserted, second.counts.updated, second.counts.unchanged, second.counts.fetched, second.counts.vendor_calls
+        second.inserted, second.updated, second.unchanged, second.fetched, second.vendor_calls
     ));
     store.close().await;
     Ok(())

@@ -598,7 +598,7 @@ async fn a_database_of_a_newer_schema_is_refused_and_left_as_it_is(db: Db, _refe
     store.close().await;
     // What a later crm-sync would have recorded.
     let newer = crm_sync::SCHEMA_VERSION + 1;
-    db.execute(&format!(
+    db.sql(&format!(
         "INSERT INTO crm_sync_schema (version, description, applied_at) VALUES ({newer}, 'later', 0)"
     ))
     .await;
@@ -620,7 +620,7 @@ async fn a_database_of_a_newer_schema_is_refused_and_left_as_it_is(db: Db, _refe
     );
 
     // Nothing was migrated or written: with the later version gone again, the data is intact.
-    db.execute(&format!(
+    db.sql(&format!(
         "DELETE FROM crm_sync_schema WHERE version = {newer}"
     ))
     .await;
@@ -681,7 +681,7 @@ async fn the_queries_the_readmes_show_run_and_find_the_synced_records(db: Db, _r
             if for_kind.is_some_and(|k| k != kind) {
                 continue;
             }
-            let rows = db.first_two_columns(&sql).await;
+            let rows = db.sql(&sql).await;
             ran += 1;
             if sql.contains("FROM crm_sync_runs") {
                 assert_eq!(rows.len(), 2, "the two runs: {sql}");

@@ -178,121 +178,39 @@ mod tests {
     /// The code table the README gives: each code's kind, whether it is retried, and what a
     /// failed write answered with it means.
     #[test]
+    #[rustfmt::skip] // a table: one case a line
     fn codes_give_their_kind_retry_and_write_outcome() {
         use ApiErrorKind::*;
         use Outcome::*;
+        const QUERY: &str = "query_data";
+        const GET: &str = "get_data";
+        const CREATE: &str = "create_data";
         for (operation, code, message, kind, retried, write) in [
-            ("query_data", codes::BUSY, "系统繁忙", Server, true, Unknown),
-            (
-                "query_data",
-                codes::CALL_LIMIT,
-                "调用次数超限",
-                RateLimited,
-                true,
-                NotApplied,
-            ),
-            (
-                "query_data",
-                codes::RATE_LIMITED,
-                "接口调用频率超限",
-                RateLimited,
-                true,
-                NotApplied,
-            ),
-            (
-                "query_data",
-                codes::SERVICE_TIMEOUT,
-                "服务异常",
-                Server,
-                true,
-                Unknown,
-            ),
-            (
-                "query_data",
-                codes::DAILY_QUOTA,
-                "今日配额已用完",
-                QuotaExhausted,
-                false,
-                NotApplied,
-            ),
-            (
-                "query_data",
-                codes::NO_QUOTA,
-                "没有配额",
-                QuotaExhausted,
-                false,
-                NotApplied,
-            ),
-            (
-                "get_data",
-                codes::TOKEN_EXPIRED,
-                "token expired",
-                Auth,
-                false,
-                NotApplied,
-            ),
-            ("get_data", 20005, "no permission", Auth, false, NotApplied),
-            (
-                "get_corp_access_token",
-                10006,
-                "illegal appSecret",
-                Auth,
-                false,
-                NotApplied,
-            ),
-            (
-                "query_data",
-                10006,
-                "unknown operator FOO",
-                InvalidRequest,
-                false,
-                NotApplied,
-            ),
-            (
-                "query_data",
-                10006,
-                "illegal corpAccessToken",
-                Auth,
-                false,
-                NotApplied,
-            ),
-            (
-                "query_data",
-                codes::OFFSET_OUT_OF_RANGE,
-                "offset",
-                InvalidRequest,
-                false,
-                NotApplied,
-            ),
-            ("get_data", 30007, "数据不存在", NotFound, false, NotApplied),
-            (
-                "create_data",
-                32000,
-                "数据不存在",
-                InvalidRequest,
-                false,
-                NotApplied,
-            ),
-            (
-                "create_data",
-                123_456,
-                "something new",
-                Other,
-                false,
-                NotApplied,
-            ),
+            (QUERY, codes::BUSY, "系统繁忙", Server, true, Unknown),
+            (QUERY, codes::CALL_LIMIT, "调用次数超限", RateLimited, true, NotApplied),
+            (QUERY, codes::RATE_LIMITED, "频率超限", RateLimited, true, NotApplied),
+            (QUERY, codes::SERVICE_TIMEOUT, "服务异常", Server, true, Unknown),
+            (QUERY, codes::DAILY_QUOTA, "配额已用完", QuotaExhausted, false, NotApplied),
+            (QUERY, codes::NO_QUOTA, "没有配额", QuotaExhausted, false, NotApplied),
+            (GET, codes::TOKEN_EXPIRED, "token expired", Auth, false, NotApplied),
+            (GET, 20005, "no permission", Auth, false, NotApplied),
+            ("get_corp_access_token", 10006, "bad appSecret", Auth, false, NotApplied),
+            (QUERY, 10006, "unknown operator FOO", InvalidRequest, false, NotApplied),
+            (QUERY, 10006, "illegal corpAccessToken", Auth, false, NotApplied),
+            (QUERY, codes::OFFSET_OUT_OF_RANGE, "offset", InvalidRequest, false, NotApplied),
+            (GET, 30007, "数据不存在", NotFound, false, NotApplied),
+            (CREATE, 32000, "数据不存在", InvalidRequest, false, NotApplied),
+            (CREATE, 123_456, "something new", Other, false, NotApplied),
         ] {
             let case = format!("{operation} {code} {message}");
-            let error = status(operation, code, Some(message.into()), None, None).expect_err(&case);
+            let answered = status(operation, code, Some(message.into()), None, None);
+            let error = answered.expect_err(&case);
             let api = error.api().expect(&case);
             assert_eq!((api.kind, api.retryable), (kind, retried), "{case}");
             assert_eq!(is_retryable_code(code), retried, "{case}");
-            assert_eq!(
-                error.after_write("create_data", false).outcome(),
-                write,
-                "{case}: a failed write"
-            );
+            let outcome = error.after_write(CREATE, false).outcome();
+            assert_eq!(outcome, write, "{case}: a failed write");
         }
-        assert!(status("query_data", codes::OK, None, None, None).is_ok());
+        assert!(status(QUERY, codes::OK, None, None, None).is_ok());
     }
 }

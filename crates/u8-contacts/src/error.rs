@@ -150,57 +150,28 @@ mod tests {
     use super::*;
 
     #[test]
+    #[rustfmt::skip] // a table: one case a line
     fn auth_is_read_from_the_operation_the_code_and_the_message() {
-        let api = |operation: &'static str, code: &str, message: &str| {
-            ApiError::new(VENDOR, operation, code, message)
-        };
-        for (error, token, kind) in [
+        use ApiErrorKind::*;
+        const GET: &str = "get_contact";
+        const LIST: &str = "batch_get_contacts";
+        // (operation, code, message, a token rejection, kind)
+        for (operation, code, message, token, kind) in [
             // Any failure of the token call.
-            (
-                api("get_token", "99999", "系统繁忙"),
-                false,
-                ApiErrorKind::Auth,
-            ),
+            ("get_token", "99999", "系统繁忙", false, Auth),
             // The token named, in English or Chinese: a token rejection, refreshed once.
-            (
-                api("get_contact", "40005", "Token expired"),
-                true,
-                ApiErrorKind::Auth,
-            ),
-            (
-                api("batch_get_contacts", "1", "令牌已失效"),
-                true,
-                ApiErrorKind::Auth,
-            ),
+            (GET, "40005", "Token expired", true, Auth),
+            (LIST, "1", "令牌已失效", true, Auth),
             // The app key, secret or authorization named; the documented 30021.
-            (
-                api("get_contact", "1", "invalid APP_KEY"),
-                false,
-                ApiErrorKind::Auth,
-            ),
-            (
-                api("get_contact", "1", "app_secret错误"),
-                false,
-                ApiErrorKind::Auth,
-            ),
-            (api("get_contact", "1", "未授权"), false, ApiErrorKind::Auth),
-            (
-                api("get_contact", "30021", "此应用未上线"),
-                false,
-                ApiErrorKind::Auth,
-            ),
+            (GET, "1", "invalid APP_KEY", false, Auth),
+            (GET, "1", "app_secret错误", false, Auth),
+            (GET, "1", "未授权", false, Auth),
+            (GET, "30021", "此应用未上线", false, Auth),
             // Anything else.
-            (
-                api("get_contact", "40005", "客户联系人不存在"),
-                false,
-                ApiErrorKind::Other,
-            ),
-            (
-                api("batch_get_contacts", "20002", "没有符合条件的数据"),
-                false,
-                ApiErrorKind::Other,
-            ),
+            (GET, "40005", "客户联系人不存在", false, Other),
+            (LIST, "20002", "没有符合条件的数据", false, Other),
         ] {
+            let error = ApiError::new(VENDOR, operation, code, message);
             assert_eq!(is_token_error(&error), token, "{error:?}");
             assert_eq!(kind_of(&error), kind, "{error:?}");
         }

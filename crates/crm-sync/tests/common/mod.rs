@@ -53,40 +53,27 @@ impl Db {
         matches!(self, Db::Sqlite(_))
     }
 
-    /// The first two columns of every row `sql` returns, as text, on its own connection.
-    pub async fn first_two_columns(&self, sql: &str) -> Vec<(String, Option<String>)> {
+    /// Runs `sql` on a connection of its own, past the store (to read what a user's query
+    /// returns, or to leave what another program could have written), and returns the first
+    /// two columns of every row it returns, as text (none for a statement).
+    pub async fn sql(&self, sql: &str) -> Vec<(String, Option<String>)> {
         use sqlx::{Connection as _, Row as _};
         if self.is_sqlite() {
             let mut conn = sqlx::SqliteConnection::connect(&self.url())
                 .await
                 .expect("connect");
             let rows = sqlx::query(sql).fetch_all(&mut conn).await.expect(sql);
-            rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+            let rows = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+            conn.close().await.expect("close");
+            rows
         } else {
             let mut conn = sqlx::PgConnection::connect(&self.url())
                 .await
                 .expect("connect");
             let rows = sqlx::query(sql).fetch_all(&mut conn).await.expect(sql);
-            rows.iter().map(|r| (r.get(0), r.get(1))).collect()
-        }
-    }
-
-    /// Runs one SQL statement on its own connection, past the store (to set up what another
-    /// program could have left in the database).
-    pub async fn execute(&self, sql: &str) {
-        use sqlx::Connection as _;
-        if self.is_sqlite() {
-            let mut conn = sqlx::SqliteConnection::connect(&self.url())
-                .await
-                .expect("connect");
-            sqlx::query(sql).execute(&mut conn).await.expect(sql);
+            let rows = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
             conn.close().await.expect("close");
-        } else {
-            let mut conn = sqlx::PgConnection::connect(&self.url())
-                .await
-                .expect("connect");
-            sqlx::query(sql).execute(&mut conn).await.expect(sql);
-            conn.close().await.expect("close");
+            rows
         }
     }
 }
